@@ -1,0 +1,88 @@
+"""One error vocabulary for every transport (REST envelope, GraphQL payloads).
+
+Services raise only `DomainError`; adapters turn it into their wire shape. `code` values are
+part of the public contract (DESIGN.md "Errors"): never rename one.
+"""
+
+from typing import Any
+
+from django.db import models
+
+
+class ErrorCode(models.TextChoices):
+    VALIDATION_ERROR = "validation_error"
+    NOT_AUTHENTICATED = "not_authenticated"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_FOUND = "not_found"
+    ORDER_NOT_FOUND = "order_not_found"
+    PAYMENT_NOT_FOUND = "payment_not_found"
+    PRODUCT_NOT_FOUND = "product_not_found"
+    THROTTLED = "throttled"
+    PRODUCT_UNAVAILABLE = "product_unavailable"
+    INSUFFICIENT_STOCK = "insufficient_stock"
+    ORDER_NOT_PAYABLE = "order_not_payable"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    RECEIPT_ALREADY_USED = "receipt_already_used"
+    RECEIPT_ORDER_MISMATCH = "receipt_order_mismatch"
+    CANCEL_EXCEEDS_BALANCE = "cancel_exceeds_balance"
+    GATEWAY_ERROR = "gateway_error"
+    GATEWAY_UNAVAILABLE = "gateway_unavailable"
+
+
+HTTP_STATUS_BY_CODE: dict[str, int] = {
+    ErrorCode.VALIDATION_ERROR: 400,
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.PERMISSION_DENIED: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.ORDER_NOT_FOUND: 404,
+    ErrorCode.PAYMENT_NOT_FOUND: 404,
+    ErrorCode.PRODUCT_NOT_FOUND: 404,
+    ErrorCode.THROTTLED: 429,
+    ErrorCode.PRODUCT_UNAVAILABLE: 409,
+    ErrorCode.INSUFFICIENT_STOCK: 409,
+    ErrorCode.ORDER_NOT_PAYABLE: 409,
+    ErrorCode.AMOUNT_MISMATCH: 409,
+    ErrorCode.RECEIPT_ALREADY_USED: 409,
+    ErrorCode.RECEIPT_ORDER_MISMATCH: 409,
+    ErrorCode.CANCEL_EXCEEDS_BALANCE: 409,
+    ErrorCode.GATEWAY_ERROR: 502,
+    ErrorCode.GATEWAY_UNAVAILABLE: 503,
+}
+
+DEFAULT_MESSAGES: dict[str, str] = {
+    ErrorCode.VALIDATION_ERROR: "The request is invalid.",
+    ErrorCode.NOT_AUTHENTICATED: "Authentication credentials were not provided or are invalid.",
+    ErrorCode.PERMISSION_DENIED: "You may not perform this action.",
+    ErrorCode.NOT_FOUND: "Not found.",
+    ErrorCode.ORDER_NOT_FOUND: "Order not found.",
+    ErrorCode.PAYMENT_NOT_FOUND: "Payment not found.",
+    ErrorCode.PRODUCT_NOT_FOUND: "Product not found.",
+    ErrorCode.THROTTLED: "Too many requests.",
+    ErrorCode.PRODUCT_UNAVAILABLE: "A product in the order is not available.",
+    ErrorCode.INSUFFICIENT_STOCK: "Not enough stock for a product in the order.",
+    ErrorCode.ORDER_NOT_PAYABLE: "The order cannot be paid in its current state.",
+    ErrorCode.AMOUNT_MISMATCH: "The paid amount does not match the order total.",
+    ErrorCode.RECEIPT_ALREADY_USED: "The receipt is already bound to another payment.",
+    ErrorCode.RECEIPT_ORDER_MISMATCH: "The receipt belongs to another order.",
+    ErrorCode.CANCEL_EXCEEDS_BALANCE: "The cancel amount exceeds the remaining balance.",
+    ErrorCode.GATEWAY_ERROR: "The payment gateway refused the request.",
+    ErrorCode.GATEWAY_UNAVAILABLE: "The payment gateway is unavailable; try again later.",
+}
+
+
+class DomainError(Exception):
+    """A business rule refused the request; `code` is the stable, machine-readable reason."""
+
+    def __init__(self, code: ErrorCode, message: str | None = None, details: dict[str, Any] | None = None):
+        self.code = ErrorCode(code)
+        self.message = message or DEFAULT_MESSAGES[self.code]
+        self.details = details or {}
+        super().__init__(f"{self.code}: {self.message}")
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS_BY_CODE[self.code]
+
+    @classmethod
+    def invalid(cls, field: str, problem: str) -> "DomainError":
+        return cls(ErrorCode.VALIDATION_ERROR, details={"fields": {field: [problem]}})

@@ -1,0 +1,120 @@
+"""Catalogue and orders. Amounts are integer KRW (won) computed by the server from its own prices.
+
+Roles: staff = `user.is_staff`; seller = a user with a `Seller` profile; buyer = any signed-in user
+(sellers may buy from others). See `orders.selectors.user_role`.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+def new_public_order_id() -> str:
+    # Opaque and unguessable: sent to Bootpay as `order_id` and used in URLs instead of the pk.
+    return f"ord_{secrets.token_hex(12)}"
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Seller(TimeStamped):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="seller")
+    name = models.CharField(max_length=100, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TimeStamped):
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(max_length=200)
+    price = models.PositiveBigIntegerField(help_text="Unit price in won.")
+    is_tax_free = models.BooleanField(default=False, help_text="면세 상품: its amount is sent as tax_free.")
+    stock = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=1), name="product_price_positive"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Order(TimeStamped):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment"
+        PAID = "paid"
+        PARTIALLY_REFUNDED = "partially_refunded"
+        REFUNDED = "refunded"
+        CANCELLED = "cancelled"
+        EXPIRED = "expired"
+
+    order_id = models.CharField(max_length=40, unique=True, default=new_public_order_id, editable=False)
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT)
+    order_name = models.CharField(max_length=200, help_text="Shown in the payment window.")
+    total_amount = models.PositiveBigIntegerField()
+    tax_free_amount = models.PositiveBigIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="KRW", editable=False)
+    expires_at = models.DateTimeField(help_text="Unpaid after this moment, the order expires and stock returns.")
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="order_status_expiry_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_amount__gte=1), name="order_total_positive"),
+            models.CheckConstraint(condition=Q(tax_free_amount__lte=F("total_amount")), name="order_tax_free_lte_total"),
+            models.CheckConstraint(condition=Q(currency="KRW"), name="order_currency_krw"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+    @property
+    def is_payable(self) -> bool:
+        return self.status == self.Status.PENDING_PAYMENT
+
+
+class OrderItem(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment"
+        PAID = "paid"
+        REFUNDED = "refunded"
+        CANCELLED = "cancelled"  # the order was cancelled or expired before payment
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    # Denormalised so one seller's lines can be listed, refunded and settled without joining products.
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="order_items")
+    product_name = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.PositiveBigIntegerField(help_text="Snapshot of the product price when ordered.")
+    is_tax_free = models.BooleanField(default=False)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT)
+    shipped = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_positive"),
+            models.UniqueConstraint(fields=["order", "product"], name="order_item_one_line_per_product"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity

@@ -1,0 +1,174 @@
+"""Writes for the catalogue and orders. Every amount comes from our own prices, never from the caller."""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import DomainError, ErrorCode
+from orders.models import Order, OrderItem, Product
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    product_id: int
+    quantity: int
+
+
+def _merge_lines(lines: Iterable[OrderLine]) -> dict[int, int]:
+    """Validate the shape of the requested lines; the same product twice becomes one line."""
+    quantities: Counter[int] = Counter()
+    for index, line in enumerate(lines):
+        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity < 1:
+            raise DomainError.invalid(f"items[{index}].quantity", "must be a whole number of at least 1")
+        if isinstance(line.product_id, bool) or not isinstance(line.product_id, int) or line.product_id < 1:
+            raise DomainError.invalid(f"items[{index}].product_id", "must be a product id")
+        quantities[line.product_id] += line.quantity
+    if not quantities:
+        raise DomainError.invalid("items", "an order needs at least one item")
+    if len(quantities) > settings.ORDER_MAX_LINES:
+        raise DomainError.invalid("items", f"at most {settings.ORDER_MAX_LINES} different products per order")
+    for product_id, quantity in quantities.items():
+        if quantity > settings.ORDER_MAX_QUANTITY:
+            raise DomainError.invalid(
+                "items", f"at most {settings.ORDER_MAX_QUANTITY} units of product {product_id}"
+            )
+    return dict(quantities)
+
+
+def _order_name(products: list[Product]) -> str:
+    first = products[0].name
+    return first if len(products) == 1 else f"{first} 외 {len(products) - 1}건"
+
+
+def order_create(*, buyer: AbstractBaseUser, lines: Iterable[OrderLine]) -> Order:
+    """Create a pending order and reserve its stock.
+
+    Raises validation_error, product_not_found, product_unavailable, insufficient_stock; on any of
+    them nothing is reserved. Product rows are locked in pk order, so concurrent orders for the same
+    products queue instead of deadlocking, and the last unit goes to exactly one of them.
+    """
+    quantities = _merge_lines(lines)
+    with transaction.atomic():
+        products = list(
+            Product.objects.select_for_update(of=("self",))
+            .select_related("seller")
+            .filter(pk__in=quantities)
+            .order_by("pk")
+        )
+        found = {product.pk for product in products}
+        if missing := sorted(set(quantities) - found):
+            raise DomainError(ErrorCode.PRODUCT_NOT_FOUND, details={"product_ids": missing})
+        if inactive := [product.pk for product in products if not product.is_active]:
+            raise DomainError(ErrorCode.PRODUCT_UNAVAILABLE, details={"product_ids": inactive})
+        short = [
+            {"product_id": product.pk, "requested": quantities[product.pk], "available": product.stock}
+            for product in products
+            if product.stock < quantities[product.pk]
+        ]
+        if short:
+            raise DomainError(ErrorCode.INSUFFICIENT_STOCK, details={"items": short})
+
+        total = sum(product.price * quantities[product.pk] for product in products)
+        tax_free = sum(product.price * quantities[product.pk] for product in products if product.is_tax_free)
+        order = Order.objects.create(
+            buyer=buyer,
+            order_name=_order_name(products),
+            total_amount=total,
+            tax_free_amount=tax_free,
+            expires_at=timezone.now() + settings.ORDER_PAYMENT_TTL,
+        )
+        OrderItem.objects.bulk_create(
+            OrderItem(
+                order=order,
+                product=product,
+                seller=product.seller,
+                product_name=product.name,
+                quantity=quantities[product.pk],
+                unit_price=product.price,
+                is_tax_free=product.is_tax_free,
+            )
+            for product in products
+        )
+        for product in products:
+            product.stock -= quantities[product.pk]
+        Product.objects.bulk_update(products, ["stock", "updated_at"])
+    return order
+
+
+def order_lock(*, order_pk: int) -> Order:
+    """The order row under `select_for_update`; call inside `transaction.atomic()`."""
+    return Order.objects.select_for_update(of=("self",)).get(pk=order_pk)
+
+
+def order_items_release_stock(*, items: Iterable[OrderItem]) -> None:
+    """Give the items' quantities back to their products (rows locked in pk order)."""
+    returned: Counter[int] = Counter()
+    for item in items:
+        returned[item.product_id] += item.quantity
+    if not returned:
+        return
+    products = list(Product.objects.select_for_update(of=("self",)).filter(pk__in=returned).order_by("pk"))
+    for product in products:
+        product.stock += returned[product.pk]
+    Product.objects.bulk_update(products, ["stock", "updated_at"])
+
+
+def _order_close_unpaid(*, order: Order, status: str) -> None:
+    """Close a locked, still-unpaid order and return its stock. The status re-check under the lock is
+    what makes this happen once, however many workers race for the same order."""
+    items = list(order.items.filter(status=OrderItem.Status.PENDING_PAYMENT))
+    order_items_release_stock(items=items)
+    order.items.filter(pk__in=[item.pk for item in items]).update(status=OrderItem.Status.CANCELLED)
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+
+
+def order_cancel_unpaid(*, order_pk: int) -> Order:
+    """The buyer abandons an unpaid order. Raises order_not_payable once it is paid or closed."""
+    from payments.models import Payment  # payments depends on orders, not the other way round
+
+    with transaction.atomic():
+        order = order_lock(order_pk=order_pk)
+        if order.status != Order.Status.PENDING_PAYMENT:
+            raise DomainError(ErrorCode.ORDER_NOT_PAYABLE, details={"status": order.status})
+        if order.payments.filter(status__in=Payment.LIVE_STATUSES).exists():
+            # A separate-approval or virtual-account payment is under way: cancel the payment instead.
+            raise DomainError(ErrorCode.ORDER_NOT_PAYABLE, details={"status": order.status})
+        _order_close_unpaid(order=order, status=Order.Status.CANCELLED)
+    return order
+
+
+def order_expire_unpaid(*, now: datetime | None = None, batch_size: int = 200) -> list[str]:
+    """Expire unpaid orders past `expires_at` and release their stock; returns the expired order ids.
+
+    Safe to run from several workers at once: rows another worker holds are skipped, and each order is
+    re-checked under its lock. Orders with a payment under way (awaiting confirm or deposit) are left
+    for the payment flow to settle.
+    """
+    from payments.models import Payment
+
+    now = now or timezone.now()
+    expired: list[str] = []
+    candidates = list(
+        Order.objects.filter(status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
+        .order_by("expires_at", "pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    for order_pk in candidates:
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(pk=order_pk, status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
+                .first()
+            )
+            if order is None or order.payments.filter(status__in=Payment.LIVE_STATUSES).exists():
+                continue
+            _order_close_unpaid(order=order, status=Order.Status.EXPIRED)
+            expired.append(order.order_id)
+    return expired

@@ -1,0 +1,456 @@
+"""The only module that talks to Bootpay, and only through the official `bootpay-backend` SDK.
+
+What it adds on top of the SDK (which has no timeout and never looks at HTTP status):
+- a hard per-call time limit (`BOOTPAY_TIMEOUT_S`) and pooled connections, by giving the SDK a
+  transport that stands in for the `requests` module it calls;
+- one access-token call per expiry window per process (legacy application_id/private_key auth);
+- typed results (`Receipt`) and typed failures: `GatewayUnavailable` when the outcome is unknown
+  (timeout, connection error, 5xx, unreadable body), `GatewayError(code, message)` when Bootpay
+  answered with a definite `error_code`.
+Keys never leave this module: they are not logged, not put in exceptions, not stored.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+import requests
+from bootpay_backend import BootpayBackend
+from bootpay_backend import rest_client as _sdk_module
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.dateparse import parse_date, parse_datetime
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Bootpay receipt ids are 24 hex chars; anything outside this set could rewrite the SDK's URL path.
+RECEIPT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+TOKEN_ERROR_CODES = frozenset({"TOKEN_KEY_INVALID"})
+
+
+class GatewayUnavailable(Exception):
+    """Bootpay could not be reached or gave no usable answer: the outcome of the call is unknown."""
+
+    def __init__(self, reason: str, *, status: int | None = None, code: str = ""):
+        self.reason = reason
+        self.status = status
+        self.code = code
+        super().__init__(f"Bootpay unavailable: {reason}" + (f" (HTTP {status})" if status else ""))
+
+
+class GatewayError(Exception):
+    """Bootpay answered with a definite refusal (`error_code` body)."""
+
+    def __init__(self, code: str, message: str = "", *, payload: dict[str, Any] | None = None):
+        self.code = code
+        self.message = message
+        self.payload = payload or {}
+        super().__init__(f"{code}: {message}")
+
+
+# --- Typed results ---------------------------------------------------------------------------------
+
+
+class ReceiptStatus:
+    """Bootpay receipt `status` codes (CONTRACT.md §3.2)."""
+
+    READY = 0
+    PAID = 1
+    AWAITING_CONFIRM = 2
+    VBANK_ISSUED = 5
+    CANCELLED = 20
+
+
+def _parse_moment(value: Any) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    moment = parse_datetime(value)
+    if moment is None and (day := parse_date(value)) is not None:  # seen once: a date-only value
+        moment = datetime(day.year, day.month, day.day)
+    return moment
+
+
+def _as_int(payload: dict[str, Any], key: str) -> int:
+    value = payload.get(key)
+    if value in (None, ""):
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise GatewayUnavailable(f"receipt field {key!r} is not a number")
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise GatewayUnavailable(f"receipt field {key!r} is not a number") from exc
+    if number != int(number):
+        raise GatewayUnavailable(f"receipt field {key!r} is not whole won")
+    return int(number)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    receipt_id: str
+    order_id: str
+    status: int
+    status_locale: str
+    price: int
+    tax_free: int
+    cancelled_price: int
+    cancelled_tax_free: int
+    currency: str
+    method_symbol: str
+    method: str
+    pg: str
+    sandbox: bool
+    requested_at: datetime | None
+    purchased_at: datetime | None
+    cancelled_at: datetime | None
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> Receipt:
+        if not isinstance(payload, dict) or not payload.get("receipt_id") or "status" not in payload:
+            raise GatewayUnavailable("response is not a receipt")
+        try:
+            status = int(payload["status"])
+        except (TypeError, ValueError) as exc:
+            raise GatewayUnavailable("receipt status is not a number") from exc
+        return cls(
+            receipt_id=str(payload["receipt_id"]),
+            order_id=str(payload.get("order_id") or ""),
+            status=status,
+            status_locale=str(payload.get("status_locale") or ""),
+            price=_as_int(payload, "price"),
+            tax_free=_as_int(payload, "tax_free"),
+            cancelled_price=_as_int(payload, "cancelled_price"),
+            cancelled_tax_free=_as_int(payload, "cancelled_tax_free"),
+            currency=str(payload.get("currency") or "KRW"),
+            method_symbol=str(payload.get("method_symbol") or payload.get("method_origin_symbol") or ""),
+            method=str(payload.get("method") or ""),
+            pg=str(payload.get("pg") or ""),
+            sandbox=bool(payload.get("sandbox")),
+            requested_at=_parse_moment(payload.get("requested_at")),
+            purchased_at=_parse_moment(payload.get("purchased_at")),
+            cancelled_at=_parse_moment(payload.get("cancelled_at")),
+            raw=payload,
+        )
+
+    @property
+    def remaining_price(self) -> int:
+        return self.price - self.cancelled_price
+
+
+@dataclass(frozen=True)
+class RefundAccount:
+    """Where a virtual-account (vbank) refund goes; Bootpay needs it to cancel a deposited vbank."""
+
+    bank_code: str
+    bank_account: str
+    bank_username: str
+
+    def as_payload(self) -> dict[str, str]:
+        return {"bank_code": self.bank_code, "bank_account": self.bank_account, "bank_username": self.bank_username}
+
+
+# --- Transport: bounded time, pooled connections ---------------------------------------------------
+
+_call_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar("bootpay_call_timeout", default=None)
+
+
+class _ServerFault(Exception):
+    def __init__(self, status: int, code: str):
+        self.status = status
+        self.code = code
+
+
+class BoundedTransport:
+    """Stands in for the `requests` module inside the SDK, which calls `requests.get/post/...` with no
+    timeout and ignores the status code. Outside a gateway call it behaves exactly like `requests`."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        # Sessions pool connections but are not documented thread-safe: one per thread.
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        timeout = _call_timeout.get()
+        if timeout is None:
+            return requests.request(method, url, **kwargs)
+        # (connect, read): a hung server trips the read timeout after `timeout` seconds of silence.
+        response = self._session().request(method, url, timeout=(timeout, timeout), **kwargs)
+        if response.status_code >= 500:
+            raise _ServerFault(response.status_code, _error_code_of(response))
+        return response
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", url, **kwargs)
+
+
+def _error_code_of(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error_code") or "") if isinstance(body, dict) else ""
+
+
+_sdk_module.requests = BoundedTransport()
+
+
+@contextmanager
+def _bounded(timeout_s: float) -> Iterator[None]:
+    token = _call_timeout.set(timeout_s)
+    try:
+        yield
+    finally:
+        _call_timeout.reset(token)
+
+
+# --- Access-token cache ----------------------------------------------------------------------------
+
+
+class _TokenCache:
+    """One legacy access token per (API URL, application id) per process, renewed shortly before expiry.
+
+    Bootpay hands out the same token for 25 of its 30 minutes; renewing 5 minutes early stays inside that.
+    """
+
+    RENEW_BEFORE_S = 300.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
+
+    def get(self, key: tuple[str, str], fetch: Callable[[], tuple[str, float]]) -> str:
+        with self._lock:  # held across the fetch so N concurrent callers make one token call
+            cached = self._tokens.get(key)
+            if cached and time.monotonic() < cached[1]:
+                return cached[0]
+            token, expire_in = fetch()
+            margin = min(self.RENEW_BEFORE_S, expire_in / 2)
+            self._tokens[key] = (token, time.monotonic() + max(expire_in - margin, 0.0))
+            return token
+
+    def forget(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._tokens.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+
+token_cache = _TokenCache()
+
+
+# --- The gateway -----------------------------------------------------------------------------------
+
+
+class BootpayGateway:
+    def __init__(
+        self,
+        *,
+        mode: str,
+        api_url: str = "",
+        application_id: str = "",
+        private_key: str = "",
+        client_key: str = "",
+        secret_key: str = "",
+        timeout_s: float = 10.0,
+    ):
+        if api_url:
+            self._base_url = {**BootpayBackend.BASE_URL, "configured": api_url.rstrip("/")}
+            self._sdk_mode = "configured"
+        elif mode in BootpayBackend.BASE_URL:
+            self._base_url = BootpayBackend.BASE_URL
+            self._sdk_mode = mode
+        else:
+            raise ImproperlyConfigured(f"BOOTPAY_API_URL is required for BOOTPAY_MODE={mode!r}")
+        self.uses_client_key = bool(client_key and secret_key)
+        if not self.uses_client_key and not (application_id and private_key):
+            raise ImproperlyConfigured("Bootpay needs CLIENT_KEY/SECRET_KEY or APPLICATION_ID/PRIVATE_KEY")
+        self._application_id = application_id
+        self._private_key = private_key
+        self._client_key = client_key
+        self._secret_key = secret_key
+        self.timeout_s = timeout_s
+        self._token_key = (self._base_url[self._sdk_mode], application_id)
+
+    @classmethod
+    def from_settings(cls) -> BootpayGateway:
+        return cls(
+            mode=settings.BOOTPAY_MODE,
+            api_url=settings.BOOTPAY_API_URL,
+            application_id=settings.BOOTPAY_APPLICATION_ID,
+            private_key=settings.BOOTPAY_PRIVATE_KEY,
+            client_key=settings.BOOTPAY_CLIENT_KEY,
+            secret_key=settings.BOOTPAY_SECRET_KEY,
+            timeout_s=settings.BOOTPAY_TIMEOUT_S,
+        )
+
+    def __repr__(self) -> str:  # never the keys
+        auth = "client_key" if self.uses_client_key else "application_id"
+        return f"<BootpayGateway {self._base_url[self._sdk_mode]} auth={auth} timeout={self.timeout_s}s>"
+
+    # Public operations ---------------------------------------------------------------------------
+
+    def lookup_receipt(self, receipt_id: str) -> Receipt:
+        _check_receipt_id(receipt_id)
+        return Receipt.from_payload(self._call("receipt", lambda sdk: sdk.receipt_payment(receipt_id)))
+
+    def confirm(self, receipt_id: str) -> Receipt:
+        _check_receipt_id(receipt_id)
+        return Receipt.from_payload(self._call("confirm", lambda sdk: sdk.confirm_payment(receipt_id)))
+
+    def cancel(
+        self,
+        *,
+        receipt_id: str,
+        cancel_id: str,
+        reason: str,
+        amount: int | None = None,
+        tax_free: int | None = None,
+        username: str = "",
+        refund: RefundAccount | None = None,
+        items: list[dict[str, Any]] | None = None,
+    ) -> Receipt:
+        """Cancel `amount` won (None = everything left). Reusing `cancel_id` makes a retry safe at the PG."""
+        _check_receipt_id(receipt_id)
+        if not cancel_id:
+            raise ValueError("cancel_id is required: it is what makes a retried cancel safe")
+        return Receipt.from_payload(
+            self._call(
+                "cancel",
+                lambda sdk: sdk.cancel_payment(
+                    receipt_id=receipt_id,
+                    cancel_id=cancel_id,
+                    cancel_username=username,
+                    cancel_message=reason,
+                    cancel_price=amount,
+                    cancel_tax_free=tax_free,
+                    refund=refund.as_payload() if refund else None,
+                    items=items,
+                ),
+            )
+        )
+
+    # Plumbing ------------------------------------------------------------------------------------
+
+    def _new_sdk(self) -> BootpayBackend:
+        sdk = BootpayBackend(
+            application_id=self._application_id or None,
+            private_key=self._private_key or None,
+            client_key=self._client_key or None,
+            secret_key=self._secret_key or None,
+            mode=self._sdk_mode,
+        )
+        sdk.BASE_URL = self._base_url
+        return sdk
+
+    def _fetch_token(self) -> tuple[str, float]:
+        body = self._send("request/token", lambda: self._new_sdk().get_access_token())
+        if not body.get("access_token"):
+            raise GatewayUnavailable("token response without access_token")
+        return str(body["access_token"]), float(body.get("expire_in") or 0)
+
+    def _authorised_sdk(self) -> BootpayBackend:
+        sdk = self._new_sdk()
+        if not self.uses_client_key:  # Basic auth needs no token call at all
+            sdk.token = token_cache.get(self._token_key, self._fetch_token)
+        return sdk
+
+    def _call(self, operation: str, action: Callable[[BootpayBackend], Any]) -> dict[str, Any]:
+        sdk = self._authorised_sdk()
+        try:
+            return self._send(operation, lambda: action(sdk))
+        except GatewayError as exc:
+            if exc.code not in TOKEN_ERROR_CODES or self.uses_client_key:
+                raise
+            # The PG dropped our token early; rejected at auth, so nothing happened: renew and retry once.
+            token_cache.forget(self._token_key)
+            sdk = self._authorised_sdk()
+            return self._send(operation, lambda: action(sdk))
+
+    def _send(self, operation: str, call: Callable[[], Any]) -> dict[str, Any]:
+        started = time.monotonic()
+        outcome = "ok"
+        try:
+            with _bounded(self.timeout_s):
+                body = call()
+            if not isinstance(body, dict):
+                raise GatewayUnavailable("response body is not a JSON object")
+            if body.get("error_code"):
+                raise GatewayError(str(body["error_code"]), str(body.get("message") or ""), payload=body)
+            return body
+        except _ServerFault as exc:
+            outcome = f"http_{exc.status}"
+            raise GatewayUnavailable("server error", status=exc.status, code=exc.code) from None
+        except requests.Timeout:
+            outcome = "timeout"
+            raise GatewayUnavailable(f"no answer within {self.timeout_s}s") from None
+        except requests.ConnectionError:
+            outcome = "connection_error"
+            raise GatewayUnavailable("connection failed") from None
+        except ValueError as exc:  # requests' JSONDecodeError: HTML error pages, truncated bodies
+            outcome = "malformed"
+            raise GatewayUnavailable("response is not JSON") from exc
+        except requests.RequestException:
+            outcome = "transport_error"
+            raise GatewayUnavailable("transport error") from None
+        except GatewayError as exc:
+            outcome = exc.code
+            raise
+        except GatewayUnavailable as exc:
+            outcome = exc.reason
+            raise
+        finally:
+            logger.info(
+                "bootpay %s %s in %.0f ms", operation, outcome, (time.monotonic() - started) * 1000
+            )
+
+
+def _check_receipt_id(receipt_id: str) -> None:
+    if not isinstance(receipt_id, str) or not RECEIPT_ID_PATTERN.match(receipt_id):
+        raise GatewayError("INVALID_RECEIPT_ID", "receipt_id has an unexpected format")
+
+
+_gateway: BootpayGateway | None = None
+_gateway_lock = threading.Lock()
+
+
+def get_gateway() -> BootpayGateway:
+    """The process-wide gateway built from settings (tests swap it with `set_gateway`)."""
+    global _gateway
+    with _gateway_lock:
+        if _gateway is None:
+            _gateway = BootpayGateway.from_settings()
+        return _gateway
+
+
+def set_gateway(gateway: BootpayGateway | None) -> None:
+    global _gateway
+    with _gateway_lock:
+        _gateway = gateway

@@ -1,0 +1,190 @@
+"""Payment records. Money state changes only in `payments.services`, under row locks.
+
+Invariants kept by the database where it can (DESIGN.md "Money and state"): one receipt pays one
+payment, an order has at most one live payment, cancelled ≤ paid, amounts never negative, one
+cancellation per idempotency key, one stored webhook per dedupe key.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from orders.models import Order, OrderItem
+
+
+# Statuses in which a payment holds (or is about to hold) the order's money: at most one per order.
+LIVE_PAYMENT_STATUSES = ("awaiting_confirm", "awaiting_deposit", "paid", "partially_cancelled", "cancelled")
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        READY = "ready"
+        AWAITING_CONFIRM = "awaiting_confirm"  # Bootpay status 2: authenticated, separate approval pending
+        AWAITING_DEPOSIT = "awaiting_deposit"  # Bootpay status 5: virtual account issued
+        PAID = "paid"  # Bootpay status 1
+        PARTIALLY_CANCELLED = "partially_cancelled"
+        CANCELLED = "cancelled"  # Bootpay status 20, nothing left
+        FAILED = "failed"  # verification rejected, or the PG reported failure
+
+    LIVE_STATUSES = LIVE_PAYMENT_STATUSES
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    receipt_id = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.READY)
+    amount = models.PositiveBigIntegerField(help_text="Amount approved by the PG, in won.")
+    tax_free_amount = models.PositiveBigIntegerField(default=0)
+    cancelled_amount = models.PositiveBigIntegerField(default=0)
+    cancelled_tax_free_amount = models.PositiveBigIntegerField(default=0)
+    method = models.CharField(max_length=40, blank=True, help_text="Bootpay method_symbol, e.g. card, vbank.")
+    method_name = models.CharField(max_length=60, blank=True, help_text="Localized method name.")
+    pg = models.CharField(max_length=60, blank=True)
+    sandbox = models.BooleanField(default=False)
+    raw_receipt = models.JSONField(default=dict, blank=True, help_text="Last receipt the PG returned.")
+    purchased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cancelled_amount__lte=F("amount")), name="payment_cancelled_lte_amount"
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_free_amount__lte=F("amount")), name="payment_tax_free_lte_amount"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_tax_free_amount__lte=F("tax_free_amount")),
+                name="payment_cancelled_tax_free_lte_tax_free",
+            ),
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status__in=LIVE_PAYMENT_STATUSES),
+                name="payment_one_live_per_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_id} ({self.status})"
+
+    def cancellable_amount(self) -> int:
+        return self.amount - self.cancelled_amount
+
+
+class PaymentEvent(models.Model):
+    """Append-only history of a payment: never updated, never deleted."""
+
+    class Kind(models.TextChoices):
+        VERIFIED = "verified"
+        VERIFY_REJECTED = "verify_rejected"
+        CONFIRMED = "confirmed"
+        SYNCED = "synced"
+        CANCEL_REQUESTED = "cancel_requested"
+        CANCEL_SUCCEEDED = "cancel_succeeded"
+        CANCEL_FAILED = "cancel_failed"
+        WEBHOOK = "webhook"
+        RECONCILED = "reconciled"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=40, blank=True, help_text="'system', 'webhook', … when no user.")
+    pg_response = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["payment", "created_at"], name="payment_event_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Payment events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Payment events are append-only.")
+
+
+def new_cancel_id() -> str:
+    return f"cx_{uuid.uuid4().hex}"
+
+
+class Cancellation(models.Model):
+    class State(models.TextChoices):
+        REQUESTED = "requested"  # saved before the PG call; outcome unknown until settled
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="cancellations")
+    # Generated and committed before the SDK call so a retry or reconciliation reuses the same id.
+    cancel_id = models.CharField(max_length=64, unique=True, default=new_cancel_id, editable=False)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    amount = models.PositiveBigIntegerField()
+    tax_free_amount = models.PositiveBigIntegerField(default=0)
+    reason = models.CharField(max_length=200)
+    items = models.ManyToManyField(OrderItem, blank=True, related_name="cancellations")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pg_response = models.JSONField(default=dict, blank=True)
+    error_code = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=1), name="cancellation_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(tax_free_amount__lte=F("amount")), name="cancellation_tax_free_lte_amount"
+            ),
+            models.UniqueConstraint(
+                fields=["payment", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="cancellation_one_per_idempotency_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cancel_id} {self.amount}₩ ({self.state})"
+
+
+class WebhookDelivery(models.Model):
+    """A Bootpay notification exactly as received; processed after the response, never trusted as is."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received"
+        PROCESSED = "processed"
+        FAILED = "failed"  # processing raised; replayed by `process_webhooks --failed`
+        UNMATCHED = "unmatched"  # no payment knows the receipt; kept for inspection
+        INVALID = "invalid"  # body unusable (no receipt_id)
+
+    raw_body = models.TextField()
+    headers = models.JSONField(default=dict)
+    remote_ip = models.GenericIPAddressField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    receipt_id = models.CharField(max_length=64, blank=True, db_index=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["state", "received_at"], name="webhook_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dedupe_key} ({self.state})"

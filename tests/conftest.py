@@ -1,0 +1,49 @@
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from orders.models import Product, Seller
+
+_names = itertools.count(1)
+
+
+def pytest_collection_modifyitems(config, items):
+    # Row locks are no-ops on SQLite, so the race tests only mean something on PostgreSQL.
+    for item in items:
+        if item.get_closest_marker("postgres_only") and connection.vendor != "postgresql":
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str | None = None, **extra):
+        username = username or f"user{next(_names)}"
+        return get_user_model().objects.create_user(username=username, password="pw-123456", **extra)
+
+    return make
+
+
+@pytest.fixture
+def buyer(make_user):
+    return make_user("buyer")
+
+
+@pytest.fixture
+def make_seller(make_user):
+    def make(name: str | None = None) -> Seller:
+        name = name or f"shop{next(_names)}"
+        return Seller.objects.create(user=make_user(f"{name}-owner"), name=name)
+
+    return make
+
+
+@pytest.fixture
+def make_product(make_seller):
+    def make(*, seller: Seller | None = None, price: int = 10_000, stock: int = 10, **extra) -> Product:
+        return Product.objects.create(
+            seller=seller or make_seller(), name=f"product{next(_names)}", price=price, stock=stock, **extra
+        )
+
+    return make

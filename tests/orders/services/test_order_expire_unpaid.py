@@ -1,0 +1,104 @@
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from config.errors import DomainError, ErrorCode
+from orders.models import Order, OrderItem, Product
+from orders.services import OrderLine, order_cancel_unpaid, order_create, order_expire_unpaid
+from payments.models import Payment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def overdue_order(buyer, make_product):
+    def make(quantity: int = 2) -> tuple[Order, Product]:
+        product = make_product(stock=5)
+        order = order_create(buyer=buyer, lines=[OrderLine(product.pk, quantity)])
+        Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+        return order, product
+
+    return make
+
+
+def test_expiry_releases_stock_exactly_once(overdue_order):
+    order, product = overdue_order(quantity=2)
+    assert Product.objects.get(pk=product.pk).stock == 3
+
+    first_run = order_expire_unpaid()
+    second_run = order_expire_unpaid()
+
+    assert first_run == [order.order_id]
+    assert second_run == []
+    assert Product.objects.get(pk=product.pk).stock == 5
+    assert Order.objects.get(pk=order.pk).status == Order.Status.EXPIRED
+    assert set(OrderItem.objects.filter(order=order).values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_orders_inside_their_payment_window_are_kept(buyer, make_product):
+    product = make_product(stock=5)
+    order = order_create(buyer=buyer, lines=[OrderLine(product.pk, 1)])
+
+    assert order_expire_unpaid() == []
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING_PAYMENT
+    assert Product.objects.get(pk=product.pk).stock == 4
+
+
+def test_an_order_with_a_payment_under_way_is_not_expired(overdue_order):
+    # a virtual account was issued: the deposit may still arrive, so the stock stays held
+    order, product = overdue_order()
+    Payment.objects.create(order=order, receipt_id="r" * 24, status="awaiting_deposit", amount=order.total_amount)
+
+    assert order_expire_unpaid() == []
+    assert Product.objects.get(pk=product.pk).stock == 3
+
+
+def test_expiry_then_cancel_does_not_release_twice(overdue_order):
+    order, product = overdue_order()
+    order_expire_unpaid()
+
+    with pytest.raises(DomainError) as error:
+        order_cancel_unpaid(order_pk=order.pk)
+
+    assert error.value.code == ErrorCode.ORDER_NOT_PAYABLE
+    assert Product.objects.get(pk=product.pk).stock == 5
+
+
+def test_buyer_cancel_of_unpaid_order_releases_stock(buyer, make_product):
+    product = make_product(stock=5)
+    order = order_create(buyer=buyer, lines=[OrderLine(product.pk, 4)])
+
+    order_cancel_unpaid(order_pk=order.pk)
+
+    assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
+    assert Product.objects.get(pk=product.pk).stock == 5
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_parallel_expiry_workers_release_stock_once(overdue_order):
+    order, product = overdue_order(quantity=3)
+    start = threading.Barrier(6)
+    results, crashed = [], []
+
+    def worker():
+        try:
+            start.wait(timeout=10)
+            results.extend(order_expire_unpaid())
+        except Exception as exc:
+            crashed.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert crashed == []
+    assert results == [order.order_id]
+    assert Product.objects.get(pk=product.pk).stock == 5
