@@ -13,6 +13,7 @@ Keys never leave this module: they are not logged, not put in exceptions, not st
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import logging
 import re
 import threading
@@ -158,12 +159,18 @@ class RefundAccount:
     bank_username: str
 
     def as_payload(self) -> dict[str, str]:
-        return {"bank_code": self.bank_code, "bank_account": self.bank_account, "bank_username": self.bank_username}
+        return {
+            "bank_code": self.bank_code,
+            "bank_account": self.bank_account,
+            "bank_username": self.bank_username,
+        }
 
 
 # --- Transport: bounded time, pooled connections ---------------------------------------------------
 
-_call_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar("bootpay_call_timeout", default=None)
+_call_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "bootpay_call_timeout", default=None
+)
 
 
 class _ServerFault(Exception):
@@ -233,25 +240,26 @@ def _bounded(timeout_s: float) -> Iterator[None]:
 
 
 class _TokenCache:
-    """One legacy access token per (API URL, application id) per process, renewed shortly before expiry.
+    """One legacy access token per (API URL, key pair) per process, renewed shortly before expiry.
 
     Bootpay hands out the same token for 25 of its 30 minutes; renewing 5 minutes early stays inside that.
     """
 
     RENEW_BEFORE_S = 300.0
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
         self._lock = threading.Lock()
         self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
 
     def get(self, key: tuple[str, str], fetch: Callable[[], tuple[str, float]]) -> str:
         with self._lock:  # held across the fetch so N concurrent callers make one token call
             cached = self._tokens.get(key)
-            if cached and time.monotonic() < cached[1]:
+            if cached and self.clock() < cached[1]:
                 return cached[0]
             token, expire_in = fetch()
             margin = min(self.RENEW_BEFORE_S, expire_in / 2)
-            self._tokens[key] = (token, time.monotonic() + max(expire_in - margin, 0.0))
+            self._tokens[key] = (token, self.clock() + max(expire_in - margin, 0.0))
             return token
 
     def forget(self, key: tuple[str, str]) -> None:
@@ -297,7 +305,9 @@ class BootpayGateway:
         self._client_key = client_key
         self._secret_key = secret_key
         self.timeout_s = timeout_s
-        self._token_key = (self._base_url[self._sdk_mode], application_id)
+        # A digest, not the key: a different private key must not reuse another pair's token.
+        key_digest = hashlib.sha256(f"{application_id}:{private_key}".encode()).hexdigest()
+        self._token_key = (self._base_url[self._sdk_mode], key_digest)
 
     @classmethod
     def from_settings(cls) -> BootpayGateway:
@@ -427,9 +437,7 @@ class BootpayGateway:
             outcome = exc.reason
             raise
         finally:
-            logger.info(
-                "bootpay %s %s in %.0f ms", operation, outcome, (time.monotonic() - started) * 1000
-            )
+            logger.info("bootpay %s %s in %.0f ms", operation, outcome, (time.monotonic() - started) * 1000)
 
 
 def _check_receipt_id(receipt_id: str) -> None:

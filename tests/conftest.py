@@ -47,3 +47,42 @@ def make_product(make_seller):
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    """One real Bootpay emulator over HTTP for the whole run (state is reset per test)."""
+    from payments.sandbox import SandboxServer
+
+    server = SandboxServer(port=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    sandbox_server.state.reset()
+    yield sandbox_server
+    sandbox_server.state.reset()
+
+
+@pytest.fixture
+def make_gateway(sandbox):
+    """Gateways wired to the emulator through the real SDK; the token cache starts empty."""
+    from payments.gateway import BootpayGateway, token_cache
+    from payments.sandbox import SANDBOX_APPLICATION_ID, SANDBOX_PRIVATE_KEY
+
+    token_cache.clear()
+
+    def make(**overrides) -> BootpayGateway:
+        options = {
+            "mode": "sandbox",
+            "api_url": sandbox.api_url,
+            "application_id": SANDBOX_APPLICATION_ID,
+            "private_key": SANDBOX_PRIVATE_KEY,
+            "timeout_s": 2.0,
+        } | overrides
+        return BootpayGateway(**options)
+
+    yield make
+    token_cache.clear()
