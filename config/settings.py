@@ -145,7 +145,9 @@ if BOOTPAY_MODE not in {"production", "development", "sandbox"}:
     raise ImproperlyConfigured("BOOTPAY_MODE must be production, development or sandbox")
 _sandbox = BOOTPAY_MODE == "sandbox"
 # The sandbox pair is public by design: it only opens our local emulator.
-BOOTPAY_APPLICATION_ID = env.str("BOOTPAY_APPLICATION_ID", default="sandbox-application-id" if _sandbox else "")
+BOOTPAY_APPLICATION_ID = env.str(
+    "BOOTPAY_APPLICATION_ID", default="sandbox-application-id" if _sandbox else ""
+)
 BOOTPAY_PRIVATE_KEY = env.str("BOOTPAY_PRIVATE_KEY", default="sandbox-private-key" if _sandbox else "")
 BOOTPAY_CLIENT_KEY = env.str("BOOTPAY_CLIENT_KEY", default="")
 BOOTPAY_SECRET_KEY = env.str("BOOTPAY_SECRET_KEY", default="")
@@ -155,7 +157,9 @@ BOOTPAY_WIDGET_KEY = env.str("BOOTPAY_WIDGET_KEY", default="sandbox-widget-key" 
 if BOOTPAY_MODE == "production" and not (
     (BOOTPAY_CLIENT_KEY and BOOTPAY_SECRET_KEY) or (BOOTPAY_APPLICATION_ID and BOOTPAY_PRIVATE_KEY)
 ):
-    raise ImproperlyConfigured("BOOTPAY_MODE=production needs BOOTPAY_CLIENT_KEY/SECRET_KEY or APPLICATION_ID/PRIVATE_KEY")
+    raise ImproperlyConfigured(
+        "BOOTPAY_MODE=production needs BOOTPAY_CLIENT_KEY/SECRET_KEY or APPLICATION_ID/PRIVATE_KEY"
+    )
 
 LOGGING = {
     "version": 1,

@@ -25,12 +25,27 @@ class OrderItemInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["order_id", "buyer", "status", "total_amount", "tax_free_amount", "created_at", "expires_at"]
+    list_display = [
+        "order_id",
+        "buyer",
+        "status",
+        "total_amount",
+        "tax_free_amount",
+        "created_at",
+        "expires_at",
+    ]
     list_filter = ["status"]
     search_fields = ["order_id", "buyer__username"]
     inlines = [OrderItemInline]
     # Amounts and status move only through the services (stock and payments depend on them).
     readonly_fields = [
-        "order_id", "buyer", "status", "order_name", "total_amount", "tax_free_amount", "currency",
-        "expires_at", "paid_at",
+        "order_id",
+        "buyer",
+        "status",
+        "order_name",
+        "total_amount",
+        "tax_free_amount",
+        "currency",
+        "expires_at",
+        "paid_at",
     ]

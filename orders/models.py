@@ -67,7 +67,9 @@ class Order(TimeStamped):
     total_amount = models.PositiveBigIntegerField()
     tax_free_amount = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3, default="KRW", editable=False)
-    expires_at = models.DateTimeField(help_text="Unpaid after this moment, the order expires and stock returns.")
+    expires_at = models.DateTimeField(
+        help_text="Unpaid after this moment, the order expires and stock returns."
+    )
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -75,7 +77,9 @@ class Order(TimeStamped):
         indexes = [models.Index(fields=["status", "expires_at"], name="order_status_expiry_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(total_amount__gte=1), name="order_total_positive"),
-            models.CheckConstraint(condition=Q(tax_free_amount__lte=F("total_amount")), name="order_tax_free_lte_total"),
+            models.CheckConstraint(
+                condition=Q(tax_free_amount__lte=F("total_amount")), name="order_tax_free_lte_total"
+            ),
             models.CheckConstraint(condition=Q(currency="KRW"), name="order_currency_krw"),
         ]
 

@@ -29,7 +29,16 @@ class PaymentEventInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["receipt_id", "order", "status", "amount", "cancelled_amount", "method", "pg", "created_at"]
+    list_display = [
+        "receipt_id",
+        "order",
+        "status",
+        "amount",
+        "cancelled_amount",
+        "method",
+        "pg",
+        "created_at",
+    ]
     list_filter = ["status", "method", "sandbox"]
     search_fields = ["receipt_id", "order__order_id"]
     inlines = [PaymentEventInline]
@@ -43,7 +52,15 @@ class PaymentEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Cancellation)
 class CancellationAdmin(ReadOnlyAdmin):
-    list_display = ["cancel_id", "payment", "amount", "tax_free_amount", "state", "created_at", "completed_at"]
+    list_display = [
+        "cancel_id",
+        "payment",
+        "amount",
+        "tax_free_amount",
+        "state",
+        "created_at",
+        "completed_at",
+    ]
     list_filter = ["state"]
     search_fields = ["cancel_id", "payment__receipt_id"]
 

@@ -14,7 +14,6 @@ from django.db.models import F, Q
 
 from orders.models import Order, OrderItem
 
-
 # Statuses in which a payment holds (or is about to hold) the order's money: at most one per order.
 LIVE_PAYMENT_STATUSES = ("awaiting_confirm", "awaiting_deposit", "paid", "partially_cancelled", "cancelled")
 
@@ -95,7 +94,9 @@ class PaymentEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_label = models.CharField(max_length=40, blank=True, help_text="'system', 'webhook', … when no user.")
+    actor_label = models.CharField(
+        max_length=40, blank=True, help_text="'system', 'webhook', … when no user."
+    )
     pg_response = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,7 +10,10 @@ from orders.models import Product, Seller
 DEMO_PASSWORD = "demo-pass-1234"
 
 SELLERS = {
-    "seoul-coffee": ("서울커피", [("에티오피아 원두 200g", 18_000, False, 50), ("콜드브루 세트", 32_000, False, 20)]),
+    "seoul-coffee": (
+        "서울커피",
+        [("에티오피아 원두 200g", 18_000, False, 50), ("콜드브루 세트", 32_000, False, 20)],
+    ),
     "jeju-farm": ("제주농장", [("제주 감귤 5kg", 25_000, True, 30), ("한라봉 3kg", 39_000, True, 10)]),
     "hanok-books": ("한옥서점", [("한국 현대 단편선", 15_000, True, 40), ("북마크 세트", 6_000, False, 100)]),
 }
@@ -29,7 +32,9 @@ class Command(BaseCommand):
                 seller, _ = Seller.objects.get_or_create(user=user, defaults={"name": shop_name})
                 for name, price, tax_free, stock in products:
                     Product.objects.get_or_create(
-                        seller=seller, name=name, defaults={"price": price, "is_tax_free": tax_free, "stock": stock}
+                        seller=seller,
+                        name=name,
+                        defaults={"price": price, "is_tax_free": tax_free, "stock": stock},
                     )
             self._user(users, "buyer")
             self._user(users, "buyer2")
@@ -47,7 +52,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def _user(users, username: str):
-        user, created = users.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+        user, created = users.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com"}
+        )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])

@@ -50,7 +50,9 @@ def test_orders_inside_their_payment_window_are_kept(buyer, make_product):
 def test_an_order_with_a_payment_under_way_is_not_expired(overdue_order):
     # a virtual account was issued: the deposit may still arrive, so the stock stays held
     order, product = overdue_order()
-    Payment.objects.create(order=order, receipt_id="r" * 24, status="awaiting_deposit", amount=order.total_amount)
+    Payment.objects.create(
+        order=order, receipt_id="r" * 24, status="awaiting_deposit", amount=order.total_amount
+    )
 
     assert order_expire_unpaid() == []
     assert Product.objects.get(pk=product.pk).stock == 3

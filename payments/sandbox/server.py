@@ -1,0 +1,539 @@
+"""HTTP front of the Bootpay emulator (stdlib only, no Django).
+
+``/v2/...``      the subset of Bootpay REST v2 the payment flow uses (token, receipt, confirm, cancel).
+``/_sandbox/...`` control API for tests and the local checkout (no auth; never expose it publicly).
+
+Point the unmodified SDK at it with::
+
+    client = BootpayBackend(application_id, private_key, mode="sandbox")
+    client.BASE_URL = {**BootpayBackend.BASE_URL, "sandbox": server.api_url}
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import logging
+import socket
+import socketserver
+import struct
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .state import Fault, SandboxCredentials, SandboxError, SandboxState
+from .webhooks import send_webhook
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+REDACTED_BODY_KEYS = frozenset({"private_key", "secret_key", "card_pw", "card_identity_no"})
+HTML_502 = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
+MALFORMED_BODY = b'{"receipt_id": '
+
+
+def _template(path: str) -> str:
+    """Path template used for call counting: ``receipt/<id>`` -> ``receipt``."""
+    if path.startswith("receipt/"):
+        return "receipt"
+    return path
+
+
+def _redacted(body: bytes) -> Any:
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        return {k: ("***" if k in REDACTED_BODY_KEYS else v) for k, v in data.items()}
+    return data
+
+
+def _fields(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    unknown = set(body) - allowed
+    if unknown:
+        raise SandboxError(400, "INVALID_PARAMETER", f"unknown field(s): {', '.join(sorted(unknown))}")
+    return body
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128  # the default 5 resets connections when tests fire 20 requests at once
+
+    def __init__(self, address: tuple[str, int], sandbox: SandboxServer) -> None:
+        self.sandbox = sandbox
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can stall without network
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def shutdown_request(self, request: Any) -> None:
+        if self.sandbox._take_reset(request):
+            # SO_LINGER 0 turns close() into a TCP RST instead of an orderly FIN
+            with contextlib.suppress(OSError):
+                request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            request.close()
+            return
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # dropped connections during stop() or a reset fault are expected; keep stderr quiet
+        logger.debug("sandbox connection error from %s", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "BootpaySandbox/1.0"
+    sys_version = ""
+    timeout = 120  # idle keep-alive connections are dropped eventually
+    server: _HTTPServer
+
+    # ----- plumbing ----------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without NODELAY, Nagle + delayed ACK add ~40 ms a call.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.sandbox._track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.sandbox._untrack(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        # request lines carry paths only; headers (Authorization) are never logged
+        logger.debug("%s - " + format, self.address_string(), *args)
+
+    @property
+    def sandbox(self) -> SandboxServer:
+        return self.server.sandbox
+
+    @property
+    def state(self) -> SandboxState:
+        return self.server.sandbox.state
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self._responded = True
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_json(self, status: int, payload: Any) -> None:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._send(status, body, "application/json; charset=utf-8")
+
+    def _drop(self, reset: bool) -> None:
+        """End the exchange without any response bytes."""
+        self._responded = True
+        self.close_connection = True
+        if reset:
+            self.sandbox._mark_reset(self.connection)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            total = 0
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_BODY_BYTES:
+                    self.close_connection = True
+                    raise SandboxError(413, "REQUEST_TOO_LARGE", "request body is too large")
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            raise SandboxError(400, "INVALID_REQUEST", "invalid Content-Length") from None
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            raise SandboxError(413, "REQUEST_TOO_LARGE", "request body is too large")
+        return self.rfile.read(length) if length > 0 else b""
+
+    @staticmethod
+    def _parse_json(raw: bytes) -> dict[str, Any]:
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise SandboxError(400, "INVALID_JSON", "request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise SandboxError(400, "INVALID_JSON", "request body must be a JSON object")
+        return data
+
+    def _dispatch(self) -> None:
+        self._responded = False
+        try:
+            path = urlsplit(self.path).path
+            if path == "/v2" or path.startswith("/v2/"):
+                self._bootpay(path[len("/v2/") :])
+            elif path == "/_sandbox" or path.startswith("/_sandbox/"):
+                self._control(path[len("/_sandbox/") :])
+            else:
+                self._read_body()
+                raise SandboxError(404, "NOT_FOUND_PATH", f"no such path: {path}")
+        except SandboxError as exc:
+            if not self._responded:
+                self._send_json(exc.status, exc.to_body())
+        except Exception:
+            logger.exception("sandbox handler failed on %s %s", self.command, urlsplit(self.path).path)
+            if not self._responded:
+                self.close_connection = True
+                self._send_json(500, {"error_code": "SANDBOX_INTERNAL", "message": "sandbox internal error"})
+
+    # ----- Bootpay REST v2 ---------------------------------------------------------------------------
+
+    def _bootpay(self, path: str) -> None:
+        raw = self._read_body()
+        template = _template(path)
+        self.state.record_call(self.command, template, self._request_entry(path, template, raw))
+
+        # faults come before auth and before any state change, so a faulted call never mutates state
+        fault = self.state.take_fault(path)
+        if fault is not None and self._apply_fault(fault):
+            return
+
+        body = self._parse_json(raw)
+        if self.command == "POST" and path == "request/token":
+            self._send_json(200, self._issue_token(body))
+            return
+        self._authenticate()
+        if self.command == "GET" and path.startswith("receipt/") and path.count("/") == 1:
+            self._send_json(200, self.state.get_receipt(unquote(path[len("receipt/") :])))
+        elif self.command == "POST" and path == "confirm":
+            self._send_json(200, self.state.confirm(body.get("receipt_id")))
+        elif self.command == "POST" and path == "cancel":
+            allowed = {
+                "cancel_price",
+                "cancel_tax_free",
+                "cancel_id",
+                "cancel_username",
+                "cancel_message",
+                "refund",
+                "items",
+                "metadata",
+            }
+            kwargs = {k: v for k, v in body.items() if k in allowed}
+            self._send_json(200, self.state.cancel(body.get("receipt_id"), **kwargs))
+        else:
+            raise SandboxError(404, "NOT_FOUND_PATH", f"no such API: {self.command} /v2/{path}")
+
+    def _request_entry(self, path: str, template: str, raw: bytes) -> dict[str, Any]:
+        headers = {}
+        auth = None
+        for name, value in self.headers.items():
+            if name.lower() == "authorization":
+                auth = value.split(" ", 1)[0] if value else ""
+                headers[name] = auth
+            else:
+                headers[name] = value
+        return {
+            "method": self.command,
+            "path": path,
+            "query": urlsplit(self.path).query,
+            "template": template,
+            "headers": headers,
+            "auth": auth,
+            "body": _redacted(raw),
+        }
+
+    def _apply_fault(self, fault: Fault) -> bool:
+        """Play a fault; True when it replaced the response, False to continue normally."""
+        stopping = self.sandbox._stopping
+        logger.debug("sandbox fault %s on %s", fault.mode, fault.path or "<all>")
+        if fault.latency_s and fault.mode != "hang":
+            stopping.wait(fault.latency_s)
+        if fault.mode == "latency":
+            return False
+        if fault.mode == "hang":
+            # hold the connection silently; stop() sets the event so no thread outlives the server
+            stopping.wait(fault.latency_s)
+            self._drop(reset=False)
+        elif fault.mode == "reset":
+            self._drop(reset=True)
+        elif fault.mode == "status_500":
+            self._send_json(
+                fault.status or 500,
+                {
+                    "error_code": fault.error_code or "INTERNAL_SERVER_ERROR",
+                    "message": fault.message or "일시적인 서버 오류입니다. (sandbox fault)",
+                },
+            )
+        elif fault.mode == "html_502":
+            self._send(fault.status or 502, HTML_502, "text/html; charset=utf-8")
+        elif fault.mode == "malformed":
+            self._send(fault.status or 200, MALFORMED_BODY, "application/json; charset=utf-8")
+        else:  # error_code
+            self._send_json(
+                fault.status or 400,
+                {
+                    "error_code": fault.error_code,
+                    "message": fault.message or f"{fault.error_code} (sandbox fault)",
+                },
+            )
+        return True
+
+    def _issue_token(self, body: dict[str, Any]) -> dict[str, Any]:
+        application_id = body.get("application_id")
+        private_key = body.get("private_key")
+        application_id = application_id if isinstance(application_id, str) else ""
+        private_key = private_key if isinstance(private_key, str) else ""
+        error = self.sandbox.credentials.check_legacy(application_id, private_key)
+        if error == "APP_KEY_NOT_FOUND":
+            raise SandboxError(401, error, "존재하지 않는 application_id 입니다.")
+        if error is not None:
+            raise SandboxError(401, error, "private_key가 일치하지 않습니다.")
+        return self.state.issue_token(application_id)
+
+    def _authenticate(self) -> None:
+        scheme, _, value = self.headers.get("Authorization", "").strip().partition(" ")
+        value = value.strip()
+        if scheme.lower() == "bearer" and value and self.state.token_valid(value):
+            return
+        if scheme.lower() == "basic" and value:
+            try:
+                decoded = base64.b64decode(value, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                decoded = ""
+            client_key, sep, secret_key = decoded.partition(":")
+            if sep and self.sandbox.credentials.check_client(client_key, secret_key):
+                return
+        raise SandboxError(401, "TOKEN_KEY_INVALID", "유효하지 않은 인증 정보입니다.")
+
+    # ----- control API -------------------------------------------------------------------------------
+
+    def _control(self, path: str) -> None:
+        body = self._parse_json(self._read_body())
+        query = parse_qs(urlsplit(self.path).query)
+        parts = [unquote(p) for p in path.split("/") if p]
+        method = self.command
+        state = self.state
+
+        def need(*methods: str) -> None:
+            if method not in methods:
+                raise SandboxError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on /_sandbox/{path}")
+
+        match parts:
+            case ["health"]:
+                need("GET")
+                self._send_json(200, {"ok": True})
+            case ["receipts"]:
+                need("GET", "POST")
+                if method == "POST":
+                    allowed = {"order_id", "price", "tax_free", "method", "state", "order_name", "metadata"}
+                    self._send_json(201, state.create_receipt(**_fields(body, allowed)))
+                else:
+                    order_id = query.get("order_id", [None])[0]
+                    self._send_json(200, state.list_receipts(order_id))
+            case ["receipts", receipt_id]:
+                need("GET")
+                self._send_json(200, state.receipt_detail(receipt_id))
+            case ["receipts", receipt_id, "deposit"]:
+                need("POST")
+                self._send_json(200, state.deposit(receipt_id))
+            case ["receipts", receipt_id, "expire"]:
+                need("POST")
+                self._send_json(200, state.expire(receipt_id))
+            case ["receipts", receipt_id, "webhook"]:
+                need("POST")
+                self._send_json(200, self._webhook(receipt_id, body))
+            case ["faults"]:
+                need("GET", "POST", "DELETE")
+                if method == "POST":
+                    allowed = {"path", "mode", "latency_s", "error_code", "message", "status", "times"}
+                    self._send_json(201, state.add_fault(**_fields(body, allowed)))
+                elif method == "DELETE":
+                    state.clear_faults()
+                    self._send_json(200, {"cleared": True})
+                else:
+                    self._send_json(200, state.faults())
+            case ["calls"]:
+                need("GET")
+                self._send_json(200, state.calls())
+            case ["requests"]:
+                need("GET")
+                self._send_json(200, state.requests)
+            case ["settings"]:
+                need("GET", "POST")
+                if method == "POST":
+                    state.update_settings(**_fields(body, {"duplicate_cancel_id"}))
+                self._send_json(200, state.settings())
+            case ["clock"]:
+                need("POST")
+                offset = state.advance_clock(_fields(body, {"advance_s"}).get("advance_s", 0))
+                self._send_json(200, {"offset_s": offset, "now": state.iso()})
+            case ["reset"]:
+                need("POST")
+                state.reset()
+                self._send_json(200, {"ok": True})
+            case _:
+                raise SandboxError(404, "NOT_FOUND_PATH", f"no such control path: /_sandbox/{path}")
+
+    def _webhook(self, receipt_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        allowed = {"url", "webhook_type", "form", "retries", "retry_interval_s", "status", "timeout_s"}
+        options = _fields(body, allowed)
+        url = options.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise SandboxError(400, "INVALID_PARAMETER", "url must be an http(s) URL")
+        retries = options.get("retries") or 0
+        interval = options.get("retry_interval_s", 0.1)
+        timeout = options.get("timeout_s", 5.0)
+        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 100:
+            raise SandboxError(400, "INVALID_PARAMETER", "retries must be an integer between 0 and 100")
+        for name, value in (("retry_interval_s", interval), ("timeout_s", timeout)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 60:
+                raise SandboxError(400, "INVALID_PARAMETER", f"{name} must be a number between 0 and 60")
+        # snapshot under the lock, deliver outside it: the receiver may call back into the emulator
+        receipt = self.state.snapshot(receipt_id, status=options.get("status"))
+        return dict(
+            send_webhook(
+                receipt,
+                url,
+                webhook_type=options.get("webhook_type") or None,
+                form=bool(options.get("form")),
+                retries=retries,
+                retry_interval_s=float(interval),
+                timeout_s=float(timeout) or 5.0,
+            )
+        )
+
+
+class SandboxServer:
+    """The emulator as a background HTTP server; ``port=0`` picks a free port."""
+
+    def __init__(
+        self,
+        state: SandboxState | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        credentials: SandboxCredentials | None = None,
+    ) -> None:
+        self.state = state if state is not None else SandboxState()
+        self.credentials = credentials if credentials is not None else SandboxCredentials()
+        self.host = host
+        self.port = port
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._conn_lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        self._resets: set[int] = set()
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("SandboxServer is not started")
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/v2"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> SandboxServer:
+        if self._httpd is not None:
+            raise RuntimeError("SandboxServer already started")
+        if self._stopping.is_set():
+            raise RuntimeError("a stopped SandboxServer cannot be restarted; create a new one")
+        self._httpd = _HTTPServer((self.host, self.port), self)
+        self.port = int(self._httpd.server_address[1])
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"bootpay-sandbox-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        logger.debug("bootpay sandbox listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, release hanging requests and close open connections. Idempotent."""
+        self._stopping.set()
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        with self._conn_lock:
+            connections = list(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)  # wakes handler threads blocked on keep-alive reads
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SandboxServer:
+        return self if self._httpd is not None else self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self._httpd is not None else "not started"
+        return f"<SandboxServer {where}>"
+
+    # bookkeeping used by the handler
+    def _track(self, conn: socket.socket) -> None:
+        with self._conn_lock:
+            self._connections.add(conn)
+
+    def _untrack(self, conn: socket.socket) -> None:
+        with self._conn_lock:
+            self._connections.discard(conn)
+
+    def _mark_reset(self, conn: socket.socket) -> None:
+        with self._conn_lock:
+            self._resets.add(id(conn))
+
+    def _take_reset(self, conn: socket.socket) -> bool:
+        with self._conn_lock:
+            if id(conn) in self._resets:
+                self._resets.discard(id(conn))
+                return True
+            return False
