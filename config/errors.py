@@ -25,8 +25,17 @@ class ErrorCode(models.TextChoices):
     RECEIPT_ALREADY_USED = "receipt_already_used"
     RECEIPT_ORDER_MISMATCH = "receipt_order_mismatch"
     CANCEL_EXCEEDS_BALANCE = "cancel_exceeds_balance"
+    PAYMENT_NOT_CANCELLABLE = "payment_not_cancellable"
+    PAYMENT_NOT_CONFIRMABLE = "payment_not_confirmable"
+    PAYMENT_FAILED = "payment_failed"
     GATEWAY_ERROR = "gateway_error"
     GATEWAY_UNAVAILABLE = "gateway_unavailable"
+    # Transport-level refusals the REST handler maps from DRF (no service raises these).
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PARSE_ERROR = "parse_error"
+    INTERNAL_ERROR = "internal_error"  # a bug: logged with its traceback, never raised on purpose
 
 
 HTTP_STATUS_BY_CODE: dict[str, int] = {
@@ -45,8 +54,16 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.RECEIPT_ALREADY_USED: 409,
     ErrorCode.RECEIPT_ORDER_MISMATCH: 409,
     ErrorCode.CANCEL_EXCEEDS_BALANCE: 409,
+    ErrorCode.PAYMENT_NOT_CANCELLABLE: 409,
+    ErrorCode.PAYMENT_NOT_CONFIRMABLE: 409,
+    ErrorCode.PAYMENT_FAILED: 409,
     ErrorCode.GATEWAY_ERROR: 502,
     ErrorCode.GATEWAY_UNAVAILABLE: 503,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.NOT_ACCEPTABLE: 406,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.PARSE_ERROR: 400,
+    ErrorCode.INTERNAL_ERROR: 500,
 }
 
 DEFAULT_MESSAGES: dict[str, str] = {
@@ -65,8 +82,16 @@ DEFAULT_MESSAGES: dict[str, str] = {
     ErrorCode.RECEIPT_ALREADY_USED: "The receipt is already bound to another payment.",
     ErrorCode.RECEIPT_ORDER_MISMATCH: "The receipt belongs to another order.",
     ErrorCode.CANCEL_EXCEEDS_BALANCE: "The cancel amount exceeds the remaining balance.",
+    ErrorCode.PAYMENT_NOT_CANCELLABLE: "The payment cannot be cancelled in its current state.",
+    ErrorCode.PAYMENT_NOT_CONFIRMABLE: "The payment is not waiting for approval.",
+    ErrorCode.PAYMENT_FAILED: "Bootpay reports this payment as failed or cancelled.",
     ErrorCode.GATEWAY_ERROR: "The payment gateway refused the request.",
     ErrorCode.GATEWAY_UNAVAILABLE: "The payment gateway is unavailable; try again later.",
+    ErrorCode.METHOD_NOT_ALLOWED: "This HTTP method is not allowed here.",
+    ErrorCode.NOT_ACCEPTABLE: "No acceptable response format.",
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: "Unsupported media type in the request.",
+    ErrorCode.PARSE_ERROR: "The request body could not be parsed.",
+    ErrorCode.INTERNAL_ERROR: "Internal server error.",
 }
 
 

@@ -5,6 +5,7 @@ payment, an order has at most one live payment, cancelled ≤ paid, amounts neve
 cancellation per idempotency key, one stored webhook per dedupe key.
 """
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -13,6 +14,11 @@ from django.db import models
 from django.db.models import F, Q
 
 from orders.models import Order, OrderItem
+
+
+def new_public_payment_id() -> str:
+    return f"pay_{secrets.token_hex(12)}"
+
 
 # Statuses in which a payment holds (or is about to hold) the order's money: at most one per order.
 LIVE_PAYMENT_STATUSES = ("awaiting_confirm", "awaiting_deposit", "paid", "partially_cancelled", "cancelled")
@@ -30,6 +36,7 @@ class Payment(models.Model):
 
     LIVE_STATUSES = LIVE_PAYMENT_STATUSES
 
+    public_id = models.CharField(max_length=40, unique=True, default=new_public_payment_id, editable=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     receipt_id = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.READY)
@@ -84,8 +91,7 @@ class PaymentEvent(models.Model):
         CANCEL_REQUESTED = "cancel_requested"
         CANCEL_SUCCEEDED = "cancel_succeeded"
         CANCEL_FAILED = "cancel_failed"
-        WEBHOOK = "webhook"
-        RECONCILED = "reconciled"
+        CANCELLED_AT_PG = "cancelled_at_pg"  # a cancel we did not request (e.g. made in Bootpay's admin)
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -135,6 +141,8 @@ class Cancellation(models.Model):
     tax_free_amount = models.PositiveBigIntegerField(default=0)
     reason = models.CharField(max_length=200)
     items = models.ManyToManyField(OrderItem, blank=True, related_name="cancellations")
+    # Kept so a retried virtual-account refund can be sent again with the same target account.
+    refund_account = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.REQUESTED)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -170,6 +178,7 @@ class WebhookDelivery(models.Model):
         PROCESSED = "processed"
         FAILED = "failed"  # processing raised; replayed by `process_webhooks --failed`
         UNMATCHED = "unmatched"  # no payment knows the receipt; kept for inspection
+        PROCESSING = "processing"  # claimed by a worker; stale ones are picked up again
         INVALID = "invalid"  # body unusable (no receipt_id)
 
     raw_body = models.TextField()
