@@ -124,14 +124,51 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # JSON only: one documented request format. (Form posts would read a missing boolean as false.)
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # One envelope for every error: {"code", "message", "details"} (STYLE.md "Errors").
+    "EXCEPTION_HANDLER": "config.exception_handler.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.DefaultPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Throttle counters live in the default cache (Redis when REDIS_URL is set, else per process).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_RATE_ANON", default="120/min"),
+        "user": env.str("THROTTLE_RATE_USER", default="600/min"),
+        # ScopedRateThrottle scopes: password guessing on the token endpoint; Bootpay's webhook bursts.
+        "auth_token": env.str("THROTTLE_RATE_AUTH_TOKEN", default="30/min"),
+        "bootpay_webhook": env.str("THROTTLE_RATE_BOOTPAY_WEBHOOK", default="600/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marketplace payments API",
-    "DESCRIPTION": "Partner REST API: catalogue, orders and Bootpay payments.",
+    "DESCRIPTION": (
+        "Partner REST API: catalogue, orders and Bootpay payments.\n\n"
+        "Authenticate with `POST /api/v1/auth/token/`, then send `Authorization: Token <token>`. "
+        "Every error answers the `Error` envelope `{code, message, details}`; branch on `code`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",  # tags by resource (auth, orders, payments, products), not "v1"
+    # Separate `…Request` components: read-only fields (ids, totals) never appear as writable input.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One stable name per shared choice set, instead of hash-suffixed `Status…Enum` collisions.
+    "ENUM_NAME_OVERRIDES": {
+        "ErrorCodeEnum": "config.errors.ErrorCode",
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "OrderItemStatusEnum": "orders.models.OrderItem.Status",
+        "PaymentStatusEnum": "payments.models.Payment.Status",
+        "PaymentEventKindEnum": "payments.models.PaymentEvent.Kind",
+        "CancellationStateEnum": "payments.models.Cancellation.State",
+    },
+    # Token (`Authorization: Token …`) and session-cookie schemes come from the authentication classes.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
 }
 
 # --- Orders -------------------------------------------------------------------------------------
@@ -169,3 +206,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Bootpay webhooks -------------------------------------------------------------------------
+# "background": answer Bootpay at once and process in a small in-process pool (Celery later);
+# "inline": process before answering (tests, debugging). Overflow waits for `process_webhooks`.
+WEBHOOK_PROCESSING = env.str("WEBHOOK_PROCESSING", default="background")
+WEBHOOK_WORKERS = env.int("WEBHOOK_WORKERS", default=2)
+WEBHOOK_QUEUE_LIMIT = env.int("WEBHOOK_QUEUE_LIMIT", default=100)
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
+# Bootpay documents 223.130.82.0/24 as its webhook source; empty allows any (sandbox, proxies).
+BOOTPAY_WEBHOOK_ALLOWED_IPS = env.list("BOOTPAY_WEBHOOK_ALLOWED_IPS", default=[])

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.auth_api import AuthTokenApi
 
 
 def health(request):
@@ -13,4 +15,13 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/v1/auth/token/", AuthTokenApi.as_view(), name="auth-token"),
+    path("api/v1/", include("orders.api.urls")),
+    path("api/v1/", include("payments.api.urls")),
 ]
+
+# Outside DRF views (unknown URL, a crash in middleware) `/api/` still answers the JSON error envelope.
+handler400 = "config.exception_handler.api_handler400"
+handler403 = "config.exception_handler.api_handler403"
+handler404 = "config.exception_handler.api_handler404"
+handler500 = "config.exception_handler.api_handler500"

@@ -190,6 +190,7 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last took it.")
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

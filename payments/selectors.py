@@ -47,7 +47,9 @@ def payment_detail(*, payment_pk: int) -> Payment:
                 "cancellations",
                 queryset=Cancellation.objects.order_by("created_at", "pk").prefetch_related("items"),
             ),
-            Prefetch("events", queryset=PaymentEvent.objects.order_by("created_at", "pk")),
+            Prefetch(
+                "events", queryset=PaymentEvent.objects.select_related("actor").order_by("created_at", "pk")
+            ),
         )
         .get(pk=payment_pk)
     )

@@ -1,0 +1,266 @@
+"""REST adapters for payments: parse, call a service, serialize. Rules live in payments.services.
+
+Errors are never caught here: `DomainError` and DRF's exceptions become the envelope in `config/`.
+"""
+
+from django.conf import settings
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from config.errors import DomainError, ErrorCode
+from config.openapi import error_responses
+from config.pagination import DefaultPagination, list_response
+from payments.api.filters import PaymentFilter
+from payments.api.serializers import PaymentOutputSerializer, PaymentSummarySerializer
+from payments.gateway import RECEIPT_ID_PATTERN, RefundAccount
+from payments.models import Payment
+from payments.selectors import (
+    payment_detail,
+    payment_get_for_cancel,
+    payment_get_visible,
+    payment_list_visible,
+)
+from payments.services import payment_cancel, payment_confirm, payment_verify
+from payments.webhooks import webhook_dispatch, webhook_receive, webhook_source_allowed
+
+_ALWAYS = (ErrorCode.NOT_AUTHENTICATED, ErrorCode.THROTTLED)
+_BODY = (ErrorCode.VALIDATION_ERROR, ErrorCode.PARSE_ERROR, ErrorCode.UNSUPPORTED_MEDIA_TYPE)
+_GATEWAY = (ErrorCode.GATEWAY_ERROR, ErrorCode.GATEWAY_UNAVAILABLE)
+
+
+def _detail(payment: Payment) -> Response:
+    return Response(PaymentOutputSerializer(payment_detail(payment_pk=payment.pk)).data)
+
+
+class PaymentVerifyApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        order_id = serializers.CharField(
+            max_length=40, help_text="Our public order id, sent to Bootpay as order_id."
+        )
+        receipt_id = serializers.RegexField(
+            RECEIPT_ID_PATTERN, max_length=64, help_text="The receipt id BootpayWidget returned."
+        )
+
+        class Meta:
+            ref_name = "PaymentVerify"
+
+    @extend_schema(
+        operation_id="payments_verify",
+        summary="Verify a Bootpay receipt and bind it to the buyer's order",
+        description=(
+            "Looks the receipt up at Bootpay and accepts it only when it names this order and its price, "
+            "tax-free part and currency equal ours. A tampered amount, or a charge for an order that can no "
+            "longer be paid, is refunded at Bootpay and refused. Idempotent for the same pair."
+        ),
+        request=InputSerializer,
+        responses={200: PaymentOutputSerializer}
+        | error_responses(
+            *_BODY,
+            ErrorCode.ORDER_NOT_FOUND,
+            ErrorCode.AMOUNT_MISMATCH,
+            ErrorCode.ORDER_NOT_PAYABLE,
+            ErrorCode.RECEIPT_ALREADY_USED,
+            ErrorCode.RECEIPT_ORDER_MISMATCH,
+            ErrorCode.PAYMENT_FAILED,
+            *_GATEWAY,
+            *_ALWAYS,
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        payment = payment_verify(actor=request.user, **payload.validated_data)
+        return _detail(payment)
+
+
+class PaymentListApi(APIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = DefaultPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PaymentFilter
+    queryset = Payment.objects.none()  # model hint for the schema; rows come from the selector
+
+    @extend_schema(
+        operation_id="payments_list",
+        summary="List payments (own orders; staff: all)",
+        responses={200: PaymentSummarySerializer(many=True)}
+        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *_ALWAYS),
+    )
+    def get(self, request: Request) -> Response:
+        return list_response(
+            request=request,
+            view=self,
+            queryset=payment_list_visible(user=request.user).order_by("-created_at", "-pk"),
+            serializer_class=PaymentSummarySerializer,
+        )
+
+
+class PaymentDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="payments_retrieve",
+        summary="One payment with its cancellations and event log",
+        responses={200: PaymentOutputSerializer} | error_responses(ErrorCode.PAYMENT_NOT_FOUND, *_ALWAYS),
+    )
+    def get(self, request: Request, payment_id: str) -> Response:
+        return _detail(payment_get_visible(public_id=payment_id, user=request.user))
+
+
+class PaymentConfirmApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="payments_confirm",
+        summary="Approve a separately-confirmed payment (Bootpay status 2)",
+        description="Re-checks the order and amounts, then approves through Bootpay. Safe to retry.",
+        request=None,
+        responses={200: PaymentOutputSerializer}
+        | error_responses(
+            ErrorCode.PAYMENT_NOT_FOUND,
+            ErrorCode.PAYMENT_NOT_CONFIRMABLE,
+            ErrorCode.AMOUNT_MISMATCH,
+            ErrorCode.ORDER_NOT_PAYABLE,
+            *_GATEWAY,
+            *_ALWAYS,
+        ),
+    )
+    def post(self, request: Request, payment_id: str) -> Response:
+        payment = payment_get_visible(public_id=payment_id, user=request.user)
+        return _detail(payment_confirm(payment_pk=payment.pk, actor=request.user))
+
+
+class PaymentCancelApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        class RefundSerializer(serializers.Serializer):
+            bank_code = serializers.RegexField(r"^\d{3}$", help_text="Bank code, e.g. 004 (KB).")
+            bank_account = serializers.RegexField(r"^[\d-]{6,30}$")
+            bank_username = serializers.CharField(max_length=50)
+
+            class Meta:
+                ref_name = "RefundAccount"
+
+        amount = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=2**53,
+            help_text="Won to cancel; leave out for the remainder.",
+        )
+        tax_free_amount = serializers.IntegerField(
+            required=False, min_value=0, max_value=2**53, help_text="Staff only: the tax-free part of amount."
+        )
+        reason = serializers.CharField(max_length=200)
+        items = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            required=False,
+            max_length=settings.ORDER_MAX_LINES,
+            help_text="Order line ids to cancel whole (the amount is derived from them).",
+        )
+        refund = RefundSerializer(required=False, help_text="Refund account, needed for virtual accounts.")
+
+        class Meta:
+            ref_name = "PaymentCancel"
+
+    @extend_schema(
+        operation_id="payments_cancel",
+        summary="Cancel all or part of a payment",
+        description=(
+            "Staff may cancel any amount or lines; a seller only its own lines; the buyer whole lines "
+            "not yet shipped. The cancellation is stored with its cancel_id before Bootpay is called; "
+            "when Bootpay does not answer (503) it stays `requested` and is settled by reconciliation. "
+            "Send an `Idempotency-Key` header to make retries safe: the same key returns the first outcome."
+        ),
+        request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Any unique string (≤100 chars) per intended cancellation.",
+            )
+        ],
+        responses={200: PaymentOutputSerializer}
+        | error_responses(
+            *_BODY,
+            ErrorCode.PAYMENT_NOT_FOUND,
+            ErrorCode.PERMISSION_DENIED,
+            ErrorCode.PAYMENT_NOT_CANCELLABLE,
+            ErrorCode.CANCEL_EXCEEDS_BALANCE,
+            *_GATEWAY,
+            *_ALWAYS,
+        ),
+    )
+    def post(self, request: Request, payment_id: str) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        key = request.headers.get("Idempotency-Key") or None
+        if key is not None and not 1 <= len(key) <= 100:
+            raise DomainError.invalid("Idempotency-Key", "1 to 100 characters")
+        payment = payment_get_for_cancel(public_id=payment_id, user=request.user)
+        payment_cancel(
+            payment_pk=payment.pk,
+            actor=request.user,
+            reason=data["reason"],
+            amount=data.get("amount"),
+            tax_free_amount=data.get("tax_free_amount"),
+            item_ids=data.get("items"),
+            idempotency_key=key,
+            refund=RefundAccount(**data["refund"]) if "refund" in data else None,
+        )
+        return _detail(payment)
+
+
+class BootpayWebhookApi(APIView):
+    """Bootpay's notifications. No auth exists to check (Bootpay signs nothing); the body is only a hint."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "bootpay_webhook"
+
+    @extend_schema(
+        operation_id="webhooks_bootpay",
+        summary="Bootpay webhook receiver",
+        description=(
+            'Stores the raw delivery, answers `{"success": true}` at once and processes it afterwards by '
+            "re-fetching the receipt from Bootpay. Duplicates are acknowledged without being processed twice."
+        ),
+        request={"application/json": {"type": "object", "additionalProperties": True}},
+        responses={
+            200: OpenApiResponse(
+                response={"type": "object", "properties": {"success": {"type": "boolean"}}},
+                examples=[OpenApiExample("stored", value={"success": True}, response_only=True)],
+            )
+        }
+        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.PERMISSION_DENIED, ErrorCode.THROTTLED),
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        remote_ip = request.META.get("REMOTE_ADDR")
+        if not webhook_source_allowed(remote_ip):
+            raise DomainError(
+                ErrorCode.PERMISSION_DENIED, "Webhooks are accepted from Bootpay's addresses only."
+            )
+        raw_body = request.body
+        if len(raw_body) > settings.WEBHOOK_MAX_BODY_BYTES:
+            raise DomainError.invalid("body", f"at most {settings.WEBHOOK_MAX_BODY_BYTES} bytes")
+        delivery, created = webhook_receive(
+            raw_body=raw_body,
+            content_type=request.content_type or "",
+            headers=dict(request.headers),
+            remote_ip=remote_ip,
+        )
+        if created or delivery.state == delivery.State.FAILED:
+            webhook_dispatch(delivery_pk=delivery.pk)
+        return Response({"success": True})
