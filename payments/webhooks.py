@@ -164,17 +164,31 @@ def webhooks_process_pending(*, include_failed: bool = False, limit: int = 500) 
 # --- Dispatch after the response -------------------------------------------------------------------
 
 _executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
 _slots: threading.BoundedSemaphore | None = None
+_pool_lock = threading.Lock()
+
+
+def _pool() -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
+    global _executor, _slots
+    with _pool_lock:
+        if _executor is None or _slots is None:
+            _executor = ThreadPoolExecutor(max_workers=settings.WEBHOOK_WORKERS, thread_name_prefix="webhook")
+            _slots = threading.BoundedSemaphore(max(settings.WEBHOOK_QUEUE_LIMIT, 1))
+        return _executor, _slots
+
+
+def _pool_reset() -> None:
+    """Wait for queued work and forget the pool (tests, settings changes)."""
+    global _executor, _slots
+    with _pool_lock:
+        if _executor is not None:
+            _executor.shutdown(wait=True)
+        _executor = _slots = None
 
 
 def _background_submit(delivery_pk: int) -> None:
-    global _executor, _slots
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=settings.WEBHOOK_WORKERS, thread_name_prefix="webhook")
-            _slots = threading.BoundedSemaphore(settings.WEBHOOK_QUEUE_LIMIT)
-    if not _slots.acquire(blocking=False):
+    executor, slots = _pool()
+    if not slots.acquire(blocking=False):
         # A flood must not grow memory without bound: leave it stored for `process_webhooks`.
         logger.warning("webhook queue full; delivery %s left for process_webhooks", delivery_pk)
         return
@@ -185,10 +199,10 @@ def _background_submit(delivery_pk: int) -> None:
         except Exception:
             logger.exception("webhook %s crashed", delivery_pk)
         finally:
-            _slots.release()
+            slots.release()
             connection.close()
 
-    _executor.submit(run)
+    executor.submit(run)
 
 
 def webhook_dispatch(*, delivery_pk: int) -> None:

@@ -1,0 +1,111 @@
+"""Webhooks as Bootpay sends them: over real HTTP from the emulator, processed after the answer."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from orders.models import Order
+from payments import webhooks
+from payments.models import Payment, WebhookDelivery
+from payments.sandbox import send_webhook
+
+WEBHOOK_PATH = "/api/v1/webhooks/bootpay/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_emulator_delivers_a_deposit_notice_to_the_running_server(
+    live_server, make_order, pay_at_pg, bootpay, settings
+):
+    settings.WEBHOOK_PROCESSING = "inline"
+    order = make_order()
+    receipt_id = pay_at_pg(order, method="vbank", state="vbank_issued")
+    bootpay.state.deposit(receipt_id)
+
+    result = send_webhook(bootpay.state.get_receipt(receipt_id), live_server.url + WEBHOOK_PATH)
+
+    assert result["delivered"] is True and result["attempts"] == 1  # 200 and {"success": true}
+    assert Payment.objects.get(receipt_id=receipt_id).status == "paid"
+    assert Order.objects.get(pk=order.pk).status == "paid"
+
+
+@pytest.fixture
+def background(settings):
+    settings.WEBHOOK_PROCESSING = "background"
+    webhooks._pool_reset()
+    yield
+    webhooks._pool_reset()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_processing_happens_after_the_answer(background, make_order, pay_at_pg, bootpay, client):
+    order = make_order()
+    receipt = bootpay.state.get_receipt(pay_at_pg(order))
+
+    response = client.post(WEBHOOK_PATH, json.dumps(receipt), content_type="application/json")
+    assert response.status_code == 200 and response.json() == {"success": True}
+    webhooks._pool_reset()  # wait for the pool to finish before looking
+
+    assert WebhookDelivery.objects.get().state == "processed"
+    assert Order.objects.get(pk=order.pk).status == "paid"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_queue_leaves_deliveries_for_the_command(
+    background, settings, make_order, pay_at_pg, bootpay, client
+):
+    settings.WEBHOOK_QUEUE_LIMIT = 1
+    _, slots = webhooks._pool()
+    slots.acquire()  # the only slot is busy
+    order = make_order()
+    receipt = bootpay.state.get_receipt(pay_at_pg(order))
+
+    try:
+        response = client.post(WEBHOOK_PATH, json.dumps(receipt), content_type="application/json")
+    finally:
+        slots.release()
+
+    assert response.status_code == 200  # still acknowledged: the delivery is stored
+    assert WebhookDelivery.objects.get().state == "received"
+    call_command("process_webhooks")
+    assert WebhookDelivery.objects.get().state == "processed"
+    assert Order.objects.get(pk=order.pk).status == "paid"
+
+
+@pytest.mark.django_db
+def test_an_anonymous_flood_is_throttled(client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "bootpay_webhook": "3/min",
+        },
+    }
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()
+    try:
+        codes = [
+            client.post(
+                WEBHOOK_PATH, json.dumps({"receipt_id": f"{i:024x}"}), content_type="application/json"
+            )
+            for i in range(5)
+        ]
+    finally:
+        api_settings.reload()
+
+    assert [response.status_code for response in codes] == [200, 200, 200, 429, 429]
+    assert codes[-1].json()["code"] == "throttled"
+    assert WebhookDelivery.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_an_oversized_body_is_refused_before_storing(client, settings):
+    settings.WEBHOOK_MAX_BODY_BYTES = 100
+
+    response = client.post(
+        WEBHOOK_PATH, json.dumps({"receipt_id": "a" * 24, "pad": "x" * 200}), content_type="application/json"
+    )
+
+    assert response.status_code == 400 and response.json()["code"] == "validation_error"
+    assert not WebhookDelivery.objects.exists()
