@@ -163,6 +163,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCodeEnum": "config.errors.ErrorCode",
         "OrderStatusEnum": "orders.models.Order.Status",
         "OrderItemStatusEnum": "orders.models.OrderItem.Status",
+        "ViewerRoleEnum": "orders.api.serializers.VIEWER_ROLE_CHOICES",
         "PaymentStatusEnum": "payments.models.Payment.Status",
         "PaymentEventKindEnum": "payments.models.PaymentEvent.Kind",
         "CancellationStateEnum": "payments.models.Cancellation.State",

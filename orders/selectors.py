@@ -1,11 +1,13 @@
 """Reads for the catalogue and orders."""
 
+import re
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from orders.models import Order, Product, Seller
+from config.errors import DomainError, ErrorCode
+from orders.models import Order, OrderItem, Product, Seller
 
 
 class Role(StrEnum):
@@ -33,3 +35,72 @@ def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
 
 def order_list_for_buyer(*, buyer: AbstractBaseUser) -> QuerySet[Order]:
     return Order.objects.filter(buyer=buyer).prefetch_related("items")
+
+
+# --- REST/GraphQL visibility -----------------------------------------------------------------------
+# What a caller may not see does not exist for them: selectors raise `*_not_found`, never
+# `permission_denied` (STYLE.md "Errors").
+
+
+def product_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Product]:
+    """Active products for everyone; a seller also sees its own inactive ones; staff see all."""
+    products = Product.objects.select_related("seller")
+    if not user.is_authenticated:
+        return products.filter(is_active=True)
+    if user.is_staff:
+        return products
+    return products.filter(Q(is_active=True) | Q(seller__user=user))
+
+
+def product_get_visible(*, product_id: int, user: AbstractBaseUser | AnonymousUser) -> Product:
+    """One product the caller may see. Raises product_not_found."""
+    product = product_list_visible(user=user).filter(pk=product_id).first()
+    if product is None:
+        raise DomainError(ErrorCode.PRODUCT_NOT_FOUND, details={"product_ids": [product_id]})
+    return product
+
+
+def order_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Order]:
+    """Orders the caller may see, newest first, each with `visible_items` prefetched.
+
+    Buyer: own orders, all lines. Seller: additionally the orders holding at least one of its lines, and of
+    those only its own lines (another seller's lines never leave the database for it). Staff: everything.
+    Three queries whatever the page size (orders, count, items with their seller).
+    """
+    if not user.is_authenticated:
+        return Order.objects.none()
+    orders = Order.objects.all()
+    items = OrderItem.objects.select_related("seller").order_by("pk")
+    if not user.is_staff:
+        own_lines = OrderItem.objects.filter(order=OuterRef("pk"), seller__user=user)
+        orders = orders.filter(Q(buyer=user) | Exists(own_lines))
+        items = items.filter(Q(order__buyer=user) | Q(seller__user=user))
+    return orders.prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
+
+
+# The alphabet of public order ids (`orders.models.new_public_order_id`), within the column's length. Anything
+# else cannot exist: answered without a query (and a NUL byte never reaches PostgreSQL).
+_PUBLIC_ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def order_get_visible(*, order_id: str, user: AbstractBaseUser | AnonymousUser) -> Order:
+    """One order by its public `order_id`, as `order_list_visible` shows it. Raises order_not_found."""
+    if not _PUBLIC_ORDER_ID.fullmatch(order_id):
+        raise DomainError(ErrorCode.ORDER_NOT_FOUND)
+    order = order_list_visible(user=user).filter(order_id=order_id).first()
+    if order is None:
+        raise DomainError(ErrorCode.ORDER_NOT_FOUND)
+    return order
+
+
+def order_viewer_role(*, order: Order, user: AbstractBaseUser) -> Role:
+    """How `user` sees a visible order: its buyer, staff, or a seller of some of its lines.
+
+    Only the buyer and staff see the order's totals; a seller sees its own lines and their sum. The buyer
+    wins over staff and seller, so a seller buying from another shop sees its purchase as a buyer.
+    """
+    if order.buyer_id == user.pk:
+        return Role.BUYER
+    if user.is_staff:
+        return Role.STAFF
+    return Role.SELLER

@@ -4,14 +4,17 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
-from orders.models import Order, OrderItem, Product
+from orders.models import Order, OrderItem, Product, Seller
+from orders.selectors import Role, user_role
 
 
 @dataclass(frozen=True)
@@ -129,12 +132,18 @@ def _order_close_unpaid(*, order: Order, status: str) -> None:
     order.save(update_fields=["status", "updated_at"])
 
 
-def order_cancel_unpaid(*, order_pk: int) -> Order:
-    """The buyer abandons an unpaid order. Raises order_not_payable once it is paid or closed."""
+def order_cancel_unpaid(*, order_pk: int, actor: AbstractBaseUser) -> Order:
+    """The buyer abandons an unpaid order; its stock returns.
+
+    Raises permission_denied (anyone but the buyer, sellers and staff included) and order_not_payable
+    once it is paid, closed or has a payment under way. Retrying after success gives order_not_payable.
+    """
     from payments.models import Payment  # payments depends on orders, not the other way round
 
     with transaction.atomic():
         order = order_lock(order_pk=order_pk)
+        if order.buyer_id != actor.pk:
+            raise DomainError(ErrorCode.PERMISSION_DENIED)
         if order.status != Order.Status.PENDING_PAYMENT:
             raise DomainError(ErrorCode.ORDER_NOT_PAYABLE, details={"status": order.status})
         if order.payments.filter(status__in=Payment.LIVE_STATUSES).exists():
@@ -172,3 +181,82 @@ def order_expire_unpaid(*, now: datetime | None = None, batch_size: int = 200) -
             _order_close_unpaid(order=order, status=Order.Status.EXPIRED)
             expired.append(order.order_id)
     return expired
+
+
+# --- Catalogue ----------------------------------------------------------------------------------
+
+# Bounds far above any real listing, well inside the integer columns (Bootpay amounts are won, no decimals).
+PRODUCT_MAX_PRICE = 1_000_000_000
+PRODUCT_MAX_STOCK = 1_000_000
+PRODUCT_EDITABLE_FIELDS = frozenset({"name", "price", "is_tax_free", "stock", "is_active"})
+
+
+def _check_bounds(values: dict[str, Any]) -> None:
+    if "price" in values and not 1 <= values["price"] <= PRODUCT_MAX_PRICE:
+        raise DomainError.invalid("price", f"must be between 1 and {PRODUCT_MAX_PRICE}")
+    if "stock" in values and not 0 <= values["stock"] <= PRODUCT_MAX_STOCK:
+        raise DomainError.invalid("stock", f"must be between 0 and {PRODUCT_MAX_STOCK}")
+
+
+def _full_clean(product: Product) -> None:
+    try:
+        product.full_clean()
+    except ValidationError as exc:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, details={"fields": exc.message_dict}) from exc
+
+
+def product_create(
+    *,
+    actor: AbstractBaseUser | AnonymousUser,
+    name: str,
+    price: int,
+    is_tax_free: bool = False,
+    stock: int = 0,
+    is_active: bool = True,
+) -> Product:
+    """A seller lists a product in its own shop.
+
+    Raises permission_denied (the actor has no Seller profile, staff included: a product always belongs
+    to the actor's own shop) and validation_error. Not idempotent: a retry lists a second product.
+    """
+    seller = Seller.objects.filter(user=actor).first() if actor.is_authenticated else None
+    if seller is None:
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
+    _check_bounds({"price": price, "stock": stock})
+    product = Product(
+        seller=seller, name=name, price=price, is_tax_free=is_tax_free, stock=stock, is_active=is_active
+    )
+    _full_clean(product)
+    product.save()
+    return product
+
+
+def product_update(*, product_id: int, actor: AbstractBaseUser | AnonymousUser, **changes: Any) -> Product:
+    """Change some of a product's fields (`PRODUCT_EDITABLE_FIELDS`); the owning seller or staff only.
+
+    Raises permission_denied (a buyer: not allowed to manage any product), product_not_found (unknown, or
+    another seller's: its existence is not revealed) and validation_error. Safe to retry.
+    The row is locked so a stock correction cannot interleave with `order_create` reserving from it.
+    """
+    if unknown := sorted(set(changes) - PRODUCT_EDITABLE_FIELDS):
+        raise DomainError.invalid(unknown[0], "cannot be changed")
+    role = user_role(actor)
+    if role not in (Role.SELLER, Role.STAFF):
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
+    _check_bounds(changes)
+    with transaction.atomic():
+        product = (
+            Product.objects.select_for_update(of=("self",))
+            .select_related("seller")
+            .filter(pk=product_id)
+            .first()
+        )
+        if product is None or (role == Role.SELLER and product.seller.user_id != actor.pk):
+            raise DomainError(ErrorCode.PRODUCT_NOT_FOUND, details={"product_ids": [product_id]})
+        if not changes:
+            return product
+        for field, value in changes.items():
+            setattr(product, field, value)
+        _full_clean(product)
+        product.save(update_fields=[*changes, "updated_at"])
+    return product

@@ -86,3 +86,44 @@ def make_gateway(sandbox):
 
     yield make
     token_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the default cache: each test starts with none (no test throttles another)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # make_user hashes a password per user; the production hasher is slow on purpose and tests need not be.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_client_for(db):
+    """`api_client_for(user)`: a DRF APIClient sending `Authorization: Token …` for `user`; None → anonymous.
+
+    A real token through TokenAuthentication (not force_authenticate), as partners call the API.
+    """
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()

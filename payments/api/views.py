@@ -255,6 +255,8 @@ class BootpayWebhookApi(APIView):
         raw_body = request.body
         if len(raw_body) > settings.WEBHOOK_MAX_BODY_BYTES:
             raise DomainError.invalid("body", f"at most {settings.WEBHOOK_MAX_BODY_BYTES} bytes")
+        if b"\x00" in raw_body:  # PostgreSQL text cannot hold NUL, and no Bootpay notice contains one
+            raise DomainError.invalid("body", "must not contain NUL bytes")
         delivery, created = webhook_receive(
             raw_body=raw_body,
             content_type=request.content_type or "",

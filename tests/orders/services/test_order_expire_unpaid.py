@@ -63,7 +63,7 @@ def test_expiry_then_cancel_does_not_release_twice(overdue_order):
     order_expire_unpaid()
 
     with pytest.raises(DomainError) as error:
-        order_cancel_unpaid(order_pk=order.pk)
+        order_cancel_unpaid(order_pk=order.pk, actor=order.buyer)
 
     assert error.value.code == ErrorCode.ORDER_NOT_PAYABLE
     assert Product.objects.get(pk=product.pk).stock == 5
@@ -73,7 +73,7 @@ def test_buyer_cancel_of_unpaid_order_releases_stock(buyer, make_product):
     product = make_product(stock=5)
     order = order_create(buyer=buyer, lines=[OrderLine(product.pk, 4)])
 
-    order_cancel_unpaid(order_pk=order.pk)
+    order_cancel_unpaid(order_pk=order.pk, actor=order.buyer)
 
     assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
     assert Product.objects.get(pk=product.pk).stock == 5
@@ -104,3 +104,14 @@ def test_parallel_expiry_workers_release_stock_once(overdue_order):
     assert crashed == []
     assert results == [order.order_id]
     assert Product.objects.get(pk=product.pk).stock == 5
+
+
+def test_only_the_buyer_abandons_an_unpaid_order(make_user, buyer, make_product):
+    product = make_product(stock=5)
+    order = order_create(buyer=buyer, lines=[OrderLine(product.pk, 2)])
+
+    with pytest.raises(DomainError) as error:
+        order_cancel_unpaid(order_pk=order.pk, actor=make_user("staff", is_staff=True))
+
+    assert error.value.code == ErrorCode.PERMISSION_DENIED
+    assert Product.objects.get(pk=product.pk).stock == 3

@@ -1,0 +1,117 @@
+"""Output serializers shared by the catalogue and order APIs (input serializers live on their views)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.models import Order, OrderItem, Product
+from orders.selectors import Role, order_viewer_role
+
+# Named `ViewerRoleEnum` in the schema (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+VIEWER_ROLE_CHOICES = [(role.value, role.value.title()) for role in (Role.BUYER, Role.SELLER, Role.STAFF)]
+
+
+class ProductOutputSerializer(serializers.ModelSerializer):
+    seller_id = serializers.IntegerField(read_only=True)
+    seller_name = serializers.CharField(source="seller.name", read_only=True)
+
+    class Meta:
+        model = Product
+        ref_name = "Product"
+        fields = [
+            "id",
+            "seller_id",
+            "seller_name",
+            "name",
+            "price",
+            "is_tax_free",
+            "stock",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderItemOutputSerializer(serializers.ModelSerializer):
+    product_id = serializers.IntegerField(read_only=True)
+    seller_id = serializers.IntegerField(read_only=True)
+    seller_name = serializers.CharField(source="seller.name", read_only=True)
+    line_total = serializers.IntegerField(read_only=True, help_text="unit_price × quantity, in won.")
+
+    class Meta:
+        model = OrderItem
+        ref_name = "OrderItem"
+        fields = [
+            "id",
+            "product_id",
+            "product_name",
+            "seller_id",
+            "seller_name",
+            "quantity",
+            "unit_price",
+            "line_total",
+            "is_tax_free",
+            "status",
+            "shipped",
+        ]
+        read_only_fields = fields
+
+
+class OrderOutputSerializer(serializers.ModelSerializer):
+    """An order as the caller sees it: its buyer and staff see everything; a seller only its own lines."""
+
+    # Needs context["request"] and an order from order_list_visible/order_get_visible (`visible_items`).
+
+    viewer_role = serializers.SerializerMethodField(
+        help_text=(
+            "How the caller sees this order. `buyer` (own order) and `staff` see every line and the order's "
+            "`total_amount`/`tax_free_amount`; `seller` sees only its own lines, those two are null and "
+            "`seller_total` is the sum of its lines."
+        )
+    )
+    total_amount = serializers.SerializerMethodField(help_text="Order total in won; null for a seller.")
+    tax_free_amount = serializers.SerializerMethodField(help_text="Tax-free part in won; null for a seller.")
+    seller_total = serializers.SerializerMethodField(
+        help_text="Sum of the caller's own lines in won when `viewer_role` is `seller`; null otherwise."
+    )
+    items = OrderItemOutputSerializer(source="visible_items", many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        ref_name = "Order"
+        fields = [
+            "order_id",
+            "status",
+            "viewer_role",
+            "order_name",
+            "total_amount",
+            "tax_free_amount",
+            "seller_total",
+            "currency",
+            "items",
+            "expires_at",
+            "paid_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def _role(self, order: Order) -> Role:
+        return order_viewer_role(order=order, user=self.context["request"].user)
+
+    @extend_schema_field(serializers.ChoiceField(choices=VIEWER_ROLE_CHOICES))
+    def get_viewer_role(self, order: Order) -> str:
+        return self._role(order).value
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_total_amount(self, order: Order) -> int | None:
+        return None if self._role(order) == Role.SELLER else order.total_amount
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_tax_free_amount(self, order: Order) -> int | None:
+        return None if self._role(order) == Role.SELLER else order.tax_free_amount
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_seller_total(self, order: Order) -> int | None:
+        if self._role(order) != Role.SELLER:
+            return None
+        return sum(item.line_total for item in order.visible_items)

@@ -1,0 +1,19 @@
+"""Catalogue and order endpoints, mounted under `/api/v1/` by config/urls.py."""
+
+from django.urls import path
+
+from orders.api.views import (
+    OrderCancelApi,
+    OrderCollectionApi,
+    OrderDetailApi,
+    ProductCollectionApi,
+    ProductItemApi,
+)
+
+urlpatterns = [
+    path("products/", ProductCollectionApi.as_view(), name="product-list"),
+    path("products/<int:id>/", ProductItemApi.as_view(), name="product-detail"),
+    path("orders/", OrderCollectionApi.as_view(), name="order-list"),
+    path("orders/<str:order_id>/", OrderDetailApi.as_view(), name="order-detail"),
+    path("orders/<str:order_id>/cancel/", OrderCancelApi.as_view(), name="order-cancel"),
+]

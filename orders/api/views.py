@@ -1,0 +1,250 @@
+"""REST adapters for the catalogue and orders: parse, call a service or selector, serialize.
+
+One class per operation. Django routes a path to one view, so operations sharing a path (GET/POST
+`products/`, GET/PATCH `products/{id}/`, GET/POST `orders/`) are joined by a class that only inherits
+them (`ProductCollectionApi`, …); each operation keeps its own serializers and schema.
+Errors are never caught here: `DomainError` and DRF's exceptions become the envelope in `config/`.
+"""
+
+from django.conf import settings
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import ErrorCode
+from config.openapi import error_responses
+from config.pagination import DefaultPagination, list_response
+from orders.api.filters import OrderFilter, ProductFilter
+from orders.api.serializers import OrderOutputSerializer, ProductOutputSerializer
+from orders.models import Order, Product
+from orders.selectors import order_get_visible, order_list_visible, product_get_visible, product_list_visible
+from orders.services import (
+    PRODUCT_MAX_PRICE,
+    PRODUCT_MAX_STOCK,
+    OrderLine,
+    order_cancel_unpaid,
+    order_create,
+    product_create,
+    product_update,
+)
+
+# Any operation may meet these: a bad/expired token (401) and the rate limits (429).
+_ALWAYS = (ErrorCode.NOT_AUTHENTICATED, ErrorCode.THROTTLED)
+# Operations with a JSON body: invalid fields, unparsable body, a content type other than JSON.
+_BODY = (ErrorCode.VALIDATION_ERROR, ErrorCode.PARSE_ERROR, ErrorCode.UNSUPPORTED_MEDIA_TYPE)
+_ID_MAX = 2**63 - 1
+
+
+# --- Catalogue ------------------------------------------------------------------------------------
+
+
+class ProductListApi(APIView):
+    pagination_class = DefaultPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProductFilter
+    queryset = Product.objects.none()  # model hint for the schema's filter types; rows come from the selector
+
+    @extend_schema(
+        operation_id="products_list",
+        summary="List products",
+        description="Active products; a seller also sees its own inactive ones, staff see all.",
+        responses={200: ProductOutputSerializer(many=True)}
+        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *_ALWAYS),
+    )
+    def get(self, request: Request) -> Response:
+        return list_response(
+            request=request,
+            view=self,
+            queryset=product_list_visible(user=request.user),
+            serializer_class=ProductOutputSerializer,
+        )
+
+
+class ProductCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        price = serializers.IntegerField(
+            min_value=1, max_value=PRODUCT_MAX_PRICE, help_text="Unit price in won."
+        )
+        is_tax_free = serializers.BooleanField(default=False)
+        stock = serializers.IntegerField(min_value=0, max_value=PRODUCT_MAX_STOCK, default=0)
+        is_active = serializers.BooleanField(default=True)
+
+        class Meta:
+            ref_name = "ProductCreate"
+
+    @extend_schema(
+        operation_id="products_create",
+        summary="List a product in the caller's shop (sellers only)",
+        request=InputSerializer,
+        responses={201: ProductOutputSerializer}
+        | error_responses(*_BODY, ErrorCode.PERMISSION_DENIED, *_ALWAYS),
+    )
+    def post(self, request: Request) -> Response:
+        payload = ProductCreateApi.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        product = product_create(actor=request.user, **payload.validated_data)
+        return Response(ProductOutputSerializer(product).data, status=status.HTTP_201_CREATED)
+
+
+class ProductDetailApi(APIView):
+    @extend_schema(
+        operation_id="products_retrieve",
+        summary="Get a product",
+        description="Inactive products are `product_not_found` except for their seller and staff.",
+        responses={200: ProductOutputSerializer} | error_responses(ErrorCode.PRODUCT_NOT_FOUND, *_ALWAYS),
+    )
+    def get(self, request: Request, id: int) -> Response:
+        return Response(ProductOutputSerializer(product_get_visible(product_id=id, user=request.user)).data)
+
+
+class ProductUpdateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200, required=False)
+        price = serializers.IntegerField(min_value=1, max_value=PRODUCT_MAX_PRICE, required=False)
+        is_tax_free = serializers.BooleanField(required=False)
+        stock = serializers.IntegerField(min_value=0, max_value=PRODUCT_MAX_STOCK, required=False)
+        is_active = serializers.BooleanField(required=False)
+
+        class Meta:
+            ref_name = "ProductUpdate"
+
+    @extend_schema(
+        operation_id="products_update",
+        summary="Change a product (its seller, or staff)",
+        description=(
+            "Only the fields sent change. Buyers get `permission_denied`; another seller's product is "
+            "`product_not_found`."
+        ),
+        request=InputSerializer,
+        responses={200: ProductOutputSerializer}
+        | error_responses(*_BODY, ErrorCode.PERMISSION_DENIED, ErrorCode.PRODUCT_NOT_FOUND, *_ALWAYS),
+    )
+    def patch(self, request: Request, id: int) -> Response:
+        payload = ProductUpdateApi.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        product = product_update(product_id=id, actor=request.user, **payload.validated_data)
+        return Response(ProductOutputSerializer(product).data)
+
+
+class ProductCollectionApi(ProductListApi, ProductCreateApi):
+    """`products/`: GET list, POST create."""
+
+
+class ProductItemApi(ProductDetailApi, ProductUpdateApi):
+    """`products/{id}/`: GET one, PATCH."""
+
+
+# --- Orders ---------------------------------------------------------------------------------------
+
+
+class OrderListApi(APIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = DefaultPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilter
+    queryset = Order.objects.none()  # model hint for the schema's filter types; rows come from the selector
+
+    @extend_schema(
+        operation_id="orders_list",
+        summary="List the orders the caller may see",
+        description=(
+            "Buyer: own orders. Seller: also the orders holding its lines, showing only those lines. "
+            "Staff: all. Newest first."
+        ),
+        responses={200: OrderOutputSerializer(many=True)}
+        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *_ALWAYS),
+    )
+    def get(self, request: Request) -> Response:
+        return list_response(
+            request=request,
+            view=self,
+            queryset=order_list_visible(user=request.user),
+            serializer_class=OrderOutputSerializer,
+        )
+
+
+class OrderCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        class LineSerializer(serializers.Serializer):
+            product_id = serializers.IntegerField(min_value=1, max_value=_ID_MAX)
+            quantity = serializers.IntegerField(min_value=1, max_value=settings.ORDER_MAX_QUANTITY)
+
+            class Meta:
+                ref_name = "OrderCreateLine"
+
+        items = LineSerializer(many=True, allow_empty=False, max_length=settings.ORDER_MAX_LINES)
+
+        class Meta:
+            ref_name = "OrderCreate"
+
+    @extend_schema(
+        operation_id="orders_create",
+        summary="Create an order (reserves stock until paid or expired)",
+        description=(
+            "Amounts are computed from the catalogue's prices; the same product twice becomes one line. "
+            "Pay it before `expires_at`."
+        ),
+        request=InputSerializer,
+        responses={201: OrderOutputSerializer}
+        | error_responses(
+            *_BODY,
+            ErrorCode.PERMISSION_DENIED,
+            ErrorCode.PRODUCT_NOT_FOUND,
+            ErrorCode.PRODUCT_UNAVAILABLE,
+            ErrorCode.INSUFFICIENT_STOCK,
+            *_ALWAYS,
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        payload = OrderCreateApi.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        lines = [OrderLine(**line) for line in payload.validated_data["items"]]
+        order = order_create(buyer=request.user, lines=lines)
+        shown = order_get_visible(order_id=order.order_id, user=request.user)
+        return Response(
+            OrderOutputSerializer(shown, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class OrderCollectionApi(OrderListApi, OrderCreateApi):
+    """`orders/`: GET list, POST create."""
+
+
+class OrderDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="orders_retrieve",
+        summary="Get an order",
+        description="An order the caller may not see is `order_not_found`, never `permission_denied`.",
+        responses={200: OrderOutputSerializer} | error_responses(ErrorCode.ORDER_NOT_FOUND, *_ALWAYS),
+    )
+    def get(self, request: Request, order_id: str) -> Response:
+        order = order_get_visible(order_id=order_id, user=request.user)
+        return Response(OrderOutputSerializer(order, context={"request": request}).data)
+
+
+class OrderCancelApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="orders_cancel",
+        summary="Abandon an unpaid order (its buyer); reserved stock returns",
+        request=None,
+        responses={200: OrderOutputSerializer}
+        | error_responses(
+            ErrorCode.PERMISSION_DENIED, ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_NOT_PAYABLE, *_ALWAYS
+        ),
+    )
+    def post(self, request: Request, order_id: str) -> Response:
+        order = order_get_visible(order_id=order_id, user=request.user)
+        order_cancel_unpaid(order_pk=order.pk, actor=request.user)
+        shown = order_get_visible(order_id=order_id, user=request.user)
+        return Response(OrderOutputSerializer(shown, context={"request": request}).data)

@@ -1,0 +1,80 @@
+"""Lists and details cost a fixed number of queries, whatever the number of rows (no N+1)."""
+
+import pytest
+
+from orders.models import Order, OrderItem
+
+pytestmark = pytest.mark.django_db
+
+# token lookup, count, page, one prefetch of the visible lines with their sellers
+ORDER_LIST_MAX_QUERIES = 4
+# token lookup, count, page (sellers joined)
+PRODUCT_LIST_MAX_QUERIES = 3
+
+
+@pytest.fixture
+def orders_for(buyer, make_seller, make_product):
+    """`orders_for(n)`: n orders of the buyer, each with a line from shop A and one from shop B."""
+    shop_a, shop_b = make_seller("qa"), make_seller("qb")
+    a, b = make_product(seller=shop_a, stock=0), make_product(seller=shop_b, stock=0)
+
+    def make(count: int) -> dict:
+        for _ in range(count):
+            # Bulk rows: the query count is about reading them, not how they were made.
+            order = Order.objects.create(
+                buyer=buyer, order_name="x", total_amount=a.price + b.price, expires_at="2030-01-01T00:00Z"
+            )
+            OrderItem.objects.bulk_create(
+                OrderItem(
+                    order=order,
+                    product=p,
+                    seller=p.seller,
+                    product_name=p.name,
+                    quantity=1,
+                    unit_price=p.price,
+                )
+                for p in (a, b)
+            )
+        return {"buyer": buyer, "seller": shop_a.user}
+
+    return make
+
+
+@pytest.mark.parametrize("count", [5, 50])
+@pytest.mark.parametrize("role", ["buyer", "seller", "staff"])
+def test_the_order_list_does_not_grow_with_its_rows(
+    api_client_for, make_user, orders_for, django_assert_max_num_queries, count, role
+):
+    users = orders_for(count) | {"staff": make_user("ops", is_staff=True)}
+    client = api_client_for(users[role])
+
+    with django_assert_max_num_queries(ORDER_LIST_MAX_QUERIES):
+        response = client.get("/api/v1/orders/", {"page_size": 100})
+
+    assert response.status_code == 200 and response.json()["count"] == count
+    expected_lines = 1 if role == "seller" else 2
+    assert all(len(order["items"]) == expected_lines for order in response.json()["results"])
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_the_product_list_does_not_grow_with_its_rows(
+    api_client, make_seller, make_product, django_assert_max_num_queries, count
+):
+    for _ in range(count):
+        make_product(seller=make_seller())
+
+    with django_assert_max_num_queries(PRODUCT_LIST_MAX_QUERIES):
+        response = api_client.get("/api/v1/products/", {"page_size": 100})
+
+    assert response.json()["count"] == count
+
+
+def test_an_order_detail_costs_three_queries(api_client_for, orders_for, django_assert_num_queries):
+    users = orders_for(1)
+    order_id = Order.objects.get().order_id
+    client = api_client_for(users["buyer"])
+
+    with django_assert_num_queries(3):  # token, order, its lines with their sellers
+        response = client.get(f"/api/v1/orders/{order_id}/")
+
+    assert response.status_code == 200

@@ -1,0 +1,134 @@
+"""The OpenAPI document: valid, warning-free, and every operation documents its errors."""
+
+import pytest
+from django.core.management import call_command
+from drf_spectacular.generators import SchemaGenerator
+
+from config.errors import HTTP_STATUS_BY_CODE, ErrorCode
+from config.openapi import ErrorEnvelopeSerializer, error_responses
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture(scope="module")
+def openapi() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _operations(openapi):
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield f"{method.upper()} {path}", operation
+
+
+def test_the_schema_validates_without_a_single_warning(tmp_path):
+    # Raises SystemExit / CommandError on a warning or an invalid document.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+    assert (tmp_path / "schema.yaml").stat().st_size > 0
+
+
+@pytest.mark.django_db
+def test_the_schema_is_served_at_api_schema(client):
+    response = client.get("/api/schema/", {"format": "json"})
+
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "Marketplace payments API"
+
+
+def test_the_endpoints_of_the_design_are_documented(openapi):
+    operations = {label for label, _ in _operations(openapi)}
+
+    assert {
+        "POST /api/v1/auth/token/",
+        "GET /api/v1/products/",
+        "POST /api/v1/products/",
+        "GET /api/v1/products/{id}/",
+        "PATCH /api/v1/products/{id}/",
+        "GET /api/v1/orders/",
+        "POST /api/v1/orders/",
+        "GET /api/v1/orders/{order_id}/",
+        "POST /api/v1/orders/{order_id}/cancel/",
+    } <= operations
+
+
+def test_every_operation_documents_its_errors_with_the_envelope_and_an_example_per_code(openapi):
+    for label, operation in _operations(openapi):
+        errors = {status: response for status, response in operation["responses"].items() if status >= "400"}
+        assert errors, f"{label} documents no error response"
+        for status, response in errors.items():
+            content = response["content"]["application/json"]
+            assert content["schema"] == {"$ref": "#/components/schemas/Error"}, (label, status)
+            codes = [example["value"]["code"] for example in content["examples"].values()]
+            assert codes, (label, status)
+            for code in codes:
+                assert HTTP_STATUS_BY_CODE[ErrorCode(code)] == int(status), (label, status, code)
+
+
+def test_every_operation_has_a_stable_operation_id(openapi):
+    ids = [operation["operationId"] for _, operation in _operations(openapi)]
+
+    assert len(ids) == len(set(ids))
+
+
+def test_the_error_code_enum_lists_the_whole_vocabulary_under_a_stable_name(openapi):
+    schemas = openapi["components"]["schemas"]
+
+    assert schemas["Error"]["properties"]["code"]["allOf"] == [{"$ref": "#/components/schemas/ErrorCodeEnum"}]
+    assert set(schemas["ErrorCodeEnum"]["enum"]) == set(ErrorCode.values)
+    assert set(schemas["Error"]["required"]) == {"code", "message", "details"}
+
+
+def test_shared_choice_sets_have_stable_enum_names(openapi):
+    schemas = openapi["components"]["schemas"]
+
+    assert schemas["Order"]["properties"]["status"]["allOf"] == [
+        {"$ref": "#/components/schemas/OrderStatusEnum"}
+    ]
+    assert schemas["OrderItem"]["properties"]["status"]["allOf"] == [
+        {"$ref": "#/components/schemas/OrderItemStatusEnum"}
+    ]
+
+
+def test_token_and_session_security_schemes_are_declared(openapi):
+    schemes = openapi["components"]["securitySchemes"]
+
+    assert schemes["tokenAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": schemes["tokenAuth"]["description"],
+    }
+    assert schemes["cookieAuth"]["in"] == "cookie"
+
+
+def test_lists_are_paginated_envelopes(openapi):
+    schemas = openapi["components"]["schemas"]
+    for name in ("PaginatedProductList", "PaginatedOrderList"):
+        assert set(schemas[name]["properties"]) == {"count", "next", "previous", "results"}
+
+
+def test_a_seller_view_of_an_order_is_documented_as_nullable_totals(openapi):
+    order = openapi["components"]["schemas"]["Order"]["properties"]
+
+    assert order["total_amount"]["nullable"] is True and order["seller_total"]["nullable"] is True
+    assert openapi["components"]["schemas"]["ViewerRoleEnum"]["enum"] == ["buyer", "seller", "staff"]
+
+
+def test_error_responses_groups_codes_by_status_with_one_example_each():
+    responses = error_responses(
+        ErrorCode.VALIDATION_ERROR,
+        ErrorCode.PARSE_ERROR,
+        ErrorCode.ORDER_NOT_FOUND,
+        ErrorCode.VALIDATION_ERROR,  # repeated: documented once
+    )
+
+    assert sorted(responses) == [400, 404]
+    assert responses[400].response is ErrorEnvelopeSerializer
+    assert [example.value["code"] for example in responses[400].examples] == [
+        "validation_error",
+        "parse_error",
+    ]
+    assert [example.status_codes for example in responses[404].examples] == [["404"]]
+    assert all(example.response_only for example in responses[400].examples)
