@@ -230,13 +230,8 @@ def _payment_open(
 
     status = _status_for_receipt(receipt)
     if status not in _PAYABLE_RECEIPT_STATUSES:  # failed, or cancelled before we ever saw it
-        payment = _payment_create(order, receipt, Status.FAILED)
-        _event_append(
-            payment,
-            kind=Kind.VERIFY_REJECTED,
-            actor=actor,
-            receipt=receipt,
-            data={"code": ErrorCode.PAYMENT_FAILED, "receipt_status": receipt.status},
+        payment = _payment_reject(
+            order, receipt, actor, {"code": ErrorCode.PAYMENT_FAILED, "receipt_status": receipt.status}
         )
         return payment, _rejection(payment), None
 
@@ -250,13 +245,11 @@ def _payment_open(
         return payment, None, None
 
     code = ErrorCode.AMOUNT_MISMATCH if problems else ErrorCode.ORDER_NOT_PAYABLE
-    payment = _payment_create(order, receipt, Status.FAILED)
-    _event_append(
-        payment,
-        kind=Kind.VERIFY_REJECTED,
-        actor=actor,
-        receipt=receipt,
-        data={
+    payment = _payment_reject(
+        order,
+        receipt,
+        actor,
+        {
             "code": code,
             "problems": problems,
             "order_status": order.status,
@@ -278,6 +271,13 @@ def _payment_open(
         )
     details = {"payment_id": payment.public_id} | ({"problems": problems} if problems else {})
     return payment, DomainError(code, details=details), refund
+
+
+def _payment_reject(order: Order, receipt: Receipt, actor: Actor, evidence: dict[str, Any]) -> Payment:
+    """Record a receipt we refuse as a failed payment, keeping the evidence (and binding the receipt)."""
+    payment = _payment_create(order, receipt, Status.FAILED)
+    _event_append(payment, kind=Kind.VERIFY_REJECTED, actor=actor, receipt=receipt, data=evidence)
+    return payment
 
 
 def _payment_create(order: Order, receipt: Receipt, status: str) -> Payment:

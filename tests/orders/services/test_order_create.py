@@ -1,14 +1,13 @@
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from orders.models import Order, OrderItem, Product
 from orders.services import OrderLine, order_create
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -108,29 +107,12 @@ def test_concurrent_orders_for_the_last_unit_only_one_wins(make_user, make_produ
     # given one unit left and eight buyers pressing "pay" at the same moment
     product = make_product(stock=1)
     buyers = [make_user() for _ in range(8)]
-    start = threading.Barrier(len(buyers))
-    won, refused, crashed = [], [], []
 
-    def attempt(user):
-        try:
-            start.wait(timeout=10)
-            won.append(order_create(buyer=user, lines=[OrderLine(product.pk, 1)]))
-        except DomainError as exc:
-            refused.append(exc.code)
-        except Exception as exc:  # an exception in a thread would not fail the test by itself
-            crashed.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=attempt, args=(user,)) for user in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    won, refused = run_at_once(
+        *[lambda user=user: order_create(buyer=user, lines=[OrderLine(product.pk, 1)]) for user in buyers]
+    )
 
     # then exactly one order holds the unit and stock never went negative
-    assert not any(thread.is_alive() for thread in threads)
-    assert crashed == []
     assert len(won) == 1
     assert refused == [ErrorCode.INSUFFICIENT_STOCK] * (len(buyers) - 1)
     assert Product.objects.get(pk=product.pk).stock == 0
@@ -140,31 +122,19 @@ def test_concurrent_orders_for_the_last_unit_only_one_wins(make_user, make_produ
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_orders_over_shared_products_never_deadlock_or_oversell(make_user, make_product):
-    # given two products ordered in opposite orders by many buyers (a classic deadlock shape)
+    # given two products ordered in opposite line order by many buyers (a classic deadlock shape)
     first, second = make_product(stock=6), make_product(stock=6)
+    lines = [OrderLine(first.pk, 1), OrderLine(second.pk, 1)]
+
     buyers = [make_user() for _ in range(10)]
-    start = threading.Barrier(len(buyers))
-    won, crashed = [], []
 
-    def attempt(index, user):
-        lines = [OrderLine(first.pk, 1), OrderLine(second.pk, 1)]
-        try:
-            start.wait(timeout=10)
-            won.append(order_create(buyer=user, lines=lines if index % 2 else lines[::-1]))
-        except DomainError:
-            pass
-        except Exception as exc:
-            crashed.append(exc)
-        finally:
-            connections.close_all()
+    won, refused = run_at_once(
+        *[
+            lambda user=user, flip=index % 2: order_create(buyer=user, lines=lines[::-1] if flip else lines)
+            for index, user in enumerate(buyers)
+        ]
+    )
 
-    threads = [threading.Thread(target=attempt, args=pair) for pair in enumerate(buyers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert crashed == []
-    assert len(won) == 6
+    assert len(won) == 6 and refused == [ErrorCode.INSUFFICIENT_STOCK] * 4
     assert Product.objects.get(pk=first.pk).stock == 0
     assert Product.objects.get(pk=second.pk).stock == 0

@@ -1,14 +1,13 @@
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from orders.models import Order, OrderItem, Product
 from orders.services import OrderLine, order_cancel_unpaid, order_create, order_expire_unpaid
 from payments.models import Payment
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -83,26 +82,11 @@ def test_buyer_cancel_of_unpaid_order_releases_stock(buyer, make_product):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_expiry_workers_release_stock_once(overdue_order):
     order, product = overdue_order(quantity=3)
-    start = threading.Barrier(6)
-    results, crashed = [], []
 
-    def worker():
-        try:
-            start.wait(timeout=10)
-            results.extend(order_expire_unpaid())
-        except Exception as exc:
-            crashed.append(exc)
-        finally:
-            connections.close_all()
+    results, refused = run_at_once(*[order_expire_unpaid] * 6)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert crashed == []
-    assert results == [order.order_id]
+    assert refused == []
+    assert [order_id for expired in results for order_id in expired] == [order.order_id]
     assert Product.objects.get(pk=product.pk).stock == 5
 
 

@@ -4,41 +4,14 @@ import json
 import threading
 
 import pytest
-from django.db import connections
 from django.test import Client
 
-from config.errors import DomainError
 from orders.models import Order
 from payments.models import Cancellation, Payment, PaymentEvent
 from payments.services import payment_cancel, payment_confirm, payment_verify
+from tests.concurrency import run_at_once
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(*calls, timeout=60):
-    """Start every call on its own thread behind a barrier; return (results, domain errors, crashes)."""
-    start = threading.Barrier(len(calls))
-    results, refusals, crashes = [], [], []
-
-    def run(call):
-        try:
-            start.wait(timeout=10)
-            results.append(call())
-        except DomainError as exc:
-            refusals.append(exc.code)
-        except Exception as exc:  # an exception in a thread would not fail the test by itself
-            crashes.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads)
-    assert crashes == []
-    return results, refusals
 
 
 @pytest.fixture
