@@ -77,3 +77,16 @@ class PaymentOutputSerializer(PaymentSummarySerializer):
     class Meta(PaymentSummarySerializer.Meta):
         ref_name = "Payment"
         fields = [*PaymentSummarySerializer.Meta.fields, "cancellations", "events"]
+
+
+class CancelOutputSerializer(serializers.Serializer):
+    cancellation = CancellationOutputSerializer(
+        help_text="The cancellation this request made (or, on a retry, the first)."
+    )
+    payment = PaymentOutputSerializer(
+        allow_null=True,
+        help_text="The payment after the cancel; null for a seller, who may not view the payment.",
+    )
+
+    class Meta:
+        ref_name = "CancelResult"

@@ -17,7 +17,7 @@ from config.errors import DomainError, ErrorCode
 from config.openapi import error_responses
 from config.pagination import DefaultPagination, list_response
 from payments.api.filters import PaymentFilter
-from payments.api.serializers import PaymentOutputSerializer, PaymentSummarySerializer
+from payments.api.serializers import CancelOutputSerializer, PaymentOutputSerializer, PaymentSummarySerializer
 from payments.gateway import RECEIPT_ID_PATTERN, RefundAccount
 from payments.models import Payment
 from payments.selectors import (
@@ -189,7 +189,7 @@ class PaymentCancelApi(APIView):
                 description="Any unique string (≤100 chars) per intended cancellation.",
             )
         ],
-        responses={200: PaymentOutputSerializer}
+        responses={200: CancelOutputSerializer}
         | error_responses(
             *_BODY,
             ErrorCode.PAYMENT_NOT_FOUND,
@@ -208,7 +208,7 @@ class PaymentCancelApi(APIView):
         if key is not None and not 1 <= len(key) <= 100:
             raise DomainError.invalid("Idempotency-Key", "1 to 100 characters")
         payment = payment_get_for_cancel(public_id=payment_id, user=request.user)
-        payment_cancel(
+        cancellation = payment_cancel(
             payment_pk=payment.pk,
             actor=request.user,
             reason=data["reason"],
@@ -218,7 +218,16 @@ class PaymentCancelApi(APIView):
             idempotency_key=key,
             refund=RefundAccount(**data["refund"]) if "refund" in data else None,
         )
-        return _detail(payment)
+        # A seller may cancel its lines but not read the buyer's payment.
+        viewable = payment_list_visible(user=request.user).filter(pk=payment.pk).exists()
+        return Response(
+            CancelOutputSerializer(
+                {
+                    "cancellation": cancellation,
+                    "payment": payment_detail(payment_pk=payment.pk) if viewable else None,
+                }
+            ).data
+        )
 
 
 class BootpayWebhookApi(APIView):

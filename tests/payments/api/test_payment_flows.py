@@ -235,5 +235,6 @@ def test_cancel_with_the_same_idempotency_key_cancels_once(
     ]
 
     assert [response.status_code for response in responses] == [200, 200, 200]
-    assert responses[-1].json()["cancelled_amount"] == 1000
+    assert responses[-1].json()["payment"]["cancelled_amount"] == 1000
+    assert len({response.json()["cancellation"]["cancel_id"] for response in responses}) == 1
     assert bootpay.state.call_count("POST", "cancel") == 1
