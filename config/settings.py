@@ -217,3 +217,12 @@ WEBHOOK_QUEUE_LIMIT = env.int("WEBHOOK_QUEUE_LIMIT", default=100)
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 # Bootpay documents 223.130.82.0/24 as its webhook source; empty allows any (sandbox, proxies).
 BOOTPAY_WEBHOOK_ALLOWED_IPS = env.list("BOOTPAY_WEBHOOK_ALLOWED_IPS", default=[])
+
+# --- GraphQL limits (graphql_api/limits.py) -------------------------------------------------------
+GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=15)
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
+GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=100)
+GRAPHQL_MAX_COST = env.int("GRAPHQL_MAX_COST", default=10_000)
+# Introspection (and GraphiQL) only in DEBUG unless asked: production clients use the exported SDL.
+GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=DEBUG)

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.auth_api import AuthTokenApi
+from graphql_api.views import graphql_view
 
 
 def health(request):
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/v1/auth/token/", AuthTokenApi.as_view(), name="auth-token"),
     path("api/v1/", include("orders.api.urls")),
     path("api/v1/", include("payments.api.urls")),
+    path("graphql/", graphql_view, name="graphql"),
 ]
 
 # Outside DRF views (unknown URL, a crash in middleware) `/api/` still answers the JSON error envelope.

@@ -1,0 +1,72 @@
+from typing import Annotated
+
+import strawberry
+import strawberry_django
+from strawberry import Info
+
+from config.errors import DomainError
+from graphql_api.context import current_user
+from graphql_api.errors import InputError, OperationError, graphql_error, not_authenticated
+from graphql_api.types import CancellationType, PaymentType
+from payments.models import Payment
+from payments.selectors import payment_get_for_cancel
+from payments.services import payment_cancel
+
+
+@strawberry.type
+class CancelPaymentSuccess:
+    cancellation: CancellationType
+    payment: PaymentType | None = strawberry.field(
+        description="The payment after the cancel; null for a seller, who may not view the payment."
+    )
+
+
+CancelPaymentPayload = Annotated[
+    CancelPaymentSuccess | OperationError | InputError, strawberry.union("CancelPaymentPayload")
+]
+
+
+@strawberry.type
+class CancelPaymentMutation:
+    @strawberry_django.mutation(
+        description=(
+            "Cancel all or part of a payment (same rules as REST). The same idempotencyKey returns the "
+            "first outcome and never reaches Bootpay twice."
+        )
+    )
+    def cancel_payment(
+        self,
+        info: Info,
+        payment_id: strawberry.ID,
+        reason: str,
+        idempotency_key: str,
+        amount: int | None = None,
+        item_ids: list[strawberry.ID] | None = None,
+    ) -> CancelPaymentPayload:
+        user = current_user(info)
+        if not user.is_authenticated:
+            return not_authenticated()
+        try:
+            if not 1 <= len(idempotency_key) <= 100:
+                raise DomainError.invalid("idempotencyKey", "1 to 100 characters")
+            if len(reason) > 200 or not reason.strip():
+                raise DomainError.invalid("reason", "1 to 200 characters")
+            payment = payment_get_for_cancel(public_id=str(payment_id), user=user)
+            cancellation = payment_cancel(
+                payment_pk=payment.pk,
+                actor=user,
+                reason=reason,
+                amount=amount,
+                item_ids=None if item_ids is None else [_line_pk(item_id) for item_id in item_ids],
+                idempotency_key=idempotency_key,
+            )
+        except DomainError as exc:
+            return graphql_error(exc)
+        visible = PaymentType.get_queryset(Payment.objects.filter(pk=payment.pk), info).first()
+        return CancelPaymentSuccess(cancellation=cancellation, payment=visible)
+
+
+def _line_pk(item_id: strawberry.ID) -> int:
+    if not str(item_id).isdigit():
+        raise DomainError.invalid("itemIds", "order line ids are numbers")
+    return int(item_id)

@@ -1,0 +1,196 @@
+"""GraphQL types generated from the models, exposing only what each role may see.
+
+Row visibility lives in each type's `get_queryset`, so it holds on every path: top-level, nested
+and inside connections (the optimizer applies it to its prefetches). Fields listed explicitly.
+"""
+
+from __future__ import annotations
+
+import strawberry
+import strawberry_django
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from strawberry import Info, auto, relay
+from strawberry.scalars import JSON
+
+from graphql_api.context import current_user
+from orders.models import Order, OrderItem, Product, Seller
+from orders.selectors import product_list_visible
+from payments.models import Cancellation, Payment, PaymentEvent
+
+
+def _is_staff(info: Info) -> bool:
+    return bool(current_user(info).is_staff)  # the staff role, without a query per resolved row
+
+
+def _visible_to_buyer(queryset: QuerySet, info: Info, buyer_path: str) -> QuerySet:
+    """Staff see every row; anyone else the rows of their own orders (anonymous: none)."""
+    user = current_user(info)
+    if not user.is_authenticated:
+        return queryset.none()
+    if _is_staff(info):
+        return queryset
+    return queryset.filter(**{buyer_path: user})
+
+
+@strawberry_django.type(get_user_model(), name="User")
+class UserType:
+    username: auto
+
+
+@strawberry_django.type(Seller, name="Seller")
+class SellerType(relay.Node):
+    name: auto
+
+
+@strawberry_django.type(Product, name="Product")
+class ProductType(relay.Node):
+    name: auto
+    price: int = strawberry_django.field(description="Unit price in won.")
+    is_tax_free: auto
+    stock: auto
+    is_active: auto
+    seller: SellerType
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[Product], info: Info, **kwargs) -> QuerySet[Product]:
+        # Inactive products stay visible to their seller and staff only, as in REST.
+        return queryset.filter(pk__in=product_list_visible(user=current_user(info)).values("pk"))
+
+
+@strawberry_django.type(OrderItem, name="OrderItem")
+class OrderItemType:
+    id: strawberry.ID = strawberry_django.field(field_name="pk", description="Line id (for cancelPayment).")
+    product_name: auto
+    quantity: auto
+    unit_price: int
+    is_tax_free: auto
+    status: str
+    shipped: auto
+    product: ProductType
+    seller: SellerType
+
+    @strawberry_django.field(only=["unit_price", "quantity"])
+    def line_total(self, root: OrderItem) -> int:
+        return root.line_total
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[OrderItem], info: Info, **kwargs) -> QuerySet[OrderItem]:
+        # A seller sees only its own lines of an order; the buyer and staff see all of them.
+        user = current_user(info)
+        if not user.is_authenticated:
+            return queryset.none()
+        if _is_staff(info):
+            return queryset
+        return queryset.filter(Q(order__buyer=user) | Q(seller__user=user))
+
+
+@strawberry_django.type(Cancellation, name="Cancellation")
+class CancellationType:
+    cancel_id: auto
+    amount: int
+    tax_free_amount: int
+    reason: auto
+    state: str
+    error_code: auto
+    created_at: auto
+    completed_at: auto
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[Cancellation], info: Info, **kwargs) -> QuerySet[Cancellation]:
+        return _visible_to_buyer(queryset, info, "payment__order__buyer")
+
+
+@strawberry_django.type(PaymentEvent, name="PaymentEvent")
+class PaymentEventType:
+    kind: str
+    from_status: auto
+    to_status: auto
+    data: JSON
+    created_at: auto
+
+    @strawberry_django.field(select_related=["actor"], only=["actor__username", "actor_label"])
+    def actor(self, root: PaymentEvent) -> str:
+        return root.actor.get_username() if root.actor else root.actor_label
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[PaymentEvent], info: Info, **kwargs) -> QuerySet[PaymentEvent]:
+        return _visible_to_buyer(queryset, info, "payment__order__buyer")
+
+
+@strawberry_django.type(Payment, name="Payment")
+class PaymentType:
+    payment_id: str = strawberry_django.field(field_name="public_id")
+    receipt_id: auto
+    status: str
+    amount: int
+    tax_free_amount: int
+    cancelled_amount: int
+    cancelled_tax_free_amount: int
+    method: auto
+    method_name: auto
+    pg: auto
+    sandbox: auto
+    purchased_at: auto
+    created_at: auto
+    cancellations: list[CancellationType]
+    events: list[PaymentEventType]
+
+    @strawberry_django.field(only=["amount", "cancelled_amount", "status"])
+    def cancellable_amount(self, root: Payment) -> int:
+        return root.cancellable_amount() if root.status in ("paid", "partially_cancelled") else 0
+
+    @strawberry_django.field(only=["order__order_id"], select_related=["order"])
+    def order_id(self, root: Payment) -> str:
+        return root.order.order_id
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[Payment], info: Info, **kwargs) -> QuerySet[Payment]:
+        # Payments belong to the buyer (and staff); a seller never sees the buyer's payment.
+        return _visible_to_buyer(queryset, info, "order__buyer")
+
+
+@strawberry_django.type(Order, name="Order")
+class OrderType(relay.Node):
+    # The global id wraps the public order_id: the numeric pk never leaves the server.
+    order_id: relay.NodeID[str]
+    status: str
+    order_name: auto
+    currency: auto
+    expires_at: auto
+    paid_at: auto
+    created_at: auto
+    items: list[OrderItemType]
+    payments: list[PaymentType]
+
+    @strawberry_django.field(
+        name="orderId", only=["order_id"], description="The public order id (Bootpay's order_id)."
+    )
+    def public_order_id(self, root: Order) -> str:
+        return root.order_id
+
+    @strawberry_django.field(
+        only=["total_amount", "buyer_id"],
+        description="The whole order's total; null for a seller, who sees only its own lines.",
+    )
+    def total_amount(self, root: Order, info: Info) -> int | None:
+        return root.total_amount if _sees_whole_order(root, info) else None
+
+    @strawberry_django.field(only=["tax_free_amount", "buyer_id"])
+    def tax_free_amount(self, root: Order, info: Info) -> int | None:
+        return root.tax_free_amount if _sees_whole_order(root, info) else None
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[Order], info: Info, **kwargs) -> QuerySet[Order]:
+        user = current_user(info)
+        if not user.is_authenticated:
+            return queryset.none()
+        if _is_staff(info):
+            return queryset
+        # Subquery rather than a join: a join on items would repeat the order once per line.
+        seller_orders = OrderItem.objects.filter(seller__user=user).values("order_id")
+        return queryset.filter(Q(buyer=user) | Q(pk__in=seller_orders))
+
+
+def _sees_whole_order(order: Order, info: Info) -> bool:
+    return order.buyer_id == current_user(info).pk or _is_staff(info)
