@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SANDBOX_PORT ?= 8765
 
-.PHONY: install run test lint format migrate sandbox clean
+.PHONY: install run test lint format migrate sandbox graphql-schema clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ format: install
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# After changing the GraphQL schema: refresh the committed SDL (a test fails while it is stale).
+graphql-schema: install
+	$(PY) manage.py export_schema graphql_api.schema:schema --path graphql_api/schema.graphql
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

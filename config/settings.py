@@ -223,6 +223,6 @@ GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=15)
 GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
 GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=100)
-GRAPHQL_MAX_COST = env.int("GRAPHQL_MAX_COST", default=10_000)
+GRAPHQL_MAX_COST = env.int("GRAPHQL_MAX_COST", default=25_000)
 # Introspection (and GraphiQL) only in DEBUG unless asked: production clients use the exported SDL.
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=DEBUG)

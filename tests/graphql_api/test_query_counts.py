@@ -1,0 +1,44 @@
+"""The optimizer keeps nested lists from costing a query per row."""
+
+import pytest
+
+from payments.services import payment_cancel, payment_verify
+
+pytestmark = pytest.mark.django_db
+
+MY_ORDERS = """{ myOrders(first: 50) { totalCount edges { node {
+  orderId status totalAmount
+  items { productName quantity product { name price seller { name } } }
+  payments { paymentId status cancellations { amount state } }
+} } } }"""
+
+
+@pytest.fixture
+def orders_with_payments(buyer, make_user, make_order, pay_at_pg):
+    staff = make_user("ops", is_staff=True)
+
+    def make(count: int) -> None:
+        for _ in range(count):
+            order = make_order(prices=(10_000, 3_000, 2_000))
+            payment = payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order), actor=buyer)
+            payment_cancel(payment_pk=payment.pk, actor=staff, reason="q", amount=1_000)
+
+    return make
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_my_orders_runs_a_constant_number_of_queries(
+    gql_for, buyer, orders_with_payments, count, django_assert_max_num_queries
+):
+    orders_with_payments(count)
+    client = gql_for(buyer)
+
+    # token+user, count, the page of orders, items (product and seller joined), payments, cancellations
+    with django_assert_max_num_queries(6) as captured:
+        data = client(MY_ORDERS)
+
+    assert data["myOrders"]["totalCount"] == count
+    edges = data["myOrders"]["edges"]
+    assert len(edges) == count and all(len(edge["node"]["items"]) == 3 for edge in edges)
+    assert all(edge["node"]["payments"][0]["cancellations"][0]["amount"] == 1_000 for edge in edges)
+    print(f"myOrders(first: 50) with {count} orders: {len(captured.captured_queries)} queries")
