@@ -31,6 +31,7 @@ run: migrate
 	echo; \
 	echo "  API server:        http://$(HOST):$(PORT)/"; \
 	echo "  OpenAPI (Swagger): http://$(HOST):$(PORT)/api/docs/"; \
+	echo "  GraphQL (GraphiQL): http://$(HOST):$(PORT)/graphql/"; \
 	echo "  Django admin:      http://$(HOST):$(PORT)/admin/"; \
 	echo "  Bootpay sandbox:   http://$(HOST):$(SANDBOX_PORT)/v2 (control API: /_sandbox/)"; \
 	echo; \

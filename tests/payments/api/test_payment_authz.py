@@ -7,7 +7,15 @@ from payments.services import payment_verify
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "buyer", "other_buyer", "seller", "other_seller", "staff"]
+# Payments are the buyer's (and staff's): everyone else is told "not found", anonymous "not authenticated".
+OWNER_AND_STAFF_ONLY = [
+    ("anonymous", 401),
+    ("buyer", 200),
+    ("other_buyer", 404),
+    ("seller", 404),
+    ("other_seller", 404),
+    ("staff", 200),
+]
 
 
 @pytest.fixture
@@ -47,17 +55,7 @@ def assert_no_leak(response, payment):
     assert payment.receipt_id not in text and payment.order.order_id not in text
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("anonymous", 401),
-        ("buyer", 200),
-        ("other_buyer", 404),
-        ("seller", 404),
-        ("other_seller", 404),
-        ("staff", 200),
-    ],
-)
+@pytest.mark.parametrize(("role", "status"), OWNER_AND_STAFF_ONLY)
 def test_payment_detail(api_client_for, world, role, status):
     response, payment = call(api_client_for, world, role, "get", lambda p: f"/api/v1/payments/{p.public_id}/")
     assert response.status_code == status
@@ -87,17 +85,7 @@ def test_payment_list(api_client_for, world, role, status, visible):
         assert_no_leak(response, payment)
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("anonymous", 401),
-        ("buyer", 200),
-        ("other_buyer", 404),
-        ("seller", 404),
-        ("other_seller", 404),
-        ("staff", 200),
-    ],
-)
+@pytest.mark.parametrize(("role", "status"), OWNER_AND_STAFF_ONLY)
 def test_payment_confirm(api_client_for, world, role, status):
     response, payment = call(
         api_client_for,
@@ -141,17 +129,7 @@ def test_payment_cancel(api_client_for, world, role, status):
         assert_no_leak(response, payment)
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("anonymous", 401),
-        ("buyer", 200),
-        ("other_buyer", 404),
-        ("seller", 404),
-        ("other_seller", 404),
-        ("staff", 200),
-    ],
-)
+@pytest.mark.parametrize(("role", "status"), OWNER_AND_STAFF_ONLY)
 def test_payment_verify(api_client_for, world, pay_at_pg, role, status):
     users, _, buyer = world
     from orders.models import Product

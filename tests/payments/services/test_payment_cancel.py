@@ -4,6 +4,7 @@ from config.errors import DomainError, ErrorCode
 from orders.models import Order, OrderItem, Product
 from payments.models import Cancellation, Payment
 from payments.services import payment_cancel, payment_reconcile, payment_verify
+from tests.payments.faults import faults_with_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -188,12 +189,8 @@ def test_a_payment_awaiting_deposit_is_not_cancellable(staff, buyer, make_order,
 @pytest.mark.parametrize(
     ("fault", "code", "state"),
     [
-        ({"mode": "hang", "latency_s": 10}, ErrorCode.GATEWAY_UNAVAILABLE, "requested"),
-        ({"mode": "status_500"}, ErrorCode.GATEWAY_UNAVAILABLE, "requested"),
-        ({"mode": "html_502"}, ErrorCode.GATEWAY_UNAVAILABLE, "requested"),
-        ({"mode": "malformed"}, ErrorCode.GATEWAY_UNAVAILABLE, "requested"),
-        ({"mode": "reset"}, ErrorCode.GATEWAY_UNAVAILABLE, "requested"),
-        ({"mode": "error_code", "error_code": "RC_CANCEL_SERVER_ERROR"}, ErrorCode.GATEWAY_ERROR, "failed"),
+        (fault, code, "requested" if code == ErrorCode.GATEWAY_UNAVAILABLE else "failed")
+        for fault, code in faults_with_codes("RC_CANCEL_SERVER_ERROR")
     ],
 )
 def test_cancel_faults_never_half_write_money(staff, paid, bootpay, fault, code, state):

@@ -4,6 +4,7 @@ from config.errors import DomainError, ErrorCode
 from orders.models import Order
 from payments.models import Payment
 from payments.services import payment_confirm, payment_verify
+from tests.payments.faults import faults_with_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -63,17 +64,7 @@ def test_confirm_refuses_when_the_order_changed(buyer, awaiting_confirm, bootpay
     assert bootpay.state.calls().get("POST confirm", 0) == 0
 
 
-@pytest.mark.parametrize(
-    ("fault", "code"),
-    [
-        ({"mode": "hang", "latency_s": 10}, ErrorCode.GATEWAY_UNAVAILABLE),
-        ({"mode": "status_500"}, ErrorCode.GATEWAY_UNAVAILABLE),
-        ({"mode": "html_502"}, ErrorCode.GATEWAY_UNAVAILABLE),
-        ({"mode": "malformed"}, ErrorCode.GATEWAY_UNAVAILABLE),
-        ({"mode": "reset"}, ErrorCode.GATEWAY_UNAVAILABLE),
-        ({"mode": "error_code", "error_code": "RC_CONFIRM_FAILED"}, ErrorCode.GATEWAY_ERROR),
-    ],
-)
+@pytest.mark.parametrize(("fault", "code"), faults_with_codes("RC_CONFIRM_FAILED"))
 def test_confirm_faults_leave_the_payment_awaiting(buyer, awaiting_confirm, bootpay, fault, code):
     payment = awaiting_confirm()
     bootpay.state.add_fault(path="confirm", times=1, **fault)

@@ -4,6 +4,7 @@ from config.errors import DomainError, ErrorCode
 from orders.models import Order, OrderItem
 from payments.models import Cancellation, Payment, PaymentEvent
 from payments.services import payment_verify
+from tests.payments.faults import faults_with_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -189,17 +190,7 @@ def test_an_unknown_receipt_is_a_validation_error(buyer, make_order, bootpay):
     assert verify_error(order_id=order.order_id, receipt_id="f" * 24, actor=buyer).code == "validation_error"
 
 
-@pytest.mark.parametrize(
-    ("fault", "code"),
-    [
-        ({"mode": "hang", "latency_s": 10}, ErrorCode.GATEWAY_UNAVAILABLE),
-        ({"mode": "status_500"}, ErrorCode.GATEWAY_UNAVAILABLE),
-        ({"mode": "html_502"}, ErrorCode.GATEWAY_UNAVAILABLE),
-        ({"mode": "malformed"}, ErrorCode.GATEWAY_UNAVAILABLE),
-        ({"mode": "reset"}, ErrorCode.GATEWAY_UNAVAILABLE),
-        ({"mode": "error_code", "error_code": "RC_SOMETHING"}, ErrorCode.GATEWAY_ERROR),
-    ],
-)
+@pytest.mark.parametrize(("fault", "code"), faults_with_codes("RC_SOMETHING"))
 def test_gateway_faults_during_verify_write_nothing(buyer, make_order, pay_at_pg, bootpay, fault, code):
     order = make_order()
     receipt_id = pay_at_pg(order)
