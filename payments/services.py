@@ -371,8 +371,10 @@ def payment_sync_from_receipt(*, receipt: Receipt, actor: Actor) -> Payment:
                 _event_append(payment, kind=Kind.SYNCED, actor=actor, from_status=before, receipt=receipt)
             else:  # the money arrived: deposit, approval, or a late "paid" notice
                 refund = _payment_complete(payment, order, receipt, actor)
-        elif before not in (Status.PAID, Status.PARTIALLY_CANCELLED):
-            return payment  # cancelled and failed payments are final
+        elif before == Status.FAILED:
+            refund = _failed_payment_refund(payment, receipt, actor)
+        elif before != Status.PAID and before != Status.PARTIALLY_CANCELLED:
+            return payment  # a fully cancelled payment is final
 
         if payment.status in (Status.PAID, Status.PARTIALLY_CANCELLED):
             _record_external_cancellation(payment, order, receipt, actor)
@@ -420,6 +422,31 @@ def _payment_complete(payment: Payment, order: Order, receipt: Receipt, actor: A
         tax_free=receipt.tax_free - receipt.cancelled_tax_free,
         actor=actor,
         reason="결제 검증 실패로 자동 취소",
+    )
+
+
+def _failed_payment_refund(payment: Payment, receipt: Receipt, actor: Actor) -> Cancellation | None:
+    """A failed payment must hold no money: a refused charge whose refund the PG declined, or a receipt
+    refused while unpaid (status 0) and paid afterwards. What the PG still holds for it goes back,
+    unless a cancel of ours is already on its way."""
+    money_taken = receipt.purchased_at is not None and receipt.status in (
+        ReceiptStatus.PAID,
+        ReceiptStatus.CANCELLED,
+    )
+    in_flight = payment.cancellations.filter(state=Cancellation.State.REQUESTED).exists()
+    amount = min(receipt.remaining_price, payment.amount - payment.cancelled_amount)
+    if not money_taken or in_flight or amount < 1:
+        return None
+    tax_free_left = min(
+        receipt.tax_free - receipt.cancelled_tax_free,
+        payment.tax_free_amount - payment.cancelled_tax_free_amount,
+    )
+    return _cancellation_open(
+        payment,
+        amount=amount,
+        tax_free=max(0, min(tax_free_left, amount)),
+        actor=actor,
+        reason="실패 처리된 결제의 잔액 자동 취소",
     )
 
 

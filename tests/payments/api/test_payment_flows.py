@@ -238,3 +238,24 @@ def test_cancel_with_the_same_idempotency_key_cancels_once(
     assert responses[-1].json()["payment"]["cancelled_amount"] == 1000
     assert len({response.json()["cancellation"]["cancel_id"] for response in responses}) == 1
     assert bootpay.state.call_count("POST", "cancel") == 1
+
+
+def test_a_refused_refund_of_a_rejected_charge_is_retried_on_the_next_notice(
+    as_buyer, make_order, pay_at_pg, bootpay, client
+):
+    # given a tampered charge whose automatic refund Bootpay refused once
+    order = make_order(prices=(10_000,))
+    receipt_id = pay_at_pg(order, price=100)
+    bootpay.state.add_fault(path="cancel", mode="error_code", error_code="RC_CANCEL_SERVER_ERROR", times=1)
+    assert verify(as_buyer, order, receipt_id).json()["code"] == "amount_mismatch"
+    assert bootpay.state.get_receipt(receipt_id)["cancelled_price"] == 0
+
+    # when Bootpay's "paid" notice arrives
+    post_webhook(client, bootpay.state.get_receipt(receipt_id), webhook_type="PAYMENT_COMPLETED")
+
+    # then the money goes back after all, and the payment stays failed
+    payment = Payment.objects.get(receipt_id=receipt_id)
+    assert bootpay.state.get_receipt(receipt_id)["cancelled_price"] == 100
+    assert (payment.status, payment.cancelled_amount) == ("failed", 100)
+    assert list(payment.cancellations.values_list("state", flat=True)) == ["failed", "succeeded"]
+    assert Order.objects.get(pk=order.pk).status == "pending_payment"
