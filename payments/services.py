@@ -509,6 +509,8 @@ def payment_cancel(
         if idempotency_key and (
             earlier := payment.cancellations.filter(idempotency_key=idempotency_key).first()
         ):
+            if earlier.requested_by_id != getattr(who.user, "pk", None):
+                raise DomainError.invalid("Idempotency-Key", "already used by someone else for this payment")
             return earlier  # a retry gets the first outcome; the PG is never asked twice
         if payment.status not in (Status.PAID, Status.PARTIALLY_CANCELLED):
             code = ErrorCode.CANCEL_EXCEEDS_BALANCE if payment.status == Status.CANCELLED else None

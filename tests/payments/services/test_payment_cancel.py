@@ -90,6 +90,18 @@ def test_the_same_idempotency_key_cancels_once(staff, paid, bootpay):
     assert payment.cancelled_amount == 3_000
 
 
+def test_an_idempotency_key_belongs_to_whoever_used_it_first(staff, make_user, paid):
+    payment = paid(prices=(10_000,))
+    payment_cancel(payment_pk=payment.pk, actor=staff, reason="x", amount=1_000, idempotency_key="k1")
+
+    other_staff = make_user("ops2", is_staff=True)
+    error = cancel_error(
+        payment_pk=payment.pk, actor=other_staff, reason="y", amount=2_000, idempotency_key="k1"
+    )
+
+    assert error.code == ErrorCode.VALIDATION_ERROR
+
+
 def test_tax_free_lines_cancel_their_tax_free_part(staff, paid, bootpay):
     payment = paid(prices=(10_000, 4_000), tax_free=(1,))
     tax_free_line = payment.order.items.get(is_tax_free=True)
