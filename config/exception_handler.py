@@ -14,7 +14,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -93,6 +95,12 @@ def _from_django(exc: Exception) -> Exception:
             else {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
         )
         return exceptions.ValidationError(detail=detail)
+    if isinstance(exc, RequestDataTooBig):
+        return exceptions.ValidationError(
+            detail={"body": [f"at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"]}
+        )
+    if isinstance(exc, SuspiciousOperation):  # malformed Host, too many fields…: the caller's mistake
+        return exceptions.ValidationError(detail={api_settings.NON_FIELD_ERRORS_KEY: ["Malformed request."]})
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

@@ -106,3 +106,12 @@ def test_a_body_with_nul_bytes_is_refused_before_storing(client):
 
     assert response.status_code == 400 and response.json()["code"] == "validation_error"
     assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_body_above_djangos_upload_limit_is_a_400_not_a_500(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+
+    response = client.post(WEBHOOK_PATH, b"{" + b" " * 5_000 + b"}", content_type="application/json")
+
+    assert response.status_code == 400 and response.json()["code"] == "validation_error"
