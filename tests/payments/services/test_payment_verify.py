@@ -213,3 +213,19 @@ def test_a_refund_that_times_out_stays_requested_for_reconcile(buyer, make_order
 
     cancellation = Cancellation.objects.get(payment__receipt_id=receipt_id)
     assert cancellation.state == Cancellation.State.REQUESTED
+
+
+def test_verify_costs_a_fixed_number_of_queries_and_pg_calls(
+    buyer, make_order, pay_at_pg, bootpay, django_assert_num_queries
+):
+    order = make_order(prices=(10_000, 5_000))
+    receipt_id = pay_at_pg(order)
+
+    # order, receipt check; under the lock: order, receipt re-check, live-payment check, payment insert,
+    # event, order and line updates; plus 4 savepoint statements (the test runs inside a transaction)
+    with django_assert_num_queries(13):
+        payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
+    with django_assert_num_queries(2):  # the retry: order and payment lookups, no PG call
+        payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
+
+    assert bootpay.state.calls() == {"POST request/token": 1, "GET receipt": 1}
