@@ -4,6 +4,8 @@ Mobile apps send `Authorization: Token <token>` (the REST tokens) and need no CS
 uses the session cookie, so its requests must carry the CSRF token, as with DRF's session auth.
 """
 
+import math
+
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -11,6 +13,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from strawberry.django.views import GraphQLView
 
 from graphql_api.schema import schema
@@ -42,7 +45,19 @@ class ApiGraphQLView(GraphQLView):
             check.process_request(request)
             if (reason := check.process_view(request, None, (), {})) is not None:
                 return _error(403, "permission_denied", f"CSRF check failed: {reason}")
+        if request.method == "POST" and (wait := _throttle_wait(request)) is not None:
+            response = _error(429, "throttled", "Too many requests.")
+            response["Retry-After"] = str(wait)
+            return response
         return super().dispatch(request, *args, **kwargs)
+
+
+def _throttle_wait(request: HttpRequest) -> int | None:
+    """The REST rate limits (anon/user per DRF settings) apply to GraphQL too; seconds to wait, or None."""
+    for throttle in (AnonRateThrottle(), UserRateThrottle()):
+        if not throttle.allow_request(request, None):
+            return math.ceil(throttle.wait() or 1)
+    return None
 
 
 graphql_view = ApiGraphQLView.as_view(

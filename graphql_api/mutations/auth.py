@@ -1,11 +1,14 @@
 """Session login/logout for the SPA and API tokens for mobile (the same tokens as REST)."""
 
+import math
+from types import SimpleNamespace
 from typing import Annotated
 
 import strawberry
 import strawberry_django
 from django.contrib.auth import authenticate, login, logout
 from rest_framework.authtoken.models import Token
+from rest_framework.throttling import ScopedRateThrottle
 from strawberry import Info
 
 from config.errors import DomainError, ErrorCode
@@ -34,6 +37,10 @@ TokenPayload = Annotated[TokenSuccess | OperationError | InputError, strawberry.
 
 
 def _credentials_user(info: Info, username: str, password: str):
+    # The REST token endpoint's limit (`auth_token`): GraphQL is no side door for password guessing.
+    throttle = ScopedRateThrottle()
+    if not throttle.allow_request(info.context.request, SimpleNamespace(throttle_scope="auth_token")):
+        raise DomainError(ErrorCode.THROTTLED, details={"retry_after": math.ceil(throttle.wait() or 1)})
     user = authenticate(info.context.request, username=username, password=password)
     if user is None:
         raise DomainError(ErrorCode.NOT_AUTHENTICATED, "Wrong username or password.")

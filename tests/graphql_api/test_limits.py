@@ -89,3 +89,30 @@ def test_unexpected_errors_never_leak_internals(gql_for, monkeypatch):
 @pytest.mark.parametrize("code", list(ErrorCode))
 def test_graphql_errors_carry_the_rest_code_strings(code):
     assert graphql_error(DomainError(code)).code == code.value
+
+
+def test_graphql_shares_the_rest_rate_limits(gql_for, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "3/min", "auth_token": "2/min"}
+    )
+    anonymous = gql_for()
+
+    statuses = [anonymous.raw("{ me { username } }").status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_password_guessing_through_graphql_is_throttled(gql_for, make_user, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "100/min", "user": "100/min", "auth_token": "2/min"}
+    )
+    make_user("victim")
+    guess = 'mutation { obtainToken(username: "victim", password: "guess") { ... on Error { code } } }'
+
+    codes = [gql_for()(guess)["obtainToken"]["code"] for _ in range(3)]
+
+    assert codes == ["not_authenticated", "not_authenticated", "throttled"]
