@@ -11,7 +11,8 @@ from strawberry_django.relay import DjangoListConnection
 
 from graphql_api.context import current_user
 from graphql_api.types import OrderType, PaymentType, ProductType, UserType
-from orders.models import Order, OrderItem, Product
+from orders.models import Order, OrderItem
+from orders.selectors import product_list_visible
 from payments.models import Payment
 
 
@@ -35,18 +36,26 @@ class OrderConnection(DjangoListConnection[OrderType]):
 
 @strawberry.type
 class Query:
-    product: ProductType | None = strawberry_django.node(description="A product by its global id.")
+    @strawberry_django.field(
+        description="A product by its global id (inactive ones: their seller and staff)."
+    )
+    def product(self, info: Info, id: relay.GlobalID) -> ProductType | None:  # noqa: A002 - relay's name
+        if id.type_name != "Product" or not id.node_id.isdigit():
+            return None
+        visible = product_list_visible(user=current_user(info)).filter(pk=int(id.node_id))
+        return optimize(visible, info).first()
 
     @strawberry_django.connection(ProductConnection, description="The catalogue, newest first by default.")
     def products(
         self,
+        info: Info,
         seller_id: relay.GlobalID | None = None,
         active: bool | None = None,
         min_price: int | None = None,
         max_price: int | None = None,
         ordering: ProductOrdering | None = None,
     ) -> Iterable[ProductType]:
-        products = Product.objects.all()  # ProductType.get_queryset hides what the caller may not see
+        products = product_list_visible(user=current_user(info))  # inactive: their seller and staff only
         if seller_id is not None:
             products = products.filter(seller_id=seller_id.node_id)
         if active is not None:

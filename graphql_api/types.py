@@ -15,7 +15,6 @@ from strawberry.scalars import JSON
 
 from graphql_api.context import current_user
 from orders.models import Order, OrderItem, Product, Seller
-from orders.selectors import product_list_visible
 from payments.models import Cancellation, Payment, PaymentEvent
 
 
@@ -51,11 +50,8 @@ class ProductType(relay.Node):
     stock: auto
     is_active: auto
     seller: SellerType
-
-    @classmethod
-    def get_queryset(cls, queryset: QuerySet[Product], info: Info, **kwargs) -> QuerySet[Product]:
-        # Inactive products stay visible to their seller and staff only, as in REST.
-        return queryset.filter(pk__in=product_list_visible(user=current_user(info)).values("pk"))
+    # No get_queryset here: a withdrawn product must still show on the order lines that bought it.
+    # The catalogue queries (`products`, `product`) hide inactive products from the public.
 
 
 @strawberry_django.type(OrderItem, name="OrderItem")

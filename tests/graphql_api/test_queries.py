@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from orders.models import Order
+from orders.models import Order, Product
 from orders.services import OrderLine, order_create
 from payments.services import payment_verify
 
@@ -132,3 +132,15 @@ def test_seller_orders_show_only_the_sellers_lines(gql_for, buyer, make_seller, 
 def test_me(gql_for, buyer):
     assert gql_for(buyer)("{ me { username } }") == {"me": {"username": "buyer"}}
     assert gql_for()("{ me { username } }") == {"me": None}
+
+
+def test_an_order_line_still_shows_a_product_withdrawn_since(gql_for, buyer, make_order):
+    order = make_order(prices=(3_000,))
+    Product.objects.update(is_active=False)
+
+    data = gql_for(buyer)(
+        "query($o: String!) { order(orderId: $o) { items { product { name isActive } } } }",
+        {"o": order.order_id},
+    )
+
+    assert data["order"]["items"][0]["product"]["isActive"] is False
