@@ -493,7 +493,8 @@ def payment_cancel(
     """Cancel all or part of a paid payment, once per idempotency key.
 
     Who may: staff (any amount or lines); a seller (only its own lines, amount derived from them);
-    the buyer (whole lines not yet shipped, or the whole remainder when nothing shipped).
+    the buyer (whole lines not yet shipped, or the whole remainder when nothing shipped). An unpaid
+    virtual account is withdrawn whole (buyer or staff) and the order stays open for another payment.
     Raises validation_error, permission_denied, payment_not_cancellable, cancel_exceeds_balance,
     gateway_unavailable (the cancellation stays `requested`: reconcile settles it, never a guess),
     gateway_error (definite refusal: the cancellation is `failed`). A retry with the same key returns
@@ -512,11 +513,18 @@ def payment_cancel(
             if earlier.requested_by_id != getattr(who.user, "pk", None):
                 raise DomainError.invalid("Idempotency-Key", "already used by someone else for this payment")
             return earlier  # a retry gets the first outcome; the PG is never asked twice
-        if payment.status not in (Status.PAID, Status.PARTIALLY_CANCELLED):
+        if payment.status == Status.AWAITING_DEPOSIT:
+            items, wanted, wanted_tax_free = _vbank_withdrawal(
+                payment, order, who, amount, item_ids, tax_free_amount
+            )
+        elif payment.status not in (Status.PAID, Status.PARTIALLY_CANCELLED):
             code = ErrorCode.CANCEL_EXCEEDS_BALANCE if payment.status == Status.CANCELLED else None
             raise DomainError(code or ErrorCode.PAYMENT_NOT_CANCELLABLE, details={"status": payment.status})
-        items = _cancel_items(order, item_ids)
-        items, wanted, wanted_tax_free = _cancel_amounts(payment, order, items, who, amount, tax_free_amount)
+        else:
+            items = _cancel_items(order, item_ids)
+            items, wanted, wanted_tax_free = _cancel_amounts(
+                payment, order, items, who, amount, tax_free_amount
+            )
         cancellation = _cancellation_open(
             payment,
             amount=wanted,
@@ -528,6 +536,26 @@ def payment_cancel(
             refund=refund,
         )
     return _cancellation_execute(cancellation, actor=who, raise_on_failure=True)
+
+
+def _vbank_withdrawal(
+    payment: Payment,
+    order: Order,
+    who: Actor,
+    amount: int | None,
+    item_ids: Iterable[int] | None,
+    tax_free_amount: int | None,
+) -> tuple[list[OrderItem], int, int]:
+    """A virtual account nobody has paid into yet is withdrawn whole, by its buyer or staff, so the
+    order can be paid another way. No money moves; the payment ends `failed` and the order stays open."""
+    user = who.user
+    if user is None or not (user.is_staff or order.buyer_id == user.pk):
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
+    if amount is not None or item_ids is not None or tax_free_amount is not None:
+        raise DomainError.invalid("amount", "an unpaid virtual account is withdrawn whole: leave amount out")
+    if _in_flight_amount(payment):
+        raise DomainError(ErrorCode.CANCEL_EXCEEDS_BALANCE, details={"balance": 0})
+    return [], payment.amount, payment.tax_free_amount
 
 
 def _in_flight_amount(payment: Payment) -> int:
@@ -761,7 +789,9 @@ def _payment_apply_cancellation(
     """Money, line and order bookkeeping for a succeeded cancellation. Caller holds the locks."""
     payment.cancelled_amount += cancellation.amount
     payment.cancelled_tax_free_amount += cancellation.tax_free_amount
-    if payment.status != Status.FAILED:
+    if payment.status == Status.AWAITING_DEPOSIT:  # a virtual account withdrawn before any deposit
+        payment.status = Status.FAILED
+    elif payment.status != Status.FAILED:
         payment.status = (
             Status.CANCELLED if payment.cancelled_amount >= payment.amount else Status.PARTIALLY_CANCELLED
         )
@@ -769,7 +799,7 @@ def _payment_apply_cancellation(
         payment.raw_receipt = receipt.raw
     payment.save()
     if payment.status == Status.FAILED:
-        return  # a refund of a rejected charge: the order was never paid by it
+        return  # a refund of a rejected charge or a withdrawn virtual account: the order was never paid
 
     lines = list(cancellation.items.all())
     if payment.status == Status.CANCELLED:

@@ -188,14 +188,48 @@ def test_amounts_must_be_positive_whole_won(staff, paid, amount):
     )
 
 
-def test_a_payment_awaiting_deposit_is_not_cancellable(staff, buyer, make_order, pay_at_pg):
+@pytest.fixture
+def awaiting_deposit(buyer, make_order, pay_at_pg):
     order = make_order()
-    payment = payment_verify(
-        order_id=order.order_id,
-        receipt_id=pay_at_pg(order, method="vbank", state="vbank_issued"),
-        actor=buyer,
-    )
-    assert cancel_error(payment_pk=payment.pk, actor=staff, reason="x").code == "payment_not_cancellable"
+    receipt_id = pay_at_pg(order, method="vbank", state="vbank_issued")
+    return payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
+
+
+def test_the_buyer_withdraws_an_unpaid_virtual_account_and_pays_by_card(
+    buyer, awaiting_deposit, pay_at_pg, bootpay
+):
+    payment = awaiting_deposit
+
+    cancellation = payment_cancel(payment_pk=payment.pk, actor=buyer, reason="card instead")
+
+    payment.refresh_from_db()
+    assert cancellation.state == "succeeded" and payment.status == "failed"
+    assert bootpay.state.get_receipt(payment.receipt_id)["status"] == 20
+    order = Order.objects.get(pk=payment.order_id)
+    assert order.status == Order.Status.PENDING_PAYMENT
+    card = payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order), actor=buyer)
+    assert card.status == "paid" and Order.objects.get(pk=order.pk).status == Order.Status.PAID
+
+
+def test_only_the_buyer_or_staff_withdraw_a_virtual_account_and_only_whole(
+    awaiting_deposit, make_user, buyer
+):
+    payment = awaiting_deposit
+
+    assert cancel_error(payment_pk=payment.pk, actor=make_user("x"), reason="x").code == "permission_denied"
+    assert cancel_error(payment_pk=payment.pk, actor=buyer, reason="x", amount=1).code == "validation_error"
+    payment.refresh_from_db()
+    assert payment.status == "awaiting_deposit"
+
+
+def test_a_deposit_racing_the_withdrawal_leaves_the_payment_to_the_deposit(buyer, awaiting_deposit, bootpay):
+    payment = awaiting_deposit
+    bootpay.state.deposit(payment.receipt_id)  # the money arrived a moment before the withdrawal
+
+    assert cancel_error(payment_pk=payment.pk, actor=buyer, reason="x").code == "gateway_error"
+    assert Cancellation.objects.get(payment=payment).state == "failed"
+    payment.refresh_from_db()
+    assert payment.status == "awaiting_deposit"  # the deposit notice or reconcile completes it
 
 
 @pytest.mark.parametrize(
