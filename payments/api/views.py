@@ -178,7 +178,8 @@ class PaymentCancelApi(APIView):
             "Staff may cancel any amount or lines; a seller only its own lines; the buyer whole lines "
             "not yet shipped. The cancellation is stored with its cancel_id before Bootpay is called; "
             "when Bootpay does not answer (503) it stays `requested` and is settled by reconciliation. "
-            "Send an `Idempotency-Key` header to make retries safe: the same key returns the first outcome."
+            "Send an `Idempotency-Key` header to make retries safe: the same key returns the first outcome. "
+            "An unpaid virtual account (`awaiting_deposit`) is withdrawn whole by its buyer or staff."
         ),
         request=InputSerializer,
         parameters=[
