@@ -183,6 +183,28 @@ def order_expire_unpaid(*, now: datetime | None = None, batch_size: int = 200) -
     return expired
 
 
+def order_item_mark_shipped(*, order_pk: int, item_pk: int, actor: AbstractBaseUser) -> OrderItem:
+    """The line's seller (or staff) marks a paid line shipped; the buyer can no longer cancel it.
+
+    Raises permission_denied (anyone else), not_found (no such line in this order) and
+    validation_error (the line is not paid). Idempotent. Runs under the order lock, so it cannot
+    interleave with a buyer's cancel of the same line.
+    """
+    with transaction.atomic():
+        order_lock(order_pk=order_pk)
+        item = OrderItem.objects.select_related("seller").filter(pk=item_pk, order_id=order_pk).first()
+        if item is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such line in this order.")
+        if not (actor.is_staff or item.seller.user_id == actor.pk):
+            raise DomainError(ErrorCode.PERMISSION_DENIED, "Only the line's seller or staff ship it.")
+        if item.status != OrderItem.Status.PAID:
+            raise DomainError.invalid("item", f"only paid lines ship (this one is {item.status})")
+        if not item.shipped:
+            item.shipped = True
+            item.save(update_fields=["shipped"])
+    return item
+
+
 # --- Catalogue ----------------------------------------------------------------------------------
 
 # Bounds far above any real listing, well inside the integer columns (Bootpay amounts are won, no decimals).

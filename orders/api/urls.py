@@ -6,6 +6,7 @@ from orders.api.views import (
     OrderCancelApi,
     OrderCollectionApi,
     OrderDetailApi,
+    OrderItemShipApi,
     ProductCollectionApi,
     ProductItemApi,
 )
@@ -16,4 +17,7 @@ urlpatterns = [
     path("orders/", OrderCollectionApi.as_view(), name="order-list"),
     path("orders/<str:order_id>/", OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<str:order_id>/cancel/", OrderCancelApi.as_view(), name="order-cancel"),
+    path(
+        "orders/<str:order_id>/items/<int:item_id>/ship/", OrderItemShipApi.as_view(), name="order-item-ship"
+    ),
 ]

@@ -28,6 +28,7 @@ from orders.services import (
     OrderLine,
     order_cancel_unpaid,
     order_create,
+    order_item_mark_shipped,
     product_create,
     product_update,
 )
@@ -246,5 +247,29 @@ class OrderCancelApi(APIView):
     def post(self, request: Request, order_id: str) -> Response:
         order = order_get_visible(order_id=order_id, user=request.user)
         order_cancel_unpaid(order_pk=order.pk, actor=request.user)
+        shown = order_get_visible(order_id=order_id, user=request.user)
+        return Response(OrderOutputSerializer(shown, context={"request": request}).data)
+
+
+class OrderItemShipApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="orders_items_ship",
+        summary="Mark a paid order line shipped (its seller, or staff)",
+        description="Idempotent. Once shipped, the buyer can no longer cancel that line.",
+        request=None,
+        responses={200: OrderOutputSerializer}
+        | error_responses(
+            ErrorCode.VALIDATION_ERROR,
+            ErrorCode.PERMISSION_DENIED,
+            ErrorCode.ORDER_NOT_FOUND,
+            ErrorCode.NOT_FOUND,
+            *_ALWAYS,
+        ),
+    )
+    def post(self, request: Request, order_id: str, item_id: int) -> Response:
+        order = order_get_visible(order_id=order_id, user=request.user)
+        order_item_mark_shipped(order_pk=order.pk, item_pk=item_id, actor=request.user)
         shown = order_get_visible(order_id=order_id, user=request.user)
         return Response(OrderOutputSerializer(shown, context={"request": request}).data)

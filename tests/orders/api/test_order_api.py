@@ -305,3 +305,24 @@ def test_a_paid_order_cannot_be_abandoned(as_role, market):
 
     assert (response.status_code, response.json()["code"]) == (409, "order_not_payable")
     assert response.json()["details"] == {"status": "paid"}
+
+
+def test_a_seller_marks_its_line_shipped_over_http(
+    api_client_for, buyer, make_seller, make_product, pay_at_pg
+):
+    from orders.services import OrderLine, order_create
+    from payments.services import payment_verify
+
+    shop = make_seller("ship-shop")
+    order = order_create(buyer=buyer, lines=[OrderLine(make_product(seller=shop).pk, 1)])
+    payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order), actor=buyer)
+    line = order.items.get()
+    url = f"/api/v1/orders/{order.order_id}/items/{line.pk}/ship/"
+
+    shipped = api_client_for(shop.user).post(url)
+    by_buyer = api_client_for(buyer).post(url)
+    missing = api_client_for(shop.user).post(f"/api/v1/orders/{order.order_id}/items/999999/ship/")
+
+    assert shipped.status_code == 200 and shipped.json()["items"][0]["shipped"] is True
+    assert (by_buyer.status_code, by_buyer.json()["code"]) == (403, "permission_denied")
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
