@@ -14,6 +14,11 @@ from rest_framework import serializers
 
 from config.errors import DEFAULT_MESSAGES, HTTP_STATUS_BY_CODE, ErrorCode
 
+# Any operation may meet these: a bad/expired token (401) and the rate limits (429).
+ALWAYS_ERRORS = (ErrorCode.NOT_AUTHENTICATED, ErrorCode.THROTTLED)
+# Operations with a JSON body: invalid fields, unparsable body, a content type other than JSON.
+BODY_ERRORS = (ErrorCode.VALIDATION_ERROR, ErrorCode.PARSE_ERROR, ErrorCode.UNSUPPORTED_MEDIA_TYPE)
+
 
 class ErrorEnvelopeSerializer(serializers.Serializer):
     """Every error of the API, whatever the status."""

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ErrorCode
-from config.openapi import error_responses
+from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import DefaultPagination, list_response
 from orders.api.filters import OrderFilter, ProductFilter
 from orders.api.serializers import OrderOutputSerializer, ProductOutputSerializer
@@ -33,10 +33,6 @@ from orders.services import (
     product_update,
 )
 
-# Any operation may meet these: a bad/expired token (401) and the rate limits (429).
-_ALWAYS = (ErrorCode.NOT_AUTHENTICATED, ErrorCode.THROTTLED)
-# Operations with a JSON body: invalid fields, unparsable body, a content type other than JSON.
-_BODY = (ErrorCode.VALIDATION_ERROR, ErrorCode.PARSE_ERROR, ErrorCode.UNSUPPORTED_MEDIA_TYPE)
 _ID_MAX = 2**63 - 1
 
 
@@ -54,7 +50,7 @@ class ProductListApi(APIView):
         summary="List products",
         description="Active products; a seller also sees its own inactive ones, staff see all.",
         responses={200: ProductOutputSerializer(many=True)}
-        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *_ALWAYS),
+        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *ALWAYS_ERRORS),
     )
     def get(self, request: Request) -> Response:
         return list_response(
@@ -83,7 +79,7 @@ class ProductCreateApi(APIView):
         summary="List a product in the caller's shop (sellers only)",
         request=InputSerializer,
         responses={201: ProductOutputSerializer}
-        | error_responses(*_BODY, ErrorCode.PERMISSION_DENIED, *_ALWAYS),
+        | error_responses(*BODY_ERRORS, ErrorCode.PERMISSION_DENIED, *ALWAYS_ERRORS),
     )
     def post(self, request: Request) -> Response:
         payload = ProductCreateApi.InputSerializer(data=request.data)
@@ -97,7 +93,8 @@ class ProductDetailApi(APIView):
         operation_id="products_retrieve",
         summary="Get a product",
         description="Inactive products are `product_not_found` except for their seller and staff.",
-        responses={200: ProductOutputSerializer} | error_responses(ErrorCode.PRODUCT_NOT_FOUND, *_ALWAYS),
+        responses={200: ProductOutputSerializer}
+        | error_responses(ErrorCode.PRODUCT_NOT_FOUND, *ALWAYS_ERRORS),
     )
     def get(self, request: Request, id: int) -> Response:
         return Response(ProductOutputSerializer(product_get_visible(product_id=id, user=request.user)).data)
@@ -123,7 +120,9 @@ class ProductUpdateApi(APIView):
         ),
         request=InputSerializer,
         responses={200: ProductOutputSerializer}
-        | error_responses(*_BODY, ErrorCode.PERMISSION_DENIED, ErrorCode.PRODUCT_NOT_FOUND, *_ALWAYS),
+        | error_responses(
+            *BODY_ERRORS, ErrorCode.PERMISSION_DENIED, ErrorCode.PRODUCT_NOT_FOUND, *ALWAYS_ERRORS
+        ),
     )
     def patch(self, request: Request, id: int) -> Response:
         payload = ProductUpdateApi.InputSerializer(data=request.data)
@@ -158,7 +157,7 @@ class OrderListApi(APIView):
             "Staff: all. Newest first."
         ),
         responses={200: OrderOutputSerializer(many=True)}
-        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *_ALWAYS),
+        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *ALWAYS_ERRORS),
     )
     def get(self, request: Request) -> Response:
         return list_response(
@@ -195,12 +194,12 @@ class OrderCreateApi(APIView):
         request=InputSerializer,
         responses={201: OrderOutputSerializer}
         | error_responses(
-            *_BODY,
+            *BODY_ERRORS,
             ErrorCode.PERMISSION_DENIED,
             ErrorCode.PRODUCT_NOT_FOUND,
             ErrorCode.PRODUCT_UNAVAILABLE,
             ErrorCode.INSUFFICIENT_STOCK,
-            *_ALWAYS,
+            *ALWAYS_ERRORS,
         ),
     )
     def post(self, request: Request) -> Response:
@@ -225,7 +224,7 @@ class OrderDetailApi(APIView):
         operation_id="orders_retrieve",
         summary="Get an order",
         description="An order the caller may not see is `order_not_found`, never `permission_denied`.",
-        responses={200: OrderOutputSerializer} | error_responses(ErrorCode.ORDER_NOT_FOUND, *_ALWAYS),
+        responses={200: OrderOutputSerializer} | error_responses(ErrorCode.ORDER_NOT_FOUND, *ALWAYS_ERRORS),
     )
     def get(self, request: Request, order_id: str) -> Response:
         order = order_get_visible(order_id=order_id, user=request.user)
@@ -241,7 +240,10 @@ class OrderCancelApi(APIView):
         request=None,
         responses={200: OrderOutputSerializer}
         | error_responses(
-            ErrorCode.PERMISSION_DENIED, ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_NOT_PAYABLE, *_ALWAYS
+            ErrorCode.PERMISSION_DENIED,
+            ErrorCode.ORDER_NOT_FOUND,
+            ErrorCode.ORDER_NOT_PAYABLE,
+            *ALWAYS_ERRORS,
         ),
     )
     def post(self, request: Request, order_id: str) -> Response:
@@ -265,7 +267,7 @@ class OrderItemShipApi(APIView):
             ErrorCode.PERMISSION_DENIED,
             ErrorCode.ORDER_NOT_FOUND,
             ErrorCode.NOT_FOUND,
-            *_ALWAYS,
+            *ALWAYS_ERRORS,
         ),
     )
     def post(self, request: Request, order_id: str, item_id: int) -> Response:

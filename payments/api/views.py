@@ -14,7 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from config.errors import DomainError, ErrorCode
-from config.openapi import error_responses
+from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import DefaultPagination, list_response
 from payments.api.filters import PaymentFilter
 from payments.api.serializers import CancelOutputSerializer, PaymentOutputSerializer, PaymentSummarySerializer
@@ -29,8 +29,6 @@ from payments.selectors import (
 from payments.services import payment_cancel, payment_confirm, payment_verify
 from payments.webhooks import webhook_dispatch, webhook_receive, webhook_source_allowed
 
-_ALWAYS = (ErrorCode.NOT_AUTHENTICATED, ErrorCode.THROTTLED)
-_BODY = (ErrorCode.VALIDATION_ERROR, ErrorCode.PARSE_ERROR, ErrorCode.UNSUPPORTED_MEDIA_TYPE)
 _GATEWAY = (ErrorCode.GATEWAY_ERROR, ErrorCode.GATEWAY_UNAVAILABLE)
 
 
@@ -63,7 +61,7 @@ class PaymentVerifyApi(APIView):
         request=InputSerializer,
         responses={200: PaymentOutputSerializer}
         | error_responses(
-            *_BODY,
+            *BODY_ERRORS,
             ErrorCode.ORDER_NOT_FOUND,
             ErrorCode.AMOUNT_MISMATCH,
             ErrorCode.ORDER_NOT_PAYABLE,
@@ -71,7 +69,7 @@ class PaymentVerifyApi(APIView):
             ErrorCode.RECEIPT_ORDER_MISMATCH,
             ErrorCode.PAYMENT_FAILED,
             *_GATEWAY,
-            *_ALWAYS,
+            *ALWAYS_ERRORS,
         ),
     )
     def post(self, request: Request) -> Response:
@@ -92,7 +90,7 @@ class PaymentListApi(APIView):
         operation_id="payments_list",
         summary="List payments (own orders; staff: all)",
         responses={200: PaymentSummarySerializer(many=True)}
-        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *_ALWAYS),
+        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *ALWAYS_ERRORS),
     )
     def get(self, request: Request) -> Response:
         return list_response(
@@ -109,7 +107,8 @@ class PaymentDetailApi(APIView):
     @extend_schema(
         operation_id="payments_retrieve",
         summary="One payment with its cancellations and event log",
-        responses={200: PaymentOutputSerializer} | error_responses(ErrorCode.PAYMENT_NOT_FOUND, *_ALWAYS),
+        responses={200: PaymentOutputSerializer}
+        | error_responses(ErrorCode.PAYMENT_NOT_FOUND, *ALWAYS_ERRORS),
     )
     def get(self, request: Request, payment_id: str) -> Response:
         return _detail(payment_get_visible(public_id=payment_id, user=request.user))
@@ -130,7 +129,7 @@ class PaymentConfirmApi(APIView):
             ErrorCode.AMOUNT_MISMATCH,
             ErrorCode.ORDER_NOT_PAYABLE,
             *_GATEWAY,
-            *_ALWAYS,
+            *ALWAYS_ERRORS,
         ),
     )
     def post(self, request: Request, payment_id: str) -> Response:
@@ -192,13 +191,13 @@ class PaymentCancelApi(APIView):
         ],
         responses={200: CancelOutputSerializer}
         | error_responses(
-            *_BODY,
+            *BODY_ERRORS,
             ErrorCode.PAYMENT_NOT_FOUND,
             ErrorCode.PERMISSION_DENIED,
             ErrorCode.PAYMENT_NOT_CANCELLABLE,
             ErrorCode.CANCEL_EXCEEDS_BALANCE,
             *_GATEWAY,
-            *_ALWAYS,
+            *ALWAYS_ERRORS,
         ),
     )
     def post(self, request: Request, payment_id: str) -> Response:
