@@ -464,16 +464,7 @@ def _record_external_cancellation(payment: Payment, order: Order, receipt: Recei
         pg_response=receipt.raw,
         completed_at=timezone.now(),
     )
-    before = payment.status
-    _payment_apply_cancellation(payment, order, cancellation, receipt)
-    _event_append(
-        payment,
-        kind=Kind.CANCELLED_AT_PG,
-        actor=actor,
-        from_status=before,
-        receipt=receipt,
-        data={"cancel_id": cancellation.cancel_id, "amount": unexplained},
-    )
+    _payment_apply_cancellation(payment, order, cancellation, receipt, actor=actor, kind=Kind.CANCELLED_AT_PG)
 
 
 # --- Cancel ----------------------------------------------------------------------------------------
@@ -739,7 +730,6 @@ def cancellation_settle(
         cancellation = Cancellation.objects.select_for_update(of=("self",)).get(pk=cancellation_pk)
         if cancellation.state != Cancellation.State.REQUESTED:
             return cancellation
-        before = payment.status
         if isinstance(outcome, GatewayError) and not _refusal_already_applied(payment, outcome, receipt):
             cancellation.state = Cancellation.State.FAILED
             cancellation.error_code = outcome.code[:60]
@@ -750,7 +740,7 @@ def cancellation_settle(
                 payment,
                 kind=Kind.CANCEL_FAILED,
                 actor=actor,
-                from_status=before,
+                from_status=payment.status,
                 data={
                     "cancel_id": cancellation.cancel_id,
                     "pg_code": outcome.code,
@@ -762,14 +752,8 @@ def cancellation_settle(
         cancellation.pg_response = receipt.raw if receipt else {}
         cancellation.completed_at = timezone.now()
         cancellation.save(update_fields=["state", "pg_response", "completed_at"])
-        _payment_apply_cancellation(payment, order, cancellation, receipt)
-        _event_append(
-            payment,
-            kind=Kind.CANCEL_SUCCEEDED,
-            actor=actor,
-            from_status=before,
-            receipt=receipt,
-            data={"cancel_id": cancellation.cancel_id, "amount": cancellation.amount},
+        _payment_apply_cancellation(
+            payment, order, cancellation, receipt, actor=actor, kind=Kind.CANCEL_SUCCEEDED
         )
     return cancellation
 
@@ -784,9 +768,30 @@ def _refusal_already_applied(payment: Payment, refusal: GatewayError, receipt: R
 
 
 def _payment_apply_cancellation(
+    payment: Payment,
+    order: Order,
+    cancellation: Cancellation,
+    receipt: Receipt | None,
+    *,
+    actor: Actor,
+    kind: str,
+) -> None:
+    """Book a succeeded cancellation (money, lines, order) and append its event. Caller holds the locks."""
+    before = payment.status
+    _payment_book_cancellation(payment, order, cancellation, receipt)
+    _event_append(
+        payment,
+        kind=kind,
+        actor=actor,
+        from_status=before,
+        receipt=receipt,
+        data={"cancel_id": cancellation.cancel_id, "amount": cancellation.amount},
+    )
+
+
+def _payment_book_cancellation(
     payment: Payment, order: Order, cancellation: Cancellation, receipt: Receipt | None
 ) -> None:
-    """Money, line and order bookkeeping for a succeeded cancellation. Caller holds the locks."""
     payment.cancelled_amount += cancellation.amount
     payment.cancelled_tax_free_amount += cancellation.tax_free_amount
     if payment.status == Status.AWAITING_DEPOSIT:  # a virtual account withdrawn before any deposit
