@@ -141,6 +141,9 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # How many reverse proxies of ours add X-Forwarded-For (0/unset: trust REMOTE_ADDR only). Used by the
+    # throttles and the webhook source allowlist to find the client's address.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_RATE_ANON", default="120/min"),
         "user": env.str("THROTTLE_RATE_USER", default="600/min"),

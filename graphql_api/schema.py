@@ -20,12 +20,20 @@ from graphql_api.mutations.auth import AuthMutation
 from graphql_api.mutations.cancel_payment import CancelPaymentMutation
 from graphql_api.mutations.confirm_payment import ConfirmPaymentMutation
 from graphql_api.mutations.create_order import CreateOrderMutation
+from graphql_api.mutations.mark_item_shipped import MarkItemShippedMutation
 from graphql_api.mutations.verify_payment import VerifyPaymentMutation
 from graphql_api.queries import Query
 
 Mutation = merge_types(
     "Mutation",
-    (AuthMutation, CreateOrderMutation, VerifyPaymentMutation, ConfirmPaymentMutation, CancelPaymentMutation),
+    (
+        AuthMutation,
+        CreateOrderMutation,
+        VerifyPaymentMutation,
+        ConfirmPaymentMutation,
+        CancelPaymentMutation,
+        MarkItemShippedMutation,
+    ),
 )
 
 

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from config.errors import DomainError, ErrorCode
@@ -256,7 +256,9 @@ class BootpayWebhookApi(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        remote_ip = request.META.get("REMOTE_ADDR")
+        # The client's address as DRF's throttles see it: REMOTE_ADDR, or X-Forwarded-For when
+        # REST_FRAMEWORK["NUM_PROXIES"] says how many proxies of ours stand in front.
+        remote_ip = BaseThrottle().get_ident(request)
         if not webhook_source_allowed(remote_ip):
             raise DomainError(
                 ErrorCode.PERMISSION_DENIED, "Webhooks are accepted from Bootpay's addresses only."

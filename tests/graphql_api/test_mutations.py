@@ -291,3 +291,22 @@ def test_a_bad_token_is_refused(client):
         response.status_code == 401
         and response.json()["errors"][0]["extensions"]["code"] == "not_authenticated"
     )
+
+
+def test_mark_item_shipped(gql_for, buyer, make_seller, make_product, pay_at_pg):
+    from orders.services import OrderLine, order_create
+
+    shop = make_seller("ship")
+    order = order_create(buyer=buyer, lines=[OrderLine(make_product(seller=shop).pk, 1)])
+    line = order.items.get()
+    query = """mutation($o: String!, $i: ID!) { markItemShipped(orderId: $o, itemId: $i) {
+        ... on MarkItemShippedSuccess { item { id shipped } } ... on Error { code } } }"""
+    variables = {"o": order.order_id, "i": str(line.pk)}
+
+    unpaid = gql_for(shop.user)(query, variables)["markItemShipped"]
+    payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order), actor=buyer)
+    by_buyer = gql_for(buyer)(query, variables)["markItemShipped"]
+    shipped = gql_for(shop.user)(query, variables)["markItemShipped"]
+
+    assert unpaid == {"code": "validation_error"} and by_buyer == {"code": "permission_denied"}
+    assert shipped == {"item": {"id": str(line.pk), "shipped": True}}

@@ -115,3 +115,22 @@ def test_a_body_above_djangos_upload_limit_is_a_400_not_a_500(client, settings):
     response = client.post(WEBHOOK_PATH, b"{" + b" " * 5_000 + b"}", content_type="application/json")
 
     assert response.status_code == 400 and response.json()["code"] == "validation_error"
+
+
+@pytest.mark.django_db
+def test_behind_our_proxy_the_allowlist_checks_the_forwarded_address(client, settings, monkeypatch):
+    from rest_framework.settings import api_settings
+
+    settings.BOOTPAY_WEBHOOK_ALLOWED_IPS = ["223.130.82.0/24"]
+    monkeypatch.setattr(api_settings, "NUM_PROXIES", 1)
+    body = json.dumps({"receipt_id": "a" * 24, "status": 1})
+
+    from_bootpay = client.post(
+        WEBHOOK_PATH, body, content_type="application/json", HTTP_X_FORWARDED_FOR="223.130.82.17"
+    )
+    spoofed = client.post(
+        WEBHOOK_PATH, body, content_type="application/json", HTTP_X_FORWARDED_FOR="223.130.82.17, 10.9.8.7"
+    )
+
+    assert from_bootpay.status_code == 200
+    assert spoofed.status_code == 403  # the address our proxy saw is the last one, not what the client wrote
