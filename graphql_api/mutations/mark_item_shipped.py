@@ -25,7 +25,7 @@ MarkItemShippedPayload = Annotated[
 @strawberry.type
 class MarkItemShippedMutation:
     @strawberry_django.mutation(
-        description="The line's seller (or staff) marks a paid line shipped; the buyer can no longer cancel it."
+        description="The line's seller (or staff) marks a paid line shipped: the buyer can't cancel it then."
     )
     def mark_item_shipped(self, info: Info, order_id: str, item_id: strawberry.ID) -> MarkItemShippedPayload:
         user = current_user(info)
