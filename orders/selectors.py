@@ -28,15 +28,6 @@ def user_role(user: AbstractBaseUser | AnonymousUser) -> Role:
     return Role.BUYER
 
 
-def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
-    products = Product.objects.select_related("seller")
-    return products if include_inactive else products.filter(is_active=True)
-
-
-def order_list_for_buyer(*, buyer: AbstractBaseUser) -> QuerySet[Order]:
-    return Order.objects.filter(buyer=buyer).prefetch_related("items")
-
-
 # --- REST/GraphQL visibility -----------------------------------------------------------------------
 # What a caller may not see does not exist for them: selectors raise `*_not_found`, never
 # `permission_denied` (STYLE.md "Errors").
