@@ -217,6 +217,12 @@ class OrderCollectionApi(OrderListApi, OrderCreateApi):
     """`orders/`: GET list, POST create."""
 
 
+def _order_response(request: Request, order_id: str) -> Response:
+    """The order as this caller may see it, read fresh (after a change, its new state)."""
+    order = order_get_visible(order_id=order_id, user=request.user)
+    return Response(OrderOutputSerializer(order, context={"request": request}).data)
+
+
 class OrderDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -227,8 +233,7 @@ class OrderDetailApi(APIView):
         responses={200: OrderOutputSerializer} | error_responses(ErrorCode.ORDER_NOT_FOUND, *ALWAYS_ERRORS),
     )
     def get(self, request: Request, order_id: str) -> Response:
-        order = order_get_visible(order_id=order_id, user=request.user)
-        return Response(OrderOutputSerializer(order, context={"request": request}).data)
+        return _order_response(request, order_id)
 
 
 class OrderCancelApi(APIView):
@@ -249,8 +254,7 @@ class OrderCancelApi(APIView):
     def post(self, request: Request, order_id: str) -> Response:
         order = order_get_visible(order_id=order_id, user=request.user)
         order_cancel_unpaid(order_pk=order.pk, actor=request.user)
-        shown = order_get_visible(order_id=order_id, user=request.user)
-        return Response(OrderOutputSerializer(shown, context={"request": request}).data)
+        return _order_response(request, order_id)
 
 
 class OrderItemShipApi(APIView):
@@ -273,5 +277,4 @@ class OrderItemShipApi(APIView):
     def post(self, request: Request, order_id: str, item_id: int) -> Response:
         order = order_get_visible(order_id=order_id, user=request.user)
         order_item_mark_shipped(order_pk=order.pk, item_pk=item_id, actor=request.user)
-        shown = order_get_visible(order_id=order_id, user=request.user)
-        return Response(OrderOutputSerializer(shown, context={"request": request}).data)
+        return _order_response(request, order_id)
