@@ -137,6 +137,8 @@ class Cancellation(models.Model):
     # Generated and committed before the SDK call so a retry or reconciliation reuses the same id.
     cancel_id = models.CharField(max_length=64, unique=True, default=new_cancel_id, editable=False)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # Digest of what the caller asked for: the same key with a different request is refused.
+    request_fingerprint = models.CharField(max_length=64, blank=True)
     amount = models.PositiveBigIntegerField()
     tax_free_amount = models.PositiveBigIntegerField(default=0)
     reason = models.CharField(max_length=200)
@@ -149,6 +151,9 @@ class Cancellation(models.Model):
     )
     pg_response = models.JSONField(default=dict, blank=True)
     error_code = models.CharField(max_length=60, blank=True)
+    # Set while a request is talking to the PG about it, so a concurrent retry answers
+    # cancel_in_progress instead of sending the same cancel_id twice at once.
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
