@@ -28,6 +28,8 @@ class ErrorCode(models.TextChoices):
     PAYMENT_NOT_CANCELLABLE = "payment_not_cancellable"
     PAYMENT_NOT_CONFIRMABLE = "payment_not_confirmable"
     PAYMENT_FAILED = "payment_failed"
+    CANCEL_IN_PROGRESS = "cancel_in_progress"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     GATEWAY_ERROR = "gateway_error"
     GATEWAY_UNAVAILABLE = "gateway_unavailable"
     # Transport-level refusals the REST handler maps from DRF (no service raises these).
@@ -57,6 +59,8 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.PAYMENT_NOT_CANCELLABLE: 409,
     ErrorCode.PAYMENT_NOT_CONFIRMABLE: 409,
     ErrorCode.PAYMENT_FAILED: 409,
+    ErrorCode.CANCEL_IN_PROGRESS: 409,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: 422,
     ErrorCode.GATEWAY_ERROR: 502,
     ErrorCode.GATEWAY_UNAVAILABLE: 503,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
@@ -85,6 +89,8 @@ DEFAULT_MESSAGES: dict[str, str] = {
     ErrorCode.PAYMENT_NOT_CANCELLABLE: "The payment cannot be cancelled in its current state.",
     ErrorCode.PAYMENT_NOT_CONFIRMABLE: "The payment is not waiting for approval.",
     ErrorCode.PAYMENT_FAILED: "Bootpay reports this payment as failed or cancelled.",
+    ErrorCode.CANCEL_IN_PROGRESS: "Another request is settling this cancellation with Bootpay; retry soon.",
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: "This Idempotency-Key was already used for a different request.",
     ErrorCode.GATEWAY_ERROR: "The payment gateway refused the request.",
     ErrorCode.GATEWAY_UNAVAILABLE: "The payment gateway is unavailable; try again later.",
     ErrorCode.METHOD_NOT_ALLOWED: "This HTTP method is not allowed here.",

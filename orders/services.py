@@ -135,10 +135,11 @@ def _order_close_unpaid(*, order: Order, status: str) -> None:
 def order_cancel_unpaid(*, order_pk: int, actor: AbstractBaseUser) -> Order:
     """The buyer abandons an unpaid order; its stock returns.
 
-    Raises permission_denied (anyone but the buyer, sellers and staff included) and order_not_payable
-    once it is paid, closed or has a payment under way. Retrying after success gives order_not_payable.
+    An approval nobody confirmed yet (separate approval) is withdrawn with it, once. Raises
+    permission_denied (anyone but the buyer, sellers and staff included) and order_not_payable once it
+    is paid, closed or has a virtual account issued. Retrying after success gives order_not_payable.
     """
-    from payments.models import Payment  # payments depends on orders, not the other way round
+    from payments.services import cancellation_send, payment_withdraw_unconfirmed
 
     with transaction.atomic():
         order = order_lock(order_pk=order_pk)
@@ -146,10 +147,11 @@ def order_cancel_unpaid(*, order_pk: int, actor: AbstractBaseUser) -> Order:
             raise DomainError(ErrorCode.PERMISSION_DENIED)
         if order.status != Order.Status.PENDING_PAYMENT:
             raise DomainError(ErrorCode.ORDER_NOT_PAYABLE, details={"status": order.status})
-        if order.payments.filter(status__in=Payment.LIVE_STATUSES).exists():
-            # A separate-approval or virtual-account payment is under way: cancel the payment instead.
-            raise DomainError(ErrorCode.ORDER_NOT_PAYABLE, details={"status": order.status})
+        # A virtual account under way refuses (order_not_payable): withdraw that payment instead.
+        withdrawal = payment_withdraw_unconfirmed(order=order, actor=actor, label="buyer")
         _order_close_unpaid(order=order, status=Order.Status.CANCELLED)
+    if withdrawal is not None:  # committed first: Bootpay is told after our side is settled
+        cancellation_send(cancellation=withdrawal, label="buyer")
     return order
 
 
@@ -157,10 +159,10 @@ def order_expire_unpaid(*, now: datetime | None = None, batch_size: int = 200) -
     """Expire unpaid orders past `expires_at` and release their stock; returns the expired order ids.
 
     Safe to run from several workers at once: rows another worker holds are skipped, and each order is
-    re-checked under its lock. Orders with a payment under way (awaiting confirm or deposit) are left
-    for the payment flow to settle.
+    re-checked under its lock. An approval nobody confirmed in time is withdrawn with its order, once;
+    orders with a virtual account awaiting deposit are left for the deposit or its own deadline.
     """
-    from payments.models import Payment
+    from payments.services import cancellation_send, payment_withdraw_unconfirmed
 
     now = now or timezone.now()
     expired: list[str] = []
@@ -176,10 +178,16 @@ def order_expire_unpaid(*, now: datetime | None = None, batch_size: int = 200) -
                 .filter(pk=order_pk, status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
                 .first()
             )
-            if order is None or order.payments.filter(status__in=Payment.LIVE_STATUSES).exists():
+            if order is None:
                 continue
+            try:
+                withdrawal = payment_withdraw_unconfirmed(order=order, actor=None, label="expiry")
+            except DomainError:
+                continue  # a virtual account is waiting for its deposit
             _order_close_unpaid(order=order, status=Order.Status.EXPIRED)
             expired.append(order.order_id)
+        if withdrawal is not None:
+            cancellation_send(cancellation=withdrawal, label="expiry")
     return expired
 
 

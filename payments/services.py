@@ -9,15 +9,18 @@ holding the evidence), call the gateway, then lock again and apply what it answe
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -376,8 +379,7 @@ def payment_sync_from_receipt(*, receipt: Receipt, actor: Actor) -> Payment:
         elif before != Status.PAID and before != Status.PARTIALLY_CANCELLED:
             return payment  # a fully cancelled payment is final
 
-        if payment.status in (Status.PAID, Status.PARTIALLY_CANCELLED):
-            _record_external_cancellation(payment, order, receipt, actor)
+        _record_external_cancellation(payment, order, receipt, actor)
 
     if refund is not None:
         _cancellation_execute(refund, actor=actor, raise_on_failure=False)
@@ -433,7 +435,7 @@ def _failed_payment_refund(payment: Payment, receipt: Receipt, actor: Actor) -> 
         ReceiptStatus.PAID,
         ReceiptStatus.CANCELLED,
     )
-    in_flight = payment.cancellations.filter(state=Cancellation.State.REQUESTED).exists()
+    in_flight = _in_flight(payment).amount > 0
     amount = min(receipt.remaining_price, payment.amount - payment.cancelled_amount)
     if not money_taken or in_flight or amount < 1:
         return None
@@ -451,14 +453,21 @@ def _failed_payment_refund(payment: Payment, receipt: Receipt, actor: Actor) -> 
 
 
 def _record_external_cancellation(payment: Payment, order: Order, receipt: Receipt, actor: Actor) -> None:
-    unexplained = receipt.cancelled_price - payment.cancelled_amount - _in_flight_amount(payment)
+    """Book what Bootpay shows as cancelled beyond our own cancellations (its admin, a cancel of ours
+    it applied although we recorded a refusal), so our totals follow the receipt's. Caller holds the locks."""
+    if payment.status not in (Status.PAID, Status.PARTIALLY_CANCELLED):
+        return
+    in_flight = _in_flight(payment)
+    unexplained = receipt.cancelled_price - payment.cancelled_amount - in_flight.amount
+    unexplained = min(unexplained, payment.amount - payment.cancelled_amount)
     if unexplained <= 0:
         return  # our own requested cancel(s) explain it; cancellation_settle records them
-    tax_free = max(0, min(receipt.cancelled_tax_free - payment.cancelled_tax_free_amount, unexplained))
+    tax_free_left = payment.tax_free_amount - payment.cancelled_tax_free_amount
+    tax_free = receipt.cancelled_tax_free - payment.cancelled_tax_free_amount - in_flight.tax_free
     cancellation = Cancellation.objects.create(
         payment=payment,
         amount=unexplained,
-        tax_free_amount=min(tax_free, payment.tax_free_amount - payment.cancelled_tax_free_amount),
+        tax_free_amount=max(0, min(tax_free, unexplained, tax_free_left)),
         reason="Bootpay에서 취소됨",
         state=Cancellation.State.SUCCEEDED,
         pg_response=receipt.raw,
@@ -468,6 +477,42 @@ def _record_external_cancellation(payment: Payment, order: Order, receipt: Recei
 
 
 # --- Cancel ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: int
+    tax_free: int
+
+    @property
+    def taxable(self) -> int:
+        return self.amount - self.tax_free
+
+
+def _in_flight(payment: Payment) -> Money:
+    """Still-`requested` cancellations: the PG may have applied them, so they count as spent."""
+    total = payment.cancellations.filter(state=Cancellation.State.REQUESTED).aggregate(
+        amount=Coalesce(Sum("amount"), 0), tax_free=Coalesce(Sum("tax_free_amount"), 0)
+    )
+    return Money(amount=total["amount"], tax_free=total["tax_free"])
+
+
+def payment_cancel_balance(payment: Payment) -> Money:
+    """What may still be cancelled, and its tax-free part: paid minus booked minus in-flight."""
+    in_flight = _in_flight(payment)
+    amount = max(0, payment.amount - payment.cancelled_amount - in_flight.amount)
+    tax_free = payment.tax_free_amount - payment.cancelled_tax_free_amount - in_flight.tax_free
+    return Money(amount=amount, tax_free=max(0, min(tax_free, amount)))
+
+
+def _attempt_lease() -> timedelta:
+    # One cancel call and perhaps one lookup, each bounded by the gateway timeout, plus slack.
+    return timedelta(seconds=3 * settings.BOOTPAY_TIMEOUT_S + 5)
+
+
+def _cancel_fingerprint(**request: Any) -> str:
+    """The IETF Idempotency-Key draft's request fingerprint: a digest of what the caller asked for."""
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def payment_cancel(
@@ -484,136 +529,232 @@ def payment_cancel(
     """Cancel all or part of a paid payment, once per idempotency key.
 
     Who may: staff (any amount or lines); a seller (only its own lines, amount derived from them);
-    the buyer (whole lines not yet shipped, or the whole remainder when nothing shipped). An unpaid
-    virtual account is withdrawn whole (buyer or staff) and the order stays open for another payment.
+    the buyer (whole lines not yet shipped, or the whole remainder when nothing shipped). A payment
+    that never took money (an unpaid virtual account, an approval nobody confirmed) is withdrawn whole
+    by its buyer or staff, and the order stays open for another payment.
+    Every order line is refunded at most once: a line named by a cancellation still in flight is
+    refused (cancel_in_progress), one already refunded too (validation_error). Refunded taxable money
+    never exceeds paid taxable money, nor tax-free tax-free: a split that would is refused before
+    Bootpay hears of it (validation_error naming the field).
     Raises validation_error, permission_denied, payment_not_cancellable, cancel_exceeds_balance,
-    gateway_unavailable (the cancellation stays `requested`: reconcile settles it, never a guess),
-    gateway_error (definite refusal: the cancellation is `failed`). A retry with the same key returns
-    the first cancellation and never reaches the PG twice.
+    cancel_in_progress, idempotency_key_reused (the key came with a different request),
+    gateway_unavailable (the cancellation stays `requested`), gateway_error (definite refusal: `failed`).
+    A retry with the same key and request returns the first outcome; if that outcome was unknown, it
+    asks Bootpay again with the same cancel_id and answers with what Bootpay settles.
     """
     who = Actor.of(actor)
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount < 1):
         raise DomainError.invalid("amount", "must be a whole number of won, at least 1")
+    if tax_free_amount is not None and (
+        isinstance(tax_free_amount, bool) or not isinstance(tax_free_amount, int) or tax_free_amount < 0
+    ):
+        raise DomainError.invalid("tax_free_amount", "must be a whole number of won, at least 0")
+    wanted_lines = None if item_ids is None else sorted(set(item_ids))
+    fingerprint = _cancel_fingerprint(
+        amount=amount,
+        tax_free_amount=tax_free_amount,
+        items=wanted_lines,
+        reason=reason,
+        refund=refund.as_payload() if refund else None,
+    )
+    earlier: Cancellation | None = None
     with transaction.atomic():
         payment = Payment.objects.get(pk=payment_pk)
         order = order_lock(order_pk=payment.order_id)
         payment = _payment_lock(payment_pk=payment_pk)
-        if idempotency_key and (
-            earlier := payment.cancellations.filter(idempotency_key=idempotency_key).first()
-        ):
+        if idempotency_key:
+            earlier = payment.cancellations.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
             if earlier.requested_by_id != getattr(who.user, "pk", None):
                 raise DomainError.invalid("Idempotency-Key", "already used by someone else for this payment")
-            return earlier  # a retry gets the first outcome; the PG is never asked twice
-        if payment.status == Status.AWAITING_DEPOSIT:
-            items, wanted, wanted_tax_free = _vbank_withdrawal(
-                payment, order, who, amount, item_ids, tax_free_amount
+            if earlier.request_fingerprint and earlier.request_fingerprint != fingerprint:
+                raise DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, details={"cancel_id": earlier.cancel_id})
+        elif payment.status == Status.AWAITING_CONFIRM:
+            _withdrawal_check(payment, order, who, amount, wanted_lines, tax_free_amount)
+            withdrawal = _unconfirmed_withdraw(
+                payment, actor=who, reason=reason, idempotency_key=idempotency_key, fingerprint=fingerprint
             )
-        elif payment.status not in (Status.PAID, Status.PARTIALLY_CANCELLED):
-            code = ErrorCode.CANCEL_EXCEEDS_BALANCE if payment.status == Status.CANCELLED else None
-            raise DomainError(code or ErrorCode.PAYMENT_NOT_CANCELLABLE, details={"status": payment.status})
         else:
-            items = _cancel_items(order, item_ids)
-            items, wanted, wanted_tax_free = _cancel_amounts(
-                payment, order, items, who, amount, tax_free_amount
+            lines, wanted = _cancel_request(
+                payment, order, who, amount, tax_free_amount, wanted_lines, refund
             )
-        cancellation = _cancellation_open(
-            payment,
-            amount=wanted,
-            tax_free=wanted_tax_free,
-            actor=who,
-            reason=reason,
-            idempotency_key=idempotency_key,
-            items=items,
-            refund=refund,
-        )
+            cancellation = _cancellation_open(
+                payment,
+                amount=wanted.amount,
+                tax_free=wanted.tax_free,
+                actor=who,
+                reason=reason,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+                items=lines,
+                refund=refund,
+            )
+    if earlier is not None:
+        return _cancellation_replay(earlier, actor=who)
+    if payment.status == Status.FAILED:  # an unconfirmed approval, already withdrawn on our side
+        return _cancellation_execute(withdrawal, actor=who, raise_on_failure=False)
     return _cancellation_execute(cancellation, actor=who, raise_on_failure=True)
 
 
-def _vbank_withdrawal(
+def _cancel_request(
+    payment: Payment,
+    order: Order,
+    who: Actor,
+    amount: int | None,
+    tax_free_amount: int | None,
+    item_ids: list[int] | None,
+    refund: RefundAccount | None,
+) -> tuple[list[OrderItem], Money]:
+    """Check a cancel of a payment holding money (or an unpaid virtual account); caller holds the locks."""
+    if payment.status == Status.AWAITING_DEPOSIT:
+        _withdrawal_check(payment, order, who, amount, item_ids, tax_free_amount)
+        if _in_flight(payment).amount:
+            raise DomainError(ErrorCode.CANCEL_IN_PROGRESS, details={"balance": 0})
+        return [], Money(amount=payment.amount, tax_free=payment.tax_free_amount)
+    if payment.status not in (Status.PAID, Status.PARTIALLY_CANCELLED):
+        code = ErrorCode.CANCEL_EXCEEDS_BALANCE if payment.status == Status.CANCELLED else None
+        raise DomainError(code or ErrorCode.PAYMENT_NOT_CANCELLABLE, details={"status": payment.status})
+    if payment.method == "vbank" and refund is None:
+        # Deposited money goes back by bank transfer; Bootpay refuses without a target account.
+        raise DomainError.invalid("refund", "a deposited virtual account is refunded to a bank account")
+    in_flight_lines = _lines_in_flight(payment)
+    items = _cancel_items(order, item_ids, in_flight_lines)
+    user = who.user
+    role = user_role(user) if user is not None else Role.ANONYMOUS
+    if role != Role.STAFF:
+        items = _cancel_items_allowed(order, items, user, role, amount, tax_free_amount, in_flight_lines)
+    return items, _cancel_split(payment_cancel_balance(payment), items, amount, tax_free_amount)
+
+
+def _withdrawal_check(
     payment: Payment,
     order: Order,
     who: Actor,
     amount: int | None,
     item_ids: Iterable[int] | None,
     tax_free_amount: int | None,
-) -> tuple[list[OrderItem], int, int]:
-    """A virtual account nobody has paid into yet is withdrawn whole, by its buyer or staff, so the
-    order can be paid another way. No money moves; the payment ends `failed` and the order stays open."""
+) -> None:
+    """A payment that holds no money yet (a virtual account nobody paid into, an approval nobody
+    confirmed) is withdrawn whole, by its buyer or staff, so the order can be paid another way."""
     user = who.user
     if user is None or not (user.is_staff or order.buyer_id == user.pk):
         raise DomainError(ErrorCode.PERMISSION_DENIED)
     if amount is not None or item_ids is not None or tax_free_amount is not None:
-        raise DomainError.invalid("amount", "an unpaid virtual account is withdrawn whole: leave amount out")
-    if _in_flight_amount(payment):
-        raise DomainError(ErrorCode.CANCEL_EXCEEDS_BALANCE, details={"balance": 0})
-    return [], payment.amount, payment.tax_free_amount
+        raise DomainError.invalid(
+            "amount", "a payment that took no money is withdrawn whole: leave amount out"
+        )
 
 
-def _in_flight_amount(payment: Payment) -> int:
-    total = payment.cancellations.filter(state=Cancellation.State.REQUESTED).aggregate(total=Sum("amount"))
-    return total["total"] or 0
+def _unconfirmed_withdraw(
+    payment: Payment,
+    *,
+    actor: Actor,
+    reason: str,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+) -> Cancellation:
+    """Give up an approval nobody confirmed (Bootpay status 2). No money moved, so the payment fails here
+    at once (confirm refuses it from now on); the caller then tells Bootpay to void it. Should Bootpay
+    approve it anyway, the failed payment's refund rule gives the money back. Caller holds the locks."""
+    before = payment.status
+    payment.status = Status.FAILED
+    payment.save(update_fields=["status", "updated_at"])
+    return _cancellation_open(
+        payment,
+        amount=payment.amount,
+        tax_free=payment.tax_free_amount,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        from_status=before,
+    )
 
 
-def _cancel_items(order: Order, item_ids: Iterable[int] | None) -> list[OrderItem]:
+def payment_withdraw_unconfirmed(
+    *, order: Order, actor: AbstractBaseUser | None, label: str
+) -> Cancellation | None:
+    """The order is being abandoned (buyer's cancel, expiry): withdraw its unconfirmed approval, if any.
+
+    The caller holds the order's lock and sends the returned withdrawal with `cancellation_send`
+    after committing. Raises order_not_payable when another kind of payment is under way.
+    """
+    live = order.payments.filter(status__in=Payment.LIVE_STATUSES).first()
+    if live is None:
+        return None
+    payment = _payment_lock(payment_pk=live.pk)
+    if payment.status != Status.AWAITING_CONFIRM:
+        raise DomainError(ErrorCode.ORDER_NOT_PAYABLE, details={"payment_status": payment.status})
+    reason = (
+        "주문 취소로 승인 대기 결제 철회" if label != "expiry" else "결제 기한 만료로 승인 대기 결제 철회"
+    )
+    return _unconfirmed_withdraw(payment, actor=Actor.of(actor, label), reason=reason)
+
+
+def cancellation_send(*, cancellation: Cancellation, label: str = "system") -> Cancellation:
+    """Send a committed cancellation to Bootpay and settle it; an unknown outcome stays for reconcile."""
+    return _cancellation_execute(cancellation, actor=Actor(label=label), raise_on_failure=False)
+
+
+def _lines_in_flight(payment: Payment) -> set[int]:
+    return set(
+        Cancellation.items.through.objects.filter(
+            cancellation__payment=payment, cancellation__state=Cancellation.State.REQUESTED
+        ).values_list("orderitem_id", flat=True)
+    )
+
+
+def _cancel_items(order: Order, item_ids: list[int] | None, in_flight: set[int]) -> list[OrderItem]:
     if item_ids is None:
         return []
-    wanted = set(item_ids)
-    if not wanted:
+    if not item_ids:
         raise DomainError.invalid("items", "name at least one order line, or leave items out")
-    items = list(order.items.filter(pk__in=wanted).order_by("pk"))
-    if {item.pk for item in items} != wanted:
+    items = list(order.items.filter(pk__in=item_ids).order_by("pk"))
+    if [item.pk for item in items] != item_ids:
         raise DomainError.invalid("items", "every line must belong to this order")
+    if busy := [item.pk for item in items if item.pk in in_flight]:
+        raise DomainError(ErrorCode.CANCEL_IN_PROGRESS, details={"items": busy})
     if not_paid := [item.pk for item in items if item.status != OrderItem.Status.PAID]:
         raise DomainError.invalid("items", f"lines already refunded or not paid: {not_paid}")
     return items
 
 
-def _cancel_amounts(
-    payment: Payment,
-    order: Order,
-    items: list[OrderItem],
-    who: Actor,
-    amount: int | None,
-    tax_free_amount: int | None,
-) -> tuple[list[OrderItem], int, int]:
-    """Which lines, how much and its tax-free part, after checking what this actor may cancel."""
-    user = who.user
-    role = user_role(user) if user is not None else Role.ANONYMOUS
-    if role != Role.STAFF:
-        items = _cancel_items_allowed(order, items, user, role, amount, tax_free_amount)
-
-    # Still-`requested` cancels may have gone through at the PG: they count as spent.
-    in_flight = payment.cancellations.filter(state=Cancellation.State.REQUESTED).aggregate(
-        amount=Coalesce(Sum("amount"), 0), tax_free=Coalesce(Sum("tax_free_amount"), 0)
-    )
-    remaining = payment.cancellable_amount() - in_flight["amount"]
-    remaining_tax_free = payment.tax_free_amount - payment.cancelled_tax_free_amount - in_flight["tax_free"]
+def _cancel_split(
+    balance: Money, items: list[OrderItem], amount: int | None, tax_free_amount: int | None
+) -> Money:
+    """How much and its tax-free part, such that neither part exceeds what is left of it."""
     if items:
         wanted = sum(item.line_total for item in items)
+        lines_tax_free = sum(item.line_total for item in items if item.is_tax_free)
         if amount is not None and amount != wanted:
             raise DomainError.invalid("amount", f"must equal the lines' total ({wanted}) or be left out")
+        if tax_free_amount is not None and tax_free_amount != lines_tax_free:
+            raise DomainError.invalid(
+                "tax_free_amount", f"must equal the lines' tax-free total ({lines_tax_free}) or be left out"
+            )
     else:
-        wanted = remaining if amount is None else amount
-    if wanted < 1 or wanted > remaining:
+        wanted = balance.amount if amount is None else amount
+    if wanted < 1 or wanted > balance.amount:
         raise DomainError(
-            ErrorCode.CANCEL_EXCEEDS_BALANCE, details={"balance": remaining, "requested": wanted}
+            ErrorCode.CANCEL_EXCEEDS_BALANCE, details={"balance": balance.amount, "requested": wanted}
         )
+    # Taxable money cannot go back beyond what is left of it, nor tax-free money beyond its part.
+    lowest, highest = max(0, wanted - balance.taxable), min(wanted, balance.tax_free)
     if items:
-        return (
-            items,
-            wanted,
-            min(sum(item.line_total for item in items if item.is_tax_free), remaining_tax_free),
-        )
-    if tax_free_amount is None:
-        # Taxable money goes back first; whatever exceeds the taxable remainder must be tax-free.
-        tax_free = max(0, wanted - (remaining - remaining_tax_free))
-    else:
-        tax_free = tax_free_amount
-    if not 0 <= tax_free <= min(wanted, remaining_tax_free):
+        if not lowest <= lines_tax_free <= highest:
+            raise DomainError.invalid(
+                "items",
+                f"these lines' taxable ({wanted - lines_tax_free}) or tax-free ({lines_tax_free}) money "
+                f"exceeds what is left to refund (taxable {balance.taxable}, tax-free {balance.tax_free})",
+            )
+        return Money(amount=wanted, tax_free=lines_tax_free)
+    # Taxable money goes back first unless staff split it; the last cancel takes all that is left.
+    tax_free = lowest if tax_free_amount is None else tax_free_amount
+    if not lowest <= tax_free <= highest:
         raise DomainError.invalid(
-            "tax_free_amount", f"must be between 0 and {min(wanted, remaining_tax_free)}"
+            "tax_free_amount", f"must be between {lowest} and {highest} for this amount"
         )
-    return items, wanted, tax_free
+    return Money(amount=wanted, tax_free=tax_free)
 
 
 def _cancel_items_allowed(
@@ -623,6 +764,7 @@ def _cancel_items_allowed(
     role: Role,
     amount: int | None,
     tax_free_amount: int | None,
+    in_flight: set[int],
 ) -> list[OrderItem]:
     """Buyers and sellers cancel whole lines only; returns the lines this non-staff actor cancels."""
     if amount is not None or tax_free_amount is not None:
@@ -634,7 +776,10 @@ def _cancel_items_allowed(
     if role == Role.SELLER:
         seller_pk = Seller.objects.get(user=user).pk
         if not items:
-            items = list(order.items.filter(seller_id=seller_pk, status=OrderItem.Status.PAID).order_by("pk"))
+            paid = order.items.filter(seller_id=seller_pk, status=OrderItem.Status.PAID).order_by("pk")
+            items = [item for item in paid if item.pk not in in_flight]
+            if not items and paid:
+                raise DomainError(ErrorCode.CANCEL_IN_PROGRESS, details={"items": [item.pk for item in paid]})
             if not items:
                 raise DomainError(ErrorCode.PERMISSION_DENIED, "No paid lines of yours in this order.")
         if any(item.seller_id != seller_pk for item in items):
@@ -651,18 +796,25 @@ def _cancellation_open(
     actor: Actor,
     reason: str,
     idempotency_key: str | None = None,
+    fingerprint: str = "",
     items: list[OrderItem] | None = None,
     refund: RefundAccount | None = None,
+    from_status: str = "",
 ) -> Cancellation:
-    """Persist the intent (and its cancel_id) before the PG hears of it. Caller holds the locks."""
+    """Persist the intent (and its cancel_id) before the PG hears of it. Caller holds the locks.
+
+    The caller sends it right after committing, so it starts out claimed by that caller.
+    """
     cancellation = Cancellation.objects.create(
         payment=payment,
         amount=amount,
         tax_free_amount=tax_free,
         reason=reason[:200],
         idempotency_key=idempotency_key or None,
+        request_fingerprint=fingerprint,
         requested_by=actor.user,
         refund_account=refund.as_payload() if refund else {},
+        attempt_started_at=timezone.now(),
     )
     if items:
         cancellation.items.set(items)
@@ -670,7 +822,7 @@ def _cancellation_open(
         payment,
         kind=Kind.CANCEL_REQUESTED,
         actor=actor,
-        from_status=payment.status,
+        from_status=from_status or payment.status,
         data={
             "cancel_id": cancellation.cancel_id,
             "amount": amount,
@@ -682,10 +834,38 @@ def _cancellation_open(
     return cancellation
 
 
+def _cancellation_claim(cancellation_pk: int) -> bool:
+    """Take the right to talk to the PG about a requested cancellation; False while someone holds it."""
+    now = timezone.now()
+    return bool(
+        Cancellation.objects.filter(pk=cancellation_pk, state=Cancellation.State.REQUESTED)
+        .filter(Q(attempt_started_at__isnull=True) | Q(attempt_started_at__lt=now - _attempt_lease()))
+        .update(attempt_started_at=now)
+    )
+
+
+def _cancellation_replay(earlier: Cancellation, *, actor: Actor) -> Cancellation:
+    """The outcome of the first request with this key; an unknown one is driven to its end first."""
+    if earlier.state == Cancellation.State.REQUESTED:
+        if _cancellation_claim(earlier.pk):
+            return _cancellation_execute(earlier, actor=actor, raise_on_failure=True)
+        earlier.refresh_from_db()
+        if earlier.state == Cancellation.State.REQUESTED:
+            raise DomainError(ErrorCode.CANCEL_IN_PROGRESS, details={"cancel_id": earlier.cancel_id})
+    # A definite refusal is answered again as one, except for a withdrawal of an approval nobody
+    # confirmed: that payment already failed on our side and the first answer was a success.
+    if earlier.state == Cancellation.State.FAILED and earlier.payment.status != Status.FAILED:
+        raise DomainError(
+            ErrorCode.GATEWAY_ERROR,
+            details={"pg_code": earlier.error_code, "pg_message": earlier.pg_response.get("message", "")},
+        )
+    return earlier
+
+
 def _cancellation_execute(
     cancellation: Cancellation, *, actor: Actor, raise_on_failure: bool
 ) -> Cancellation:
-    """Send a committed cancellation to the PG (first time or again: same cancel_id) and settle it."""
+    """Send a claimed cancellation to the PG (first time or again: same cancel_id) and settle it."""
     payment = cancellation.payment
     refund = RefundAccount(**cancellation.refund_account) if cancellation.refund_account else None
     try:
@@ -699,10 +879,13 @@ def _cancellation_execute(
             refund=refund,
         )
     except GatewayUnavailable as exc:
-        # Outcome unknown: the PG may have cancelled. Stay `requested`; reconcile asks again later.
+        # Outcome unknown: the PG may have cancelled. Stay `requested` (released for the next retry
+        # or reconcile, which ask again with the same cancel_id); never guess.
         logger.warning("cancel %s outcome unknown: %s", cancellation.cancel_id, exc)
+        Cancellation.objects.filter(pk=cancellation.pk).update(attempt_started_at=None)
         if raise_on_failure:
             raise _gateway_failure(exc) from exc
+        cancellation.attempt_started_at = None
         return cancellation
     except GatewayError as exc:
         settled = cancellation_settle(cancellation_pk=cancellation.pk, outcome=exc, actor=actor)
@@ -717,7 +900,9 @@ def cancellation_settle(
 ) -> Cancellation:
     """Record what the PG said about a requested cancellation. Settles once; later calls are no-ops.
 
-    A refusal of a repeated cancel_id that the receipt shows as applied counts as success.
+    A refusal of a repeated cancel_id counts as success when the receipt shows it applied. Whatever
+    the outcome, our cancelled totals then follow the receipt (a difference no cancellation in flight
+    explains is booked as a Bootpay-side cancellation), so a later cancel is judged on true balances.
     """
     if isinstance(outcome, GatewayError):
         receipt = _lookup_or_none(Cancellation.objects.get(pk=cancellation_pk).payment.receipt_id)
@@ -730,12 +915,17 @@ def cancellation_settle(
         cancellation = Cancellation.objects.select_for_update(of=("self",)).get(pk=cancellation_pk)
         if cancellation.state != Cancellation.State.REQUESTED:
             return cancellation
-        if isinstance(outcome, GatewayError) and not _refusal_already_applied(payment, outcome, receipt):
+        cancellation.attempt_started_at = None
+        cancellation.completed_at = timezone.now()
+        if isinstance(outcome, GatewayError) and not _refusal_already_applied(
+            payment, cancellation, outcome, receipt
+        ):
             cancellation.state = Cancellation.State.FAILED
             cancellation.error_code = outcome.code[:60]
             cancellation.pg_response = outcome.payload
-            cancellation.completed_at = timezone.now()
-            cancellation.save(update_fields=["state", "error_code", "pg_response", "completed_at"])
+            cancellation.save(
+                update_fields=["state", "error_code", "pg_response", "completed_at", "attempt_started_at"]
+            )
             _event_append(
                 payment,
                 kind=Kind.CANCEL_FAILED,
@@ -747,24 +937,27 @@ def cancellation_settle(
                     "pg_message": outcome.message,
                 },
             )
-            return cancellation
-        cancellation.state = Cancellation.State.SUCCEEDED
-        cancellation.pg_response = receipt.raw if receipt else {}
-        cancellation.completed_at = timezone.now()
-        cancellation.save(update_fields=["state", "pg_response", "completed_at"])
-        _payment_apply_cancellation(
-            payment, order, cancellation, receipt, actor=actor, kind=Kind.CANCEL_SUCCEEDED
-        )
+        else:
+            cancellation.state = Cancellation.State.SUCCEEDED
+            cancellation.pg_response = receipt.raw if receipt else {}
+            cancellation.save(update_fields=["state", "pg_response", "completed_at", "attempt_started_at"])
+            _payment_apply_cancellation(
+                payment, order, cancellation, receipt, actor=actor, kind=Kind.CANCEL_SUCCEEDED
+            )
+        if receipt is not None:
+            _record_external_cancellation(payment, order, receipt, actor)
     return cancellation
 
 
-def _refusal_already_applied(payment: Payment, refusal: GatewayError, receipt: Receipt | None) -> bool:
-    """Bootpay may refuse a repeated cancel_id instead of replaying the first result. The refusal then
-    means "done before" only if the receipt shows every cancel we have in flight as applied; Bootpay's
-    receipt has no per-cancel_id detail, so anything less counts as a real refusal."""
+def _refusal_already_applied(
+    payment: Payment, cancellation: Cancellation, refusal: GatewayError, receipt: Receipt | None
+) -> bool:
+    """Bootpay may refuse a repeated cancel_id (RC_ALREADY_CANCELLED) instead of replaying the first
+    result. That refusal means "applied before" when the receipt holds cancelled money we have not
+    booked that covers this cancellation; Bootpay keeps no per-cancel_id detail to tell more."""
     if receipt is None or refusal.code != "RC_ALREADY_CANCELLED":
         return False
-    return receipt.cancelled_price >= payment.cancelled_amount + _in_flight_amount(payment)
+    return receipt.cancelled_price - payment.cancelled_amount >= cancellation.amount
 
 
 def _payment_apply_cancellation(
@@ -829,12 +1022,15 @@ def payment_reconcile(*, older_than_minutes: int = 10, actor_label: str = "recon
     """Re-check unsettled payments and cancellations against the PG and fix our records.
 
     Payments still `ready`/`awaiting_*` and cancellations left `requested` (timeouts, crashes) older
-    than the cut-off are looked up; a requested cancel the receipt does not show is sent again with
-    the same cancel_id, which the PG deduplicates.
+    than the cut-off are looked up; a requested cancel is sent again with the same cancel_id, which
+    the PG deduplicates (by replaying its result or refusing the repeat). Each payment whose cancels
+    were settled is then re-synced from a fresh receipt, so our cancelled totals and tax-free parts
+    end equal to Bootpay's whatever it answered. Safe on several workers: a cancellation another
+    request is sending right now is skipped.
     """
     actor = Actor(label=actor_label)
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
-    counts = {"payments_checked": 0, "cancellations_checked": 0, "unreachable": 0}
+    counts = {"payments_checked": 0, "cancellations_checked": 0, "unreachable": 0, "in_progress": 0}
     stale_payments = Payment.objects.filter(
         status__in=[Status.READY, Status.AWAITING_CONFIRM, Status.AWAITING_DEPOSIT], updated_at__lte=cutoff
     ).values_list("receipt_id", flat=True)
@@ -849,11 +1045,20 @@ def payment_reconcile(*, older_than_minutes: int = 10, actor_label: str = "recon
     stale_cancellations = Cancellation.objects.filter(
         state=Cancellation.State.REQUESTED, created_at__lte=cutoff
     ).order_by("payment_id", "created_at", "pk")
+    settled_payments: dict[int, str] = {}
     for cancellation in stale_cancellations.select_related("payment"):
+        if not _cancellation_claim(cancellation.pk):
+            counts["in_progress"] += 1
+            continue
         # Asking again with the same cancel_id is safe (the PG deduplicates it) and, unlike comparing
         # totals, tells which of several in-flight cancellations went through.
         counts["cancellations_checked"] += 1
         settled = _cancellation_execute(cancellation, actor=actor, raise_on_failure=False)
         if settled.state == Cancellation.State.REQUESTED:
             counts["unreachable"] += 1
+        else:
+            settled_payments[cancellation.payment_id] = cancellation.payment.receipt_id
+    for receipt_id in settled_payments.values():
+        if (receipt := _lookup_or_none(receipt_id)) is not None:
+            payment_sync_from_receipt(receipt=receipt, actor=actor)
     return counts

@@ -513,8 +513,12 @@ class SandboxState:
             remaining = receipt["price"] - receipt["cancelled_price"]
             if status == STATUS_CANCELLED and remaining <= 0:
                 raise SandboxError(400, "RC_ALREADY_CANCELLED", "이미 취소된 결제입니다.")
-            unpaid_vbank = status == STATUS_VBANK_ISSUED and receipt["method_symbol"] == "vbank"
-            if status not in (STATUS_PAID, STATUS_CANCELLED) and not unpaid_vbank:
+            # Nothing charged yet (a virtual account nobody paid into, an approval nobody confirmed):
+            # cancelling withdraws it whole. Bootpay's behaviour for status 2 is unconfirmed; ours.
+            uncharged = (
+                status == STATUS_VBANK_ISSUED and receipt["method_symbol"] == "vbank"
+            ) or status == STATUS_AWAITING_CONFIRM
+            if status not in (STATUS_PAID, STATUS_CANCELLED) and not uncharged:
                 raise refused(f"취소할 수 없는 상태입니다. (status {status})")
 
             price = (
@@ -526,8 +530,8 @@ class SandboxState:
                 raise refused("취소 금액은 0보다 커야 합니다.")
             if price > remaining:
                 raise refused(f"취소 금액({price})이 취소 가능 금액({remaining})보다 큽니다.")
-            if unpaid_vbank and price != remaining:
-                raise refused("입금 전 가상계좌는 부분취소할 수 없습니다.")
+            if uncharged and price != remaining:
+                raise refused("결제되지 않은 거래(입금 전 가상계좌, 승인 대기)는 부분취소할 수 없습니다.")
 
             remaining_tax_free = receipt["tax_free"] - receipt["cancelled_tax_free"]
             if _given(cancel_tax_free):
@@ -548,7 +552,7 @@ class SandboxState:
             refund_ok = isinstance(refund, dict) and all(
                 _given(refund.get(key)) for key in ("bank_account", "bank_username", "bank_code")
             )
-            if receipt["method_symbol"] == "vbank" and not unpaid_vbank and not refund_ok:
+            if receipt["method_symbol"] == "vbank" and not uncharged and not refund_ok:
                 raise refused(
                     "가상계좌 환불에는 환불 계좌 정보(refund: bank_account, bank_username, "
                     "bank_code)가 필요합니다."

@@ -80,7 +80,11 @@ def test_concurrent_retries_with_one_idempotency_key_cancel_once(
 
     results, refusals = run_at_once(*([cancel] * 8))
 
-    assert refusals == [] and len({cancellation.pk for cancellation in results}) == 1
+    # A retry arriving while the first request is still at Bootpay hears cancel_in_progress; one that
+    # arrives after hears the settled outcome. Either way Bootpay is asked once.
+    assert set(refusals) <= {"cancel_in_progress"} and len(results) + len(refusals) == 8
+    assert len({cancellation.pk for cancellation in results}) == 1
+    assert {cancellation.state for cancellation in results} == {"succeeded"}
     assert bootpay.state.call_count("POST", "cancel") == 1
     payment.refresh_from_db()
     assert payment.cancelled_amount == 4_000
