@@ -79,7 +79,9 @@ def test_concurrent_cancels_of_one_line_refund_it_once(
     if mix == "every_role":
         calls = [make() for make in callers.values() for _ in range(3)]
     elif mix == "graphql":
-        calls = [callers["graphql_buyer"]() for _ in range(5)] + [callers["graphql_seller"]() for _ in range(5)]
+        calls = [callers["graphql_buyer"]() for _ in range(5)] + [
+            callers["graphql_seller"]() for _ in range(5)
+        ]
     else:
         calls = [callers[mix]() for _ in range(10)]
 
