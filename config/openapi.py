@@ -50,6 +50,8 @@ _EXAMPLE_DETAILS: dict[str, dict] = {
     ErrorCode.PRODUCT_UNAVAILABLE: {"product_ids": [123]},
     ErrorCode.INSUFFICIENT_STOCK: {"items": [{"product_id": 123, "requested": 3, "available": 1}]},
     ErrorCode.ORDER_NOT_PAYABLE: {"status": "paid"},
+    ErrorCode.CANCEL_IN_PROGRESS: {"cancel_id": "cx_0123456789abcdef0123456789abcdef"},
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: {"cancel_id": "cx_0123456789abcdef0123456789abcdef"},
 }
 
 

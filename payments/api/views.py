@@ -177,7 +177,11 @@ class PaymentCancelApi(APIView):
             "Staff may cancel any amount or lines; a seller only its own lines; the buyer whole lines "
             "not yet shipped. The cancellation is stored with its cancel_id before Bootpay is called; "
             "when Bootpay does not answer (503) it stays `requested` and is settled by reconciliation. "
-            "Send an `Idempotency-Key` header to make retries safe: the same key returns the first outcome. "
+            "Send an `Idempotency-Key` header to make retries safe: the same key and body return the first "
+            "outcome (one still unknown is first settled with Bootpay under the same cancel_id; 409 "
+            "`cancel_in_progress` while another request is doing so); the same key with a different body is "
+            "refused with 422 `idempotency_key_reused`. Each order line is refunded at most once, and neither "
+            "the taxable nor the tax-free part is refunded beyond what was paid of it. "
             "An unpaid virtual account (`awaiting_deposit`) is withdrawn whole by its buyer or staff."
         ),
         request=InputSerializer,
@@ -196,6 +200,8 @@ class PaymentCancelApi(APIView):
             ErrorCode.PERMISSION_DENIED,
             ErrorCode.PAYMENT_NOT_CANCELLABLE,
             ErrorCode.CANCEL_EXCEEDS_BALANCE,
+            ErrorCode.CANCEL_IN_PROGRESS,
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
             *_GATEWAY,
             *ALWAYS_ERRORS,
         ),
