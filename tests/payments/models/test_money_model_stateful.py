@@ -67,7 +67,8 @@ class MoneyModel(RuleBasedStateMachine):
         users = get_user_model()
         self.buyer = users.objects.create_user("sm-buyer")
         self.staff = users.objects.create_user("sm-staff", is_staff=True)
-        seller = Seller.objects.create(user=users.objects.create_user("sm-seller"), name="sm-shop")
+        self.seller_user = users.objects.create_user("sm-seller")
+        seller = Seller.objects.create(user=self.seller_user, name="sm-shop")
         self.products = [
             Product.objects.create(seller=seller, name=f"p{i}", price=price, stock=12, is_tax_free=i == 2)
             for i, price in enumerate((3_000, 7_000, 5_000))
@@ -122,25 +123,58 @@ class MoneyModel(RuleBasedStateMachine):
                 payment_confirm(payment_pk=payment.pk, actor=self.buyer)
             self.snapshots.append(SANDBOX.state.get_receipt(receipt_id))
 
-    @rule(receipt_id=receipts, amount=st.one_of(st.none(), st.integers(1, 20_000)), by_line=st.booleans())
-    def cancel(self, receipt_id, amount, by_line):
+    @rule(
+        receipt_id=receipts,
+        amount=st.one_of(st.none(), st.integers(1, 20_000)),
+        tax_free=st.one_of(st.none(), st.integers(0, 20_000)),
+        by_line=st.booleans(),
+        who=st.sampled_from(["staff", "buyer", "seller"]),
+        answer=st.sampled_from(["ok", "ok", "ok", "lost", "lost_after_applying", "refused"]),
+    )
+    def cancel(self, receipt_id, amount, tax_free, by_line, who, answer):
         payment = Payment.objects.filter(receipt_id=receipt_id).first()
         if not payment:
             return
         line = payment.order.items.filter(status=OrderItem.Status.PAID).first()
+        actor = {"staff": self.staff, "buyer": self.buyer, "seller": self.seller_user}[who]
+        if answer == "refused":
+            SANDBOX.state.add_fault(
+                path="cancel", mode="error_code", error_code="RC_CANCEL_SERVER_ERROR", times=1
+            )
+        elif answer != "ok":  # Bootpay's answer never arrives (it may or may not have applied it)
+            SANDBOX.state.add_fault(path="cancel", mode="status_500", times=1)
+        latest = payment.cancellations.order_by("-pk").values_list("pk", flat=True).first()
         try:
             if by_line and line:
-                payment_cancel(payment_pk=payment.pk, actor=self.staff, reason="sm", item_ids=[line.pk])
+                payment_cancel(payment_pk=payment.pk, actor=actor, reason="sm", item_ids=[line.pk])
             else:
-                payment_cancel(payment_pk=payment.pk, actor=self.staff, reason="sm", amount=amount)
-        except DomainError:
-            pass
+                payment_cancel(
+                    payment_pk=payment.pk, actor=actor, reason="sm", amount=amount, tax_free_amount=tax_free
+                )
+        except DomainError as exc:
+            # Only a fault we injected reaches Bootpay's refusal: every split it would refuse is ours.
+            if answer == "ok":
+                assert exc.code not in ("gateway_error", "gateway_unavailable"), exc.details
+        SANDBOX.state.clear_faults()
+        sent = payment.cancellations.filter(pk__gt=latest or 0, state="requested").first()
+        if answer == "lost_after_applying" and sent is not None:
+            with contextlib.suppress(SandboxError):
+                SANDBOX.state.cancel(
+                    receipt_id,
+                    cancel_price=sent.amount,
+                    cancel_tax_free=sent.tax_free_amount,
+                    cancel_id=sent.cancel_id,
+                )
         self.snapshots.append(SANDBOX.state.get_receipt(receipt_id))
 
-    @rule(receipt_id=receipts, amount=st.integers(1, 20_000))
-    def cancel_in_bootpay_admin(self, receipt_id, amount):
+    @rule(receipt_id=receipts, amount=st.integers(1, 20_000), tax_free=st.integers(0, 20_000))
+    def cancel_in_bootpay_admin(self, receipt_id, amount, tax_free):
         with contextlib.suppress(SandboxError):  # Bootpay refuses (balance, status): nothing happened
-            self.snapshots.append(SANDBOX.state.cancel(receipt_id, cancel_price=amount, cancel_id=None))
+            self.snapshots.append(
+                SANDBOX.state.cancel(
+                    receipt_id, cancel_price=amount, cancel_tax_free=min(amount, tax_free), cancel_id=None
+                )
+            )
 
     @rule(data=st.data())
     def webhook(self, data):
@@ -166,7 +200,19 @@ class MoneyModel(RuleBasedStateMachine):
 
     @rule()
     def reconcile(self):
+        touched = set(
+            Cancellation.objects.filter(state=Cancellation.State.REQUESTED).values_list(
+                "payment_id", flat=True
+            )
+        )
         payment_reconcile(older_than_minutes=0)
+        for payment in Payment.objects.filter(pk__in=touched):
+            at_pg = SANDBOX.state.get_receipt(payment.receipt_id)
+            if payment.status != "failed":  # a refused charge books only its own refunds
+                assert (payment.cancelled_amount, payment.cancelled_tax_free_amount) == (
+                    at_pg["cancelled_price"],
+                    at_pg["cancelled_tax_free"],
+                )
 
     # --- the books must balance --------------------------------------------------------------------
 
@@ -183,8 +229,32 @@ class MoneyModel(RuleBasedStateMachine):
             at_pg = SANDBOX.state.get_receipt(payment.receipt_id)
             # never record a refund that did not happen
             assert payment.cancelled_amount <= at_pg["cancelled_price"]
+            assert payment.cancelled_tax_free_amount <= at_pg["cancelled_tax_free"]
             if payment.status == "failed" and at_pg["status"] in (1, 20):  # a refused charge keeps no money
                 assert at_pg["price"] == at_pg["cancelled_price"]
+
+    @invariant()
+    def neither_part_is_refunded_beyond_what_was_paid(self):
+        if not hasattr(self, "buyer"):
+            return
+        for payment in Payment.objects.all():
+            assert 0 <= payment.cancelled_tax_free_amount <= payment.tax_free_amount
+            paid_taxable = payment.amount - payment.tax_free_amount
+            assert 0 <= payment.cancelled_amount - payment.cancelled_tax_free_amount <= paid_taxable
+            at_pg = SANDBOX.state.get_receipt(payment.receipt_id)
+            assert (
+                at_pg["cancelled_price"] - at_pg["cancelled_tax_free"] <= at_pg["price"] - at_pg["tax_free"]
+            )
+
+    @invariant()
+    def a_line_is_refunded_at_most_once(self):
+        if not hasattr(self, "buyer"):
+            return
+        live = Cancellation.objects.exclude(state=Cancellation.State.FAILED)
+        named = list(
+            Cancellation.items.through.objects.filter(cancellation__in=live).values_list("orderitem_id")
+        )
+        assert len(named) == len(set(named))
 
     @invariant()
     def order_and_payment_statuses_agree(self):
