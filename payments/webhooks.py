@@ -2,7 +2,8 @@
 
 The body is never trusted: processing re-fetches the receipt through the gateway and hands it to
 `payment_sync_from_receipt` (or binds it to its order when the buyer's browser never called verify).
-Duplicates collapse on a unique dedupe key; a delivery for an unknown receipt is kept and marked.
+Every delivery is stored and processed: nothing in an unverified body may stand in for another
+delivery. A delivery for an unknown receipt is kept and marked.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -53,6 +54,11 @@ def _parse_body(raw_body: bytes, content_type: str) -> dict[str, Any]:
     text = raw_body.decode("utf-8", errors="replace")
     if "application/x-www-form-urlencoded" in content_type:
         return dict(parse_qsl(text, keep_blank_values=True))
+    return _parse_json_object(text)
+
+
+def _parse_json_object(text: str) -> dict[str, Any]:
+    # The one json.loads of an untrusted body: a depth-limited loader can replace it here.
     try:
         data = json.loads(text)
     except ValueError:
@@ -62,8 +68,8 @@ def _parse_body(raw_body: bytes, content_type: str) -> dict[str, Any]:
 
 def webhook_receive(
     *, raw_body: bytes, content_type: str, headers: dict[str, str], remote_ip: str | None
-) -> tuple[WebhookDelivery, bool]:
-    """Store a delivery exactly as received; returns it and whether it is new (not a duplicate).
+) -> WebhookDelivery:
+    """Store a delivery exactly as received, always as a new row (see the module docstring).
 
     Raises validation_error for a body without a usable receipt_id (still stored, as `invalid`).
     """
@@ -71,29 +77,23 @@ def webhook_receive(
     receipt_id = body.get("receipt_id")
     valid = isinstance(receipt_id, str) and bool(bootpay.RECEIPT_ID_PATTERN.match(receipt_id))
     if valid:
-        # Bootpay re-sends the same notice; partial cancels repeat with a growing cancelled_price.
+        # What the body claims, for people reading the table: Bootpay's own dedupe fields.
         parts = [receipt_id, body.get("webhook_type"), body.get("status"), body.get("cancelled_price")]
         dedupe_key = ":".join("-" if part in (None, "") else str(part) for part in parts)[:200]
     else:
         dedupe_key = f"invalid:{hashlib.sha256(raw_body).hexdigest()}"
     kept = {name: value for name, value in headers.items() if name.lower() in _KEPT_HEADERS}
-    try:
-        with transaction.atomic():
-            delivery = WebhookDelivery.objects.create(
-                raw_body=raw_body.decode("utf-8", errors="replace"),
-                headers=kept,
-                remote_ip=remote_ip,
-                dedupe_key=dedupe_key,
-                receipt_id=receipt_id if valid else "",
-                state=State.RECEIVED if valid else State.INVALID,
-            )
-        created = True
-    except IntegrityError:
-        delivery = WebhookDelivery.objects.get(dedupe_key=dedupe_key)
-        created = False
+    delivery = WebhookDelivery.objects.create(
+        raw_body=raw_body.decode("utf-8", errors="replace"),
+        headers=kept,
+        remote_ip=remote_ip,
+        dedupe_key=dedupe_key,
+        receipt_id=receipt_id if valid else "",
+        state=State.RECEIVED if valid else State.INVALID,
+    )
     if not valid:
         raise DomainError.invalid("receipt_id", "a Bootpay notification carries a receipt_id")
-    return delivery, created
+    return delivery
 
 
 def webhook_process(*, delivery_pk: int) -> WebhookDelivery | None:
