@@ -243,8 +243,8 @@ class BootpayWebhookApi(APIView):
         summary="Bootpay webhook receiver",
         description=(
             'Stores the raw delivery, answers `{"success": true}` at once and processes it afterwards by '
-            "re-fetching the receipt from Bootpay. Every delivery is kept and processed: nothing in a body "
-            "can stop a later notice from being processed."
+            "re-fetching the receipt from Bootpay. Every delivery is kept; repeats for one receipt share "
+            "one re-fetch at a time, so nothing in a body can stop a later notice from being processed."
         ),
         request={"application/json": {"type": "object", "additionalProperties": True}},
         responses={
@@ -276,6 +276,6 @@ class BootpayWebhookApi(APIView):
             remote_ip=remote_ip,
         )
         # Every delivery, duplicates included: its body is unverified, so only a re-fetch may say
-        # whether it brings news.
+        # whether it brings news; repeats for one receipt coalesce into one re-fetch at a time.
         webhook_dispatch(delivery_pk=delivery.pk)
         return Response({"success": True})
