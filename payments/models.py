@@ -2,7 +2,8 @@
 
 Invariants kept by the database where it can (DESIGN.md "Money and state"): one receipt pays one
 payment, an order has at most one live payment, cancelled ≤ paid, amounts never negative, one
-cancellation per idempotency key, one stored webhook per dedupe key.
+cancellation per idempotency key. Webhook deliveries are all kept: their bodies are untrusted, so
+none may stand in for another (see `payments.webhooks`).
 """
 
 import secrets
@@ -189,13 +190,18 @@ class WebhookDelivery(models.Model):
     raw_body = models.TextField()
     headers = models.JSONField(default=dict)
     remote_ip = models.GenericIPAddressField(null=True, blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    # What the body claims (receipt:type:status:cancelled_price), for inspection only: not unique,
+    # because an unverified body must never be able to stand in for a later, real delivery.
+    dedupe_key = models.CharField(max_length=200, db_index=True)
     receipt_id = models.CharField(max_length=64, blank=True, db_index=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last took it.")
+    # The processing round holding it: a worker only finishes rows its own round claimed, so a worker
+    # whose claim went stale (and was taken over) cannot overwrite the newer outcome.
+    claim_token = models.CharField(max_length=32, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -2,7 +2,12 @@
 
 The body is never trusted: processing re-fetches the receipt through the gateway and hands it to
 `payment_sync_from_receipt` (or binds it to its order when the buyer's browser never called verify).
-Duplicates collapse on a unique dedupe key; a delivery for an unknown receipt is kept and marked.
+So no body may decide whether another delivery is processed: every delivery is stored, and
+duplicates are coalesced per receipt, never dropped. One worker at a time holds a receipt: it claims
+all of the receipt's waiting deliveries before the fetch (so the receipt it fetches is at least as new
+as anything they announced), marks them done, and goes round again while new ones arrived meanwhile;
+a worker finding the receipt held leaves its delivery to that loop. A delivery for an unknown
+receipt is kept and marked.
 """
 
 from __future__ import annotations
@@ -13,14 +18,15 @@ import json
 import logging
 import threading
 import traceback
+import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Exists, F, Min, Q
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -34,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 State = WebhookDelivery.State
 WEBHOOK_ACTOR = Actor(label="webhook")
+# A claim older than this belongs to a worker that died mid-round (a round is one fetch, bounded by
+# BOOTPAY_TIMEOUT_S, plus one sync): its deliveries are taken again.
 STALE_CLAIM = timedelta(minutes=5)
 _KEPT_HEADERS = ("content-type", "content-length", "user-agent", "x-forwarded-for", "x-real-ip")
 
@@ -53,6 +61,11 @@ def _parse_body(raw_body: bytes, content_type: str) -> dict[str, Any]:
     text = raw_body.decode("utf-8", errors="replace")
     if "application/x-www-form-urlencoded" in content_type:
         return dict(parse_qsl(text, keep_blank_values=True))
+    return _parse_json_object(text)
+
+
+def _parse_json_object(text: str) -> dict[str, Any]:
+    # The one json.loads of an untrusted body: a depth-limited loader can replace it here.
     try:
         data = json.loads(text)
     except ValueError:
@@ -62,8 +75,8 @@ def _parse_body(raw_body: bytes, content_type: str) -> dict[str, Any]:
 
 def webhook_receive(
     *, raw_body: bytes, content_type: str, headers: dict[str, str], remote_ip: str | None
-) -> tuple[WebhookDelivery, bool]:
-    """Store a delivery exactly as received; returns it and whether it is new (not a duplicate).
+) -> WebhookDelivery:
+    """Store a delivery exactly as received, always as a new row (see the module docstring).
 
     Raises validation_error for a body without a usable receipt_id (still stored, as `invalid`).
     """
@@ -71,56 +84,145 @@ def webhook_receive(
     receipt_id = body.get("receipt_id")
     valid = isinstance(receipt_id, str) and bool(bootpay.RECEIPT_ID_PATTERN.match(receipt_id))
     if valid:
-        # Bootpay re-sends the same notice; partial cancels repeat with a growing cancelled_price.
+        # What the body claims, for people reading the table: Bootpay's own dedupe fields.
         parts = [receipt_id, body.get("webhook_type"), body.get("status"), body.get("cancelled_price")]
         dedupe_key = ":".join("-" if part in (None, "") else str(part) for part in parts)[:200]
     else:
         dedupe_key = f"invalid:{hashlib.sha256(raw_body).hexdigest()}"
     kept = {name: value for name, value in headers.items() if name.lower() in _KEPT_HEADERS}
-    try:
-        with transaction.atomic():
-            delivery = WebhookDelivery.objects.create(
-                raw_body=raw_body.decode("utf-8", errors="replace"),
-                headers=kept,
-                remote_ip=remote_ip,
-                dedupe_key=dedupe_key,
-                receipt_id=receipt_id if valid else "",
-                state=State.RECEIVED if valid else State.INVALID,
-            )
-        created = True
-    except IntegrityError:
-        delivery = WebhookDelivery.objects.get(dedupe_key=dedupe_key)
-        created = False
+    delivery = WebhookDelivery.objects.create(
+        raw_body=raw_body.decode("utf-8", errors="replace"),
+        headers=kept,
+        remote_ip=remote_ip,
+        dedupe_key=dedupe_key,
+        receipt_id=receipt_id if valid else "",
+        state=State.RECEIVED if valid else State.INVALID,
+    )
     if not valid:
         raise DomainError.invalid("receipt_id", "a Bootpay notification carries a receipt_id")
-    return delivery, created
-
-
-def webhook_process(*, delivery_pk: int) -> WebhookDelivery | None:
-    """Process one stored delivery if nobody else holds it. Safe to call again (duplicates, replays)."""
-    now = timezone.now()
-    claimable = Q(state__in=[State.RECEIVED, State.FAILED]) | Q(
-        state=State.PROCESSING, claimed_at__lt=now - STALE_CLAIM
-    )
-    claimed = (
-        WebhookDelivery.objects.filter(claimable, pk=delivery_pk)
-        .filter(~Q(receipt_id=""))
-        .update(state=State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return None
-    delivery = WebhookDelivery.objects.get(pk=delivery_pk)
-    state, error = _apply(delivery)
-    delivery.state = state
-    delivery.error = error
-    delivery.processed_at = timezone.now()
-    delivery.save(update_fields=["state", "error", "processed_at"])
     return delivery
 
 
-def _apply(delivery: WebhookDelivery) -> tuple[str, str]:
+def webhook_process(*, delivery_pk: int, retry_failed: bool = False) -> WebhookDelivery | None:
+    """Process a stored delivery together with every other waiting delivery of its receipt.
+
+    Returns the delivery when this call processed it; None when there was nothing to do for it:
+    already processed (a task delivered twice), or its receipt held by another worker, which then
+    processes it right after its current fetch. Safe to call again and concurrently.
+    `retry_failed` also takes the delivery when its processing failed (replays).
+    """
+    receipt_id = (
+        WebhookDelivery.objects.filter(pk=delivery_pk)
+        .exclude(receipt_id="")
+        .values_list("receipt_id", flat=True)
+        .first()
+    )
+    if receipt_id is None:
+        return None
+    also = Q(pk=delivery_pk, state=State.FAILED) if retry_failed else None
+    if delivery_pk not in _receipt_process(receipt_id, also=also):
+        return None
+    return WebhookDelivery.objects.get(pk=delivery_pk)
+
+
+def webhooks_process_pending(*, include_failed: bool = False, limit: int = 500) -> dict[str, int]:
+    """Process what no worker finished: deliveries left `received` (queue overflow, restarts), stale
+    claims (a crashed worker) and, with `include_failed`, failures; one coalesced round per receipt,
+    for at most `limit` receipts. Counts deliveries by outcome; `skipped` counts receipts a live
+    worker holds (it finishes them)."""
+    failed = Q(state=State.FAILED) if include_failed else None
+    waiting = _waiting(timezone.now())
+    if failed is not None:
+        waiting |= failed
+    receipts = (
+        WebhookDelivery.objects.filter(waiting)
+        .exclude(receipt_id="")
+        .values("receipt_id")
+        .annotate(first_received_at=Min("received_at"))
+        .order_by("first_received_at", "receipt_id")[:limit]
+    )
+    counts: dict[str, int] = {}
+    for row in list(receipts):
+        outcomes = _receipt_process(row["receipt_id"], also=failed)
+        for outcome in outcomes.values() if outcomes else ["skipped"]:
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+# --- One receipt at a time -------------------------------------------------------------------------
+
+
+def _waiting(now: datetime) -> Q:
+    """Deliveries no live worker holds: never claimed, or claimed by a worker that went silent."""
+    return Q(state=State.RECEIVED) | Q(state=State.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+
+
+def _receipt_lock(receipt_id: str) -> None:
+    """Serialise the claim and release steps for one receipt until the transaction ends.
+
+    PostgreSQL only: under READ COMMITTED two concurrent claims could both see the receipt free and
+    take disjoint rows; behind this lock the second one sees the first one's committed claim. SQLite
+    runs one writer at a time, which serialises the steps (less strictly: busy errors are possible).
+    """
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"bootpay-webhook:{receipt_id}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+
+
+def _claim(receipt_id: str, *, also: Q | None = None) -> tuple[str, list[int]]:
+    """Take all waiting deliveries of a receipt for one round, unless a live worker holds it.
+
+    Call under `_receipt_lock`. Returns the round's token and the claimed pks (none when held).
+    """
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    waiting = _waiting(now)
+    if also is not None:
+        waiting |= also
+    held = WebhookDelivery.objects.filter(
+        receipt_id=receipt_id, state=State.PROCESSING, claimed_at__gte=now - STALE_CLAIM
+    )
+    WebhookDelivery.objects.filter(waiting, receipt_id=receipt_id).filter(~Exists(held)).update(
+        state=State.PROCESSING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
+    )
+    return token, list(WebhookDelivery.objects.filter(claim_token=token).values_list("pk", flat=True))
+
+
+def _receipt_process(receipt_id: str, *, also: Q | None = None) -> dict[int, str]:
+    """Re-sync a receipt for its waiting deliveries, round after round; returns {pk: outcome}."""
+    outcomes: dict[int, str] = {}
+    with transaction.atomic():
+        _receipt_lock(receipt_id)
+        token, claimed = _claim(receipt_id, also=also)
+    while claimed:
+        state, error = _apply(receipt_id)  # outside any transaction: a network call
+        with transaction.atomic():
+            _receipt_lock(receipt_id)
+            # Only rows still ours: if our claim went stale and was taken over, the newer round wins.
+            WebhookDelivery.objects.filter(claim_token=token, state=State.PROCESSING).update(
+                state=state, error=error, processed_at=timezone.now()
+            )
+            outcomes.update(dict.fromkeys(claimed, state))
+            # Deliveries stored during our fetch were left to us by their workers (we held the
+            # receipt); they checked under this same lock, so taking them here leaves none behind.
+            token, claimed = _claim(receipt_id)
+    return outcomes
+
+
+def _apply(receipt_id: str) -> tuple[str, str]:
+    """One round's outcome; never raises, so the round's deliveries always get it."""
     try:
-        receipt = bootpay.get_gateway().lookup_receipt(delivery.receipt_id)
+        return _sync(receipt_id)
+    except Exception:
+        logger.exception("webhook for receipt %s failed", receipt_id)
+        return State.FAILED, traceback.format_exc(limit=20)
+
+
+def _sync(receipt_id: str) -> tuple[str, str]:
+    try:
+        receipt = bootpay.get_gateway().lookup_receipt(receipt_id)
     except GatewayError as exc:
         if exc.code == "RC_NOT_FOUND":
             return State.UNMATCHED, "Bootpay knows no such receipt"
@@ -138,27 +240,7 @@ def _apply(delivery: WebhookDelivery) -> tuple[str, str]:
     except DomainError as exc:
         # A refusal (amount mismatch, receipt used elsewhere…) is an outcome, recorded by the service.
         return State.PROCESSED, f"refused: {exc.code}"
-    except Exception:
-        logger.exception("webhook %s failed", delivery.pk)
-        return State.FAILED, traceback.format_exc(limit=20)
     return State.PROCESSED, ""
-
-
-def webhooks_process_pending(*, include_failed: bool = False, limit: int = 500) -> dict[str, int]:
-    """Process deliveries left `received` (overflow, restarts), stale claims and, optionally, failures."""
-    states = [State.RECEIVED, State.PROCESSING] + ([State.FAILED] if include_failed else [])
-    pending = (
-        WebhookDelivery.objects.filter(state__in=states)
-        .exclude(receipt_id="")
-        .order_by("received_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    counts: dict[str, int] = {}
-    for delivery_pk in list(pending):
-        delivery = webhook_process(delivery_pk=delivery_pk)
-        outcome = delivery.state if delivery else "skipped"
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
 
 
 # --- Dispatch after the response -------------------------------------------------------------------

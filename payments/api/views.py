@@ -249,7 +249,8 @@ class BootpayWebhookApi(APIView):
         summary="Bootpay webhook receiver",
         description=(
             'Stores the raw delivery, answers `{"success": true}` at once and processes it afterwards by '
-            "re-fetching the receipt from Bootpay. Duplicates are acknowledged without being processed twice."
+            "re-fetching the receipt from Bootpay. Every delivery is kept; repeats for one receipt share "
+            "one re-fetch at a time, so nothing in a body can stop a later notice from being processed."
         ),
         request={"application/json": {"type": "object", "additionalProperties": True}},
         responses={
@@ -274,12 +275,13 @@ class BootpayWebhookApi(APIView):
             raise DomainError.invalid("body", f"at most {settings.WEBHOOK_MAX_BODY_BYTES} bytes")
         if b"\x00" in raw_body:  # PostgreSQL text cannot hold NUL, and no Bootpay notice contains one
             raise DomainError.invalid("body", "must not contain NUL bytes")
-        delivery, created = webhook_receive(
+        delivery = webhook_receive(
             raw_body=raw_body,
             content_type=request.content_type or "",
             headers=dict(request.headers),
             remote_ip=remote_ip,
         )
-        if created or delivery.state == delivery.State.FAILED:
-            webhook_dispatch(delivery_pk=delivery.pk)
+        # Every delivery, duplicates included: its body is unverified, so only a re-fetch may say
+        # whether it brings news; repeats for one receipt coalesce into one re-fetch at a time.
+        webhook_dispatch(delivery_pk=delivery.pk)
         return Response({"success": True})

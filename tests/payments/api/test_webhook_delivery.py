@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import requests
 from django.core.management import call_command
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -10,6 +11,7 @@ from orders.models import Order
 from payments import webhooks
 from payments.models import Payment, WebhookDelivery
 from payments.sandbox import send_webhook
+from payments.services import payment_verify
 
 WEBHOOK_PATH = "/api/v1/webhooks/bootpay/"
 
@@ -134,3 +136,41 @@ def test_behind_our_proxy_the_allowlist_checks_the_forwarded_address(client, set
 
     assert from_bootpay.status_code == 200
     assert spoofed.status_code == 403  # the address our proxy saw is the last one, not what the client wrote
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_forged_notice_does_not_shadow_the_real_one_that_follows(
+    live_server, api_client, buyer, make_order, pay_at_pg, bootpay, settings
+):
+    # given a paid card payment and an anonymous forged "partial cancel" notice, body for body what
+    # Bootpay will send once the cancel really happens
+    settings.WEBHOOK_PROCESSING = "inline"
+    order = make_order(prices=(10_000,))
+    receipt_id = pay_at_pg(order)
+    payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
+    forged = {
+        "receipt_id": receipt_id,
+        "webhook_type": "PAYMENT_PARTIAL_CANCELLED",
+        "status": 20,
+        "cancelled_price": 5_000,
+    }
+    answer = api_client.post(WEBHOOK_PATH, json.dumps(forged), content_type="application/json")
+    assert answer.status_code == 200 and answer.json() == {"success": True}
+    assert Payment.objects.get(receipt_id=receipt_id).cancelled_amount == 0  # the body was only a hint
+
+    # when Bootpay's admin really cancels 5,000 and Bootpay sends its notice over HTTP
+    bootpay.state.cancel(receipt_id, cancel_price=5_000, cancel_id="admin-1")
+    sent = requests.post(
+        f"{bootpay.url}/_sandbox/receipts/{receipt_id}/webhook",
+        json={"url": live_server.url + WEBHOOK_PATH},
+        timeout=10,
+    ).json()
+
+    # then the real notice is acknowledged and the cancel is booked
+    assert sent["delivered"] is True
+    payment = Payment.objects.get(receipt_id=receipt_id)
+    assert (payment.status, payment.cancelled_amount) == ("partially_cancelled", 5_000)
+    assert payment.events.filter(kind="cancelled_at_pg").count() == 1
+    deliveries = WebhookDelivery.objects.order_by("pk")
+    assert [delivery.state for delivery in deliveries] == ["processed", "processed"]
+    assert deliveries[0].dedupe_key == deliveries[1].dedupe_key  # the forgery did match the real notice
