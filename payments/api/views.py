@@ -180,9 +180,10 @@ class PaymentCancelApi(APIView):
             "Send an `Idempotency-Key` header to make retries safe: the same key and body return the first "
             "outcome (one still unknown is first settled with Bootpay under the same cancel_id; 409 "
             "`cancel_in_progress` while another request is doing so); the same key with a different body is "
-            "refused with 422 `idempotency_key_reused`. Each order line is refunded at most once, and neither "
-            "the taxable nor the tax-free part is refunded beyond what was paid of it. "
-            "An unpaid virtual account (`awaiting_deposit`) is withdrawn whole by its buyer or staff."
+            "refused with 422 `idempotency_key_reused`. Each order line is refunded at most once, and "
+            "neither the taxable nor the tax-free part is refunded beyond what was paid of it. A payment "
+            "that took no money (an unpaid virtual account, an approval nobody confirmed) is withdrawn "
+            "whole by its buyer or staff. Rules in docs/cancellations.md."
         ),
         request=InputSerializer,
         parameters=[
