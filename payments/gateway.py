@@ -50,6 +50,11 @@ class GatewayUnavailable(Exception):
         super().__init__(f"Bootpay unavailable: {reason}" + (f" (HTTP {status})" if status else ""))
 
 
+# Bootpay's codes for "the card company / bank timed out": the call may still have been applied there,
+# so these are unknown outcomes (settled later with the same cancel_id), never definite refusals.
+OUTCOME_UNKNOWN_CODES = frozenset({"RC_CANCEL_CRITICAL_ERROR", "RC_CONFIRM_CRITICAL_FAILED"})
+
+
 class GatewayError(Exception):
     """Bootpay answered with a definite refusal (`error_code` body)."""
 
@@ -413,7 +418,10 @@ class BootpayGateway:
             if not isinstance(body, dict):
                 raise GatewayUnavailable("response body is not a JSON object")
             if body.get("error_code"):
-                raise GatewayError(str(body["error_code"]), str(body.get("message") or ""), payload=body)
+                code = str(body["error_code"])
+                if code in OUTCOME_UNKNOWN_CODES:
+                    raise GatewayUnavailable(f"the PG behind Bootpay did not answer ({code})", code=code)
+                raise GatewayError(code, str(body.get("message") or ""), payload=body)
             return body
         except _ServerFault as exc:
             outcome = f"http_{exc.status}"

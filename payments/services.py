@@ -352,7 +352,7 @@ def payment_sync_from_receipt(*, receipt: Receipt, actor: Actor) -> Payment:
     Moves only forward, so duplicated and out-of-order notices are harmless. A payment completing
     here (deposit, approval) is checked against the order again and refunded if it no longer fits.
     A cancellation made outside this service (Bootpay's admin) is recorded as a `Cancellation`; one
-    we asked for and have not settled yet is left to `cancellation_settle`. Appends an event only
+    we asked for and have not settled yet is left to `_cancellation_settle`. Appends an event only
     when something changed.
     """
     refund: Cancellation | None = None
@@ -461,7 +461,7 @@ def _record_external_cancellation(payment: Payment, order: Order, receipt: Recei
     unexplained = receipt.cancelled_price - payment.cancelled_amount - in_flight.amount
     unexplained = min(unexplained, payment.amount - payment.cancelled_amount)
     if unexplained <= 0:
-        return  # our own requested cancel(s) explain it; cancellation_settle records them
+        return  # our own requested cancel(s) explain it; _cancellation_settle records them
     tax_free_left = payment.tax_free_amount - payment.cancelled_tax_free_amount
     tax_free = receipt.cancelled_tax_free - payment.cancelled_tax_free_amount - in_flight.tax_free
     cancellation = Cancellation.objects.create(
@@ -780,6 +780,9 @@ def _cancel_items_allowed(
             items = [item for item in paid if item.pk not in in_flight]
             if not items and paid:
                 raise DomainError(ErrorCode.CANCEL_IN_PROGRESS, details={"items": [item.pk for item in paid]})
+            if not items and order.items.filter(seller_id=seller_pk).exists():
+                # every line of this seller is already refunded: nothing of theirs is left to cancel
+                raise DomainError(ErrorCode.CANCEL_EXCEEDS_BALANCE, details={"balance": 0})
             if not items:
                 raise DomainError(ErrorCode.PERMISSION_DENIED, "No paid lines of yours in this order.")
         if any(item.seller_id != seller_pk for item in items):
@@ -834,20 +837,31 @@ def _cancellation_open(
     return cancellation
 
 
-def _cancellation_claim(cancellation_pk: int) -> bool:
+def _cancellation_claim(cancellation: Cancellation) -> bool:
     """Take the right to talk to the PG about a requested cancellation; False while someone holds it."""
     now = timezone.now()
-    return bool(
-        Cancellation.objects.filter(pk=cancellation_pk, state=Cancellation.State.REQUESTED)
+    claimed = (
+        Cancellation.objects.filter(pk=cancellation.pk, state=Cancellation.State.REQUESTED)
         .filter(Q(attempt_started_at__isnull=True) | Q(attempt_started_at__lt=now - _attempt_lease()))
         .update(attempt_started_at=now)
     )
+    if claimed:
+        cancellation.attempt_started_at = now
+    return bool(claimed)
+
+
+def _cancellation_release(cancellation: Cancellation) -> None:
+    """Give a claim back (outcome still unknown), unless its lease ran out and someone else took it."""
+    Cancellation.objects.filter(
+        pk=cancellation.pk, attempt_started_at=cancellation.attempt_started_at
+    ).update(attempt_started_at=None)
+    cancellation.attempt_started_at = None
 
 
 def _cancellation_replay(earlier: Cancellation, *, actor: Actor) -> Cancellation:
     """The outcome of the first request with this key; an unknown one is driven to its end first."""
     if earlier.state == Cancellation.State.REQUESTED:
-        if _cancellation_claim(earlier.pk):
+        if _cancellation_claim(earlier):
             return _cancellation_execute(earlier, actor=actor, raise_on_failure=True)
         earlier.refresh_from_db()
         if earlier.state == Cancellation.State.REQUESTED:
@@ -863,9 +877,13 @@ def _cancellation_replay(earlier: Cancellation, *, actor: Actor) -> Cancellation
 
 
 def _cancellation_execute(
-    cancellation: Cancellation, *, actor: Actor, raise_on_failure: bool
+    cancellation: Cancellation, *, actor: Actor, raise_on_failure: bool, follow_up: bool = True
 ) -> Cancellation:
-    """Send a claimed cancellation to the PG (first time or again: same cancel_id) and settle it."""
+    """Send a claimed cancellation to the PG (first time or again: same cancel_id) and settle it.
+
+    A refused withdrawal whose receipt shows money taken after all (an approval withdrawn while a
+    confirm went through) is followed, once, by a refund of that money.
+    """
     payment = cancellation.payment
     refund = RefundAccount(**cancellation.refund_account) if cancellation.refund_account else None
     try:
@@ -878,43 +896,63 @@ def _cancellation_execute(
             username=actor.user.get_username() if actor.user else actor.label,
             refund=refund,
         )
+        outcome: Receipt | GatewayError = receipt
     except GatewayUnavailable as exc:
-        # Outcome unknown: the PG may have cancelled. Stay `requested` (released for the next retry
-        # or reconcile, which ask again with the same cancel_id); never guess.
-        logger.warning("cancel %s outcome unknown: %s", cancellation.cancel_id, exc)
-        Cancellation.objects.filter(pk=cancellation.pk).update(attempt_started_at=None)
-        if raise_on_failure:
-            raise _gateway_failure(exc) from exc
-        cancellation.attempt_started_at = None
-        return cancellation
+        return _cancellation_unknown(cancellation, exc, raise_on_failure=raise_on_failure)
     except GatewayError as exc:
-        settled = cancellation_settle(cancellation_pk=cancellation.pk, outcome=exc, actor=actor)
-        if raise_on_failure and settled.state == Cancellation.State.FAILED:
-            raise _gateway_failure(exc) from exc
-        return settled
-    return cancellation_settle(cancellation_pk=cancellation.pk, outcome=receipt, actor=actor)
+        outcome = exc
+    settled, refund_due = _cancellation_settle(cancellation_pk=cancellation.pk, outcome=outcome, actor=actor)
+    if settled is None:  # refused as "already cancelled" but the receipt could not be read: unknown
+        return _cancellation_unknown(
+            cancellation,
+            GatewayUnavailable("receipt lookup failed after RC_ALREADY_CANCELLED"),
+            raise_on_failure=raise_on_failure,
+        )
+    if refund_due is not None and follow_up:
+        _cancellation_execute(refund_due, actor=actor, raise_on_failure=False, follow_up=False)
+    if raise_on_failure and settled.state == Cancellation.State.FAILED and isinstance(outcome, GatewayError):
+        raise _gateway_failure(outcome) from outcome
+    return settled
 
 
-def cancellation_settle(
-    *, cancellation_pk: int, outcome: Receipt | GatewayError, actor: Actor
+def _cancellation_unknown(
+    cancellation: Cancellation, exc: GatewayUnavailable, *, raise_on_failure: bool
 ) -> Cancellation:
+    # Outcome unknown: the PG may have cancelled. Stay `requested` (released for the next retry or
+    # reconcile, which ask again with the same cancel_id); never guess.
+    logger.warning("cancel %s outcome unknown: %s", cancellation.cancel_id, exc)
+    _cancellation_release(cancellation)
+    if raise_on_failure:
+        raise _gateway_failure(exc) from exc
+    return cancellation
+
+
+def _cancellation_settle(
+    *, cancellation_pk: int, outcome: Receipt | GatewayError, actor: Actor
+) -> tuple[Cancellation | None, Cancellation | None]:
     """Record what the PG said about a requested cancellation. Settles once; later calls are no-ops.
 
     A refusal of a repeated cancel_id counts as success when the receipt shows it applied. Whatever
     the outcome, our cancelled totals then follow the receipt (a difference no cancellation in flight
     explains is booked as a Bootpay-side cancellation), so a later cancel is judged on true balances.
+    Returns the settled cancellation (None, leaving it `requested`, when an "already cancelled"
+    refusal cannot be read because the receipt could not be fetched) and the refund a failed payment
+    still owes, to be sent after commit.
     """
     if isinstance(outcome, GatewayError):
         receipt = _lookup_or_none(Cancellation.objects.get(pk=cancellation_pk).payment.receipt_id)
+        if receipt is None and outcome.code == ALREADY_CANCELLED:
+            return None, None
     else:
         receipt = outcome
+    refund_due = None
     with transaction.atomic():
         cancellation = Cancellation.objects.select_related("payment").get(pk=cancellation_pk)
         order = order_lock(order_pk=cancellation.payment.order_id)
         payment = _payment_lock(payment_pk=cancellation.payment_id)
         cancellation = Cancellation.objects.select_for_update(of=("self",)).get(pk=cancellation_pk)
         if cancellation.state != Cancellation.State.REQUESTED:
-            return cancellation
+            return cancellation, None
         cancellation.attempt_started_at = None
         cancellation.completed_at = timezone.now()
         if isinstance(outcome, GatewayError) and not _refusal_already_applied(
@@ -937,6 +975,9 @@ def cancellation_settle(
                     "pg_message": outcome.message,
                 },
             )
+            if payment.status == Status.FAILED and payment.purchased_at is None and receipt is not None:
+                # A withdrawal of money we never saw taken was refused: did a confirm slip through?
+                refund_due = _failed_payment_refund(payment, receipt, actor)
         else:
             cancellation.state = Cancellation.State.SUCCEEDED
             cancellation.pg_response = receipt.raw if receipt else {}
@@ -946,18 +987,27 @@ def cancellation_settle(
             )
         if receipt is not None:
             _record_external_cancellation(payment, order, receipt, actor)
-    return cancellation
+    return cancellation, refund_due
+
+
+ALREADY_CANCELLED = "RC_ALREADY_CANCELLED"
 
 
 def _refusal_already_applied(
     payment: Payment, cancellation: Cancellation, refusal: GatewayError, receipt: Receipt | None
 ) -> bool:
     """Bootpay may refuse a repeated cancel_id (RC_ALREADY_CANCELLED) instead of replaying the first
-    result. That refusal means "applied before" when the receipt holds cancelled money we have not
-    booked that covers this cancellation; Bootpay keeps no per-cancel_id detail to tell more."""
-    if receipt is None or refusal.code != "RC_ALREADY_CANCELLED":
+    result; it also answers so once the payment is fully cancelled, whoever did it. The refusal means
+    "applied" when the receipt holds cancelled money we have not booked that covers this cancellation,
+    its taxable and its tax-free part each; Bootpay keeps no per-cancel_id detail to tell more."""
+    if receipt is None or refusal.code != ALREADY_CANCELLED:
         return False
-    return receipt.cancelled_price - payment.cancelled_amount >= cancellation.amount
+    unbooked_tax_free = receipt.cancelled_tax_free - payment.cancelled_tax_free_amount
+    unbooked_taxable = (receipt.cancelled_price - payment.cancelled_amount) - unbooked_tax_free
+    return (
+        unbooked_tax_free >= cancellation.tax_free_amount
+        and unbooked_taxable >= cancellation.amount - cancellation.tax_free_amount
+    )
 
 
 def _payment_apply_cancellation(
@@ -1034,7 +1084,20 @@ def payment_reconcile(*, older_than_minutes: int = 10, actor_label: str = "recon
     stale_payments = Payment.objects.filter(
         status__in=[Status.READY, Status.AWAITING_CONFIRM, Status.AWAITING_DEPOSIT], updated_at__lte=cutoff
     ).values_list("receipt_id", flat=True)
-    for receipt_id in list(stale_payments):
+    # A failed payment whose refund or withdrawal Bootpay refused lately may still hold money (an
+    # approval confirmed while being withdrawn): its sync sends the refund again.
+    refused_lately = (
+        Payment.objects.filter(
+            status=Status.FAILED,
+            cancellations__state=Cancellation.State.FAILED,
+            cancellations__completed_at__lte=cutoff,
+            cancellations__completed_at__gte=cutoff - timedelta(days=1),
+        )
+        .exclude(cancellations__state=Cancellation.State.REQUESTED)
+        .values_list("receipt_id", flat=True)
+        .distinct()
+    )
+    for receipt_id in [*stale_payments, *refused_lately]:
         receipt = _lookup_or_none(receipt_id)
         if receipt is None:
             counts["unreachable"] += 1
@@ -1047,7 +1110,7 @@ def payment_reconcile(*, older_than_minutes: int = 10, actor_label: str = "recon
     ).order_by("payment_id", "created_at", "pk")
     settled_payments: dict[int, str] = {}
     for cancellation in stale_cancellations.select_related("payment"):
-        if not _cancellation_claim(cancellation.pk):
+        if not _cancellation_claim(cancellation):
             counts["in_progress"] += 1
             continue
         # Asking again with the same cancel_id is safe (the PG deduplicates it) and, unlike comparing

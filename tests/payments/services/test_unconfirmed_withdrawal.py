@@ -5,6 +5,8 @@ with its stock reserved. Now the buyer's cancel, the payment cancel or expiry wi
 payment fails on our side at once (confirm refuses it), Bootpay is told, the stock comes back once.
 """
 
+import time
+
 import pytest
 from django.utils import timezone
 
@@ -101,3 +103,34 @@ def test_expiry_racing_the_buyers_confirm_never_keeps_money_for_a_closed_order(u
     else:  # expiry won: whatever Bootpay approved went back
         assert (order.status, payment.status, stock(order)) == (Order.Status.EXPIRED, "failed", 5)
         assert receipt["status"] == 20 and receipt["cancelled_price"] == receipt["price"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_withdrawal_racing_a_confirm_that_went_through_gives_the_money_back(
+    unconfirmed, buyer, bootpay
+):
+    # given a confirm that passes our checks and then waits at Bootpay, while the buyer cancels the
+    # order and Bootpay refuses the withdrawal (after the confirm went through)
+    order, payment = unconfirmed
+    bootpay.state.add_fault(path="confirm", mode="latency", latency_s=0.3, times=1)
+    bootpay.state.add_fault(
+        path="cancel", mode="error_code", error_code="RC_CANCEL_SERVER_ERROR", latency_s=0.7, times=1
+    )
+
+    def cancel_order_a_moment_later():
+        time.sleep(0.1)  # lets confirm take and release the order lock first
+        return order_cancel_unpaid(order_pk=order.pk, actor=buyer)
+
+    run_at_once(lambda: payment_confirm(payment_pk=payment.pk, actor=buyer), cancel_order_a_moment_later)
+
+    # then the closed order keeps no money: the approved charge went back
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    receipt = bootpay.state.get_receipt(payment.receipt_id)
+    assert (order.status, payment.status) == (Order.Status.CANCELLED, "failed")
+    assert stock(order) == 5
+    if receipt["purchased_at"] is not None:  # the race went as staged: Bootpay approved the charge
+        assert receipt["cancelled_price"] == receipt["price"] == 12_000
+    else:  # a slow machine let the cancel go first: confirm was refused and nothing was charged
+        assert bootpay.state.call_count("POST", "confirm") == 0
