@@ -122,6 +122,10 @@ if not IS_LOCAL:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 
+# Deepest nesting of arrays/objects accepted in a JSON body (REST, GraphQL, webhooks; config/json.py).
+# Our own bodies nest 5 levels at most; Python's decoder would fail with a RecursionError near 1,000.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -129,7 +133,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     # JSON only: one documented request format. (Form posts would read a missing boolean as false.)
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSONParser plus JSON_MAX_DEPTH and no NUL characters in strings (config/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # One envelope for every error: {"code", "message", "details"} (STYLE.md "Errors").
     "EXCEPTION_HANDLER": "config.exception_handler.exception_handler",
