@@ -224,7 +224,8 @@ def test_lists_are_newest_first(as_role, market):
 
 
 def test_unknown_or_malformed_order_ids_are_order_not_found(as_role, market):
-    for order_id in ("ord_000000000000000000000000", "x" * 41, "%00", "ord_abc!"):
+    # (A NUL byte never gets this far: config.middleware answers 400, see tests/config/test_middleware.py.)
+    for order_id in ("ord_000000000000000000000000", "x" * 41, "ord_abc!"):
         response = as_role("buyer").get(f"/api/v1/orders/{order_id}/")
         assert (response.status_code, response.json()["code"]) == (404, "order_not_found"), order_id
 
