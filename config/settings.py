@@ -190,6 +190,9 @@ SPECTACULAR_SETTINGS = {
 ORDER_PAYMENT_TTL = timedelta(minutes=env.int("ORDER_PAYMENT_TTL_MINUTES", default=30))
 ORDER_MAX_LINES = env.int("ORDER_MAX_LINES", default=50)
 ORDER_MAX_QUANTITY = env.int("ORDER_MAX_QUANTITY", default=999)
+# Largest order total (and so line total and unit price) in won. GraphQL's Int is 32-bit: a larger amount
+# could be stored and charged but not shown (`createOrder` would fail after reserving the stock).
+ORDER_MAX_TOTAL_AMOUNT = env.int("ORDER_MAX_TOTAL_AMOUNT", default=2_147_483_647)
 
 # --- Bootpay (DESIGN.md "Configuration") --------------------------------------------------------
 BOOTPAY_MODE = env.str("BOOTPAY_MODE", default="sandbox")

@@ -183,6 +183,19 @@ def test_more_than_the_stock_is_insufficient_stock_and_nothing_is_reserved(as_ro
     assert Product.objects.get(pk=market.a1.pk).stock == 48
 
 
+def test_an_order_above_the_total_cap_is_refused_before_any_stock_is_reserved(as_role, market, make_product):
+    # 3 × 1,000,000,000 won: storable, but beyond GraphQL's 32-bit Int (ORDER_MAX_TOTAL_AMOUNT by default)
+    bulk = make_product(seller=market.shop_a, price=1_000_000_000, stock=10)
+
+    response = as_role("buyer").post(
+        "/api/v1/orders/", {"items": [{"product_id": bulk.pk, "quantity": 3}]}, format="json"
+    )
+
+    assert (response.status_code, response.json()["code"]) == (400, "validation_error")
+    assert list(response.json()["details"]["fields"]) == ["items"]
+    assert Product.objects.get(pk=bulk.pk).stock == 10 and Order.objects.count() == 2
+
+
 def test_anonymous_callers_cannot_order(as_role, market):
     response = as_role("anonymous").post(
         "/api/v1/orders/", {"items": [{"product_id": market.a1.pk, "quantity": 1}]}, format="json"
