@@ -56,7 +56,7 @@ def test_no_documented_parameter_accepts_an_empty_or_null_value(staff_client, pa
 def test_page_and_page_size_are_whole_numbers_from_one(staff_client, name, value):
     body = assert_envelope(staff_client.get("/api/v1/orders/", {name: value}), 400, "validation_error")
 
-    assert body["details"]["fields"] == {name: ["a whole number from 1"]}
+    assert list(body["details"]["fields"]) == [name]
 
 
 def test_a_page_beyond_any_list_is_not_found_and_a_large_page_size_is_capped(staff_client, make_product):

@@ -10,8 +10,6 @@ from tests.config.test_exception_handler import assert_envelope
 
 pytestmark = pytest.mark.django_db
 
-NUL_PROBLEM = ["must not contain NUL (\\u0000) characters"]
-
 
 @pytest.fixture
 def client(api_client_for, buyer):
@@ -35,7 +33,7 @@ def client(api_client_for, buyer):
 def test_a_nul_in_the_path_is_a_validation_error(client, method, path):
     body = assert_envelope(getattr(client, method)(path), 400, "validation_error")
 
-    assert body["details"] == {"fields": {"path": NUL_PROBLEM}}
+    assert list(body["details"]["fields"]) == ["path"]
 
 
 @pytest.mark.parametrize(
@@ -54,7 +52,7 @@ def test_a_nul_in_a_token_is_refused_before_authentication_looks_it_up(api_clien
 
     body = assert_envelope(api_client.get("/api/v1/orders/"), 400, "validation_error")
 
-    assert body["details"] == {"fields": {"Authorization": NUL_PROBLEM}}
+    assert list(body["details"]["fields"]) == ["Authorization"]
 
 
 def test_a_nul_in_the_session_cookie_is_refused_before_the_session_is_loaded(api_client):
@@ -69,9 +67,9 @@ def test_a_nul_in_the_session_cookie_is_refused_before_the_session_is_loaded(api
 def test_a_nul_in_an_idempotency_key_is_refused(client):
     response = client.post("/api/v1/payments/pay_x/cancel/", {"reason": "x"}, HTTP_IDEMPOTENCY_KEY="k\x00")
 
-    assert assert_envelope(response, 400, "validation_error")["details"] == {
-        "fields": {"Idempotency-Key": NUL_PROBLEM}
-    }
+    body = assert_envelope(response, 400, "validation_error")
+
+    assert list(body["details"]["fields"]) == ["Idempotency-Key"]
 
 
 def test_graphql_gets_its_own_error_shape(client):
@@ -80,15 +78,10 @@ def test_graphql_gets_its_own_error_shape(client):
     response = client.post("/graphql/", {"query": "{ me { username } }"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {
-        "data": None,
-        "errors": [
-            {
-                "message": "The request is invalid.",
-                "extensions": {"code": "validation_error", "fields": {"Authorization": NUL_PROBLEM}},
-            }
-        ],
-    }
+    body = response.json()
+    assert body["data"] is None and len(body["errors"]) == 1
+    assert body["errors"][0]["extensions"]["code"] == "validation_error"
+    assert list(body["errors"][0]["extensions"]["fields"]) == ["Authorization"]
 
 
 def test_other_pages_get_a_plain_400(client):

