@@ -14,8 +14,9 @@ from rest_framework import serializers
 
 from config.errors import DEFAULT_MESSAGES, HTTP_STATUS_BY_CODE, ErrorCode
 
-# Any operation may meet these: a bad/expired token (401) and the rate limits (429).
-ALWAYS_ERRORS = (ErrorCode.NOT_AUTHENTICATED, ErrorCode.THROTTLED)
+# Any operation may meet these: a NUL character in the path, a query parameter or a header (400, refused by
+# config.middleware), a bad/expired token (401) and the rate limits (429).
+ALWAYS_ERRORS = (ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_AUTHENTICATED, ErrorCode.THROTTLED)
 # Operations with a JSON body: invalid fields, unparsable body, a content type other than JSON.
 BODY_ERRORS = (ErrorCode.VALIDATION_ERROR, ErrorCode.PARSE_ERROR, ErrorCode.UNSUPPORTED_MEDIA_TYPE)
 

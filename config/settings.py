@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before sessions and auth: a NUL in the path, query or a header never reaches a query (400).
+    "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,6 +124,10 @@ if not IS_LOCAL:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 
+# Deepest nesting of arrays/objects accepted in a JSON body (REST, GraphQL, webhooks; config/json.py).
+# Our own bodies nest 5 levels at most; Python's decoder would fail with a RecursionError near 1,000.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -129,7 +135,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     # JSON only: one documented request format. (Form posts would read a missing boolean as false.)
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSONParser plus JSON_MAX_DEPTH and no NUL characters in strings (config/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # One envelope for every error: {"code", "message", "details"} (STYLE.md "Errors").
     "EXCEPTION_HANDLER": "config.exception_handler.exception_handler",
@@ -183,6 +190,9 @@ SPECTACULAR_SETTINGS = {
 ORDER_PAYMENT_TTL = timedelta(minutes=env.int("ORDER_PAYMENT_TTL_MINUTES", default=30))
 ORDER_MAX_LINES = env.int("ORDER_MAX_LINES", default=50)
 ORDER_MAX_QUANTITY = env.int("ORDER_MAX_QUANTITY", default=999)
+# Largest order total (and so line total and unit price) in won. GraphQL's Int is 32-bit: a larger amount
+# could be stored and charged but not shown (`createOrder` would fail after reserving the stock).
+ORDER_MAX_TOTAL_AMOUNT = env.int("ORDER_MAX_TOTAL_AMOUNT", default=2_147_483_647)
 
 # --- Bootpay (DESIGN.md "Configuration") --------------------------------------------------------
 BOOTPAY_MODE = env.str("BOOTPAY_MODE", default="sandbox")

@@ -7,6 +7,8 @@ Mutations catch `DomainError` only and return one of these as a member of their 
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 from strawberry.scalars import JSON
 
 from config.errors import DomainError, ErrorCode
@@ -52,3 +54,44 @@ def graphql_error(exc: DomainError) -> OperationError | InputError:
 
 def not_authenticated() -> OperationError:
     return graphql_error(DomainError(ErrorCode.NOT_AUTHENTICATED))
+
+
+# --- Errors outside the payloads (`errors: [...]`) --------------------------------------------------------
+
+
+def is_client_error(error: GraphQLError) -> bool:
+    """The caller's mistake, answered as it is and never logged as a failure; anything else is a bug."""
+    original = error.original_error
+    # Syntax, validation and our limits carry no original error; wrong variable types and undecodable
+    # global ids are GraphQLErrors from coercion; a DomainError is a query refusing its arguments.
+    if original is None or isinstance(original, GraphQLError | DomainError):
+        return True
+    # strawberry's relay arguments (`first: -1`, a page above the cap given through a variable).
+    return isinstance(original, ValueError) and str(original).startswith("Argument '")
+
+
+class ErrorMasking(MaskErrors):
+    """Bugs become "Unexpected error." (code `internal_error`), with no detail of what failed; the caller's
+    mistakes keep their message and get a `code` (`validation_error` unless they have their own)."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda _error: True)  # every error goes through anonymise_error
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if not is_client_error(error):
+            message, extensions, original = self.error_message, {"code": ErrorCode.INTERNAL_ERROR.value}, None
+        elif isinstance(original, DomainError):
+            message, extensions = original.message, {"code": original.code.value, **original.details}
+        else:
+            message = error.message
+            extensions = {"code": ErrorCode.VALIDATION_ERROR.value, **(error.extensions or {})}
+        return GraphQLError(
+            message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=original,
+            extensions=extensions,
+        )

@@ -6,10 +6,13 @@ from enum import Enum
 import strawberry
 import strawberry_django
 from strawberry import Info, relay
+from strawberry.relay.types import PREFIX  # the cursor prefix strawberry writes (`arrayconnection`)
 from strawberry_django.optimizer import optimize
 from strawberry_django.relay import DjangoListConnection
 
+from config.errors import DomainError
 from graphql_api.context import current_user
+from graphql_api.ids import node_pk
 from graphql_api.types import OrderType, PaymentType, ProductType, UserType
 from orders.models import Order, OrderItem
 from orders.selectors import product_list_visible
@@ -24,13 +27,43 @@ class ProductOrdering(Enum):
     OLDEST = "created_at"
 
 
+# Past the last row a cursor just gives an empty page; beyond this, the OFFSET/LIMIT built from it would not
+# fit PostgreSQL's bigint (DataError).
+_CURSOR_MAX_OFFSET = 2**62
+
+
+def _check_cursor(name: str, cursor: str | None) -> None:
+    """Only cursors this API hands out (`arrayconnection:<offset>`, base64) reach the database."""
+    if cursor is None:
+        return
+    try:
+        prefix, offset = relay.from_base64(cursor)
+    except ValueError:
+        prefix, offset = None, ""
+    if prefix != PREFIX or not (offset.isascii() and offset.isdigit()) or int(offset) > _CURSOR_MAX_OFFSET:
+        raise DomainError.invalid(name, "not a cursor from this list")
+
+
 @strawberry.type
-class ProductConnection(DjangoListConnection[ProductType]):
+class CheckedConnection(DjangoListConnection[relay.NodeType]):
+    """A connection whose `before`/`after` are checked first: a malformed one is `validation_error`."""
+
+    @classmethod
+    def resolve_connection(
+        cls, nodes, *, info: Info, before: str | None = None, after: str | None = None, **kwargs
+    ):
+        _check_cursor("before", before)
+        _check_cursor("after", after)
+        return super().resolve_connection(nodes, info=info, before=before, after=after, **kwargs)
+
+
+@strawberry.type
+class ProductConnection(CheckedConnection[ProductType]):
     pass
 
 
 @strawberry.type
-class OrderConnection(DjangoListConnection[OrderType]):
+class OrderConnection(CheckedConnection[OrderType]):
     pass
 
 
@@ -40,10 +73,9 @@ class Query:
         description="A product by its global id (inactive ones: their seller and staff)."
     )
     def product(self, info: Info, id: relay.GlobalID) -> ProductType | None:  # noqa: A002 - relay's name
-        if id.type_name != "Product" or not id.node_id.isdigit():
-            return None
-        visible = product_list_visible(user=current_user(info)).filter(pk=int(id.node_id))
-        return optimize(visible, info).first()
+        if (pk := node_pk(id, "Product")) is None:
+            return None  # another type's id, or a pk no row can have
+        return optimize(product_list_visible(user=current_user(info)).filter(pk=pk), info).first()
 
     @strawberry_django.connection(ProductConnection, description="The catalogue, newest first by default.")
     def products(
@@ -57,7 +89,9 @@ class Query:
     ) -> Iterable[ProductType]:
         products = product_list_visible(user=current_user(info))  # inactive: their seller and staff only
         if seller_id is not None:
-            products = products.filter(seller_id=seller_id.node_id)
+            if (seller_pk := node_pk(seller_id, "Seller")) is None:
+                raise DomainError.invalid("sellerId", "not a Seller id")
+            products = products.filter(seller_id=seller_pk)
         if active is not None:
             products = products.filter(is_active=active)
         if min_price is not None:

@@ -6,15 +6,17 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from graphql_api.errors import ErrorMasking, is_client_error
+from graphql_api.guards import ArgumentGuard
 from graphql_api.limits import PageSizeRule, QueryCostRule
 from graphql_api.mutations.auth import AuthMutation
 from graphql_api.mutations.cancel_payment import CancelPaymentMutation
@@ -37,13 +39,10 @@ Mutation = merge_types(
 )
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    """Hide unexpected exceptions (bugs) behind a generic message; keep validation and limit errors."""
-    original = error.original_error
-    if original is None:
-        return False
-    # The relay page cap, reached through a variable: the client's mistake, worth a clear message.
-    return not (isinstance(original, ValueError) and str(original).startswith("Argument '"))
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None):
+        # Strawberry logs every error at ERROR with its traceback; the caller's mistakes are answered only.
+        super().process_errors([error for error in errors if not is_client_error(error)], execution_context)
 
 
 def build_schema() -> strawberry.Schema:
@@ -53,11 +52,12 @@ def build_schema() -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: AddValidationRules([PageSizeRule, QueryCostRule]),
-        lambda: MaskErrors(should_mask_error=_should_mask),
+        ArgumentGuard,
+        ErrorMasking,
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,

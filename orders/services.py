@@ -52,9 +52,10 @@ def _order_name(products: list[Product]) -> str:
 def order_create(*, buyer: AbstractBaseUser, lines: Iterable[OrderLine]) -> Order:
     """Create a pending order and reserve its stock.
 
-    Raises validation_error, product_not_found, product_unavailable, insufficient_stock; on any of
-    them nothing is reserved. Product rows are locked in pk order, so concurrent orders for the same
-    products queue instead of deadlocking, and the last unit goes to exactly one of them.
+    Raises validation_error (also for a total above `ORDER_MAX_TOTAL_AMOUNT`, naming `items`),
+    product_not_found, product_unavailable, insufficient_stock; on any of them nothing is reserved.
+    Product rows are locked in pk order, so concurrent orders for the same products queue instead of
+    deadlocking, and the last unit goes to exactly one of them.
     """
     quantities = _merge_lines(lines)
     with transaction.atomic():
@@ -69,6 +70,12 @@ def order_create(*, buyer: AbstractBaseUser, lines: Iterable[OrderLine]) -> Orde
             raise DomainError(ErrorCode.PRODUCT_NOT_FOUND, details={"product_ids": missing})
         if inactive := [product.pk for product in products if not product.is_active]:
             raise DomainError(ErrorCode.PRODUCT_UNAVAILABLE, details={"product_ids": inactive})
+        total = sum(product.price * quantities[product.pk] for product in products)
+        # Prices come from the locked rows, so the cap is checked here; every line total is at most the total.
+        if total > settings.ORDER_MAX_TOTAL_AMOUNT:
+            raise DomainError.invalid(
+                "items", f"the order total may be at most {settings.ORDER_MAX_TOTAL_AMOUNT} won"
+            )
         short = [
             {"product_id": product.pk, "requested": quantities[product.pk], "available": product.stock}
             for product in products
@@ -77,7 +84,6 @@ def order_create(*, buyer: AbstractBaseUser, lines: Iterable[OrderLine]) -> Orde
         if short:
             raise DomainError(ErrorCode.INSUFFICIENT_STOCK, details={"items": short})
 
-        total = sum(product.price * quantities[product.pk] for product in products)
         tax_free = sum(product.price * quantities[product.pk] for product in products if product.is_tax_free)
         order = Order.objects.create(
             buyer=buyer,
@@ -221,9 +227,14 @@ PRODUCT_MAX_STOCK = 1_000_000
 PRODUCT_EDITABLE_FIELDS = frozenset({"name", "price", "is_tax_free", "stock", "is_active"})
 
 
+def _max_price() -> int:
+    # A unit price above the order cap could never be bought: refused when listed, not at checkout.
+    return min(PRODUCT_MAX_PRICE, settings.ORDER_MAX_TOTAL_AMOUNT)
+
+
 def _check_bounds(values: dict[str, Any]) -> None:
-    if "price" in values and not 1 <= values["price"] <= PRODUCT_MAX_PRICE:
-        raise DomainError.invalid("price", f"must be between 1 and {PRODUCT_MAX_PRICE}")
+    if "price" in values and not 1 <= values["price"] <= (max_price := _max_price()):
+        raise DomainError.invalid("price", f"must be between 1 and {max_price}")
     if "stock" in values and not 0 <= values["stock"] <= PRODUCT_MAX_STOCK:
         raise DomainError.invalid("stock", f"must be between 0 and {PRODUCT_MAX_STOCK}")
 
@@ -247,7 +258,8 @@ def product_create(
     """A seller lists a product in its own shop.
 
     Raises permission_denied (the actor has no Seller profile, staff included: a product always belongs
-    to the actor's own shop) and validation_error. Not idempotent: a retry lists a second product.
+    to the actor's own shop) and validation_error (a price above `ORDER_MAX_TOTAL_AMOUNT` included).
+    Not idempotent: a retry lists a second product.
     """
     seller = Seller.objects.filter(user=actor).first() if actor.is_authenticated else None
     if seller is None:
@@ -265,7 +277,8 @@ def product_update(*, product_id: int, actor: AbstractBaseUser | AnonymousUser, 
     """Change some of a product's fields (`PRODUCT_EDITABLE_FIELDS`); the owning seller or staff only.
 
     Raises permission_denied (a buyer: not allowed to manage any product), product_not_found (unknown, or
-    another seller's: its existence is not revealed) and validation_error. Safe to retry.
+    another seller's: its existence is not revealed) and validation_error (a price above
+    `ORDER_MAX_TOTAL_AMOUNT` included). Safe to retry.
     The row is locked so a stock correction cannot interleave with `order_create` reserving from it.
     """
     if unknown := sorted(set(changes) - PRODUCT_EDITABLE_FIELDS):

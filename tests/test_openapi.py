@@ -1,6 +1,7 @@
 """The OpenAPI document: valid, warning-free, and every operation documents its errors."""
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
@@ -107,6 +108,13 @@ def test_lists_are_paginated_envelopes(openapi):
     schemas = openapi["components"]["schemas"]
     for name in ("PaginatedProductList", "PaginatedOrderList"):
         assert set(schemas[name]["properties"]) == {"count", "next", "previous", "results"}
+
+
+def test_order_lines_document_their_count_bounds(openapi):
+    # minItems/maxItems let generated clients (and schemathesis) know what the serializer refuses.
+    items = openapi["components"]["schemas"]["OrderCreateRequest"]["properties"]["items"]
+
+    assert (items["minItems"], items["maxItems"]) == (1, settings.ORDER_MAX_LINES)
 
 
 def test_a_seller_view_of_an_order_is_documented_as_nullable_totals(openapi):

@@ -5,6 +5,10 @@ a bounded number of examples each (`SCHEMATHESIS_MAX_EXAMPLES`, default 25, dera
 of schemathesis' deterministic coverage cases (boundaries, wrong types, undocumented methods).
 Checks: never a 5xx, and every response (status, content type, headers, body) conforms to the schema.
 
+`test_hostile_input_is_a_400_on_every_operation` adds, for every operation, the shapes the generator does
+not make: JSON nested ~1,000 deep, non-UTF-8 and NUL-holding bodies, NUL in each path and query parameter,
+empty and `null` query values; each must be a 400 envelope under the same checks.
+
 New operations are picked up automatically. To steer one:
 - `CALLER_BY_OPERATION`: who calls it (default: a buyer); callers are tokens in `fuzz_world`.
 - `fuzz_world.real_values`: per path parameter (or `product_id` in an order's items), real values sent for
@@ -207,3 +211,65 @@ def test_every_operation_answers_within_its_schema(case, fuzz_world, request):
     operation_id = case.operation.definition.raw.get("operationId", case.operation.label)
     response = case.call_and_validate(headers=fuzz_world.headers_for(operation_id), checks=CHECKS)
     _calls[(operation_id, response.status_code)] += 1
+
+
+# --- Hostile input, on every operation ------------------------------------------------------------------
+# Shapes the generator does not produce but attackers do: JSON nested far deeper than JSON_MAX_DEPTH, bodies
+# that are not UTF-8, NUL characters (PostgreSQL text cannot hold one) in bodies, path parameters and query
+# parameters, and empty or `null` list parameters. Each case goes through the same checks as above and must
+# be a 400 with the envelope's `parse_error` (unreadable body) or `validation_error`.
+
+HOSTILE_BODIES = {
+    "deep array": b"[" * 1_000 + b"]" * 1_000,
+    "deep object": b'{"a": ' * 1_000 + b"1" + b"}" * 1_000,
+    "not utf-8": b'{"name": "\xff\xfe", "reason": "\xc3("}',
+    "nul in a string": b'{"name": "a\\u0000b", "reason": "a\\u0000b", "receipt_id": "a\\u0000b"}',
+}
+# payments/webhooks.py parses its raw body with json.loads (another branch moves it to
+# config.json.loads_limited); until then a 1,000-level body is a 500 there. Strict: remove when fixed.
+_WEBHOOK_DEEP = pytest.mark.xfail(strict=True, reason="webhooks._parse_body does not use loads_limited yet")
+_OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+_QUERY_VALUES = {"NUL": "a\x00b", "empty": "", "null": "null"}
+
+
+def _hostile_cases():
+    """(operation, part of the request, name, value): each hostile shape wherever the operation has room."""
+    for op in _OPERATIONS:
+        if op.body:
+            for shape, body in HOSTILE_BODIES.items():
+                webhook_deep = op.path.startswith("/api/v1/webhooks/") and shape.startswith("deep")
+                marks = [_WEBHOOK_DEEP] if webhook_deep else []
+                yield pytest.param(op, "body", shape, body, id=f"{op.label} body {shape}", marks=marks)
+        for parameter in op.path_parameters:
+            yield pytest.param(op, "path", parameter.name, "a\x00b", id=f"{op.label} NUL {parameter.name}")
+        for parameter in op.query:
+            for shape, value in _QUERY_VALUES.items():
+                yield pytest.param(
+                    op, "query", parameter.name, value, id=f"{op.label} {shape} {parameter.name}"
+                )
+
+
+@pytest.mark.parametrize(("operation", "part", "name", "value"), list(_hostile_cases()))
+def test_hostile_input_is_a_400_on_every_operation(operation, part, name, value, fuzz_world, request):
+    if operation.path.startswith(_BOOTPAY_PATHS):
+        request.getfixturevalue("emulated_bootpay")
+    cache.clear()
+    # Every other path parameter names a real row, so the hostile part is the only thing wrong.
+    path = {p.name: (fuzz_world.real_values.get(p.name) or [1])[0] for p in operation.path_parameters}
+    query, body = {}, {}
+    if part == "body":
+        body = {"data": value}  # sent as is, instead of a generated body
+    elif part == "path":
+        path[name] = value
+    else:
+        query[name] = value
+    case = operation.Case(path_parameters=path, query=query, media_type="application/json")
+    operation_id = operation.definition.raw.get("operationId", operation.label)
+    headers = fuzz_world.headers_for(operation_id) | {"Content-Type": "application/json"}
+
+    response = case.call_and_validate(headers=headers, checks=CHECKS, **body)
+
+    _calls[(operation_id, response.status_code)] += 1
+    assert response.status_code == 400, response.text
+    expected = {"parse_error", "validation_error"} if part == "body" else {"validation_error"}
+    assert response.json()["code"] in expected

@@ -7,6 +7,7 @@ from strawberry import Info
 from config.errors import DomainError
 from graphql_api.context import current_user
 from graphql_api.errors import InputError, OperationError, graphql_error, not_authenticated
+from graphql_api.ids import pk_from
 from graphql_api.types import CancellationType, PaymentType
 from payments.models import Payment
 from payments.selectors import payment_get_for_cancel
@@ -67,6 +68,6 @@ class CancelPaymentMutation:
 
 
 def _line_pk(item_id: strawberry.ID) -> int:
-    if not str(item_id).isdigit():
+    if (pk := pk_from(str(item_id))) is None:
         raise DomainError.invalid("itemIds", "order line ids are numbers")
-    return int(item_id)
+    return pk

@@ -7,6 +7,7 @@ from strawberry import Info, relay
 from config.errors import DomainError
 from graphql_api.context import current_user
 from graphql_api.errors import InputError, OperationError, graphql_error, not_authenticated
+from graphql_api.ids import node_pk
 from graphql_api.types import OrderType
 from orders.services import OrderLine, order_create
 
@@ -33,9 +34,9 @@ CreateOrderPayload = Annotated[
 
 
 def _product_pk(global_id: relay.GlobalID) -> int:
-    if global_id.type_name != "Product" or not global_id.node_id.isdigit():
+    if (pk := node_pk(global_id, "Product")) is None:
         raise DomainError.invalid("productId", "not a Product id")
-    return int(global_id.node_id)
+    return pk
 
 
 @strawberry.type

@@ -7,6 +7,7 @@ from strawberry import Info
 from config.errors import DomainError
 from graphql_api.context import current_user
 from graphql_api.errors import InputError, OperationError, graphql_error, not_authenticated
+from graphql_api.ids import pk_from
 from graphql_api.types import OrderItemType
 from orders.selectors import order_get_visible
 from orders.services import order_item_mark_shipped
@@ -32,10 +33,10 @@ class MarkItemShippedMutation:
         if not user.is_authenticated:
             return not_authenticated()
         try:
-            if not str(item_id).isdigit():
+            if (item_pk := pk_from(str(item_id))) is None:
                 raise DomainError.invalid("itemId", "order line ids are numbers")
             order = order_get_visible(order_id=order_id, user=user)
-            item = order_item_mark_shipped(order_pk=order.pk, item_pk=int(item_id), actor=user)
+            item = order_item_mark_shipped(order_pk=order.pk, item_pk=item_pk, actor=user)
         except DomainError as exc:
             return graphql_error(exc)
         return MarkItemShippedSuccess(item=item)

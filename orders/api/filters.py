@@ -43,6 +43,48 @@ class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = BoundedIsoDateTimeField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """`true`/`false` (also `True`/`False`/`1`/`0`); anything else is refused, not read as "no filter"."""
+
+    widget = forms.TextInput  # NullBooleanSelect would turn an unknown value into None before we see it
+    _VALUES = {"true": True, "True": True, "1": True, "false": False, "False": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if value not in self._VALUES:
+            raise forms.ValidationError("Enter true or false.", code="invalid")
+        return self._VALUES[value]
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet that refuses a filter sent empty (`?created_after=`, `?status=`): 400 `validation_error`.
+
+    django-filter reads an empty value as "no filter" and answers the whole list; the schema allows no
+    empty value for any of our filters (a date-time, an enum, a number), so the runtime refuses it too.
+    Every list's FilterSet derives from this one.
+    """
+
+    def get_form_class(self):
+        return type(f"{type(self).__name__}Form", (_NoEmptyValues, super().get_form_class()), {})
+
+
+class _NoEmptyValues(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.fields:
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data.get(name)]
+            if "" in values:
+                self.add_error(
+                    name, forms.ValidationError("Leave the parameter out rather than empty.", "empty")
+                )
+        return cleaned
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering plus `pk` as a tie-breaker, so pages never repeat or skip equal rows."""
 
@@ -51,13 +93,13 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*qs.query.order_by, "pk") if value else qs
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(StrictFilterSet):
     seller = IntegerFilter(
         field_name="seller_id", min_value=1, label="Only this seller's products (seller id)."
     )
     min_price = IntegerFilter(field_name="price", lookup_expr="gte", label="Unit price ≥ this (won).")
     max_price = IntegerFilter(field_name="price", lookup_expr="lte", label="Unit price ≤ this (won).")
-    is_tax_free = django_filters.BooleanFilter(label="Tax-free (면세) products only, or taxable ones only.")
+    is_tax_free = StrictBooleanFilter(label="Tax-free (면세) products only, or taxable ones only.")
     ordering = StableOrderingFilter(
         fields=(("price", "price"), ("created_at", "created")),
         label="Sort by `price` or `created`; prefix `-` for descending. Default: by id.",
@@ -68,7 +110,7 @@ class ProductFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Order.Status.choices, label="Only orders in this status.")
     created_after = BoundedIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Created at or after this moment (ISO 8601)."

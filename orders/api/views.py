@@ -179,7 +179,11 @@ class OrderCreateApi(APIView):
             class Meta:
                 ref_name = "OrderCreateLine"
 
-        items = LineSerializer(many=True, allow_empty=False, max_length=settings.ORDER_MAX_LINES)
+        # A ListField, not `many=True`: its min/max_length are validators, which drf-spectacular
+        # documents as minItems/maxItems (a ListSerializer's are not).
+        items = serializers.ListField(
+            child=LineSerializer(), min_length=1, max_length=settings.ORDER_MAX_LINES
+        )
 
         class Meta:
             ref_name = "OrderCreate"

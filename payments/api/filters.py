@@ -2,11 +2,11 @@
 
 import django_filters
 
-from orders.api.filters import BoundedIsoDateTimeFilter
+from orders.api.filters import BoundedIsoDateTimeFilter, StrictFilterSet
 from payments.models import Payment
 
 
-class PaymentFilter(django_filters.FilterSet):
+class PaymentFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(
         choices=Payment.Status.choices, label="Only payments in this status."
     )

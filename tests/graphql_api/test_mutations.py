@@ -99,6 +99,21 @@ def test_create_order_errors(gql_for, buyer, make_product, items, typename, code
     assert Product.objects.get(pk=product.pk).stock == 5
 
 
+def test_create_order_above_the_total_cap_is_an_input_error_and_reserves_nothing(
+    gql_for, buyer, make_product
+):
+    # 3,000,000,000 won does not fit GraphQL's Int: before the cap the order was created (stock reserved)
+    # and createOrder answered "Unexpected error." serializing its total.
+    bulk = make_product(price=1_000_000_000, stock=10)
+
+    result = gql_for(buyer)(CREATE_ORDER, {"items": [{"productId": product_gid(bulk), "quantity": 3}]})
+
+    payload = result["createOrder"]
+    assert (payload["__typename"], payload["code"]) == ("InputError", "validation_error")
+    assert [field["field"] for field in payload["fields"]] == ["items"]
+    assert Product.objects.get(pk=bulk.pk).stock == 10 and Order.objects.count() == 0
+
+
 def test_create_order_needs_a_signed_in_user(gql_for, make_product):
     result = gql_for()(CREATE_ORDER, {"items": [{"productId": product_gid(make_product()), "quantity": 1}]})
     assert result["createOrder"]["code"] == "not_authenticated"

@@ -182,6 +182,19 @@ def test_invalid_products_are_refused_field_by_field(as_role, market, payload, f
     assert field in response.json()["details"]["fields"]
 
 
+def test_a_price_above_the_order_cap_is_refused_on_create_and_change(as_role, market, settings):
+    settings.ORDER_MAX_TOTAL_AMOUNT = 50_000
+    seller = as_role("seller")
+
+    created = seller.post("/api/v1/products/", {"name": "x", "price": 50_001}, format="json")
+    changed = seller.patch(f"/api/v1/products/{market.a1.pk}/", {"price": 50_001}, format="json")
+
+    for response in (created, changed):
+        assert (response.status_code, response.json()["code"]) == (400, "validation_error")
+        assert list(response.json()["details"]["fields"]) == ["price"]
+    assert Product.objects.get(pk=market.a1.pk).price == 10_000
+
+
 @pytest.mark.parametrize(
     ("role", "status", "code"),
     [

@@ -138,3 +138,32 @@ def test_concurrent_orders_over_shared_products_never_deadlock_or_oversell(make_
     assert len(won) == 6 and refused == [ErrorCode.INSUFFICIENT_STOCK] * 4
     assert Product.objects.get(pk=first.pk).stock == 0
     assert Product.objects.get(pk=second.pk).stock == 0
+
+
+def test_an_order_total_above_the_cap_is_refused_and_reserves_nothing(buyer, make_product, settings):
+    # given the default cap (GraphQL's Int maximum) and a product priced at a third of 3,000,000,000 won
+    assert settings.ORDER_MAX_TOTAL_AMOUNT == 2_147_483_647
+    bulk = make_product(price=1_000_000_000, stock=10)
+
+    # when someone orders three of them
+    with pytest.raises(DomainError) as error:
+        order_create(buyer=buyer, lines=[OrderLine(bulk.pk, 3)])
+
+    # then it is validation_error on items, and nothing was created or reserved
+    assert error.value.code == ErrorCode.VALIDATION_ERROR
+    assert list(error.value.details["fields"]) == ["items"]
+    assert Order.objects.count() == 0
+    assert Product.objects.get(pk=bulk.pk).stock == 10
+
+
+def test_the_cap_applies_to_the_whole_order_and_an_order_at_the_cap_is_fine(buyer, make_product, settings):
+    settings.ORDER_MAX_TOTAL_AMOUNT = 50_000
+    first, second = make_product(price=20_000, stock=5), make_product(price=10_000, stock=5)
+
+    with pytest.raises(DomainError) as error:  # 20,000 × 2 + 10,000 × 2: each line fits, the sum does not
+        order_create(buyer=buyer, lines=[OrderLine(first.pk, 2), OrderLine(second.pk, 2)])
+    order = order_create(buyer=buyer, lines=[OrderLine(first.pk, 2), OrderLine(second.pk, 1)])
+
+    assert error.value.details["fields"].keys() == {"items"}
+    assert order.total_amount == 50_000
+    assert Product.objects.get(pk=second.pk).stock == 4

@@ -43,3 +43,19 @@ def test_out_of_range_values_are_refused_before_the_database(make_product):
 
     assert error.value.code == ErrorCode.VALIDATION_ERROR
     assert Product.objects.get(pk=product.pk).stock == 10
+
+
+def test_a_price_above_the_order_cap_is_refused_on_create_and_update(make_seller, settings):
+    # a product priced above ORDER_MAX_TOTAL_AMOUNT could never be ordered
+    settings.ORDER_MAX_TOTAL_AMOUNT = 50_000
+    shop = make_seller()
+
+    with pytest.raises(DomainError) as on_create:
+        product_create(actor=shop.user, name="tea", price=50_001)
+    product = product_create(actor=shop.user, name="tea", price=50_000)
+    with pytest.raises(DomainError) as on_update:
+        product_update(product_id=product.pk, actor=shop.user, price=50_001)
+
+    for error in (on_create.value, on_update.value):
+        assert error.code == ErrorCode.VALIDATION_ERROR and list(error.details["fields"]) == ["price"]
+    assert Product.objects.get().price == 50_000

@@ -1,0 +1,54 @@
+"""Requests refused before any view, session or authentication code reads them."""
+
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+
+from config.errors import DEFAULT_MESSAGES, ErrorCode
+from config.exception_handler import envelope
+from graphql_api.views import graphql_error_response
+
+NUL_PROBLEM = "must not contain NUL (\\u0000) characters"
+
+
+def nul_fields(request: HttpRequest) -> list[str]:
+    """The parts of the request holding a NUL character: `path`, query parameter and header names."""
+    fields = ["path"] if "\x00" in request.path else []
+    query = request.META.get("QUERY_STRING", "")
+    if "%00" in query or "\x00" in query:  # parsed only then: most requests pay one substring test
+        fields += [key for key, value in parse_qsl(query, keep_blank_values=True) if "\x00" in key + value]
+    # Servers refuse a raw NUL in headers, but a token or Idempotency-Key would reach a query; and a quoted
+    # cookie may spell one as `"\000"`, which the cookie parser decodes before the session is looked up.
+    fields += [name for name, value in request.headers.items() if "\x00" in value]
+    if any("\x00" in value for value in request.COOKIES.values()):
+        fields.append("Cookie")
+    return list(dict.fromkeys(fields))
+
+
+class RejectNulMiddleware:
+    """No path, query parameter or header holding NUL (0x00) reaches a view: 400 `validation_error`.
+
+    PostgreSQL text cannot store NUL, so any lookup with one fails with DataError (a 500), and nothing
+    legitimate sends one. Guarding here, once, covers every route and path parameter (`payments/a%00b/`),
+    plus the session cookie and token, which are read before any view. JSON bodies are checked by the
+    parser (config/parsers.py) and GraphQL arguments by graphql_api.guards.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if fields := nul_fields(request):
+            return _refuse(request, fields)
+        return self.get_response(request)
+
+
+def _refuse(request: HttpRequest, fields: list[str]) -> HttpResponse:
+    details = {"fields": {field: [NUL_PROBLEM] for field in fields}}
+    if request.path.startswith("/api/"):
+        return JsonResponse(envelope(ErrorCode.VALIDATION_ERROR, details=details), status=400)
+    if request.path.startswith("/graphql/"):
+        code = ErrorCode.VALIDATION_ERROR
+        return graphql_error_response(400, code.value, DEFAULT_MESSAGES[code], **details)
+    return HttpResponseBadRequest("NUL characters are not allowed in the request.")

@@ -1,0 +1,88 @@
+"""List query parameters: the runtime refuses what the OpenAPI schema refuses (config/pagination.py and the
+shared StrictFilterSet in orders/api/filters.py).
+
+Before: `page_size=null`, `page=`, `created_after=`, `status=`, `is_tax_free=null`… were silently read as
+"not sent" and answered the default page of the unfiltered list (200), although the schema allows no
+such value. The parameters come from the schema, so a new list or filter is covered when it is added.
+"""
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from tests.config.test_exception_handler import assert_envelope
+
+pytestmark = pytest.mark.django_db
+
+
+def _list_parameters() -> list[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (path, parameter["name"])
+        for path, item in schema["paths"].items()
+        if "get" in item and "{" not in path
+        for parameter in item["get"].get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+
+
+PARAMETERS = _list_parameters()
+
+
+def test_every_list_and_its_filters_are_under_test():
+    assert {
+        ("/api/v1/orders/", "page_size"),
+        ("/api/v1/orders/", "created_after"),
+        ("/api/v1/payments/", "created_after"),
+        ("/api/v1/products/", "is_tax_free"),
+        ("/api/v1/products/", "page"),
+    } <= set(PARAMETERS)
+
+
+@pytest.fixture
+def staff_client(api_client_for, make_user):
+    return api_client_for(make_user(is_staff=True))
+
+
+@pytest.mark.parametrize("value", ["", "null"], ids=["empty", "null"])
+@pytest.mark.parametrize(("path", "name"), PARAMETERS)
+def test_no_documented_parameter_accepts_an_empty_or_null_value(staff_client, path, name, value):
+    body = assert_envelope(staff_client.get(f"{path}?{name}={value}"), 400, "validation_error")
+
+    assert list(body["details"]["fields"]) == [name]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1.5", "1e2", "last", "٣"])
+@pytest.mark.parametrize("name", ["page", "page_size"])
+def test_page_and_page_size_are_whole_numbers_from_one(staff_client, name, value):
+    body = assert_envelope(staff_client.get("/api/v1/orders/", {name: value}), 400, "validation_error")
+
+    assert list(body["details"]["fields"]) == [name]
+
+
+def test_a_page_beyond_any_list_is_not_found_and_a_large_page_size_is_capped(staff_client, make_product):
+    make_product()
+
+    assert_envelope(staff_client.get("/api/v1/products/", {"page": "9" * 5_000}), 404, "not_found")
+    assert staff_client.get("/api/v1/products/", {"page_size": "9" * 5_000}).status_code == 200
+    assert staff_client.get("/api/v1/products/", {"page": "01", "page_size": "0100"}).status_code == 200
+
+
+@pytest.mark.parametrize(("value", "count"), [("true", 1), ("false", 2), ("1", 1), ("0", 2)])
+def test_is_tax_free_reads_the_booleans_it_documents(api_client, make_product, value, count):
+    for tax_free in (True, False, False):
+        make_product(is_tax_free=tax_free)
+
+    assert api_client.get("/api/v1/products/", {"is_tax_free": value}).json()["count"] == count
+
+
+@pytest.mark.parametrize("value", ["yes", "2", "unknown"])
+def test_is_tax_free_refuses_anything_else(api_client, value):
+    assert_envelope(api_client.get("/api/v1/products/", {"is_tax_free": value}), 400, "validation_error")
+
+
+def test_the_schema_documents_the_bounds_of_page_and_page_size():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/orders/"]["get"]["parameters"]}
+
+    assert parameters["page"] == {"type": "integer", "minimum": 1}
+    assert parameters["page_size"] == {"type": "integer", "minimum": 1}
