@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 import logging
 import threading
 import traceback
@@ -30,6 +29,7 @@ from django.db.models import Exists, F, Min, Q
 from django.utils import timezone
 
 from config.errors import DomainError
+from config.json import loads_limited, nul_paths
 from orders.models import Order
 from payments import gateway as bootpay
 from payments.gateway import GatewayError, GatewayUnavailable
@@ -65,12 +65,14 @@ def _parse_body(raw_body: bytes, content_type: str) -> dict[str, Any]:
 
 
 def _parse_json_object(text: str) -> dict[str, Any]:
-    # The one json.loads of an untrusted body: a depth-limited loader can replace it here.
+    # Depth-limited like every other body: a 1,000-level body is unusable (stored as invalid), not a 500.
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = loads_limited(text, settings.JSON_MAX_DEPTH)
+    except ValueError:  # too deep, or not JSON
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict) or next(nul_paths(data), None) is not None:
+        return {}  # a \u0000 escape would otherwise reach the dedupe key and PostgreSQL text columns
+    return data
 
 
 def webhook_receive(
