@@ -159,9 +159,25 @@ class Receipt:
 class RefundAccount:
     """Where a virtual-account (vbank) refund goes; Bootpay needs it to cancel a deposited vbank."""
 
+    # The shape every transport accepts (REST serializer, GraphQL input): checked once, here.
+    BANK_CODE_PATTERN = re.compile(r"^\d{3}$")
+    BANK_ACCOUNT_PATTERN = re.compile(r"^[\d-]{6,30}$")
+    BANK_USERNAME_MAX = 50
+
     bank_code: str
     bank_account: str
     bank_username: str
+
+    def problems(self) -> dict[str, list[str]]:
+        """Field → problems, empty when the account has a usable shape."""
+        found: dict[str, list[str]] = {}
+        if not self.BANK_CODE_PATTERN.match(self.bank_code):
+            found["refund.bank_code"] = ["three digits, e.g. 004"]
+        if not self.BANK_ACCOUNT_PATTERN.match(self.bank_account):
+            found["refund.bank_account"] = ["6 to 30 digits or dashes"]
+        if not 1 <= len(self.bank_username.strip()) <= self.BANK_USERNAME_MAX:
+            found["refund.bank_username"] = [f"1 to {self.BANK_USERNAME_MAX} characters"]
+        return found
 
     def as_payload(self) -> dict[str, str]:
         return {

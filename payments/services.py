@@ -549,6 +549,8 @@ def payment_cancel(
         isinstance(tax_free_amount, bool) or not isinstance(tax_free_amount, int) or tax_free_amount < 0
     ):
         raise DomainError.invalid("tax_free_amount", "must be a whole number of won, at least 0")
+    if refund is not None and (problems := refund.problems()):
+        raise DomainError(ErrorCode.VALIDATION_ERROR, details={"fields": problems})
     wanted_lines = None if item_ids is None else sorted(set(item_ids))
     fingerprint = _cancel_fingerprint(
         amount=amount,

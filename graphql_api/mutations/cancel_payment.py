@@ -9,9 +9,17 @@ from graphql_api.context import current_user
 from graphql_api.errors import InputError, OperationError, graphql_error, not_authenticated
 from graphql_api.ids import pk_from
 from graphql_api.types import CancellationType, PaymentType
+from payments.gateway import RefundAccount
 from payments.models import Payment
 from payments.selectors import payment_get_for_cancel
 from payments.services import payment_cancel
+
+
+@strawberry.input(description="Where a deposited virtual account's money goes back (needed to refund one).")
+class RefundAccountInput:
+    bank_code: str = strawberry.field(description="Three digits, e.g. 004 (KB).")
+    bank_account: str
+    bank_username: str
 
 
 @strawberry.type
@@ -31,8 +39,9 @@ CancelPaymentPayload = Annotated[
 class CancelPaymentMutation:
     @strawberry_django.mutation(
         description=(
-            "Cancel all or part of a payment (same rules as REST). The same idempotencyKey returns the "
-            "first outcome and never reaches Bootpay twice."
+            "Cancel all or part of a payment (same rules as REST: staff may give taxFreeAmount; a deposited "
+            "virtual account needs refund). The same idempotencyKey and arguments return the first outcome "
+            "(an unknown one is settled with Bootpay first); other arguments give idempotency_key_reused."
         )
     )
     def cancel_payment(
@@ -43,6 +52,8 @@ class CancelPaymentMutation:
         idempotency_key: str,
         amount: int | None = None,
         item_ids: list[strawberry.ID] | None = None,
+        tax_free_amount: int | None = None,
+        refund: RefundAccountInput | None = None,
     ) -> CancelPaymentPayload:
         user = current_user(info)
         if not user.is_authenticated:
@@ -58,8 +69,10 @@ class CancelPaymentMutation:
                 actor=user,
                 reason=reason,
                 amount=amount,
+                tax_free_amount=tax_free_amount,
                 item_ids=None if item_ids is None else [_line_pk(item_id) for item_id in item_ids],
                 idempotency_key=idempotency_key,
+                refund=None if refund is None else RefundAccount(**vars(refund)),
             )
         except DomainError as exc:
             return graphql_error(exc)

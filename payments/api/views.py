@@ -142,9 +142,11 @@ class PaymentCancelApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         class RefundSerializer(serializers.Serializer):
-            bank_code = serializers.RegexField(r"^\d{3}$", help_text="Bank code, e.g. 004 (KB).")
-            bank_account = serializers.RegexField(r"^[\d-]{6,30}$")
-            bank_username = serializers.CharField(max_length=50)
+            bank_code = serializers.RegexField(
+                RefundAccount.BANK_CODE_PATTERN, help_text="Bank code, e.g. 004 (KB)."
+            )
+            bank_account = serializers.RegexField(RefundAccount.BANK_ACCOUNT_PATTERN)
+            bank_username = serializers.CharField(max_length=RefundAccount.BANK_USERNAME_MAX)
 
             class Meta:
                 ref_name = "RefundAccount"
