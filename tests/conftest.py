@@ -167,3 +167,21 @@ def pay_at_pg(bootpay):
         return receipt["receipt_id"]
 
     return pay
+
+
+@pytest.fixture
+def deposited_vbank(buyer, make_order, pay_at_pg, bootpay):
+    """A virtual-account payment the buyer has paid into, as our books see it after the deposit."""
+    from payments.services import payment_reconcile, payment_verify
+
+    def make(prices=(10_000,)):
+        order = make_order(prices=prices)
+        receipt_id = pay_at_pg(order, method="vbank", state="vbank_issued")
+        payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
+        bootpay.state.deposit(receipt_id)
+        payment_reconcile(older_than_minutes=0)
+        payment.refresh_from_db()
+        assert payment.status == "paid"
+        return payment
+
+    return make

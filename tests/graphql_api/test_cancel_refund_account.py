@@ -2,7 +2,7 @@
 
 import pytest
 
-from payments.services import payment_reconcile, payment_verify
+from payments.services import payment_verify
 from tests.graphql_api.conftest import GraphQLClient
 
 pytestmark = pytest.mark.django_db
@@ -19,29 +19,18 @@ CANCEL = """mutation($p: ID!, $key: String!, $amount: Int, $taxFree: Int, $refun
 ACCOUNT = {"bankCode": "004", "bankAccount": "123-456-7890", "bankUsername": "홍길동"}
 
 
-@pytest.fixture
-def deposited_vbank(buyer, make_order, pay_at_pg, bootpay):
-    order = make_order(prices=(10_000,))
-    receipt_id = pay_at_pg(order, method="vbank", state="vbank_issued")
-    payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
-    bootpay.state.deposit(receipt_id)
-    payment_reconcile(older_than_minutes=0)
-    payment.refresh_from_db()
-    assert payment.status == "paid"
-    return payment
-
-
 def test_a_deposited_virtual_account_is_refunded_to_the_given_account(deposited_vbank, buyer, bootpay):
+    payment = deposited_vbank()
     gql = GraphQLClient(buyer)
 
-    missing = gql(CANCEL, {"p": deposited_vbank.public_id, "key": "k0"})["cancelPayment"]
-    bad = gql(CANCEL, {"p": deposited_vbank.public_id, "key": "k1", "refund": ACCOUNT | {"bankCode": "4"}})
-    done = gql(CANCEL, {"p": deposited_vbank.public_id, "key": "k2", "refund": ACCOUNT})["cancelPayment"]
+    missing = gql(CANCEL, {"p": payment.public_id, "key": "k0"})["cancelPayment"]
+    bad = gql(CANCEL, {"p": payment.public_id, "key": "k1", "refund": ACCOUNT | {"bankCode": "4"}})
+    done = gql(CANCEL, {"p": payment.public_id, "key": "k2", "refund": ACCOUNT})["cancelPayment"]
 
     assert (missing["__typename"], missing["fields"]) == ("InputError", [{"field": "refund"}])
     assert bad["cancelPayment"]["fields"] == [{"field": "refund.bank_code"}]
     assert done["__typename"] == "CancelPaymentSuccess" and done["cancellation"]["state"] == "succeeded"
-    (refund,) = bootpay.state.cancellations(deposited_vbank.receipt_id)
+    (refund,) = bootpay.state.cancellations(payment.receipt_id)
     assert refund["refund"]["bank_account"] == "123-456-7890"
 
 

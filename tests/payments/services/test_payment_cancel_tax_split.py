@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.errors import DomainError, ErrorCode
-from payments.services import payment_cancel, payment_reconcile, payment_verify
+from payments.services import payment_cancel, payment_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -77,15 +77,9 @@ def test_a_line_cannot_refund_taxable_money_an_amount_cancel_already_returned(st
 
 
 def test_a_deposited_virtual_account_needs_a_refund_account_before_bootpay_is_asked(
-    staff, buyer, make_order, pay_at_pg, bootpay
+    staff, deposited_vbank, bootpay
 ):
-    order = make_order(prices=(10_000,))
-    receipt_id = pay_at_pg(order, method="vbank", state="vbank_issued")
-    payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
-    bootpay.state.deposit(receipt_id)
-    payment_reconcile(older_than_minutes=0)
-    payment.refresh_from_db()
-    assert payment.status == "paid"
+    payment = deposited_vbank()
 
     assert refused_field(payment_pk=payment.pk, actor=staff, reason="x") == "refund"
     assert bootpay.state.call_count("POST", "cancel") == 0
