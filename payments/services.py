@@ -497,7 +497,7 @@ def _in_flight(payment: Payment) -> Money:
     return Money(amount=total["amount"], tax_free=total["tax_free"])
 
 
-def payment_cancel_balance(payment: Payment) -> Money:
+def _cancel_balance(payment: Payment) -> Money:
     """What may still be cancelled, and its tax-free part: paid minus booked minus in-flight."""
     in_flight = _in_flight(payment)
     amount = max(0, payment.amount - payment.cancelled_amount - in_flight.amount)
@@ -625,7 +625,7 @@ def _cancel_request(
     role = user_role(user) if user is not None else Role.ANONYMOUS
     if role != Role.STAFF:
         items = _cancel_items_allowed(order, items, user, role, amount, tax_free_amount, in_flight_lines)
-    return items, _cancel_split(payment_cancel_balance(payment), items, amount, tax_free_amount)
+    return items, _cancel_split(_cancel_balance(payment), items, amount, tax_free_amount)
 
 
 def _withdrawal_check(
