@@ -573,7 +573,7 @@ def payment_cancel(
                 raise DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, details={"cancel_id": earlier.cancel_id})
         elif payment.status == Status.AWAITING_CONFIRM:
             _withdrawal_check(payment, order, who, amount, wanted_lines, tax_free_amount)
-            withdrawal = _unconfirmed_withdraw(
+            cancellation = _unconfirmed_withdraw(
                 payment, actor=who, reason=reason, idempotency_key=idempotency_key, fingerprint=fingerprint
             )
         else:
@@ -593,9 +593,9 @@ def payment_cancel(
             )
     if earlier is not None:
         return _cancellation_replay(earlier, actor=who)
-    if payment.status == Status.FAILED:  # an unconfirmed approval, already withdrawn on our side
-        return _cancellation_execute(withdrawal, actor=who, raise_on_failure=False)
-    return _cancellation_execute(cancellation, actor=who, raise_on_failure=True)
+    # An unconfirmed approval is already withdrawn on our side: Bootpay refusing to void it is no error.
+    withdrawn = payment.status == Status.FAILED
+    return _cancellation_execute(cancellation, actor=who, raise_on_failure=not withdrawn)
 
 
 def _cancel_request(
