@@ -111,6 +111,10 @@ FRONTEND_DIST_DIR = BASE_DIR / "frontend" / "dist"
 STATICFILES_DIRS = [FRONTEND_DIST_DIR]
 # Until the bundle is built the directory is missing; the SPA pages then say how to build it.
 SILENCED_SYSTEM_CHECKS = ["staticfiles.W004"]
+# Content-Security-Policy of the checkout pages (config/spa.py): Bootpay's hosts, plus the PG and card
+# issuer hosts a production contract needs (Bootpay publishes that allow-list).
+CHECKOUT_CSP_BOOTPAY_HOSTS = ["https://*.bootpay.co.kr"]
+CHECKOUT_CSP_EXTRA_HOSTS = env.list("CHECKOUT_CSP_EXTRA_HOSTS", default=[])
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
