@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served from /static/, no CDN
     "strawberry_django",
     "orders",
     "payments",
@@ -184,6 +185,11 @@ SPECTACULAR_SETTINGS = {
     },
     # Token (`Authorization: Token …`) and session-cookie schemes come from the authentication classes.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # The docs pages load their JS/CSS from our own /static/ (drf-spectacular-sidecar): they work offline
+    # and need no third-party script host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Orders -------------------------------------------------------------------------------------
