@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served from /static/, no CDN
     "strawberry_django",
     "orders",
     "payments",
@@ -193,6 +194,11 @@ SPECTACULAR_SETTINGS = {
     },
     # Token (`Authorization: Token …`) and session-cookie schemes come from the authentication classes.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # The docs pages load their JS/CSS from our own /static/ (drf-spectacular-sidecar): they work offline
+    # and need no third-party script host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Orders -------------------------------------------------------------------------------------
@@ -238,13 +244,22 @@ if BOOTPAY_MODE == "production" and not (
         "BOOTPAY_MODE=production needs BOOTPAY_CLIENT_KEY/SECRET_KEY or APPLICATION_ID/PRIVATE_KEY"
     )
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# One handler, on the root logger: every record is printed once, in one format. Django's own defaults
+# (applied before this) give "django" a second console handler in DEBUG while it still propagates to
+# root (so each django.request line printed twice under `make run`), and "django.server" a handler of its
+# own without propagation; naming both here with no handlers removes those (and the unused mail_admins).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # --- Bootpay webhooks -------------------------------------------------------------------------
