@@ -110,6 +110,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # The checkout bundle (`cd frontend && npm run build`); its index.html is served by config/spa.py.
 FRONTEND_DIST_DIR = BASE_DIR / "frontend" / "dist"
 STATICFILES_DIRS = [FRONTEND_DIST_DIR]
+# Vite names each built asset `assets/<name>-<hash>.<ext>`, Django's manifest storage `<name>.<12 hex>.<ext>`:
+# a new build gets new names, so browsers may keep those forever.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/(?:assets/[^/]+-[A-Za-z0-9_-]{8}|.+\.[0-9a-f]{12})\.[A-Za-z0-9]+$"
 # Until the bundle is built the directory is missing; the SPA pages then say how to build it.
 SILENCED_SYSTEM_CHECKS = ["staticfiles.W004"]
 # Content-Security-Policy of the checkout pages (config/spa.py): Bootpay's hosts, plus the PG and card
