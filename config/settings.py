@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served from /static/, no CDN
     "strawberry_django",
     "orders",
     "payments",
@@ -106,6 +107,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The checkout bundle (`cd frontend && npm run build`); its index.html is served by config/spa.py.
+FRONTEND_DIST_DIR = BASE_DIR / "frontend" / "dist"
+STATICFILES_DIRS = [FRONTEND_DIST_DIR]
+# Vite names each built asset `assets/<name>-<hash>.<ext>`, Django's manifest storage `<name>.<12 hex>.<ext>`:
+# a new build gets new names, so browsers may keep those forever.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/(?:assets/[^/]+-[A-Za-z0-9_-]{8}|.+\.[0-9a-f]{12})\.[A-Za-z0-9]+$"
+# Until the bundle is built the directory is missing; the SPA pages then say how to build it.
+SILENCED_SYSTEM_CHECKS = ["staticfiles.W004"]
+# Content-Security-Policy of the checkout pages (config/spa.py): Bootpay's hosts, plus the PG and card
+# issuer hosts a production contract needs (Bootpay publishes that allow-list).
+CHECKOUT_CSP_BOOTPAY_HOSTS = ["https://*.bootpay.co.kr"]
+CHECKOUT_CSP_EXTRA_HOSTS = env.list("CHECKOUT_CSP_EXTRA_HOSTS", default=[])
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -184,6 +197,11 @@ SPECTACULAR_SETTINGS = {
     },
     # Token (`Authorization: Token …`) and session-cookie schemes come from the authentication classes.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # The docs pages load their JS/CSS from our own /static/ (drf-spectacular-sidecar): they work offline
+    # and need no third-party script host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Orders -------------------------------------------------------------------------------------
@@ -209,6 +227,19 @@ BOOTPAY_SECRET_KEY = env.str("BOOTPAY_SECRET_KEY", default="")
 BOOTPAY_API_URL = env.str("BOOTPAY_API_URL", default="http://127.0.0.1:8765/v2" if _sandbox else "")
 BOOTPAY_TIMEOUT_S = env.float("BOOTPAY_TIMEOUT_S", default=10.0)
 BOOTPAY_WIDGET_KEY = env.str("BOOTPAY_WIDGET_KEY", default="sandbox-widget-key" if _sandbox else "")
+# Bootpay issues one Application ID per platform (Web, Android, iOS, REST). The browser and the apps get
+# their own public one through `checkoutConfig`; only the REST one above has a private key.
+BOOTPAY_WEB_APPLICATION_ID = env.str(
+    "BOOTPAY_WEB_APPLICATION_ID", default="sandbox-web-application-id" if _sandbox else ""
+)
+BOOTPAY_ANDROID_APPLICATION_ID = env.str(
+    "BOOTPAY_ANDROID_APPLICATION_ID", default="sandbox-android-application-id" if _sandbox else ""
+)
+BOOTPAY_IOS_APPLICATION_ID = env.str(
+    "BOOTPAY_IOS_APPLICATION_ID", default="sandbox-ios-application-id" if _sandbox else ""
+)
+# The widget asks for separate approval (`extra.separately_confirmed`): our server confirms each payment.
+BOOTPAY_SEPARATELY_CONFIRMED = env.bool("BOOTPAY_SEPARATELY_CONFIRMED", default=False)
 if BOOTPAY_MODE == "production" and not (
     (BOOTPAY_CLIENT_KEY and BOOTPAY_SECRET_KEY) or (BOOTPAY_APPLICATION_ID and BOOTPAY_PRIVATE_KEY)
 ):
@@ -216,13 +247,22 @@ if BOOTPAY_MODE == "production" and not (
         "BOOTPAY_MODE=production needs BOOTPAY_CLIENT_KEY/SECRET_KEY or APPLICATION_ID/PRIVATE_KEY"
     )
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# One handler, on the root logger: every record is printed once, in one format. Django's own defaults
+# (applied before this) give "django" a second console handler in DEBUG while it still propagates to
+# root (so each django.request line printed twice under `make run`), and "django.server" a handler of its
+# own without propagation; naming both here with no handlers removes those (and the unused mail_admins).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # --- Bootpay webhooks -------------------------------------------------------------------------
