@@ -2,7 +2,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 // Types for the operations in src/ (written with `graphql(...)` from src/gql), from the backend's SDL.
 const config: CodegenConfig = {
-  schema: ['../graphql_api/schema.graphql', 'schema.pending.graphql'],
+  schema: '../graphql_api/schema.graphql',
   documents: ['src/**/*.ts', '!src/gql/**/*', '!src/**/*.test.ts'],
   ignoreNoDocuments: true,
   generates: {

@@ -15,6 +15,7 @@ const ROUTES: Record<string, Page> = {
   '/login/': loginPage,
   '/checkout/': checkoutPage,
   '/checkout/return': checkoutReturnPage,
+  '/checkout/return/': checkoutReturnPage,
   '/orders/': ordersPage,
   '/seller/': sellerPage,
 };
