@@ -241,14 +241,14 @@ export class CheckoutMachine {
     const terminal = TERMINAL.has(code) || !this.widget;
     this.set({
       phase: terminal ? 'blocked' : 'ready',
-      status: terminal ? message : TEXT.retry,
+      status: terminal ? '' : TEXT.retry,
       error: { code, message },
     });
   }
 
   private block(code: string, status?: string): void {
     const message = messageForCode(code);
-    this.set({ phase: 'blocked', status: status ?? message, error: { code, message } });
+    this.set({ phase: 'blocked', status: status ?? '', error: { code, message } });
   }
 
   private set(patch: Partial<CheckoutState>): void {

@@ -50,11 +50,11 @@ function buildView(root: HTMLElement, title: string): View {
   return view;
 }
 
-function render(view: View, state: CheckoutState, canPay: boolean): void {
+function render(view: View, state: CheckoutState, canPay: boolean, withWidget = true): void {
   if (state.order) replace(view.summary, h('h2', null, '주문 정보'), orderSummary(state.order));
   if (view.status.textContent !== state.status) view.status.textContent = state.status;
   view.alert.show(state.error?.message ?? null);
-  const payable = state.phase === 'ready' || state.phase === 'paying' || state.phase === 'verifying';
+  const payable = withWidget && (state.phase === 'ready' || state.phase === 'paying' || state.phase === 'verifying');
   view.payButton.hidden = !payable;
   view.payButton.disabled = !canPay;
   view.payButton.setAttribute('aria-busy', String(state.phase === 'paying' || state.phase === 'verifying'));
@@ -130,7 +130,7 @@ export async function checkoutReturnPage(root: HTMLElement, url: URL): Promise<(
   }
   const view = buildView(root, '결제 결과');
   const machine = new CheckoutMachine(liveDeps);
-  machine.subscribe((state) => render(view, state, false));
+  machine.subscribe((state) => render(view, state, false, false));
   void machine.returnFrom(outcomeFromQuery(url.searchParams));
   return () => machine.dispose();
 }
