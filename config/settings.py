@@ -1,4 +1,4 @@
-"""Settings read from the environment (see DESIGN.md "Configuration").
+"""Settings read from the environment (README.md "Configuration" lists them).
 
 The defaults give a local quickstart on SQLite against the sandbox emulator; production sets
 DJANGO_ENV=production, SECRET_KEY, DATABASE_URL, REDIS_URL and real Bootpay keys.
@@ -151,7 +151,7 @@ REST_FRAMEWORK = {
     # DRF's JSONParser plus JSON_MAX_DEPTH and no NUL characters in strings (config/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # One envelope for every error: {"code", "message", "details"} (STYLE.md "Errors").
+    # One envelope for every error: {"code", "message", "details"} (docs/api.md).
     "EXCEPTION_HANDLER": "config.exception_handler.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "config.pagination.DefaultPagination",
     "PAGE_SIZE": 20,
@@ -212,7 +212,7 @@ ORDER_MAX_QUANTITY = env.int("ORDER_MAX_QUANTITY", default=999)
 # could be stored and charged but not shown (`createOrder` would fail after reserving the stock).
 ORDER_MAX_TOTAL_AMOUNT = env.int("ORDER_MAX_TOTAL_AMOUNT", default=2_147_483_647)
 
-# --- Bootpay (DESIGN.md "Configuration") --------------------------------------------------------
+# --- Bootpay (README.md "Configuration") --------------------------------------------------------
 BOOTPAY_MODE = env.str("BOOTPAY_MODE", default="sandbox")
 if BOOTPAY_MODE not in {"production", "development", "sandbox"}:
     raise ImproperlyConfigured("BOOTPAY_MODE must be production, development or sandbox")
