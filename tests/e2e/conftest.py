@@ -1,0 +1,274 @@
+"""Browser end-to-end tests: headless Chromium → the live Django server → the Bootpay emulator.
+
+The browser is the system Chromium (Debian's `chromium` package; `CHROMIUM_PATH` overrides the path).
+Playwright never downloads one: do not run `playwright install`. Without the executable (or when
+`.ci/run` sets `E2E_SKIP_REASON` because it could not install it) every test here is skipped and a
+banner says so at the start and the end of the run.
+
+The browser is offline: every request to a host other than the loopback is aborted, and a test that
+attempted one fails. The Django app runs in-process (pytest-django's `live_server`, transactional DB)
+in sandbox mode, its gateway pointing at the session's emulator, webhooks processed inline.
+The SPA is built once per session (`npm ci` when node_modules is missing, then `npm run build`)
+unless `frontend/dist/index.html` is newer than its sources or `E2E_SKIP_BUILD=1`.
+A full-page screenshot of each test's last state goes to `tests/e2e/artifacts/<test name>.png`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FRONTEND = REPO / "frontend"
+DIST_INDEX = FRONTEND / "dist" / "index.html"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+E2E_DIR = Path(__file__).resolve().parent
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# --no-sandbox: CI runs as root. The rest keep Chromium from calling home (the network is closed anyway).
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+EXPECT_TIMEOUT_MS = 10_000
+ACTION_TIMEOUT_MS = 15_000
+
+
+def _skip_reason() -> str | None:
+    if reason := os.environ.get("E2E_SKIP_REASON"):
+        return reason
+    if not (os.path.isfile(CHROMIUM_PATH) and os.access(CHROMIUM_PATH, os.X_OK)):
+        return (
+            f"no Chromium executable at {CHROMIUM_PATH}: install Debian's `chromium` package "
+            "(apt-get install -y chromium) or set CHROMIUM_PATH. Never `playwright install`."
+        )
+    return None
+
+
+SKIP_REASON = _skip_reason()
+_BANNER = "BROWSER (E2E) TESTS SKIPPED"
+
+
+def _is_e2e(item: pytest.Item) -> bool:
+    return E2E_DIR in Path(str(item.path)).resolve().parents
+
+
+def pytest_report_header(config):
+    # Shown when tests/e2e is named on the command line (an initial conftest); the summary always is.
+    if SKIP_REASON:
+        return [f"!!!!! {_BANNER}: {SKIP_REASON}"]
+    return [f"e2e browser: {CHROMIUM_PATH}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    collected = False
+    for item in items:
+        if _is_e2e(item):
+            collected = True
+            if SKIP_REASON:
+                item.add_marker(pytest.mark.skip(reason=f"{_BANNER}: {SKIP_REASON}"))
+    config.stash[_e2e_collected] = collected
+
+
+_e2e_collected = pytest.StashKey[bool]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if SKIP_REASON and config.stash.get(_e2e_collected, False):
+        terminalreporter.write_sep("!", _BANNER, red=True, bold=True)
+        terminalreporter.write_line(SKIP_REASON, red=True, bold=True)
+        terminalreporter.write_sep("!", _BANNER, red=True, bold=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"_e2e_report_{report.when}", report)
+    return report
+
+
+# --- the browser --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if SKIP_REASON:
+        pytest.skip(f"{_BANNER}: {SKIP_REASON}")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM_PATH,
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_FLAGS],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Desktop by default; a test asks for a phone with @pytest.mark.browser_context_args(viewport=...).
+    return {
+        **browser_context_args,
+        "locale": "ko-KR",
+        "timezone_id": "Asia/Seoul",
+        "viewport": {"width": 1280, "height": 900},
+    }
+
+
+@pytest.fixture
+def context(context):
+    """pytest-playwright's context, offline: anything but the loopback is aborted and fails the test."""
+    attempted: list[str] = []
+
+    def guard(route):
+        host = urllib.parse.urlsplit(route.request.url).hostname or ""
+        if host in LOOPBACK_HOSTS:
+            route.continue_()
+        else:
+            attempted.append(f"{route.request.method} {route.request.url}")
+            route.abort("internetdisconnected")
+
+    context.route("**/*", guard)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    yield context
+    if attempted:
+        pytest.fail(
+            "the page tried to reach hosts outside the loopback (all aborted):\n  " + "\n  ".join(attempted),
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def page(page, request):
+    """The test's page; uncaught page errors fail the test and the last state is saved as a PNG."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: print(f"[browser console.{message.type}] {message.text}")
+        if message.type in ("error", "warning")
+        else None,
+    )
+    yield page
+    screenshot(page, request.node)
+    if page_errors:
+        pytest.fail("uncaught errors in the page:\n  " + "\n  ".join(page_errors), pytrace=False)
+
+
+def screenshot(page, node) -> Path | None:
+    """Save a full-page PNG as tests/e2e/artifacts/<test name>.png (artifacts/ is gitignored)."""
+    name = node.name.replace("[chromium]", "")
+    name = re.sub(r"[^\w.-]+", "_", name).strip("_")
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Exception as exc:  # a crashed page must not hide the test's own failure
+        print(f"screenshot of {name} failed: {exc}")
+        return None
+    return path
+
+
+# --- the frontend build -------------------------------------------------------------------------------
+
+
+def _newest_source_mtime() -> float:
+    sources = [p for p in (FRONTEND / "src").rglob("*") if p.is_file()]
+    # entry HTML, package.json / lockfile, vite and TypeScript configs
+    sources += [p for p in FRONTEND.iterdir() if p.is_file()]
+    return max((p.stat().st_mtime for p in sources), default=0.0)
+
+
+def _run(command: list[str]) -> None:
+    try:
+        done = subprocess.run(
+            command, cwd=FRONTEND, capture_output=True, text=True, timeout=600, check=False
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`{' '.join(command[1:])}` in frontend/ took longer than 10 minutes", pytrace=False)
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr)[-4000:]
+        pytest.fail(
+            f"`npm {' '.join(command[1:])}` in frontend/ failed ({done.returncode}):\n{output}", pytrace=False
+        )
+
+
+@pytest.fixture(scope="session")
+def frontend_dist() -> Path:
+    """frontend/dist, built when it is missing or older than its sources."""
+    if os.environ.get("E2E_SKIP_BUILD") == "1":
+        if not DIST_INDEX.exists():
+            pytest.fail("E2E_SKIP_BUILD=1 but frontend/dist/index.html does not exist", pytrace=False)
+        return DIST_INDEX.parent
+    if not (FRONTEND / "package.json").exists():
+        pytest.fail("frontend/package.json is missing: there is no SPA to test in this tree", pytrace=False)
+    if DIST_INDEX.exists() and DIST_INDEX.stat().st_mtime > _newest_source_mtime():
+        return DIST_INDEX.parent
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail(
+            "npm is not installed, so the SPA cannot be built for the browser tests: install Node.js 20.19+ "
+            "with npm, or build frontend/dist elsewhere and run with E2E_SKIP_BUILD=1",
+            pytrace=False,
+        )
+    if not (FRONTEND / "node_modules").is_dir():
+        _run([npm, "ci", "--no-audit", "--no-fund"])
+    _run([npm, "run", "build"])
+    if not DIST_INDEX.exists():
+        pytest.fail("`npm run build` succeeded but wrote no frontend/dist/index.html", pytrace=False)
+    return DIST_INDEX.parent
+
+
+# --- the server ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    # Playwright's sync API keeps an asyncio loop in this thread; Django would then refuse ORM calls
+    # from the test body (SynchronousOnlyOperation). The test body is plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def shop(frontend_dist, live_server, settings, bootpay, transactional_db):
+    """The live server's base URL, in sandbox mode against the session emulator (`bootpay`)."""
+    settings.BOOTPAY_MODE = "sandbox"
+    settings.BOOTPAY_API_URL = bootpay.api_url
+    settings.WEBHOOK_PROCESSING = "inline"
+    settings.DEBUG = False
+    _check_assets_served(live_server.url)
+    return live_server.url
+
+
+_assets_checked: list[str] = []
+
+
+def _check_assets_served(base_url: str) -> None:
+    """Once: `/` answers the built index.html and its /static/ assets load (a clear failure if not)."""
+    import requests
+
+    if base_url in _assets_checked:
+        return
+    index = requests.get(base_url + "/", timeout=10)
+    assert index.status_code == 200, f"GET / answered {index.status_code}: is the SPA view routed?"
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', index.text)
+    assert assets, "GET / has no /static/ asset: is it frontend/dist/index.html (Vite base '/static/')?"
+    for asset in assets:
+        answer = requests.get(base_url + asset, timeout=10)
+        assert answer.status_code == 200, (
+            f"GET {asset} answered {answer.status_code}: is frontend/dist in STATICFILES_DIRS?"
+        )
+    _assets_checked.append(base_url)
