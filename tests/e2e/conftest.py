@@ -20,9 +20,12 @@ import re
 import shutil
 import subprocess
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from orders.models import Order, Product, Seller
 
 REPO = Path(__file__).resolve().parents[2]
 FRONTEND = REPO / "frontend"
@@ -156,16 +159,25 @@ def page(page, request):
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page.on("dialog", _accept_dialog)
     page.on(
         "console",
-        lambda message: print(f"[browser console.{message.type}] {message.text}")
-        if message.type in ("error", "warning")
-        else None,
+        lambda message: (
+            print(f"[browser console.{message.type}] {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
     )
     yield page
     screenshot(page, request.node)
     if page_errors:
         pytest.fail("uncaught errors in the page:\n  " + "\n  ".join(page_errors), pytrace=False)
+
+
+def _accept_dialog(dialog) -> None:
+    # A confirm("환불하시겠습니까?") would otherwise be dismissed by Playwright and nothing would happen.
+    print(f"[browser dialog {dialog.type}] {dialog.message}")
+    dialog.accept()
 
 
 def screenshot(page, node) -> Path | None:
@@ -194,9 +206,7 @@ def _newest_source_mtime() -> float:
 
 def _run(command: list[str]) -> None:
     try:
-        done = subprocess.run(
-            command, cwd=FRONTEND, capture_output=True, text=True, timeout=600, check=False
-        )
+        done = subprocess.run(command, cwd=FRONTEND, capture_output=True, text=True, timeout=600, check=False)
     except subprocess.TimeoutExpired:
         pytest.fail(f"`{' '.join(command[1:])}` in frontend/ took longer than 10 minutes", pytrace=False)
     if done.returncode != 0:
@@ -272,3 +282,65 @@ def _check_assets_served(base_url: str) -> None:
             f"GET {asset} answered {answer.status_code}: is frontend/dist in STATICFILES_DIRS?"
         )
     _assets_checked.append(base_url)
+
+
+# --- data -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Catalogue:
+    """Two sellers; the tea is tax-free, so an order of keyboard + tea is 43,000원 with 25,000원 면세."""
+
+    seller_a: Seller
+    seller_b: Seller
+    keyboard: Product
+    mouse: Product
+    tea: Product
+
+
+@pytest.fixture
+def catalogue(make_seller) -> Catalogue:
+    seller_a = make_seller("키보드상회")
+    seller_b = make_seller("녹차농원")
+    return Catalogue(
+        seller_a=seller_a,
+        seller_b=seller_b,
+        keyboard=Product.objects.create(seller=seller_a, name="무선 키보드", price=18_000, stock=50),
+        mouse=Product.objects.create(seller=seller_a, name="무선 마우스", price=12_000, stock=50),
+        tea=Product.objects.create(
+            seller=seller_b, name="제주 녹차", price=25_000, stock=50, is_tax_free=True
+        ),
+    )
+
+
+@pytest.fixture
+def emulator(bootpay):
+    from tests.e2e.pages import Emulator
+
+    return Emulator(bootpay.url)
+
+
+@pytest.fixture
+def new_order(buyer):
+    """An unpaid order of one of each product, made by the ORM as the SPA's createOrder would."""
+    from orders.services import OrderLine, order_create
+
+    def make(*products: Product, user=None) -> Order:
+        return order_create(buyer=user or buyer, lines=[OrderLine(p.pk, 1) for p in products])
+
+    return make
+
+
+@pytest.fixture
+def paid_order(new_order, buyer, pay_at_pg):
+    """A card-paid order, paid at the emulator and verified by the services (not through the page)."""
+    from payments.services import payment_verify
+
+    def make(*products: Product) -> Order:
+        order = new_order(*products)
+        payment = payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order), actor=buyer)
+        assert payment.status == "paid"
+        order.refresh_from_db()
+        return order
+
+    return make

@@ -1,0 +1,82 @@
+"""Refunds in the browser: the buyer on 내 주문, the seller on 판매자. Checked in the DB and the emulator."""
+
+import pytest
+from playwright.sync_api import expect
+
+from orders.models import Order, OrderItem
+from payments.models import Cancellation
+from tests.e2e.pages import graphql_call, log_in, nav, order_article, scope_of
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def line(order: Order, product) -> OrderItem:
+    return order.items.get(product=product)
+
+
+def test_buyer_refunds_an_unshipped_line(page, shop, catalogue, buyer, paid_order, emulator):
+    order = paid_order(catalogue.keyboard, catalogue.tea)
+    keyboard = line(order, catalogue.keyboard)
+    log_in(page, buyer.username, base_url=shop)
+    nav(page).get_by_role("link", name="내 주문").click()
+
+    article = order_article(page, order.order_id)
+    expect(article).to_contain_text("결제 완료")
+    article.get_by_role("checkbox", name=f"환불할 상품: {keyboard.product_name}").check()
+    article.get_by_label("환불 사유").fill("단순 변심")
+    with graphql_call(page, "cancelPayment"):
+        article.get_by_role("button", name="선택 상품 환불 요청").click()
+    expect(article).to_contain_text("부분 환불")
+
+    payment = order.payments.get()
+    cancellation = Cancellation.objects.get(payment=payment)
+    assert cancellation.state == Cancellation.State.SUCCEEDED
+    assert list(cancellation.items.all()) == [keyboard]
+    assert cancellation.amount == keyboard.line_total == 18_000
+    keyboard.refresh_from_db()
+    assert keyboard.status == OrderItem.Status.REFUNDED
+    assert line(order, catalogue.tea).status == OrderItem.Status.PAID
+    order.refresh_from_db()
+    assert order.status == Order.Status.PARTIALLY_REFUNDED
+    receipt = emulator.receipt(payment.receipt_id)
+    assert receipt["cancelled_price"] == keyboard.line_total
+    assert receipt["cancelled_tax_free"] == 0
+
+
+def test_seller_ships_one_line_and_refunds_another(page, shop, catalogue, paid_order, emulator):
+    order = paid_order(catalogue.keyboard, catalogue.mouse, catalogue.tea)
+    keyboard, mouse = line(order, catalogue.keyboard), line(order, catalogue.mouse)
+    log_in(page, catalogue.seller_a.user.username, base_url=shop)
+    nav(page).get_by_role("link", name="판매자").click()
+
+    ship = page.get_by_role("button", name=f"발송 처리: {keyboard.product_name}")
+    refund = page.get_by_role("button", name=f"환불: {mouse.product_name}")
+    expect(ship).to_be_visible()
+    expect(refund).to_be_visible()
+    # Only this seller's lines: the other seller's tea is not listed.
+    expect(page.get_by_role("button", name=f"발송 처리: {catalogue.tea.name}")).to_have_count(0)
+    expect(page.get_by_text(catalogue.tea.name)).to_have_count(0)
+
+    with graphql_call(page, "markItemShipped"):
+        ship.click()
+    keyboard.refresh_from_db()
+    assert keyboard.shipped is True
+    assert keyboard.status == OrderItem.Status.PAID
+
+    scope_of(page, refund, "환불 사유").get_by_label("환불 사유").fill("품절로 판매 취소")
+    with graphql_call(page, "cancelPayment"):
+        refund.click()
+
+    payment = order.payments.get()
+    cancellation = Cancellation.objects.get(payment=payment)
+    assert cancellation.state == Cancellation.State.SUCCEEDED
+    assert list(cancellation.items.all()) == [mouse]
+    assert cancellation.amount == mouse.line_total == 12_000
+    mouse.refresh_from_db()
+    assert mouse.status == OrderItem.Status.REFUNDED
+    keyboard.refresh_from_db()
+    assert (keyboard.status, keyboard.shipped) == (OrderItem.Status.PAID, True)
+    receipt = emulator.receipt(payment.receipt_id)
+    assert receipt["cancelled_price"] == mouse.line_total
+    order.refresh_from_db()
+    assert order.status == Order.Status.PARTIALLY_REFUNDED
