@@ -53,6 +53,8 @@ ACTION_TIMEOUT_MS = 15_000
 def _skip_reason() -> str | None:
     if reason := os.environ.get("E2E_SKIP_REASON"):
         return reason
+    if not (FRONTEND / "package.json").exists():
+        return "frontend/package.json is missing: there is no SPA in this tree to test"
     if not (os.path.isfile(CHROMIUM_PATH) and os.access(CHROMIUM_PATH, os.X_OK)):
         return (
             f"no Chromium executable at {CHROMIUM_PATH}: install Debian's `chromium` package "
@@ -223,8 +225,6 @@ def frontend_dist() -> Path:
         if not DIST_INDEX.exists():
             pytest.fail("E2E_SKIP_BUILD=1 but frontend/dist/index.html does not exist", pytrace=False)
         return DIST_INDEX.parent
-    if not (FRONTEND / "package.json").exists():
-        pytest.fail("frontend/package.json is missing: there is no SPA to test in this tree", pytrace=False)
     if DIST_INDEX.exists() and DIST_INDEX.stat().st_mtime > _newest_source_mtime():
         return DIST_INDEX.parent
     npm = shutil.which("npm")
