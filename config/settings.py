@@ -106,6 +106,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The checkout bundle (`cd frontend && npm run build`); its index.html is served by config/spa.py.
+FRONTEND_DIST_DIR = BASE_DIR / "frontend" / "dist"
+STATICFILES_DIRS = [FRONTEND_DIST_DIR]
+# Until the bundle is built the directory is missing; the SPA pages then say how to build it.
+SILENCED_SYSTEM_CHECKS = ["staticfiles.W004"]
+# Content-Security-Policy of the checkout pages (config/spa.py): Bootpay's hosts, plus the PG and card
+# issuer hosts a production contract needs (Bootpay publishes that allow-list).
+CHECKOUT_CSP_BOOTPAY_HOSTS = ["https://*.bootpay.co.kr"]
+CHECKOUT_CSP_EXTRA_HOSTS = env.list("CHECKOUT_CSP_EXTRA_HOSTS", default=[])
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -209,6 +218,19 @@ BOOTPAY_SECRET_KEY = env.str("BOOTPAY_SECRET_KEY", default="")
 BOOTPAY_API_URL = env.str("BOOTPAY_API_URL", default="http://127.0.0.1:8765/v2" if _sandbox else "")
 BOOTPAY_TIMEOUT_S = env.float("BOOTPAY_TIMEOUT_S", default=10.0)
 BOOTPAY_WIDGET_KEY = env.str("BOOTPAY_WIDGET_KEY", default="sandbox-widget-key" if _sandbox else "")
+# Bootpay issues one Application ID per platform (Web, Android, iOS, REST). The browser and the apps get
+# their own public one through `checkoutConfig`; only the REST one above has a private key.
+BOOTPAY_WEB_APPLICATION_ID = env.str(
+    "BOOTPAY_WEB_APPLICATION_ID", default="sandbox-web-application-id" if _sandbox else ""
+)
+BOOTPAY_ANDROID_APPLICATION_ID = env.str(
+    "BOOTPAY_ANDROID_APPLICATION_ID", default="sandbox-android-application-id" if _sandbox else ""
+)
+BOOTPAY_IOS_APPLICATION_ID = env.str(
+    "BOOTPAY_IOS_APPLICATION_ID", default="sandbox-ios-application-id" if _sandbox else ""
+)
+# The widget asks for separate approval (`extra.separately_confirmed`): our server confirms each payment.
+BOOTPAY_SEPARATELY_CONFIRMED = env.bool("BOOTPAY_SEPARATELY_CONFIRMED", default=False)
 if BOOTPAY_MODE == "production" and not (
     (BOOTPAY_CLIENT_KEY and BOOTPAY_SECRET_KEY) or (BOOTPAY_APPLICATION_ID and BOOTPAY_PRIVATE_KEY)
 ):

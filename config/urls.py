@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.auth_api import AuthTokenApi
+from config.spa import spa
 from graphql_api.views import graphql_view
 
 
@@ -20,6 +21,10 @@ urlpatterns = [
     path("api/v1/", include("orders.api.urls")),
     path("api/v1/", include("payments.api.urls")),
     path("graphql/", graphql_view, name="graphql"),
+    # The checkout bundle's routes (frontend/): each answers its index.html, the SPA's router does the rest
+    # (`checkout/return` is where Bootpay's mobile redirect comes back).
+    path("", spa, name="shop"),
+    re_path(r"^(?:login|checkout|orders|seller)/.*$", spa, name="spa"),
 ]
 
 # Outside DRF views (unknown URL, a crash in middleware) `/api/` still answers the JSON error envelope.

@@ -1,6 +1,7 @@
 """Read side of the schema. Visibility comes from the types' `get_queryset`; these only narrow it."""
 
 from collections.abc import Iterable
+from dataclasses import asdict
 from enum import Enum
 
 import strawberry
@@ -13,10 +14,11 @@ from strawberry_django.relay import DjangoListConnection
 from config.errors import DomainError
 from graphql_api.context import current_user
 from graphql_api.ids import node_pk
-from graphql_api.types import OrderType, PaymentType, ProductType, UserType
+from graphql_api.types import CheckoutConfigType, OrderType, PaymentType, ProductType, UserType
 from orders.models import Order, OrderItem
 from orders.selectors import product_list_visible
 from payments.models import Payment
+from payments.selectors import checkout_config
 
 
 @strawberry.enum(description="Sort order of `products`.")
@@ -132,3 +134,7 @@ class Query:
     def me(self, info: Info) -> UserType | None:
         user = current_user(info)
         return user if user.is_authenticated else None
+
+    @strawberry.field(description="Public values the checkout needs (never a private key).")
+    def checkout_config(self) -> CheckoutConfigType:
+        return CheckoutConfigType(**asdict(checkout_config()))

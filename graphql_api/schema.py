@@ -19,6 +19,7 @@ from graphql_api.errors import ErrorMasking, is_client_error
 from graphql_api.guards import ArgumentGuard
 from graphql_api.limits import PageSizeRule, QueryCostRule
 from graphql_api.mutations.auth import AuthMutation
+from graphql_api.mutations.cancel_order import CancelOrderMutation
 from graphql_api.mutations.cancel_payment import CancelPaymentMutation
 from graphql_api.mutations.confirm_payment import ConfirmPaymentMutation
 from graphql_api.mutations.create_order import CreateOrderMutation
@@ -31,6 +32,7 @@ Mutation = merge_types(
     (
         AuthMutation,
         CreateOrderMutation,
+        CancelOrderMutation,
         VerifyPaymentMutation,
         ConfirmPaymentMutation,
         CancelPaymentMutation,

@@ -6,6 +6,9 @@ and inside connections (the optimizer applies it to its prefetches). Fields list
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
+
 import strawberry
 import strawberry_django
 from django.contrib.auth import get_user_model
@@ -35,6 +38,11 @@ def _visible_to_buyer(queryset: QuerySet, info: Info, buyer_path: str) -> QueryS
 @strawberry_django.type(get_user_model(), name="User")
 class UserType:
     username: auto
+    is_staff: bool
+
+    @strawberry_django.field(description="Has a seller profile (sees `sellerOrders`).")
+    def is_seller(self, root) -> bool:
+        return Seller.objects.filter(user=root).exists()
 
 
 @strawberry_django.type(Seller, name="Seller")
@@ -140,10 +148,38 @@ class PaymentType:
     def order_id(self, root: Payment) -> str:
         return root.order.order_id
 
+    @strawberry_django.field(
+        only=["raw_receipt"], description="The account to deposit into; null unless a virtual account."
+    )
+    def virtual_account(self, root: Payment) -> VirtualAccountType | None:
+        account = root.virtual_account
+        return VirtualAccountType(**asdict(account)) if account else None
+
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Payment], info: Info, **kwargs) -> QuerySet[Payment]:
         # Payments belong to the buyer (and staff); a seller never sees the buyer's payment.
         return _visible_to_buyer(queryset, info, "order__buyer")
+
+
+@strawberry.type(name="VirtualAccount", description="The account a virtual-account payment is paid into.")
+class VirtualAccountType:
+    bank_code: str
+    bank_name: str
+    account_number: str
+    holder: str
+    due_at: datetime | None = strawberry.field(description="Deposit deadline.")
+
+
+@strawberry.type(name="CheckoutConfig", description="Public values for opening Bootpay's payment window.")
+class CheckoutConfigType:
+    web_application_id: str = strawberry.field(description="Bootpay's Web application id.")
+    android_application_id: str
+    ios_application_id: str
+    widget_key: str
+    mode: str = strawberry.field(description="production, development or sandbox (our local emulator).")
+    separately_confirmed: bool = strawberry.field(
+        description="Render the widget with extra.separately_confirmed: the server approves each payment."
+    )
 
 
 @strawberry_django.type(Order, name="Order")

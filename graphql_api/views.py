@@ -21,6 +21,7 @@ from strawberry.django.views import GraphQLView
 
 from config.errors import ErrorCode
 from config.json import loads_limited
+from config.spa import frontend_page
 from graphql_api.schema import schema
 
 
@@ -74,6 +75,10 @@ class ApiGraphQLView(GraphQLView):
             return self.run(request=request)  # what strawberry's dispatch does, minus its text/plain errors
         except HTTPException as exc:  # refused before execution: unparsable body, no query, wrong method…
             return graphql_error_response(exc.status_code, _transport_code(exc).value, exc.reason)
+
+    def render_graphql_ide(self, request: HttpRequest):
+        # GraphiQL from the bundle (frontend/graphiql.html), not strawberry's page: that one loads from a CDN.
+        return frontend_page(request, "graphiql.html")
 
     def decode_json(self, data: str | bytes) -> object:
         # The REST parser's rules (config/parsers.py): strict UTF-8, at most JSON_MAX_DEPTH levels. Strawberry

@@ -330,6 +330,11 @@ class BootpayGateway:
         key_digest = hashlib.sha256(f"{application_id}:{private_key}".encode()).hexdigest()
         self._token_key = (self._base_url[self._sdk_mode], key_digest)
 
+    @property
+    def api_base_url(self) -> str:
+        """The Bootpay REST base URL this gateway calls (for the sandbox: the emulator's `…/v2`)."""
+        return self._base_url[self._sdk_mode]
+
     @classmethod
     def from_settings(cls) -> BootpayGateway:
         return cls(

@@ -8,17 +8,32 @@ none may stand in for another (see `payments.webhooks`).
 
 import secrets
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from orders.models import Order, OrderItem
 
 
 def new_public_payment_id() -> str:
     return f"pay_{secrets.token_hex(12)}"
+
+
+@dataclass(frozen=True)
+class VirtualAccount:
+    """The account a buyer pays a virtual-account (vbank) payment into, as Bootpay issued it."""
+
+    bank_code: str
+    bank_name: str
+    account_number: str
+    holder: str
+    due_at: datetime | None  # deposit deadline
 
 
 # Statuses in which a payment holds (or is about to hold) the order's money: at most one per order.
@@ -79,6 +94,30 @@ class Payment(models.Model):
 
     def cancellable_amount(self) -> int:
         return self.amount - self.cancelled_amount
+
+    @property
+    def virtual_account(self) -> VirtualAccount | None:
+        """The issued virtual account, read from the stored receipt's `vbank_data`; None for other methods."""
+        data = self.raw_receipt.get("vbank_data") if isinstance(self.raw_receipt, dict) else None
+        if not isinstance(data, dict):
+            return None
+        fields = {key: data.get(key) for key in ("bank_code", "bank_name", "bank_account", "bank_username")}
+        if not all(isinstance(value, str) and value for value in fields.values()):
+            return None
+        due = data.get("expired_at")
+        try:
+            due_at = parse_datetime(due) if isinstance(due, str) else None
+        except ValueError:  # well formed but out of range, e.g. month 13
+            due_at = None
+        if due_at is not None and timezone.is_naive(due_at):
+            due_at = timezone.make_aware(due_at)  # Bootpay's times are Korean time, as is TIME_ZONE
+        return VirtualAccount(
+            bank_code=fields["bank_code"],
+            bank_name=fields["bank_name"],
+            account_number=fields["bank_account"],
+            holder=fields["bank_username"],
+            due_at=due_at,
+        )
 
 
 class PaymentEvent(models.Model):

@@ -1,5 +1,8 @@
 """Reads for payments. Objects a caller may not see are "not found", never "forbidden"."""
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
@@ -52,4 +55,28 @@ def payment_detail(*, payment_pk: int) -> Payment:
             ),
         )
         .get(pk=payment_pk)
+    )
+
+
+@dataclass(frozen=True)
+class CheckoutConfig:
+    """What a browser or an app needs to open Bootpay's payment window: public values only."""
+
+    web_application_id: str
+    android_application_id: str
+    ios_application_id: str
+    widget_key: str
+    mode: str  # production | development | sandbox (then the frontend shows its TEST PAYMENT panel)
+    separately_confirmed: bool  # the widget asks for separate approval; our server confirms
+
+
+def checkout_config() -> CheckoutConfig:
+    # Never the REST application id's private key or the secret key: those stay on the server.
+    return CheckoutConfig(
+        web_application_id=settings.BOOTPAY_WEB_APPLICATION_ID,
+        android_application_id=settings.BOOTPAY_ANDROID_APPLICATION_ID,
+        ios_application_id=settings.BOOTPAY_IOS_APPLICATION_ID,
+        widget_key=settings.BOOTPAY_WIDGET_KEY,
+        mode=settings.BOOTPAY_MODE,
+        separately_confirmed=settings.BOOTPAY_SEPARATELY_CONFIRMED,
     )

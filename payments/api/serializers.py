@@ -39,10 +39,26 @@ class PaymentEventOutputSerializer(serializers.ModelSerializer):
         return event.actor.get_username() if event.actor_id and event.actor else event.actor_label
 
 
+class VirtualAccountSerializer(serializers.Serializer):
+    bank_code = serializers.CharField(help_text="Three-digit bank code, e.g. 004.")
+    bank_name = serializers.CharField()
+    account_number = serializers.CharField(help_text="The account to pay into.")
+    holder = serializers.CharField(help_text="Account holder's name shown to the buyer.")
+    due_at = serializers.DateTimeField(allow_null=True, help_text="Deposit deadline.")
+
+    class Meta:
+        ref_name = "VirtualAccount"
+
+
 class PaymentSummarySerializer(serializers.ModelSerializer):
     payment_id = serializers.CharField(source="public_id", read_only=True)
     order_id = serializers.CharField(source="order.order_id", read_only=True)
     cancellable_amount = serializers.SerializerMethodField()
+    virtual_account = VirtualAccountSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The account to deposit into, for a virtual-account payment; null for other methods.",
+    )
 
     class Meta:
         model = Payment
@@ -61,6 +77,7 @@ class PaymentSummarySerializer(serializers.ModelSerializer):
             "method_name",
             "pg",
             "sandbox",
+            "virtual_account",
             "purchased_at",
             "created_at",
             "updated_at",
@@ -90,3 +107,28 @@ class CancelOutputSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "CancelResult"
+
+
+class CheckoutConfigOutputSerializer(serializers.Serializer):
+    web_application_id = serializers.CharField(help_text="Bootpay's Web application id (public).")
+    android_application_id = serializers.CharField(help_text="Bootpay's Android application id (public).")
+    ios_application_id = serializers.CharField(help_text="Bootpay's iOS application id (public).")
+    widget_key = serializers.CharField(help_text="BootpayWidget's widget key (public).")
+    mode = serializers.ChoiceField(
+        choices=["production", "development", "sandbox"],
+        help_text="sandbox: our local emulator (the checkout shows a TEST PAYMENT panel).",
+    )
+    separately_confirmed = serializers.BooleanField(
+        help_text="Render the widget with extra.separately_confirmed: the server approves each payment."
+    )
+
+    class Meta:
+        ref_name = "CheckoutConfig"
+
+
+class SandboxPaymentOutputSerializer(serializers.Serializer):
+    receipt_id = serializers.CharField()
+    order_id = serializers.CharField()
+    event = serializers.CharField(help_text="What BootpayWidget would report: done, confirm, issued, error.")
+    error_code = serializers.CharField()
+    message = serializers.CharField()

@@ -4,11 +4,13 @@ from django.urls import path
 
 from payments.api.views import (
     BootpayWebhookApi,
+    CheckoutConfigApi,
     PaymentCancelApi,
     PaymentConfirmApi,
     PaymentDetailApi,
     PaymentListApi,
     PaymentVerifyApi,
+    SandboxPaymentApi,
 )
 
 urlpatterns = [
@@ -18,4 +20,7 @@ urlpatterns = [
     path("payments/<str:payment_id>/confirm/", PaymentConfirmApi.as_view(), name="payment-confirm"),
     path("payments/<str:payment_id>/cancel/", PaymentCancelApi.as_view(), name="payment-cancel"),
     path("webhooks/bootpay/", BootpayWebhookApi.as_view(), name="webhook-bootpay"),
+    path("checkout/config/", CheckoutConfigApi.as_view(), name="checkout-config"),
+    # BOOTPAY_MODE=sandbox only (404 otherwise): the checkout's TEST PAYMENT panel
+    path("sandbox/payments/", SandboxPaymentApi.as_view(), name="sandbox-payment"),
 ]

@@ -17,10 +17,18 @@ from config.errors import DomainError, ErrorCode
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import DefaultPagination, list_response
 from payments.api.filters import PaymentFilter
-from payments.api.serializers import CancelOutputSerializer, PaymentOutputSerializer, PaymentSummarySerializer
+from payments.api.serializers import (
+    CancelOutputSerializer,
+    CheckoutConfigOutputSerializer,
+    PaymentOutputSerializer,
+    PaymentSummarySerializer,
+    SandboxPaymentOutputSerializer,
+)
 from payments.gateway import RECEIPT_ID_PATTERN, RefundAccount
 from payments.models import Payment
+from payments.sandbox.checkout import Scenario, sandbox_enabled, sandbox_payment_create
 from payments.selectors import (
+    checkout_config,
     payment_detail,
     payment_get_for_cancel,
     payment_get_visible,
@@ -288,3 +296,47 @@ class BootpayWebhookApi(APIView):
         # whether it brings news; repeats for one receipt coalesce into one re-fetch at a time.
         webhook_dispatch(delivery_pk=delivery.pk)
         return Response({"success": True})
+
+
+class CheckoutConfigApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="checkout_config",
+        summary="Public values the checkout needs to open Bootpay's payment window",
+        description=(
+            "Bootpay issues one application id per platform: the browser uses `web_application_id`, the apps "
+            "their own. No private or secret key is ever part of this answer."
+        ),
+        responses={200: CheckoutConfigOutputSerializer} | error_responses(*ALWAYS_ERRORS),
+        auth=[],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(CheckoutConfigOutputSerializer(checkout_config()).data)
+
+
+class SandboxPaymentApi(APIView):
+    """The TEST PAYMENT panel's stand-in for Bootpay's payment window (BOOTPAY_MODE=sandbox only)."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        order_id = serializers.CharField(max_length=40)
+        scenario = serializers.ChoiceField(choices=[scenario.value for scenario in Scenario])
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        # Before authentication: outside sandbox mode the path answers like one that does not exist.
+        if not sandbox_enabled():
+            raise DomainError(ErrorCode.NOT_FOUND)
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(exclude=True)  # a development tool, not part of the partner API
+    def post(self, request: Request) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = sandbox_payment_create(
+            order_id=payload.validated_data["order_id"],
+            scenario=Scenario(payload.validated_data["scenario"]),
+            actor=request.user,
+        )
+        return Response(SandboxPaymentOutputSerializer(result).data, status=201)

@@ -1,0 +1,100 @@
+"""What the TEST PAYMENT panel of the checkout does in sandbox mode instead of Bootpay's widget.
+
+Bootpay's real widget needs Bootpay's servers. With BOOTPAY_MODE=sandbox the frontend swaps it for a
+panel that asks this module to create the receipt a buyer would have produced, at the emulator the
+gateway talks to. The price always comes from the order (a "tampered" receipt deliberately differs);
+the browser sends none. Outside sandbox mode every call is `not_found`, as if the endpoint did not exist.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import requests
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+
+from config.errors import DomainError, ErrorCode
+from orders.selectors import order_get_visible
+from payments.gateway import get_gateway
+
+# What the amount-tampering scenario takes off (or, for small orders, adds to) the order's total.
+TAMPER_DELTA = 1_000
+
+
+class Scenario(StrEnum):
+    PAID = "paid"  # card approved → the widget resolves `done`
+    CONFIRM = "confirm"  # card authenticated, waiting for our server's approval → `confirm`
+    VBANK = "vbank"  # virtual account issued → `issued`
+    FAILED = "failed"  # the PG refused → the widget rejects with `error`
+    TAMPERED = "tampered"  # paid, but at another price than the order's → `done`, then amount_mismatch
+
+
+# scenario → (emulator receipt state, the widget's event)
+_RECEIPT = {
+    Scenario.PAID: ("paid", "done"),
+    Scenario.CONFIRM: ("awaiting_confirm", "confirm"),
+    Scenario.VBANK: ("vbank_issued", "issued"),
+    Scenario.FAILED: ("failed", "error"),
+    Scenario.TAMPERED: ("paid", "done"),
+}
+FAILED_ERROR_CODE = "RC_PG_FAILED"
+
+
+@dataclass(frozen=True)
+class SandboxPayment:
+    receipt_id: str
+    order_id: str
+    event: str  # done | confirm | issued | error, as BootpayWidget would report it
+    error_code: str = ""
+    message: str = ""
+
+
+def sandbox_enabled() -> bool:
+    return settings.BOOTPAY_MODE == "sandbox"
+
+
+def sandbox_payment_create(*, order_id: str, scenario: Scenario, actor: AbstractBaseUser) -> SandboxPayment:
+    """Create at the emulator the receipt the buyer's payment window would have produced."""
+    if not sandbox_enabled():
+        raise DomainError(ErrorCode.NOT_FOUND)
+    order = order_get_visible(order_id=order_id, user=actor)
+    if order.buyer_id != actor.pk:  # a seller or staff may see the order but never pays it
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
+    price, tax_free = order.total_amount, order.tax_free_amount
+    if scenario == Scenario.TAMPERED:
+        price = price - TAMPER_DELTA if price > TAMPER_DELTA else price + TAMPER_DELTA
+        tax_free = min(tax_free, price)
+    state, event = _RECEIPT[scenario]
+    receipt = _emulator_create_receipt(
+        order_id=order.order_id,
+        price=price,
+        tax_free=tax_free,
+        state=state,
+        order_name=order.order_name,
+        metadata={"scenario": scenario.value},
+    )
+    if event == "error":
+        return SandboxPayment(
+            receipt_id=receipt["receipt_id"],
+            order_id=order.order_id,
+            event=event,
+            error_code=FAILED_ERROR_CODE,
+            message="결제에 실패했습니다. (테스트 결제)",
+        )
+    return SandboxPayment(receipt_id=receipt["receipt_id"], order_id=order.order_id, event=event)
+
+
+def _emulator_create_receipt(**fields) -> dict:
+    # The control API sits beside the emulator's REST API: http://host:port/v2 → http://host:port/_sandbox/
+    base = get_gateway().api_base_url.rstrip("/").removesuffix("/v2")
+    try:
+        response = requests.post(f"{base}/_sandbox/receipts", json=fields, timeout=settings.BOOTPAY_TIMEOUT_S)
+        response.raise_for_status()
+        receipt = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise DomainError(
+            ErrorCode.GATEWAY_UNAVAILABLE, "The Bootpay sandbox emulator did not answer (make sandbox)."
+        ) from exc
+    if not isinstance(receipt, dict) or not isinstance(receipt.get("receipt_id"), str):
+        raise DomainError(ErrorCode.GATEWAY_UNAVAILABLE, "The Bootpay sandbox emulator answered no receipt.")
+    return receipt

@@ -1,0 +1,81 @@
+"""The checkout bundle's pages: which paths serve it, with what policy, and what happens before a build."""
+
+import os
+
+import pytest
+from django.test import Client, RequestFactory
+
+from config.spa import content_security_policy
+
+INDEX = '<!doctype html><html><head><script type="module" src="/static/assets/i-abc.js"></script></html>'
+
+
+@pytest.fixture
+def built(settings, tmp_path):
+    (tmp_path / "index.html").write_text(INDEX, encoding="utf-8")
+    (tmp_path / "graphiql.html").write_text("<html>graphiql</html>", encoding="utf-8")
+    settings.FRONTEND_DIST_DIR = tmp_path
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/login/", "/checkout/", "/checkout/return", "/orders/", "/seller/", "/checkout/x/y"]
+)
+def test_every_spa_route_answers_the_bundles_index_with_its_policy_and_a_csrf_cookie(built, path, db):
+    response = Client().get(path, {"receipt_id": "r", "event": "done"})
+    assert response.status_code == 200
+    assert response.content.decode() == INDEX
+    assert response["Content-Type"].startswith("text/html")
+    assert response["Content-Security-Policy"] == content_security_policy()
+    assert "csrftoken" in response.cookies
+
+
+def test_a_new_build_is_served_without_a_restart(built, db):
+    assert Client().get("/").content.decode() == INDEX
+    (built / "index.html").write_text("<html>v2</html>", encoding="utf-8")
+    os.utime(built / "index.html", ns=(1, 10**18))
+    assert Client().get("/").content.decode() == "<html>v2</html>"
+
+
+def test_before_the_build_the_pages_say_how_to_build(settings, tmp_path, db):
+    settings.FRONTEND_DIST_DIR = tmp_path / "missing"
+    response = Client().get("/checkout/")
+    assert response.status_code == 503
+    assert "npm run build" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/shop/", "/checkoutx/", "/static/nothing.js"])
+def test_other_paths_are_not_the_spa(built, path, db):
+    assert Client().get(path).status_code == 404
+
+
+def test_api_paths_keep_their_json_errors(built, db):
+    response = Client().get("/api/v1/nothing/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_pages_answer_only_reads(built, db):
+    assert Client().post("/checkout/").status_code in (403, 405)  # CSRF refuses first for a cookie-less POST
+    assert Client(enforce_csrf_checks=False).put("/checkout/").status_code == 405
+
+
+def test_the_policy_admits_bootpays_frames_and_form_posts_and_no_inline_script(settings):
+    settings.CHECKOUT_CSP_EXTRA_HOSTS = ["https://pg.example"]
+    directives = dict(part.split(" ", 1) for part in content_security_policy().split("; "))
+    assert directives["script-src"] == "'self'"
+    assert directives["default-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    for name in ("frame-src", "form-action"):
+        assert "https://*.bootpay.co.kr" in directives[name].split()
+        assert "https://pg.example" in directives[name].split()
+    assert "'unsafe-inline'" not in content_security_policy().replace("style-src 'self' 'unsafe-inline'", "")
+
+
+def test_graphiql_comes_from_the_bundle_not_a_cdn(built, db):
+    from graphql_api.views import ApiGraphQLView
+
+    request = RequestFactory().get("/graphql/", HTTP_ACCEPT="text/html")
+    response = ApiGraphQLView(schema=None).render_graphql_ide(request)
+    assert response.content == b"<html>graphiql</html>"
