@@ -53,7 +53,7 @@ ACTION_TIMEOUT_MS = 15_000
 def _skip_reason() -> str | None:
     if reason := os.environ.get("E2E_SKIP_REASON"):
         return reason
-    if not (FRONTEND / "package.json").exists():
+    if os.environ.get("E2E_SKIP_BUILD") != "1" and not (FRONTEND / "package.json").exists():
         return "frontend/package.json is missing: there is no SPA in this tree to test"
     if not (os.path.isfile(CHROMIUM_PATH) and os.access(CHROMIUM_PATH, os.X_OK)):
         return (
@@ -78,14 +78,16 @@ def pytest_report_header(config):
     return [f"e2e browser: {CHROMIUM_PATH}"]
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    collected = False
-    for item in items:
-        if _is_e2e(item):
-            collected = True
-            if SKIP_REASON:
-                item.add_marker(pytest.mark.skip(reason=f"{_BANNER}: {SKIP_REASON}"))
-    config.stash[_e2e_collected] = collected
+    """Browser tests go last (after pytest-django's own ordering); skipped loudly without a browser."""
+    e2e = [item for item in items if _is_e2e(item)]
+    if SKIP_REASON:
+        for item in e2e:
+            item.add_marker(pytest.mark.skip(reason=f"{_BANNER}: {SKIP_REASON}"))
+    chosen = set(e2e)
+    items[:] = [item for item in items if item not in chosen] + e2e
+    config.stash[_e2e_collected] = bool(e2e)
 
 
 _e2e_collected = pytest.StashKey[bool]()
@@ -245,11 +247,22 @@ def frontend_dist() -> Path:
 # --- the server ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    # Playwright's sync API keeps an asyncio loop in this thread; Django would then refuse ORM calls
-    # from the test body (SynchronousOnlyOperation). The test body is plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture(scope="session", autouse=True)
+def _django_before_playwright(django_db_setup, django_db_blocker, live_server):
+    """The test database and the live server exist before Playwright starts, and outlive it.
+
+    Playwright's sync API keeps an asyncio loop running in this thread from its start to the end of the
+    session; Django then refuses ORM calls here (SynchronousOnlyOperation) unless told the code is
+    synchronous. It is: the test bodies and fixtures are plain code, the loop only drives the browser.
+    The e2e tests run last (see pytest_collection_modifyitems), so no other test sees the loop.
+    """
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
