@@ -74,12 +74,14 @@ def choose_and_pay(page: Page, scenario: str) -> None:
     pay_button(page).click()
 
 
-def status_region(page: Page) -> Locator:
-    return page.get_by_role("status")
+def status_text(page: Page, text: str) -> Locator:
+    """The live region (role=status) announcing `text` (a page may have more than one region)."""
+    return page.get_by_role("status").filter(has_text=text)
 
 
-def alert(page: Page) -> Locator:
-    return page.get_by_role("alert")
+def alert_text(page: Page, text: str) -> Locator:
+    """An alert (role=alert) saying `text`; empty alert slots elsewhere on the page do not count."""
+    return page.get_by_role("alert").filter(has_text=text)
 
 
 def order_article(page: Page, order_id: str) -> Locator:

@@ -21,14 +21,14 @@ from tests.e2e.pages import (
     VBANK,
     VBANK_HEADING,
     add_to_cart,
-    alert,
+    alert_text,
     cart,
     choose_and_pay,
     log_in,
     nav,
     order_article,
     product_card,
-    status_region,
+    status_text,
     won,
 )
 
@@ -139,7 +139,7 @@ def test_tampered_amount_is_refused_and_refunded(page, shop, catalogue, new_orde
     open_checkout(page, shop, order)
 
     choose_and_pay(page, TAMPERED)
-    expect(alert(page)).to_contain_text(AMOUNT_MISMATCH_TEXT)
+    expect(alert_text(page, AMOUNT_MISMATCH_TEXT)).to_be_visible()
 
     receipt = emulator.only_receipt(order.order_id)
     assert receipt["price"] != order.total_amount
@@ -159,7 +159,7 @@ def test_closed_window_then_pay_again(page, shop, catalogue, new_order, emulator
     open_checkout(page, shop, order)
 
     choose_and_pay(page, CLOSE)
-    expect(status_region(page)).to_contain_text(CLOSED_TEXT)
+    expect(status_text(page, CLOSED_TEXT)).to_be_visible()
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING_PAYMENT
     assert not order.payments.exists()
