@@ -1,7 +1,7 @@
 """One error vocabulary for every transport (REST envelope, GraphQL payloads).
 
 Services raise only `DomainError`; adapters turn it into their wire shape. `code` values are
-part of the public contract (DESIGN.md "Errors"): never rename one.
+part of the public contract (docs/api.md "Errors"): never rename one.
 """
 
 from typing import Any

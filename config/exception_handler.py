@@ -1,4 +1,4 @@
-"""The one REST error envelope: `{"code": str, "message": str, "details": {}}` (STYLE.md "Errors").
+"""The one REST error envelope: `{"code": str, "message": str, "details": {}}`.
 
 DRF calls `exception_handler` for anything a view raises. `DomainError` carries its own code; DRF's and
 Django's exceptions are mapped to a code from `config.errors`; the HTTP status always comes from

@@ -1,4 +1,4 @@
-"""OpenAPI helpers: the error envelope component and `error_responses(*codes)` (STYLE.md "REST, OpenAPI").
+"""OpenAPI helpers: the error envelope component and `error_responses(*codes)`.
 
 Usage on a view::
 

@@ -1,4 +1,4 @@
-"""Settings read from the environment (see DESIGN.md "Configuration").
+"""Settings read from the environment (README.md "Configuration" lists them).
 
 The defaults give a local quickstart on SQLite against the sandbox emulator; production sets
 DJANGO_ENV=production, SECRET_KEY, DATABASE_URL, REDIS_URL and real Bootpay keys.
@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served from /static/, no CDN
     "strawberry_django",
     "orders",
     "payments",
@@ -109,6 +110,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # The checkout bundle (`cd frontend && npm run build`); its index.html is served by config/spa.py.
 FRONTEND_DIST_DIR = BASE_DIR / "frontend" / "dist"
 STATICFILES_DIRS = [FRONTEND_DIST_DIR]
+# Vite names each built asset `assets/<name>-<hash>.<ext>`, Django's manifest storage `<name>.<12 hex>.<ext>`:
+# a new build gets new names, so browsers may keep those forever.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/(?:assets/[^/]+-[A-Za-z0-9_-]{8}|.+\.[0-9a-f]{12})\.[A-Za-z0-9]+$"
 # Until the bundle is built the directory is missing; the SPA pages then say how to build it.
 SILENCED_SYSTEM_CHECKS = ["staticfiles.W004"]
 # Content-Security-Policy of the checkout pages (config/spa.py): Bootpay's hosts, plus the PG and card
@@ -147,7 +151,7 @@ REST_FRAMEWORK = {
     # DRF's JSONParser plus JSON_MAX_DEPTH and no NUL characters in strings (config/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # One envelope for every error: {"code", "message", "details"} (STYLE.md "Errors").
+    # One envelope for every error: {"code", "message", "details"} (docs/api.md).
     "EXCEPTION_HANDLER": "config.exception_handler.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "config.pagination.DefaultPagination",
     "PAGE_SIZE": 20,
@@ -193,6 +197,11 @@ SPECTACULAR_SETTINGS = {
     },
     # Token (`Authorization: Token …`) and session-cookie schemes come from the authentication classes.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # The docs pages load their JS/CSS from our own /static/ (drf-spectacular-sidecar): they work offline
+    # and need no third-party script host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Orders -------------------------------------------------------------------------------------
@@ -203,7 +212,7 @@ ORDER_MAX_QUANTITY = env.int("ORDER_MAX_QUANTITY", default=999)
 # could be stored and charged but not shown (`createOrder` would fail after reserving the stock).
 ORDER_MAX_TOTAL_AMOUNT = env.int("ORDER_MAX_TOTAL_AMOUNT", default=2_147_483_647)
 
-# --- Bootpay (DESIGN.md "Configuration") --------------------------------------------------------
+# --- Bootpay (README.md "Configuration") --------------------------------------------------------
 BOOTPAY_MODE = env.str("BOOTPAY_MODE", default="sandbox")
 if BOOTPAY_MODE not in {"production", "development", "sandbox"}:
     raise ImproperlyConfigured("BOOTPAY_MODE must be production, development or sandbox")
@@ -238,13 +247,22 @@ if BOOTPAY_MODE == "production" and not (
         "BOOTPAY_MODE=production needs BOOTPAY_CLIENT_KEY/SECRET_KEY or APPLICATION_ID/PRIVATE_KEY"
     )
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# One handler, on the root logger: every record is printed once, in one format. Django's own defaults
+# (applied before this) give "django" a second console handler in DEBUG while it still propagates to
+# root (so each django.request line printed twice under `make run`), and "django.server" a handler of its
+# own without propagation; naming both here with no handlers removes those (and the unused mail_admins).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # --- Bootpay webhooks -------------------------------------------------------------------------

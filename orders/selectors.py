@@ -30,7 +30,7 @@ def user_role(user: AbstractBaseUser | AnonymousUser) -> Role:
 
 # --- REST/GraphQL visibility -----------------------------------------------------------------------
 # What a caller may not see does not exist for them: selectors raise `*_not_found`, never
-# `permission_denied` (STYLE.md "Errors").
+# `permission_denied`.
 
 
 def product_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Product]:

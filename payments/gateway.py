@@ -69,7 +69,7 @@ class GatewayError(Exception):
 
 
 class ReceiptStatus:
-    """Bootpay receipt `status` codes (CONTRACT.md §3.2)."""
+    """Bootpay receipt `status` codes."""
 
     READY = 0
     PAID = 1

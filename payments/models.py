@@ -1,6 +1,6 @@
 """Payment records. Money state changes only in `payments.services`, under row locks.
 
-Invariants kept by the database where it can (DESIGN.md "Money and state"): one receipt pays one
+Invariants kept by the database where it can: one receipt pays one
 payment, an order has at most one live payment, cancelled ≤ paid, amounts never negative, one
 cancellation per idempotency key. Webhook deliveries are all kept: their bodies are untrusted, so
 none may stand in for another (see `payments.webhooks`).

@@ -2,6 +2,7 @@
 
 ``/v2/...``      the subset of Bootpay REST v2 the payment flow uses (token, receipt, confirm, cancel).
 ``/_sandbox/...`` control API for tests and the local checkout (no auth; never expose it publicly).
+                 ``GET /_sandbox/`` lists it, from the CONTROL_ROUTES table the dispatcher uses.
 
 Point the unmodified SDK at it with::
 
@@ -20,6 +21,8 @@ import socket
 import socketserver
 import struct
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -56,11 +59,198 @@ def _redacted(body: bytes) -> Any:
     return data
 
 
-def _fields(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+def _fields(body: dict[str, Any], allowed: set[str], required: tuple[str, ...] = ()) -> dict[str, Any]:
     unknown = set(body) - allowed
     if unknown:
         raise SandboxError(400, "INVALID_PARAMETER", f"unknown field(s): {', '.join(sorted(unknown))}")
+    missing = [name for name in required if name not in body]
+    if missing:
+        raise SandboxError(400, "INVALID_PARAMETER", f"missing field(s): {', '.join(missing)}")
     return body
+
+
+# ----- route tables ----------------------------------------------------------------------------------
+#
+# CONTROL_ROUTES is the control API: ``_Handler._control`` dispatches on it, ``GET /_sandbox/`` lists it and
+# ``manage.py bootpay_sandbox --help`` prints it, so the three can never disagree. A ``{name}`` segment
+# matches any one path segment and is passed to the handler. ``body`` names the accepted JSON fields (an
+# unknown or a missing ``required`` one is refused with 400 INVALID_PARAMETER); ``None`` means the route
+# reads no body.
+
+
+@dataclass(frozen=True)
+class ControlRoute:
+    method: str
+    path: str  # below /_sandbox/, "" for the index itself
+    handler: str  # name of the _Handler method answering it
+    description: str
+    body: Mapping[str, str] | None = None  # field -> what it means
+    query: Mapping[str, str] | None = None  # query parameter -> what it means
+    required: tuple[str, ...] = ()  # body fields that must be present
+
+    def match(self, parts: list[str]) -> dict[str, str] | None:
+        """The path parameters when ``parts`` (the split path) fits this route, else None."""
+        pattern = [p for p in self.path.split("/") if p]
+        if len(pattern) != len(parts):
+            return None
+        params: dict[str, str] = {}
+        for expected, given in zip(pattern, parts, strict=True):
+            if expected.startswith("{") and expected.endswith("}"):
+                params[expected[1:-1]] = given
+            elif expected != given:
+                return None
+        return params
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": f"/_sandbox/{self.path}",
+            "body": dict(self.body or {}),
+            "required": list(self.required),
+            "query": dict(self.query or {}),
+            "description": self.description,
+        }
+
+
+RECEIPT_FIELDS = {
+    "order_id": "the merchant order id the receipt belongs to",
+    "price": "amount in KRW (> 0)",
+    "tax_free": "tax-free part of price (default 0)",
+    "method": "card (default) | vbank | bank | phone",
+    "state": "paid (default) | awaiting_confirm | vbank_issued | failed",
+    "order_name": "shown on the receipt (default 'Sandbox order')",
+    "metadata": "object copied onto the receipt",
+}
+FAULT_FIELDS = {
+    "path": "/v2 path prefix it applies to ('' = every path), e.g. receipt, cancel, request/token",
+    "mode": "latency | hang | status_500 | html_502 | malformed | error_code | reset",
+    "latency_s": "delay before answering; for hang, how long to hold the request (default 60)",
+    "error_code": "Bootpay error_code to answer (required for mode error_code)",
+    "message": "message to answer with",
+    "status": "HTTP status to answer with",
+    "times": "how many requests it affects (default: until cleared)",
+}
+WEBHOOK_FIELDS = {
+    "url": "http(s) URL to POST the receipt to",
+    "webhook_type": "override the webhook_type derived from the status",
+    "form": "true: send application/x-www-form-urlencoded instead of JSON",
+    "retries": 'extra attempts until answered 200 {"success": true} (0-100, default 0)',
+    "retry_interval_s": "pause between attempts (default 0.1)",
+    "status": "pretend this receipt status (out-of-order delivery tests)",
+    "timeout_s": "per-attempt timeout (default 5)",
+}
+
+CONTROL_ROUTES: tuple[ControlRoute, ...] = (
+    ControlRoute("GET", "", "_ctl_index", "this index: the control paths and the Bootpay REST v2 paths"),
+    ControlRoute("GET", "health", "_ctl_health", 'liveness probe: {"ok": true}'),
+    ControlRoute(
+        "GET",
+        "receipts",
+        "_ctl_list_receipts",
+        "list the receipts (all, or one order's)",
+        query={"order_id": "only this order's receipts"},
+    ),
+    ControlRoute(
+        "POST",
+        "receipts",
+        "_ctl_create_receipt",
+        "create a receipt as if the buyer had gone through the payment window (201)",
+        body=RECEIPT_FIELDS,
+        required=("order_id", "price"),
+    ),
+    ControlRoute(
+        "GET", "receipts/{receipt_id}", "_ctl_receipt", "one receipt plus the cancellations made on it"
+    ),
+    ControlRoute(
+        "POST",
+        "receipts/{receipt_id}/deposit",
+        "_ctl_deposit",
+        "the buyer pays into the issued virtual account: status 5 -> 1",
+    ),
+    ControlRoute(
+        "POST",
+        "receipts/{receipt_id}/expire",
+        "_ctl_expire",
+        "a receipt awaiting confirmation that nobody confirmed ages out: status 2 -> -1",
+    ),
+    ControlRoute(
+        "POST",
+        "receipts/{receipt_id}/webhook",
+        "_ctl_webhook",
+        "POST the receipt to a webhook URL as Bootpay does; answers the delivery outcome",
+        body=WEBHOOK_FIELDS,
+        required=("url",),
+    ),
+    ControlRoute("GET", "faults", "_ctl_faults", "the active faults"),
+    ControlRoute(
+        "POST",
+        "faults",
+        "_ctl_add_fault",
+        "inject a fault into matching /v2 requests (201)",
+        body=FAULT_FIELDS,
+        required=("path", "mode"),
+    ),
+    ControlRoute("DELETE", "faults", "_ctl_clear_faults", "remove every fault"),
+    ControlRoute("GET", "calls", "_ctl_calls", '/v2 call counts by "METHOD template"'),
+    ControlRoute("GET", "requests", "_ctl_requests", "the last 200 /v2 requests, secrets redacted"),
+    ControlRoute("GET", "settings", "_ctl_settings", "the emulator's settings"),
+    ControlRoute(
+        "POST",
+        "settings",
+        "_ctl_update_settings",
+        "change settings",
+        body={"duplicate_cancel_id": "refuse (default) | replay: answer to a cancel_id used before"},
+    ),
+    ControlRoute(
+        "POST",
+        "clock",
+        "_ctl_clock",
+        "move the emulator clock (token lifetimes and the timestamps it writes)",
+        body={"advance_s": "seconds to add (may be negative)"},
+    ),
+    ControlRoute(
+        "POST",
+        "reset",
+        "_ctl_reset",
+        "forget everything: receipts, tokens, faults, counters, clock, settings",
+    ),
+)
+
+# The Bootpay REST v2 subset served under /v2 (documentation for the index; a test checks each is routed).
+BOOTPAY_ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("POST", "request/token", "access token for application_id + private_key (legacy key pair)"),
+    ("GET", "receipt/{receipt_id}", "receipt lookup (Bearer token or Basic client_key:secret_key)"),
+    ("POST", "confirm", "separate approval of a receipt awaiting confirmation: status 2 -> 1"),
+    ("POST", "cancel", "full or partial cancellation (cancel_price, cancel_tax_free, cancel_id, refund)"),
+)
+
+
+def control_index(base_url: str) -> dict[str, Any]:
+    """The ``GET /_sandbox/`` answer."""
+    return {
+        "emulator": "Bootpay REST v2 sandbox emulator (development and tests only; no auth on /_sandbox/)",
+        "api_url": f"{base_url}/v2",
+        "control_url": f"{base_url}/_sandbox/",
+        "bootpay_api": [{"method": m, "path": f"/v2/{p}", "description": d} for m, p, d in BOOTPAY_ROUTES],
+        "control": [route.describe() for route in CONTROL_ROUTES],
+    }
+
+
+def describe_routes() -> str:
+    """Plain-text listing of both tables (the management command's --help)."""
+    lines = ["Bootpay REST v2 paths (the SDK's BASE_URL is <url>/v2):"]
+    lines += [f"  {m:<6} /v2/{p}\n           {d}" for m, p, d in BOOTPAY_ROUTES]
+    lines.append("")
+    lines.append("Control API (no auth; JSON in and out; GET /_sandbox/ answers this list as JSON):")
+    for route in CONTROL_ROUTES:
+        lines.append(f"  {route.method:<6} /_sandbox/{route.path}\n           {route.description}")
+        if route.query:
+            lines.append(f"           query: {', '.join(route.query)}")
+        if route.body:
+            fields = [f"{name}*" if name in route.required else name for name in route.body]
+            note = "  (* required)" if route.required else ""
+            lines.append(f"           body: {', '.join(fields)}{note}")
+    return "\n".join(lines)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -343,74 +533,79 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _control(self, path: str) -> None:
         body = self._parse_json(self._read_body())
-        query = parse_qs(urlsplit(self.path).query)
         parts = [unquote(p) for p in path.split("/") if p]
-        method = self.command
-        state = self.state
+        matches = [(route, params) for route in CONTROL_ROUTES if (params := route.match(parts)) is not None]
+        if not matches:
+            raise SandboxError(404, "NOT_FOUND_PATH", f"no such control path: /_sandbox/{path}")
+        for route, params in matches:
+            if route.method == self.command:
+                if route.body is not None:
+                    body = _fields(body, set(route.body), route.required)
+                getattr(self, route.handler)(body, **params)
+                return
+        raise SandboxError(405, "METHOD_NOT_ALLOWED", f"{self.command} is not allowed on /_sandbox/{path}")
 
-        def need(*methods: str) -> None:
-            if method not in methods:
-                raise SandboxError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on /_sandbox/{path}")
+    # one method per CONTROL_ROUTES entry: (validated body, path parameters)
 
-        match parts:
-            case ["health"]:
-                need("GET")
-                self._send_json(200, {"ok": True})
-            case ["receipts"]:
-                need("GET", "POST")
-                if method == "POST":
-                    allowed = {"order_id", "price", "tax_free", "method", "state", "order_name", "metadata"}
-                    self._send_json(201, state.create_receipt(**_fields(body, allowed)))
-                else:
-                    order_id = query.get("order_id", [None])[0]
-                    self._send_json(200, state.list_receipts(order_id))
-            case ["receipts", receipt_id]:
-                need("GET")
-                self._send_json(200, state.receipt_detail(receipt_id))
-            case ["receipts", receipt_id, "deposit"]:
-                need("POST")
-                self._send_json(200, state.deposit(receipt_id))
-            case ["receipts", receipt_id, "expire"]:
-                need("POST")
-                self._send_json(200, state.expire(receipt_id))
-            case ["receipts", receipt_id, "webhook"]:
-                need("POST")
-                self._send_json(200, self._webhook(receipt_id, body))
-            case ["faults"]:
-                need("GET", "POST", "DELETE")
-                if method == "POST":
-                    allowed = {"path", "mode", "latency_s", "error_code", "message", "status", "times"}
-                    self._send_json(201, state.add_fault(**_fields(body, allowed)))
-                elif method == "DELETE":
-                    state.clear_faults()
-                    self._send_json(200, {"cleared": True})
-                else:
-                    self._send_json(200, state.faults())
-            case ["calls"]:
-                need("GET")
-                self._send_json(200, state.calls())
-            case ["requests"]:
-                need("GET")
-                self._send_json(200, state.requests)
-            case ["settings"]:
-                need("GET", "POST")
-                if method == "POST":
-                    state.update_settings(**_fields(body, {"duplicate_cancel_id"}))
-                self._send_json(200, state.settings())
-            case ["clock"]:
-                need("POST")
-                offset = state.advance_clock(_fields(body, {"advance_s"}).get("advance_s", 0))
-                self._send_json(200, {"offset_s": offset, "now": state.iso()})
-            case ["reset"]:
-                need("POST")
-                state.reset()
-                self._send_json(200, {"ok": True})
-            case _:
-                raise SandboxError(404, "NOT_FOUND_PATH", f"no such control path: /_sandbox/{path}")
+    def _ctl_index(self, body: dict[str, Any]) -> None:
+        host = self.headers.get("Host")
+        self._send_json(200, control_index(f"http://{host}" if host else self.sandbox.url))
 
-    def _webhook(self, receipt_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        allowed = {"url", "webhook_type", "form", "retries", "retry_interval_s", "status", "timeout_s"}
-        options = _fields(body, allowed)
+    def _ctl_health(self, body: dict[str, Any]) -> None:
+        self._send_json(200, {"ok": True})
+
+    def _ctl_list_receipts(self, body: dict[str, Any]) -> None:
+        order_id = parse_qs(urlsplit(self.path).query).get("order_id", [None])[0]
+        self._send_json(200, self.state.list_receipts(order_id))
+
+    def _ctl_create_receipt(self, body: dict[str, Any]) -> None:
+        self._send_json(201, self.state.create_receipt(**body))
+
+    def _ctl_receipt(self, body: dict[str, Any], receipt_id: str) -> None:
+        self._send_json(200, self.state.receipt_detail(receipt_id))
+
+    def _ctl_deposit(self, body: dict[str, Any], receipt_id: str) -> None:
+        self._send_json(200, self.state.deposit(receipt_id))
+
+    def _ctl_expire(self, body: dict[str, Any], receipt_id: str) -> None:
+        self._send_json(200, self.state.expire(receipt_id))
+
+    def _ctl_webhook(self, body: dict[str, Any], receipt_id: str) -> None:
+        self._send_json(200, self._webhook(receipt_id, body))
+
+    def _ctl_faults(self, body: dict[str, Any]) -> None:
+        self._send_json(200, self.state.faults())
+
+    def _ctl_add_fault(self, body: dict[str, Any]) -> None:
+        self._send_json(201, self.state.add_fault(**body))
+
+    def _ctl_clear_faults(self, body: dict[str, Any]) -> None:
+        self.state.clear_faults()
+        self._send_json(200, {"cleared": True})
+
+    def _ctl_calls(self, body: dict[str, Any]) -> None:
+        self._send_json(200, self.state.calls())
+
+    def _ctl_requests(self, body: dict[str, Any]) -> None:
+        self._send_json(200, self.state.requests)
+
+    def _ctl_settings(self, body: dict[str, Any]) -> None:
+        self._send_json(200, self.state.settings())
+
+    def _ctl_update_settings(self, body: dict[str, Any]) -> None:
+        self.state.update_settings(**body)
+        self._send_json(200, self.state.settings())
+
+    def _ctl_clock(self, body: dict[str, Any]) -> None:
+        offset = self.state.advance_clock(body.get("advance_s", 0))
+        self._send_json(200, {"offset_s": offset, "now": self.state.iso()})
+
+    def _ctl_reset(self, body: dict[str, Any]) -> None:
+        self.state.reset()
+        self._send_json(200, {"ok": True})
+
+    def _webhook(self, receipt_id: str, options: dict[str, Any]) -> dict[str, Any]:
+        """Deliver a receipt; ``options`` holds WEBHOOK_FIELDS only (the dispatcher checked)."""
         url = options.get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise SandboxError(400, "INVALID_PARAMETER", "url must be an http(s) URL")

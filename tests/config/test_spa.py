@@ -79,3 +79,21 @@ def test_graphiql_comes_from_the_bundle_not_a_cdn(built, db):
     request = RequestFactory().get("/graphql/", HTTP_ACCEPT="text/html")
     response = ApiGraphQLView(schema=None).render_graphql_ide(request)
     assert response.content == b"<html>graphiql</html>"
+
+
+@pytest.mark.parametrize(
+    ("url", "immutable"),
+    [
+        ("/static/assets/index-BnX8k2lA.js", True),  # Vite's hashed build output
+        ("/static/assets/index-BnX8k2lA.css", True),
+        ("/static/admin/css/base.0123456789ab.css", True),  # Django's manifest storage
+        ("/static/assets/index.js", False),
+        ("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js", False),
+        ("/static/index.html", False),
+    ],
+)
+def test_only_content_hashed_assets_are_cached_forever(url, immutable):
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    middleware = WhiteNoiseMiddleware(get_response=lambda request: None)
+    assert middleware.immutable_file_test("", url) is immutable

@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 
 from payments.sandbox import SandboxCredentials, SandboxServer
+from payments.sandbox.server import describe_routes
+
+DESCRIPTION = """\
+Run the local Bootpay emulator until Ctrl-C (development and tests only).
+
+It serves the Bootpay REST v2 paths the official bootpay-backend SDK calls, with Bootpay's auth rules,
+status codes and response shapes, so the unmodified SDK talks to it when BOOTPAY_API_URL points at
+<url>/v2 (the default in BOOTPAY_MODE=sandbox). Its control API under /_sandbox/ (no auth; never expose
+it) creates receipts, makes virtual-account deposits, sends webhooks and injects faults. It accepts the
+key pairs configured in settings (BOOTPAY_APPLICATION_ID/PRIVATE_KEY, BOOTPAY_CLIENT_KEY/SECRET_KEY) and
+refuses to start when BOOTPAY_MODE=production. State lives in memory and is lost on exit."""
+
+
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Django's option order, with the description and route list printed as written."""
 
 
 class Command(BaseCommand):
-    help = "Run the local Bootpay REST v2 emulator (development only; refused when BOOTPAY_MODE=production)."
+    help = DESCRIPTION
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs.setdefault("epilog", describe_routes())
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--port", type=int, default=8765, help="port to listen on (0 = any free port)")
+        parser.add_argument(
+            "--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any free port)"
+        )
         parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
 
     def handle(self, *args: Any, **options: Any) -> None:
