@@ -1,0 +1,64 @@
+/** Typed calls the pages use: one function per operation, payload unions unwrapped into values or ApiError. */
+import { gql, unwrap } from './client';
+import {
+  CancelOrderMutation,
+  CancelPaymentMutation,
+  CheckoutConfigQuery,
+  ConfirmPaymentMutation,
+  CreateOrderMutation,
+  LoginMutation,
+  LogoutMutation,
+  MarkItemShippedMutation,
+  MeQuery,
+  MyOrdersQuery,
+  OrderQuery,
+  ProductsQuery,
+  SellerOrdersQuery,
+  VerifyPaymentMutation,
+} from './operations';
+
+export const fetchMe = async () => (await gql(MeQuery)).me ?? null;
+
+export const login = async (username: string, password: string) =>
+  unwrap((await gql(LoginMutation, { username, password })).login).user;
+
+export const logout = async () => (await gql(LogoutMutation)).logout.ok;
+
+export const fetchProducts = async () => (await gql(ProductsQuery)).products.edges.map((edge) => edge.node);
+
+export const fetchCheckoutConfig = async () => (await gql(CheckoutConfigQuery)).checkoutConfig;
+
+export const fetchOrder = async (orderId: string) => (await gql(OrderQuery, { orderId })).order ?? null;
+
+export const createOrder = async (items: { productId: string; quantity: number }[]) =>
+  unwrap((await gql(CreateOrderMutation, { items })).createOrder).order;
+
+export const verifyPayment = async (orderId: string, receiptId: string) =>
+  unwrap((await gql(VerifyPaymentMutation, { orderId, receiptId })).verifyPayment).payment;
+
+export const confirmPayment = async (paymentId: string) =>
+  unwrap((await gql(ConfirmPaymentMutation, { paymentId })).confirmPayment).payment;
+
+export const cancelOrder = async (orderId: string) =>
+  unwrap((await gql(CancelOrderMutation, { orderId })).cancelOrder).order;
+
+export const cancelPayment = async (args: {
+  paymentId: string;
+  reason: string;
+  idempotencyKey: string;
+  itemIds: string[];
+}) => unwrap((await gql(CancelPaymentMutation, args)).cancelPayment).cancellation;
+
+export const fetchMyOrders = async () => (await gql(MyOrdersQuery)).myOrders.edges.map((edge) => edge.node);
+
+export const fetchSellerOrders = async () =>
+  (await gql(SellerOrdersQuery)).sellerOrders.edges.map((edge) => edge.node);
+
+export const markItemShipped = async (orderId: string, itemId: string) =>
+  unwrap((await gql(MarkItemShippedMutation, { orderId, itemId })).markItemShipped).item;
+
+export type Product = Awaited<ReturnType<typeof fetchProducts>>[number];
+export type Order = NonNullable<Awaited<ReturnType<typeof fetchOrder>>>;
+export type Payment = Order['payments'][number];
+export type SellerOrder = Awaited<ReturnType<typeof fetchSellerOrders>>[number];
+export type Me = NonNullable<Awaited<ReturnType<typeof fetchMe>>>;

@@ -1,0 +1,265 @@
+/** Every GraphQL operation the SPA sends. Run `npm run codegen` after editing (types land in src/gql). */
+import { graphql } from '../gql';
+
+export const ErrorFields = graphql(`
+  fragment ErrorFields on Error {
+    code
+    message
+    ... on InputError {
+      fields {
+        field
+        messages
+      }
+    }
+  }
+`);
+
+export const PaymentFields = graphql(`
+  fragment PaymentFields on Payment {
+    paymentId
+    receiptId
+    status
+    amount
+    taxFreeAmount
+    cancelledAmount
+    cancellableAmount
+    methodName
+    createdAt
+    virtualAccount {
+      bankCode
+      bankName
+      accountNumber
+      holder
+      dueAt
+    }
+  }
+`);
+
+export const OrderFields = graphql(`
+  fragment OrderFields on Order {
+    orderId
+    status
+    orderName
+    totalAmount
+    taxFreeAmount
+    expiresAt
+    createdAt
+    paidAt
+    items {
+      id
+      productName
+      quantity
+      unitPrice
+      lineTotal
+      isTaxFree
+      status
+      shipped
+      seller {
+        id
+        name
+      }
+    }
+    payments {
+      ...PaymentFields
+    }
+  }
+`);
+
+export const MeQuery = graphql(`
+  query Me {
+    me {
+      username
+      isStaff
+      isSeller
+    }
+  }
+`);
+
+export const LoginMutation = graphql(`
+  mutation Login($username: String!, $password: String!) {
+    login(username: $username, password: $password) {
+      __typename
+      ... on LoginSuccess {
+        user {
+          username
+          isStaff
+          isSeller
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const LogoutMutation = graphql(`
+  mutation Logout {
+    logout {
+      ok
+    }
+  }
+`);
+
+export const ProductsQuery = graphql(`
+  query Products {
+    products(first: 50) {
+      edges {
+        node {
+          id
+          name
+          price
+          isTaxFree
+          stock
+          isActive
+          seller {
+            id
+            name
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const CheckoutConfigQuery = graphql(`
+  query CheckoutConfig {
+    checkoutConfig {
+      webApplicationId
+      widgetKey
+      mode
+      separatelyConfirmed
+    }
+  }
+`);
+
+export const OrderQuery = graphql(`
+  query Order($orderId: String!) {
+    order(orderId: $orderId) {
+      ...OrderFields
+    }
+  }
+`);
+
+export const CreateOrderMutation = graphql(`
+  mutation CreateOrder($items: [OrderLineInput!]!) {
+    createOrder(input: { items: $items }) {
+      __typename
+      ... on CreateOrderSuccess {
+        order {
+          ...OrderFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const VerifyPaymentMutation = graphql(`
+  mutation VerifyPayment($orderId: String!, $receiptId: String!) {
+    verifyPayment(orderId: $orderId, receiptId: $receiptId) {
+      __typename
+      ... on VerifyPaymentSuccess {
+        payment {
+          ...PaymentFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const ConfirmPaymentMutation = graphql(`
+  mutation ConfirmPayment($paymentId: ID!) {
+    confirmPayment(paymentId: $paymentId) {
+      __typename
+      ... on ConfirmPaymentSuccess {
+        payment {
+          ...PaymentFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const CancelOrderMutation = graphql(`
+  mutation CancelOrder($orderId: String!) {
+    cancelOrder(orderId: $orderId) {
+      __typename
+      ... on CancelOrderSuccess {
+        order {
+          ...OrderFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const CancelPaymentMutation = graphql(`
+  mutation CancelPayment($paymentId: ID!, $reason: String!, $idempotencyKey: String!, $itemIds: [ID!]) {
+    cancelPayment(paymentId: $paymentId, reason: $reason, idempotencyKey: $idempotencyKey, itemIds: $itemIds) {
+      __typename
+      ... on CancelPaymentSuccess {
+        cancellation {
+          cancelId
+          amount
+          state
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const MyOrdersQuery = graphql(`
+  query MyOrders {
+    myOrders(first: 20) {
+      edges {
+        node {
+          ...OrderFields
+        }
+      }
+    }
+  }
+`);
+
+export const SellerOrdersQuery = graphql(`
+  query SellerOrders {
+    sellerOrders(first: 20) {
+      edges {
+        node {
+          orderId
+          status
+          createdAt
+          items {
+            id
+            productName
+            quantity
+            lineTotal
+            status
+            shipped
+          }
+          payments {
+            paymentId
+            status
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const MarkItemShippedMutation = graphql(`
+  mutation MarkItemShipped($orderId: String!, $itemId: ID!) {
+    markItemShipped(orderId: $orderId, itemId: $itemId) {
+      __typename
+      ... on MarkItemShippedSuccess {
+        item {
+          id
+          shipped
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);

@@ -1,0 +1,128 @@
+/* eslint-disable */
+import * as types from './graphql';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on InputError {\n      fields {\n        field\n        messages\n      }\n    }\n  }\n": typeof types.ErrorFieldsFragmentDoc,
+    "\n  fragment PaymentFields on Payment {\n    paymentId\n    receiptId\n    status\n    amount\n    taxFreeAmount\n    cancelledAmount\n    cancellableAmount\n    methodName\n    createdAt\n    virtualAccount {\n      bankCode\n      bankName\n      accountNumber\n      holder\n      dueAt\n    }\n  }\n": typeof types.PaymentFieldsFragmentDoc,
+    "\n  fragment OrderFields on Order {\n    orderId\n    status\n    orderName\n    totalAmount\n    taxFreeAmount\n    expiresAt\n    createdAt\n    paidAt\n    items {\n      id\n      productName\n      quantity\n      unitPrice\n      lineTotal\n      isTaxFree\n      status\n      shipped\n      seller {\n        id\n        name\n      }\n    }\n    payments {\n      ...PaymentFields\n    }\n  }\n": typeof types.OrderFieldsFragmentDoc,
+    "\n  query Me {\n    me {\n      username\n      isStaff\n      isSeller\n    }\n  }\n": typeof types.MeDocument,
+    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on LoginSuccess {\n        user {\n          username\n          isStaff\n          isSeller\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation Logout {\n    logout {\n      ok\n    }\n  }\n": typeof types.LogoutDocument,
+    "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.ProductsDocument,
+    "\n  query CheckoutConfig {\n    checkoutConfig {\n      webApplicationId\n      widgetKey\n      mode\n      separatelyConfirmed\n    }\n  }\n": typeof types.CheckoutConfigDocument,
+    "\n  query Order($orderId: String!) {\n    order(orderId: $orderId) {\n      ...OrderFields\n    }\n  }\n": typeof types.OrderDocument,
+    "\n  mutation CreateOrder($items: [OrderLineInput!]!) {\n    createOrder(input: { items: $items }) {\n      __typename\n      ... on CreateOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.CreateOrderDocument,
+    "\n  mutation VerifyPayment($orderId: String!, $receiptId: String!) {\n    verifyPayment(orderId: $orderId, receiptId: $receiptId) {\n      __typename\n      ... on VerifyPaymentSuccess {\n        payment {\n          ...PaymentFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.VerifyPaymentDocument,
+    "\n  mutation ConfirmPayment($paymentId: ID!) {\n    confirmPayment(paymentId: $paymentId) {\n      __typename\n      ... on ConfirmPaymentSuccess {\n        payment {\n          ...PaymentFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.ConfirmPaymentDocument,
+    "\n  mutation CancelOrder($orderId: String!) {\n    cancelOrder(orderId: $orderId) {\n      __typename\n      ... on CancelOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.CancelOrderDocument,
+    "\n  mutation CancelPayment($paymentId: ID!, $reason: String!, $idempotencyKey: String!, $itemIds: [ID!]) {\n    cancelPayment(paymentId: $paymentId, reason: $reason, idempotencyKey: $idempotencyKey, itemIds: $itemIds) {\n      __typename\n      ... on CancelPaymentSuccess {\n        cancellation {\n          cancelId\n          amount\n          state\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.CancelPaymentDocument,
+    "\n  query MyOrders {\n    myOrders(first: 20) {\n      edges {\n        node {\n          ...OrderFields\n        }\n      }\n    }\n  }\n": typeof types.MyOrdersDocument,
+    "\n  query SellerOrders {\n    sellerOrders(first: 20) {\n      edges {\n        node {\n          orderId\n          status\n          createdAt\n          items {\n            id\n            productName\n            quantity\n            lineTotal\n            status\n            shipped\n          }\n          payments {\n            paymentId\n            status\n          }\n        }\n      }\n    }\n  }\n": typeof types.SellerOrdersDocument,
+    "\n  mutation MarkItemShipped($orderId: String!, $itemId: ID!) {\n    markItemShipped(orderId: $orderId, itemId: $itemId) {\n      __typename\n      ... on MarkItemShippedSuccess {\n        item {\n          id\n          shipped\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.MarkItemShippedDocument,
+};
+const documents: Documents = {
+    "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on InputError {\n      fields {\n        field\n        messages\n      }\n    }\n  }\n": types.ErrorFieldsFragmentDoc,
+    "\n  fragment PaymentFields on Payment {\n    paymentId\n    receiptId\n    status\n    amount\n    taxFreeAmount\n    cancelledAmount\n    cancellableAmount\n    methodName\n    createdAt\n    virtualAccount {\n      bankCode\n      bankName\n      accountNumber\n      holder\n      dueAt\n    }\n  }\n": types.PaymentFieldsFragmentDoc,
+    "\n  fragment OrderFields on Order {\n    orderId\n    status\n    orderName\n    totalAmount\n    taxFreeAmount\n    expiresAt\n    createdAt\n    paidAt\n    items {\n      id\n      productName\n      quantity\n      unitPrice\n      lineTotal\n      isTaxFree\n      status\n      shipped\n      seller {\n        id\n        name\n      }\n    }\n    payments {\n      ...PaymentFields\n    }\n  }\n": types.OrderFieldsFragmentDoc,
+    "\n  query Me {\n    me {\n      username\n      isStaff\n      isSeller\n    }\n  }\n": types.MeDocument,
+    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on LoginSuccess {\n        user {\n          username\n          isStaff\n          isSeller\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation Logout {\n    logout {\n      ok\n    }\n  }\n": types.LogoutDocument,
+    "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.ProductsDocument,
+    "\n  query CheckoutConfig {\n    checkoutConfig {\n      webApplicationId\n      widgetKey\n      mode\n      separatelyConfirmed\n    }\n  }\n": types.CheckoutConfigDocument,
+    "\n  query Order($orderId: String!) {\n    order(orderId: $orderId) {\n      ...OrderFields\n    }\n  }\n": types.OrderDocument,
+    "\n  mutation CreateOrder($items: [OrderLineInput!]!) {\n    createOrder(input: { items: $items }) {\n      __typename\n      ... on CreateOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.CreateOrderDocument,
+    "\n  mutation VerifyPayment($orderId: String!, $receiptId: String!) {\n    verifyPayment(orderId: $orderId, receiptId: $receiptId) {\n      __typename\n      ... on VerifyPaymentSuccess {\n        payment {\n          ...PaymentFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.VerifyPaymentDocument,
+    "\n  mutation ConfirmPayment($paymentId: ID!) {\n    confirmPayment(paymentId: $paymentId) {\n      __typename\n      ... on ConfirmPaymentSuccess {\n        payment {\n          ...PaymentFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.ConfirmPaymentDocument,
+    "\n  mutation CancelOrder($orderId: String!) {\n    cancelOrder(orderId: $orderId) {\n      __typename\n      ... on CancelOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.CancelOrderDocument,
+    "\n  mutation CancelPayment($paymentId: ID!, $reason: String!, $idempotencyKey: String!, $itemIds: [ID!]) {\n    cancelPayment(paymentId: $paymentId, reason: $reason, idempotencyKey: $idempotencyKey, itemIds: $itemIds) {\n      __typename\n      ... on CancelPaymentSuccess {\n        cancellation {\n          cancelId\n          amount\n          state\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.CancelPaymentDocument,
+    "\n  query MyOrders {\n    myOrders(first: 20) {\n      edges {\n        node {\n          ...OrderFields\n        }\n      }\n    }\n  }\n": types.MyOrdersDocument,
+    "\n  query SellerOrders {\n    sellerOrders(first: 20) {\n      edges {\n        node {\n          orderId\n          status\n          createdAt\n          items {\n            id\n            productName\n            quantity\n            lineTotal\n            status\n            shipped\n          }\n          payments {\n            paymentId\n            status\n          }\n        }\n      }\n    }\n  }\n": types.SellerOrdersDocument,
+    "\n  mutation MarkItemShipped($orderId: String!, $itemId: ID!) {\n    markItemShipped(orderId: $orderId, itemId: $itemId) {\n      __typename\n      ... on MarkItemShippedSuccess {\n        item {\n          id\n          shipped\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.MarkItemShippedDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on InputError {\n      fields {\n        field\n        messages\n      }\n    }\n  }\n"): typeof import('./graphql').ErrorFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment PaymentFields on Payment {\n    paymentId\n    receiptId\n    status\n    amount\n    taxFreeAmount\n    cancelledAmount\n    cancellableAmount\n    methodName\n    createdAt\n    virtualAccount {\n      bankCode\n      bankName\n      accountNumber\n      holder\n      dueAt\n    }\n  }\n"): typeof import('./graphql').PaymentFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment OrderFields on Order {\n    orderId\n    status\n    orderName\n    totalAmount\n    taxFreeAmount\n    expiresAt\n    createdAt\n    paidAt\n    items {\n      id\n      productName\n      quantity\n      unitPrice\n      lineTotal\n      isTaxFree\n      status\n      shipped\n      seller {\n        id\n        name\n      }\n    }\n    payments {\n      ...PaymentFields\n    }\n  }\n"): typeof import('./graphql').OrderFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    me {\n      username\n      isStaff\n      isSeller\n    }\n  }\n"): typeof import('./graphql').MeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on LoginSuccess {\n        user {\n          username\n          isStaff\n          isSeller\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').LoginDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Logout {\n    logout {\n      ok\n    }\n  }\n"): typeof import('./graphql').LogoutDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').ProductsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CheckoutConfig {\n    checkoutConfig {\n      webApplicationId\n      widgetKey\n      mode\n      separatelyConfirmed\n    }\n  }\n"): typeof import('./graphql').CheckoutConfigDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Order($orderId: String!) {\n    order(orderId: $orderId) {\n      ...OrderFields\n    }\n  }\n"): typeof import('./graphql').OrderDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateOrder($items: [OrderLineInput!]!) {\n    createOrder(input: { items: $items }) {\n      __typename\n      ... on CreateOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').CreateOrderDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifyPayment($orderId: String!, $receiptId: String!) {\n    verifyPayment(orderId: $orderId, receiptId: $receiptId) {\n      __typename\n      ... on VerifyPaymentSuccess {\n        payment {\n          ...PaymentFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').VerifyPaymentDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmPayment($paymentId: ID!) {\n    confirmPayment(paymentId: $paymentId) {\n      __typename\n      ... on ConfirmPaymentSuccess {\n        payment {\n          ...PaymentFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').ConfirmPaymentDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelOrder($orderId: String!) {\n    cancelOrder(orderId: $orderId) {\n      __typename\n      ... on CancelOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').CancelOrderDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelPayment($paymentId: ID!, $reason: String!, $idempotencyKey: String!, $itemIds: [ID!]) {\n    cancelPayment(paymentId: $paymentId, reason: $reason, idempotencyKey: $idempotencyKey, itemIds: $itemIds) {\n      __typename\n      ... on CancelPaymentSuccess {\n        cancellation {\n          cancelId\n          amount\n          state\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').CancelPaymentDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyOrders {\n    myOrders(first: 20) {\n      edges {\n        node {\n          ...OrderFields\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').MyOrdersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SellerOrders {\n    sellerOrders(first: 20) {\n      edges {\n        node {\n          orderId\n          status\n          createdAt\n          items {\n            id\n            productName\n            quantity\n            lineTotal\n            status\n            shipped\n          }\n          payments {\n            paymentId\n            status\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').SellerOrdersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkItemShipped($orderId: String!, $itemId: ID!) {\n    markItemShipped(orderId: $orderId, itemId: $itemId) {\n      __typename\n      ... on MarkItemShippedSuccess {\n        item {\n          id\n          shipped\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').MarkItemShippedDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

@@ -1,0 +1,707 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type OrderLineInput = {
+  productId: string | number;
+  quantity: number;
+};
+
+type ErrorFields_InputError_Fragment = { code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> };
+
+type ErrorFields_OperationError_Fragment = { code: string, message: string };
+
+export type ErrorFieldsFragment =
+  | ErrorFields_InputError_Fragment
+  | ErrorFields_OperationError_Fragment
+;
+
+export type PaymentFieldsFragment = { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null };
+
+export type OrderFieldsFragment = { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { username: string, isStaff: boolean, isSeller: boolean } | null };
+
+export type LoginMutationVariables = Exact<{
+  username: string;
+  password: string;
+}>;
+
+
+export type LoginMutation = { login:
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'LoginSuccess', user: { username: string, isStaff: boolean, isSeller: boolean } }
+    | { __typename: 'OperationError', code: string, message: string }
+   };
+
+export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LogoutMutation = { logout: { ok: boolean } };
+
+export type ProductsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ProductsQuery = { products: { edges: Array<{ node: { id: string, name: string, price: number, isTaxFree: boolean, stock: number, isActive: boolean, seller: { id: string, name: string } } }> } };
+
+export type CheckoutConfigQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CheckoutConfigQuery = { checkoutConfig: { webApplicationId: string, widgetKey: string, mode: string, separatelyConfirmed: boolean } };
+
+export type OrderQueryVariables = Exact<{
+  orderId: string;
+}>;
+
+
+export type OrderQuery = { order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } | null };
+
+export type CreateOrderMutationVariables = Exact<{
+  items: Array<OrderLineInput> | OrderLineInput;
+}>;
+
+
+export type CreateOrderMutation = { createOrder:
+    | { __typename: 'CreateOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+   };
+
+export type VerifyPaymentMutationVariables = Exact<{
+  orderId: string;
+  receiptId: string;
+}>;
+
+
+export type VerifyPaymentMutation = { verifyPayment:
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+    | { __typename: 'VerifyPaymentSuccess', payment: { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null } }
+   };
+
+export type ConfirmPaymentMutationVariables = Exact<{
+  paymentId: string | number;
+}>;
+
+
+export type ConfirmPaymentMutation = { confirmPayment:
+    | { __typename: 'ConfirmPaymentSuccess', payment: { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null } }
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+   };
+
+export type CancelOrderMutationVariables = Exact<{
+  orderId: string;
+}>;
+
+
+export type CancelOrderMutation = { cancelOrder:
+    | { __typename: 'CancelOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+   };
+
+export type CancelPaymentMutationVariables = Exact<{
+  paymentId: string | number;
+  reason: string;
+  idempotencyKey: string;
+  itemIds?: Array<string | number> | string | number | null | undefined;
+}>;
+
+
+export type CancelPaymentMutation = { cancelPayment:
+    | { __typename: 'CancelPaymentSuccess', cancellation: { cancelId: string, amount: number, state: string } }
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+   };
+
+export type MyOrdersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }> } };
+
+export type SellerOrdersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SellerOrdersQuery = { sellerOrders: { edges: Array<{ node: { orderId: string, status: string, createdAt: string, items: Array<{ id: string, productName: string, quantity: number, lineTotal: number, status: string, shipped: boolean }>, payments: Array<{ paymentId: string, status: string }> } }> } };
+
+export type MarkItemShippedMutationVariables = Exact<{
+  orderId: string;
+  itemId: string | number;
+}>;
+
+
+export type MarkItemShippedMutation = { markItemShipped:
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'MarkItemShippedSuccess', item: { id: string, shipped: boolean } }
+    | { __typename: 'OperationError', code: string, message: string }
+   };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const ErrorFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}
+    `, {"fragmentName":"ErrorFields"}) as unknown as TypedDocumentString<ErrorFieldsFragment, unknown>;
+export const PaymentFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PaymentFields on Payment {
+  paymentId
+  receiptId
+  status
+  amount
+  taxFreeAmount
+  cancelledAmount
+  cancellableAmount
+  methodName
+  createdAt
+  virtualAccount {
+    bankCode
+    bankName
+    accountNumber
+    holder
+    dueAt
+  }
+}
+    `, {"fragmentName":"PaymentFields"}) as unknown as TypedDocumentString<PaymentFieldsFragment, unknown>;
+export const OrderFieldsFragmentDoc = new TypedDocumentString(`
+    fragment OrderFields on Order {
+  orderId
+  status
+  orderName
+  totalAmount
+  taxFreeAmount
+  expiresAt
+  createdAt
+  paidAt
+  items {
+    id
+    productName
+    quantity
+    unitPrice
+    lineTotal
+    isTaxFree
+    status
+    shipped
+    seller {
+      id
+      name
+    }
+  }
+  payments {
+    ...PaymentFields
+  }
+}
+    fragment PaymentFields on Payment {
+  paymentId
+  receiptId
+  status
+  amount
+  taxFreeAmount
+  cancelledAmount
+  cancellableAmount
+  methodName
+  createdAt
+  virtualAccount {
+    bankCode
+    bankName
+    accountNumber
+    holder
+    dueAt
+  }
+}`, {"fragmentName":"OrderFields"}) as unknown as TypedDocumentString<OrderFieldsFragment, unknown>;
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    username
+    isStaff
+    isSeller
+  }
+}
+    `) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
+export const LoginDocument = new TypedDocumentString(`
+    mutation Login($username: String!, $password: String!) {
+  login(username: $username, password: $password) {
+    __typename
+    ... on LoginSuccess {
+      user {
+        username
+        isStaff
+        isSeller
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}`) as unknown as TypedDocumentString<LoginMutation, LoginMutationVariables>;
+export const LogoutDocument = new TypedDocumentString(`
+    mutation Logout {
+  logout {
+    ok
+  }
+}
+    `) as unknown as TypedDocumentString<LogoutMutation, LogoutMutationVariables>;
+export const ProductsDocument = new TypedDocumentString(`
+    query Products {
+  products(first: 50) {
+    edges {
+      node {
+        id
+        name
+        price
+        isTaxFree
+        stock
+        isActive
+        seller {
+          id
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ProductsQuery, ProductsQueryVariables>;
+export const CheckoutConfigDocument = new TypedDocumentString(`
+    query CheckoutConfig {
+  checkoutConfig {
+    webApplicationId
+    widgetKey
+    mode
+    separatelyConfirmed
+  }
+}
+    `) as unknown as TypedDocumentString<CheckoutConfigQuery, CheckoutConfigQueryVariables>;
+export const OrderDocument = new TypedDocumentString(`
+    query Order($orderId: String!) {
+  order(orderId: $orderId) {
+    ...OrderFields
+  }
+}
+    fragment PaymentFields on Payment {
+  paymentId
+  receiptId
+  status
+  amount
+  taxFreeAmount
+  cancelledAmount
+  cancellableAmount
+  methodName
+  createdAt
+  virtualAccount {
+    bankCode
+    bankName
+    accountNumber
+    holder
+    dueAt
+  }
+}
+fragment OrderFields on Order {
+  orderId
+  status
+  orderName
+  totalAmount
+  taxFreeAmount
+  expiresAt
+  createdAt
+  paidAt
+  items {
+    id
+    productName
+    quantity
+    unitPrice
+    lineTotal
+    isTaxFree
+    status
+    shipped
+    seller {
+      id
+      name
+    }
+  }
+  payments {
+    ...PaymentFields
+  }
+}`) as unknown as TypedDocumentString<OrderQuery, OrderQueryVariables>;
+export const CreateOrderDocument = new TypedDocumentString(`
+    mutation CreateOrder($items: [OrderLineInput!]!) {
+  createOrder(input: {items: $items}) {
+    __typename
+    ... on CreateOrderSuccess {
+      order {
+        ...OrderFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}
+fragment PaymentFields on Payment {
+  paymentId
+  receiptId
+  status
+  amount
+  taxFreeAmount
+  cancelledAmount
+  cancellableAmount
+  methodName
+  createdAt
+  virtualAccount {
+    bankCode
+    bankName
+    accountNumber
+    holder
+    dueAt
+  }
+}
+fragment OrderFields on Order {
+  orderId
+  status
+  orderName
+  totalAmount
+  taxFreeAmount
+  expiresAt
+  createdAt
+  paidAt
+  items {
+    id
+    productName
+    quantity
+    unitPrice
+    lineTotal
+    isTaxFree
+    status
+    shipped
+    seller {
+      id
+      name
+    }
+  }
+  payments {
+    ...PaymentFields
+  }
+}`) as unknown as TypedDocumentString<CreateOrderMutation, CreateOrderMutationVariables>;
+export const VerifyPaymentDocument = new TypedDocumentString(`
+    mutation VerifyPayment($orderId: String!, $receiptId: String!) {
+  verifyPayment(orderId: $orderId, receiptId: $receiptId) {
+    __typename
+    ... on VerifyPaymentSuccess {
+      payment {
+        ...PaymentFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}
+fragment PaymentFields on Payment {
+  paymentId
+  receiptId
+  status
+  amount
+  taxFreeAmount
+  cancelledAmount
+  cancellableAmount
+  methodName
+  createdAt
+  virtualAccount {
+    bankCode
+    bankName
+    accountNumber
+    holder
+    dueAt
+  }
+}`) as unknown as TypedDocumentString<VerifyPaymentMutation, VerifyPaymentMutationVariables>;
+export const ConfirmPaymentDocument = new TypedDocumentString(`
+    mutation ConfirmPayment($paymentId: ID!) {
+  confirmPayment(paymentId: $paymentId) {
+    __typename
+    ... on ConfirmPaymentSuccess {
+      payment {
+        ...PaymentFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}
+fragment PaymentFields on Payment {
+  paymentId
+  receiptId
+  status
+  amount
+  taxFreeAmount
+  cancelledAmount
+  cancellableAmount
+  methodName
+  createdAt
+  virtualAccount {
+    bankCode
+    bankName
+    accountNumber
+    holder
+    dueAt
+  }
+}`) as unknown as TypedDocumentString<ConfirmPaymentMutation, ConfirmPaymentMutationVariables>;
+export const CancelOrderDocument = new TypedDocumentString(`
+    mutation CancelOrder($orderId: String!) {
+  cancelOrder(orderId: $orderId) {
+    __typename
+    ... on CancelOrderSuccess {
+      order {
+        ...OrderFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}
+fragment PaymentFields on Payment {
+  paymentId
+  receiptId
+  status
+  amount
+  taxFreeAmount
+  cancelledAmount
+  cancellableAmount
+  methodName
+  createdAt
+  virtualAccount {
+    bankCode
+    bankName
+    accountNumber
+    holder
+    dueAt
+  }
+}
+fragment OrderFields on Order {
+  orderId
+  status
+  orderName
+  totalAmount
+  taxFreeAmount
+  expiresAt
+  createdAt
+  paidAt
+  items {
+    id
+    productName
+    quantity
+    unitPrice
+    lineTotal
+    isTaxFree
+    status
+    shipped
+    seller {
+      id
+      name
+    }
+  }
+  payments {
+    ...PaymentFields
+  }
+}`) as unknown as TypedDocumentString<CancelOrderMutation, CancelOrderMutationVariables>;
+export const CancelPaymentDocument = new TypedDocumentString(`
+    mutation CancelPayment($paymentId: ID!, $reason: String!, $idempotencyKey: String!, $itemIds: [ID!]) {
+  cancelPayment(
+    paymentId: $paymentId
+    reason: $reason
+    idempotencyKey: $idempotencyKey
+    itemIds: $itemIds
+  ) {
+    __typename
+    ... on CancelPaymentSuccess {
+      cancellation {
+        cancelId
+        amount
+        state
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}`) as unknown as TypedDocumentString<CancelPaymentMutation, CancelPaymentMutationVariables>;
+export const MyOrdersDocument = new TypedDocumentString(`
+    query MyOrders {
+  myOrders(first: 20) {
+    edges {
+      node {
+        ...OrderFields
+      }
+    }
+  }
+}
+    fragment PaymentFields on Payment {
+  paymentId
+  receiptId
+  status
+  amount
+  taxFreeAmount
+  cancelledAmount
+  cancellableAmount
+  methodName
+  createdAt
+  virtualAccount {
+    bankCode
+    bankName
+    accountNumber
+    holder
+    dueAt
+  }
+}
+fragment OrderFields on Order {
+  orderId
+  status
+  orderName
+  totalAmount
+  taxFreeAmount
+  expiresAt
+  createdAt
+  paidAt
+  items {
+    id
+    productName
+    quantity
+    unitPrice
+    lineTotal
+    isTaxFree
+    status
+    shipped
+    seller {
+      id
+      name
+    }
+  }
+  payments {
+    ...PaymentFields
+  }
+}`) as unknown as TypedDocumentString<MyOrdersQuery, MyOrdersQueryVariables>;
+export const SellerOrdersDocument = new TypedDocumentString(`
+    query SellerOrders {
+  sellerOrders(first: 20) {
+    edges {
+      node {
+        orderId
+        status
+        createdAt
+        items {
+          id
+          productName
+          quantity
+          lineTotal
+          status
+          shipped
+        }
+        payments {
+          paymentId
+          status
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SellerOrdersQuery, SellerOrdersQueryVariables>;
+export const MarkItemShippedDocument = new TypedDocumentString(`
+    mutation MarkItemShipped($orderId: String!, $itemId: ID!) {
+  markItemShipped(orderId: $orderId, itemId: $itemId) {
+    __typename
+    ... on MarkItemShippedSuccess {
+      item {
+        id
+        shipped
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}`) as unknown as TypedDocumentString<MarkItemShippedMutation, MarkItemShippedMutationVariables>;

@@ -1,0 +1,136 @@
+import {
+  confirmPayment,
+  createOrder,
+  fetchCheckoutConfig,
+  fetchOrder,
+  verifyPayment,
+} from '../api/backend';
+import { clearCart, readCart } from '../cart';
+import { CheckoutMachine, type CheckoutDeps, type CheckoutState } from '../checkout/machine';
+import { h, replace } from '../dom';
+import { formatWon } from '../format';
+import { createPaymentWidget, preferredOpenType, RETURN_PATH } from '../payment';
+import { outcomeFromQuery } from '../payment/outcome';
+import { navigate } from '../router';
+import { getMe, loginPath } from '../session';
+import { alertSlot, pageHeading, statusRegion } from './common';
+import { orderSummary, virtualAccountView } from './views';
+
+export const liveDeps: CheckoutDeps = {
+  createOrder,
+  loadOrder: fetchOrder,
+  checkoutConfig: fetchCheckoutConfig,
+  verifyPayment,
+  confirmPayment,
+  createWidget: createPaymentWidget,
+  openType: preferredOpenType,
+  redirectUrl: () => `${window.location.origin}${RETURN_PATH}`,
+};
+
+interface View {
+  summary: HTMLElement;
+  widget: HTMLDivElement;
+  payButton: HTMLButtonElement;
+  result: HTMLElement;
+  status: HTMLParagraphElement;
+  alert: ReturnType<typeof alertSlot>;
+}
+
+function buildView(root: HTMLElement, title: string): View {
+  pageHeading(root, title);
+  const view: View = {
+    summary: h('section', { 'aria-label': '주문 정보', className: 'card' }),
+    widget: h('div', { id: 'bootpay-widget', className: 'widget' }),
+    payButton: h('button', { type: 'button', className: 'primary pay', disabled: true }, '결제하기'),
+    result: h('section', { className: 'result', 'aria-label': '결제 결과' }),
+    status: statusRegion(),
+    alert: alertSlot(),
+  };
+  root.append(view.summary, view.status, view.alert.el, view.widget, view.payButton, view.result);
+  return view;
+}
+
+function render(view: View, state: CheckoutState, canPay: boolean): void {
+  if (state.order) replace(view.summary, h('h2', null, '주문 정보'), orderSummary(state.order));
+  if (view.status.textContent !== state.status) view.status.textContent = state.status;
+  view.alert.show(state.error?.message ?? null);
+  const payable = state.phase === 'ready' || state.phase === 'paying' || state.phase === 'verifying';
+  view.payButton.hidden = !payable;
+  view.payButton.disabled = !canPay;
+  view.payButton.setAttribute('aria-busy', String(state.phase === 'paying' || state.phase === 'verifying'));
+  view.widget.hidden = !payable;
+
+  if (state.phase === 'paid' && state.payment) {
+    replace(
+      view.result,
+      h('h2', null, '결제가 완료되었습니다'),
+      h('p', null, `결제 금액 ${formatWon(state.payment.amount)}`),
+      h('p', null, h('a', { href: '/orders/' }, '내 주문 보기')),
+    );
+  } else if (state.phase === 'issued' && state.payment?.virtualAccount) {
+    replace(
+      view.result,
+      h('h2', null, '가상계좌가 발급되었습니다'),
+      h('p', null, `아래 계좌로 ${formatWon(state.payment.amount)}을 입금해 주세요.`),
+      virtualAccountView(state.payment.virtualAccount),
+      h('p', null, h('a', { href: '/orders/' }, '내 주문 보기')),
+    );
+  } else if (state.phase === 'blocked' && state.order?.status === 'pending_payment' && state.order.orderId) {
+    // e.g. the return page after a closed window: pay the same order again.
+    replace(
+      view.result,
+      h('p', null, h('a', { href: `/checkout/?order=${encodeURIComponent(state.order.orderId)}` }, '다시 결제하기')),
+    );
+  } else {
+    view.result.replaceChildren();
+  }
+}
+
+export async function checkoutPage(root: HTMLElement, url: URL): Promise<() => void> {
+  const me = await getMe();
+  if (!me) {
+    navigate(loginPath(url.pathname + url.search), { replace: true });
+    return () => {};
+  }
+  const view = buildView(root, '주문 결제');
+  const machine = new CheckoutMachine(liveDeps);
+  machine.subscribe((state) => {
+    render(view, state, machine.canPay);
+    // The order exists now: a reload resumes it instead of ordering again.
+    if (state.order && url.searchParams.get('order') !== state.order.orderId) {
+      url.searchParams.set('order', state.order.orderId);
+      window.history.replaceState(null, '', url.pathname + url.search);
+      clearCart();
+    }
+    if (state.error?.code === 'not_authenticated') navigate(loginPath(url.pathname + url.search), { replace: true });
+  });
+  view.payButton.addEventListener('click', () => void machine.pay());
+
+  const orderId = url.searchParams.get('order');
+  const items = readCart().map((line) => ({ productId: line.productId, quantity: line.quantity }));
+  if (orderId) {
+    void machine.start({ orderId }, view.widget);
+  } else if (items.length > 0) {
+    void machine.start({ items }, view.widget);
+  } else {
+    view.status.textContent = '';
+    replace(view.result, h('p', null, '장바구니가 비어 있습니다. '), h('p', null, h('a', { href: '/' }, '상점으로 가기')));
+    view.payButton.hidden = true;
+    view.widget.hidden = true;
+  }
+  return () => machine.dispose();
+}
+
+/** /checkout/return?receipt_id=…&order_id=…&event=…: the redirect flavour comes back here. */
+export async function checkoutReturnPage(root: HTMLElement, url: URL): Promise<() => void> {
+  const me = await getMe();
+  if (!me) {
+    navigate(loginPath(url.pathname + url.search), { replace: true });
+    return () => {};
+  }
+  const view = buildView(root, '결제 결과');
+  const machine = new CheckoutMachine(liveDeps);
+  machine.subscribe((state) => render(view, state, false));
+  void machine.returnFrom(outcomeFromQuery(url.searchParams));
+  return () => machine.dispose();
+}

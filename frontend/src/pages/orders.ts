@@ -1,0 +1,144 @@
+import { cancelOrder, cancelPayment, fetchMyOrders, type Order, type Payment } from '../api/backend';
+import { h, replace } from '../dom';
+import { formatDateTime, formatWon, itemStatusText, orderStatusText, paymentStatusText } from '../format';
+import { AttemptKey } from '../idempotency';
+import { navigate } from '../router';
+import { getMe, loginPath } from '../session';
+import { alertSlot, errorCode, errorMessage, pageHeading, statusRegion } from './common';
+import { virtualAccountView } from './views';
+
+const REFUNDABLE_PAYMENT = new Set(['paid', 'partially_cancelled']);
+/** Answers after which the same refund request is worth retrying with the same key. */
+const RETRYABLE = new Set(['network_error', 'gateway_unavailable', 'gateway_error', 'cancel_in_progress', 'internal_error']);
+
+const livePayment = (order: Order): Payment | undefined =>
+  order.payments.find((p) => REFUNDABLE_PAYMENT.has(p.status) || p.status === 'awaiting_deposit');
+
+function statusText(order: Order): string {
+  if (order.status === 'pending_payment' && order.payments.some((p) => p.status === 'awaiting_deposit')) return '입금 대기';
+  return orderStatusText(order.status);
+}
+
+export async function ordersPage(root: HTMLElement, url: URL): Promise<void> {
+  if (!(await getMe())) return navigate(loginPath(url.pathname), { replace: true });
+  pageHeading(root, '내 주문');
+  const status = statusRegion();
+  const alert = alertSlot();
+  const list = h('div', { className: 'orders' });
+  root.append(status, alert.el, list);
+
+  const load = async () => {
+    try {
+      const orders = await fetchMyOrders();
+      replace(list, orders.length === 0 ? h('p', null, '주문 내역이 없습니다.') : orders.map((o) => orderCard(o, load, status)));
+    } catch (error) {
+      alert.show(errorMessage(error));
+    }
+  };
+  status.textContent = '주문을 불러오는 중입니다…';
+  await load();
+  status.textContent = '';
+}
+
+function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElement): HTMLElement {
+  const alert = alertSlot();
+  const payment = livePayment(order);
+  const canRefund = payment !== undefined && REFUNDABLE_PAYMENT.has(payment.status);
+  const checkboxes: { input: HTMLInputElement; itemId: string }[] = [];
+  const attempt = new AttemptKey();
+
+  const lines = order.items.map((item) => {
+    const refundable = canRefund && item.status === 'paid' && !item.shipped;
+    const checkbox = refundable ? h('input', { type: 'checkbox', value: item.id }) : null;
+    if (checkbox) checkboxes.push({ input: checkbox, itemId: item.id });
+    return h(
+      'li',
+      { className: 'line' },
+      checkbox
+        ? h('label', null, checkbox, h('span', { className: 'visually-hidden' }, '환불할 상품: '), item.productName)
+        : h('span', null, item.productName),
+      h('span', null, ` × ${item.quantity}`),
+      h('span', { className: 'amount' }, formatWon(item.lineTotal)),
+      h('span', { className: 'badge' }, item.shipped ? '발송됨' : itemStatusText(item.status)),
+    );
+  });
+
+  const actions: HTMLElement[] = [];
+  if (order.status === 'pending_payment') {
+    const cancel = h('button', { type: 'button' }, '주문 취소');
+    cancel.addEventListener('click', async () => {
+      cancel.disabled = true;
+      alert.show(null);
+      try {
+        await cancelOrder(order.orderId);
+        status.textContent = `주문 ${order.orderId}을(를) 취소했습니다.`;
+        await reload();
+      } catch (error) {
+        alert.show(errorMessage(error));
+        cancel.disabled = false;
+      }
+    });
+    actions.push(h('a', { href: `/checkout/?order=${encodeURIComponent(order.orderId)}`, className: 'button primary' }, '결제하기'), cancel);
+  }
+
+  let refundForm: HTMLFormElement | null = null;
+  if (checkboxes.length > 0 && payment) {
+    const reasonId = `reason-${order.orderId}`;
+    const reason = h('input', { id: reasonId, name: 'reason', required: true, maxlength: '200' });
+    const submit = h('button', { type: 'submit' }, '선택 상품 환불 요청');
+    refundForm = h(
+      'form',
+      { className: 'refund' },
+      h('div', { className: 'field' }, h('label', { for: reasonId }, '환불 사유'), reason),
+      submit,
+    );
+    refundForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const itemIds = checkboxes.filter((c) => c.input.checked).map((c) => c.itemId);
+      if (itemIds.length === 0) return alert.show('환불할 상품을 선택해 주세요.');
+      if (!reason.value.trim()) return alert.show('환불 사유를 입력해 주세요.');
+      const args = { paymentId: payment.paymentId, reason: reason.value.trim(), itemIds };
+      const idempotencyKey = attempt.for(JSON.stringify(args));
+      submit.disabled = true;
+      alert.show(null);
+      status.textContent = '환불을 요청하는 중입니다…';
+      try {
+        const cancellation = await cancelPayment({ ...args, idempotencyKey });
+        attempt.settle();
+        status.textContent = `${formatWon(cancellation.amount)} 환불을 요청했습니다.`;
+        await reload();
+      } catch (error) {
+        if (!RETRYABLE.has(errorCode(error))) attempt.settle();
+        status.textContent = '';
+        alert.show(errorMessage(error));
+        submit.disabled = false;
+      }
+    });
+  }
+
+  const headingId = `order-${order.orderId}`;
+  return h(
+    'article',
+    { className: 'card order', 'aria-labelledby': headingId },
+    h('h2', { id: headingId }, `주문 ${order.orderId}`),
+    h(
+      'p',
+      { className: 'order-meta' },
+      h('span', { className: 'badge status-badge' }, statusText(order)),
+      ` ${formatDateTime(order.createdAt)} · ${order.totalAmount == null ? '' : formatWon(order.totalAmount)}`,
+    ),
+    h('ul', { className: 'lines' }, lines),
+    payment &&
+      h(
+        'p',
+        { className: 'payment-meta' },
+        `결제: ${paymentStatusText(payment.status)}${payment.methodName ? ` · ${payment.methodName}` : ''}`,
+        payment.cancelledAmount > 0 && ` · 환불 ${formatWon(payment.cancelledAmount)}`,
+      ),
+    payment?.status === 'awaiting_deposit' &&
+      payment.virtualAccount && [h('h3', null, '입금 계좌'), virtualAccountView(payment.virtualAccount)],
+    refundForm,
+    actions.length > 0 && h('div', { className: 'actions' }, actions),
+    alert.el,
+  );
+}

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SandboxWidget } from './sandbox';
+import type { MountParams } from './types';
+
+const params: MountParams = {
+  price: 43000,
+  taxFree: 0,
+  orderName: '주문',
+  applicationId: 'a',
+  widgetKey: 'w',
+  sandbox: true,
+  separatelyConfirmed: true,
+  openType: 'iframe',
+};
+
+function mountPanel(widget: SandboxWidget, extra: Partial<MountParams> = {}) {
+  document.body.innerHTML = '<div id="bootpay-widget"></div>';
+  const el = document.getElementById('bootpay-widget')!;
+  return widget.mount(el, { ...params, ...extra }).then(() => el);
+}
+
+function choose(el: HTMLElement, label: string) {
+  const target = [...el.querySelectorAll('label')].find((l) => l.textContent?.trim() === label);
+  const input = target!.querySelector('input')!;
+  input.checked = true;
+  input.dispatchEvent(new Event('change'));
+}
+
+function answer(body: unknown, status = 201) {
+  return vi.spyOn(globalThis, 'fetch').mockResolvedValue(
+    new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }),
+  );
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('SandboxWidget', () => {
+  it('shows the marked panel with every scenario and reports completed on choice', async () => {
+    const widget = new SandboxWidget();
+    const seen: boolean[] = [];
+    widget.onMethodChange((c) => seen.push(c));
+    const el = await mountPanel(widget);
+    expect(el.querySelector('legend')?.textContent).toContain('TEST PAYMENT');
+    expect(el.querySelector('legend')?.textContent).toContain('테스트 결제');
+    const labels = [...el.querySelectorAll('label')].map((l) => l.textContent?.trim());
+    expect(labels).toEqual(['카드 결제 (승인)', '카드 결제 (별도 승인)', '가상계좌 발급', '결제 실패', '결제창 닫기', '금액 변조 (테스트)']);
+    choose(el, '카드 결제 (승인)');
+    expect(seen).toEqual([true]);
+  });
+
+  it('close resolves cancelled without any request', async () => {
+    const fetch = vi.spyOn(globalThis, 'fetch');
+    const widget = new SandboxWidget();
+    choose(await mountPanel(widget), '결제창 닫기');
+    expect((await widget.pay({ orderId: 'o1', orderName: 'x' })).kind).toBe('cancelled');
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('posts order_id and scenario only (never an amount) and normalises done', async () => {
+    const fetch = answer({ receipt_id: 'r1', order_id: 'o1', event: 'done' });
+    const widget = new SandboxWidget();
+    choose(await mountPanel(widget), '카드 결제 (승인)');
+    expect(await widget.pay({ orderId: 'o1', orderName: 'x' })).toEqual({ kind: 'done', receiptId: 'r1', orderId: 'o1' });
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe('/api/v1/sandbox/payments/');
+    expect(JSON.parse(String(init?.body))).toEqual({ order_id: 'o1', scenario: 'paid' });
+  });
+
+  it.each([
+    ['카드 결제 (별도 승인)', 'confirm', { event: 'confirm' }, 'confirm'],
+    ['가상계좌 발급', 'vbank', { event: 'issued' }, 'issued'],
+    ['금액 변조 (테스트)', 'tampered', { event: 'done' }, 'done'],
+    ['결제 실패', 'failed', { event: 'error', error_code: 'RC_PG_FAILED', message: '실패' }, 'failed'],
+  ])('%s → scenario %s', async (label, scenario, reply, kind) => {
+    const fetch = answer({ receipt_id: 'r', order_id: 'o', ...reply });
+    const widget = new SandboxWidget();
+    choose(await mountPanel(widget), label);
+    const outcome = await widget.pay({ orderId: 'o', orderName: 'x' });
+    expect(JSON.parse(String(fetch.mock.calls[0][1]?.body)).scenario).toBe(scenario);
+    expect(outcome.kind).toBe(kind);
+    if (kind === 'failed') expect(outcome.errorCode).toBe('RC_PG_FAILED');
+  });
+
+  it('the redirect flavour navigates to the return page instead of resolving', async () => {
+    answer({ receipt_id: 'r9', order_id: 'o9', event: 'done' });
+    const navigate = vi.fn();
+    const widget = new SandboxWidget({ navigate });
+    choose(await mountPanel(widget, { openType: 'redirect', redirectUrl: 'http://localhost/checkout/return' }), '카드 결제 (승인)');
+    void widget.pay({ orderId: 'o9', orderName: 'x' });
+    await vi.waitFor(() => expect(navigate).toHaveBeenCalled());
+    expect(navigate.mock.calls[0][0]).toBe('http://localhost/checkout/return?receipt_id=r9&order_id=o9&event=done');
+  });
+
+  it('an API error becomes failed with its code', async () => {
+    answer({ code: 'order_not_payable', message: 'no', details: {} }, 409);
+    const widget = new SandboxWidget();
+    choose(await mountPanel(widget), '카드 결제 (승인)');
+    expect(await widget.pay({ orderId: 'o', orderName: 'x' })).toMatchObject({ kind: 'failed', errorCode: 'order_not_payable' });
+  });
+});

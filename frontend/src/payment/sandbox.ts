@@ -1,0 +1,148 @@
+/**
+ * The sandbox stand-in for BootpayWidget (checkoutConfig.mode === 'sandbox'): a clearly marked local panel.
+ * pay() asks the backend's sandbox emulator for a receipt (the server prices it from the order; the browser
+ * sends no amount), turns the answer into the SAME raw shapes the real SDK produces, and normalises them with
+ * the same normaliseOutcome. Nothing here loads the Bootpay SDK.
+ */
+import { ApiError, rest } from '../api/client';
+import { h } from '../dom';
+import { formatWon } from '../format';
+import { normaliseOutcome } from './outcome';
+import type { MountParams, Outcome, PayRequest, PaymentWidget } from './types';
+
+export type SandboxScenario = 'paid' | 'confirm' | 'vbank' | 'failed' | 'tampered' | 'close';
+
+export const SANDBOX_CHOICES: readonly { scenario: SandboxScenario; label: string }[] = [
+  { scenario: 'paid', label: '카드 결제 (승인)' },
+  { scenario: 'confirm', label: '카드 결제 (별도 승인)' },
+  { scenario: 'vbank', label: '가상계좌 발급' },
+  { scenario: 'failed', label: '결제 실패' },
+  { scenario: 'close', label: '결제창 닫기' },
+  { scenario: 'tampered', label: '금액 변조 (테스트)' },
+];
+
+interface SandboxReceipt {
+  receipt_id: string;
+  order_id: string;
+  event: 'done' | 'confirm' | 'issued' | 'error';
+  error_code?: string;
+  message?: string;
+}
+
+export interface SandboxOptions {
+  /** Leaves the page for the redirect flavour (replaced in tests). */
+  navigate?: (url: string) => void;
+}
+
+export class SandboxWidget implements PaymentWidget {
+  private params: MountParams | null = null;
+  private scenario: SandboxScenario | null = null;
+  private panel: HTMLElement | null = null;
+  private amountText: HTMLElement | null = null;
+  private methodListeners: ((completed: boolean) => void)[] = [];
+  private readonly navigate: (url: string) => void;
+
+  constructor(options: SandboxOptions = {}) {
+    this.navigate = options.navigate ?? ((url) => window.location.assign(url));
+  }
+
+  async mount(el: HTMLElement, params: MountParams): Promise<void> {
+    this.params = params;
+    this.amountText = h('strong', null, formatWon(params.price));
+    const radios = SANDBOX_CHOICES.map(({ scenario, label }) =>
+      h(
+        'label',
+        { className: 'sandbox-choice' },
+        h('input', {
+          type: 'radio',
+          name: 'sandbox-scenario',
+          value: scenario,
+          onchange: () => this.choose(scenario),
+        }),
+        ' ',
+        label,
+      ),
+    );
+    this.panel = h(
+      'fieldset',
+      { className: 'sandbox-panel' },
+      h('legend', null, 'TEST PAYMENT · 테스트 결제'),
+      h(
+        'p',
+        { className: 'sandbox-note' },
+        '테스트 모드입니다. 실제 돈은 오가지 않습니다 (no money moves). 결제 금액 ',
+        this.amountText,
+      ),
+      radios,
+    );
+    el.replaceChildren(this.panel);
+  }
+
+  onMethodChange(callback: (completed: boolean) => void): void {
+    this.methodListeners.push(callback);
+  }
+
+  updateAmount(price: number, taxFree: number): void {
+    if (!this.params) return;
+    this.params = { ...this.params, price, taxFree };
+    if (this.amountText) this.amountText.textContent = formatWon(price);
+  }
+
+  async pay(request: PayRequest): Promise<Outcome> {
+    const scenario = this.scenario;
+    if (!this.params || !scenario) return { kind: 'failed', errorCode: 'RC_PG_METHOD_NOT_SELECTED' };
+    if (scenario === 'close') {
+      return normaliseOutcome({ event: 'cancel', error_code: 'RC_CLOSE_WINDOW', message: '결제창을 닫았습니다.' }, true);
+    }
+    let receipt: SandboxReceipt;
+    try {
+      receipt = await rest<SandboxReceipt>('POST', '/api/v1/sandbox/payments/', {
+        order_id: request.orderId,
+        scenario,
+      });
+    } catch (error: unknown) {
+      const code = error instanceof ApiError ? error.code : 'network_error';
+      return { kind: 'failed', errorCode: code, message: error instanceof Error ? error.message : undefined };
+    }
+    if (this.params.openType === 'redirect' && this.params.redirectUrl) {
+      const query = new URLSearchParams({ receipt_id: receipt.receipt_id, order_id: receipt.order_id, event: receipt.event });
+      if (receipt.error_code) query.set('error_code', receipt.error_code);
+      if (receipt.message) query.set('message', receipt.message);
+      this.navigate(`${this.params.redirectUrl}?${query.toString()}`);
+      return new Promise<Outcome>(() => {}); // the page is leaving
+    }
+    const [raw, rejected] = sdkShaped(receipt);
+    return normaliseOutcome(raw, rejected);
+  }
+
+  closeOverlay(): void {
+    // No overlay to remove: the panel stays in the page.
+  }
+
+  teardown(): void {
+    this.panel?.remove();
+    this.panel = null;
+    this.params = null;
+    this.scenario = null;
+    this.methodListeners = [];
+  }
+
+  private choose(scenario: SandboxScenario): void {
+    this.scenario = scenario;
+    for (const listener of this.methodListeners) listener(true);
+  }
+}
+
+/** The raw result BootpayWidget.requestPayment would give, and whether it would reject. */
+export function sdkShaped(receipt: SandboxReceipt): [unknown, boolean] {
+  const ids = { receipt_id: receipt.receipt_id, order_id: receipt.order_id };
+  switch (receipt.event) {
+    case 'done':
+    case 'issued':
+      return [{ event: receipt.event, data: { ...ids } }, false];
+    case 'confirm':
+      return [{ event: 'confirm', ...ids }, false];
+    default:
+      return [{ event: 'error', error_code: receipt.error_code ?? 'RC_SANDBOX_ERROR', message: receipt.message }, true];
+  }
+}

@@ -1,0 +1,45 @@
+/** The one interface both payment adapters implement: the real Bootpay widget and the sandbox panel. */
+
+export type OpenType = 'iframe' | 'redirect';
+
+export interface MountParams {
+  /** The SERVER's order total (createOrder / order query). Never computed in the browser. */
+  price: number;
+  taxFree: number;
+  orderName: string;
+  applicationId: string;
+  widgetKey: string;
+  sandbox: boolean;
+  separatelyConfirmed: boolean;
+  openType: OpenType;
+  /** Required with openType 'redirect': where Bootpay (or the sandbox panel) sends the browser back. */
+  redirectUrl?: string;
+  user?: { id?: string; username?: string; email?: string; phone?: string };
+}
+
+export interface PayRequest {
+  orderId: string;
+  orderName: string;
+}
+
+export type OutcomeKind = 'done' | 'confirm' | 'issued' | 'cancelled' | 'failed';
+
+export interface Outcome {
+  kind: OutcomeKind;
+  receiptId?: string;
+  orderId?: string;
+  errorCode?: string;
+  message?: string;
+}
+
+export interface PaymentWidget {
+  mount(el: HTMLElement, params: MountParams): Promise<void>;
+  /** Called with completed=true once a method is chosen (and terms accepted): enable the pay button. */
+  onMethodChange(callback: (completed: boolean) => void): void;
+  updateAmount(price: number, taxFree: number): void;
+  /** Resolves with the normalised outcome; never rejects. A redirect flavour may leave the page instead. */
+  pay(request: PayRequest): Promise<Outcome>;
+  /** Removes Bootpay's payment overlay (needed after a separately-confirmed payment is settled). */
+  closeOverlay(): void;
+  teardown(): void;
+}
