@@ -97,7 +97,7 @@ def scope_of(page: Page, control: Locator, label: str) -> Locator:
 
 
 @contextmanager
-def graphql_call(page: Page, operation: str, *, timeout_ms: int = 15_000):
+def graphql_call(page: Page, operation: str, *, timeout_ms: int = 10_000):
     """Wait for the SPA's POST /graphql/ whose body names `operation` (e.g. a mutation) to answer."""
 
     def wanted(response: Response) -> bool:

@@ -104,7 +104,9 @@ def test_card_with_separate_approval(page, shop, catalogue, new_order, emulator,
     payment = assert_paid(order, emulator)
     assert bootpay.state.call_count("POST", "confirm") == 1
     assert emulator.calls().get("POST confirm") == 1
-    assert payment.events.filter(kind="confirmed").exists()
+    # Verified while Bootpay waited for our approval, then paid once the server confirmed it.
+    assert payment.events.filter(kind="verified", to_status="awaiting_confirm").exists()
+    assert payment.events.filter(from_status="awaiting_confirm", to_status="paid").exists()
 
 
 def test_virtual_account_then_deposit_webhook(page, shop, catalogue, new_order, emulator):
