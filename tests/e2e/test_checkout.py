@@ -16,6 +16,7 @@ from tests.e2e.pages import (
     CARD_SEPARATE,
     CLOSE,
     CLOSED_TEXT,
+    FAILED,
     PAID_HEADING,
     TAMPERED,
     VBANK,
@@ -36,6 +37,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 STATUS_PAID = 1
 STATUS_CANCELLED = 20
+STATUS_FAILED = -2
 
 
 def open_checkout(page, shop, order: Order, username: str = "buyer") -> None:
@@ -170,6 +172,26 @@ def test_closed_window_then_pay_again(page, shop, catalogue, new_order, emulator
     choose_and_pay(page, CARD)
     expect(page.get_by_role("heading", name=PAID_HEADING)).to_be_visible()
     assert_paid(order, emulator)
+
+
+def test_failed_payment_leaves_the_order_payable(page, shop, catalogue, new_order, emulator):
+    order = new_order(catalogue.mouse)
+    open_checkout(page, shop, order)
+
+    choose_and_pay(page, FAILED)
+    expect(alert_text(page, "결제에 실패했습니다")).to_be_visible()
+    receipt = emulator.only_receipt(order.order_id)
+    assert receipt["status"] == STATUS_FAILED
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING_PAYMENT
+    assert not order.payments.filter(status__in=Payment.LIVE_STATUSES).exists()
+
+    choose_and_pay(page, CARD)
+    expect(page.get_by_role("heading", name=PAID_HEADING)).to_be_visible()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    paid = order.payments.get(status=Payment.Status.PAID)
+    assert emulator.receipt(paid.receipt_id)["status"] == STATUS_PAID
 
 
 @pytest.mark.browser_context_args(viewport={"width": 390, "height": 844})
