@@ -12,7 +12,7 @@ from datetime import datetime
 import strawberry
 import strawberry_django
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from strawberry import Info, auto, relay
 from strawberry.scalars import JSON
 
@@ -211,6 +211,25 @@ class OrderType(relay.Node):
     @strawberry_django.field(only=["tax_free_amount", "buyer_id"])
     def tax_free_amount(self, root: Order, info: Info) -> int | None:
         return root.tax_free_amount if _sees_whole_order(root, info) else None
+
+    @strawberry_django.field(
+        prefetch_related=[
+            Prefetch(
+                "payments",
+                queryset=Payment.objects.filter(status__in=Payment.LIVE_STATUSES).only("order", "public_id"),
+                to_attr="live_payments",
+            )
+        ],
+        description=(
+            "The public id of the payment holding this order's money (null while unpaid), for cancelPayment. "
+            "Sellers get it for their own lines although the payment itself stays the buyer's."
+        ),
+    )
+    def payment_id(self, root: Order) -> str | None:
+        live = getattr(root, "live_payments", None)  # prefetched, unless a mutation returned the order
+        if live is None:
+            live = list(root.payments.filter(status__in=Payment.LIVE_STATUSES).only("public_id"))
+        return live[0].public_id if live else None
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Order], info: Info, **kwargs) -> QuerySet[Order]:

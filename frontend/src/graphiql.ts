@@ -19,5 +19,13 @@ const fetcher: Fetcher = async (params) => {
   return response.json();
 };
 
+const defaultQuery = `# The marketplace API. Sign in first (mutation login) for your orders.
+{
+  me { username isSeller isStaff }
+  checkoutConfig { mode widgetKey separatelyConfirmed }
+  products(first: 5) { edges { node { id name price stock seller { name } } } }
+}
+`;
+
 const root = document.getElementById('graphiql');
-if (root) createRoot(root).render(createElement(GraphiQL, { fetcher }));
+if (root) createRoot(root).render(createElement(GraphiQL, { fetcher, defaultQuery }));

@@ -196,7 +196,7 @@ describe('CheckoutMachine', () => {
     widget.outcomes.push({ kind: 'failed', errorCode: 'RC_PG_FAILED', message: '카드 한도 초과' });
     await machine.pay();
     expect(deps.verifyPayment).not.toHaveBeenCalled();
-    expect(machine.state.error).toEqual({ code: 'RC_PG_FAILED', message: '결제에 실패했습니다. (카드 한도 초과)' });
+    expect(machine.state.error).toEqual({ code: 'RC_PG_FAILED', message: '카드 한도 초과 다시 시도해 주세요.' });
     expect(machine.canPay).toBe(true);
   });
 

@@ -74,8 +74,9 @@ export const TEXT = {
   readyToPay: '결제할 준비가 되었습니다. 결제하기를 눌러 주세요.',
   paying: '결제를 진행하는 중입니다…',
   verifying: '결제를 확인하는 중입니다…',
-  paid: '결제가 완료되었습니다.',
-  issued: '가상계좌가 발급되었습니다. 기한 안에 입금해 주세요.',
+  // Worded apart from the result headings (결제가 완료되었습니다 / 가상계좌가 발급되었습니다).
+  paid: '결제를 마쳤습니다.',
+  issued: '입금할 가상계좌를 받았습니다. 기한 안에 입금해 주세요.',
   cancelled: '결제창이 닫혔습니다. 다시 결제할 수 있습니다.',
   retry: '다시 결제할 수 있습니다.',
   notPayable: '이 주문은 결제할 수 없습니다.',
@@ -241,14 +242,14 @@ export class CheckoutMachine {
     const terminal = TERMINAL.has(code) || !this.widget;
     this.set({
       phase: terminal ? 'blocked' : 'ready',
-      status: terminal ? message : TEXT.retry,
+      status: terminal ? '' : TEXT.retry,
       error: { code, message },
     });
   }
 
   private block(code: string, status?: string): void {
     const message = messageForCode(code);
-    this.set({ phase: 'blocked', status: status ?? message, error: { code, message } });
+    this.set({ phase: 'blocked', status: status ?? '', error: { code, message } });
   }
 
   private set(patch: Partial<CheckoutState>): void {

@@ -33,5 +33,5 @@ export function messageForCode(code: string | undefined): string {
 /** A failed payment-window outcome: its code when we know it, else the window's own (Korean) message. */
 export function messageForFailedPayment(code: string | undefined, sdkMessage: string | undefined): string {
   if (code && BY_CODE[code]) return BY_CODE[code];
-  return sdkMessage ? `결제에 실패했습니다. (${sdkMessage})` : '결제에 실패했습니다. 다시 시도해 주세요.';
+  return sdkMessage ? `${sdkMessage} 다시 시도해 주세요.` : '결제에 실패했습니다. 다시 시도해 주세요.';
 }

@@ -8,7 +8,6 @@ import {
 import { clearCart, readCart } from '../cart';
 import { CheckoutMachine, type CheckoutDeps, type CheckoutState } from '../checkout/machine';
 import { h, replace } from '../dom';
-import { formatWon } from '../format';
 import { createPaymentWidget, preferredOpenType, RETURN_PATH } from '../payment';
 import { outcomeFromQuery } from '../payment/outcome';
 import { navigate } from '../router';
@@ -50,11 +49,11 @@ function buildView(root: HTMLElement, title: string): View {
   return view;
 }
 
-function render(view: View, state: CheckoutState, canPay: boolean): void {
+function render(view: View, state: CheckoutState, canPay: boolean, withWidget = true): void {
   if (state.order) replace(view.summary, h('h2', null, '주문 정보'), orderSummary(state.order));
   if (view.status.textContent !== state.status) view.status.textContent = state.status;
   view.alert.show(state.error?.message ?? null);
-  const payable = state.phase === 'ready' || state.phase === 'paying' || state.phase === 'verifying';
+  const payable = withWidget && (state.phase === 'ready' || state.phase === 'paying' || state.phase === 'verifying');
   view.payButton.hidden = !payable;
   view.payButton.disabled = !canPay;
   view.payButton.setAttribute('aria-busy', String(state.phase === 'paying' || state.phase === 'verifying'));
@@ -64,14 +63,14 @@ function render(view: View, state: CheckoutState, canPay: boolean): void {
     replace(
       view.result,
       h('h2', null, '결제가 완료되었습니다'),
-      h('p', null, `결제 금액 ${formatWon(state.payment.amount)}`),
+      h('p', null, '주문 내역은 내 주문에서 볼 수 있습니다.'),
       h('p', null, h('a', { href: '/orders/' }, '내 주문 보기')),
     );
   } else if (state.phase === 'issued' && state.payment?.virtualAccount) {
     replace(
       view.result,
       h('h2', null, '가상계좌가 발급되었습니다'),
-      h('p', null, `아래 계좌로 ${formatWon(state.payment.amount)}을 입금해 주세요.`),
+      h('p', null, '입금 기한까지 아래 계좌로 주문 금액 전액을 입금해 주세요.'),
       virtualAccountView(state.payment.virtualAccount),
       h('p', null, h('a', { href: '/orders/' }, '내 주문 보기')),
     );
@@ -130,7 +129,7 @@ export async function checkoutReturnPage(root: HTMLElement, url: URL): Promise<(
   }
   const view = buildView(root, '결제 결과');
   const machine = new CheckoutMachine(liveDeps);
-  machine.subscribe((state) => render(view, state, false));
+  machine.subscribe((state) => render(view, state, false, false));
   void machine.returnFrom(outcomeFromQuery(url.searchParams));
   return () => machine.dispose();
 }

@@ -64,7 +64,8 @@ function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElemen
   });
 
   const actions: HTMLElement[] = [];
-  if (order.status === 'pending_payment') {
+  // A virtual account awaiting deposit is neither payable again nor cancellable here (the deposit decides).
+  if (order.status === 'pending_payment' && payment?.status !== 'awaiting_deposit') {
     const cancel = h('button', { type: 'button' }, '주문 취소');
     cancel.addEventListener('click', async () => {
       cancel.disabled = true;

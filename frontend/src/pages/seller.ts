@@ -87,7 +87,7 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
       h('td', null, `${item.quantity}개`),
       h('td', null, formatWon(item.lineTotal)),
       h('td', null, item.shipped ? '발송됨' : itemStatusText(item.status)),
-      h('td', { className: 'actions' }, cells),
+      h('td', null, h('div', { className: 'row-actions' }, cells)),
     );
   });
   const headingId = `seller-order-${order.orderId}`;

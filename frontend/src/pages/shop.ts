@@ -110,7 +110,8 @@ export async function shopPage(root: HTMLElement): Promise<void> {
         { className: 'product', 'aria-labelledby': headingId },
         h('h2', { id: headingId }, product.name),
         h('p', { className: 'seller' }, product.seller.name),
-        h('p', { className: 'price' }, formatWon(product.price), product.isTaxFree && h('span', { className: 'badge' }, '면세')),
+        h('p', { className: 'price' }, formatWon(product.price)),
+        product.isTaxFree && h('p', null, h('span', { className: 'badge tax-free' }, '면세 상품')),
         h('p', { className: 'stock' }, product.stock > 0 ? `재고 ${product.stock}개` : '품절'),
         h(
           'button',

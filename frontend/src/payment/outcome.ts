@@ -25,9 +25,11 @@ export function normaliseOutcome(raw: unknown, rejected = false): Outcome {
   const event = str(raw.event);
   const errorCode = str(raw.error_code);
   const message = str(raw.message);
+  const orderId = str(raw.order_id) ?? (isObject(raw.data) ? str(raw.data.order_id) : undefined);
+  const withOrder = orderId ? { orderId } : {};
 
   if (event === 'cancel' || errorCode === 'RC_CLOSE_WINDOW') {
-    return { kind: 'cancelled', errorCode, message };
+    return { kind: 'cancelled', errorCode, message, ...withOrder };
   }
   if (!rejected) {
     if (event === 'done' || event === 'issued') {
@@ -44,6 +46,7 @@ export function normaliseOutcome(raw: unknown, rejected = false): Outcome {
     kind: 'failed',
     errorCode: errorCode ?? str(raw.pg_error_code) ?? 'unknown_result',
     message,
+    ...withOrder,
   };
 }
 

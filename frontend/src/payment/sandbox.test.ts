@@ -42,6 +42,7 @@ describe('SandboxWidget', () => {
     const el = await mountPanel(widget);
     expect(el.querySelector('legend')?.textContent).toContain('TEST PAYMENT');
     expect(el.querySelector('legend')?.textContent).toContain('테스트 결제');
+    expect(el.querySelector('fieldset')?.dataset.price).toBe('43000'); // the server amount it was mounted with
     const labels = [...el.querySelectorAll('label')].map((l) => l.textContent?.trim());
     expect(labels).toEqual(['카드 결제 (승인)', '카드 결제 (별도 승인)', '가상계좌 발급', '결제 실패', '결제창 닫기', '금액 변조 (테스트)']);
     choose(el, '카드 결제 (승인)');

@@ -6,7 +6,6 @@
  */
 import { ApiError, rest } from '../api/client';
 import { h } from '../dom';
-import { formatWon } from '../format';
 import { normaliseOutcome } from './outcome';
 import type { MountParams, Outcome, PayRequest, PaymentWidget } from './types';
 
@@ -38,7 +37,6 @@ export class SandboxWidget implements PaymentWidget {
   private params: MountParams | null = null;
   private scenario: SandboxScenario | null = null;
   private panel: HTMLElement | null = null;
-  private amountText: HTMLElement | null = null;
   private methodListeners: ((completed: boolean) => void)[] = [];
   private readonly navigate: (url: string) => void;
 
@@ -48,7 +46,6 @@ export class SandboxWidget implements PaymentWidget {
 
   async mount(el: HTMLElement, params: MountParams): Promise<void> {
     this.params = params;
-    this.amountText = h('strong', null, formatWon(params.price));
     const radios = SANDBOX_CHOICES.map(({ scenario, label }) =>
       h(
         'label',
@@ -63,16 +60,12 @@ export class SandboxWidget implements PaymentWidget {
         label,
       ),
     );
+    // The amount it was given stays out of the visible text (the order summary already shows it once).
     this.panel = h(
       'fieldset',
-      { className: 'sandbox-panel' },
+      { className: 'sandbox-panel', dataset: { price: String(params.price), taxFree: String(params.taxFree) } },
       h('legend', null, 'TEST PAYMENT · 테스트 결제'),
-      h(
-        'p',
-        { className: 'sandbox-note' },
-        '테스트 모드입니다. 실제 돈은 오가지 않습니다 (no money moves). 결제 금액 ',
-        this.amountText,
-      ),
+      h('p', { className: 'sandbox-note' }, '테스트 모드입니다. 실제 돈은 오가지 않습니다 (no money moves).'),
       radios,
     );
     el.replaceChildren(this.panel);
@@ -85,7 +78,7 @@ export class SandboxWidget implements PaymentWidget {
   updateAmount(price: number, taxFree: number): void {
     if (!this.params) return;
     this.params = { ...this.params, price, taxFree };
-    if (this.amountText) this.amountText.textContent = formatWon(price);
+    if (this.panel) Object.assign(this.panel.dataset, { price: String(price), taxFree: String(taxFree) });
   }
 
   async pay(request: PayRequest): Promise<Outcome> {
