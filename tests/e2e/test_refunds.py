@@ -71,14 +71,6 @@ def test_seller_marks_a_line_shipped(page, shop, catalogue, paid_order):
     assert order.status == Order.Status.PAID
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "contract gap: sellerOrders hides the order's payments from the seller (PaymentType is "
-        "buyer-only), so the seller page has no paymentId for cancelPayment and answers "
-        "'이 주문의 결제 정보를 볼 수 없어 환불할 수 없습니다.'; drop this mark once sellers can refund"
-    ),
-)
 def test_seller_refunds_an_own_line(page, shop, catalogue, paid_order, emulator):
     order = paid_order(catalogue.keyboard, catalogue.mouse, catalogue.tea)
     keyboard, mouse = line(order, catalogue.keyboard), line(order, catalogue.mouse)
