@@ -130,6 +130,28 @@ describe('CheckoutMachine', () => {
     expect(machine.state).toMatchObject({ phase: 'issued', payment: issued });
   });
 
+  it('after a closed window or a failure the page is told it may enable the pay button again', async () => {
+    const { machine, widget, el } = setup({
+      verifyPayment: vi.fn(async () => {
+        throw new ApiError('amount_mismatch', 'no');
+      }),
+    });
+    await machine.start({ orderId: 'ord_1' }, el);
+    widget.complete();
+    const enabledAtLastNotice: boolean[] = [];
+    machine.subscribe(() => enabledAtLastNotice.push(machine.canPay));
+    for (const outcome of [
+      { kind: 'cancelled', errorCode: 'RC_CLOSE_WINDOW' },
+      { kind: 'done', receiptId: 'tampered' },
+    ] as Outcome[]) {
+      enabledAtLastNotice.length = 0;
+      widget.outcomes.push(outcome);
+      await machine.pay();
+      expect(machine.state.phase).toBe('ready');
+      expect(enabledAtLastNotice.at(-1)).toBe(true); // what the page rendered last
+    }
+  });
+
   it('cancelled → message, and the SAME order is payable again', async () => {
     const { machine, widget, deps, el } = setup({ verifyPayment: vi.fn(async () => paid) });
     await machine.start({ items: [{ productId: 'p1', quantity: 1 }] }, el);

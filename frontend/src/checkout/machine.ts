@@ -177,6 +177,7 @@ export class CheckoutMachine {
       await this.settle(outcome);
     } finally {
       this.inFlight = false;
+      this.set({}); // the page rendered the outcome while this payment still counted as running
     }
   }
 
