@@ -28,6 +28,7 @@ from tests.e2e.pages import (
     log_in,
     nav,
     order_article,
+    pay_button,
     product_card,
     status_text,
     won,
@@ -164,6 +165,7 @@ def test_closed_window_then_pay_again(page, shop, catalogue, new_order, emulator
 
     choose_and_pay(page, CLOSE)
     expect(status_text(page, CLOSED_TEXT)).to_be_visible()
+    expect(pay_button(page)).to_be_enabled()  # payable again at once, without choosing the method again
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING_PAYMENT
     assert not order.payments.exists()
