@@ -74,9 +74,9 @@ def test_seller_marks_a_line_shipped(page, shop, catalogue, paid_order):
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "contract gap: sellerOrders hides the order's payments from the seller (PaymentType is "
-        "buyer-only), so the seller page has no paymentId for cancelPayment and answers "
-        "'이 주문의 결제 정보를 볼 수 없어 환불할 수 없습니다.'; drop this mark once sellers can refund"
+        "contract gap: the seller page takes the payment id from order.payments, which a seller never "
+        "sees, and answers '이 주문의 결제 정보를 볼 수 없어 환불할 수 없습니다.'; the backend now offers "
+        "Order.paymentId for this. Drop this mark once the seller page reads it"
     ),
 )
 def test_seller_refunds_an_own_line(page, shop, catalogue, paid_order, emulator):
