@@ -239,10 +239,7 @@ export const SellerOrdersQuery = graphql(`
             status
             shipped
           }
-          payments {
-            paymentId
-            status
-          }
+          paymentId
         }
       }
     }

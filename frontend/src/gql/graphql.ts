@@ -128,7 +128,7 @@ export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { orderId: string
 export type SellerOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SellerOrdersQuery = { sellerOrders: { edges: Array<{ node: { orderId: string, status: string, createdAt: string, items: Array<{ id: string, productName: string, quantity: number, lineTotal: number, status: string, shipped: boolean }>, payments: Array<{ paymentId: string, status: string }> } }> } };
+export type SellerOrdersQuery = { sellerOrders: { edges: Array<{ node: { orderId: string, status: string, createdAt: string, paymentId: string | null, items: Array<{ id: string, productName: string, quantity: number, lineTotal: number, status: string, shipped: boolean }> } }> } };
 
 export type MarkItemShippedMutationVariables = Exact<{
   orderId: string;
@@ -673,10 +673,7 @@ export const SellerOrdersDocument = new TypedDocumentString(`
           status
           shipped
         }
-        payments {
-          paymentId
-          status
-        }
+        paymentId
       }
     }
   }

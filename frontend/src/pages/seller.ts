@@ -35,8 +35,8 @@ export async function sellerPage(root: HTMLElement, url: URL): Promise<void> {
 
 function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status: HTMLElement): HTMLElement {
   const alert = alertSlot();
-  // Sellers may cancel their own lines; the payment id is only there when the API shows it to the seller.
-  const paymentId = order.payments.find((p) => p.status === 'paid' || p.status === 'partially_cancelled')?.paymentId;
+  // Sellers may cancel their own lines of the order's live payment (they never see the payment itself).
+  const paymentId = order.paymentId;
   const rows = order.items.map((item) => {
     const attempt = new AttemptKey();
     const cells: (HTMLElement | null)[] = [];
@@ -62,7 +62,7 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
       const refund = h('button', { type: 'button' }, `환불: ${item.productName}`);
       refund.addEventListener('click', async () => {
         if (!reason.value.trim()) return alert.show('환불 사유를 입력해 주세요.');
-        if (!paymentId) return alert.show('이 주문의 결제 정보를 볼 수 없어 환불할 수 없습니다.');
+        if (!paymentId) return alert.show('아직 결제되지 않은 주문입니다.');
         const args = { paymentId, reason: reason.value.trim(), itemIds: [item.id] };
         const idempotencyKey = attempt.for(JSON.stringify(args));
         refund.disabled = true;
