@@ -71,14 +71,6 @@ def test_seller_marks_a_line_shipped(page, shop, catalogue, paid_order):
     assert order.status == Order.Status.PAID
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "contract gap: the seller page takes the payment id from order.payments, which a seller never "
-        "sees, and answers '이 주문의 결제 정보를 볼 수 없어 환불할 수 없습니다.'; the backend now offers "
-        "Order.paymentId for this. Drop this mark once the seller page reads it"
-    ),
-)
 def test_seller_refunds_an_own_line(page, shop, catalogue, paid_order, emulator):
     order = paid_order(catalogue.keyboard, catalogue.mouse, catalogue.tea)
     keyboard, mouse = line(order, catalogue.keyboard), line(order, catalogue.mouse)
