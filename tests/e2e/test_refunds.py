@@ -80,6 +80,9 @@ def test_seller_refunds_an_own_line(page, shop, catalogue, paid_order, emulator)
     scope_of(page, refund, "환불 사유").get_by_label("환불 사유").fill("품절로 판매 취소")
     with graphql_call(page, "cancelPayment"):
         refund.click()
+    # Reloaded: a refunded line offers no refund any more; the keyboard still does.
+    expect(refund).to_have_count(0)
+    expect(page.get_by_role("button", name=f"환불: {keyboard.product_name}")).to_be_visible()
 
     payment = order.payments.get()
     cancellation = Cancellation.objects.get(payment=payment)
