@@ -14,6 +14,21 @@ def line(order: Order, product) -> OrderItem:
     return order.items.get(product=product)
 
 
+def assert_only_line_refunded(order: Order, refunded: OrderItem, kept: OrderItem, emulator) -> None:
+    """One succeeded cancellation of exactly `refunded`, here and at the emulator; `kept` stays paid."""
+    payment = order.payments.get()
+    cancellation = Cancellation.objects.get(payment=payment)
+    assert cancellation.state == Cancellation.State.SUCCEEDED
+    assert list(cancellation.items.all()) == [refunded]
+    assert cancellation.amount == refunded.line_total
+    refunded.refresh_from_db()
+    kept.refresh_from_db()
+    assert (refunded.status, kept.status) == (OrderItem.Status.REFUNDED, OrderItem.Status.PAID)
+    order.refresh_from_db()
+    assert order.status == Order.Status.PARTIALLY_REFUNDED
+    assert emulator.receipt(payment.receipt_id)["cancelled_price"] == refunded.line_total
+
+
 def test_buyer_refunds_an_unshipped_line(page, shop, catalogue, buyer, paid_order, emulator):
     order = paid_order(catalogue.keyboard, catalogue.tea)
     keyboard = line(order, catalogue.keyboard)
@@ -28,19 +43,9 @@ def test_buyer_refunds_an_unshipped_line(page, shop, catalogue, buyer, paid_orde
         article.get_by_role("button", name="선택 상품 환불 요청").click()
     expect(article).to_contain_text("부분 환불")
 
-    payment = order.payments.get()
-    cancellation = Cancellation.objects.get(payment=payment)
-    assert cancellation.state == Cancellation.State.SUCCEEDED
-    assert list(cancellation.items.all()) == [keyboard]
-    assert cancellation.amount == keyboard.line_total == 18_000
-    keyboard.refresh_from_db()
-    assert keyboard.status == OrderItem.Status.REFUNDED
-    assert line(order, catalogue.tea).status == OrderItem.Status.PAID
-    order.refresh_from_db()
-    assert order.status == Order.Status.PARTIALLY_REFUNDED
-    receipt = emulator.receipt(payment.receipt_id)
-    assert receipt["cancelled_price"] == keyboard.line_total
-    assert receipt["cancelled_tax_free"] == 0
+    assert keyboard.line_total == 18_000
+    assert_only_line_refunded(order, keyboard, line(order, catalogue.tea), emulator)
+    assert emulator.receipt(order.payments.get().receipt_id)["cancelled_tax_free"] == 0
 
 
 def seller_page(page, shop, catalogue):
@@ -84,16 +89,5 @@ def test_seller_refunds_an_own_line(page, shop, catalogue, paid_order, emulator)
     expect(refund).to_have_count(0)
     expect(page.get_by_role("button", name=f"환불: {keyboard.product_name}")).to_be_visible()
 
-    payment = order.payments.get()
-    cancellation = Cancellation.objects.get(payment=payment)
-    assert cancellation.state == Cancellation.State.SUCCEEDED
-    assert list(cancellation.items.all()) == [mouse]
-    assert cancellation.amount == mouse.line_total == 12_000
-    mouse.refresh_from_db()
-    assert mouse.status == OrderItem.Status.REFUNDED
-    keyboard.refresh_from_db()
-    assert keyboard.status == OrderItem.Status.PAID
-    receipt = emulator.receipt(payment.receipt_id)
-    assert receipt["cancelled_price"] == mouse.line_total
-    order.refresh_from_db()
-    assert order.status == Order.Status.PARTIALLY_REFUNDED
+    assert mouse.line_total == 12_000
+    assert_only_line_refunded(order, mouse, keyboard, emulator)

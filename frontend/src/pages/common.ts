@@ -31,3 +31,38 @@ export const errorMessage = (error: unknown): string =>
   messageForCode(error instanceof ApiError ? error.code : undefined);
 
 export const errorCode = (error: unknown): string => (error instanceof ApiError ? error.code : 'unknown_error');
+
+/** Refund answers after which the same request is worth retrying with the same idempotency key. */
+export const RETRYABLE_REFUND_CODES = new Set([
+  'network_error',
+  'gateway_unavailable',
+  'gateway_error',
+  'cancel_in_progress',
+  'internal_error',
+]);
+
+type OrderCard<T> = (order: T, reload: () => Promise<void>, status: HTMLElement) => HTMLElement;
+
+/** An order list (my orders, seller orders): loads, renders one card per order, reloads after an action. */
+export async function orderList<T>(
+  root: HTMLElement,
+  fetchOrders: () => Promise<T[]>,
+  card: OrderCard<T>,
+  emptyText: string,
+): Promise<void> {
+  const status = statusRegion();
+  const alert = alertSlot();
+  const list = h('div', { className: 'orders' });
+  root.append(status, alert.el, list);
+  const load = async () => {
+    try {
+      const orders = await fetchOrders();
+      replace(list, orders.length === 0 ? h('p', null, emptyText) : orders.map((o) => card(o, load, status)));
+    } catch (error) {
+      alert.show(errorMessage(error));
+    }
+  };
+  status.textContent = '주문을 불러오는 중입니다…';
+  await load();
+  status.textContent = '';
+}

@@ -1,15 +1,13 @@
 import { cancelOrder, cancelPayment, fetchMyOrders, type Order, type Payment } from '../api/backend';
-import { h, replace } from '../dom';
+import { h } from '../dom';
 import { formatDateTime, formatWon, itemStatusText, orderStatusText, paymentStatusText } from '../format';
 import { AttemptKey } from '../idempotency';
 import { navigate } from '../router';
 import { getMe, loginPath } from '../session';
-import { alertSlot, errorCode, errorMessage, pageHeading, statusRegion } from './common';
+import { alertSlot, errorCode, errorMessage, orderList, pageHeading, RETRYABLE_REFUND_CODES } from './common';
 import { virtualAccountView } from './views';
 
 const REFUNDABLE_PAYMENT = new Set(['paid', 'partially_cancelled']);
-/** Answers after which the same refund request is worth retrying with the same key. */
-const RETRYABLE = new Set(['network_error', 'gateway_unavailable', 'gateway_error', 'cancel_in_progress', 'internal_error']);
 
 const livePayment = (order: Order): Payment | undefined =>
   order.payments.find((p) => REFUNDABLE_PAYMENT.has(p.status) || p.status === 'awaiting_deposit');
@@ -22,22 +20,7 @@ function statusText(order: Order): string {
 export async function ordersPage(root: HTMLElement, url: URL): Promise<void> {
   if (!(await getMe())) return navigate(loginPath(url.pathname), { replace: true });
   pageHeading(root, '내 주문');
-  const status = statusRegion();
-  const alert = alertSlot();
-  const list = h('div', { className: 'orders' });
-  root.append(status, alert.el, list);
-
-  const load = async () => {
-    try {
-      const orders = await fetchMyOrders();
-      replace(list, orders.length === 0 ? h('p', null, '주문 내역이 없습니다.') : orders.map((o) => orderCard(o, load, status)));
-    } catch (error) {
-      alert.show(errorMessage(error));
-    }
-  };
-  status.textContent = '주문을 불러오는 중입니다…';
-  await load();
-  status.textContent = '';
+  await orderList(root, fetchMyOrders, orderCard, '주문 내역이 없습니다.');
 }
 
 function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElement): HTMLElement {
@@ -109,7 +92,7 @@ function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElemen
         status.textContent = `${formatWon(cancellation.amount)} 환불을 요청했습니다.`;
         await reload();
       } catch (error) {
-        if (!RETRYABLE.has(errorCode(error))) attempt.settle();
+        if (!RETRYABLE_REFUND_CODES.has(errorCode(error))) attempt.settle();
         status.textContent = '';
         alert.show(errorMessage(error));
         submit.disabled = false;

@@ -1,36 +1,23 @@
 import { cancelPayment, fetchSellerOrders, markItemShipped, type SellerOrder } from '../api/backend';
-import { h, replace } from '../dom';
+import { h } from '../dom';
 import { formatDateTime, formatWon, itemStatusText, orderStatusText } from '../format';
 import { AttemptKey } from '../idempotency';
 import { navigate } from '../router';
 import { getMe, loginPath } from '../session';
-import { alertSlot, errorCode, errorMessage, pageHeading, statusRegion } from './common';
+import { alertSlot, errorCode, errorMessage, orderList, pageHeading, RETRYABLE_REFUND_CODES } from './common';
 
-const RETRYABLE = new Set(['network_error', 'gateway_unavailable', 'gateway_error', 'cancel_in_progress', 'internal_error']);
 
 export async function sellerPage(root: HTMLElement, url: URL): Promise<void> {
   const me = await getMe();
   if (!me) return navigate(loginPath(url.pathname), { replace: true });
   pageHeading(root, '판매자 주문');
-  const status = statusRegion();
-  const alert = alertSlot();
-  const list = h('div', { className: 'orders' });
-  root.append(status, alert.el, list);
   if (!me.isSeller) {
+    const alert = alertSlot();
+    root.append(alert.el);
     alert.show('판매자 계정으로 로그인해야 볼 수 있습니다.');
     return;
   }
-  const load = async () => {
-    try {
-      const orders = await fetchSellerOrders();
-      replace(list, orders.length === 0 ? h('p', null, '주문이 없습니다.') : orders.map((o) => sellerOrderCard(o, load, status)));
-    } catch (error) {
-      alert.show(errorMessage(error));
-    }
-  };
-  status.textContent = '주문을 불러오는 중입니다…';
-  await load();
-  status.textContent = '';
+  await orderList(root, fetchSellerOrders, sellerOrderCard, '주문이 없습니다.');
 }
 
 function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status: HTMLElement): HTMLElement {
@@ -73,7 +60,7 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
           status.textContent = `${item.productName}: ${formatWon(cancellation.amount)} 환불을 요청했습니다.`;
           await reload();
         } catch (error) {
-          if (!RETRYABLE.has(errorCode(error))) attempt.settle();
+          if (!RETRYABLE_REFUND_CODES.has(errorCode(error))) attempt.settle();
           alert.show(errorMessage(error));
           refund.disabled = false;
         }
