@@ -107,9 +107,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# The checkout bundle (`cd frontend && npm run build`); its index.html is served by config/spa.py.
+# The checkout bundle (`cd frontend && npm run build`). Only its assets are static files: its HTML pages are
+# served by config/spa.py with their Content-Security-Policy, never as plain files under /static/.
 FRONTEND_DIST_DIR = BASE_DIR / "frontend" / "dist"
-STATICFILES_DIRS = [FRONTEND_DIST_DIR]
+STATICFILES_DIRS = [("assets", FRONTEND_DIST_DIR / "assets")]
 # Vite names each built asset `assets/<name>-<hash>.<ext>`, Django's manifest storage `<name>.<12 hex>.<ext>`:
 # a new build gets new names, so browsers may keep those forever.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/(?:assets/[^/]+-[A-Za-z0-9_-]{8}|.+\.[0-9a-f]{12})\.[A-Za-z0-9]+$"

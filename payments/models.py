@@ -36,6 +36,20 @@ class VirtualAccount:
     due_at: datetime | None  # deposit deadline
 
 
+def _deposit_deadline(value: object) -> datetime | None:
+    """Bootpay's `expired_at` in Korean time; None when absent or not a plausible deadline."""
+    try:
+        due_at = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but out of range, e.g. month 13
+        return None
+    # Years at the edge of datetime's range cannot be shown in Korean time (nor are they deadlines).
+    if due_at is None or not 2000 <= due_at.year <= 2999:
+        return None
+    if timezone.is_naive(due_at):
+        return timezone.make_aware(due_at)  # Bootpay's times are Korean time, as is TIME_ZONE
+    return timezone.localtime(due_at)
+
+
 # Statuses in which a payment holds (or is about to hold) the order's money: at most one per order.
 LIVE_PAYMENT_STATUSES = ("awaiting_confirm", "awaiting_deposit", "paid", "partially_cancelled", "cancelled")
 
@@ -104,19 +118,12 @@ class Payment(models.Model):
         fields = {key: data.get(key) for key in ("bank_code", "bank_name", "bank_account", "bank_username")}
         if not all(isinstance(value, str) and value for value in fields.values()):
             return None
-        due = data.get("expired_at")
-        try:
-            due_at = parse_datetime(due) if isinstance(due, str) else None
-        except ValueError:  # well formed but out of range, e.g. month 13
-            due_at = None
-        if due_at is not None and timezone.is_naive(due_at):
-            due_at = timezone.make_aware(due_at)  # Bootpay's times are Korean time, as is TIME_ZONE
         return VirtualAccount(
             bank_code=fields["bank_code"],
             bank_name=fields["bank_name"],
             account_number=fields["bank_account"],
             holder=fields["bank_username"],
-            due_at=due_at,
+            due_at=_deposit_deadline(data.get("expired_at")),
         )
 
 

@@ -97,3 +97,17 @@ def test_only_content_hashed_assets_are_cached_forever(url, immutable):
 
     middleware = WhiteNoiseMiddleware(get_response=lambda request: None)
     assert middleware.immutable_file_test("", url) is immutable
+
+
+@pytest.mark.parametrize("name", ["index.html", "graphiql.html"])
+def test_the_pages_are_not_also_plain_static_files_without_their_policy(name, settings, tmp_path, db):
+    from django.conf import settings as live_settings
+    from django.core.management import call_command
+
+    if not (live_settings.FRONTEND_DIST_DIR / name).exists():
+        pytest.skip("frontend not built")  # the browser tests build it; make test does too
+    settings.STATIC_ROOT = tmp_path
+    call_command("collectstatic", "--noinput", verbosity=0)
+    assert (tmp_path / "assets").is_dir()  # the bundle's assets are collected ...
+    assert not (tmp_path / name).exists()  # ... its pages are not
+    assert Client().get(f"/static/{name}").status_code == 404

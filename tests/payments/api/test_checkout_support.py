@@ -112,7 +112,10 @@ def test_an_incomplete_stored_receipt_gives_no_virtual_account(raw):
     [
         ("2026-12-04T23:59:59+09:00", "2026-12-04T23:59:59+09:00"),
         ("2026-12-04T23:59:59", "2026-12-04T23:59:59+09:00"),  # naive: Korean time
+        ("2026-12-04T14:59:59Z", "2026-12-04T23:59:59+09:00"),  # shown in Korean time
         ("2026-13-04T23:59:59+09:00", None),  # out of range
+        ("0001-01-01T00:00:00+10:00", None),  # no deadline a bank issues, and beyond Korean time's range
+        ("9999-12-31T23:59:59-01:00", None),
         ("tomorrow", None),
         (None, None),
     ],
@@ -132,3 +135,21 @@ def test_the_deposit_deadline_is_read_as_korean_time_or_left_out(expired_at, due
     assert account is not None
     assert account.account_number == "12345678901234"
     assert (account.due_at.isoformat() if account.due_at else None) == due
+
+
+@pytest.mark.parametrize(
+    "expired_at", ["0001-01-01T00:00:00+10:00", "9999-12-31T23:59:59-01:00", "0001-01-01"]
+)
+def test_an_implausible_deadline_never_breaks_the_payment_views(
+    expired_at, issued_vbank, buyer, api_client_for
+):
+    payment, _ = issued_vbank
+    raw = dict(payment.raw_receipt)
+    raw["vbank_data"] = dict(raw["vbank_data"], expired_at=expired_at)
+    Payment.objects.filter(pk=payment.pk).update(raw_receipt=raw)
+    client = api_client_for(buyer)
+    listing = client.get("/api/v1/payments/")
+    detail = client.get(f"/api/v1/payments/{payment.public_id}/")
+    assert (listing.status_code, detail.status_code) == (200, 200)
+    assert detail.json()["virtual_account"]["due_at"] is None
+    assert listing.json()["results"][0]["virtual_account"]["due_at"] is None
