@@ -46,3 +46,12 @@ def test_production_refuses_to_run_the_sandbox_emulator():
     result = manage("bootpay_sandbox", "--port", "0", **PRODUCTION)
 
     assert result.returncode != 0 and "production" in result.stderr
+
+
+def test_outside_local_the_bootpay_mode_must_be_chosen():
+    env = {k: v for k, v in PRODUCTION.items() if k != "BOOTPAY_MODE"}
+
+    result = manage("check", **env)
+
+    assert result.returncode != 0 and "BOOTPAY_MODE" in result.stderr
+    assert manage("check", **env, BOOTPAY_MODE="sandbox").returncode == 0  # chosen on purpose (staging)
