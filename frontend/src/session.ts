@@ -23,5 +23,9 @@ export function loginPath(next: string): string {
 }
 
 export function safeNext(value: string | null): string {
-  return value && value.startsWith('/') && !value.startsWith('//') ? value : '/';
+  if (!value || !value.startsWith('/')) return '/';
+  // As the browser will read it: a backslash or a control character can turn "/…" into another host.
+  const here = window.location.origin;
+  const target = new URL(value, here);
+  return target.origin === here ? `${target.pathname}${target.search}${target.hash}` : '/';
 }

@@ -80,10 +80,19 @@ export const TEXT = {
   cancelled: '결제창이 닫혔습니다. 다시 결제할 수 있습니다.',
   retry: '다시 결제할 수 있습니다.',
   notPayable: '이 주문은 결제할 수 없습니다.',
+  unsettled: '결제가 아직 완료되지 않았습니다. 내 주문에서 결제 상태를 확인해 주세요.',
 } as const;
 
+const PAID_STATUSES = new Set(['paid', 'partially_cancelled']);
+
+function resultOf(payment: CheckoutPayment): 'paid' | 'issued' | 'unsettled' {
+  if (PAID_STATUSES.has(payment.status)) return 'paid';
+  if (payment.status === 'awaiting_deposit') return 'issued';
+  return 'unsettled'; // e.g. still awaiting approval: neither paid nor a virtual account to pay into
+}
+
 /** Codes after which the same order can't be paid from this page. */
-const TERMINAL = new Set(['order_not_payable', 'order_not_found', 'permission_denied', 'not_authenticated']);
+const TERMINAL = new Set(['order_not_payable', 'order_not_found', 'permission_denied', 'not_authenticated', 'payment_unsettled']);
 
 const codeOf = (error: unknown): string => (error instanceof ApiError ? error.code : 'unknown_error');
 
@@ -208,13 +217,17 @@ export class CheckoutMachine {
       const code = codeOf(error);
       return this.fail(code, messageForCode(code));
     }
-    const issued = outcome.kind === 'issued' || payment.status === 'awaiting_deposit';
+    // What the page says comes from the status our server answered, never from the window's (or a URL's) event.
+    const result = resultOf(payment);
+    if (result === 'unsettled') {
+      return this.fail('payment_unsettled', TEXT.unsettled);
+    }
     this.widget?.teardown();
     this.widget = null;
     this.set({
-      phase: issued ? 'issued' : 'paid',
+      phase: result,
       payment,
-      status: issued ? TEXT.issued : TEXT.paid,
+      status: result === 'issued' ? TEXT.issued : TEXT.paid,
       error: null,
     });
   }

@@ -50,7 +50,7 @@ export function normaliseOutcome(raw: unknown, rejected = false): Outcome {
   };
 }
 
-/** The redirect flavour's return: `/checkout/return?event=…&receipt_id=…&order_id=…[&error_code&message]`. */
+/** The redirect flavour's return: `/checkout/return?event=…&receipt_id=…&order_id=…[&error_code]`. */
 export function outcomeFromQuery(query: URLSearchParams): Outcome {
   const event = query.get('event') ?? '';
   const raw: Raw = {
@@ -58,7 +58,7 @@ export function outcomeFromQuery(query: URLSearchParams): Outcome {
     receipt_id: query.get('receipt_id') ?? undefined,
     order_id: query.get('order_id') ?? undefined,
     error_code: query.get('error_code') ?? undefined,
-    message: query.get('message') ?? undefined,
+    // No `message`: anyone can write a URL, so the page shows only its own text for the error code.
   };
   if (event === 'done' || event === 'issued') raw.data = { receipt_id: raw.receipt_id, order_id: raw.order_id };
   return normaliseOutcome(raw, event === 'cancel' || event === 'error');
