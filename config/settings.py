@@ -216,10 +216,7 @@ ORDER_MAX_TOTAL_AMOUNT = env.int("ORDER_MAX_TOTAL_AMOUNT", default=2_147_483_647
 # --- Bootpay (README.md "Configuration") --------------------------------------------------------
 # Sandbox (our local emulator, and the checkout's TEST PAYMENT endpoint) is the default only in local/dev:
 # a deployment that forgot the setting must not start taking "payments" from an emulator.
-if IS_LOCAL:
-    BOOTPAY_MODE = env.str("BOOTPAY_MODE", default="sandbox")
-else:
-    BOOTPAY_MODE = env.str("BOOTPAY_MODE")
+BOOTPAY_MODE = env.str("BOOTPAY_MODE", default="sandbox") if IS_LOCAL else env.str("BOOTPAY_MODE")
 if BOOTPAY_MODE not in {"production", "development", "sandbox"}:
     raise ImproperlyConfigured("BOOTPAY_MODE must be production, development or sandbox")
 _sandbox = BOOTPAY_MODE == "sandbox"

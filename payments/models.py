@@ -115,8 +115,12 @@ class Payment(models.Model):
         data = self.raw_receipt.get("vbank_data") if isinstance(self.raw_receipt, dict) else None
         if not isinstance(data, dict):
             return None
-        fields = {key: data.get(key) for key in ("bank_code", "bank_name", "bank_account", "bank_username")}
-        if not all(isinstance(value, str) and value for value in fields.values()):
+        # The account number is what the buyer needs; a PG may leave the other fields empty.
+        fields = {
+            key: value if isinstance(value := data.get(key), str) else ""
+            for key in ("bank_code", "bank_name", "bank_account", "bank_username")
+        }
+        if not fields["bank_account"]:
             return None
         return VirtualAccount(
             bank_code=fields["bank_code"],

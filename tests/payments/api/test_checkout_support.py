@@ -99,7 +99,7 @@ def test_a_card_payment_has_no_virtual_account(buyer, make_order, pay_at_pg, boo
         {"vbank_data": None},
         {"vbank_data": "004-123"},
         {"vbank_data": {"bank_code": "004", "bank_name": "국민은행", "bank_account": ""}},
-        {"vbank_data": {"bank_code": 4, "bank_name": "국민은행", "bank_account": "1", "bank_username": "x"}},
+        {"vbank_data": {"bank_code": "004", "bank_name": "국민은행", "bank_account": 12345}},
         [],
     ],
 )
@@ -153,3 +153,16 @@ def test_an_implausible_deadline_never_breaks_the_payment_views(
     assert (listing.status_code, detail.status_code) == (200, 200)
     assert detail.json()["virtual_account"]["due_at"] is None
     assert listing.json()["results"][0]["virtual_account"]["due_at"] is None
+
+
+def test_only_the_account_number_is_required_to_show_a_virtual_account():
+    account = Payment(
+        raw_receipt={"vbank_data": {"bank_account": "12345678901234", "bank_code": 4}}
+    ).virtual_account
+    assert account is not None
+    assert (account.account_number, account.bank_code, account.bank_name, account.holder) == (
+        "12345678901234",
+        "",
+        "",
+        "",
+    )
