@@ -100,7 +100,6 @@ export class SandboxWidget implements PaymentWidget {
     if (this.params.openType === 'redirect' && this.params.redirectUrl) {
       const query = new URLSearchParams({ receipt_id: receipt.receipt_id, order_id: receipt.order_id, event: receipt.event });
       if (receipt.error_code) query.set('error_code', receipt.error_code);
-      if (receipt.message) query.set('message', receipt.message);
       this.navigate(`${this.params.redirectUrl}?${query.toString()}`);
       return new Promise<Outcome>(() => {}); // the page is leaving
     }
