@@ -6,8 +6,9 @@ Playwright never downloads one: do not run `playwright install`. Without the exe
 banner says so at the start and the end of the run.
 
 The browser is offline: every request to a host other than the loopback is aborted, and a test that
-attempted one fails. The Django app runs in-process (pytest-django's `live_server`, transactional DB)
-in sandbox mode, its gateway pointing at the session's emulator, webhooks processed inline.
+attempted one fails; so does a test whose page logged a Content-Security-Policy violation. The Django
+app runs in-process (pytest-django's `live_server`, transactional DB) in sandbox mode, its gateway
+pointing at the session's emulator, webhooks processed inline.
 The SPA is built once per session (`npm ci` when node_modules is missing, then `npm run build`)
 unless `frontend/dist/index.html` is newer than its sources or `E2E_SKIP_BUILD=1`.
 A full-page screenshot of each test's last state goes to `tests/e2e/artifacts/<test name>.png`.
@@ -155,27 +156,60 @@ def context(context):
         )
 
 
+CSP_VIOLATION_MARKERS = ("Content Security Policy", "Refused to")
+
+
+class CspViolation(AssertionError):
+    """The page's Content-Security-Policy refused something (Chromium's console said so)."""
+
+
 @pytest.fixture
-def page(page, request):
-    """The test's page; uncaught page errors fail the test and the last state is saved as a PNG."""
+def csp_violations() -> list[str]:
+    """The console's CSP refusals on the test's page so far (the `page` fixture fills it)."""
+    return []
+
+
+def assert_no_csp_violation(violations: list[str]) -> None:
+    """Raise CspViolation listing `violations`, then forget them (so they are reported once)."""
+    if violations:
+        found = list(violations)
+        violations.clear()
+        raise CspViolation("Content-Security-Policy violations:\n  " + "\n  ".join(found))
+
+
+@pytest.fixture
+def page(page, request, csp_violations):
+    """The test's page; uncaught page errors and CSP violations fail the test; the last state is a PNG.
+
+    Chromium reports every Content-Security-Policy refusal of the page as a console message naming the
+    policy ("Refused to …", "… violates the following Content Security Policy directive …"): one of them
+    means our CSP blocked something the page (or a script it loaded) tried to do.
+    """
     from playwright.sync_api import expect
 
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     page_errors: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type in ("error", "warning"):
+            print(f"[browser console.{message.type}] {message.text}")
+        if any(marker in message.text for marker in CSP_VIOLATION_MARKERS):
+            where = message.location or {}
+            at = f"{where.get('url', '')}:{where.get('lineNumber', '')}:{where.get('columnNumber', '')}"
+            csp_violations.append(f"console.{message.type} at {at}: {message.text}")
+
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     page.on("dialog", _accept_dialog)
-    page.on(
-        "console",
-        lambda message: (
-            print(f"[browser console.{message.type}] {message.text}")
-            if message.type in ("error", "warning")
-            else None
-        ),
-    )
+    page.on("console", on_console)
     yield page
     screenshot(page, request.node)
-    if page_errors:
-        pytest.fail("uncaught errors in the page:\n  " + "\n  ".join(page_errors), pytrace=False)
+    problems = ["uncaught errors in the page:\n  " + "\n  ".join(page_errors)] if page_errors else []
+    try:
+        assert_no_csp_violation(csp_violations)
+    except CspViolation as violation:
+        problems.append(str(violation))
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
 
 
 def _accept_dialog(dialog) -> None:
