@@ -2,10 +2,12 @@
 
 Every SPA route answers the bundle's `index.html`; the browser-side router picks the page. The pages
 carry a Content-Security-Policy that admits Bootpay's hosts for the payment window's frames and form
-posts and nothing else from outside; no inline script. The CSRF cookie is set on every page, so the
-SPA's session-authenticated POSTs can send `X-CSRFToken`.
+posts and nothing else from outside; no inline script but the SDK's own overlay handlers. The CSRF
+cookie is set on every page, so the SPA's session-authenticated POSTs can send `X-CSRFToken`.
 """
 
+import base64
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,15 +23,27 @@ NOT_BUILT = """<!doctype html><html lang="ko"><meta charset="utf-8"><title>Front
 </html>"""
 
 
+# The inline click handlers @bootpay/client-js (5.3.1) writes into its payment overlay: the close button
+# and the popup notice's two buttons. Blocked, they leave the buyer stuck in the overlay; allowed by hash
+# ('unsafe-hashes'), no other inline code runs. tests/config/test_spa.py checks them against the SDK.
+BOOTPAY_SDK_INLINE_HANDLERS = ("Bootpay.dismiss()", "Bootpay.dismiss(true)", "Bootpay.readyToPopup()")
+
+
+def _hash_source(code: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
+
+
 def content_security_policy() -> str:
     # Bootpay's payment UI lives in frames and form posts from its hosts (plus, in production, the PG and
     # card-issuer hosts of the merchant's contract: CHECKOUT_CSP_EXTRA_HOSTS). Its SDK injects one
-    # <style> element when it loads, hence 'unsafe-inline' for styles only; scripts come from us alone.
+    # <style> element when it loads, hence 'unsafe-inline' for styles only; scripts come from us alone,
+    # but for the SDK's three overlay handlers, by hash.
     remote = " ".join([*settings.CHECKOUT_CSP_BOOTPAY_HOSTS, *settings.CHECKOUT_CSP_EXTRA_HOSTS])
+    handlers = " ".join(_hash_source(code) for code in BOOTPAY_SDK_INLINE_HANDLERS)
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self'",
+            f"script-src 'self' 'unsafe-hashes' {handlers}",
             "style-src 'self' 'unsafe-inline'",
             f"img-src 'self' data: {remote}",
             f"connect-src 'self' {remote}",

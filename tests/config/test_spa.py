@@ -1,6 +1,7 @@
 """The checkout bundle's pages: which paths serve it, with what policy, and what happens before a build."""
 
 import os
+import re
 
 import pytest
 from django.test import Client, RequestFactory
@@ -63,7 +64,14 @@ def test_pages_answer_only_reads(built, db):
 def test_the_policy_admits_bootpays_frames_and_form_posts_and_no_inline_script(settings):
     settings.CHECKOUT_CSP_EXTRA_HOSTS = ["https://pg.example"]
     directives = dict(part.split(" ", 1) for part in content_security_policy().split("; "))
-    assert directives["script-src"] == "'self'"
+    script = directives["script-src"].split()
+    assert script[:2] == ["'self'", "'unsafe-hashes'"]
+    assert all(source.startswith("'sha256-") for source in script[2:])  # no 'unsafe-inline', no host
+    assert script[2:] == [
+        "'sha256-7n4Dd+88AxmyNhX8t9WOXkFDDI0Cl/vMJRJaG7sf26I='",  # Bootpay.dismiss()
+        "'sha256-OPz85nXPKzCf1eF+v1NdcSeMGMRD7tLg5/WT5AWwTBQ='",  # Bootpay.dismiss(true)
+        "'sha256-wXKW8IknP7WR3OEhQ5J3avMdmz2EWVRmclsVtmq5Z+E='",  # Bootpay.readyToPopup()
+    ]
     assert directives["default-src"] == "'self'"
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"
@@ -71,6 +79,19 @@ def test_the_policy_admits_bootpays_frames_and_form_posts_and_no_inline_script(s
         assert "https://*.bootpay.co.kr" in directives[name].split()
         assert "https://pg.example" in directives[name].split()
     assert "'unsafe-inline'" not in content_security_policy().replace("style-src 'self' 'unsafe-inline'", "")
+
+
+def test_the_allowed_handlers_are_exactly_the_inline_handlers_of_the_installed_sdk():
+    from pathlib import Path
+
+    from config.spa import BOOTPAY_SDK_INLINE_HANDLERS
+
+    sdk = Path(__file__).resolve().parents[2] / "frontend/node_modules/@bootpay/client-js/dist/index.mjs"
+    if not sdk.exists():
+        pytest.skip("frontend dependencies not installed (make test installs them first)")
+    # An SDK upgrade that adds, drops or changes one must update the policy, or its buttons go dead.
+    found = set(re.findall(r"""\bon[a-z]+=["']([^"']*)["']""", sdk.read_text(encoding="utf-8")))
+    assert found == set(BOOTPAY_SDK_INLINE_HANDLERS)
 
 
 def test_graphiql_comes_from_the_bundle_not_a_cdn(built, db):

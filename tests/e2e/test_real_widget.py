@@ -8,22 +8,23 @@ api_url whatever BOOTPAY_MODE says, and each test creates at the emulator the re
 
 Bootpay's hosts are answered by tiny local HTML pages (Playwright routes registered after the offline
 guard, so they run first; any other Bootpay host falls through to the guard, which aborts it and fails the
-test). The adapter never calls setEnvironmentMode, so the SDK keeps its default "production" host table
-whatever our mode is: widget.bootpay.co.kr, api.bootpay.co.kr/v2 and analytics.bootpay.co.kr.
+test). The adapter switches the SDK to the host table of the backend's mode (setEnvironmentMode), so in
+development mode the SDK calls Bootpay's development servers: dev-widget.bootpay.co.kr,
+dev-api.bootpay.co.kr/v2 and dev-analytics.bootpay.co.kr.
 
 The stubs post the SDK's INTERNAL window messages, read from @bootpay/client-js 5.3.1's dist/index.mjs.
 They are undocumented and may change in any release; when the pinned SDK is upgraded, re-read them there:
-- widget iframe (GET https://widget.bootpay.co.kr/p/<application id>/<encrypted params>): JSON strings
+- widget iframe (GET https://dev-widget.bootpay.co.kr/p/<application id>/<encrypted params>): JSON strings
   `{bootpay_event: true, hook: "WidgetWindowMessage", event, data}` handled by the widget's message hooks,
   with event `bootpayWidgetReady` (the `ready` hook), `bootpayWidgetResize` (`data` is applied as the
   container's style: `{height: 120}` → 120px) and `bootpayWidgetSelectMethod` (`data` =
   `{pg, method, wallet_id, term_passed, select_terms, extra}`; the SDK computes `completed` itself and
   calls the `paymentMethodUpdated` hook);
-- payment iframe (the overlay's form POST to https://api.bootpay.co.kr/v2/request/payment): JSON strings
+- payment iframe (the overlay's form POST to https://dev-api.bootpay.co.kr/v2/request/payment): JSON strings
   `{bootpay_event: true, event, ...}` with event `done` (`data: {receipt_id, order_id, price, status}`),
   `confirm` (separately confirmed; `receipt_id`, `order_id` top-level), `hideProgress` and `showPayment`
   (`showCloseButton`);
-- analytics (POST https://analytics.bootpay.co.kr/event, XHR, at the start and after `done`): `{}`.
+- analytics (POST https://dev-analytics.bootpay.co.kr/event, XHR, at the start and after `done`): `{}`.
 """
 
 from __future__ import annotations
@@ -38,15 +39,16 @@ from playwright.sync_api import expect
 
 from orders.models import Order
 from payments.models import Payment
-from tests.e2e.conftest import CspViolation, assert_no_csp_violation
+from tests.e2e.conftest import assert_no_csp_violation
 from tests.e2e.pages import CLOSED_TEXT, PAID_HEADING, log_in, pay_button, product_card, status_text, won
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 WEB_APPLICATION_ID = "e2e-web-application-id"
-WIDGET_HOST = "widget.bootpay.co.kr"
-API_HOST = "api.bootpay.co.kr"
-ANALYTICS_HOST = "analytics.bootpay.co.kr"
+# BOOTPAY_MODE=development: the adapter switches the SDK to Bootpay's development servers, as the backend's.
+WIDGET_HOST = "dev-widget.bootpay.co.kr"
+API_HOST = "dev-api.bootpay.co.kr"
+ANALYTICS_HOST = "dev-analytics.bootpay.co.kr"
 BOOTPAY_HOST = re.compile(r"^https?://[^/]*bootpay\.co\.kr(?:[:/]|$)")
 SDK_CHUNK = re.compile(r"/static/assets/bootpay-sdk-[^/]+\.js$")
 # The SDK's own element ids (dist/index.mjs): the widget's iframe, the payment overlay and its spinner.
@@ -56,19 +58,9 @@ PROGRESS = "#bootpay-alfred-progress-id"
 CLOSE_BUTTON = "#bootpay-close-btn"
 SELECT_CARD = "카드 선택 (스텁)"
 
-# FINDING (open): the SDK's payment overlay (inserted by requestPayment) carries three inline handlers,
-# onclick="Bootpay.dismiss()" on its close (X) button and onclick="Bootpay.dismiss(true)" /
-# onclick="Bootpay.readyToPopup()" on its popup notice. Under our `script-src 'self'` Chromium refuses them
-# when the overlay is inserted (three "Executing inline event handler violates the following Content
-# Security Policy directive 'script-src 'self''" console errors, located in the bootpay-sdk chunk), so
-# those buttons are dead. Strict: once the CSP admits them (e.g. 'unsafe-hashes' with the three handlers'
-# sha256 hashes), these tests XPASS and fail until this marker is removed. Only a CspViolation counts as
-# the expected failure; any other failure of the payment flow fails the test as usual.
-SDK_INLINE_HANDLERS_REFUSED = pytest.mark.xfail(
-    raises=CspViolation,
-    strict=True,
-    reason="CSP script-src 'self' refuses the Bootpay overlay's inline onclick handlers (dead close button)",
-)
+# The SDK's payment overlay carries three inline handlers (its close button, its popup notice's two
+# buttons); the page's CSP admits exactly those by hash (config/spa.py). Every test here fails on a CSP
+# violation, so a policy that refused them would show as a dead close button.
 
 
 def _post_to_parent(*messages: dict) -> str:
@@ -202,7 +194,6 @@ def assert_overlay_gone(page) -> None:
     expect(page.locator("body")).not_to_have_class(re.compile(r"\bbootpay-open\b"))
 
 
-@SDK_INLINE_HANDLERS_REFUSED
 def test_real_widget_card_payment(
     page, real_widget_shop, stubs, sdk_requests, catalogue, new_order, bootpay, csp_violations
 ):
@@ -238,7 +229,6 @@ def test_real_widget_card_payment(
     assert_no_csp_violation(csp_violations)
 
 
-@SDK_INLINE_HANDLERS_REFUSED
 def test_real_widget_separately_confirmed(
     page,
     real_widget_shop,
@@ -283,7 +273,6 @@ def test_real_widget_separately_confirmed(
     assert_no_csp_violation(csp_violations)
 
 
-@SDK_INLINE_HANDLERS_REFUSED
 def test_real_widget_close_button(
     page, real_widget_shop, stubs, sdk_requests, catalogue, new_order, csp_violations
 ):
@@ -294,7 +283,7 @@ def test_real_widget_close_button(
 
     pay_button(page).click()
     expect(page.locator(CLOSE_BUTTON)).to_be_visible()
-    assert_no_csp_violation(csp_violations)  # today: raises here (the X's onclick was refused)
+    assert_no_csp_violation(csp_violations)  # the X's onclick was admitted
     page.locator(CLOSE_BUTTON).click()
     expect(status_text(page, CLOSED_TEXT)).to_be_visible()
     assert_overlay_gone(page)

@@ -158,6 +158,7 @@ export class CheckoutMachine {
         applicationId: config.webApplicationId,
         widgetKey: config.widgetKey,
         sandbox: config.mode !== 'production',
+        environment: config.mode === 'development' ? 'development' : 'production',
         separatelyConfirmed: config.separatelyConfirmed,
         openType,
         redirectUrl: openType === 'redirect' ? this.deps.redirectUrl() : undefined,

@@ -1,7 +1,13 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const sdk = vi.hoisted(() => ({
-  BootpayWidget: { render: vi.fn(), update: vi.fn(), requestPayment: vi.fn(), destroy: vi.fn() },
+  BootpayWidget: {
+    render: vi.fn(),
+    update: vi.fn(),
+    requestPayment: vi.fn(),
+    destroy: vi.fn(),
+    setEnvironmentMode: vi.fn(),
+  },
   Bootpay: { destroy: vi.fn() },
 }));
 vi.mock('@bootpay/client-js', () => ({ ...sdk, default: sdk.Bootpay }));
@@ -16,6 +22,7 @@ const base: MountParams = {
   applicationId: 'web-app-id',
   widgetKey: 'widget-key',
   sandbox: true,
+  environment: 'production',
   separatelyConfirmed: false,
   openType: 'iframe',
 };
@@ -45,6 +52,14 @@ describe('BootpayAdapter', () => {
       extra: { open_type: 'iframe', separately_confirmed: false },
     });
     expect(params.extra.redirect_url).toBeUndefined();
+  });
+
+  it.each(['production', 'development'] as const)('talks to Bootpay\'s %s servers, as the backend does', async (environment) => {
+    await new BootpayAdapter().mount(container(), { ...base, environment });
+    expect(sdk.BootpayWidget.setEnvironmentMode).toHaveBeenCalledWith(environment, undefined);
+    expect(sdk.BootpayWidget.setEnvironmentMode.mock.invocationCallOrder[0]).toBeLessThan(
+      sdk.BootpayWidget.render.mock.invocationCallOrder[0],
+    );
   });
 
   it('the redirect flavour passes open_type redirect and redirect_url', async () => {

@@ -19,6 +19,8 @@ export class BootpayAdapter implements PaymentWidget {
     if (!el.id) throw new Error('The widget container needs an id (BootpayWidget.render takes an element id).');
     this.sdk = await loadSdk();
     this.params = params;
+    // The browser must use the same Bootpay servers as our backend, or they would not know each other's receipts.
+    this.sdk.BootpayWidget.setEnvironmentMode(params.environment, undefined);
     this.sdk.BootpayWidget.render(`#${el.id}`, {
       // render() keeps and mutates what it is given: always a fresh object.
       application_id: params.applicationId,

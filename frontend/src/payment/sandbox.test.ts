@@ -9,6 +9,7 @@ const params: MountParams = {
   applicationId: 'a',
   widgetKey: 'w',
   sandbox: true,
+  environment: 'production',
   separatelyConfirmed: true,
   openType: 'iframe',
 };

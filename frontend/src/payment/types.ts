@@ -10,6 +10,8 @@ export interface MountParams {
   applicationId: string;
   widgetKey: string;
   sandbox: boolean;
+  /** Bootpay's host set: 'development' is Bootpay's test servers (the backend's BOOTPAY_MODE=development). */
+  environment: 'production' | 'development';
   separatelyConfirmed: boolean;
   openType: OpenType;
   /** Required with openType 'redirect': where Bootpay (or the sandbox panel) sends the browser back. */
