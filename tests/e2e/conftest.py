@@ -379,13 +379,20 @@ def new_order(buyer):
 
 
 @pytest.fixture
-def paid_order(new_order, buyer, pay_at_pg):
-    """A card-paid order, paid at the emulator and verified by the services (not through the page)."""
-    from payments.services import payment_verify
+def paid_order(new_order, buyer, pay_at_pg, bootpay):
+    """An order paid at the emulator and verified by the services (not through the page): by card, or
+    (`vbank=True`) into a virtual account deposited and synced."""
+    from payments.services import payment_reconcile, payment_verify
 
-    def make(*products: Product) -> Order:
+    def make(*products: Product, vbank: bool = False) -> Order:
         order = new_order(*products)
-        payment = payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order), actor=buyer)
+        options = {"method": "vbank", "state": "vbank_issued"} if vbank else {}
+        receipt_id = pay_at_pg(order, **options)
+        payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
+        if vbank:
+            bootpay.state.deposit(receipt_id)
+            payment_reconcile(older_than_minutes=0)
+            payment.refresh_from_db()
         assert payment.status == "paid"
         order.refresh_from_db()
         return order

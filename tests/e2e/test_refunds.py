@@ -48,6 +48,29 @@ def test_buyer_refunds_an_unshipped_line(page, shop, catalogue, buyer, paid_orde
     assert emulator.receipt(order.payments.get().receipt_id)["cancelled_tax_free"] == 0
 
 
+def test_buyer_refunds_a_virtual_account_line_to_an_account(
+    page, shop, catalogue, buyer, paid_order, emulator
+):
+    order = paid_order(catalogue.keyboard, catalogue.tea, vbank=True)
+    keyboard = line(order, catalogue.keyboard)
+    log_in(page, buyer.username, base_url=shop)
+    nav(page).get_by_role("link", name="내 주문").click()
+
+    article = order_article(page, order.order_id)
+    article.get_by_role("checkbox", name=f"환불할 상품: {keyboard.product_name}").check()
+    article.get_by_label("환불 사유").fill("단순 변심")
+    account = article.get_by_role("group", name="환불 받을 계좌")
+    account.get_by_label("환불 은행 코드").fill("004")
+    account.get_by_label("환불 계좌번호").fill("12345678901234")
+    account.get_by_label("예금주").fill("홍길동")
+    with graphql_call(page, "cancelPayment"):
+        article.get_by_role("button", name="선택 상품 환불 요청").click()
+    expect(article).to_contain_text("부분 환불")
+
+    # The emulator, like Bootpay, refunds a virtual account only with the account to send the money to.
+    assert_only_line_refunded(order, keyboard, line(order, catalogue.tea), emulator)
+
+
 def seller_page(page, shop, catalogue):
     log_in(page, catalogue.seller_a.user.username, base_url=shop)
     nav(page).get_by_role("link", name="판매자").click()

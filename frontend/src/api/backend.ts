@@ -47,6 +47,8 @@ export const cancelPayment = async (args: {
   reason: string;
   idempotencyKey: string;
   itemIds: string[];
+  /** Where a deposited virtual account's money goes back (Bootpay needs it to refund one). */
+  refund?: { bankCode: string; bankAccount: string; bankUsername: string };
 }) => unwrap((await gql(CancelPaymentMutation, args)).cancelPayment).cancellation;
 
 export const fetchMyOrders = async () => (await gql(MyOrdersQuery)).myOrders.edges.map((edge) => edge.node);

@@ -23,6 +23,7 @@ export const PaymentFields = graphql(`
     taxFreeAmount
     cancelledAmount
     cancellableAmount
+    method
     methodName
     createdAt
     virtualAccount {
@@ -196,8 +197,20 @@ export const CancelOrderMutation = graphql(`
 `);
 
 export const CancelPaymentMutation = graphql(`
-  mutation CancelPayment($paymentId: ID!, $reason: String!, $idempotencyKey: String!, $itemIds: [ID!]) {
-    cancelPayment(paymentId: $paymentId, reason: $reason, idempotencyKey: $idempotencyKey, itemIds: $itemIds) {
+  mutation CancelPayment(
+    $paymentId: ID!
+    $reason: String!
+    $idempotencyKey: String!
+    $itemIds: [ID!]
+    $refund: RefundAccountInput
+  ) {
+    cancelPayment(
+      paymentId: $paymentId
+      reason: $reason
+      idempotencyKey: $idempotencyKey
+      itemIds: $itemIds
+      refund: $refund
+    ) {
       __typename
       ... on CancelPaymentSuccess {
         cancellation {

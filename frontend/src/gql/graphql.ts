@@ -9,6 +9,14 @@ export type OrderLineInput = {
   quantity: number;
 };
 
+/** Where a deposited virtual account's money goes back (needed to refund one). */
+export type RefundAccountInput = {
+  bankAccount: string;
+  /** Three digits, e.g. 004 (KB). */
+  bankCode: string;
+  bankUsername: string;
+};
+
 type ErrorFields_InputError_Fragment = { code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> };
 
 type ErrorFields_OperationError_Fragment = { code: string, message: string };
@@ -18,9 +26,9 @@ export type ErrorFieldsFragment =
   | ErrorFields_OperationError_Fragment
 ;
 
-export type PaymentFieldsFragment = { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null };
+export type PaymentFieldsFragment = { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null };
 
-export type OrderFieldsFragment = { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> };
+export type OrderFieldsFragment = { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -59,7 +67,7 @@ export type OrderQueryVariables = Exact<{
 }>;
 
 
-export type OrderQuery = { order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } | null };
+export type OrderQuery = { order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } | null };
 
 export type CreateOrderMutationVariables = Exact<{
   items: Array<OrderLineInput> | OrderLineInput;
@@ -67,7 +75,7 @@ export type CreateOrderMutationVariables = Exact<{
 
 
 export type CreateOrderMutation = { createOrder:
-    | { __typename: 'CreateOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
+    | { __typename: 'CreateOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -81,7 +89,7 @@ export type VerifyPaymentMutationVariables = Exact<{
 export type VerifyPaymentMutation = { verifyPayment:
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
-    | { __typename: 'VerifyPaymentSuccess', payment: { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null } }
+    | { __typename: 'VerifyPaymentSuccess', payment: { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null } }
    };
 
 export type ConfirmPaymentMutationVariables = Exact<{
@@ -90,7 +98,7 @@ export type ConfirmPaymentMutationVariables = Exact<{
 
 
 export type ConfirmPaymentMutation = { confirmPayment:
-    | { __typename: 'ConfirmPaymentSuccess', payment: { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null } }
+    | { __typename: 'ConfirmPaymentSuccess', payment: { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -101,7 +109,7 @@ export type CancelOrderMutationVariables = Exact<{
 
 
 export type CancelOrderMutation = { cancelOrder:
-    | { __typename: 'CancelOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
+    | { __typename: 'CancelOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -111,6 +119,7 @@ export type CancelPaymentMutationVariables = Exact<{
   reason: string;
   idempotencyKey: string;
   itemIds?: Array<string | number> | string | number | null | undefined;
+  refund?: RefundAccountInput | null | undefined;
 }>;
 
 
@@ -123,7 +132,7 @@ export type CancelPaymentMutation = { cancelPayment:
 export type MyOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }> } };
+export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }> } };
 
 export type SellerOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -181,6 +190,7 @@ export const PaymentFieldsFragmentDoc = new TypedDocumentString(`
   taxFreeAmount
   cancelledAmount
   cancellableAmount
+  method
   methodName
   createdAt
   virtualAccount {
@@ -228,6 +238,7 @@ export const OrderFieldsFragmentDoc = new TypedDocumentString(`
   taxFreeAmount
   cancelledAmount
   cancellableAmount
+  method
   methodName
   createdAt
   virtualAccount {
@@ -322,6 +333,7 @@ export const OrderDocument = new TypedDocumentString(`
   taxFreeAmount
   cancelledAmount
   cancellableAmount
+  method
   methodName
   createdAt
   virtualAccount {
@@ -389,6 +401,7 @@ fragment PaymentFields on Payment {
   taxFreeAmount
   cancelledAmount
   cancellableAmount
+  method
   methodName
   createdAt
   virtualAccount {
@@ -456,6 +469,7 @@ fragment PaymentFields on Payment {
   taxFreeAmount
   cancelledAmount
   cancellableAmount
+  method
   methodName
   createdAt
   virtualAccount {
@@ -496,6 +510,7 @@ fragment PaymentFields on Payment {
   taxFreeAmount
   cancelledAmount
   cancellableAmount
+  method
   methodName
   createdAt
   virtualAccount {
@@ -536,6 +551,7 @@ fragment PaymentFields on Payment {
   taxFreeAmount
   cancelledAmount
   cancellableAmount
+  method
   methodName
   createdAt
   virtualAccount {
@@ -574,12 +590,13 @@ fragment OrderFields on Order {
   }
 }`) as unknown as TypedDocumentString<CancelOrderMutation, CancelOrderMutationVariables>;
 export const CancelPaymentDocument = new TypedDocumentString(`
-    mutation CancelPayment($paymentId: ID!, $reason: String!, $idempotencyKey: String!, $itemIds: [ID!]) {
+    mutation CancelPayment($paymentId: ID!, $reason: String!, $idempotencyKey: String!, $itemIds: [ID!], $refund: RefundAccountInput) {
   cancelPayment(
     paymentId: $paymentId
     reason: $reason
     idempotencyKey: $idempotencyKey
     itemIds: $itemIds
+    refund: $refund
   ) {
     __typename
     ... on CancelPaymentSuccess {
@@ -620,6 +637,7 @@ export const MyOrdersDocument = new TypedDocumentString(`
   taxFreeAmount
   cancelledAmount
   cancellableAmount
+  method
   methodName
   createdAt
   virtualAccount {

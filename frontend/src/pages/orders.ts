@@ -70,10 +70,13 @@ function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElemen
     const reasonId = `reason-${order.orderId}`;
     const reason = h('input', { id: reasonId, name: 'reason', required: true, maxlength: '200' });
     const submit = h('button', { type: 'submit' }, '선택 상품 환불 요청');
+    // A deposited virtual account has no card to refund to: Bootpay needs the buyer's own account.
+    const account = payment.method === 'vbank' ? refundAccountFields(order.orderId) : null;
     refundForm = h(
       'form',
       { className: 'refund' },
       h('div', { className: 'field' }, h('label', { for: reasonId }, '환불 사유'), reason),
+      account?.fieldset ?? null,
       submit,
     );
     refundForm.addEventListener('submit', async (event) => {
@@ -81,7 +84,9 @@ function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElemen
       const itemIds = checkboxes.filter((c) => c.input.checked).map((c) => c.itemId);
       if (itemIds.length === 0) return alert.show('환불할 상품을 선택해 주세요.');
       if (!reason.value.trim()) return alert.show('환불 사유를 입력해 주세요.');
-      const args = { paymentId: payment.paymentId, reason: reason.value.trim(), itemIds };
+      const refund = account?.value();
+      if (account && !refund) return alert.show('환불 받을 계좌의 은행 코드(숫자 3자리), 계좌번호, 예금주를 입력해 주세요.');
+      const args = { paymentId: payment.paymentId, reason: reason.value.trim(), itemIds, ...(refund ? { refund } : {}) };
       const idempotencyKey = attempt.for(JSON.stringify(args));
       submit.disabled = true;
       alert.show(null);
@@ -125,4 +130,26 @@ function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElemen
     actions.length > 0 && h('div', { className: 'actions' }, actions),
     alert.el,
   );
+}
+
+/** The refund account inputs for a virtual-account payment; `value()` is null until all three are filled. */
+function refundAccountFields(orderId: string) {
+  const field = (name: string, label: string, attrs: Record<string, string>) => {
+    const id = `refund-${name}-${orderId}`;
+    const input = h('input', { id, name, required: true, ...attrs });
+    return { input, el: h('div', { className: 'field' }, h('label', { for: id }, label), input) };
+  };
+  const bank = field('bank-code', '환불 은행 코드', { inputmode: 'numeric', pattern: '[0-9]{3}', maxlength: '3' });
+  const number = field('bank-account', '환불 계좌번호', { inputmode: 'numeric', maxlength: '30' });
+  const holder = field('bank-username', '예금주', { maxlength: '20' });
+  return {
+    fieldset: h('fieldset', { className: 'refund-account' }, h('legend', null, '환불 받을 계좌'), bank.el, number.el, holder.el),
+    // Only "filled in" here: the server checks the account's shape (validation_error names the field).
+    value() {
+      const bankCode = bank.input.value.trim();
+      const bankAccount = number.input.value.trim();
+      const bankUsername = holder.input.value.trim();
+      return bankCode && bankAccount && bankUsername ? { bankCode, bankAccount, bankUsername } : null;
+    },
+  };
 }
