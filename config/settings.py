@@ -269,11 +269,8 @@ LOGGING = {
 }
 
 # --- Bootpay webhooks -------------------------------------------------------------------------
-# "background": answer Bootpay at once and process in a small in-process pool (Celery later);
-# "inline": process before answering (tests, debugging). Overflow waits for `process_webhooks`.
-WEBHOOK_PROCESSING = env.str("WEBHOOK_PROCESSING", default="background")
-WEBHOOK_WORKERS = env.int("WEBHOOK_WORKERS", default=2)
-WEBHOOK_QUEUE_LIMIT = env.int("WEBHOOK_QUEUE_LIMIT", default=100)
+# The endpoint stores each delivery and enqueues `payments.tasks.process_webhook_delivery` after commit;
+# whatever the enqueue missed (broker down) the sweep below picks up.
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 # Bootpay documents 223.130.82.0/24 as its webhook source; empty allows any (sandbox, proxies).
 BOOTPAY_WEBHOOK_ALLOWED_IPS = env.list("BOOTPAY_WEBHOOK_ALLOWED_IPS", default=[])
@@ -286,3 +283,64 @@ GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=100)
 GRAPHQL_MAX_COST = env.int("GRAPHQL_MAX_COST", default=25_000)
 # Introspection (and GraphiQL) only in DEBUG unless asked: production clients use the exported SDL.
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=DEBUG)
+
+# --- Celery (config/celery.py; README "Background work") -------------------------------------------
+# Broker: REDIS_URL. Without it every task runs eagerly in-process (the quickstart needs no broker, and
+# nothing is scheduled: run the management commands by hand).
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# Every task writes its outcome to the database: no result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+# The tasks are idempotent: acknowledge after running, so a worker killed mid-task leaves it to another.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_S", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_S", default=300)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers a task not acknowledged within the visibility timeout: longer than any task runs.
+# A broker that does not answer must not hold up the webhook answer: short connect timeouts, few retries.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# Our LOGGING stays in charge of the worker's log lines.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Retries of one webhook delivery whose receipt lookup found Bootpay unavailable: exponential backoff
+# from WEBHOOK_RETRY_BACKOFF_S (with jitter), at most WEBHOOK_RETRY_BACKOFF_MAX_S apart.
+WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=6)
+WEBHOOK_RETRY_BACKOFF_S = env.int("WEBHOOK_RETRY_BACKOFF_S", default=5)
+WEBHOOK_RETRY_BACKOFF_MAX_S = env.int("WEBHOOK_RETRY_BACKOFF_MAX_S", default=600)
+# The sweep leaves deliveries this young to their own task; it retries failed ones this long after the
+# last attempt, for at most WEBHOOK_SWEEP_MAX_ATTEMPTS attempts (then `process_webhooks --failed`).
+WEBHOOK_SWEEP_GRACE_S = env.int("WEBHOOK_SWEEP_GRACE_S", default=20)
+WEBHOOK_SWEEP_FAILED_AFTER_S = env.int("WEBHOOK_SWEEP_FAILED_AFTER_S", default=300)
+WEBHOOK_SWEEP_MAX_ATTEMPTS = env.int("WEBHOOK_SWEEP_MAX_ATTEMPTS", default=10)
+RECONCILE_OLDER_THAN_MINUTES = env.int("RECONCILE_OLDER_THAN_MINUTES", default=10)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-webhook-deliveries": {
+        "task": "payments.tasks.sweep_webhook_deliveries",
+        "schedule": env.float("SCHEDULE_WEBHOOK_SWEEP_S", default=30.0),
+    },
+    "reconcile-payments": {
+        "task": "payments.tasks.reconcile_payments",
+        "schedule": env.float("SCHEDULE_RECONCILE_S", default=300.0),
+    },
+    "expire-unpaid-orders": {
+        "task": "orders.tasks.expire_unpaid_orders",
+        "schedule": env.float("SCHEDULE_EXPIRE_ORDERS_S", default=60.0),
+    },
+}

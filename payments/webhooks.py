@@ -15,10 +15,9 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
-import threading
 import traceback
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -105,13 +104,17 @@ def webhook_receive(
     return delivery
 
 
-def webhook_process(*, delivery_pk: int, retry_failed: bool = False) -> WebhookDelivery | None:
+def webhook_process(
+    *, delivery_pk: int, retry_failed: bool = False, raise_unavailable: bool = False
+) -> WebhookDelivery | None:
     """Process a stored delivery together with every other waiting delivery of its receipt.
 
     Returns the delivery when this call processed it; None when there was nothing to do for it:
     already processed (a task delivered twice), or its receipt held by another worker, which then
     processes it right after its current fetch. Safe to call again and concurrently.
     `retry_failed` also takes the delivery when its processing failed (replays).
+    `raise_unavailable`: when the delivery's round failed because Bootpay was unavailable (the delivery
+    is then recorded `failed`), raise that GatewayUnavailable, for the caller to retry later.
     """
     receipt_id = (
         WebhookDelivery.objects.filter(pk=delivery_pk)
@@ -122,18 +125,38 @@ def webhook_process(*, delivery_pk: int, retry_failed: bool = False) -> WebhookD
     if receipt_id is None:
         return None
     also = Q(pk=delivery_pk, state=State.FAILED) if retry_failed else None
-    if delivery_pk not in _receipt_process(receipt_id, also=also):
+    result = _receipt_process(receipt_id, also=also)
+    if delivery_pk not in result.outcomes:
         return None
+    if raise_unavailable and (unavailable := result.unavailable.get(delivery_pk)) is not None:
+        raise unavailable
     return WebhookDelivery.objects.get(pk=delivery_pk)
 
 
-def webhooks_process_pending(*, include_failed: bool = False, limit: int = 500) -> dict[str, int]:
-    """Process what no worker finished: deliveries left `received` (queue overflow, restarts), stale
+def webhooks_process_pending(
+    *,
+    include_failed: bool = False,
+    limit: int = 500,
+    grace: timedelta = timedelta(0),
+    failed_after: timedelta = timedelta(0),
+    max_attempts: int | None = None,
+) -> dict[str, int]:
+    """Process what no worker finished: deliveries left `received` (broker down, lost tasks), stale
     claims (a crashed worker) and, with `include_failed`, failures; one coalesced round per receipt,
     for at most `limit` receipts. Counts deliveries by outcome; `skipped` counts receipts a live
-    worker holds (it finishes them)."""
-    failed = Q(state=State.FAILED) if include_failed else None
-    waiting = _waiting(timezone.now())
+    worker holds (it finishes them).
+
+    Sweeps: `grace` leaves deliveries received that recently to their own task; failures are taken
+    again `failed_after` their last attempt, while fewer than `max_attempts` were made. Safe to run
+    several at once: each receipt is processed by one of them (the claim), the others skip it.
+    """
+    now = timezone.now()
+    failed = None
+    if include_failed:
+        failed = Q(state=State.FAILED, processed_at__lte=now - failed_after)
+        if max_attempts is not None:
+            failed &= Q(attempts__lt=max_attempts)
+    waiting = _waiting(now) & Q(received_at__lte=now - grace)
     if failed is not None:
         waiting |= failed
     receipts = (
@@ -145,7 +168,7 @@ def webhooks_process_pending(*, include_failed: bool = False, limit: int = 500) 
     )
     counts: dict[str, int] = {}
     for row in list(receipts):
-        outcomes = _receipt_process(row["receipt_id"], also=failed)
+        outcomes = _receipt_process(row["receipt_id"], also=failed).outcomes
         for outcome in outcomes.values() if outcomes else ["skipped"]:
             counts[outcome] = counts.get(outcome, 0) + 1
     return counts
@@ -192,45 +215,54 @@ def _claim(receipt_id: str, *, also: Q | None = None) -> tuple[str, list[int]]:
     return token, list(WebhookDelivery.objects.filter(claim_token=token).values_list("pk", flat=True))
 
 
-def _receipt_process(receipt_id: str, *, also: Q | None = None) -> dict[int, str]:
-    """Re-sync a receipt for its waiting deliveries, round after round; returns {pk: outcome}."""
-    outcomes: dict[int, str] = {}
+@dataclass
+class _Result:
+    outcomes: dict[int, str] = field(default_factory=dict)  # {pk: state} of the deliveries processed
+    unavailable: dict[int, GatewayUnavailable] = field(default_factory=dict)  # failed for that reason
+
+
+def _receipt_process(receipt_id: str, *, also: Q | None = None) -> _Result:
+    """Re-sync a receipt for its waiting deliveries, round after round."""
+    result = _Result()
     with transaction.atomic():
         _receipt_lock(receipt_id)
         token, claimed = _claim(receipt_id, also=also)
     while claimed:
-        state, error = _apply(receipt_id)  # outside any transaction: a network call
+        state, error, unavailable = _apply(receipt_id)  # outside any transaction: a network call
         with transaction.atomic():
             _receipt_lock(receipt_id)
             # Only rows still ours: if our claim went stale and was taken over, the newer round wins.
             WebhookDelivery.objects.filter(claim_token=token, state=State.PROCESSING).update(
                 state=state, error=error, processed_at=timezone.now()
             )
-            outcomes.update(dict.fromkeys(claimed, state))
+            result.outcomes.update(dict.fromkeys(claimed, state))
+            if unavailable is not None:
+                result.unavailable.update(dict.fromkeys(claimed, unavailable))
             # Deliveries stored during our fetch were left to us by their workers (we held the
             # receipt); they checked under this same lock, so taking them here leaves none behind.
             token, claimed = _claim(receipt_id)
-    return outcomes
+    return result
 
 
-def _apply(receipt_id: str) -> tuple[str, str]:
-    """One round's outcome; never raises, so the round's deliveries always get it."""
+def _apply(receipt_id: str) -> tuple[str, str, GatewayUnavailable | None]:
+    """One round's outcome (and the GatewayUnavailable behind a failure); never raises, so the
+    round's deliveries always get it."""
     try:
         return _sync(receipt_id)
     except Exception:
         logger.exception("webhook for receipt %s failed", receipt_id)
-        return State.FAILED, traceback.format_exc(limit=20)
+        return State.FAILED, traceback.format_exc(limit=20), None
 
 
-def _sync(receipt_id: str) -> tuple[str, str]:
+def _sync(receipt_id: str) -> tuple[str, str, GatewayUnavailable | None]:
     try:
         receipt = bootpay.get_gateway().lookup_receipt(receipt_id)
     except GatewayError as exc:
         if exc.code == "RC_NOT_FOUND":
-            return State.UNMATCHED, "Bootpay knows no such receipt"
-        return State.FAILED, f"gateway error {exc.code}"
+            return State.UNMATCHED, "Bootpay knows no such receipt", None
+        return State.FAILED, f"gateway error {exc.code}", None
     except GatewayUnavailable as exc:
-        return State.FAILED, str(exc)
+        return State.FAILED, str(exc), exc
     try:
         if Payment.objects.filter(receipt_id=receipt.receipt_id).exists():
             payment_sync_from_receipt(receipt=receipt, actor=WEBHOOK_ACTOR)
@@ -238,60 +270,27 @@ def _sync(receipt_id: str) -> tuple[str, str]:
             # The buyer's browser never called verify (closed tab, lost network): bind it here.
             payment_bind_receipt(order_pk=order.pk, receipt=receipt, actor=WEBHOOK_ACTOR)
         else:
-            return State.UNMATCHED, f"no order {receipt.order_id!r}"
+            return State.UNMATCHED, f"no order {receipt.order_id!r}", None
     except DomainError as exc:
         # A refusal (amount mismatch, receipt used elsewhere…) is an outcome, recorded by the service.
-        return State.PROCESSED, f"refused: {exc.code}"
-    return State.PROCESSED, ""
+        return State.PROCESSED, f"refused: {exc.code}", None
+    return State.PROCESSED, "", None
 
 
 # --- Dispatch after the response -------------------------------------------------------------------
 
-_executor: ThreadPoolExecutor | None = None
-_slots: threading.BoundedSemaphore | None = None
-_pool_lock = threading.Lock()
 
+def _enqueue(delivery_pk: int) -> None:
+    from payments.tasks import process_webhook_delivery
 
-def _pool() -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
-    global _executor, _slots
-    with _pool_lock:
-        if _executor is None or _slots is None:
-            _executor = ThreadPoolExecutor(max_workers=settings.WEBHOOK_WORKERS, thread_name_prefix="webhook")
-            _slots = threading.BoundedSemaphore(max(settings.WEBHOOK_QUEUE_LIMIT, 1))
-        return _executor, _slots
-
-
-def _pool_reset() -> None:
-    """Wait for queued work and forget the pool (tests, settings changes)."""
-    global _executor, _slots
-    with _pool_lock:
-        if _executor is not None:
-            _executor.shutdown(wait=True)
-        _executor = _slots = None
-
-
-def _background_submit(delivery_pk: int) -> None:
-    executor, slots = _pool()
-    if not slots.acquire(blocking=False):
-        # A flood must not grow memory without bound: leave it stored for `process_webhooks`.
-        logger.warning("webhook queue full; delivery %s left for process_webhooks", delivery_pk)
-        return
-
-    def run() -> None:
-        try:
-            webhook_process(delivery_pk=delivery_pk)
-        except Exception:
-            logger.exception("webhook %s crashed", delivery_pk)
-        finally:
-            slots.release()
-            connection.close()
-
-    executor.submit(run)
+    try:
+        process_webhook_delivery.delay(delivery_pk)
+    except Exception:
+        # Broker down: the delivery is stored, the sweep (`sweep_webhook_deliveries`) takes it later.
+        # Bootpay still gets its answer at once.
+        logger.exception("could not enqueue webhook delivery %s; left for the sweep", delivery_pk)
 
 
 def webhook_dispatch(*, delivery_pk: int) -> None:
-    """Process now (inline mode) or right after the response (background pool)."""
-    if settings.WEBHOOK_PROCESSING == "inline":
-        webhook_process(delivery_pk=delivery_pk)
-        return
-    transaction.on_commit(lambda: _background_submit(delivery_pk))
+    """Enqueue the delivery's processing once it is committed (a Celery task; eager without a broker)."""
+    transaction.on_commit(lambda: _enqueue(delivery_pk))

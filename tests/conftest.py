@@ -90,6 +90,27 @@ def make_gateway(sandbox):
 
 
 @pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run in-process, as without REDIS_URL, even where CI sets one (tests/workers starts real
+    workers for the tests that need them)."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def on_commit_now(monkeypatch):
+    """A test inside one transaction never commits: run `transaction.on_commit` callbacks at once, as
+    autocommit would (the webhook endpoint enqueues its task on commit)."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters live in the default cache: each test starts with none (no test throttles another)."""
     from django.core.cache import cache

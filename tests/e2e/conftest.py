@@ -304,7 +304,6 @@ def shop(frontend_dist, live_server, settings, bootpay, transactional_db):
     """The live server's base URL, in sandbox mode against the session emulator (`bootpay`)."""
     settings.BOOTPAY_MODE = "sandbox"
     settings.BOOTPAY_API_URL = bootpay.api_url
-    settings.WEBHOOK_PROCESSING = "inline"
     settings.DEBUG = False
     _check_assets_served(live_server.url)
     return live_server.url

@@ -1,18 +1,17 @@
 from django.core.management.base import BaseCommand
 
-from orders.services import order_expire_unpaid
+from orders.tasks import expire_unpaid_orders
 
 
 class Command(BaseCommand):
-    help = "Expire unpaid orders past their payment deadline and release their stock."
+    help = (
+        "Expire unpaid orders past their payment deadline and release their stock "
+        "(what the scheduled task orders.tasks.expire_unpaid_orders runs)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=200)
 
     def handle(self, *args, batch_size: int, **options):
-        total = 0
-        while expired := order_expire_unpaid(batch_size=batch_size):
-            total += len(expired)
-            if len(expired) < batch_size:
-                break
+        total = expire_unpaid_orders(batch_size=batch_size)  # in this process, not through the broker
         self.stdout.write(f"expired {total} order(s)")

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _inline_webhooks(settings):
-    settings.WEBHOOK_PROCESSING = "inline"
+def _inline_webhooks(on_commit_now):
+    """Webhook tasks run eagerly, as soon as the endpoint enqueues them."""
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ import json
 
 import pytest
 import requests
-from django.core.management import call_command
+from kombu.exceptions import OperationalError
 from rest_framework.throttling import ScopedRateThrottle
 
 from orders.models import Order
-from payments import webhooks
+from payments import tasks
 from payments.models import Payment, WebhookDelivery
 from payments.sandbox import send_webhook
 from payments.services import payment_verify
@@ -20,7 +20,6 @@ WEBHOOK_PATH = "/api/v1/webhooks/bootpay/"
 def test_the_emulator_delivers_a_deposit_notice_to_the_running_server(
     live_server, make_order, pay_at_pg, bootpay, settings
 ):
-    settings.WEBHOOK_PROCESSING = "inline"
     order = make_order()
     receipt_id = pay_at_pg(order, method="vbank", state="vbank_issued")
     bootpay.state.deposit(receipt_id)
@@ -32,45 +31,46 @@ def test_the_emulator_delivers_a_deposit_notice_to_the_running_server(
     assert Order.objects.get(pk=order.pk).status == "paid"
 
 
-@pytest.fixture
-def background(settings):
-    settings.WEBHOOK_PROCESSING = "background"
-    webhooks._pool_reset()
-    yield
-    webhooks._pool_reset()
-
-
 @pytest.mark.django_db(transaction=True)
-def test_background_processing_happens_after_the_answer(background, make_order, pay_at_pg, bootpay, client):
+def test_the_endpoint_enqueues_the_delivery_once_it_is_committed(
+    make_order, pay_at_pg, bootpay, client, monkeypatch
+):
     order = make_order()
     receipt = bootpay.state.get_receipt(pay_at_pg(order))
+    enqueued = []
+
+    def delay(delivery_pk):
+        # the delivery is committed (visible to a worker's own connection) when the task is sent
+        assert WebhookDelivery.objects.filter(pk=delivery_pk, state="received").exists()
+        enqueued.append(delivery_pk)
+
+    monkeypatch.setattr(tasks.process_webhook_delivery, "delay", delay)
 
     response = client.post(WEBHOOK_PATH, json.dumps(receipt), content_type="application/json")
-    assert response.status_code == 200 and response.json() == {"success": True}
-    webhooks._pool_reset()  # wait for the pool to finish before looking
 
-    assert WebhookDelivery.objects.get().state == "processed"
-    assert Order.objects.get(pk=order.pk).status == "paid"
+    assert response.status_code == 200 and response.json() == {"success": True}
+    assert enqueued == [WebhookDelivery.objects.get().pk]
+    assert Order.objects.get(pk=order.pk).status == "pending_payment"  # left to the worker
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_full_queue_leaves_deliveries_for_the_command(
-    background, settings, make_order, pay_at_pg, bootpay, client
+def test_a_broker_that_is_down_leaves_the_delivery_for_the_sweep(
+    make_order, pay_at_pg, bootpay, client, monkeypatch, settings, caplog
 ):
-    settings.WEBHOOK_QUEUE_LIMIT = 1
-    _, slots = webhooks._pool()
-    slots.acquire()  # the only slot is busy
+    settings.WEBHOOK_SWEEP_GRACE_S = 0
     order = make_order()
     receipt = bootpay.state.get_receipt(pay_at_pg(order))
 
-    try:
-        response = client.post(WEBHOOK_PATH, json.dumps(receipt), content_type="application/json")
-    finally:
-        slots.release()
+    def broker_down(delivery_pk):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.process_webhook_delivery, "delay", broker_down)
+    response = client.post(WEBHOOK_PATH, json.dumps(receipt), content_type="application/json")
 
     assert response.status_code == 200  # still acknowledged: the delivery is stored
+    assert "left for the sweep" in caplog.text
     assert WebhookDelivery.objects.get().state == "received"
-    call_command("process_webhooks")
+    assert tasks.sweep_webhook_deliveries.delay().get() == {"processed": 1}
     assert WebhookDelivery.objects.get().state == "processed"
     assert Order.objects.get(pk=order.pk).status == "paid"
 
@@ -144,7 +144,6 @@ def test_a_forged_notice_does_not_shadow_the_real_one_that_follows(
 ):
     # given a paid card payment and an anonymous forged "partial cancel" notice, body for body what
     # Bootpay will send once the cancel really happens
-    settings.WEBHOOK_PROCESSING = "inline"
     order = make_order(prices=(10_000,))
     receipt_id = pay_at_pg(order)
     payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)

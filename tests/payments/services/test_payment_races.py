@@ -21,7 +21,6 @@ def staff(make_user):
 def test_twenty_verifies_and_webhooks_for_one_receipt_pay_once(
     buyer, make_order, pay_at_pg, bootpay, settings
 ):
-    settings.WEBHOOK_PROCESSING = "inline"
     order = make_order(prices=(15_000,))
     receipt_id = pay_at_pg(order)
     body = json.dumps({**bootpay.state.get_receipt(receipt_id), "webhook_type": "PAYMENT_COMPLETED"})

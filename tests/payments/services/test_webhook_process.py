@@ -21,8 +21,8 @@ WEBHOOK_PATH = "/api/v1/webhooks/bootpay/"
 
 
 @pytest.fixture(autouse=True)
-def _inline_webhooks(settings):
-    settings.WEBHOOK_PROCESSING = "inline"
+def _inline_webhooks(on_commit_now):
+    """Webhook tasks run eagerly, as soon as the endpoint enqueues them."""
 
 
 def store(receipt: dict) -> WebhookDelivery:
