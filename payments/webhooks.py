@@ -281,10 +281,18 @@ def _sync(receipt_id: str) -> tuple[str, str, GatewayUnavailable | None]:
 
 
 def _enqueue(delivery_pk: int) -> None:
+    from celery.exceptions import Retry
+
     from payments.tasks import process_webhook_delivery
 
     try:
         process_webhook_delivery.delay(delivery_pk)
+    except Retry:
+        # Eager (no broker): the task ran here and found Bootpay unavailable; with no worker to run
+        # its retry later, the delivery stays `failed` for `process_webhooks --failed`.
+        logger.warning(
+            "webhook delivery %s failed (Bootpay unavailable); not retried without a broker", delivery_pk
+        )
     except Exception:
         # Broker down: the delivery is stored, the sweep (`sweep_webhook_deliveries`) takes it later.
         # Bootpay still gets its answer at once.
