@@ -1,0 +1,185 @@
+"""Real Celery workers (subprocesses) on real Redis, against this test's database and the emulator.
+
+Needs PostgreSQL (the workers share the test database) and REDIS_URL (the machine's Redis); the broker
+outage test runs a redis-server of its own, never touching the machine's.
+"""
+
+import json
+import time
+
+import pytest
+from django.test import Client
+
+from orders.models import Order
+from payments import tasks
+from payments.models import Payment, PaymentEvent, WebhookDelivery
+from payments.sandbox import send_webhook
+from payments.webhooks import webhook_receive
+from tests.workers.harness import (
+    RedisServer,
+    Worker,
+    flush_broker,
+    machine_redis_url,
+    publishing_to,
+    wait_until,
+)
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(machine_redis_url() is None, reason="needs Redis (set REDIS_URL)"),
+    pytest.mark.timeout(90),
+]
+
+WEBHOOK_PATH = "/api/v1/webhooks/bootpay/"
+PROCESS = "payments.tasks.process_webhook_delivery"
+SWEEP = "payments.tasks.sweep_webhook_deliveries"
+
+
+@pytest.fixture
+def workers(bootpay):
+    """`workers(name, broker_url, pool=…, concurrency=…)` starts a worker; all are stopped after the test."""
+    started: list[Worker] = []
+
+    def start(name: str, broker_url: str, *, pool: str = "threads", concurrency: int = 2, **env) -> Worker:
+        worker = Worker(
+            name,
+            broker_url=broker_url,
+            bootpay_api_url=bootpay.api_url,
+            pool=pool,
+            concurrency=concurrency,
+            **env,
+        )
+        started.append(worker.start())
+        return worker
+
+    yield start
+    for worker in started:
+        worker.close()
+
+
+@pytest.fixture
+def broker():
+    url = machine_redis_url()
+    flush_broker(url)
+    with publishing_to(url):
+        yield url
+    flush_broker(url)
+
+
+def store(receipt: dict) -> WebhookDelivery:
+    body = json.dumps(receipt).encode()
+    return webhook_receive(raw_body=body, content_type="application/json", headers={}, remote_ip=None)
+
+
+def pending() -> int:
+    return WebhookDelivery.objects.filter(state__in=["received", "processing"]).count()
+
+
+def test_a_webhook_goes_from_the_endpoint_through_the_worker_to_a_paid_order(
+    live_server, broker, workers, make_order, pay_at_pg, bootpay
+):
+    worker = workers("e2e", broker).wait_ready()
+    order = make_order()
+    receipt_id = pay_at_pg(order, method="vbank", state="vbank_issued")
+    bootpay.state.deposit(receipt_id)
+
+    started = time.monotonic()
+    result = send_webhook(bootpay.state.get_receipt(receipt_id), live_server.url + WEBHOOK_PATH)
+    answered_in = time.monotonic() - started
+
+    assert result["delivered"] is True  # 200 {"success": true}, before any processing
+    assert answered_in < 2
+    wait_until(
+        lambda: Order.objects.get(pk=order.pk).status == "paid",
+        timeout=20,
+        what="the worker to pay the order",
+    )
+    assert Payment.objects.get(receipt_id=receipt_id).status == "paid"
+    assert WebhookDelivery.objects.get().state == "processed"
+    assert worker.succeeded(PROCESS) == 1
+
+
+def test_two_workers_drain_200_deliveries_each_once_and_book_each_payment_once(
+    broker, workers, make_order, pay_at_pg, bootpay
+):
+    # given 100 receipts paid at Bootpay, each notified twice (Bootpay repeats itself): 200 deliveries
+    orders = [make_order() for _ in range(100)]
+    deliveries = []
+    for order in orders:
+        receipt = bootpay.state.get_receipt(pay_at_pg(order))
+        deliveries += [store(receipt), store(receipt)]
+    for delivery in deliveries:
+        tasks.process_webhook_delivery.delay(delivery.pk)
+
+    # when two workers (one prefork, one threaded) drain the queue at once
+    first = workers("drain-prefork", broker, pool="prefork", concurrency=2)
+    second = workers("drain-threads", broker, pool="threads", concurrency=2)
+    first.wait_ready(), second.wait_ready()
+    wait_until(lambda: pending() == 0, timeout=40, what="the workers to drain the deliveries", interval=0.2)
+
+    # then each delivery was processed once, and each payment booked paid once
+    assert set(WebhookDelivery.objects.values_list("state", "attempts")) == {("processed", 1)}
+    assert WebhookDelivery.objects.count() == 200
+    assert set(Order.objects.values_list("status", flat=True)) == {"paid"}
+    paid_transitions = PaymentEvent.objects.filter(to_status="paid")
+    assert paid_transitions.count() == Payment.objects.count() == 100
+    assert paid_transitions.values("payment").distinct().count() == 100
+    assert 100 <= bootpay.state.call_count("GET", "receipt") <= 200  # duplicates coalesce, or re-fetch
+    # both workers took part
+    wait_until(
+        lambda: first.succeeded(PROCESS) + second.succeeded(PROCESS) == 200,
+        timeout=10,
+        what="all tasks logged",
+    )
+    assert first.succeeded(PROCESS) > 0 and second.succeeded(PROCESS) > 0
+
+
+def test_deliveries_enqueued_while_the_broker_is_down_are_swept_after_it_returns(
+    workers, make_order, pay_at_pg, bootpay
+):
+    redis_server = RedisServer().start()
+    try:
+        with publishing_to(redis_server.url):
+            _broker_outage(redis_server, workers, make_order, pay_at_pg, bootpay)
+    finally:
+        redis_server.stop()
+
+
+def _broker_outage(redis_server, workers, make_order, pay_at_pg, bootpay):
+    # given a worker on our own Redis, processing deliveries (each receipt lookup takes a little while)
+    worker = workers("outage", redis_server.url, concurrency=2, WEBHOOK_SWEEP_GRACE_S=0).wait_ready()
+    bootpay.state.add_fault(path="receipt", mode="latency", latency_s=0.05)
+    receipts = [bootpay.state.get_receipt(pay_at_pg(make_order())) for _ in range(30)]
+    before = [store(receipt) for receipt in receipts[:20]]
+    for delivery in before:
+        tasks.process_webhook_delivery.delay(delivery.pk)
+    wait_until(
+        lambda: WebhookDelivery.objects.filter(state="processed").count() >= 3,
+        timeout=20,
+        what="the worker to start processing",
+    )
+
+    # when the broker stops mid-run (its queue is lost: no persistence) and Bootpay notifies again
+    redis_server.stop()
+    client = Client()
+    for receipt in receipts[20:]:
+        started = time.monotonic()
+        response = client.post(WEBHOOK_PATH, json.dumps(receipt), content_type="application/json")
+        assert response.status_code == 200 and response.json() == {"success": True}
+        assert time.monotonic() - started < 3  # the enqueue fails fast; Bootpay still gets its answer
+    assert WebhookDelivery.objects.count() == 30
+    left = WebhookDelivery.objects.filter(state="received").count()
+    assert left >= 10  # at least the ten stored while the broker was down wait, `received`
+
+    # then, once the broker is back, one sweep processes everything: nothing is lost
+    redis_server.start()
+    wait_until(
+        lambda: "Connected to redis" in worker.log().split("Cannot connect")[-1], timeout=30, what="reconnect"
+    )
+    tasks.sweep_webhook_deliveries.delay()
+    wait_until(lambda: pending() == 0, timeout=30, what="the sweep to process every delivery", interval=0.2)
+    assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"processed"}
+    assert set(Order.objects.values_list("status", flat=True)) == {"paid"}
+    assert PaymentEvent.objects.filter(to_status="paid").count() == 30
+    assert worker.succeeded(SWEEP) >= 1
