@@ -232,7 +232,7 @@ class WebhookDelivery(models.Model):
     class State(models.TextChoices):
         RECEIVED = "received"
         PROCESSED = "processed"
-        FAILED = "failed"  # processing raised; replayed by `process_webhooks --failed`
+        FAILED = "failed"  # processing failed; retried by its task, the sweep or `process_webhooks --failed`
         UNMATCHED = "unmatched"  # no payment knows the receipt; kept for inspection
         PROCESSING = "processing"  # claimed by a worker; stale ones are picked up again
         INVALID = "invalid"  # body unusable (no receipt_id)

@@ -1,4 +1,5 @@
-"""Bootpay webhooks: store the raw delivery first, answer at once, then process it.
+"""Bootpay webhooks: store the raw delivery first, answer at once, then process it in a Celery task
+(`payments.tasks.process_webhook_delivery`, enqueued after commit; the sweep takes what it missed).
 
 The body is never trusted: processing re-fetches the receipt through the gateway and hands it to
 `payment_sync_from_receipt` (or binds it to its order when the buyer's browser never called verify).

@@ -55,3 +55,29 @@ def test_outside_local_the_bootpay_mode_must_be_chosen():
 
     assert result.returncode != 0 and "BOOTPAY_MODE" in result.stderr
     assert manage("check", **env, BOOTPAY_MODE="sandbox").returncode == 0  # chosen on purpose (staging)
+
+
+def celery_conf(**env: str) -> str:
+    code = (
+        "import django; django.setup(); from config import celery_app as app; c = app.conf; "
+        "print(c.task_always_eager, c.broker_url, c.task_acks_late, c.worker_prefetch_multiplier, "
+        "c.accept_content, sorted(c.beat_schedule))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_without_redis_tasks_run_eagerly_and_with_it_redis_is_the_broker():
+    schedules = "['expire-unpaid-orders', 'reconcile-payments', 'sweep-webhook-deliveries']"
+    assert celery_conf() == f"True memory:// True 1 ['json'] {schedules}"
+    assert celery_conf(REDIS_URL="redis://127.0.0.1:6379/3") == (
+        f"False redis://127.0.0.1:6379/3 True 1 ['json'] {schedules}"
+    )
