@@ -107,6 +107,12 @@ class Payment(models.Model):
         return f"{self.receipt_id} ({self.status})"
 
     def cancellable_amount(self) -> int:
+        """Money taken and not yet given back; 0 unless the payment holds money (paid, partly cancelled).
+
+        What REST and GraphQL show; the cancel service's own balance also subtracts cancels in flight.
+        """
+        if self.status not in (self.Status.PAID, self.Status.PARTIALLY_CANCELLED):
+            return 0
         return self.amount - self.cancelled_amount
 
     @property
