@@ -84,7 +84,7 @@ def webhook_receive(
     """
     body = _parse_body(raw_body, content_type)
     receipt_id = body.get("receipt_id")
-    valid = isinstance(receipt_id, str) and bool(bootpay.RECEIPT_ID_PATTERN.match(receipt_id))
+    valid = bootpay.is_receipt_id(receipt_id)
     if valid:
         # What the body claims, for people reading the table: Bootpay's own dedupe fields.
         parts = [receipt_id, body.get("webhook_type"), body.get("status"), body.get("cancelled_price")]
