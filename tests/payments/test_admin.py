@@ -13,6 +13,7 @@ from django.urls import reverse
 from payments.models import Cancellation, Payment, PaymentEvent, WebhookDelivery
 from payments.services import payment_cancel, payment_verify
 from payments.webhooks import webhook_receive
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,29 @@ def test_submitting_the_same_form_twice_refunds_once(staff_client, paid, bootpay
     assert any("already submitted" in message for message in messages_of(again))
     # A new form is a new request: it gets its own key.
     assert refund_form(staff_client, payment)["idempotency_key"] != form["idempotency_key"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_submitted_at_the_same_instant_refunds_once(staff, paid, bootpay):
+    from django.test import Client
+
+    payment = paid(prices=(30_000,))
+    clients = [Client() for _ in range(4)]
+    for each in clients:
+        each.force_login(staff)
+    form = refund_form(clients[0], payment, amount="10000")
+
+    responses, refusals = run_at_once(*[lambda c=each: c.post(refund_url(payment), form) for each in clients])
+
+    assert refusals == [] and len(responses) == 4  # the view turns refusals into messages, never a 500
+    for response in responses:
+        # Done (a redirect), or told that the first submit is still talking to Bootpay.
+        assert response.status_code == 302 or "cancel_in_progress" in response.content.decode()
+    assert Cancellation.objects.filter(payment=payment).count() == 1
+    assert cancel_calls(bootpay) == 1
+    payment.refresh_from_db()
+    assert (payment.status, payment.cancelled_amount) == ("partially_cancelled", 10_000)
 
 
 def test_a_line_refund_offers_only_unrefunded_lines(staff_client, paid, bootpay):
