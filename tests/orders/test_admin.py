@@ -89,6 +89,7 @@ def test_order_search_and_filters(staff_client, paid_order, make_user, make_orde
     assert listed(staff_client, url, q="dave@example.net") == [unpaid]
     assert listed(staff_client, url, q=seller) == [unpaid]
     assert listed(staff_client, url, q=order.items.first().seller.name) == [order]
+    assert sorted(listed(staff_client, url, q="shop"), key=lambda o: o.pk) == [order, unpaid]  # no duplicates
     assert listed(staff_client, url, status="paid") == [order]
     assert listed(staff_client, url, status="pending_payment") == [unpaid]
     year = order.created_at.year
