@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 
 from config.errors import DEFAULT_MESSAGES, ErrorCode
 from config.exception_handler import envelope
+from config.request_id import bind_request_id, new_request_id, valid_request_id
 from graphql_api.views import graphql_error_response
 
 NUL_PROBLEM = "must not contain NUL (\\u0000) characters"
@@ -52,3 +53,24 @@ def _refuse(request: HttpRequest, fields: list[str]) -> HttpResponse:
         code = ErrorCode.VALIDATION_ERROR
         return graphql_error_response(400, code.value, DEFAULT_MESSAGES[code], **details)
     return HttpResponseBadRequest("NUL characters are not allowed in the request.")
+
+
+class RequestIdMiddleware:
+    """Every request gets an id: a valid incoming `X-Request-ID` (set by our proxy) or a new uuid4 hex.
+
+    It is bound for the request (config/request_id.py), so each log line of the request carries it, and
+    it is sent back as `X-Request-ID`. First in MIDDLEWARE, so even a refused request has one.
+    """
+
+    header = "X-Request-ID"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = valid_request_id(request.headers.get(self.header)) or new_request_id()
+        request.request_id = request_id
+        with bind_request_id(request_id):
+            response = self.get_response(request)
+        response[self.header] = request_id
+        return response
