@@ -8,7 +8,7 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 NPM ?= npm
 
-.PHONY: install run test lint format migrate sandbox graphql-schema clean frontend frontend-check
+.PHONY: install run serve test lint format migrate sandbox graphql-schema messages clean frontend frontend-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ test: lint frontend-check frontend
 # After changing the GraphQL schema: refresh the committed SDL (a test fails while it is stale).
 graphql-schema: install
 	$(PY) manage.py export_schema graphql_api.schema:schema --path graphql_api/schema.graphql
+
+# After editing locale/*/LC_MESSAGES/django.po: compile the .mo files (committed; no GNU gettext needed).
+messages: install
+	$(PY) -c 'import pathlib, polib; [polib.pofile(str(p)).save_as_mofile(str(p.with_suffix(".mo"))) for p in pathlib.Path("locale").glob("*/LC_MESSAGES/*.po")]'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles frontend/node_modules frontend/dist

@@ -26,6 +26,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from config.errors import DEFAULT_MESSAGES, HTTP_STATUS_BY_CODE, DomainError, ErrorCode
+from config.i18n import localize_fields
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,12 @@ _CODE_BY_STATUS = {400: ErrorCode.VALIDATION_ERROR, 401: ErrorCode.NOT_AUTHENTIC
 
 def envelope(code: ErrorCode, message: str | None = None, details: Mapping[str, Any] | None = None) -> dict:
     code = ErrorCode(code)
-    return {"code": code.value, "message": message or DEFAULT_MESSAGES[code], "details": dict(details or {})}
+    # str(): a lazy default message is rendered now, in the request's language.
+    return {
+        "code": code.value,
+        "message": str(message or DEFAULT_MESSAGES[code]),
+        "details": dict(details or {}),
+    }
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -115,7 +121,7 @@ def _api_exception_envelope(exc: exceptions.APIException) -> tuple[ErrorCode, st
     if code is None:
         raise exc  # a 5xx APIException nobody mapped: treat as the bug it is
     if code == ErrorCode.VALIDATION_ERROR:
-        return code, None, {"fields": flatten_errors(exc.detail)}
+        return code, None, {"fields": localize_fields(flatten_errors(exc.detail))}
     if code == ErrorCode.THROTTLED:
         wait = getattr(exc, "wait", None)
         return code, None, {"retry_after": None if wait is None else math.ceil(wait)}
@@ -130,7 +136,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     headers: dict[str, str] = {}
     try:
         if isinstance(exc, DomainError):
-            code, message, details = exc.code, exc.message, exc.details
+            code, message, details = exc.code, exc.message, exc.localized_details
         elif isinstance(exc, exceptions.APIException):
             code, message, details = _api_exception_envelope(exc)
             # The same headers DRF's own handler sets (`Allow` is added by the view on every response).

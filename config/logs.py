@@ -192,10 +192,16 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+_FIRST_KEYS = ("timestamp", "level", "logger", "message", "request_id")
+
+
 def redact_event(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Every field redacted; the common ones first, so lines read alike."""
     secrets = _known_secrets()
+    ordered = {key: event[key] for key in _FIRST_KEYS if key in event}
+    ordered.update(event)
     return {
-        key: (REDACTED if is_sensitive_key(key) else redact(value, secrets)) for key, value in event.items()
+        key: (REDACTED if is_sensitive_key(key) else redact(value, secrets)) for key, value in ordered.items()
     }
 
 

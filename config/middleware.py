@@ -4,9 +4,11 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.log import log_response
 
 from config.errors import DEFAULT_MESSAGES, ErrorCode
 from config.exception_handler import envelope
+from config.i18n import localize
 from config.request_id import bind_request_id, new_request_id, valid_request_id
 from graphql_api.views import graphql_error_response
 
@@ -46,7 +48,7 @@ class RejectNulMiddleware:
 
 
 def _refuse(request: HttpRequest, fields: list[str]) -> HttpResponse:
-    details = {"fields": {field: [NUL_PROBLEM] for field in fields}}
+    details = {"fields": {field: [localize(NUL_PROBLEM)] for field in fields}}
     if request.path.startswith("/api/"):
         return JsonResponse(envelope(ErrorCode.VALIDATION_ERROR, details=details), status=400)
     if request.path.startswith("/graphql/"):
@@ -72,5 +74,11 @@ class RequestIdMiddleware:
         request.request_id = request_id
         with bind_request_id(request_id):
             response = self.get_response(request)
-        response[self.header] = request_id
+            response[self.header] = request_id
+            if response.status_code >= 400:
+                # Django logs a 4xx/5xx response ("Not Found: /…") after the last middleware returns, so
+                # after this binding; logged here (as Django does it, once), the line keeps the id.
+                log_response(
+                    "%s: %s", response.reason_phrase, request.path, response=response, request=request
+                )
         return response

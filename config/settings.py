@@ -56,12 +56,13 @@ MIDDLEWARE = [
     # /healthz, /readyz: before host validation and the HTTPS redirect (load balancer probes).
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Accept-Language (ko, en) picks the language of every message, ours and DRF's alike; before the
+    # first middleware that may refuse a request (it reads no session: Django dropped session languages).
+    "django.middleware.locale.LocaleMiddleware",
     # Before sessions and auth: a NUL in the path, query or a header never reaches a query (400).
     "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Accept-Language (ko, en) picks the language of every message, ours and DRF's alike.
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
