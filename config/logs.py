@@ -115,8 +115,8 @@ def redact_text(text: str, secrets: tuple[str, ...] | None = None) -> str:
     for secret in _known_secrets() if secrets is None else secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    text = _KEY_VALUE_IN_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     text = _CREDENTIAL_IN_TEXT.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _KEY_VALUE_IN_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     return _CARD_LIKE.sub(_card_replacement, text)
 
 
