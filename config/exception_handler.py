@@ -26,7 +26,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from config.errors import DEFAULT_MESSAGES, HTTP_STATUS_BY_CODE, DomainError, ErrorCode
-from config.i18n import localize_fields
+from config.i18n import localize
 
 logger = logging.getLogger(__name__)
 
@@ -103,10 +103,12 @@ def _from_django(exc: Exception) -> Exception:
         return exceptions.ValidationError(detail=detail)
     if isinstance(exc, RequestDataTooBig):
         return exceptions.ValidationError(
-            detail={"body": [f"at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"]}
+            detail={"body": [localize(f"at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")]}
         )
     if isinstance(exc, SuspiciousOperation):  # malformed Host, too many fields…: the caller's mistake
-        return exceptions.ValidationError(detail={api_settings.NON_FIELD_ERRORS_KEY: ["Malformed request."]})
+        return exceptions.ValidationError(
+            detail={api_settings.NON_FIELD_ERRORS_KEY: [localize("Malformed request.")]}
+        )
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
@@ -121,7 +123,7 @@ def _api_exception_envelope(exc: exceptions.APIException) -> tuple[ErrorCode, st
     if code is None:
         raise exc  # a 5xx APIException nobody mapped: treat as the bug it is
     if code == ErrorCode.VALIDATION_ERROR:
-        return code, None, {"fields": localize_fields(flatten_errors(exc.detail))}
+        return code, None, {"fields": flatten_errors(exc.detail)}
     if code == ErrorCode.THROTTLED:
         wait = getattr(exc, "wait", None)
         return code, None, {"retry_after": None if wait is None else math.ceil(wait)}

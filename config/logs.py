@@ -166,9 +166,10 @@ def tidy_django_fields(_logger: Any, _method: str, event: dict[str, Any]) -> dic
     if request is not None and hasattr(request, "method"):
         event.setdefault("method", request.method)
         event.setdefault("path", getattr(request, "path", None))
+    args = event.pop("positional_args", None)  # the record's args (pass_foreign_args), used only here
     record = event.get("_record")
-    if record is not None and record.name == "gunicorn.access" and isinstance(record.args, Mapping):
-        atoms = record.args
+    if record is not None and record.name == "gunicorn.access" and isinstance(args, Mapping):
+        atoms = args
         event.update(
             method=atoms.get("m"),
             path=atoms.get("U"),  # without the query string, which may carry anything
@@ -241,6 +242,7 @@ def formatter(fmt: str = "json") -> structlog.stdlib.ProcessorFormatter:
     _configure_structlog()
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_shared_processors(),
+        pass_foreign_args=True,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
