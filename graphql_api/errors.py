@@ -15,6 +15,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.scalars import JSON
 
 from config.errors import DomainError, ErrorCode
+from config.i18n import localize, localize_fields
 from graphql_api.context import current_user
 
 T = TypeVar("T")
@@ -44,7 +45,7 @@ class InputError(Error):
 
 def graphql_error(exc: DomainError) -> OperationError | InputError:
     if exc.code == ErrorCode.VALIDATION_ERROR:
-        fields: dict[str, Any] = exc.details.get("fields", {})
+        fields: dict[str, Any] = localize_fields(exc.details.get("fields", {}))
         return InputError(
             code=exc.code.value,
             message=exc.message,
@@ -101,9 +102,13 @@ class ErrorMasking(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if not is_client_error(error):
-            message, extensions, original = self.error_message, {"code": ErrorCode.INTERNAL_ERROR.value}, None
+            message, original = localize(self.error_message), None
+            extensions = {"code": ErrorCode.INTERNAL_ERROR.value}
         elif isinstance(original, DomainError):
-            message, extensions = original.message, {"code": original.code.value, **original.details}
+            message, extensions = (
+                original.message,
+                {"code": original.code.value, **original.localized_details},
+            )
         else:
             message = error.message
             extensions = {"code": ErrorCode.VALIDATION_ERROR.value, **(error.extensions or {})}

@@ -425,6 +425,12 @@ class BootpayGateway:
         _check_receipt_id(receipt_id)
         if not cancel_id:
             raise ValueError("cancel_id is required: it is what makes a retried cancel safe")
+        # What we ask for, at DEBUG; the refund account is redacted by the log formatter (config/logs.py).
+        logger.debug(
+            "bootpay cancel %s",
+            cancel_id,
+            extra={"receipt_id": receipt_id, "amount": amount, "tax_free": tax_free, "refund": refund},
+        )
         return Receipt.from_payload(
             self._call(
                 "cancel",
@@ -491,6 +497,8 @@ class BootpayGateway:
                 if code in OUTCOME_UNKNOWN_CODES:
                     raise GatewayUnavailable(f"the PG behind Bootpay did not answer ({code})", code=code)
                 raise GatewayError(code, str(body.get("message") or ""), payload=body)
+            # The answer (card and account data, tokens) at DEBUG: redacted by the formatter (config/logs.py).
+            logger.debug("bootpay %s answer", operation, extra={"answer": body})
             return body
         except _ServerFault as exc:
             outcome = f"http_{exc.status}"

@@ -259,6 +259,8 @@ class WebhookDelivery(models.Model):
     # whose claim went stale (and was taken over) cannot overwrite the newer outcome.
     claim_token = models.CharField(max_length=32, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # The X-Request-ID of the request that received it: its processing (a task, a sweep) logs that id too.
+    request_id = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from config.errors import DomainError
 from config.json import loads_limited, nul_paths
+from config.request_id import bind_request_id, current_request_id
 from orders.models import Order
 from payments import gateway as bootpay
 from payments.gateway import GatewayError, GatewayUnavailable
@@ -99,6 +100,7 @@ def webhook_receive(
         dedupe_key=dedupe_key,
         receipt_id=receipt_id if valid else "",
         state=State.RECEIVED if valid else State.INVALID,
+        request_id=current_request_id(),
     )
     if not valid:
         raise DomainError.invalid("receipt_id", "a Bootpay notification carries a receipt_id")
@@ -113,16 +115,20 @@ def webhook_process(*, delivery_pk: int, retry_failed: bool = False) -> WebhookD
     processes it right after its current fetch. Safe to call again and concurrently.
     `retry_failed` also takes the delivery when its processing failed (replays).
     """
-    receipt_id = (
+    row = (
         WebhookDelivery.objects.filter(pk=delivery_pk)
         .exclude(receipt_id="")
-        .values_list("receipt_id", flat=True)
+        .values_list("receipt_id", "request_id")
         .first()
     )
-    if receipt_id is None:
+    if row is None:
         return None
+    receipt_id, request_id = row
     also = Q(pk=delivery_pk, state=State.FAILED) if retry_failed else None
-    if delivery_pk not in _receipt_process(receipt_id, also=also):
+    # Log lines of the processing carry the id of the request that received the delivery.
+    with bind_request_id(request_id or current_request_id()):
+        processed = _receipt_process(receipt_id, also=also)
+    if delivery_pk not in processed:
         return None
     return WebhookDelivery.objects.get(pk=delivery_pk)
 
@@ -140,12 +146,13 @@ def webhooks_process_pending(*, include_failed: bool = False, limit: int = 500) 
         WebhookDelivery.objects.filter(waiting)
         .exclude(receipt_id="")
         .values("receipt_id")
-        .annotate(first_received_at=Min("received_at"))
+        .annotate(first_received_at=Min("received_at"), some_request_id=Min("request_id"))
         .order_by("first_received_at", "receipt_id")[:limit]
     )
     counts: dict[str, int] = {}
     for row in list(receipts):
-        outcomes = _receipt_process(row["receipt_id"], also=failed)
+        with bind_request_id(row["some_request_id"] or current_request_id()):
+            outcomes = _receipt_process(row["receipt_id"], also=failed)
         for outcome in outcomes.values() if outcomes else ["skipped"]:
             counts[outcome] = counts.get(outcome, 0) + 1
     return counts
