@@ -8,7 +8,7 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 NPM ?= npm
 
-.PHONY: install run test lint format migrate sandbox graphql-schema clean frontend frontend-check
+.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema messages clean frontend frontend-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,33 @@ run: migrate frontend
 	echo; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Production-like local run: the Procfile's processes (gunicorn web, a Celery worker, beat) under honcho,
+# against PostgreSQL and Redis from the environment (docs/deploy.md). Ctrl-C stops all of them.
+serve: export DJANGO_ENV ?= production
+serve: export SECURE_SSL_REDIRECT ?= 0
+serve: export SESSION_COOKIE_SECURE ?= 0
+serve: export CSRF_COOKIE_SECURE ?= 0
+serve: export GUNICORN_BIND ?= $(HOST):$(PORT)
+serve: serve-environment install frontend
+	$(PY) manage.py check --deploy --fail-level ERROR
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@# honcho runs each Procfile line in its own process group; on Ctrl-C (SIGINT) or SIGTERM it sends
+	@# SIGTERM to every group (gunicorn and Celery finish what they are doing), SIGKILL after 5 s.
+	@# The trap passes a TERM that reaches only this shell on to honcho, so nothing outlives make.
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile & honcho_pid=$$!; \
+	trap 'kill -TERM $$honcho_pid 2>/dev/null; wait $$honcho_pid' INT TERM; \
+	wait $$honcho_pid
+
+serve-environment:
+	@if [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; then \
+	  echo "error: make serve runs against PostgreSQL and Redis: set DATABASE_URL and REDIS_URL, e.g." >&2; \
+	  echo "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop REDIS_URL=redis://127.0.0.1:6379/0 \\" >&2; \
+	  echo "  SECRET_KEY=... BOOTPAY_MODE=sandbox make serve      (make run is the SQLite quickstart)" >&2; \
+	  exit 2; fi
+	@case "$$DATABASE_URL" in postgres*|pgsql*) ;; *) \
+	  echo "error: make serve is for PostgreSQL; DATABASE_URL is not a postgres:// URL" >&2; exit 2;; esac
+
 sandbox: install
 	$(PY) manage.py bootpay_sandbox --host $(HOST) --port $(SANDBOX_PORT)
 
@@ -74,6 +101,10 @@ test: lint frontend-check frontend
 # After changing the GraphQL schema: refresh the committed SDL (a test fails while it is stale).
 graphql-schema: install
 	$(PY) manage.py export_schema graphql_api.schema:schema --path graphql_api/schema.graphql
+
+# After editing locale/*/LC_MESSAGES/django.po: compile the .mo files (committed; no GNU gettext needed).
+messages: install
+	$(PY) -c 'import pathlib, polib; [polib.pofile(str(p)).save_as_mofile(str(p.with_suffix(".mo"))) for p in pathlib.Path("locale").glob("*/LC_MESSAGES/*.po")]'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles frontend/node_modules frontend/dist

@@ -7,6 +7,10 @@ part of the public contract (docs/api.md "Errors"): never rename one.
 from typing import Any
 
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+StrOrPromise = str | Promise
 
 
 class ErrorCode(models.TextChoices):
@@ -70,34 +74,37 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.INTERNAL_ERROR: 500,
 }
 
-DEFAULT_MESSAGES: dict[str, str] = {
-    ErrorCode.VALIDATION_ERROR: "The request is invalid.",
-    ErrorCode.NOT_AUTHENTICATED: "Authentication credentials were not provided or are invalid.",
-    ErrorCode.PERMISSION_DENIED: "You may not perform this action.",
-    ErrorCode.NOT_FOUND: "Not found.",
-    ErrorCode.ORDER_NOT_FOUND: "Order not found.",
-    ErrorCode.PAYMENT_NOT_FOUND: "Payment not found.",
-    ErrorCode.PRODUCT_NOT_FOUND: "Product not found.",
-    ErrorCode.THROTTLED: "Too many requests.",
-    ErrorCode.PRODUCT_UNAVAILABLE: "A product in the order is not available.",
-    ErrorCode.INSUFFICIENT_STOCK: "Not enough stock for a product in the order.",
-    ErrorCode.ORDER_NOT_PAYABLE: "The order cannot be paid in its current state.",
-    ErrorCode.AMOUNT_MISMATCH: "The paid amount does not match the order total.",
-    ErrorCode.RECEIPT_ALREADY_USED: "The receipt is already bound to another payment.",
-    ErrorCode.RECEIPT_ORDER_MISMATCH: "The receipt belongs to another order.",
-    ErrorCode.CANCEL_EXCEEDS_BALANCE: "The cancel amount exceeds the remaining balance.",
-    ErrorCode.PAYMENT_NOT_CANCELLABLE: "The payment cannot be cancelled in its current state.",
-    ErrorCode.PAYMENT_NOT_CONFIRMABLE: "The payment is not waiting for approval.",
-    ErrorCode.PAYMENT_FAILED: "Bootpay reports this payment as failed or cancelled.",
-    ErrorCode.CANCEL_IN_PROGRESS: "Another request is settling this cancellation with Bootpay; retry soon.",
-    ErrorCode.IDEMPOTENCY_KEY_REUSED: "This Idempotency-Key was already used for a different request.",
-    ErrorCode.GATEWAY_ERROR: "The payment gateway refused the request.",
-    ErrorCode.GATEWAY_UNAVAILABLE: "The payment gateway is unavailable; try again later.",
-    ErrorCode.METHOD_NOT_ALLOWED: "This HTTP method is not allowed here.",
-    ErrorCode.NOT_ACCEPTABLE: "No acceptable response format.",
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE: "Unsupported media type in the request.",
-    ErrorCode.PARSE_ERROR: "The request body could not be parsed.",
-    ErrorCode.INTERNAL_ERROR: "Internal server error.",
+# Lazy: rendered in the request's language (Accept-Language; config/i18n.py, locale/).
+DEFAULT_MESSAGES: dict[str, StrOrPromise] = {
+    ErrorCode.VALIDATION_ERROR: _("The request is invalid."),
+    ErrorCode.NOT_AUTHENTICATED: _("Authentication credentials were not provided or are invalid."),
+    ErrorCode.PERMISSION_DENIED: _("You may not perform this action."),
+    ErrorCode.NOT_FOUND: _("Not found."),
+    ErrorCode.ORDER_NOT_FOUND: _("Order not found."),
+    ErrorCode.PAYMENT_NOT_FOUND: _("Payment not found."),
+    ErrorCode.PRODUCT_NOT_FOUND: _("Product not found."),
+    ErrorCode.THROTTLED: _("Too many requests."),
+    ErrorCode.PRODUCT_UNAVAILABLE: _("A product in the order is not available."),
+    ErrorCode.INSUFFICIENT_STOCK: _("Not enough stock for a product in the order."),
+    ErrorCode.ORDER_NOT_PAYABLE: _("The order cannot be paid in its current state."),
+    ErrorCode.AMOUNT_MISMATCH: _("The paid amount does not match the order total."),
+    ErrorCode.RECEIPT_ALREADY_USED: _("The receipt is already bound to another payment."),
+    ErrorCode.RECEIPT_ORDER_MISMATCH: _("The receipt belongs to another order."),
+    ErrorCode.CANCEL_EXCEEDS_BALANCE: _("The cancel amount exceeds the remaining balance."),
+    ErrorCode.PAYMENT_NOT_CANCELLABLE: _("The payment cannot be cancelled in its current state."),
+    ErrorCode.PAYMENT_NOT_CONFIRMABLE: _("The payment is not waiting for approval."),
+    ErrorCode.PAYMENT_FAILED: _("Bootpay reports this payment as failed or cancelled."),
+    ErrorCode.CANCEL_IN_PROGRESS: _(
+        "Another request is settling this cancellation with Bootpay; retry soon."
+    ),
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: _("This Idempotency-Key was already used for a different request."),
+    ErrorCode.GATEWAY_ERROR: _("The payment gateway refused the request."),
+    ErrorCode.GATEWAY_UNAVAILABLE: _("The payment gateway is unavailable; try again later."),
+    ErrorCode.METHOD_NOT_ALLOWED: _("This HTTP method is not allowed here."),
+    ErrorCode.NOT_ACCEPTABLE: _("No acceptable response format."),
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: _("Unsupported media type in the request."),
+    ErrorCode.PARSE_ERROR: _("The request body could not be parsed."),
+    ErrorCode.INTERNAL_ERROR: _("Internal server error."),
 }
 
 
@@ -106,9 +113,22 @@ class DomainError(Exception):
 
     def __init__(self, code: ErrorCode, message: str | None = None, details: dict[str, Any] | None = None):
         self.code = ErrorCode(code)
-        self.message = message or DEFAULT_MESSAGES[self.code]
+        self.raw_message = message  # English, as written; `message` is it in the request's language
         self.details = details or {}
-        super().__init__(f"{self.code}: {self.message}")
+        super().__init__(f"{self.code}: {message or self.code.value}")
+
+    @property
+    def message(self) -> str:
+        from config.i18n import localize
+
+        return localize(self.raw_message) if self.raw_message else str(DEFAULT_MESSAGES[self.code])
+
+    @property
+    def localized_details(self) -> dict[str, Any]:
+        """`details` with its field problems in the request's language."""
+        from config.i18n import localize_details
+
+        return localize_details(self.details)
 
     @property
     def http_status(self) -> int:

@@ -26,6 +26,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from config.errors import DEFAULT_MESSAGES, HTTP_STATUS_BY_CODE, DomainError, ErrorCode
+from config.i18n import localize
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,12 @@ _CODE_BY_STATUS = {400: ErrorCode.VALIDATION_ERROR, 401: ErrorCode.NOT_AUTHENTIC
 
 def envelope(code: ErrorCode, message: str | None = None, details: Mapping[str, Any] | None = None) -> dict:
     code = ErrorCode(code)
-    return {"code": code.value, "message": message or DEFAULT_MESSAGES[code], "details": dict(details or {})}
+    # str(): a lazy default message is rendered now, in the request's language.
+    return {
+        "code": code.value,
+        "message": str(message or DEFAULT_MESSAGES[code]),
+        "details": dict(details or {}),
+    }
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -97,10 +103,12 @@ def _from_django(exc: Exception) -> Exception:
         return exceptions.ValidationError(detail=detail)
     if isinstance(exc, RequestDataTooBig):
         return exceptions.ValidationError(
-            detail={"body": [f"at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"]}
+            detail={"body": [localize(f"at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")]}
         )
     if isinstance(exc, SuspiciousOperation):  # malformed Host, too many fields…: the caller's mistake
-        return exceptions.ValidationError(detail={api_settings.NON_FIELD_ERRORS_KEY: ["Malformed request."]})
+        return exceptions.ValidationError(
+            detail={api_settings.NON_FIELD_ERRORS_KEY: [localize("Malformed request.")]}
+        )
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
@@ -130,7 +138,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     headers: dict[str, str] = {}
     try:
         if isinstance(exc, DomainError):
-            code, message, details = exc.code, exc.message, exc.details
+            code, message, details = exc.code, exc.message, exc.localized_details
         elif isinstance(exc, exceptions.APIException):
             code, message, details = _api_exception_envelope(exc)
             # The same headers DRF's own handler sets (`Allow` is added by the view on every response).

@@ -4,9 +4,12 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.log import log_response
 
 from config.errors import DEFAULT_MESSAGES, ErrorCode
 from config.exception_handler import envelope
+from config.i18n import localize
+from config.request_id import bind_request_id, new_request_id, valid_request_id
 from graphql_api.views import graphql_error_response
 
 NUL_PROBLEM = "must not contain NUL (\\u0000) characters"
@@ -45,10 +48,37 @@ class RejectNulMiddleware:
 
 
 def _refuse(request: HttpRequest, fields: list[str]) -> HttpResponse:
-    details = {"fields": {field: [NUL_PROBLEM] for field in fields}}
+    details = {"fields": {field: [localize(NUL_PROBLEM)] for field in fields}}
     if request.path.startswith("/api/"):
         return JsonResponse(envelope(ErrorCode.VALIDATION_ERROR, details=details), status=400)
     if request.path.startswith("/graphql/"):
         code = ErrorCode.VALIDATION_ERROR
         return graphql_error_response(400, code.value, DEFAULT_MESSAGES[code], **details)
     return HttpResponseBadRequest("NUL characters are not allowed in the request.")
+
+
+class RequestIdMiddleware:
+    """Every request gets an id: a valid incoming `X-Request-ID` (set by our proxy) or a new uuid4 hex.
+
+    It is bound for the request (config/request_id.py), so each log line of the request carries it, and
+    it is sent back as `X-Request-ID`. First in MIDDLEWARE, so even a refused request has one.
+    """
+
+    header = "X-Request-ID"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = valid_request_id(request.headers.get(self.header)) or new_request_id()
+        request.request_id = request_id
+        with bind_request_id(request_id):
+            response = self.get_response(request)
+            response[self.header] = request_id
+            if response.status_code >= 400:
+                # Django logs a 4xx/5xx response ("Not Found: /…") after the last middleware returns, so
+                # after this binding; logged here (as Django does it, once), the line keeps the id.
+                log_response(
+                    "%s: %s", response.reason_phrase, request.path, response=response, request=request
+                )
+        return response

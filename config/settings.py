@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -49,7 +51,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request (and every log line of it) has an id, echoed as X-Request-ID.
+    "config.middleware.RequestIdMiddleware",
+    # /healthz, /readyz: before host validation and the HTTPS redirect (load balancer probes).
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Accept-Language (ko, en) picks the language of every message, ours and DRF's alike; before the
+    # first middleware that may refuse a request (it reads no session: Django dropped session languages).
+    "django.middleware.locale.LocaleMiddleware",
     # Before sessions and auth: a NUL in the path, query or a header never reaches a query (400).
     "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -100,7 +109,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Korean unless the request asks for English (`Accept-Language: en`); `code` values never change.
+# "ko-kr" so both our catalogue (locale/ko) and DRF's (ko_KR) are found; `Accept-Language: ko` matches it.
 LANGUAGE_CODE = "ko-kr"
+LANGUAGES = [("ko-kr", "한국어"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True
@@ -251,22 +264,13 @@ if BOOTPAY_MODE == "production" and not (
     )
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-# One handler, on the root logger: every record is printed once, in one format. Django's own defaults
-# (applied before this) give "django" a second console handler in DEBUG while it still propagates to
-# root (so each django.request line printed twice under `make run`), and "django.server" a handler of its
-# own without propagation; naming both here with no handlers removes those (and the unused mail_admins).
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
-        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
+# JSON lines (timestamp, level, logger, message, request_id, extra fields) for log collectors, or a plain
+# readable line for local development; either way redacted (config/logs.py). One handler, on the root
+# logger: every record is printed once, in one format.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if IS_LOCAL else "json")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+# Celery workers log through the same root handler instead of replacing it with their own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Bootpay webhooks -------------------------------------------------------------------------
 # The endpoint stores each delivery and enqueues `payments.tasks.process_webhook_delivery` after commit;

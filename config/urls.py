@@ -1,20 +1,17 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.auth_api import AuthTokenApi
+from config.health import healthz, readyz
 from config.spa import spa
 from graphql_api.views import graphql_view
 
-
-def health(request):
-    return JsonResponse({"ok": True})
-
-
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("healthz", health, name="health"),
+    # Also answered by config.health.HealthCheckMiddleware before host checks; routed for reverse().
+    path("healthz", healthz, name="health"),
+    path("readyz", readyz, name="ready"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/auth/token/", AuthTokenApi.as_view(), name="auth-token"),

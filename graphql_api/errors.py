@@ -4,14 +4,21 @@
 Mutations catch `DomainError` only and return one of these as a member of their payload union.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import strawberry
+from django.contrib.auth.models import AbstractBaseUser
 from graphql import GraphQLError
+from strawberry import Info
 from strawberry.extensions import MaskErrors
 from strawberry.scalars import JSON
 
 from config.errors import DomainError, ErrorCode
+from config.i18n import localize, localize_fields
+from graphql_api.context import current_user
+
+T = TypeVar("T")
 
 
 @strawberry.interface(description="Every expected failure: branch on `code`, the same values as REST.")
@@ -38,7 +45,7 @@ class InputError(Error):
 
 def graphql_error(exc: DomainError) -> OperationError | InputError:
     if exc.code == ErrorCode.VALIDATION_ERROR:
-        fields: dict[str, Any] = exc.details.get("fields", {})
+        fields: dict[str, Any] = localize_fields(exc.details.get("fields", {}))
         return InputError(
             code=exc.code.value,
             message=exc.message,
@@ -54,6 +61,21 @@ def graphql_error(exc: DomainError) -> OperationError | InputError:
 
 def not_authenticated() -> OperationError:
     return graphql_error(DomainError(ErrorCode.NOT_AUTHENTICATED))
+
+
+def as_signed_in_user(
+    info: Info, operation: Callable[[AbstractBaseUser], T]
+) -> T | OperationError | InputError:
+    """The shell of every mutation acting for a user: `operation(user)` for a signed-in caller, else
+    `not_authenticated`; a `DomainError` it raises becomes its typed error (same `code` as REST). Only our
+    errors become data: anything else is a bug and reaches `ErrorMasking`."""
+    user = current_user(info)
+    if not user.is_authenticated:
+        return not_authenticated()
+    try:
+        return operation(user)
+    except DomainError as exc:
+        return graphql_error(exc)
 
 
 # --- Errors outside the payloads (`errors: [...]`) --------------------------------------------------------
@@ -80,9 +102,13 @@ class ErrorMasking(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if not is_client_error(error):
-            message, extensions, original = self.error_message, {"code": ErrorCode.INTERNAL_ERROR.value}, None
+            message, original = localize(self.error_message), None
+            extensions = {"code": ErrorCode.INTERNAL_ERROR.value}
         elif isinstance(original, DomainError):
-            message, extensions = original.message, {"code": original.code.value, **original.details}
+            message, extensions = (
+                original.message,
+                {"code": original.code.value, **original.localized_details},
+            )
         else:
             message = error.message
             extensions = {"code": ErrorCode.VALIDATION_ERROR.value, **(error.extensions or {})}

@@ -6,7 +6,8 @@ the lookup itself fail (DataError), and a non-numeric one would fail Django's ow
 
 from strawberry import relay
 
-PK_MAX = 2**63 - 1  # bigint: the primary keys' column type
+from config.errors import DomainError
+from config.ids import PK_MAX
 
 
 def pk_from(value: str) -> int | None:
@@ -19,3 +20,17 @@ def pk_from(value: str) -> int | None:
 def node_pk(global_id: relay.GlobalID, type_name: str) -> int | None:
     """The pk inside a global id of `type_name` (`Product:42` → 42); None for another type or a bad pk."""
     return pk_from(global_id.node_id) if global_id.type_name == type_name else None
+
+
+def pk_or_invalid(value: str | relay.GlobalID, *, field: str, type_name: str | None = None) -> int:
+    """The pk a caller's id names: a plain numeric id, or with `type_name` a global id of that type.
+
+    Raises validation_error naming `field` (the argument as the caller spelled it) when it names none.
+    """
+    if type_name is None:
+        pk, problem = pk_from(str(value)), "not a numeric id"
+    else:
+        pk, problem = node_pk(value, type_name), f"not a {type_name} id"
+    if pk is None:
+        raise DomainError.invalid(field, problem)
+    return pk

@@ -13,7 +13,7 @@ from strawberry_django.relay import DjangoListConnection
 
 from config.errors import DomainError
 from graphql_api.context import current_user
-from graphql_api.ids import node_pk
+from graphql_api.ids import node_pk, pk_or_invalid
 from graphql_api.types import CheckoutConfigType, OrderType, PaymentType, ProductType, UserType
 from orders.models import Order, OrderItem
 from orders.selectors import product_list_visible
@@ -91,9 +91,9 @@ class Query:
     ) -> Iterable[ProductType]:
         products = product_list_visible(user=current_user(info))  # inactive: their seller and staff only
         if seller_id is not None:
-            if (seller_pk := node_pk(seller_id, "Seller")) is None:
-                raise DomainError.invalid("sellerId", "not a Seller id")
-            products = products.filter(seller_id=seller_pk)
+            products = products.filter(
+                seller_id=pk_or_invalid(seller_id, field="sellerId", type_name="Seller")
+            )
         if active is not None:
             products = products.filter(is_active=active)
         if min_price is not None:

@@ -12,27 +12,20 @@ from datetime import datetime
 import strawberry
 import strawberry_django
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from strawberry import Info, auto, relay
 from strawberry.scalars import JSON
 
 from graphql_api.context import current_user
 from orders.models import Order, OrderItem, Product, Seller
+from orders.selectors import order_filter_visible, order_item_filter_visible, order_viewer_sees_totals
 from payments.models import Cancellation, Payment, PaymentEvent
-
-
-def _is_staff(info: Info) -> bool:
-    return bool(current_user(info).is_staff)  # the staff role, without a query per resolved row
-
-
-def _visible_to_buyer(queryset: QuerySet, info: Info, buyer_path: str) -> QuerySet:
-    """Staff see every row; anyone else the rows of their own orders (anonymous: none)."""
-    user = current_user(info)
-    if not user.is_authenticated:
-        return queryset.none()
-    if _is_staff(info):
-        return queryset
-    return queryset.filter(**{buyer_path: user})
+from payments.selectors import (
+    cancellation_filter_visible,
+    payment_event_filter_visible,
+    payment_filter_visible,
+    payment_live_list,
+)
 
 
 @strawberry_django.type(get_user_model(), name="User")
@@ -81,12 +74,7 @@ class OrderItemType:
     @classmethod
     def get_queryset(cls, queryset: QuerySet[OrderItem], info: Info, **kwargs) -> QuerySet[OrderItem]:
         # A seller sees only its own lines of an order; the buyer and staff see all of them.
-        user = current_user(info)
-        if not user.is_authenticated:
-            return queryset.none()
-        if _is_staff(info):
-            return queryset
-        return queryset.filter(Q(order__buyer=user) | Q(seller__user=user))
+        return order_item_filter_visible(queryset, user=current_user(info))
 
 
 @strawberry_django.type(Cancellation, name="Cancellation")
@@ -102,7 +90,7 @@ class CancellationType:
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Cancellation], info: Info, **kwargs) -> QuerySet[Cancellation]:
-        return _visible_to_buyer(queryset, info, "payment__order__buyer")
+        return cancellation_filter_visible(queryset, user=current_user(info))
 
 
 @strawberry_django.type(PaymentEvent, name="PaymentEvent")
@@ -119,7 +107,7 @@ class PaymentEventType:
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[PaymentEvent], info: Info, **kwargs) -> QuerySet[PaymentEvent]:
-        return _visible_to_buyer(queryset, info, "payment__order__buyer")
+        return payment_event_filter_visible(queryset, user=current_user(info))
 
 
 @strawberry_django.type(Payment, name="Payment")
@@ -142,7 +130,7 @@ class PaymentType:
 
     @strawberry_django.field(only=["amount", "cancelled_amount", "status"])
     def cancellable_amount(self, root: Payment) -> int:
-        return root.cancellable_amount() if root.status in ("paid", "partially_cancelled") else 0
+        return root.cancellable_amount()
 
     @strawberry_django.field(only=["order__order_id"], select_related=["order"])
     def order_id(self, root: Payment) -> str:
@@ -158,7 +146,7 @@ class PaymentType:
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Payment], info: Info, **kwargs) -> QuerySet[Payment]:
         # Payments belong to the buyer (and staff); a seller never sees the buyer's payment.
-        return _visible_to_buyer(queryset, info, "order__buyer")
+        return payment_filter_visible(queryset, user=current_user(info))
 
 
 @strawberry.type(name="VirtualAccount", description="The account a virtual-account payment is paid into.")
@@ -206,17 +194,17 @@ class OrderType(relay.Node):
         description="The whole order's total; null for a seller, who sees only its own lines.",
     )
     def total_amount(self, root: Order, info: Info) -> int | None:
-        return root.total_amount if _sees_whole_order(root, info) else None
+        return root.total_amount if order_viewer_sees_totals(order=root, user=current_user(info)) else None
 
     @strawberry_django.field(only=["tax_free_amount", "buyer_id"])
     def tax_free_amount(self, root: Order, info: Info) -> int | None:
-        return root.tax_free_amount if _sees_whole_order(root, info) else None
+        return root.tax_free_amount if order_viewer_sees_totals(order=root, user=current_user(info)) else None
 
     @strawberry_django.field(
         prefetch_related=[
             Prefetch(
                 "payments",
-                queryset=Payment.objects.filter(status__in=Payment.LIVE_STATUSES).only("order", "public_id"),
+                queryset=payment_live_list().only("order", "public_id"),
                 to_attr="live_payments",
             )
         ],
@@ -228,20 +216,9 @@ class OrderType(relay.Node):
     def payment_id(self, root: Order) -> str | None:
         live = getattr(root, "live_payments", None)  # prefetched, unless a mutation returned the order
         if live is None:
-            live = list(root.payments.filter(status__in=Payment.LIVE_STATUSES).only("public_id"))
+            live = list(payment_live_list().filter(order=root).only("public_id"))
         return live[0].public_id if live else None
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Order], info: Info, **kwargs) -> QuerySet[Order]:
-        user = current_user(info)
-        if not user.is_authenticated:
-            return queryset.none()
-        if _is_staff(info):
-            return queryset
-        # Subquery rather than a join: a join on items would repeat the order once per line.
-        seller_orders = OrderItem.objects.filter(seller__user=user).values("order_id")
-        return queryset.filter(Q(buyer=user) | Q(pk__in=seller_orders))
-
-
-def _sees_whole_order(order: Order, info: Info) -> bool:
-    return order.buyer_id == current_user(info).pk or _is_staff(info)
+        return order_filter_visible(queryset, user=current_user(info))

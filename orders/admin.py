@@ -1,3 +1,10 @@
+"""Staff console for the catalogue and orders.
+
+Sellers and products are managed here (a product's price is the catalogue's). Orders are shown, never
+edited: their amounts, lines and status move only through the services (stock and payments depend on
+them). `payments.admin` adds the payments of an order to its page, so this module needs no payments.
+"""
+
 from django.contrib import admin
 
 from orders.models import Order, OrderItem, Product, Seller
@@ -6,21 +13,53 @@ from orders.models import Order, OrderItem, Product, Seller
 @admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "created_at"]
-    search_fields = ["name", "user__username"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username", "user__email"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "seller", "price", "is_tax_free", "stock", "is_active"]
-    list_filter = ["is_active", "is_tax_free", "seller"]
-    search_fields = ["name"]
+    list_display = ["name", "seller", "price", "is_tax_free", "stock", "is_active", "created_at"]
+    list_select_related = ["seller"]
+    list_filter = ["is_active", "is_tax_free", "created_at"]
+    search_fields = ["name", "seller__name"]
+    autocomplete_fields = ["seller"]
 
 
 class OrderItemInline(admin.TabularInline):
     model = OrderItem
     extra = 0
     can_delete = False
-    readonly_fields = ["product", "seller", "product_name", "quantity", "unit_price", "is_tax_free", "status"]
+    fields = [
+        "product",
+        "seller",
+        "product_name",
+        "quantity",
+        "unit_price",
+        "line_total",
+        "is_tax_free",
+        "status",
+        "shipped",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "seller")
+
+    @admin.display(description="line total")
+    def line_total(self, item: OrderItem) -> int:
+        return item.line_total
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Order)
@@ -32,13 +71,16 @@ class OrderAdmin(admin.ModelAdmin):
         "total_amount",
         "tax_free_amount",
         "created_at",
+        "paid_at",
         "expires_at",
     ]
-    list_filter = ["status"]
-    search_fields = ["order_id", "buyer__username"]
+    list_select_related = ["buyer"]
+    list_filter = ["status", "created_at", "paid_at"]
+    date_hierarchy = "created_at"
+    search_fields = ["order_id", "buyer__username", "buyer__email", "items__seller__name"]
+    search_help_text = "Order id, buyer username or email, seller name."
     inlines = [OrderItemInline]
-    # Amounts and status move only through the services (stock and payments depend on them).
-    readonly_fields = [
+    fields = [
         "order_id",
         "buyer",
         "status",
@@ -46,6 +88,21 @@ class OrderAdmin(admin.ModelAdmin):
         "total_amount",
         "tax_free_amount",
         "currency",
+        "created_at",
         "expires_at",
         "paid_at",
     ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("buyer")
+
+    # Shown only: no add, no change, no delete (amounts and status move through the services).
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

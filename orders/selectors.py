@@ -51,6 +51,31 @@ def product_get_visible(*, product_id: int, user: AbstractBaseUser | AnonymousUs
     return product
 
 
+def order_filter_visible(
+    queryset: QuerySet[Order], *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[Order]:
+    """`queryset` narrowed to the orders `user` may see: a buyer its own, a seller also those holding at
+    least one of its lines, staff all (REST's lists and GraphQL's `get_queryset` alike)."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_staff:
+        return queryset
+    # A semi-join rather than a join on items, which would repeat the order once per line.
+    own_lines = OrderItem.objects.filter(order=OuterRef("pk"), seller__user=user)
+    return queryset.filter(Q(buyer=user) | Exists(own_lines))
+
+
+def order_item_filter_visible(
+    queryset: QuerySet[OrderItem], *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[OrderItem]:
+    """The lines `user` may see: of its own orders all, of other orders only its own lines; staff all."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_staff:
+        return queryset
+    return queryset.filter(Q(order__buyer=user) | Q(seller__user=user))
+
+
 def order_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Order]:
     """Orders the caller may see, newest first, each with `visible_items` prefetched.
 
@@ -58,15 +83,10 @@ def order_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Or
     those only its own lines (another seller's lines never leave the database for it). Staff: everything.
     Three queries whatever the page size (orders, count, items with their seller).
     """
-    if not user.is_authenticated:
-        return Order.objects.none()
-    orders = Order.objects.all()
-    items = OrderItem.objects.select_related("seller").order_by("pk")
-    if not user.is_staff:
-        own_lines = OrderItem.objects.filter(order=OuterRef("pk"), seller__user=user)
-        orders = orders.filter(Q(buyer=user) | Exists(own_lines))
-        items = items.filter(Q(order__buyer=user) | Q(seller__user=user))
-    return orders.prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
+    items = order_item_filter_visible(OrderItem.objects.select_related("seller").order_by("pk"), user=user)
+    return order_filter_visible(Order.objects.all(), user=user).prefetch_related(
+        Prefetch("items", queryset=items, to_attr="visible_items")
+    )
 
 
 # The alphabet of public order ids (`orders.models.new_public_order_id`), within the column's length. Anything
@@ -95,3 +115,8 @@ def order_viewer_role(*, order: Order, user: AbstractBaseUser) -> Role:
     if user.is_staff:
         return Role.STAFF
     return Role.SELLER
+
+
+def order_viewer_sees_totals(*, order: Order, user: AbstractBaseUser) -> bool:
+    """Whether `user` sees the order's own totals (`total_amount`, `tax_free_amount`): buyer and staff."""
+    return order_viewer_role(order=order, user=user) != Role.SELLER

@@ -1,7 +1,14 @@
-"""Writes for the catalogue and orders. Every amount comes from our own prices, never from the caller."""
+"""Writes for the catalogue and orders. Every amount comes from our own prices, never from the caller.
+
+Dependency direction: orders knows nothing of payments (which builds on orders). Where closing an
+unpaid order concerns its payment, orders sends `unpaid_order_closing` under the order's lock and
+payments answers it (`payments.services.payment_release_for_closing_order`, connected in
+`PaymentsConfig.ready`): it may refuse the close (a `DomainError`, e.g. a virtual account awaiting
+its deposit) or return what to do once the close is committed (tell Bootpay to void an approval).
+"""
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
@@ -128,6 +136,18 @@ def order_items_release_stock(*, items: Iterable[OrderItem]) -> None:
     Product.objects.bulk_update(products, ["stock", "updated_at"])
 
 
+# Sent with `order` (locked, still pending payment), `actor` (None for the expiry) and `label` ("buyer",
+# "expiry"), inside the transaction that closes it. A receiver may raise `DomainError` to refuse the close
+# and may return a callable, called after commit (no network call while the order row is locked).
+unpaid_order_closing = Signal()
+
+
+def _closing_order_hooks(*, order: Order, actor: AbstractBaseUser | None, label: str) -> list[Callable]:
+    """Ask the order's other parts (its payment) whether it may close; returns their after-commit steps."""
+    responses = unpaid_order_closing.send(sender=Order, order=order, actor=actor, label=label)
+    return [after for _receiver, after in responses if callable(after)]
+
+
 def _order_close_unpaid(*, order: Order, status: str) -> None:
     """Close a locked, still-unpaid order and return its stock. The status re-check under the lock is
     what makes this happen once, however many workers race for the same order."""
@@ -145,8 +165,6 @@ def order_cancel_unpaid(*, order_pk: int, actor: AbstractBaseUser) -> Order:
     permission_denied (anyone but the buyer, sellers and staff included) and order_not_payable once it
     is paid, closed or has a virtual account issued. Retrying after success gives order_not_payable.
     """
-    from payments.services import cancellation_send, payment_withdraw_unconfirmed
-
     with transaction.atomic():
         order = order_lock(order_pk=order_pk)
         if order.buyer_id != actor.pk:
@@ -154,10 +172,10 @@ def order_cancel_unpaid(*, order_pk: int, actor: AbstractBaseUser) -> Order:
         if order.status != Order.Status.PENDING_PAYMENT:
             raise DomainError(ErrorCode.ORDER_NOT_PAYABLE, details={"status": order.status})
         # A virtual account under way refuses (order_not_payable): withdraw that payment instead.
-        withdrawal = payment_withdraw_unconfirmed(order=order, actor=actor, label="buyer")
+        after_commit = _closing_order_hooks(order=order, actor=actor, label="buyer")
         _order_close_unpaid(order=order, status=Order.Status.CANCELLED)
-    if withdrawal is not None:  # committed first: Bootpay is told after our side is settled
-        cancellation_send(cancellation=withdrawal, label="buyer")
+    for step in after_commit:  # committed first: Bootpay is told after our side is settled
+        step()
     return order
 
 
@@ -168,8 +186,6 @@ def order_expire_unpaid(*, now: datetime | None = None, batch_size: int = 200) -
     re-checked under its lock. An approval nobody confirmed in time is withdrawn with its order, once;
     orders with a virtual account awaiting deposit are left for the deposit or its own deadline.
     """
-    from payments.services import cancellation_send, payment_withdraw_unconfirmed
-
     now = now or timezone.now()
     expired: list[str] = []
     candidates = list(
@@ -187,13 +203,13 @@ def order_expire_unpaid(*, now: datetime | None = None, batch_size: int = 200) -
             if order is None:
                 continue
             try:
-                withdrawal = payment_withdraw_unconfirmed(order=order, actor=None, label="expiry")
+                after_commit = _closing_order_hooks(order=order, actor=None, label="expiry")
             except DomainError:
                 continue  # a virtual account is waiting for its deposit
             _order_close_unpaid(order=order, status=Order.Status.EXPIRED)
             expired.append(order.order_id)
-        if withdrawal is not None:
-            cancellation_send(cancellation=withdrawal, label="expiry")
+        for step in after_commit:
+            step()
     return expired
 
 

@@ -1,6 +1,40 @@
-from django.contrib import admin
+"""Staff console for payments: shown, never edited.
 
+Money records change only through `payments.services`: every money field here is read-only and
+nothing can be added or deleted. Staff act through two doors that call the services: the refund
+form of a payment (`payment_cancel`, as the acting user, one idempotency key per form) and the
+"reprocess" action of webhook deliveries (`webhook_process`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from config.errors import DomainError
+from orders.admin import OrderAdmin
+from orders.models import Order
+from payments.admin_refund import RefundForm, new_idempotency_key, refusal_message
 from payments.models import Cancellation, Payment, PaymentEvent, WebhookDelivery
+from payments.services import payment_cancel
+from payments.webhooks import webhook_process
+
+logger = logging.getLogger(__name__)
+
+# Statuses a refund (or the withdrawal of a payment that took no money) may start from.
+REFUNDABLE_STATUSES = (
+    Payment.Status.AWAITING_CONFIRM,
+    Payment.Status.AWAITING_DEPOSIT,
+    Payment.Status.PAID,
+    Payment.Status.PARTIALLY_CANCELLED,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -15,16 +49,94 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # Everything, listed or not (a read-only admin renders no inputs anyway: belt and braces).
+        return [*self.readonly_fields, *(f.name for f in self.model._meta.concrete_fields)]
 
-class PaymentEventInline(admin.TabularInline):
-    model = PaymentEvent
+
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "from_status", "to_status", "actor", "actor_label", "data"]
-    readonly_fields = fields
+    show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Orders get their payments -----------------------------------------------------------------------
+
+
+class OrderPaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = [
+        "public_id",
+        "receipt_id",
+        "status",
+        "method",
+        "amount",
+        "tax_free_amount",
+        "cancelled_amount",
+        "created_at",
+    ]
+    verbose_name_plural = "payments"
+
+
+admin.site.unregister(Order)
+
+
+@admin.register(Order)
+class OrderWithPaymentsAdmin(OrderAdmin):
+    """The orders app's admin, plus the order's payments (payments knows orders, not the reverse)."""
+
+    inlines = [*OrderAdmin.inlines, OrderPaymentInline]
+    search_fields = [*OrderAdmin.search_fields, "payments__receipt_id"]
+    search_help_text = "Order id, receipt id, buyer username or email, seller name."
+
+
+# --- Payments -------------------------------------------------------------------------------------------
+
+
+class PaymentEventInline(ReadOnlyInline):
+    model = PaymentEvent
+    fields = ["created_at", "kind", "from_status", "to_status", "actor", "actor_label", "data"]
+    ordering = ["created_at", "pk"]
+    verbose_name_plural = "timeline"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class CancellationInline(ReadOnlyInline):
+    model = Cancellation
+    fields = [
+        "cancel_id",
+        "state",
+        "amount",
+        "tax_free_amount",
+        "reason",
+        "lines",
+        "requested_by",
+        "error_code",
+        "created_at",
+        "completed_at",
+    ]
+    ordering = ["created_at", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requested_by").prefetch_related("items")
+
+    @admin.display(description="lines")
+    def lines(self, cancellation: Cancellation) -> str:
+        return ", ".join(f"#{item.pk} {item}" for item in cancellation.items.all()) or "—"
 
 
 @admin.register(Payment)
@@ -32,22 +144,184 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "receipt_id",
         "order",
+        "buyer",
         "status",
         "amount",
         "cancelled_amount",
         "method",
         "pg",
+        "sandbox",
         "created_at",
     ]
-    list_filter = ["status", "method", "sandbox"]
-    search_fields = ["receipt_id", "order__order_id"]
-    inlines = [PaymentEventInline]
+    list_select_related = ["order", "order__buyer"]
+    list_filter = ["status", "method", "sandbox", "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = [
+        "receipt_id",
+        "public_id",
+        "order__order_id",
+        "order__buyer__username",
+        "order__buyer__email",
+        "order__items__seller__name",
+    ]
+    search_help_text = "Receipt id, payment id, order id, buyer username or email, seller name."
+    fields = [
+        "public_id",
+        "order",
+        "receipt_id",
+        "status",
+        "refund",
+        "amount",
+        "tax_free_amount",
+        "cancelled_amount",
+        "cancelled_tax_free_amount",
+        "balance",
+        "method",
+        "method_name",
+        "pg",
+        "sandbox",
+        "purchased_at",
+        "created_at",
+        "updated_at",
+        "raw_receipt",
+    ]
+    readonly_fields = ["refund", "balance"]
+    inlines = [PaymentEventInline, CancellationInline]
+    actions = ["refund_selected"]
+    change_form_template = "admin/payments/payment/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order", "order__buyer")
+
+    @admin.display(description="buyer", ordering="order__buyer__username")
+    def buyer(self, payment: Payment) -> str:
+        return payment.order.buyer.get_username()
+
+    @admin.display(description="left to refund")
+    def balance(self, payment: Payment) -> str:
+        tax_free = payment.tax_free_amount - payment.cancelled_tax_free_amount
+        return f"{payment.cancellable_amount():,}₩ (tax-free {tax_free:,}₩)"
+
+    @admin.display(description="refund")
+    def refund(self, payment: Payment) -> str:
+        if payment.status not in REFUNDABLE_STATUSES:
+            return "—"
+        return format_html('<a href="{}">Refund…</a>', self.refund_url(payment))
+
+    # --- The refund door ------------------------------------------------------------------------------
+
+    def has_refund_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
+        """Staff allowed to see payments and to book cancellations (superusers have both)."""
+        user = request.user
+        return bool(
+            user.is_active
+            and user.is_staff
+            and user.has_perm("payments.add_cancellation")
+            and self.has_view_permission(request, obj)
+        )
+
+    def refund_url(self, payment: Payment) -> str:
+        return reverse("admin:payments_payment_refund", args=[payment.pk], current_app=self.admin_site.name)
+
+    def get_urls(self):
+        refund = path(
+            "<path:object_id>/refund/",
+            self.admin_site.admin_view(self.refund_view),
+            name="payments_payment_refund",
+        )
+        return [refund, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        payment = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        refundable = payment is not None and payment.status in REFUNDABLE_STATUSES
+        if refundable and self.has_refund_permission(request, payment):
+            context["refund_url"] = self.refund_url(payment)
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self.has_refund_permission(request, obj):
+            fields = [name for name in fields if name != "refund"]
+        return fields
+
+    @admin.action(description="Refund the selected payment…", permissions=["refund"])
+    def refund_selected(self, request, queryset):
+        payments = list(queryset[:2])
+        if len(payments) != 1:
+            self.message_user(request, "Select exactly one payment to refund.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(self.refund_url(payments[0]))
+
+    def refund_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        payment = self.get_object(request, unquote(object_id))
+        if payment is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_refund_permission(request, payment):
+            raise PermissionDenied
+        change_url = reverse(
+            "admin:payments_payment_change", args=[payment.pk], current_app=self.admin_site.name
+        )
+        if request.method == "POST":
+            form = RefundForm(request.POST, payment=payment)
+            if form.is_valid():
+                outcome = self._refund(request, payment, form)
+                if outcome is not None:
+                    return HttpResponseRedirect(change_url)
+                form = self._form_after_refusal(request, payment, form)
+        else:
+            form = RefundForm(payment=payment, initial={"idempotency_key": new_idempotency_key()})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund {payment.receipt_id}",
+            "opts": self.opts,
+            "payment": payment,
+            "balance": self.balance(payment),
+            "form": form,
+            "change_url": change_url,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/payments/payment/refund.html", context)
+
+    def _refund(self, request: HttpRequest, payment: Payment, form: RefundForm) -> Cancellation | None:
+        arguments = form.service_arguments()
+        key = arguments["idempotency_key"]
+        repeat = payment.cancellations.filter(idempotency_key=key).exists()
+        try:
+            cancellation = payment_cancel(payment_pk=payment.pk, actor=request.user, **arguments)
+        except DomainError as exc:
+            self.message_user(request, refusal_message(exc), messages.ERROR)
+            return None
+        level = messages.SUCCESS if cancellation.state == Cancellation.State.SUCCEEDED else messages.WARNING
+        prefix = "This form was already submitted: " if repeat else ""
+        self.message_user(
+            request,
+            f"{prefix}refund {cancellation.cancel_id} of {cancellation.amount:,}₩ "
+            f"(tax-free {cancellation.tax_free_amount:,}₩): {cancellation.state}.",
+            level,
+        )
+        return cancellation
+
+    def _form_after_refusal(self, request: HttpRequest, payment: Payment, form: RefundForm) -> RefundForm:
+        """The same form again; its key is kept unless a cancellation under it was definitely refused
+        (a replay would only repeat that refusal), so correcting and resubmitting is a new request."""
+        key = form.cleaned_data["idempotency_key"]
+        spent = payment.cancellations.filter(idempotency_key=key, state=Cancellation.State.FAILED).exists()
+        if not spent:
+            return form
+        data = request.POST.copy()
+        data["idempotency_key"] = new_idempotency_key()
+        return RefundForm(data, payment=payment)
 
 
 @admin.register(PaymentEvent)
 class PaymentEventAdmin(ReadOnlyAdmin):
     list_display = ["payment", "kind", "from_status", "to_status", "actor", "actor_label", "created_at"]
-    list_filter = ["kind"]
+    list_select_related = ["payment", "actor"]
+    list_filter = ["kind", "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = ["payment__receipt_id", "payment__order__order_id"]
+    search_help_text = "Receipt id, order id."
 
 
 @admin.register(Cancellation)
@@ -58,15 +332,96 @@ class CancellationAdmin(ReadOnlyAdmin):
         "amount",
         "tax_free_amount",
         "state",
+        "requested_by",
         "created_at",
         "completed_at",
     ]
-    list_filter = ["state"]
-    search_fields = ["cancel_id", "payment__receipt_id"]
+    list_select_related = ["payment", "requested_by"]
+    list_filter = ["state", "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = [
+        "cancel_id",
+        "payment__receipt_id",
+        "payment__order__order_id",
+        "payment__order__buyer__username",
+        "payment__order__buyer__email",
+    ]
+    search_help_text = "Cancel id, receipt id, order id, buyer username or email."
+    # The refund account is kept for retries; staff see where the money went, not the whole number.
+    fields = [
+        "cancel_id",
+        "payment",
+        "state",
+        "amount",
+        "tax_free_amount",
+        "reason",
+        "lines",
+        "refund_to",
+        "requested_by",
+        "idempotency_key",
+        "error_code",
+        "pg_response",
+        "attempt_started_at",
+        "created_at",
+        "completed_at",
+    ]
+    readonly_fields = ["refund_to", "lines"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in super().get_readonly_fields(request, obj) if name != "refund_account"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("payment", "requested_by")
+
+    @admin.display(description="lines")
+    def lines(self, cancellation: Cancellation) -> str:
+        return format_html_join(", ", "#{} {}", ((item.pk, str(item)) for item in cancellation.items.all()))
+
+    @admin.display(description="refunded to")
+    def refund_to(self, cancellation: Cancellation) -> str:
+        account = cancellation.refund_account or {}
+        number = str(account.get("bank_account", ""))
+        if not number:
+            return "—"
+        return f"bank {account.get('bank_code', '')}, account …{number[-4:]}"
 
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["dedupe_key", "receipt_id", "state", "attempts", "received_at", "processed_at"]
-    list_filter = ["state"]
+    list_display = ["pk", "receipt_id", "dedupe_key", "state", "attempts", "received_at", "processed_at"]
+    list_filter = ["state", "received_at"]
+    date_hierarchy = "received_at"
     search_fields = ["receipt_id", "dedupe_key"]
+    search_help_text = "Receipt id, dedupe key."
+    actions = ["reprocess"]
+
+    def has_reprocess_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payments.change_webhookdelivery")
+
+    @admin.action(description="Reprocess the selected deliveries", permissions=["reprocess"])
+    def reprocess(self, request, queryset):
+        """Re-fetch each delivery's receipt and sync it (failed ones too); one message per delivery."""
+        for delivery in queryset.order_by("pk"):
+            label = f"Delivery #{delivery.pk} ({delivery.receipt_id or 'no receipt'})"
+            try:
+                processed = webhook_process(delivery_pk=delivery.pk, retry_failed=True)
+            except Exception:  # a bug: keep going with the others, and say so
+                logger.exception("admin reprocess of webhook delivery %s failed", delivery.pk)
+                self.message_user(request, f"{label}: processing raised an error (logged).", messages.ERROR)
+                continue
+            if processed is None:
+                delivery.refresh_from_db()
+                self.message_user(
+                    request,
+                    f"{label}: nothing to do, it is {delivery.state} "
+                    "(done already, or another worker holds its receipt).",
+                    messages.INFO,
+                )
+                continue
+            level = {
+                WebhookDelivery.State.PROCESSED: messages.SUCCESS,
+                WebhookDelivery.State.UNMATCHED: messages.WARNING,
+            }.get(processed.state, messages.ERROR)
+            error = processed.error.strip().splitlines()[-1:] if processed.error else []
+            detail = f" — {error[0][:200]}" if error else ""
+            self.message_user(request, f"{label}: {processed.state}{detail}", level)

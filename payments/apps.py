@@ -5,3 +5,11 @@ class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments"
     verbose_name = "Payments"
+
+    def ready(self) -> None:
+        # Orders never import payments: closing an unpaid order asks through orders' signal, and this
+        # app (which builds on orders) answers for the order's payment.
+        from orders.services import unpaid_order_closing
+        from payments.services import payment_release_for_closing_order
+
+        unpaid_order_closing.connect(payment_release_for_closing_order, dispatch_uid="payments.closing_order")

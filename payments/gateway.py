@@ -1,8 +1,13 @@
 """The only module that talks to Bootpay, and only through the official `bootpay-backend` SDK.
 
+Services see the small `Gateway` protocol (receipt lookup, confirm, cancel) and take one as a
+`gateway=` keyword, defaulting to the process-wide `get_gateway()`; tests and tasks may pass their
+own (a fake, a wrapper counting calls) or swap the process-wide one with `set_gateway`.
+
 What it adds on top of the SDK (which has no timeout and never looks at HTTP status):
 - a hard per-call time limit (`BOOTPAY_TIMEOUT_S`) and pooled connections, by giving the SDK a
-  transport that stands in for the `requests` module it calls;
+  transport that stands in for the `requests` module it calls (`install_transport`, applied when
+  the first `BootpayGateway` is built, not when this module is imported);
 - one access-token call per expiry window per process (legacy application_id/private_key auth);
 - typed results (`Receipt`) and typed failures: `GatewayUnavailable` when the outcome is unknown
   (timeout, connection error, 5xx, unreadable body), `GatewayError(code, message)` when Bootpay
@@ -22,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import requests
 from bootpay_backend import BootpayBackend
@@ -37,6 +42,14 @@ T = TypeVar("T")
 
 # Bootpay receipt ids are 24 hex chars; anything outside this set could rewrite the SDK's URL path.
 RECEIPT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def is_receipt_id(value: Any) -> bool:
+    """Whether `value` has the shape of a Bootpay receipt id: the one check every caller uses (the
+    verify service, the webhook's hint, the gateway's own guard before the SDK builds a URL)."""
+    return isinstance(value, str) and RECEIPT_ID_PATTERN.fullmatch(value) is not None
+
+
 TOKEN_ERROR_CODES = frozenset({"TOKEN_KEY_INVALID"})
 
 
@@ -245,7 +258,17 @@ def _error_code_of(response: requests.Response) -> str:
     return str(body.get("error_code") or "") if isinstance(body, dict) else ""
 
 
-_sdk_module.requests = BoundedTransport()
+def install_transport() -> BoundedTransport:
+    """Give the SDK our transport in place of the `requests` module it calls (its module global).
+
+    The SDK offers no hook for a timeout or a session, so this is the one patch of its internals.
+    Applied by `BootpayGateway.__init__` (idempotent), so importing this module changes nothing;
+    outside a gateway call the transport behaves exactly like `requests`.
+    """
+    transport = _sdk_module.requests
+    if not isinstance(transport, BoundedTransport):
+        transport = _sdk_module.requests = BoundedTransport()
+    return transport
 
 
 @contextmanager
@@ -298,6 +321,30 @@ token_cache = _TokenCache()
 # --- The gateway -----------------------------------------------------------------------------------
 
 
+class Gateway(Protocol):
+    """What the payment services need from Bootpay; `BootpayGateway` is the real one.
+
+    Each call returns a `Receipt` or raises `GatewayError` (a definite refusal) or `GatewayUnavailable`
+    (outcome unknown). A stand-in for tests only has to implement these three.
+    """
+
+    def lookup_receipt(self, receipt_id: str) -> Receipt: ...
+
+    def confirm(self, receipt_id: str) -> Receipt: ...
+
+    def cancel(
+        self,
+        *,
+        receipt_id: str,
+        cancel_id: str,
+        reason: str,
+        amount: int | None = None,
+        tax_free: int | None = None,
+        username: str = "",
+        refund: RefundAccount | None = None,
+    ) -> Receipt: ...
+
+
 class BootpayGateway:
     def __init__(
         self,
@@ -326,6 +373,7 @@ class BootpayGateway:
         self._client_key = client_key
         self._secret_key = secret_key
         self.timeout_s = timeout_s
+        install_transport()  # the per-call time limit needs it; see install_transport
         # A digest, not the key: a different private key must not reuse another pair's token.
         key_digest = hashlib.sha256(f"{application_id}:{private_key}".encode()).hexdigest()
         self._token_key = (self._base_url[self._sdk_mode], key_digest)
@@ -377,6 +425,12 @@ class BootpayGateway:
         _check_receipt_id(receipt_id)
         if not cancel_id:
             raise ValueError("cancel_id is required: it is what makes a retried cancel safe")
+        # What we ask for, at DEBUG; the refund account is redacted by the log formatter (config/logs.py).
+        logger.debug(
+            "bootpay cancel %s",
+            cancel_id,
+            extra={"receipt_id": receipt_id, "amount": amount, "tax_free": tax_free, "refund": refund},
+        )
         return Receipt.from_payload(
             self._call(
                 "cancel",
@@ -443,6 +497,8 @@ class BootpayGateway:
                 if code in OUTCOME_UNKNOWN_CODES:
                     raise GatewayUnavailable(f"the PG behind Bootpay did not answer ({code})", code=code)
                 raise GatewayError(code, str(body.get("message") or ""), payload=body)
+            # The answer (card and account data, tokens) at DEBUG: redacted by the formatter (config/logs.py).
+            logger.debug("bootpay %s answer", operation, extra={"answer": body})
             return body
         except _ServerFault as exc:
             outcome = f"http_{exc.status}"
@@ -470,16 +526,16 @@ class BootpayGateway:
 
 
 def _check_receipt_id(receipt_id: str) -> None:
-    if not isinstance(receipt_id, str) or not RECEIPT_ID_PATTERN.match(receipt_id):
+    if not is_receipt_id(receipt_id):
         raise GatewayError("INVALID_RECEIPT_ID", "receipt_id has an unexpected format")
 
 
-_gateway: BootpayGateway | None = None
+_gateway: Gateway | None = None
 _gateway_lock = threading.Lock()
 
 
-def get_gateway() -> BootpayGateway:
-    """The process-wide gateway built from settings (tests swap it with `set_gateway`)."""
+def get_gateway() -> Gateway:
+    """The process-wide gateway, built from settings on first use (tests swap it with `set_gateway`)."""
     global _gateway
     with _gateway_lock:
         if _gateway is None:
@@ -487,7 +543,7 @@ def get_gateway() -> BootpayGateway:
         return _gateway
 
 
-def set_gateway(gateway: BootpayGateway | None) -> None:
+def set_gateway(gateway: Gateway | None) -> None:
     global _gateway
     with _gateway_lock:
         _gateway = gateway

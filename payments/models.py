@@ -107,6 +107,12 @@ class Payment(models.Model):
         return f"{self.receipt_id} ({self.status})"
 
     def cancellable_amount(self) -> int:
+        """Money taken and not yet given back; 0 unless the payment holds money (paid, partly cancelled).
+
+        What REST and GraphQL show; the cancel service's own balance also subtracts cancels in flight.
+        """
+        if self.status not in (self.Status.PAID, self.Status.PARTIALLY_CANCELLED):
+            return 0
         return self.amount - self.cancelled_amount
 
     @property
@@ -253,6 +259,8 @@ class WebhookDelivery(models.Model):
     # whose claim went stale (and was taken over) cannot overwrite the newer outcome.
     claim_token = models.CharField(max_length=32, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # The X-Request-ID of the request that received it: its processing (a task, a sweep) logs that id too.
+    request_id = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]

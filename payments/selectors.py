@@ -7,18 +7,55 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from config.errors import DomainError, ErrorCode
+from orders.models import Order
 from orders.selectors import Role, user_role
 from payments.models import Cancellation, Payment, PaymentEvent
+
+# --- Who sees which payment rows: one rule, for REST and for GraphQL's `get_queryset` ---------------
+# Payments, their cancellations and their events belong to the order's buyer (and staff); a seller never
+# sees the buyer's payment, not even for an order holding its lines.
+
+
+def _buyer_rows(queryset: QuerySet, *, user: AbstractBaseUser | AnonymousUser, buyer_path: str) -> QuerySet:
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_staff:  # the staff role, without a query (GraphQL applies this per nested list)
+        return queryset
+    return queryset.filter(**{buyer_path: user})
+
+
+def payment_filter_visible(
+    queryset: QuerySet[Payment], *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[Payment]:
+    """`queryset` narrowed to the payments `user` may see: staff all, anyone else their own orders'."""
+    return _buyer_rows(queryset, user=user, buyer_path="order__buyer")
+
+
+def cancellation_filter_visible(
+    queryset: QuerySet[Cancellation], *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[Cancellation]:
+    return _buyer_rows(queryset, user=user, buyer_path="payment__order__buyer")
+
+
+def payment_event_filter_visible(
+    queryset: QuerySet[PaymentEvent], *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[PaymentEvent]:
+    return _buyer_rows(queryset, user=user, buyer_path="payment__order__buyer")
 
 
 def payment_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Payment]:
     """Staff see every payment; anyone else the payments of their own orders."""
-    payments = Payment.objects.select_related("order")
-    if user_role(user) == Role.STAFF:
-        return payments
-    if not user.is_authenticated:
-        return payments.none()
-    return payments.filter(order__buyer=user)
+    return payment_filter_visible(Payment.objects.select_related("order"), user=user)
+
+
+def payment_live_list() -> QuerySet[Payment]:
+    """Payments holding (or about to hold) their order's money; at most one per order (a constraint)."""
+    return Payment.objects.filter(status__in=Payment.LIVE_STATUSES)
+
+
+def order_live_payment(*, order: Order) -> Payment | None:
+    """The order's live payment, if any: while there is one, the order takes no other payment."""
+    return payment_live_list().filter(order=order).first()
 
 
 def payment_get_visible(*, public_id: str, user: AbstractBaseUser | AnonymousUser) -> Payment:

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from config.errors import DomainError
 from config.json import loads_limited, nul_paths
+from config.request_id import bind_request_id, current_request_id
 from orders.models import Order
 from payments import gateway as bootpay
 from payments.gateway import GatewayError, GatewayUnavailable
@@ -84,7 +85,7 @@ def webhook_receive(
     """
     body = _parse_body(raw_body, content_type)
     receipt_id = body.get("receipt_id")
-    valid = isinstance(receipt_id, str) and bool(bootpay.RECEIPT_ID_PATTERN.match(receipt_id))
+    valid = bootpay.is_receipt_id(receipt_id)
     if valid:
         # What the body claims, for people reading the table: Bootpay's own dedupe fields.
         parts = [receipt_id, body.get("webhook_type"), body.get("status"), body.get("cancelled_price")]
@@ -99,6 +100,7 @@ def webhook_receive(
         dedupe_key=dedupe_key,
         receipt_id=receipt_id if valid else "",
         state=State.RECEIVED if valid else State.INVALID,
+        request_id=current_request_id(),
     )
     if not valid:
         raise DomainError.invalid("receipt_id", "a Bootpay notification carries a receipt_id")
@@ -117,16 +119,19 @@ def webhook_process(
     `raise_unavailable`: when the delivery's round failed because Bootpay was unavailable (the delivery
     is then recorded `failed`), raise that GatewayUnavailable, for the caller to retry later.
     """
-    receipt_id = (
+    row = (
         WebhookDelivery.objects.filter(pk=delivery_pk)
         .exclude(receipt_id="")
-        .values_list("receipt_id", flat=True)
+        .values_list("receipt_id", "request_id")
         .first()
     )
-    if receipt_id is None:
+    if row is None:
         return None
+    receipt_id, request_id = row
     also = Q(pk=delivery_pk, state=State.FAILED) if retry_failed else None
-    result = _receipt_process(receipt_id, also=also)
+    # Log lines of the processing carry the id of the request that received the delivery.
+    with bind_request_id(request_id or current_request_id()):
+        result = _receipt_process(receipt_id, also=also)
     if delivery_pk not in result.outcomes:
         return None
     if raise_unavailable and (unavailable := result.unavailable.get(delivery_pk)) is not None:
@@ -164,12 +169,13 @@ def webhooks_process_pending(
         WebhookDelivery.objects.filter(waiting)
         .exclude(receipt_id="")
         .values("receipt_id")
-        .annotate(first_received_at=Min("received_at"))
+        .annotate(first_received_at=Min("received_at"), some_request_id=Min("request_id"))
         .order_by("first_received_at", "receipt_id")[:limit]
     )
     counts: dict[str, int] = {}
     for row in list(receipts):
-        outcomes = _receipt_process(row["receipt_id"], also=failed).outcomes
+        with bind_request_id(row["some_request_id"] or current_request_id()):
+            outcomes = _receipt_process(row["receipt_id"], also=failed).outcomes
         for outcome in outcomes.values() if outcomes else ["skipped"]:
             counts[outcome] = counts.get(outcome, 0) + 1
     return counts

@@ -4,14 +4,12 @@ import strawberry
 import strawberry_django
 from strawberry import Info
 
-from config.errors import DomainError
-from graphql_api.context import current_user
-from graphql_api.errors import InputError, OperationError, graphql_error, not_authenticated
-from graphql_api.ids import pk_from
+from graphql_api.errors import InputError, OperationError, as_signed_in_user
+from graphql_api.ids import pk_or_invalid
 from graphql_api.types import CancellationType, PaymentType
 from payments.gateway import RefundAccount
 from payments.models import Payment
-from payments.selectors import payment_get_for_cancel
+from payments.selectors import payment_filter_visible, payment_get_for_cancel
 from payments.services import payment_cancel
 
 
@@ -55,14 +53,7 @@ class CancelPaymentMutation:
         tax_free_amount: int | None = None,
         refund: RefundAccountInput | None = None,
     ) -> CancelPaymentPayload:
-        user = current_user(info)
-        if not user.is_authenticated:
-            return not_authenticated()
-        try:
-            if not 1 <= len(idempotency_key) <= 100:
-                raise DomainError.invalid("idempotencyKey", "1 to 100 characters")
-            if len(reason) > 200 or not reason.strip():
-                raise DomainError.invalid("reason", "1 to 200 characters")
+        def cancel(user) -> CancelPaymentSuccess:
             payment = payment_get_for_cancel(public_id=str(payment_id), user=user)
             cancellation = payment_cancel(
                 payment_pk=payment.pk,
@@ -70,17 +61,12 @@ class CancelPaymentMutation:
                 reason=reason,
                 amount=amount,
                 tax_free_amount=tax_free_amount,
-                item_ids=None if item_ids is None else [_line_pk(item_id) for item_id in item_ids],
+                item_ids=None if item_ids is None else [pk_or_invalid(i, field="itemIds") for i in item_ids],
                 idempotency_key=idempotency_key,
                 refund=None if refund is None else RefundAccount(**vars(refund)),
             )
-        except DomainError as exc:
-            return graphql_error(exc)
-        visible = PaymentType.get_queryset(Payment.objects.filter(pk=payment.pk), info).first()
-        return CancelPaymentSuccess(cancellation=cancellation, payment=visible)
+            # A seller may cancel its lines but not read the buyer's payment.
+            visible = payment_filter_visible(Payment.objects.filter(pk=payment.pk), user=user).first()
+            return CancelPaymentSuccess(cancellation=cancellation, payment=visible)
 
-
-def _line_pk(item_id: strawberry.ID) -> int:
-    if (pk := pk_from(str(item_id))) is None:
-        raise DomainError.invalid("itemIds", "order line ids are numbers")
-    return pk
+        return as_signed_in_user(info, cancel)

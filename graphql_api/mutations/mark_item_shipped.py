@@ -4,10 +4,8 @@ import strawberry
 import strawberry_django
 from strawberry import Info
 
-from config.errors import DomainError
-from graphql_api.context import current_user
-from graphql_api.errors import InputError, OperationError, graphql_error, not_authenticated
-from graphql_api.ids import pk_from
+from graphql_api.errors import InputError, OperationError, as_signed_in_user
+from graphql_api.ids import pk_or_invalid
 from graphql_api.types import OrderItemType
 from orders.selectors import order_get_visible
 from orders.services import order_item_mark_shipped
@@ -29,14 +27,11 @@ class MarkItemShippedMutation:
         description="The line's seller (or staff) marks a paid line shipped: the buyer can't cancel it then."
     )
     def mark_item_shipped(self, info: Info, order_id: str, item_id: strawberry.ID) -> MarkItemShippedPayload:
-        user = current_user(info)
-        if not user.is_authenticated:
-            return not_authenticated()
-        try:
-            if (item_pk := pk_from(str(item_id))) is None:
-                raise DomainError.invalid("itemId", "order line ids are numbers")
+        def ship(user) -> MarkItemShippedSuccess:
+            item_pk = pk_or_invalid(item_id, field="itemId")
             order = order_get_visible(order_id=order_id, user=user)
-            item = order_item_mark_shipped(order_pk=order.pk, item_pk=item_pk, actor=user)
-        except DomainError as exc:
-            return graphql_error(exc)
-        return MarkItemShippedSuccess(item=item)
+            return MarkItemShippedSuccess(
+                item=order_item_mark_shipped(order_pk=order.pk, item_pk=item_pk, actor=user)
+            )
+
+        return as_signed_in_user(info, ship)

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import Order, OrderItem, Product
-from orders.selectors import Role, order_viewer_role
+from orders.selectors import Role, order_viewer_role, order_viewer_sees_totals
 
 # Named `ViewerRoleEnum` in the schema (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 VIEWER_ROLE_CHOICES = [(role.value, role.value.title()) for role in (Role.BUYER, Role.SELLER, Role.STAFF)]
@@ -98,20 +98,23 @@ class OrderOutputSerializer(serializers.ModelSerializer):
     def _role(self, order: Order) -> Role:
         return order_viewer_role(order=order, user=self.context["request"].user)
 
+    def _sees_totals(self, order: Order) -> bool:
+        return order_viewer_sees_totals(order=order, user=self.context["request"].user)
+
     @extend_schema_field(serializers.ChoiceField(choices=VIEWER_ROLE_CHOICES))
     def get_viewer_role(self, order: Order) -> str:
         return self._role(order).value
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_total_amount(self, order: Order) -> int | None:
-        return None if self._role(order) == Role.SELLER else order.total_amount
+        return order.total_amount if self._sees_totals(order) else None
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_tax_free_amount(self, order: Order) -> int | None:
-        return None if self._role(order) == Role.SELLER else order.tax_free_amount
+        return order.tax_free_amount if self._sees_totals(order) else None
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_seller_total(self, order: Order) -> int | None:
-        if self._role(order) != Role.SELLER:
+        if self._sees_totals(order):
             return None
         return sum(item.line_total for item in order.visible_items)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ErrorCode
+from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import DefaultPagination, list_response
 from orders.api.filters import OrderFilter, ProductFilter
@@ -32,9 +33,6 @@ from orders.services import (
     product_create,
     product_update,
 )
-
-_ID_MAX = 2**63 - 1
-
 
 # --- Catalogue ------------------------------------------------------------------------------------
 
@@ -173,7 +171,7 @@ class OrderCreateApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         class LineSerializer(serializers.Serializer):
-            product_id = serializers.IntegerField(min_value=1, max_value=_ID_MAX)
+            product_id = serializers.IntegerField(min_value=1, max_value=PK_MAX)
             quantity = serializers.IntegerField(min_value=1, max_value=settings.ORDER_MAX_QUANTITY)
 
             class Meta:

@@ -1,20 +1,14 @@
-"""Query-string filters for the payment list."""
+"""Query-string filters for the payment list (the shared pieces are in `config/filters.py`)."""
 
 import django_filters
 
-from orders.api.filters import BoundedIsoDateTimeFilter, StrictFilterSet
+from config.filters import CreatedRangeFilterSet
 from payments.models import Payment
 
 
-class PaymentFilter(StrictFilterSet):
+class PaymentFilter(CreatedRangeFilterSet):
     status = django_filters.ChoiceFilter(
         choices=Payment.Status.choices, label="Only payments in this status."
-    )
-    created_after = BoundedIsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label="Created at or after."
-    )
-    created_before = BoundedIsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", label="Created before."
     )
 
     class Meta:

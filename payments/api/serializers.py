@@ -53,7 +53,9 @@ class VirtualAccountSerializer(serializers.Serializer):
 class PaymentSummarySerializer(serializers.ModelSerializer):
     payment_id = serializers.CharField(source="public_id", read_only=True)
     order_id = serializers.CharField(source="order.order_id", read_only=True)
-    cancellable_amount = serializers.SerializerMethodField()
+    cancellable_amount = serializers.IntegerField(
+        read_only=True, help_text="Won still cancellable: 0 unless paid or partially cancelled."
+    )
     virtual_account = VirtualAccountSerializer(
         read_only=True,
         allow_null=True,
@@ -82,9 +84,6 @@ class PaymentSummarySerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def get_cancellable_amount(self, payment: Payment) -> int:
-        return payment.cancellable_amount() if payment.status in ("paid", "partially_cancelled") else 0
 
 
 class PaymentOutputSerializer(PaymentSummarySerializer):

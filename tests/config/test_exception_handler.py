@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.test import Client, RequestFactory
+from django.utils import translation
 from rest_framework import exceptions
 
 from config.errors import HTTP_STATUS_BY_CODE, DomainError, ErrorCode
@@ -121,7 +122,7 @@ def test_throttled_tells_when_to_retry_in_details_and_header():
 
 
 def test_an_unexpected_exception_is_logged_and_answered_without_its_text(caplog):
-    with caplog.at_level(logging.ERROR, logger="config.exception_handler"):
+    with caplog.at_level(logging.ERROR, logger="config.exception_handler"), translation.override("en"):
         response = _handle(RuntimeError("db password is hunter2"))
 
     assert response.status_code == 500

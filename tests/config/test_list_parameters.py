@@ -1,5 +1,5 @@
 """List query parameters: the runtime refuses what the OpenAPI schema refuses (config/pagination.py and the
-shared StrictFilterSet in orders/api/filters.py).
+shared StrictFilterSet in config/filters.py).
 
 Before: `page_size=null`, `page=`, `created_after=`, `status=`, `is_tax_free=null`… were silently read as
 "not sent" and answered the default page of the unfiltered list (200), although the schema allows no

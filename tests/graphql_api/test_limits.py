@@ -82,7 +82,9 @@ def test_unexpected_errors_never_leak_internals(gql_for, monkeypatch):
     monkeypatch.setattr(queries, "current_user", explode)
     body = gql_for().raw("{ me { username } }").json()
 
-    assert body["errors"][0]["message"] == "Unexpected error."
+    # Korean by default (no Accept-Language); the same masked text in English with `Accept-Language: en`.
+    assert body["errors"][0]["message"] == "예기치 않은 오류입니다."
+    assert body["errors"][0]["extensions"]["code"] == "internal_error"
     assert "secret" not in str(body) and "Traceback" not in str(body)
 
 

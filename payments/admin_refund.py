@@ -1,0 +1,158 @@
+"""The admin's refund form: what staff asks `payment_cancel` for, never an edit of an amount.
+
+One idempotency key per form, generated when the form is first shown and carried in a hidden field,
+so submitting the same form twice (a double click, a browser resubmit) books and sends one refund.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from config.errors import DomainError, ErrorCode
+from orders.models import OrderItem
+from payments.gateway import RefundAccount
+from payments.models import Cancellation, Payment
+
+REASON_MAX = Cancellation._meta.get_field("reason").max_length
+
+
+def new_idempotency_key() -> str:
+    return f"admin-{uuid.uuid4().hex}"
+
+
+def needs_refund_account(payment: Payment) -> bool:
+    """A deposited virtual account is refunded by bank transfer, to an account staff names."""
+    return payment.method == "vbank" and payment.status in (
+        Payment.Status.PAID,
+        Payment.Status.PARTIALLY_CANCELLED,
+    )
+
+
+def refundable_lines(payment: Payment) -> QuerySet[OrderItem]:
+    """The payment's paid lines that no cancellation in flight already names."""
+    in_flight = Cancellation.items.through.objects.filter(
+        cancellation__payment=payment, cancellation__state=Cancellation.State.REQUESTED
+    ).values("orderitem_id")
+    return (
+        OrderItem.objects.filter(order_id=payment.order_id, status=OrderItem.Status.PAID)
+        .exclude(pk__in=in_flight)
+        .select_related("seller")
+        .order_by("pk")
+    )
+
+
+class LineChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, item: OrderItem) -> str:
+        tax_free = ", tax-free" if item.is_tax_free else ""
+        shipped = ", shipped" if item.shipped else ""
+        return (
+            f"#{item.pk} {item.product_name} × {item.quantity} = {item.line_total:,}₩ "
+            f"({item.seller.name}{tax_free}{shipped})"
+        )
+
+
+class RefundForm(forms.Form):
+    REMAINDER, AMOUNT, LINES = "remainder", "amount", "lines"
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    mode = forms.ChoiceField(
+        label="Refund",
+        choices=[
+            (AMOUNT, "An amount"),
+            (LINES, "Order lines"),
+            (REMAINDER, "Everything left on the payment"),
+        ],
+        widget=forms.RadioSelect,
+        initial=AMOUNT,
+    )
+    amount = forms.IntegerField(label="Amount (won)", min_value=1, required=False)
+    tax_free_amount = forms.IntegerField(
+        label="Tax-free part (won)",
+        min_value=0,
+        required=False,
+        help_text="Amount refunds only. Left empty, taxable money goes back first.",
+    )
+    items = LineChoiceField(
+        label="Lines",
+        queryset=OrderItem.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Paid lines not yet refunded; the amount is their total.",
+    )
+    reason = forms.CharField(max_length=REASON_MAX, widget=forms.TextInput(attrs={"size": 60}))
+    bank_code = forms.CharField(label="Refund bank code", required=False, max_length=3, help_text="e.g. 004")
+    bank_account = forms.CharField(label="Refund account number", required=False, max_length=30)
+    bank_username = forms.CharField(
+        label="Account holder", required=False, max_length=RefundAccount.BANK_USERNAME_MAX
+    )
+
+    ACCOUNT_FIELDS = ("bank_code", "bank_account", "bank_username")
+
+    def __init__(self, *args: Any, payment: Payment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.payment = payment
+        self.fields["items"].queryset = refundable_lines(payment)
+        self.account_required = needs_refund_account(payment)
+        if not self.account_required:
+            for name in self.ACCOUNT_FIELDS:
+                del self.fields[name]
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give the reason for the refund.")
+        return reason
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        mode = data.get("mode")
+        amount, tax_free, items = data.get("amount"), data.get("tax_free_amount"), data.get("items")
+        if mode == self.AMOUNT and amount is None:
+            self.add_error("amount", "Give the amount to refund.")
+        if mode != self.AMOUNT:
+            if amount is not None:
+                self.add_error("amount", "Only for an amount refund.")
+            if tax_free is not None:
+                self.add_error("tax_free_amount", "Only for an amount refund.")
+        if mode == self.LINES and not items:
+            self.add_error("items", "Choose at least one line.")
+        if mode != self.LINES and items:
+            self.add_error("items", "Only for a refund of lines.")
+        if self.account_required:
+            for name in self.ACCOUNT_FIELDS:
+                if not data.get(name, "").strip():
+                    self.add_error(name, "A deposited virtual account is refunded to a bank account.")
+        return data
+
+    def service_arguments(self) -> dict[str, Any]:
+        """Keyword arguments for `payment_cancel` (besides payment, actor)."""
+        data = self.cleaned_data
+        arguments: dict[str, Any] = {
+            "reason": data["reason"],
+            "idempotency_key": data["idempotency_key"],
+        }
+        if data["mode"] == self.AMOUNT:
+            arguments["amount"] = data["amount"]
+            arguments["tax_free_amount"] = data.get("tax_free_amount")
+        elif data["mode"] == self.LINES:
+            arguments["item_ids"] = [item.pk for item in data["items"]]
+        if self.account_required:
+            arguments["refund"] = RefundAccount(**{name: data[name].strip() for name in self.ACCOUNT_FIELDS})
+        return arguments
+
+
+def refusal_message(exc: DomainError) -> str:
+    """`code: message` and what the details name (fields, balance…), for an admin error message."""
+    parts = [f"Refund refused ({exc.code}): {exc.message}"]
+    details = dict(exc.details)
+    fields = details.pop("fields", None)
+    if isinstance(fields, dict):
+        parts += [f"{field}: {'; '.join(map(str, problems))}" for field, problems in fields.items()]
+    parts += [f"{key}: {value}" for key, value in details.items()]
+    if exc.code == ErrorCode.GATEWAY_UNAVAILABLE:
+        parts.append("The refund stays requested; submit the same form again or let reconcile settle it.")
+    return " — ".join(parts)

@@ -1,0 +1,104 @@
+"""Apply Bootpay's truth: the one place a fetched receipt changes an existing payment."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from config.errors import ErrorCode
+from orders.models import Order
+from orders.services import order_lock
+from payments.gateway import Gateway, Receipt
+from payments.models import Cancellation, Payment
+from payments.services.common import (
+    STATUS_RANK,
+    Actor,
+    Kind,
+    Status,
+    amount_problems,
+    event_append,
+    gateway_or_default,
+    order_mark_paid,
+    payment_lock,
+    payment_update,
+    status_for_receipt,
+)
+from payments.services.settle import (
+    cancellation_execute,
+    cancellation_open,
+    failed_payment_refund,
+    record_external_cancellation,
+)
+
+
+def payment_sync_from_receipt(*, receipt: Receipt, actor: Actor, gateway: Gateway | None = None) -> Payment:
+    """The one place a fetched receipt changes an existing payment (verify, confirm, webhook, reconcile).
+
+    Moves only forward, so duplicated and out-of-order notices are harmless. A payment completing
+    here (deposit, approval) is checked against the order again and refunded if it no longer fits.
+    A cancellation made outside this service (Bootpay's admin) is recorded as a `Cancellation`; one
+    we asked for and have not settled yet is left to the settle step. Appends an event only
+    when something changed. `gateway` sends the refund such a check may owe.
+    """
+    refund: Cancellation | None = None
+    with transaction.atomic():
+        payment = Payment.objects.get(receipt_id=receipt.receipt_id)
+        order = order_lock(order_pk=payment.order_id)
+        payment = payment_lock(payment_pk=payment.pk)
+        before = payment.status
+        target = status_for_receipt(receipt)
+        if before in (Status.READY, Status.AWAITING_CONFIRM, Status.AWAITING_DEPOSIT):
+            if STATUS_RANK[target] <= STATUS_RANK[before]:
+                return payment  # stale or duplicate news
+            if target == Status.FAILED or (target == Status.CANCELLED and receipt.purchased_at is None):
+                # Declined, aged out, or a virtual account withdrawn before any deposit: no money moved.
+                payment_update(payment, status=Status.FAILED, receipt=receipt)
+                event_append(payment, kind=Kind.SYNCED, actor=actor, from_status=before, receipt=receipt)
+            elif target in (Status.AWAITING_CONFIRM, Status.AWAITING_DEPOSIT):
+                payment_update(payment, status=target, receipt=receipt)
+                event_append(payment, kind=Kind.SYNCED, actor=actor, from_status=before, receipt=receipt)
+            else:  # the money arrived: deposit, approval, or a late "paid" notice
+                refund = _payment_complete(payment, order, receipt, actor)
+        elif before == Status.FAILED:
+            refund = failed_payment_refund(payment, receipt, actor)
+        elif before != Status.PAID and before != Status.PARTIALLY_CANCELLED:
+            return payment  # a fully cancelled payment is final
+
+        record_external_cancellation(payment, order, receipt, actor)
+
+    if refund is not None:
+        cancellation_execute(refund, actor=actor, gateway=gateway_or_default(gateway), raise_on_failure=False)
+        payment.refresh_from_db()
+    return payment
+
+
+def _payment_complete(payment: Payment, order: Order, receipt: Receipt, actor: Actor) -> Cancellation | None:
+    """A pending payment now holds money. Returns the refund to send when it no longer fits the order."""
+    before = payment.status
+    problems = amount_problems(order, receipt)
+    if not problems and order.is_payable:
+        payment_update(payment, status=Status.PAID, receipt=receipt)
+        event_append(payment, kind=Kind.SYNCED, actor=actor, from_status=before, receipt=receipt)
+        order_mark_paid(order)
+        return None
+    payment_update(payment, status=Status.FAILED, receipt=receipt)
+    event_append(
+        payment,
+        kind=Kind.VERIFY_REJECTED,
+        actor=actor,
+        from_status=before,
+        receipt=receipt,
+        data={
+            "code": ErrorCode.AMOUNT_MISMATCH if problems else ErrorCode.ORDER_NOT_PAYABLE,
+            "problems": problems,
+            "order_status": order.status,
+        },
+    )
+    if receipt.remaining_price <= 0:
+        return None
+    return cancellation_open(
+        payment,
+        amount=receipt.remaining_price,
+        tax_free=receipt.tax_free - receipt.cancelled_tax_free,
+        actor=actor,
+        reason="결제 검증 실패로 자동 취소",
+    )

@@ -1,0 +1,87 @@
+"""Services take the gateway they are handed (`gateway=`), as tasks and tests pass one; the process-wide
+`get_gateway()` is only the default."""
+
+import pytest
+
+from payments import gateway as bootpay
+from payments.services import payment_cancel, payment_reconcile, payment_verify
+
+pytestmark = pytest.mark.django_db
+
+
+class Counting:
+    """A Gateway (the protocol) wrapping the emulator-backed one, counting each call by name."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def lookup_receipt(self, receipt_id):
+        self.calls.append("lookup_receipt")
+        return self.inner.lookup_receipt(receipt_id)
+
+    def confirm(self, receipt_id):
+        self.calls.append("confirm")
+        return self.inner.confirm(receipt_id)
+
+    def cancel(self, **kwargs):
+        self.calls.append("cancel")
+        return self.inner.cancel(**kwargs)
+
+
+class Refusing:
+    def __getattr__(self, name):
+        raise AssertionError(f"the process-wide gateway was used ({name})")
+
+
+@pytest.fixture
+def injected(sandbox, make_gateway):
+    """An explicit gateway; the process-wide one fails the test if any service reaches for it."""
+    bootpay.set_gateway(Refusing())
+    yield Counting(make_gateway())
+    bootpay.set_gateway(None)
+
+
+def test_verify_cancel_and_reconcile_use_the_gateway_they_are_given(
+    buyer, make_user, make_order, sandbox, injected
+):
+    staff = make_user("staff", is_staff=True)
+    order = make_order(prices=(20_000,))
+    receipt_id = sandbox.state.create_receipt(
+        order_id=order.order_id, price=20_000, tax_free=0, order_name=order.order_name
+    )["receipt_id"]
+
+    payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer, gateway=injected)
+    payment_cancel(payment_pk=payment.pk, actor=staff, reason="part", amount=5_000, gateway=injected)
+    payment_reconcile(older_than_minutes=0, gateway=injected)
+
+    assert injected.calls == ["lookup_receipt", "cancel"]
+    payment.refresh_from_db()
+    assert (payment.status, payment.cancelled_amount) == ("partially_cancelled", 5_000)
+
+
+def test_building_a_gateway_installs_the_bounded_transport_once(make_gateway):
+    from bootpay_backend import rest_client
+
+    make_gateway()
+    transport = rest_client.requests
+    make_gateway()
+
+    assert isinstance(transport, bootpay.BoundedTransport)
+    assert rest_client.requests is transport  # idempotent: one transport, its pooled sessions kept
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("64f1a2b3c4d5e6f708192a3b", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("abc\n", False),
+        ("../receipt", False),
+        ("", False),
+        (None, False),
+        (42, False),
+    ],
+)
+def test_one_receipt_id_check(value, valid):
+    assert bootpay.is_receipt_id(value) is valid
