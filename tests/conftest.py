@@ -95,6 +95,7 @@ def _celery_eager():
     workers for the tests that need them)."""
     from config.celery import app
 
+    app.set_current()  # shared tasks resolve to the current app: ours, whatever a test created before
     saved = app.conf.task_always_eager, app.conf.task_eager_propagates
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield

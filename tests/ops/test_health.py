@@ -119,7 +119,9 @@ def test_a_dead_broker_is_503_naming_it(client, settings, monkeypatch, dead_port
 
 def test_a_real_celery_app_with_a_dead_broker(settings, monkeypatch, dead_port):
     celery = pytest.importorskip("celery")
-    app = celery.Celery("readyz-test", broker=f"redis://127.0.0.1:{dead_port}/7")
+    app = celery.Celery(
+        "readyz-test", broker=f"redis://127.0.0.1:{dead_port}/7", set_as_current=False
+    )  # not the current app: the tasks of later tests would go to it
     monkeypatch.setitem(sys.modules, "config.celery", types.SimpleNamespace(app=app))
     settings.REDIS_URL = f"redis://127.0.0.1:{dead_port}/7"
     assert health.check_broker().startswith("error: ")
