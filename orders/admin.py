@@ -7,6 +7,7 @@ them). `payments.admin` adds the payments of an order to its page, so this modul
 
 from django.contrib import admin
 
+from config.admin import ShownOnly
 from orders.models import Order, OrderItem, Product, Seller
 
 
@@ -28,7 +29,7 @@ class ProductAdmin(admin.ModelAdmin):
     autocomplete_fields = ["seller"]
 
 
-class OrderItemInline(admin.TabularInline):
+class OrderItemInline(ShownOnly, admin.TabularInline):
     model = OrderItem
     extra = 0
     can_delete = False
@@ -52,18 +53,9 @@ class OrderItemInline(admin.TabularInline):
     def line_total(self, item: OrderItem) -> int:
         return item.line_total
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ShownOnly, admin.ModelAdmin):
     list_display = [
         "order_id",
         "buyer",
@@ -96,13 +88,3 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("buyer")
-
-    # Shown only: no add, no change, no delete (amounts and status move through the services).
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

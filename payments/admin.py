@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from config.admin import ShownOnly
 from config.errors import DomainError
 from orders.admin import OrderAdmin
 from orders.models import Order
@@ -37,39 +38,21 @@ REFUNDABLE_STATUSES = (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ShownOnly, admin.ModelAdmin):
     """Money records change only through `payments.services`; the admin only shows them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         # Everything, listed or not (a read-only admin renders no inputs anyway: belt and braces).
         return [*self.readonly_fields, *(f.name for f in self.model._meta.concrete_fields)]
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ShownOnly, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Orders get their payments -----------------------------------------------------------------------
