@@ -54,19 +54,26 @@ _SENSITIVE_PARTS = (
     "sessionid",
     "csrftoken",
 )
-_KEY_ALTERNATIVES = "|".join(re.escape(part) for part in (*_SENSITIVE_PARTS, "refund_account"))
-# `private_key=abc`, `'bank_account': '1234'`, `"card_no":"5365…"` inside free text (a dict's repr, a
-# query string, an exception message).
+# Names are compared without case, `_` or `-`: `bank_account`, `bankAccount` and `Bank-Account` are one.
+_SENSITIVE_COMPACT = tuple(part.replace("_", "") for part in _SENSITIVE_PARTS)
+_SENSITIVE_NAMES_COMPACT = frozenset(name.replace("_", "").replace("-", "") for name in _SENSITIVE_NAMES)
+_KEY_ALTERNATIVES = "|".join(
+    re.escape(part).replace("_", "[_-]?") for part in (*_SENSITIVE_PARTS, "refund_account")
+)
+# `private_key=abc`, `'bank_account': '1234'`, `"cardNo":"5365…"` inside free text (a dict's repr, a
+# query string, an exception message). A quoted value is replaced whole, spaces and all.
 _KEY_VALUE_IN_TEXT = re.compile(
     rf"""(?ix)
     (["']?[\w-]*(?:{_KEY_ALTERNATIVES})[\w-]*["']?\s*[:=]\s*)   # the key and its separator
-    (["']?)                                                      # an opening quote, kept
-    ([^"'\s,;&}}\]]+)                                            # the value
+    (?:
+        (?P<quote>["'])(?P<quoted>.*?)(?P=quote)                 # a quoted value
+      | (?P<bare>[^"'\s,;&}}\]]+)                                 # or a bare one
+    )
     """
 )
 _CREDENTIAL_IN_TEXT = re.compile(r"(?i)\b(Basic|Bearer|Token)\s+[A-Za-z0-9+/=._~-]{8,}")
-# 13–19 digits, optionally in groups split by one space or dash; masked digits (`*`) allowed.
-_CARD_LIKE = re.compile(r"(?<![\w*])(?:[\d*][ -]?){12,18}[\d*](?![\w*])")
+# 13–19 digits, optionally in groups split by spaces, dashes or dots; masked digits (`*`) allowed.
+_CARD_LIKE = re.compile(r"(?<![\w*])(?:[\d*][ .-]{0,2}){12,18}[\d*](?![\w*])")
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -83,7 +90,7 @@ def _luhn_ok(digits: str) -> bool:
 
 def _card_replacement(match: re.Match[str]) -> str:
     text = match.group(0)
-    compact = re.sub(r"[ -]", "", text)
+    compact = re.sub(r"[ .-]", "", text)
     if not 13 <= len(compact) <= 19:
         return text
     digits = compact.replace("*", "")
@@ -107,8 +114,8 @@ def _known_secrets() -> tuple[str, ...]:
 
 
 def is_sensitive_key(key: Any) -> bool:
-    name = str(key).lower()
-    return name in _SENSITIVE_NAMES or any(part in name for part in _SENSITIVE_PARTS)
+    name = re.sub(r"[_-]", "", str(key).lower())
+    return name in _SENSITIVE_NAMES_COMPACT or any(part in name for part in _SENSITIVE_COMPACT)
 
 
 def redact_text(text: str, secrets: tuple[str, ...] | None = None) -> str:
@@ -116,7 +123,12 @@ def redact_text(text: str, secrets: tuple[str, ...] | None = None) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     text = _CREDENTIAL_IN_TEXT.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    text = _KEY_VALUE_IN_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    text = _KEY_VALUE_IN_TEXT.sub(
+        lambda m: (
+            f"{m.group(1)}{m['quote']}{REDACTED}{m['quote']}" if m["quote"] else f"{m.group(1)}{REDACTED}"
+        ),
+        text,
+    )
     return _CARD_LIKE.sub(_card_replacement, text)
 
 

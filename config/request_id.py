@@ -43,6 +43,6 @@ def new_request_id() -> str:
 
 def valid_request_id(value: str | None) -> str | None:
     """`value` when it is safe to log and echo as a request id, else None."""
-    if value and REQUEST_ID_PATTERN.match(value):
+    if value and REQUEST_ID_PATTERN.fullmatch(value):  # not .match: `$` would let a final newline in
         return value
     return None

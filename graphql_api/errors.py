@@ -4,7 +4,7 @@
 Mutations catch `DomainError` only and return one of these as a member of their payload union.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import strawberry
@@ -43,15 +43,21 @@ class InputError(Error):
     fields: list[FieldError]
 
 
-def graphql_error(exc: DomainError) -> OperationError | InputError:
+def graphql_error(
+    exc: DomainError, field_names: Mapping[str, str] | None = None
+) -> OperationError | InputError:
+    """`field_names` renames a service's field to the argument this mutation took it from (e.g. the
+    service's `Idempotency-Key`, REST's header, is `cancelPayment`'s `idempotencyKey`)."""
     if exc.code == ErrorCode.VALIDATION_ERROR:
         fields: dict[str, Any] = localize_fields(exc.details.get("fields", {}))
+        names = field_names or {}
         return InputError(
             code=exc.code.value,
             message=exc.message,
             fields=[
                 FieldError(
-                    field=name, messages=[str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
+                    field=names.get(name, name),
+                    messages=[str(m) for m in (msgs if isinstance(msgs, list) else [msgs])],
                 )
                 for name, msgs in fields.items()
             ],
@@ -64,7 +70,7 @@ def not_authenticated() -> OperationError:
 
 
 def as_signed_in_user(
-    info: Info, operation: Callable[[AbstractBaseUser], T]
+    info: Info, operation: Callable[[AbstractBaseUser], T], field_names: Mapping[str, str] | None = None
 ) -> T | OperationError | InputError:
     """The shell of every mutation acting for a user: `operation(user)` for a signed-in caller, else
     `not_authenticated`; a `DomainError` it raises becomes its typed error (same `code` as REST). Only our
@@ -75,7 +81,7 @@ def as_signed_in_user(
     try:
         return operation(user)
     except DomainError as exc:
-        return graphql_error(exc)
+        return graphql_error(exc, field_names)
 
 
 # --- Errors outside the payloads (`errors: [...]`) --------------------------------------------------------

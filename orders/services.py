@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -188,29 +189,40 @@ def order_expire_unpaid(*, now: datetime | None = None, batch_size: int = 200) -
     """
     now = now or timezone.now()
     expired: list[str] = []
-    candidates = list(
-        Order.objects.filter(status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
-        .order_by("expires_at", "pk")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    for order_pk in candidates:
-        with transaction.atomic():
-            order = (
-                Order.objects.select_for_update(of=("self",), skip_locked=True)
-                .filter(pk=order_pk, status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
-                .first()
-            )
-            if order is None:
-                continue
-            try:
-                after_commit = _closing_order_hooks(order=order, actor=None, label="expiry")
-            except DomainError:
-                continue  # a virtual account is waiting for its deposit
-            _order_close_unpaid(order=order, status=Order.Status.EXPIRED)
-            expired.append(order.order_id)
-        for step in after_commit:
-            step()
-    return expired
+    overdue = Order.objects.filter(status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
+    after: tuple[datetime, int] | None = None
+    # Batch after batch, each starting past the last one: orders left alone (a virtual account waiting for
+    # its deposit stays overdue for days) must not fill every batch and starve the abandoned ones behind.
+    while True:
+        page = overdue
+        if after is not None:
+            page = page.filter(Q(expires_at__gt=after[0]) | Q(expires_at=after[0], pk__gt=after[1]))
+        candidates = list(page.order_by("expires_at", "pk").values_list("expires_at", "pk")[:batch_size])
+        for _, order_pk in candidates:
+            if (order_id := _order_expire_one(order_pk=order_pk, now=now)) is not None:
+                expired.append(order_id)
+        if len(candidates) < batch_size:
+            return expired
+        after = candidates[-1]
+
+
+def _order_expire_one(*, order_pk: int, now: datetime) -> str | None:
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(pk=order_pk, status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
+            .first()
+        )
+        if order is None:
+            return None  # paid, closed or held by another run meanwhile
+        try:
+            after_commit = _closing_order_hooks(order=order, actor=None, label="expiry")
+        except DomainError:
+            return None  # a virtual account is waiting for its deposit
+        _order_close_unpaid(order=order, status=Order.Status.EXPIRED)
+    for step in after_commit:
+        step()
+    return order.order_id
 
 
 def order_item_mark_shipped(*, order_pk: int, item_pk: int, actor: AbstractBaseUser) -> OrderItem:

@@ -69,4 +69,5 @@ class CancelPaymentMutation:
             visible = payment_filter_visible(Payment.objects.filter(pk=payment.pk), user=user).first()
             return CancelPaymentSuccess(cancellation=cancellation, payment=visible)
 
-        return as_signed_in_user(info, cancel)
+        # The service names the key as REST sends it (a header); here it is the `idempotencyKey` argument.
+        return as_signed_in_user(info, cancel, field_names={"Idempotency-Key": "idempotencyKey"})

@@ -325,3 +325,26 @@ def test_mark_item_shipped(gql_for, buyer, make_seller, make_product, pay_at_pg)
 
     assert unpaid == {"code": "validation_error"} and by_buyer == {"code": "permission_denied"}
     assert shipped == {"item": {"id": str(line.pk), "shipped": True}}
+
+
+CANCEL_KEY = """mutation($p: ID!, $key: String!) {
+  cancelPayment(paymentId: $p, reason: "test", idempotencyKey: $key) {
+    __typename ... on InputError { code fields { field messages } }
+  }
+}"""
+
+
+@pytest.mark.django_db
+def test_graphql_names_the_idempotency_key_argument_it_refuses(buyer, make_order, pay_at_pg):
+    from payments.services import payment_verify
+    from tests.graphql_api.conftest import GraphQLClient as gql_for
+
+    order = make_order()
+    payment = payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order), actor=buyer)
+
+    result = gql_for(buyer)(CANCEL_KEY, {"p": payment.public_id, "key": "k" * 101})["cancelPayment"]
+
+    assert result["__typename"] == "InputError"
+    # before the services took the check over, GraphQL answered `idempotencyKey`, its own argument's name;
+    # `Idempotency-Key` is REST's header, which a GraphQL client never sent
+    assert [f["field"] for f in result["fields"]] == ["idempotencyKey"]

@@ -154,3 +154,28 @@ def test_redact_keeps_what_is_not_secret():
         "refund": REDACTED,
         "nested": [{"card_no": REDACTED}],
     }
+
+
+def test_a_multi_word_secret_in_text_is_redacted_whole():
+    from config.logs import redact_text
+
+    line = redact_text("refund={'bank_username': '주식회사 마켓', 'password': 'correct horse battery'}")
+
+    assert "마켓" not in line and "horse" not in line, line
+
+
+def test_refund_accounts_spelled_as_graphql_spells_them_are_redacted():
+    from config.logs import redact
+
+    logged = redact(
+        {"refundAccount": {"bankCode": "004", "bankAccount": "110123456789", "bankUsername": "홍길동"}}
+    )
+
+    assert "110123456789" not in str(logged) and "홍길동" not in str(logged), logged
+
+
+@pytest.mark.parametrize("card", ["4111  1111  1111  1111", "4111.1111.1111.1111", "4111-1111-1111-1111"])
+def test_card_numbers_however_grouped_are_redacted(card):
+    from config.logs import redact_text
+
+    assert "1111" not in redact_text(f"card {card} approved")

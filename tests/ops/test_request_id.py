@@ -76,3 +76,18 @@ def test_a_webhook_is_processed_under_the_id_of_the_request_that_received_it(
         webhook_process(delivery_pk=delivery.pk, retry_failed=True)
     lookups = [json.loads(line) for line in output().splitlines() if "bootpay receipt" in line]
     assert lookups[-1]["request_id"] == "hook-1"
+
+
+def test_a_request_id_with_a_trailing_newline_is_replaced_not_accepted():
+    from config.request_id import valid_request_id
+
+    assert valid_request_id("abc\n") is None  # `$` matches before a final newline
+
+
+@pytest.mark.django_db
+def test_a_request_id_with_a_trailing_newline_never_makes_a_500(client):
+    client.raise_request_exception = False
+    response = client.get("/api/v1/checkout/config/", HTTP_X_REQUEST_ID="abc\n")
+
+    assert response.status_code == 200
+    assert "\n" not in response["X-Request-ID"]

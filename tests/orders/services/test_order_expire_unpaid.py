@@ -99,3 +99,29 @@ def test_only_the_buyer_abandons_an_unpaid_order(make_user, buyer, make_product)
 
     assert error.value.code == ErrorCode.PERMISSION_DENIED
     assert Product.objects.get(pk=product.pk).stock == 3
+
+
+@pytest.mark.django_db
+def test_expiry_is_not_starved_by_overdue_orders_whose_virtual_account_awaits_deposit(buyer, make_product):
+    from orders import tasks as order_tasks
+
+    # given more overdue orders with a virtual account awaiting deposit (left alone by design) than one
+    # batch holds, all older than an abandoned order that should expire
+    for n in range(3):
+        product = make_product(stock=5)
+        order = order_create(buyer=buyer, lines=[OrderLine(product.pk, 1)])
+        Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(hours=2, minutes=n))
+        Payment.objects.create(
+            order=order, receipt_id=f"{n:024d}", status="awaiting_deposit", amount=order.total_amount
+        )
+    product = make_product(stock=5)
+    abandoned = order_create(buyer=buyer, lines=[OrderLine(product.pk, 2)])
+    Order.objects.filter(pk=abandoned.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    # when the beat's task runs (twice, even) with a batch smaller than the virtual accounts
+    order_tasks.expire_unpaid_orders.delay(batch_size=2)
+    order_tasks.expire_unpaid_orders.delay(batch_size=2)
+
+    # then the abandoned order expires and its stock returns
+    assert Order.objects.get(pk=abandoned.pk).status == Order.Status.EXPIRED
+    assert Product.objects.get(pk=product.pk).stock == 5
