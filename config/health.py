@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -86,7 +87,11 @@ def check_broker() -> str:
     if app is None:
         return NOT_CONFIGURED
     try:
-        with app.connection_for_write(connect_timeout=CHECK_TIMEOUT_S) as connection:
+        # The broker's own socket timeout (5 s) would outlast a load balancer's probe: bound every wait.
+        timeouts = {"socket_timeout": CHECK_TIMEOUT_S, "socket_connect_timeout": CHECK_TIMEOUT_S}
+        with app.connection_for_write(
+            connect_timeout=CHECK_TIMEOUT_S, transport_options=timeouts
+        ) as connection:
             connection.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_S)
     except Exception as exc:
         logger.warning("readyz: broker check failed: %s", exc)
@@ -144,7 +149,15 @@ REPORTED_CHECKS: dict[str, Callable[[], str]] = {"bootpay": check_bootpay}
 
 
 def readiness() -> tuple[bool, dict[str, str]]:
-    checks = {name: check() for name, check in {**REQUIRED_CHECKS, **REPORTED_CHECKS}.items()}
+    # The network checks wait side by side (each bounded by CHECK_TIMEOUT_S), so a hanging Redis costs a
+    # probe one timeout, not one per check. The database stays on this thread and its connection.
+    named = {**REQUIRED_CHECKS, **REPORTED_CHECKS}
+    remote = {name: check for name, check in named.items() if name != "database"}
+    with ThreadPoolExecutor(max_workers=len(remote), thread_name_prefix="readyz") as pool:
+        pending = {name: pool.submit(check) for name, check in remote.items()}
+        local = {name: check() for name, check in named.items() if name not in remote}
+    results = {**local, **{name: future.result() for name, future in pending.items()}}
+    checks = {name: results[name] for name in named}
     ok = all(checks[name] in (OK, NOT_CONFIGURED) for name in REQUIRED_CHECKS)
     return ok, checks
 

@@ -29,6 +29,27 @@ def payment_reconcile(
     actor = Actor(label=actor_label)
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     counts = {"payments_checked": 0, "cancellations_checked": 0, "unreachable": 0, "in_progress": 0}
+    # Money owed back first: requested cancels are re-sent before the (unbounded) look-ups of stale
+    # payments, so a slow PG cannot keep a run from ever reaching them.
+    stale_cancellations = Cancellation.objects.filter(
+        state=Cancellation.State.REQUESTED, created_at__lte=cutoff
+    ).order_by("payment_id", "created_at", "pk")
+    settled_payments: dict[int, str] = {}
+    for cancellation in stale_cancellations.select_related("payment"):
+        if not cancellation_claim(cancellation):
+            counts["in_progress"] += 1
+            continue
+        # Asking again with the same cancel_id is safe (the PG deduplicates it) and, unlike comparing
+        # totals, tells which of several in-flight cancellations went through.
+        counts["cancellations_checked"] += 1
+        settled = cancellation_execute(cancellation, actor=actor, gateway=gateway, raise_on_failure=False)
+        if settled.state == Cancellation.State.REQUESTED:
+            counts["unreachable"] += 1
+        else:
+            settled_payments[cancellation.payment_id] = cancellation.payment.receipt_id
+    for receipt_id in settled_payments.values():
+        if (receipt := lookup_or_none(receipt_id, gateway=gateway)) is not None:
+            payment_sync_from_receipt(receipt=receipt, actor=actor, gateway=gateway)
     stale_payments = Payment.objects.filter(
         status__in=[Status.READY, Status.AWAITING_CONFIRM, Status.AWAITING_DEPOSIT], updated_at__lte=cutoff
     ).values_list("receipt_id", flat=True)
@@ -52,24 +73,4 @@ def payment_reconcile(
             continue
         payment_sync_from_receipt(receipt=receipt, actor=actor, gateway=gateway)
         counts["payments_checked"] += 1
-
-    stale_cancellations = Cancellation.objects.filter(
-        state=Cancellation.State.REQUESTED, created_at__lte=cutoff
-    ).order_by("payment_id", "created_at", "pk")
-    settled_payments: dict[int, str] = {}
-    for cancellation in stale_cancellations.select_related("payment"):
-        if not cancellation_claim(cancellation):
-            counts["in_progress"] += 1
-            continue
-        # Asking again with the same cancel_id is safe (the PG deduplicates it) and, unlike comparing
-        # totals, tells which of several in-flight cancellations went through.
-        counts["cancellations_checked"] += 1
-        settled = cancellation_execute(cancellation, actor=actor, gateway=gateway, raise_on_failure=False)
-        if settled.state == Cancellation.State.REQUESTED:
-            counts["unreachable"] += 1
-        else:
-            settled_payments[cancellation.payment_id] = cancellation.payment.receipt_id
-    for receipt_id in settled_payments.values():
-        if (receipt := lookup_or_none(receipt_id, gateway=gateway)) is not None:
-            payment_sync_from_receipt(receipt=receipt, actor=actor, gateway=gateway)
     return counts
