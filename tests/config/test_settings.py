@@ -81,3 +81,28 @@ def test_without_redis_tasks_run_eagerly_and_with_it_redis_is_the_broker():
     assert celery_conf(REDIS_URL="redis://127.0.0.1:6379/3") == (
         f"False redis://127.0.0.1:6379/3 True 1 ['json'] {schedules}"
     )
+
+
+def _database_setting(**env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DB_CONN_", "DJANGO_"))}
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_database_connections_are_persistent_and_health_checked_by_default():
+    assert _database_setting() == "60 True"
+
+
+def test_database_connections_can_be_closed_per_request():
+    assert _database_setting(DB_CONN_MAX_AGE="0", DB_CONN_HEALTH_CHECKS="0") == "0 False"
