@@ -7,11 +7,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from config.errors import DomainError, ErrorCode
 from config.openapi import error_responses
+from config.throttling import ScopedRateThrottle
 
 
 class AuthTokenApi(APIView):

@@ -176,8 +176,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Throttle counters live in the default cache (Redis when REDIS_URL is set, else per process).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
     ],
     # How many reverse proxies of ours add X-Forwarded-For (0/unset: trust REMOTE_ADDR only). Used by the
     # throttles and the webhook source allowlist to find the client's address.

@@ -16,12 +16,12 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from strawberry.django.views import GraphQLView
 
 from config.errors import ErrorCode
 from config.json import loads_limited
 from config.spa import frontend_page
+from config.throttling import AnonRateThrottle, UserRateThrottle
 from graphql_api.schema import schema
 
 

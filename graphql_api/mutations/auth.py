@@ -8,10 +8,10 @@ import strawberry
 import strawberry_django
 from django.contrib.auth import authenticate, login, logout
 from rest_framework.authtoken.models import Token
-from rest_framework.throttling import ScopedRateThrottle
 from strawberry import Info
 
 from config.errors import DomainError, ErrorCode
+from config.throttling import ScopedRateThrottle
 from graphql_api.context import current_user
 from graphql_api.errors import InputError, OperationError, graphql_error
 from graphql_api.types import UserType

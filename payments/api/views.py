@@ -10,13 +10,14 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from config.errors import DomainError, ErrorCode
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import DefaultPagination, list_response
+from config.throttling import ScopedRateThrottle
 from payments.api.filters import PaymentFilter
 from payments.api.serializers import (
     CancelOutputSerializer,
