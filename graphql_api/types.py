@@ -18,7 +18,12 @@ from strawberry.scalars import JSON
 
 from graphql_api.context import current_user
 from orders.models import Order, OrderItem, Product, Seller
-from orders.selectors import order_filter_visible, order_item_filter_visible, order_viewer_sees_totals
+from orders.selectors import (
+    order_filter_visible,
+    order_item_filter_visible,
+    order_viewer_sees_totals,
+    user_is_seller,
+)
 from payments.models import Cancellation, Payment, PaymentEvent
 from payments.selectors import (
     cancellation_filter_visible,
@@ -35,7 +40,7 @@ class UserType:
 
     @strawberry_django.field(description="Has a seller profile (sees `sellerOrders`).")
     def is_seller(self, root) -> bool:
-        return Seller.objects.filter(user=root).exists()
+        return user_is_seller(root)
 
 
 @strawberry_django.type(Seller, name="Seller")

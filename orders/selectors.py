@@ -17,13 +17,37 @@ class Role(StrEnum):
     STAFF = "staff"
 
 
+# Whether a user has a Seller profile, kept on the user object: a request (whose user object is its own)
+# asks at most once, however many selectors and services ask. Creating or deleting a profile updates it on
+# the user object the profile holds (`orders.apps`).
+_IS_SELLER = "_orders_is_seller"
+
+
+def user_is_seller(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Has a Seller profile (staff included: a staff member may also run a shop)."""
+    if not user.is_authenticated:
+        return False
+    cached = user.__dict__.get(_IS_SELLER)
+    if cached is None:
+        cached = user.__dict__[_IS_SELLER] = Seller.objects.filter(user=user).exists()
+    return cached
+
+
+def remember_user_is_seller(user: AbstractBaseUser) -> None:
+    user.__dict__[_IS_SELLER] = True
+
+
+def forget_user_is_seller(user: AbstractBaseUser) -> None:
+    user.__dict__.pop(_IS_SELLER, None)
+
+
 def user_role(user: AbstractBaseUser | AnonymousUser) -> Role:
     """Staff = `is_staff`; seller = has a Seller profile; any other signed-in user is a buyer."""
     if not user.is_authenticated:
         return Role.ANONYMOUS
     if user.is_staff:
         return Role.STAFF
-    if Seller.objects.filter(user=user).exists():
+    if user_is_seller(user):
         return Role.SELLER
     return Role.BUYER
 
@@ -95,12 +119,26 @@ _PUBLIC_ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 def order_get_visible(*, order_id: str, user: AbstractBaseUser | AnonymousUser) -> Order:
-    """One order by its public `order_id`, as `order_list_visible` shows it. Raises order_not_found."""
-    if not _PUBLIC_ORDER_ID.fullmatch(order_id):
+    """One order by its public `order_id`, as `order_list_visible` shows it. Raises order_not_found.
+
+    One query: the caller's visible lines of that order, each with the order and its seller joined. The
+    rules agree: an order is visible exactly when at least one of its lines is (its buyer sees them all, a
+    seller its own), and every order has lines. A line-less order (none is ever created) costs a second
+    query, and so does an order the caller may not see.
+    """
+    if not _PUBLIC_ORDER_ID.fullmatch(order_id) or not user.is_authenticated:
         raise DomainError(ErrorCode.ORDER_NOT_FOUND)
-    order = order_list_visible(user=user).filter(order_id=order_id).first()
-    if order is None:
-        raise DomainError(ErrorCode.ORDER_NOT_FOUND)
+    lines = OrderItem.objects.select_related("order", "seller").filter(order__order_id=order_id)
+    items = list(order_item_filter_visible(lines.order_by("pk"), user=user))
+    if items:
+        order = items[0].order
+        for item in items:
+            item.order = order  # one Order object, not one per joined row
+    else:
+        order = order_filter_visible(Order.objects.filter(order_id=order_id), user=user).first()
+        if order is None:
+            raise DomainError(ErrorCode.ORDER_NOT_FOUND)
+    order.visible_items = items
     return order
 
 

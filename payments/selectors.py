@@ -78,21 +78,31 @@ def payment_get_for_cancel(*, public_id: str, user: AbstractBaseUser | Anonymous
     return payment_get_visible(public_id=public_id, user=user)
 
 
+def _payment_detail_queryset() -> QuerySet[Payment]:
+    return Payment.objects.select_related("order").prefetch_related(
+        Prefetch(
+            "cancellations",
+            queryset=Cancellation.objects.order_by("created_at", "pk").prefetch_related("items"),
+        ),
+        Prefetch(
+            "events", queryset=PaymentEvent.objects.select_related("actor").order_by("created_at", "pk")
+        ),
+    )
+
+
 def payment_detail(*, payment_pk: int) -> Payment:
     """One payment with everything its detail view shows, in a fixed number of queries."""
-    return (
-        Payment.objects.select_related("order")
-        .prefetch_related(
-            Prefetch(
-                "cancellations",
-                queryset=Cancellation.objects.order_by("created_at", "pk").prefetch_related("items"),
-            ),
-            Prefetch(
-                "events", queryset=PaymentEvent.objects.select_related("actor").order_by("created_at", "pk")
-            ),
-        )
-        .get(pk=payment_pk)
-    )
+    return _payment_detail_queryset().get(pk=payment_pk)
+
+
+def payment_detail_visible(*, public_id: str, user: AbstractBaseUser | AnonymousUser) -> Payment:
+    """`payment_detail` of a payment the caller may see, found and read by the same query (no re-read).
+    Raises payment_not_found."""
+    visible = payment_filter_visible(_payment_detail_queryset(), user=user)
+    payment = visible.filter(public_id=public_id).first()
+    if payment is None:
+        raise DomainError(ErrorCode.PAYMENT_NOT_FOUND)
+    return payment
 
 
 @dataclass(frozen=True)

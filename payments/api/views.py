@@ -32,6 +32,7 @@ from payments.sandbox.checkout import Scenario, sandbox_enabled, sandbox_payment
 from payments.selectors import (
     checkout_config,
     payment_detail,
+    payment_detail_visible,
     payment_get_for_cancel,
     payment_get_visible,
     payment_list_visible,
@@ -120,7 +121,8 @@ class PaymentDetailApi(APIView):
         | error_responses(ErrorCode.PAYMENT_NOT_FOUND, *ALWAYS_ERRORS),
     )
     def get(self, request: Request, payment_id: str) -> Response:
-        return _detail(payment_get_visible(public_id=payment_id, user=request.user))
+        payment = payment_detail_visible(public_id=payment_id, user=request.user)
+        return Response(PaymentOutputSerializer(payment).data)
 
 
 class PaymentConfirmApi(APIView):

@@ -1,6 +1,8 @@
 """Lists and details cost a fixed number of queries, whatever the number of rows (no N+1)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, OrderItem
 
@@ -69,12 +71,54 @@ def test_the_product_list_does_not_grow_with_its_rows(
     assert response.json()["count"] == count
 
 
-def test_an_order_detail_costs_three_queries(api_client_for, orders_for, django_assert_num_queries):
-    users = orders_for(1)
+@pytest.mark.parametrize("role", ["buyer", "seller", "staff"])
+def test_an_order_detail_costs_two_queries(
+    api_client_for, make_user, orders_for, django_assert_num_queries, role
+):
+    users = orders_for(1) | {"staff": make_user("ops", is_staff=True)}
     order_id = Order.objects.get().order_id
-    client = api_client_for(users["buyer"])
+    client = api_client_for(users[role])
 
-    with django_assert_num_queries(3):  # token, order, its lines with their sellers
+    with django_assert_num_queries(2):  # token+user, the visible lines with their order and sellers
         response = client.get(f"/api/v1/orders/{order_id}/")
 
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.json()["viewer_role"] == role
+    assert len(response.json()["items"]) == (1 if role == "seller" else 2)
+    assert (response.json()["total_amount"] is None) == (role == "seller")
+
+
+def test_an_order_the_caller_may_not_see_is_not_found_in_two_queries_after_the_token(
+    api_client_for, make_user, orders_for, django_assert_num_queries
+):
+    orders_for(1)
+    order_id = Order.objects.get().order_id
+    client = api_client_for(make_user("stranger"))
+
+    with django_assert_num_queries(3):  # token+user, no visible line, no visible order
+        response = client.get(f"/api/v1/orders/{order_id}/")
+
+    assert response.status_code == 404 and response.json()["code"] == "order_not_found"
+
+
+def test_the_seller_profile_is_looked_up_once_per_request(buyer, make_seller, make_product):
+    from orders.selectors import Role, user_is_seller, user_role
+
+    seller = make_seller()
+    with CaptureQueriesContext(connection) as queries:
+        assert [user_role(seller.user), user_role(seller.user), user_is_seller(seller.user)] == [
+            Role.SELLER,
+            Role.SELLER,
+            True,
+        ]
+    assert len(queries) == 0  # known since the profile was created with this user object
+
+    reloaded = type(seller.user).objects.get(pk=seller.user.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert user_role(reloaded) == user_role(reloaded) == Role.SELLER
+    assert len(queries) == 1
+
+    assert user_role(buyer) == Role.BUYER
+    from orders.models import Seller
+
+    Seller.objects.create(user=buyer, name="new shop")
+    assert user_role(buyer) == Role.SELLER  # a new profile is not hidden by the remembered answer

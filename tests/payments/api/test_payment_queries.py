@@ -31,9 +31,9 @@ def test_payment_detail_query_count_is_constant(
     payment = paid_payments(1, cancels=cancels)[0]
     client = api_client_for(buyer)
 
-    # token+user, visible lookup, then payment+order, cancellations, their lines, events+actors (the
-    # visibility rule reads `is_staff` from the user row: no role query)
-    with django_assert_num_queries(6):
+    # token+user, the visible payment+order, cancellations, their lines, events+actors (the visibility
+    # rule reads `is_staff` from the user row: no role query; no second read of the payment)
+    with django_assert_num_queries(5):
         response = client.get(f"/api/v1/payments/{payment.public_id}/")
 
     assert response.status_code == 200 and len(response.json()["cancellations"]) == cancels
