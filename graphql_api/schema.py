@@ -1,5 +1,7 @@
 """The GraphQL schema: thin adapters over the same services as REST, with abuse limits."""
 
+from functools import cache
+
 import strawberry
 from django.conf import settings
 from graphql import GraphQLError
@@ -8,7 +10,9 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -47,13 +51,60 @@ class Schema(strawberry.Schema):
         super().process_errors([error for error in errors if not is_client_error(error)], execution_context)
 
 
+# Distinct query texts kept parsed and validated (LRU, per process): a client's handful of operations stay
+# cached, while unique texts sent to flood the cache only push each other out.
+GRAPHQL_CACHE_SIZE = 256
+
+
+@cache
+def _limit_rules(depth: int, aliases: int, page_size: int, cost: int) -> tuple[type, ...]:
+    """The limits as validation rules, one set of classes per set of limit values.
+
+    The validation cache keys its results by (schema, document, rules): the rules must be the same classes
+    from request to request for a hit, and new classes whenever a limit changes (the page size and cost
+    rules read their settings while validating, so a result validated under other limits is never reused).
+    """
+    return (
+        *QueryDepthLimiter(max_depth=depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=aliases).validation_rules,
+        type(PageSizeRule.__name__, (PageSizeRule,), {"limits": (page_size,)}),
+        type(QueryCostRule.__name__, (QueryCostRule,), {"limits": (page_size, cost)}),
+    )
+
+
+def _limits() -> AddValidationRules:
+    return AddValidationRules(
+        list(
+            _limit_rules(
+                settings.GRAPHQL_MAX_DEPTH,
+                settings.GRAPHQL_MAX_ALIASES,
+                settings.GRAPHQL_MAX_PAGE_SIZE,
+                settings.GRAPHQL_MAX_COST,
+            )
+        )
+    )
+
+
+class _ValidationCache(ValidationCache):
+    def on_validate(self):
+        context = self.execution_context
+        errors = self.cached_validate_document(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
+        # The cached list is shared by every request with this document: each gets its own copy.
+        context.pre_execution_errors = list(errors)
+        yield
+
+
 def build_schema() -> strawberry.Schema:
     extensions = [
         DjangoOptimizerExtension,
-        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        # The token limit is a parser option (part of the parse cache's key); a refused text raises, and
+        # an exception is never cached: it is refused again.
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
-        lambda: AddValidationRules([PageSizeRule, QueryCostRule]),
+        _limits,
+        lambda: ParserCache(maxsize=GRAPHQL_CACHE_SIZE),
+        lambda: _ValidationCache(maxsize=GRAPHQL_CACHE_SIZE),
         ArgumentGuard,
         ErrorMasking,
     ]
