@@ -356,6 +356,8 @@ def main() -> None:
             "error: make bench needs wrk (HTTP load generator): apt-get install wrk (or brew install wrk)"
         )
     url = server_url()
+    # A SIGTERM (a CI timeout, `kill`) still stops the servers and drops the databases.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     tmp = Path(tempfile.mkdtemp(prefix="wtbench-"))
     servers: list[Server] = []
     started = time.monotonic()
