@@ -3,11 +3,11 @@
     .venv/bin/python tests/bench/bench_table.py [--orders 1000000] [--duration 5] [--rounds 3]
 
 PostgreSQL from BENCH_DATABASE_URL (else DATABASE_URL; a server URL, its database name is ignored) and
-Redis from REDIS_URL (default db 0 on 127.0.0.1). Creates two throwaway databases, `wtbench_big` (`--orders`
-rows, generated with INSERT … SELECT generate_series) and `wtbench_small` (1,000 rows), serves each with
-gunicorn (-w 2, gthread) on a free port of 127.0.0.1, loads it with wrk (fixed duration, only 127.0.0.1)
-and drops both databases at the end. Figures are medians of `--rounds` interleaved rounds. Asserts
-nothing: speed is measured here, not in tests.
+Redis from REDIS_URL (default db 0 on 127.0.0.1). Creates two throwaway databases, `wtbench_big`
+(`--orders` rows, generated with INSERT … SELECT generate_series) and `wtbench_small` (1,000 rows;
+BENCH_PREFIX renames them), serves each with gunicorn (-w 2, gthread) on a free port of 127.0.0.1, loads
+it with wrk (fixed duration, only 127.0.0.1) and drops both databases at the end. Figures are medians of
+`--rounds` interleaved rounds. Asserts nothing: speed is measured here, not in tests.
 
 The bare baseline view (one query, a JSON answer) exists only in tests/bench/urls.py, selected through
 tests/bench/settings.py in the benchmark's gunicorn environment.
@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -27,15 +28,18 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from base64 import b64decode, b64encode
+from base64 import b64decode, b64encode, urlsafe_b64decode, urlsafe_b64encode
+from datetime import UTC
 from pathlib import Path
 
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
-BIG, SMALL = "wtbench_big", "wtbench_small"
-QUEUE = "wtbench"
+# Names of the throwaway databases and of the Redis queue: BENCH_PREFIX_big, BENCH_PREFIX_small, BENCH_PREFIX.
+PREFIX = os.environ.get("BENCH_PREFIX", "wtbench")
+BIG, SMALL = f"{PREFIX}_big", f"{PREFIX}_small"
+QUEUE = PREFIX
 BUYER_ORDERS = 200
 OTHER_BUYERS = 1000
 TOKENS = {"staff": "b" * 39 + "1", "buyer": "b" * 39 + "2"}
@@ -149,15 +153,6 @@ def buyer_order_id(url: str) -> str:
         return conn.execute(
             "SELECT order_id FROM orders_order WHERE buyer_id = 2 ORDER BY id DESC LIMIT 1"
         ).fetchone()[0]
-
-
-def oldest_created_at(url: str, nth: int) -> str:
-    with psycopg.connect(url) as conn:
-        return str(
-            conn.execute(
-                "SELECT created_at FROM orders_order ORDER BY created_at, id OFFSET %s LIMIT 1", [nth]
-            ).fetchone()[0]
-        )
 
 
 # --- servers ---------------------------------------------------------------------------------------
@@ -311,21 +306,32 @@ def staff_last_page(server: Server, big_url: str) -> tuple[str, str]:
         last = math.ceil(total / len(first["results"]))
         return f"/api/v1/orders/?page={last}", f"OFFSET page {last:,} of `?page=`"
     if "cursor" in query:
-        cursor = query["cursor"][0]
-        try:
-            fields = urllib.parse.parse_qs(b64decode(cursor.encode()).decode(), keep_blank_values=True)
-        except ValueError:
-            fields = {}
-        if "p" in fields:
-            # DRF CursorPagination: position `p` = the sort key of the last row seen; the last page follows
-            # the 21st-oldest row.
-            position = oldest_created_at(big_url, len(first["results"]))
-            crafted = b64encode(urllib.parse.urlencode({"p": position}).encode()).decode()
+        # The last page is what walking `next` to the end reaches: the page after the 21st-oldest order.
+        # Walking a million rows 20 at a time is no benchmark, so the cursor of page 1's `next` is
+        # re-pointed from page 1's last row to that order (the sort key written the same way), and kept only
+        # if the API answers it with the oldest orders and no `next`.
+        size = len(first["results"])
+        with psycopg.connect(big_url) as conn:
+            seen = conn.execute(
+                "SELECT created_at, id FROM orders_order WHERE order_id = %s",
+                [first["results"][-1]["order_id"]],
+            ).fetchone()
+            target, oldest = (
+                conn.execute(
+                    "SELECT created_at, id, order_id FROM orders_order "
+                    "ORDER BY created_at, id OFFSET %s LIMIT 1",
+                    [offset],
+                ).fetchone()
+                for offset in (size, 0)
+            )
+        crafted = repoint_cursor(query["cursor"][0], seen, target)
+        if crafted:
             path = f"/api/v1/orders/?cursor={urllib.parse.quote(crafted)}"
             try:
                 page = server.get(path, TOKENS["staff"])
-                if len(page.get("results", [])) == len(first["results"]) and not page.get("next"):
-                    return path, "cursor positioned at the 21st-oldest order (the real last page)"
+                results = page.get("results") or []
+                if len(results) == size and not page.get("next") and results[-1]["order_id"] == oldest[2]:
+                    return path, "cursor at the 21st-oldest order (the real last page, as `next` reaches it)"
             except OSError:
                 pass
         # A cursor we cannot position: the deepest page walking `next` 20 times reaches.
@@ -337,6 +343,28 @@ def staff_last_page(server: Server, big_url: str) -> tuple[str, str]:
             path = urllib.parse.urlsplit(page["next"])
         return f"{path.path}?{path.query}", "page 21, walked through `next` cursors (cursor not positionable)"
     return "/api/v1/orders/", "no deeper page offered"
+
+
+def repoint_cursor(cursor: str, seen: tuple, target: tuple) -> str | None:
+    """`cursor` (base64 text holding the sort key of row `seen`) pointing at row `target` instead."""
+    padded = cursor + "=" * (-len(cursor) % 4)
+    for decode, encode in ((urlsafe_b64decode, urlsafe_b64encode), (b64decode, b64encode)):
+        try:
+            text = decode(padded.encode()).decode("ascii")
+        except ValueError:
+            continue
+        for shape in (
+            lambda moment: moment.astimezone(UTC).isoformat(),
+            lambda moment: str(moment.astimezone(UTC)),
+        ):
+            if shape(seen[0]) in text:
+                pk = re.compile(rf"(?<![0-9]){seen[1]}(?![0-9])")
+                text = shape(target[0]).join(
+                    pk.sub(str(target[1]), part) for part in text.split(shape(seen[0]))
+                )
+                raw = encode(text.encode()).decode()
+                return raw.rstrip("=") if not cursor.endswith("=") else raw
+    return None
 
 
 # --- main ------------------------------------------------------------------------------------------
