@@ -8,7 +8,7 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 NPM ?= npm
 
-.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema messages clean frontend frontend-check
+.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema messages clean frontend frontend-check bench
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -97,6 +97,17 @@ format: install
 test: lint frontend-check frontend
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The performance table of docs/performance.md (not part of `make test`): throwaway PostgreSQL databases
+# (BENCH_DATABASE_URL, else DATABASE_URL), gunicorn on 127.0.0.1, wrk. `make bench BENCH_ORDERS=100000`
+# for a quicker run; BENCH_DURATION (s per load run) and BENCH_ROUNDS as well.
+BENCH_ORDERS ?= 1000000
+BENCH_DURATION ?= 5
+BENCH_ROUNDS ?= 3
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "error: make bench needs wrk (HTTP load generator): apt-get install wrk (or brew install wrk)" >&2; exit 1; }
+	$(PY) tests/bench/bench_table.py --orders $(BENCH_ORDERS) --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS)
 
 # After changing the GraphQL schema: refresh the committed SDL (a test fails while it is stale).
 graphql-schema: install

@@ -1,0 +1,600 @@
+"""`make bench`: the performance figures of issue 11 as one table, each with its baseline from the same run.
+
+    .venv/bin/python tests/bench/bench_table.py [--orders 1000000] [--duration 5] [--rounds 3]
+
+PostgreSQL from BENCH_DATABASE_URL (else DATABASE_URL; a server URL, its database name is ignored) and
+Redis from REDIS_URL (default db 0 on 127.0.0.1). Creates two throwaway databases, `wtbench_big`
+(`--orders` rows, generated with INSERT … SELECT generate_series) and `wtbench_small` (1,000 rows;
+BENCH_PREFIX renames them), serves each with gunicorn (-w 2, gthread) on a free port of 127.0.0.1, loads
+it with wrk (fixed duration, only 127.0.0.1) and drops both databases at the end. Figures are medians of
+`--rounds` interleaved rounds. Asserts nothing: speed is measured here, not in tests.
+
+The bare baseline view (one query, a JSON answer) exists only in tests/bench/urls.py, selected through
+tests/bench/settings.py in the benchmark's gunicorn environment.
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from base64 import b64decode, b64encode, urlsafe_b64decode, urlsafe_b64encode
+from datetime import UTC
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = sys.executable
+# Names of the throwaway databases and of the Redis queue: BENCH_PREFIX_big, BENCH_PREFIX_small, BENCH_PREFIX.
+PREFIX = os.environ.get("BENCH_PREFIX", "wtbench")
+BIG, SMALL = f"{PREFIX}_big", f"{PREFIX}_small"
+QUEUE = PREFIX
+BUYER_ORDERS = 200
+OTHER_BUYERS = 1000
+TOKENS = {"staff": "b" * 39 + "1", "buyer": "b" * 39 + "2"}
+GRAPHQL_QUERY = (
+    "{ myOrders(first: 20) { edges { node { orderId status orderName totalAmount taxFreeAmount currency "
+    "expiresAt paidAt createdAt items { id productName quantity unitPrice lineTotal isTaxFree status "
+    "shipped seller { name } } } } } }"
+)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def server_url() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(
+            "error: make bench needs PostgreSQL: set BENCH_DATABASE_URL (or DATABASE_URL) "
+            "to a postgres:// URL"
+        )
+    return url
+
+
+def with_db(url: str, name: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+# --- data ------------------------------------------------------------------------------------------
+
+
+def create_databases(url: str, orders: int) -> None:
+    admin = with_db(url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in (BIG, SMALL):
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BIG}")
+    log(f"migrating {BIG}")
+    env = {**os.environ, "DATABASE_URL": with_db(url, BIG), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {SMALL} TEMPLATE {BIG}")
+    for name, count in ((SMALL, 1000), (BIG, orders)):
+        started = time.monotonic()
+        seed(with_db(url, name), count)
+        log(f"seeded {name}: {count:,} orders in {time.monotonic() - started:.0f} s")
+
+
+def seed(url: str, orders: int) -> None:
+    """Users (staff, one buyer with 200 orders, a seller, 1,000 other buyers), `orders` orders of one line."""
+    every = orders // BUYER_ORDERS
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            """
+            INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email,
+                                   is_staff, is_active, date_joined)
+            SELECT g, '!', false, CASE g WHEN 1 THEN 'bench-staff' WHEN 2 THEN 'bench-buyer'
+                                         WHEN 3 THEN 'bench-seller' ELSE 'bench-user-' || g END,
+                   '', '', '', g = 1, true, now()
+            FROM generate_series(1, %s) g
+            """,
+            [3 + OTHER_BUYERS],
+        )
+        conn.execute(
+            "INSERT INTO orders_seller (id, user_id, name, created_at, updated_at) "
+            "VALUES (1, 3, 'bench shop', now(), now())"
+        )
+        conn.execute(
+            "INSERT INTO orders_product (id, seller_id, name, price, is_tax_free, stock, is_active, "
+            "created_at, updated_at) "
+            "VALUES (1, 1, 'bench product', 10000, false, 1000000000, true, now(), now())"
+        )
+        conn.execute(
+            """
+            INSERT INTO orders_order (id, created_at, updated_at, order_id, buyer_id, status, order_name,
+                                      total_amount, tax_free_amount, currency, expires_at, paid_at)
+            SELECT g, t, t, 'ord_' || substr(md5(g::text), 1, 24),
+                   CASE WHEN g %% %(every)s = 0 THEN 2 ELSE 4 + g %% %(others)s END,
+                   CASE WHEN g %% 2 = 0 THEN 'paid' ELSE 'pending_payment' END, 'bench order',
+                   10000, 0, 'KRW', t + interval '1 day', CASE WHEN g %% 2 = 0 THEN t END
+            FROM (SELECT g, now() - (%(n)s - g) * interval '1 second' AS t
+                  FROM generate_series(1, %(n)s) g) s
+            """,
+            {"every": every, "others": OTHER_BUYERS, "n": orders},
+        )
+        conn.execute(
+            """
+            INSERT INTO orders_orderitem (id, order_id, product_id, seller_id, product_name, quantity,
+                                          unit_price, is_tax_free, status, shipped)
+            SELECT g, g, 1, 1, 'bench product', 1, 10000, false,
+                   CASE WHEN g %% 2 = 0 THEN 'paid' ELSE 'pending_payment' END, false
+            FROM generate_series(1, %s) g
+            """,
+            [orders],
+        )
+        conn.execute(
+            "INSERT INTO authtoken_token (key, user_id, created) VALUES (%s, 1, now()), (%s, 2, now())",
+            [TOKENS["staff"], TOKENS["buyer"]],
+        )
+        for table in ("auth_user", "orders_seller", "orders_product", "orders_order", "orders_orderitem"):
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def buyer_order_id(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT order_id FROM orders_order WHERE buyer_id = 2 ORDER BY id DESC LIMIT 1"
+        ).fetchone()[0]
+
+
+# --- servers ---------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name: str, database_url: str, connections: str, logdir: Path):
+        self.name = name
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.bench.settings",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "BENCH_CONNECTIONS": connections,
+            "BENCH_CELERY_QUEUE": QUEUE,
+            "DEBUG": "0",
+            # The product's gunicorn config (config/gunicorn.conf.py) with 2 workers of 4 threads, bound
+            # to 127.0.0.1; workers are not recycled mid-run (a restart would land in one figure only).
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_THREADS": "4",
+            "GUNICORN_MAX_REQUESTS": "0",
+            # The throttles still run (their cost is measured); their limits must not answer 429 here.
+            "THROTTLE_RATE_ANON": "100000000/min",
+            "THROTTLE_RATE_USER": "100000000/min",
+            "THROTTLE_RATE_BOOTPAY_WEBHOOK": "100000000/min",
+        }
+        self.log = open(logdir / f"{name}.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [PY, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "--no-control-socket"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"error: gunicorn {self.name} exited; see its log {self.log.name}")
+            try:
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        sys.exit(f"error: gunicorn {self.name} did not answer /healthz")
+
+    def get(self, path: str, token: str) -> dict:
+        request = urllib.request.Request(self.base + path, headers={"Authorization": f"Token {token}"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return json.loads(response.read())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+
+
+# --- load ------------------------------------------------------------------------------------------
+
+LUA = """
+wrk.method = %(method)s
+wrk.headers["Content-Type"] = "application/json"
+%(auth)s
+%(body)s
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    e.status, e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+class Load:
+    def __init__(self, tmp: Path, duration: int):
+        self.tmp = tmp
+        self.duration = duration
+        self.count = 0
+
+    def run(self, server: Server, path: str, *, token=None, body=None, connections=4) -> dict:
+        self.count += 1
+        script = self.tmp / f"load{self.count}.lua"
+        script.write_text(
+            LUA
+            % {
+                "method": json.dumps("POST" if body is not None else "GET"),
+                "auth": f'wrk.headers["Authorization"] = "Token {token}"' if token else "",
+                "body": f"wrk.body = {json.dumps(body)}" if body is not None else "",
+            }
+        )
+        threads = min(2, connections)
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{self.duration}s",
+                "--timeout",
+                "30s",
+                "--latency",
+                "-s",
+                str(script),
+                server.base + path,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=self.duration + 60,
+        ).stdout
+        line = next(line for line in out.splitlines() if line.startswith("BENCH "))
+        requests, duration_us, non2xx, errors, p50, p99 = (int(x) for x in line.split()[1:])
+        if non2xx or errors or not requests:
+            log(
+                f"warning: {server.name} {path}: {requests} requests, {non2xx} non-2xx, "
+                f"{errors} socket errors"
+            )
+        return {
+            "rps": requests / (duration_us / 1e6),
+            "p50_ms": p50 / 1000,
+            "p99_ms": p99 / 1000,
+            "bad": non2xx + errors,
+        }
+
+
+# --- the staff list's last page, as the API offers it ----------------------------------------------
+
+
+def staff_last_page(server: Server, big_url: str) -> tuple[str, str]:
+    """(path, how) of the staff list's last page at the big database."""
+    first = server.get("/api/v1/orders/", TOKENS["staff"])
+    next_link = first.get("next") or ""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(next_link).query)
+    if "page" in query:
+        # Staff see every order: the count from the table itself (the API's may be capped or estimated).
+        with psycopg.connect(big_url) as conn:
+            total = conn.execute("SELECT count(*) FROM orders_order").fetchone()[0]
+        last = math.ceil(total / len(first["results"]))
+        return f"/api/v1/orders/?page={last}", f"OFFSET page {last:,} of `?page=`"
+    if "cursor" in query:
+        # The last page is what walking `next` to the end reaches: the page after the 21st-oldest order.
+        # Walking a million rows 20 at a time is no benchmark, so the cursor of page 1's `next` is
+        # re-pointed from page 1's last row to that order (the sort key written the same way), and kept only
+        # if the API answers it with the oldest orders and no `next`.
+        size = len(first["results"])
+        with psycopg.connect(big_url) as conn:
+            seen = conn.execute(
+                "SELECT created_at, id FROM orders_order WHERE order_id = %s",
+                [first["results"][-1]["order_id"]],
+            ).fetchone()
+            target, oldest = (
+                conn.execute(
+                    "SELECT created_at, id, order_id FROM orders_order "
+                    "ORDER BY created_at, id OFFSET %s LIMIT 1",
+                    [offset],
+                ).fetchone()
+                for offset in (size, 0)
+            )
+        crafted = repoint_cursor(query["cursor"][0], seen, target)
+        if crafted:
+            path = f"/api/v1/orders/?cursor={urllib.parse.quote(crafted)}"
+            try:
+                page = server.get(path, TOKENS["staff"])
+                results = page.get("results") or []
+                if len(results) == size and not page.get("next") and results[-1]["order_id"] == oldest[2]:
+                    return path, "cursor at the 21st-oldest order (the real last page, as `next` reaches it)"
+            except OSError:
+                pass
+        # A cursor we cannot position: the deepest page walking `next` 20 times reaches.
+        path = urllib.parse.urlsplit(next_link)
+        for _ in range(19):
+            page = server.get(f"{path.path}?{path.query}", TOKENS["staff"])
+            if not page.get("next"):
+                break
+            path = urllib.parse.urlsplit(page["next"])
+        return f"{path.path}?{path.query}", "page 21, walked through `next` cursors (cursor not positionable)"
+    return "/api/v1/orders/", "no deeper page offered"
+
+
+def repoint_cursor(cursor: str, seen: tuple, target: tuple) -> str | None:
+    """`cursor` (base64 text holding the sort key of row `seen`) pointing at row `target` instead."""
+    padded = cursor + "=" * (-len(cursor) % 4)
+    for decode, encode in ((urlsafe_b64decode, urlsafe_b64encode), (b64decode, b64encode)):
+        try:
+            text = decode(padded.encode()).decode("ascii")
+        except ValueError:
+            continue
+        for shape in (
+            lambda moment: moment.astimezone(UTC).isoformat(),
+            lambda moment: str(moment.astimezone(UTC)),
+        ):
+            if shape(seen[0]) in text:
+                pk = re.compile(rf"(?<![0-9]){seen[1]}(?![0-9])")
+                text = shape(target[0]).join(
+                    pk.sub(str(target[1]), part) for part in text.split(shape(seen[0]))
+                )
+                raw = encode(text.encode()).decode()
+                return raw.rstrip("=") if not cursor.endswith("=") else raw
+    return None
+
+
+# --- main ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", 1_000_000)))
+    parser.add_argument(
+        "--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 5)), help="s per run"
+    )
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 3)))
+    parser.add_argument("--keep-logs", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit(
+            "error: make bench needs wrk (HTTP load generator): apt-get install wrk (or brew install wrk)"
+        )
+    url = server_url()
+    # A SIGTERM (a CI timeout, `kill`) still stops the servers and drops the databases.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    tmp = Path(tempfile.mkdtemp(prefix="wtbench-"))
+    servers: list[Server] = []
+    started = time.monotonic()
+    try:
+        create_databases(url, args.orders)
+        big = Server("big-persistent", with_db(url, BIG), "persistent", tmp)
+        small = Server("small-persistent", with_db(url, SMALL), "persistent", tmp)
+        fresh = Server("big-new-connection", with_db(url, BIG), "new", tmp)
+        servers = [big, small, fresh]
+        for server in servers:
+            server.wait_ready()
+        table = measure(args, url, big, small, fresh, Load(tmp, args.duration))
+        print_table(args, table, time.monotonic() - started)
+    finally:
+        for server in servers:
+            server.stop()
+        with psycopg.connect(with_db(url, "postgres"), autocommit=True) as conn:
+            for name in (BIG, SMALL):
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        drop_queue()
+        if args.keep_logs:
+            log(f"server logs kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def drop_queue() -> None:
+    import redis
+
+    client = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    try:
+        keys = [key for key in client.scan_iter(f"*{QUEUE}*") if QUEUE in key.decode(errors="replace")]
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError as exc:
+        log(f"warning: could not delete the Redis queue {QUEUE}: {exc}")
+
+
+def measure(args, url, big: Server, small: Server, fresh: Server, load: Load) -> list[dict]:
+    buyer, staff = TOKENS["buyer"], TOKENS["staff"]
+    order_big = buyer_order_id(with_db(url, BIG))
+    detail = f"/api/v1/orders/{order_big}/"
+    last_path, last_how = staff_last_page(big, with_db(url, BIG))
+    webhook = json.dumps({"receipt_id": "wtbench_receipt", "status": 1, "webhook_type": "PAYMENT"})
+    graphql = json.dumps({"query": GRAPHQL_QUERY})
+    # Sanity: the same 20 orders both ways.
+    rest_ids = [o["order_id"] for o in small.get("/api/v1/orders/", buyer)["results"]]
+    request = urllib.request.Request(
+        small.base + "/graphql/",
+        data=graphql.encode(),
+        method="POST",
+        headers={"Authorization": f"Token {buyer}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        gql = json.loads(response.read())
+    gql_ids = [edge["node"]["orderId"] for edge in gql["data"]["myOrders"]["edges"]]
+    if gql_ids != rest_ids:
+        log("warning: GraphQL myOrders(first: 20) and REST page 1 differ in their orders")
+
+    runs = {
+        "buyer_big": lambda: load.run(big, "/api/v1/orders/", token=buyer, connections=1),
+        "buyer_small": lambda: load.run(small, "/api/v1/orders/", token=buyer, connections=1),
+        "staff_big": lambda: load.run(big, "/api/v1/orders/", token=staff, connections=1),
+        "staff_small": lambda: load.run(small, "/api/v1/orders/", token=staff, connections=1),
+        "staff_last": lambda: load.run(big, last_path, token=staff, connections=1),
+        "detail": lambda: load.run(big, detail, token=buyer, connections=8),
+        "bare": lambda: load.run(big, f"/__bench__/bare/?o={order_big}", connections=8),
+        "graphql": lambda: load.run(small, "/graphql/", token=buyer, body=graphql, connections=8),
+        "rest_list": lambda: load.run(small, "/api/v1/orders/", token=buyer, connections=8),
+        "detail_new_conn": lambda: load.run(fresh, detail, token=buyer, connections=8),
+        "webhook": lambda: load.run(big, "/api/v1/webhooks/bootpay/", body=webhook, connections=50),
+        "bare_50": lambda: load.run(big, f"/__bench__/bare/?o={order_big}", body=webhook, connections=50),
+    }
+    log("warming up (1 s of each load)")
+    duration, load.duration = load.duration, 1
+    for run in runs.values():
+        run()
+    load.duration = duration
+    results: dict[str, list[dict]] = {name: [] for name in runs}
+    for round_ in range(1, args.rounds + 1):
+        log(f"round {round_}/{args.rounds}")
+        for name, run in runs.items():
+            results[name].append(run())
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[name])
+
+    def row(figure, value, baseline, unit, goal, ok, note=""):
+        ratio = value / baseline if baseline else float("nan")
+        return {
+            "figure": figure,
+            "value": f"{value:,.1f} {unit}",
+            "baseline": f"{baseline:,.1f} {unit}",
+            "ratio": ratio,
+            "goal": goal,
+            "met": ok(ratio),
+            "note": note,
+        }
+
+    for name, rounds in results.items():
+        if any(r["bad"] for r in rounds):
+            log(f"warning: {name} had non-2xx answers or socket errors: {[r['bad'] for r in rounds]}")
+    n = f"{args.orders:,}"
+    persistent = product_persistence()
+    return [
+        row(
+            f"buyer GET /api/v1/orders/ page 1 (p50): {n} ÷ 1,000 orders",
+            med("buyer_big", "p50_ms"),
+            med("buyer_small", "p50_ms"),
+            "ms",
+            "≤ 1.3×",
+            lambda r: r <= 1.3,
+            "buyer has 200 orders in both",
+        ),
+        row(
+            f"staff order list page 1 (p50): {n} ÷ 1,000",
+            med("staff_big", "p50_ms"),
+            med("staff_small", "p50_ms"),
+            "ms",
+            "≤ 1.3×",
+            lambda r: r <= 1.3,
+        ),
+        row(
+            f"staff list last page ÷ first page at {n} (p50)",
+            med("staff_last", "p50_ms"),
+            med("staff_big", "p50_ms"),
+            "ms",
+            "≤ 1.2×",
+            lambda r: r <= 1.2,
+            last_how,
+        ),
+        row(
+            "REST order detail ÷ bare JSON view, 1 query (req/s, persistent)",
+            med("detail", "rps"),
+            med("bare", "rps"),
+            "req/s",
+            "≥ 0.5",
+            lambda r: r >= 0.5,
+            f"{n} orders, 8 connections",
+        ),
+        row(
+            "GraphQL myOrders(first: 20) ÷ REST list of the same 20 (req/s)",
+            med("graphql", "rps"),
+            med("rest_list", "rps"),
+            "req/s",
+            "≥ 0.8",
+            lambda r: r >= 0.8,
+            "1,000-order db, 8 connections",
+        ),
+        row(
+            "order detail: persistent ÷ new PostgreSQL connection per request (req/s)",
+            med("detail", "rps"),
+            med("detail_new_conn", "rps"),
+            "req/s",
+            "persistent by default",
+            lambda r: persistent,
+            f"product default: {persistence_label(persistent)}; "
+            f"p50 {med('detail_new_conn', 'p50_ms'):,.1f} ms "
+            f"new vs {med('detail', 'p50_ms'):,.1f} ms persistent",
+        ),
+        row(
+            "webhook ack p99 ÷ bare view p99, 50 concurrent senders",
+            med("webhook", "p99_ms"),
+            med("bare_50", "p99_ms"),
+            "ms",
+            "≤ 1.2×",
+            lambda r: r <= 1.2,
+            "POST, persistent; queue not drained here",
+        ),
+    ]
+
+
+def product_persistence() -> bool:
+    """Whether the product's own settings keep database connections (a pool or CONN_MAX_AGE > 0)."""
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(bool(d.get('OPTIONS', {}).get('pool')) or bool(d.get('CONN_MAX_AGE')))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": with_db(server_url(), BIG),
+    }
+    env.pop("DB_CONN_MAX_AGE", None)
+    out = subprocess.run(
+        [PY, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    return out.strip() == "True"
+
+
+def persistence_label(persistent: bool) -> str:
+    return "persistent" if persistent else "new connection per request (CONN_MAX_AGE=0)"
+
+
+def print_table(args, table: list[dict], elapsed: float) -> None:
+    print()
+    print(
+        f"make bench: {args.orders:,} orders, gunicorn -w 2 gthread, wrk {args.duration} s per run, "
+        f"median of {args.rounds} interleaved rounds ({elapsed / 60:.1f} min)"
+    )
+    print()
+    print("| figure | measured | baseline (same run) | ratio | goal | met | note |")
+    print("|---|---|---|---|---|---|---|")
+    for r in table:
+        print(
+            f"| {r['figure']} | {r['value']} | {r['baseline']} | {r['ratio']:.2f} | {r['goal']} | "
+            f"{'yes' if r['met'] else 'no'} | {r['note']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
