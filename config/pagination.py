@@ -1,16 +1,22 @@
 """List mechanics for plain APIViews: filters, then pagination `{count, next, previous, results}`."""
 
+import base64
+import binascii
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from django.db.models import Q, QuerySet
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
+
+from config.ids import PK_MAX
 
 
 class DefaultPagination(PageNumberPagination):
@@ -40,6 +46,167 @@ class DefaultPagination(PageNumberPagination):
 
 
 _DIGITS_MAX = 18
+
+# The exact `count` of a keyset list stops here: counting a million rows on every page is what the keyset
+# pages avoid. Beyond it `count` is this number and `count_capped` is true.
+LIST_COUNT_CAP = 10_000
+_CURSOR_MAX_LENGTH = 200
+_DIRECTIONS = ("n", "p")  # the page after the cursor's row, or the page before it
+
+
+class KeysetPagination(BasePagination):
+    """Newest first by `(created_at, id)`, paged by an opaque `cursor` (the order and payment lists).
+
+    `next`/`previous` are URLs carrying `cursor`; a page costs one index range read however deep it is, and
+    orders created during a walk never shift it. `page_size` as before (20, at most 100). `page=N` still
+    works while it stays within the first `LIST_COUNT_CAP` rows (an OFFSET that deep is bounded); beyond,
+    or together with `cursor`, it is 400 `validation_error`. A malformed cursor is 400 `validation_error`.
+    `count` is exact up to `LIST_COUNT_CAP`; past it, `count` is the cap and `count_capped` is true.
+    """
+
+    page_size = 20
+    max_page_size = 100
+    cursor_query_param = "cursor"
+    page_query_param = "page"
+    page_size_query_param = "page_size"
+    count_cap = LIST_COUNT_CAP
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: APIView | None = None) -> list:
+        self.request = request
+        requested = _query_int(request, self.page_size_query_param)
+        size = self.page_size if requested is None else min(requested, self.max_page_size)
+        cursor = self._decode_cursor(request)
+        page = _query_int(request, self.page_query_param)
+        if cursor is not None and page is not None:
+            raise ValidationError({self.page_query_param: ["send either `page` or `cursor`, not both"]})
+
+        counted = queryset.order_by()[: self.count_cap + 1].count()
+        self.count, self.count_capped = min(counted, self.count_cap), counted > self.count_cap
+
+        self.next = self.previous = None
+        if cursor is None:
+            offset = (min(page or 1, self.count_cap + 1) - 1) * size
+            if offset >= self.count_cap:
+                raise ValidationError(
+                    {self.page_query_param: [f"pages reach {self.count_cap} rows; follow `next` (a cursor)"]}
+                )
+            rows = list(queryset.order_by("-created_at", "-pk")[offset : offset + size + 1])
+            if offset and not rows:
+                raise NotFound()
+            if len(rows) > size:
+                rows = rows[:size]
+                self.next = self._link("n", rows[-1])
+            if offset and rows:
+                self.previous = self._link("p", rows[0])
+            return rows
+
+        direction, created_at, pk = cursor
+        # Older (or newer) than the cursor's row: `created_at <=` is the index range, the rest a filter on it.
+        if direction == "n":
+            rows = list(
+                queryset.filter(created_at__lte=created_at)
+                .filter(Q(created_at__lt=created_at) | Q(pk__lt=pk))
+                .order_by("-created_at", "-pk")[: size + 1]
+            )
+            more, rows = len(rows) > size, rows[:size]
+            if rows:
+                self.previous = self._link("p", rows[0])
+                self.next = self._link("n", rows[-1]) if more else None
+            return rows
+        rows = list(
+            queryset.filter(created_at__gte=created_at)
+            .filter(Q(created_at__gt=created_at) | Q(pk__gt=pk))
+            .order_by("created_at", "pk")[: size + 1]
+        )
+        more, rows = len(rows) > size, rows[:size][::-1]
+        if rows:
+            self.next = self._link("n", rows[-1])
+            self.previous = self._link("p", rows[0]) if more else None
+        return rows
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "count": self.count,
+                "count_capped": self.count_capped,
+                "next": self.next,
+                "previous": self.previous,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["count", "count_capped", "next", "previous", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": self.count_cap,
+                    "description": f"Exact up to {self.count_cap}; beyond, the cap and `count_capped`.",
+                },
+                "count_capped": {
+                    "type": "boolean",
+                    "description": f"True when the list holds more than {self.count_cap} rows.",
+                },
+                "next": link | {"description": "The next (older) page: this URL with a `cursor`."},
+                "previous": link | {"description": "The previous (newer) page: this URL with a `cursor`."},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        def parameter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+            return {"name": name, "in": "query", "description": description, "schema": schema}
+
+        return [
+            parameter(
+                self.cursor_query_param,
+                {"type": "string", "minLength": 1, "maxLength": _CURSOR_MAX_LENGTH},
+                "Opaque position from a `next` or `previous` link.",
+            ),
+            parameter(
+                self.page_query_param,
+                {"type": "integer", "minimum": 1},
+                f"Page number, within the first {self.count_cap} rows; deeper, follow `next`.",
+            ),
+            parameter(
+                self.page_size_query_param,
+                {"type": "integer", "minimum": 1},
+                f"Rows per page ({self.page_size} by default, at most {self.max_page_size}).",
+            ),
+        ]
+
+    def _link(self, direction: str, row: Any) -> str:
+        raw = f"{direction}|{row.created_at.isoformat()}|{row.pk}".encode()
+        cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+    def _decode_cursor(self, request: Request) -> tuple[str, datetime, int] | None:
+        raw = request.query_params.get(self.cursor_query_param)
+        if raw is None:
+            return None
+        try:
+            if not raw.isascii() or len(raw) > _CURSOR_MAX_LENGTH:
+                raise ValueError
+            text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+            direction, moment, pk = text.split("|")
+            created_at = datetime.fromisoformat(moment)
+            if created_at.tzinfo is not None:
+                created_at = created_at.astimezone(UTC)  # year 1 at +14:00 overflows here, not in SQL
+            if (
+                direction not in _DIRECTIONS
+                or created_at.tzinfo is None
+                or not (pk.isascii() and pk.isdigit())
+                or not 1 <= int(pk) <= PK_MAX
+            ):
+                raise ValueError
+        except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
+            raise ValidationError({self.cursor_query_param: ["not a cursor from this list"]}) from None
+        return direction, created_at, int(pk)
 
 
 def _query_int(request: Request, name: str) -> int | None:

@@ -1,17 +1,19 @@
 """Read side of the schema. Visibility comes from the types' `get_queryset`; these only narrow it."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from dataclasses import asdict
 from enum import Enum
 
 import strawberry
 import strawberry_django
+from django.db.models import QuerySet
 from strawberry import Info, relay
 from strawberry.relay.types import PREFIX  # the cursor prefix strawberry writes (`arrayconnection`)
 from strawberry_django.optimizer import optimize
 from strawberry_django.relay import DjangoListConnection
 
 from config.errors import DomainError
+from config.pagination import LIST_COUNT_CAP
 from graphql_api.context import current_user
 from graphql_api.ids import node_pk, pk_or_invalid
 from graphql_api.types import CheckoutConfigType, OrderType, PaymentType, ProductType, UserType
@@ -66,7 +68,44 @@ class ProductConnection(CheckedConnection[ProductType]):
 
 @strawberry.type
 class OrderConnection(CheckedConnection[OrderType]):
-    pass
+    """Orders, with `totalCount` exact up to LIST_COUNT_CAP (as REST's `count`).
+
+    strawberry-django computes `totalCount` as `COUNT(*) OVER ()` on the page query, which reads every
+    matching row before the LIMIT (a large shop's whole history). Here the page query stays a plain LIMIT
+    and `totalCount` is a separate count over at most LIST_COUNT_CAP + 1 rows.
+    """
+
+    @strawberry.field(
+        description=f"How many orders the list holds: exact up to {LIST_COUNT_CAP}; beyond, {LIST_COUNT_CAP}."
+    )
+    def total_count(self) -> int | None:
+        if isinstance(self.nodes, QuerySet):
+            return min(self.nodes.order_by()[: LIST_COUNT_CAP + 1].count(), LIST_COUNT_CAP)
+        return len(self.nodes) if isinstance(self.nodes, Sized) else None
+
+    @classmethod
+    def resolve_connection(
+        cls,
+        nodes,
+        *,
+        info: Info,
+        before: str | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        **kwargs,
+    ):
+        _check_cursor("before", before)
+        _check_cursor("after", after)
+        if not isinstance(nodes, QuerySet) or ((last or 0) > 0 and before is None):
+            return super().resolve_connection(
+                nodes, info=info, before=before, after=after, last=last, **kwargs
+            )
+        # strawberry's own slicing, without strawberry-django's whole-list window count.
+        connection = relay.ListConnection.resolve_connection.__func__(
+            cls, nodes, info=info, before=before, after=after, last=last, **kwargs
+        )
+        connection.nodes = nodes
+        return connection
 
 
 @strawberry.type

@@ -74,7 +74,12 @@ class Order(TimeStamped):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "expires_at"], name="order_status_expiry_idx")]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="order_status_expiry_idx"),
+            # The lists' keyset pages (newest first): a buyer's own orders, and staff's whole list.
+            models.Index(fields=["buyer", "-created_at", "-id"], name="order_buyer_recent_idx"),
+            models.Index(fields=["-created_at", "-id"], name="order_recent_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(total_amount__gte=1), name="order_total_positive"),
             models.CheckConstraint(
@@ -115,6 +120,8 @@ class OrderItem(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_positive"),
             models.UniqueConstraint(fields=["order", "product"], name="order_item_one_line_per_product"),
         ]
+        # A seller's order list: the orders holding its lines, read from the index alone.
+        indexes = [models.Index(fields=["seller", "order"], name="order_item_seller_order_idx")]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_name}"

@@ -113,6 +113,34 @@ def order_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Or
     )
 
 
+def order_list_roles(*, user: AbstractBaseUser) -> tuple[Role, int | None]:
+    """The caller's default list role (staff, else seller with a shop, else buyer) and its shop's id."""
+    if user.is_staff:
+        return Role.STAFF, None
+    seller_pk = Seller.objects.filter(user=user).values_list("pk", flat=True).first()
+    return (Role.BUYER, None) if seller_pk is None else (Role.SELLER, seller_pk)
+
+
+def order_list_for_role(
+    *, user: AbstractBaseUser, role: Role, seller_pk: int | None = None
+) -> QuerySet[Order]:
+    """One list shape per role, each served by its own index (the caller checked that `user` holds `role`).
+
+    Buyer: `buyer_id = X` (orders' (buyer_id, created_at, id) index). Seller: the orders holding its lines,
+    `id IN (order_id of order_items WHERE seller_id = S)` (order_items' (seller_id, order_id) index), never
+    the buyer-or-seller OR that made every page scan the whole table. Staff: all ((created_at, id) index).
+    Lines as `order_list_visible` shows them: a seller only its own lines of another buyer's order.
+    """
+    if role == Role.STAFF:
+        orders = Order.objects.all()
+    elif role == Role.SELLER:
+        orders = Order.objects.filter(pk__in=OrderItem.objects.filter(seller_id=seller_pk).values("order_id"))
+    else:
+        orders = Order.objects.filter(buyer=user)
+    items = order_item_filter_visible(OrderItem.objects.select_related("seller").order_by("pk"), user=user)
+    return orders.prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
+
+
 # The alphabet of public order ids (`orders.models.new_public_order_id`), within the column's length. Anything
 # else cannot exist: answered without a query (and a NUL byte never reaches PostgreSQL).
 _PUBLIC_ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")

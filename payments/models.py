@@ -85,6 +85,8 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # Staff's keyset pages of every payment, newest first (a buyer's go through its orders' order_id).
+        indexes = [models.Index(fields=["-created_at", "-id"], name="payment_recent_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(cancelled_amount__lte=F("amount")), name="payment_cancelled_lte_amount"

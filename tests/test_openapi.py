@@ -7,6 +7,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from config.errors import HTTP_STATUS_BY_CODE, ErrorCode
 from config.openapi import ErrorEnvelopeSerializer, error_responses
+from config.pagination import LIST_COUNT_CAP
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -106,8 +107,20 @@ def test_token_and_session_security_schemes_are_declared(openapi):
 
 def test_lists_are_paginated_envelopes(openapi):
     schemas = openapi["components"]["schemas"]
-    for name in ("PaginatedProductList", "PaginatedOrderList"):
-        assert set(schemas[name]["properties"]) == {"count", "next", "previous", "results"}
+    assert set(schemas["PaginatedProductList"]["properties"]) == {"count", "next", "previous", "results"}
+    # The keyset lists keep those keys and add `count_capped`: `count` stops at LIST_COUNT_CAP.
+    for name in ("PaginatedOrderList", "PaginatedPaymentSummaryList"):
+        properties = schemas[name]["properties"]
+        assert set(properties) == {"count", "count_capped", "next", "previous", "results"}
+        assert properties["count"]["maximum"] == LIST_COUNT_CAP
+
+
+def test_the_keyset_lists_document_cursor_page_and_page_size(openapi):
+    for path in ("/api/v1/orders/", "/api/v1/payments/"):
+        names = {parameter["name"] for parameter in openapi["paths"][path]["get"]["parameters"]}
+        assert {"cursor", "page", "page_size"} <= names
+    roles = next(p for p in openapi["paths"]["/api/v1/orders/"]["get"]["parameters"] if p["name"] == "role")
+    assert roles["schema"]["enum"] == ["buyer", "seller", "staff"]
 
 
 def test_order_lines_document_their_count_bounds(openapi):

@@ -8,8 +8,9 @@ Errors are never caught here: `DomainError` and DRF's exceptions become the enve
 
 from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,11 +19,18 @@ from rest_framework.views import APIView
 from config.errors import ErrorCode
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
-from config.pagination import DefaultPagination, list_response
+from config.pagination import DefaultPagination, KeysetPagination, list_response
 from orders.api.filters import OrderFilter, ProductFilter
 from orders.api.serializers import OrderOutputSerializer, ProductOutputSerializer
 from orders.models import Order, Product
-from orders.selectors import order_get_visible, order_list_visible, product_get_visible, product_list_visible
+from orders.selectors import (
+    Role,
+    order_get_visible,
+    order_list_for_role,
+    order_list_roles,
+    product_get_visible,
+    product_list_visible,
+)
 from orders.services import (
     PRODUCT_MAX_PRICE,
     PRODUCT_MAX_STOCK,
@@ -140,9 +148,28 @@ class ProductItemApi(ProductDetailApi, ProductUpdateApi):
 # --- Orders ---------------------------------------------------------------------------------------
 
 
+_LIST_ROLES = (Role.BUYER, Role.SELLER, Role.STAFF)
+
+
+def _list_role(request: Request) -> tuple[Role, int | None]:
+    """`?role=` (default: the caller's own role), checked against what the caller is."""
+    default, seller_pk = order_list_roles(user=request.user)
+    raw = request.query_params.get("role")
+    if raw is None:
+        return default, seller_pk
+    if raw not in _LIST_ROLES:
+        raise ValidationError({"role": [f"one of {', '.join(_LIST_ROLES)}"]})
+    role = Role(raw)
+    if role == Role.STAFF and default != Role.STAFF:
+        raise ValidationError({"role": ["only staff list every order"]})
+    if role == Role.SELLER and seller_pk is None:
+        raise ValidationError({"role": ["the caller has no shop"]})
+    return role, seller_pk
+
+
 class OrderListApi(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = DefaultPagination
+    pagination_class = KeysetPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = OrderFilter
     queryset = Order.objects.none()  # model hint for the schema's filter types; rows come from the selector
@@ -151,17 +178,28 @@ class OrderListApi(APIView):
         operation_id="orders_list",
         summary="List the orders the caller may see",
         description=(
-            "Buyer: own orders. Seller: also the orders holding its lines, showing only those lines. "
-            "Staff: all. Newest first."
+            "One list per role, newest first. `role=buyer`: the caller's own orders (the default for a "
+            "user without a shop). `role=seller`: the orders holding the caller's lines, showing only those "
+            "lines (the default for a seller). `role=staff`: all orders (staff only; their default). "
+            "Each order's `viewer_role` says how the caller sees it. Paged by `cursor` (see `next`)."
         ),
+        parameters=[
+            OpenApiParameter(
+                "role",
+                str,
+                enum=[str(role) for role in _LIST_ROLES],
+                description="Whose list: own purchases, the caller's shop's orders, or all (staff).",
+            )
+        ],
         responses={200: OrderOutputSerializer(many=True)}
         | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *ALWAYS_ERRORS),
     )
     def get(self, request: Request) -> Response:
+        role, seller_pk = _list_role(request)
         return list_response(
             request=request,
             view=self,
-            queryset=order_list_visible(user=request.user),
+            queryset=order_list_for_role(user=request.user, role=role, seller_pk=seller_pk),
             serializer_class=OrderOutputSerializer,
         )
 

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from config.errors import DomainError, ErrorCode
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
-from config.pagination import DefaultPagination, list_response
+from config.pagination import KeysetPagination, list_response
 from config.throttling import ScopedRateThrottle
 from payments.api.filters import PaymentFilter
 from payments.api.serializers import (
@@ -91,7 +91,7 @@ class PaymentVerifyApi(APIView):
 
 class PaymentListApi(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = DefaultPagination
+    pagination_class = KeysetPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = PaymentFilter
     queryset = Payment.objects.none()  # model hint for the schema; rows come from the selector
@@ -106,7 +106,7 @@ class PaymentListApi(APIView):
         return list_response(
             request=request,
             view=self,
-            queryset=payment_list_visible(user=request.user).order_by("-created_at", "-pk"),
+            queryset=payment_list_visible(user=request.user),  # the pagination orders: newest first
             serializer_class=PaymentSummarySerializer,
         )
 

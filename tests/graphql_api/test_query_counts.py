@@ -42,3 +42,21 @@ def test_my_orders_runs_a_constant_number_of_queries(
     assert len(edges) == count and all(len(edge["node"]["items"]) == 3 for edge in edges)
     assert all(edge["node"]["payments"][0]["cancellations"][0]["amount"] == 1_000 for edge in edges)
     print(f"myOrders(first: 50) with {count} orders: {len(captured.captured_queries)} queries")
+
+
+def test_order_total_count_is_capped_and_the_page_query_counts_no_whole_list(
+    gql_for, buyer, make_order, monkeypatch, django_assert_num_queries
+):
+    import graphql_api.queries
+
+    monkeypatch.setattr(graphql_api.queries, "LIST_COUNT_CAP", 2)
+    for _ in range(4):
+        make_order(prices=(1_000,))
+    client = gql_for(buyer)
+
+    # token+user, the capped count, the page of orders: no `COUNT(*) OVER ()` over every row
+    with django_assert_num_queries(3) as captured:
+        data = client("{ myOrders(first: 3) { totalCount edges { node { orderId } } } }")
+
+    assert data["myOrders"]["totalCount"] == 2 and len(data["myOrders"]["edges"]) == 3
+    assert not [q for q in captured.captured_queries if "OVER" in q["sql"]]
