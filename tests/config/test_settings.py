@@ -57,13 +57,10 @@ def test_outside_local_the_bootpay_mode_must_be_chosen():
     assert manage("check", **env, BOOTPAY_MODE="sandbox").returncode == 0  # chosen on purpose (staging)
 
 
-def celery_conf(**env: str) -> str:
-    code = (
-        "import django; django.setup(); from config import celery_app as app; c = app.conf; "
-        "print(c.task_always_eager, c.broker_url, c.task_acks_late, c.worker_prefetch_multiplier, "
-        "c.accept_content, sorted(c.beat_schedule))"
-    )
-    clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+def settings_in_fresh_process(code: str, *, without: tuple[str, ...] = (), **env: str) -> str:
+    """What `code` prints in a new interpreter on config.settings, with the env variables named by a
+    prefix in `without` removed first (settings are read once, at import)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith((*without, "DJANGO_SETTINGS_MODULE"))}
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -73,6 +70,15 @@ def celery_conf(**env: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def celery_conf(**env: str) -> str:
+    code = (
+        "import django; django.setup(); from config import celery_app as app; c = app.conf; "
+        "print(c.task_always_eager, c.broker_url, c.task_acks_late, c.worker_prefetch_multiplier, "
+        "c.accept_content, sorted(c.beat_schedule))"
+    )
+    return settings_in_fresh_process(code, without=("REDIS_URL",), **env)
 
 
 def test_without_redis_tasks_run_eagerly_and_with_it_redis_is_the_broker():
@@ -84,20 +90,11 @@ def test_without_redis_tasks_run_eagerly_and_with_it_redis_is_the_broker():
 
 
 def _database_setting(**env: str) -> str:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DB_CONN_", "DJANGO_"))}
     code = (
         "from django.conf import settings; d = settings.DATABASES['default']; "
         "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return settings_in_fresh_process(code, without=("DB_CONN_", "DJANGO_"), **env)
 
 
 def test_database_connections_are_persistent_and_health_checked_by_default():
