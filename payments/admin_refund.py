@@ -16,6 +16,7 @@ from config.errors import DomainError, ErrorCode
 from orders.models import OrderItem
 from payments.gateway import RefundAccount
 from payments.models import Cancellation, Payment
+from payments.selectors import payment_line_ids_in_flight
 
 REASON_MAX = Cancellation._meta.get_field("reason").max_length
 
@@ -34,12 +35,9 @@ def needs_refund_account(payment: Payment) -> bool:
 
 def refundable_lines(payment: Payment) -> QuerySet[OrderItem]:
     """The payment's paid lines that no cancellation in flight already names."""
-    in_flight = Cancellation.items.through.objects.filter(
-        cancellation__payment=payment, cancellation__state=Cancellation.State.REQUESTED
-    ).values("orderitem_id")
     return (
         OrderItem.objects.filter(order_id=payment.order_id, status=OrderItem.Status.PAID)
-        .exclude(pk__in=in_flight)
+        .exclude(pk__in=payment_line_ids_in_flight(payment))
         .select_related("seller")
         .order_by("pk")
     )

@@ -127,3 +127,11 @@ def checkout_config() -> CheckoutConfig:
         mode=settings.BOOTPAY_MODE,
         separately_confirmed=settings.BOOTPAY_SEPARATELY_CONFIRMED,
     )
+
+
+def payment_line_ids_in_flight(payment: Payment) -> QuerySet:
+    """Ids of the payment's order lines that a cancellation still `requested` names: no other cancel may
+    take them until that one is settled (the cancel service's rule; the admin offers only the others)."""
+    return Cancellation.items.through.objects.filter(
+        cancellation__payment=payment, cancellation__state=Cancellation.State.REQUESTED
+    ).values_list("orderitem_id", flat=True)

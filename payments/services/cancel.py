@@ -21,7 +21,7 @@ from orders.selectors import Role, user_role
 from orders.services import order_lock
 from payments.gateway import Gateway, RefundAccount
 from payments.models import Cancellation, Payment
-from payments.selectors import order_live_payment
+from payments.selectors import order_live_payment, payment_line_ids_in_flight
 from payments.services.common import (
     Actor,
     Money,
@@ -197,7 +197,7 @@ def _cancel_request(
     if payment.method == "vbank" and refund is None:
         # Deposited money goes back by bank transfer; Bootpay refuses without a target account.
         raise DomainError.invalid("refund", "a deposited virtual account is refunded to a bank account")
-    in_flight_lines = _lines_in_flight(payment)
+    in_flight_lines = set(payment_line_ids_in_flight(payment))
     items = _cancel_items(order, item_ids, in_flight_lines)
     user = who.user
     role = user_role(user) if user is not None else Role.ANONYMOUS
@@ -285,14 +285,6 @@ def payment_release_for_closing_order(
     if withdrawal is None:
         return None
     return lambda: cancellation_send(cancellation=withdrawal, label=label)
-
-
-def _lines_in_flight(payment: Payment) -> set[int]:
-    return set(
-        Cancellation.items.through.objects.filter(
-            cancellation__payment=payment, cancellation__state=Cancellation.State.REQUESTED
-        ).values_list("orderitem_id", flat=True)
-    )
 
 
 def _cancel_items(order: Order, item_ids: list[int] | None, in_flight: set[int]) -> list[OrderItem]:
