@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.serializers import ModelOutputSerializer
 from orders.models import Order, OrderItem, Product
 from orders.selectors import Role, order_viewer_role, order_viewer_sees_totals
 
@@ -10,7 +11,7 @@ from orders.selectors import Role, order_viewer_role, order_viewer_sees_totals
 VIEWER_ROLE_CHOICES = [(role.value, role.value.title()) for role in (Role.BUYER, Role.SELLER, Role.STAFF)]
 
 
-class ProductOutputSerializer(serializers.ModelSerializer):
+class ProductOutputSerializer(ModelOutputSerializer):
     seller_id = serializers.IntegerField(read_only=True)
     seller_name = serializers.CharField(source="seller.name", read_only=True)
 
@@ -32,7 +33,7 @@ class ProductOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderItemOutputSerializer(serializers.ModelSerializer):
+class OrderItemOutputSerializer(ModelOutputSerializer):
     product_id = serializers.IntegerField(read_only=True)
     seller_id = serializers.IntegerField(read_only=True)
     seller_name = serializers.CharField(source="seller.name", read_only=True)
@@ -57,7 +58,7 @@ class OrderItemOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderOutputSerializer(serializers.ModelSerializer):
+class OrderOutputSerializer(ModelOutputSerializer):
     """An order as the caller sees it: its buyer and staff see everything; a seller only its own lines."""
 
     # Needs context["request"] and an order from order_list_visible/order_get_visible (`visible_items`).

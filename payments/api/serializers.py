@@ -2,10 +2,11 @@
 
 from rest_framework import serializers
 
+from config.serializers import ModelOutputSerializer
 from payments.models import Cancellation, Payment, PaymentEvent
 
 
-class CancellationOutputSerializer(serializers.ModelSerializer):
+class CancellationOutputSerializer(ModelOutputSerializer):
     items = serializers.PrimaryKeyRelatedField(many=True, read_only=True, help_text="Order line ids.")
 
     class Meta:
@@ -25,7 +26,7 @@ class CancellationOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class PaymentEventOutputSerializer(serializers.ModelSerializer):
+class PaymentEventOutputSerializer(ModelOutputSerializer):
     actor = serializers.SerializerMethodField(
         help_text="Username, or the system source (webhook, reconcile)."
     )
@@ -50,7 +51,7 @@ class VirtualAccountSerializer(serializers.Serializer):
         ref_name = "VirtualAccount"
 
 
-class PaymentSummarySerializer(serializers.ModelSerializer):
+class PaymentSummarySerializer(ModelOutputSerializer):
     payment_id = serializers.CharField(source="public_id", read_only=True)
     order_id = serializers.CharField(source="order.order_id", read_only=True)
     cancellable_amount = serializers.IntegerField(
