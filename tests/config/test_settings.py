@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_ENV": "production",
@@ -103,3 +105,40 @@ def test_database_connections_are_persistent_and_health_checked_by_default():
 
 def test_database_connections_can_be_closed_per_request():
     assert _database_setting(DB_CONN_MAX_AGE="0", DB_CONN_HEALTH_CHECKS="0") == "0 False"
+
+
+def _prepared_statements(**env: str) -> str:
+    code = (
+        "from django.conf import settings; o = settings.DATABASES['default'].get('OPTIONS', {}); "
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    )
+    return settings_in_fresh_process(code, without=("DB_PREPARED_STATEMENTS", "DJANGO_"), **env)
+
+
+def test_postgresql_prepares_hot_statements_unless_told_not_to():
+    url = "postgres://postgres@127.0.0.1:5432/x"
+    assert _prepared_statements(DATABASE_URL=url) == "True 5"
+    assert _prepared_statements(DATABASE_URL=url, DB_PREPARED_STATEMENTS="0") == "None None"
+    assert _prepared_statements(DATABASE_URL="sqlite:///x.sqlite3") == "None None"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_a_query_run_again_and_again_is_prepared_once_on_its_connection(buyer):
+    from django.db import connection
+
+    if not connection.settings_dict["OPTIONS"].get("prepare_threshold"):
+        pytest.skip("DB_PREPARED_STATEMENTS is off")
+
+    from orders.models import Order
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for _ in range(8):
+        list(Order.objects.filter(buyer=buyer, status="paid")[:20])
+    # psycopg prepares a statement after 5 runs: from then on PostgreSQL neither parses nor plans it again.
+    assert prepared() == before + 1
