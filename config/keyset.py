@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.db.models import Q, QuerySet
 
@@ -82,7 +83,10 @@ class Keyset:
             if not isinstance(item, str):
                 raise TypeError(f"keyset ordering by field names only, not {item!r}")
             name = item.removeprefix("-")
-            field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+            try:
+                field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+            except FieldDoesNotExist:
+                raise TypeError(f"keyset field {model.__name__}.{name}: no such field") from None
             if not isinstance(field, models.DateTimeField | models.IntegerField) or field.null:
                 raise TypeError(f"keyset field {model.__name__}.{name}: a non-null datetime or integer")
             fields.append(_KeyField(name, field, item.startswith("-")))

@@ -92,7 +92,9 @@ class KeysetConnection(relay.ListConnection[relay.NodeType]):
     ):
         if not isinstance(nodes, QuerySet):
             raise TypeError(f"{cls.__name__} pages a QuerySet, not {type(nodes).__name__}")
-        keyset = config_keyset(nodes.model, tuple(nodes.query.order_by))
+        query = nodes.query
+        ordering = query.order_by or (nodes.model._meta.ordering if query.default_ordering else ())
+        keyset = config_keyset(nodes.model, tuple(ordering))
         tag = f"{nodes.model._meta.model_name}:{','.join(keyset.ordering)}"
         before_key = _cursor_key("before", before, keyset, tag)
         after_key = _cursor_key("after", after, keyset, tag)

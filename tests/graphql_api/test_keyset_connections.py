@@ -235,6 +235,19 @@ def test_only_total_count_runs_no_page_query(gql_for, buyer, django_assert_num_q
         assert client("{ myOrders(last: 2) { totalCount } }")["myOrders"]["totalCount"] == 3
 
 
+@pytest.mark.parametrize("field", ["myOrders", "sellerOrders"])
+@pytest.mark.parametrize("variables", [{"first": 3}, {"last": 3}], ids=["first", "last"])
+def test_anonymous_order_lists_are_empty_pages(gql_for, buyer, field, variables):
+    _order(buyer)
+
+    page = gql_for()(page_query(field), variables)[field]
+
+    assert page == {
+        "pageInfo": {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None},
+        "edges": [],
+    }
+
+
 # --- sellerOrders ---------------------------------------------------------------------------------------
 
 
