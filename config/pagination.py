@@ -1,13 +1,10 @@
 """List mechanics for plain APIViews: filters, then pagination `{count, next, previous, results}`."""
 
-import base64
-import binascii
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.request import Request
@@ -16,7 +13,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from config.ids import PK_MAX
+from config.keyset import CURSOR_MAX_LENGTH, InvalidCursor, keyset
 
 
 class DefaultPagination(PageNumberPagination):
@@ -50,7 +47,6 @@ _DIGITS_MAX = 18
 # The exact `count` of a keyset list stops here: counting a million rows on every page is what the keyset
 # pages avoid. Beyond it `count` is this number and `count_capped` is true.
 LIST_COUNT_CAP = 10_000
-_CURSOR_MAX_LENGTH = 200
 _DIRECTIONS = ("n", "p")  # the page after the cursor's row, or the page before it
 
 
@@ -62,6 +58,9 @@ class KeysetPagination(BasePagination):
     works while it stays within the first `LIST_COUNT_CAP` rows (an OFFSET that deep is bounded); beyond,
     or together with `cursor`, it is 400 `validation_error`. A malformed cursor is 400 `validation_error`.
     `count` is exact up to `LIST_COUNT_CAP`; past it, `count` is the cap and `count_capped` is true.
+
+    The pages and cursors are config.keyset's (the rule GraphQL's connections share): a cursor's tag is
+    its direction, `n` (the rows after its row) or `p` (before it).
     """
 
     page_size = 20
@@ -70,9 +69,11 @@ class KeysetPagination(BasePagination):
     page_query_param = "page"
     page_size_query_param = "page_size"
     count_cap = LIST_COUNT_CAP
+    ordering = ("-created_at", "-pk")
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: APIView | None = None) -> list:
         self.request = request
+        self.keyset = keyset(queryset.model, self.ordering)
         requested = _query_int(request, self.page_size_query_param)
         size = self.page_size if requested is None else min(requested, self.max_page_size)
         cursor = self._decode_cursor(request)
@@ -90,7 +91,7 @@ class KeysetPagination(BasePagination):
                 raise ValidationError(
                     {self.page_query_param: [f"pages reach {self.count_cap} rows; follow `next` (a cursor)"]}
                 )
-            rows = list(queryset.order_by("-created_at", "-pk")[offset : offset + size + 1])
+            rows = list(queryset.order_by(*self.keyset.ordering)[offset : offset + size + 1])
             if offset and not rows:
                 raise NotFound()
             if len(rows) > size:
@@ -100,25 +101,14 @@ class KeysetPagination(BasePagination):
                 self.previous = self._link("p", rows[0])
             return rows
 
-        direction, created_at, pk = cursor
-        # Older (or newer) than the cursor's row: `created_at <=` is the index range, the rest a filter on it.
-        if direction == "n":
-            rows = list(
-                queryset.filter(created_at__lte=created_at)
-                .filter(Q(created_at__lt=created_at) | Q(pk__lt=pk))
-                .order_by("-created_at", "-pk")[: size + 1]
-            )
-            more, rows = len(rows) > size, rows[:size]
+        direction, key = cursor
+        if direction == "n":  # older than the cursor's row
+            rows, more = self.keyset.page(queryset, after=key, size=size)
             if rows:
                 self.previous = self._link("p", rows[0])
                 self.next = self._link("n", rows[-1]) if more else None
             return rows
-        rows = list(
-            queryset.filter(created_at__gte=created_at)
-            .filter(Q(created_at__gt=created_at) | Q(pk__gt=pk))
-            .order_by("created_at", "pk")[: size + 1]
-        )
-        more, rows = len(rows) > size, rows[:size][::-1]
+        rows, more = self.keyset.page(queryset, before=key, size=size, backward=True)  # newer
         if rows:
             self.next = self._link("n", rows[-1])
             self.previous = self._link("p", rows[0]) if more else None
@@ -164,7 +154,7 @@ class KeysetPagination(BasePagination):
         return [
             parameter(
                 self.cursor_query_param,
-                {"type": "string", "minLength": 1, "maxLength": _CURSOR_MAX_LENGTH},
+                {"type": "string", "minLength": 1, "maxLength": CURSOR_MAX_LENGTH},
                 "Opaque position from a `next` or `previous` link.",
             ),
             parameter(
@@ -180,33 +170,17 @@ class KeysetPagination(BasePagination):
         ]
 
     def _link(self, direction: str, row: Any) -> str:
-        raw = f"{direction}|{row.created_at.isoformat()}|{row.pk}".encode()
-        cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
         url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
-        return replace_query_param(url, self.cursor_query_param, cursor)
+        return replace_query_param(url, self.cursor_query_param, self.keyset.cursor(direction, row))
 
-    def _decode_cursor(self, request: Request) -> tuple[str, datetime, int] | None:
+    def _decode_cursor(self, request: Request) -> tuple[str, tuple] | None:
         raw = request.query_params.get(self.cursor_query_param)
         if raw is None:
             return None
         try:
-            if not raw.isascii() or len(raw) > _CURSOR_MAX_LENGTH:
-                raise ValueError
-            text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
-            direction, moment, pk = text.split("|")
-            created_at = datetime.fromisoformat(moment)
-            if created_at.tzinfo is not None:
-                created_at = created_at.astimezone(UTC)  # year 1 at +14:00 overflows here, not in SQL
-            if (
-                direction not in _DIRECTIONS
-                or created_at.tzinfo is None
-                or not (pk.isascii() and pk.isdigit())
-                or not 1 <= int(pk) <= PK_MAX
-            ):
-                raise ValueError
-        except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
+            return self.keyset.decode(raw, _DIRECTIONS)
+        except InvalidCursor:
             raise ValidationError({self.cursor_query_param: ["not a cursor from this list"]}) from None
-        return direction, created_at, int(pk)
 
 
 def _query_int(request: Request, name: str) -> int | None:

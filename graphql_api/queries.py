@@ -1,18 +1,22 @@
 """Read side of the schema. Visibility comes from the types' `get_queryset`; these only narrow it."""
 
-from collections.abc import Iterable, Sized
+from collections.abc import Iterable
 from dataclasses import asdict
 from enum import Enum
 
 import strawberry
 import strawberry_django
+from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
 from strawberry import Info, relay
-from strawberry.relay.types import PREFIX  # the cursor prefix strawberry writes (`arrayconnection`)
+from strawberry.relay.utils import should_resolve_list_connection_edges
+from strawberry.utils.inspect import in_async_context
 from strawberry_django.optimizer import optimize
-from strawberry_django.relay import DjangoListConnection
+from strawberry_django.relay.utils import resolve_edge_class
 
 from config.errors import DomainError
+from config.keyset import InvalidCursor, Keyset
+from config.keyset import keyset as config_keyset
 from config.pagination import LIST_COUNT_CAP
 from graphql_api.context import current_user
 from graphql_api.ids import node_pk, pk_or_invalid
@@ -31,57 +35,47 @@ class ProductOrdering(Enum):
     OLDEST = "created_at"
 
 
-# Past the last row a cursor just gives an empty page; beyond this, the OFFSET/LIMIT built from it would not
-# fit PostgreSQL's bigint (DataError).
-_CURSOR_MAX_OFFSET = 2**62
-
-
-def _check_cursor(name: str, cursor: str | None) -> None:
-    """Only cursors this API hands out (`arrayconnection:<offset>`, base64) reach the database."""
+def _cursor_key(name: str, cursor: str | None, keyset: Keyset, tag: str) -> tuple | None:
+    """The key a `before`/`after` cursor holds: only cursors this list hands out reach the database."""
     if cursor is None:
-        return
+        return None
     try:
-        prefix, offset = relay.from_base64(cursor)
-    except ValueError:
-        prefix, offset = None, ""
-    if prefix != PREFIX or not (offset.isascii() and offset.isdigit()) or int(offset) > _CURSOR_MAX_OFFSET:
-        raise DomainError.invalid(name, "not a cursor from this list")
+        return keyset.decode(cursor, (tag,))[1]
+    except InvalidCursor:
+        raise DomainError.invalid(name, "not a cursor from this list") from None
+
+
+def _page_size(name: str, value: int | None, max_results: int) -> None:
+    # strawberry's own checks and messages (graphql_api.errors answers them as validation_error)
+    if value is not None and value < 0:
+        raise ValueError(f"Argument '{name}' must be a non-negative integer.")
+    if value is not None and value > max_results:
+        raise ValueError(f"Argument '{name}' cannot be higher than {max_results}.")
+
+
+def _capped_count(nodes: QuerySet | None) -> int | None:
+    if nodes is None:
+        return None
+    return min(nodes.order_by()[: LIST_COUNT_CAP + 1].count(), LIST_COUNT_CAP)
 
 
 @strawberry.type
-class CheckedConnection(DjangoListConnection[relay.NodeType]):
-    """A connection whose `before`/`after` are checked first: a malformed one is `validation_error`."""
+class KeysetConnection(relay.ListConnection[relay.NodeType]):
+    """A Relay connection paged by keyset (config.keyset, the rule REST's cursor lists use).
 
-    @classmethod
-    def resolve_connection(
-        cls, nodes, *, info: Info, before: str | None = None, after: str | None = None, **kwargs
-    ):
-        _check_cursor("before", before)
-        _check_cursor("after", after)
-        return super().resolve_connection(nodes, info=info, before=before, after=after, **kwargs)
+    The resolver returns a QuerySet ordered by model fields ending with the pk; an edge's cursor holds its
+    node's values of those fields, tagged with the model and the ordering, so a cursor of another list or
+    ordering (or an old `arrayconnection:<offset>` one) is `validation_error`. `after`/`before` select the
+    rows strictly after/before that key; `first: N` reads the first N of them, `last: N` the last N (in
+    reverse order with a LIMIT, turned back), so a page is one query with a LIMIT (the optimizer's
+    prefetches follow it), never an OFFSET or a count of the whole list.
 
-
-@strawberry.type
-class ProductConnection(CheckedConnection[ProductType]):
-    pass
-
-
-@strawberry.type
-class OrderConnection(CheckedConnection[OrderType]):
-    """Orders, with `totalCount` exact up to LIST_COUNT_CAP (as REST's `count`).
-
-    strawberry-django computes `totalCount` as `COUNT(*) OVER ()` on the page query, which reads every
-    matching row before the LIMIT (a large shop's whole history). Here the page query stays a plain LIMIT
-    and `totalCount` is a separate count over at most LIST_COUNT_CAP + 1 rows.
+    `pageInfo`: `hasNextPage` is true when `first` found more than N rows, or whenever `before` was given;
+    `hasPreviousPage` when `last` found more than N rows, or whenever `after` was given (Relay allows a
+    server to answer true there without looking; we do, rather than spend a query on it).
     """
 
-    @strawberry.field(
-        description=f"How many orders the list holds: exact up to {LIST_COUNT_CAP}; beyond, {LIST_COUNT_CAP}."
-    )
-    def total_count(self) -> int | None:
-        if isinstance(self.nodes, QuerySet):
-            return min(self.nodes.order_by()[: LIST_COUNT_CAP + 1].count(), LIST_COUNT_CAP)
-        return len(self.nodes) if isinstance(self.nodes, Sized) else None
+    nodes: strawberry.Private[QuerySet | None] = None
 
     @classmethod
     def resolve_connection(
@@ -91,21 +85,84 @@ class OrderConnection(CheckedConnection[OrderType]):
         info: Info,
         before: str | None = None,
         after: str | None = None,
+        first: int | None = None,
         last: int | None = None,
+        max_results: int | None = None,
         **kwargs,
     ):
-        _check_cursor("before", before)
-        _check_cursor("after", after)
-        if not isinstance(nodes, QuerySet) or ((last or 0) > 0 and before is None):
-            return super().resolve_connection(
-                nodes, info=info, before=before, after=after, last=last, **kwargs
+        if not isinstance(nodes, QuerySet):
+            raise TypeError(f"{cls.__name__} pages a QuerySet, not {type(nodes).__name__}")
+        query = nodes.query
+        ordering = query.order_by or (nodes.model._meta.ordering if query.default_ordering else ())
+        keyset = config_keyset(nodes.model, tuple(ordering))
+        tag = f"{nodes.model._meta.model_name}:{','.join(keyset.ordering)}"
+        before_key = _cursor_key("before", before, keyset, tag)
+        after_key = _cursor_key("after", after, keyset, tag)
+        max_results = max_results if max_results is not None else info.schema.config.relay_max_results
+        _page_size("first", first, max_results)
+        _page_size("last", last, max_results)
+        if not should_resolve_list_connection_edges(info):  # only `totalCount`: no page query
+            return cls(
+                edges=[],
+                page_info=relay.PageInfo(
+                    start_cursor=None, end_cursor=None, has_previous_page=False, has_next_page=False
+                ),
+                nodes=nodes,
             )
-        # strawberry's own slicing, without strawberry-django's whole-list window count.
-        connection = relay.ListConnection.resolve_connection.__func__(
-            cls, nodes, info=info, before=before, after=after, last=last, **kwargs
+
+        def resolve():
+            if first is None and last is not None:  # the last N: read backwards
+                rows, more = keyset.page(nodes, after=after_key, before=before_key, size=last, backward=True)
+                has_previous, has_next = more or after_key is not None, before_key is not None
+            else:
+                size = max_results if first is None else first
+                rows, more = keyset.page(nodes, after=after_key, before=before_key, size=size)
+                has_previous, has_next = after_key is not None, more or before_key is not None
+                if last is not None and len(rows) > last:  # both (Relay: `first` applies first)
+                    rows, has_previous = rows[len(rows) - last :], True
+            edge_class = resolve_edge_class(cls)
+            edges = [
+                edge_class(cursor=keyset.cursor(tag, row), node=cls.resolve_node(row, info=info, **kwargs))
+                for row in rows
+            ]
+            return cls(
+                edges=edges,
+                page_info=relay.PageInfo(
+                    start_cursor=edges[0].cursor if edges else None,
+                    end_cursor=edges[-1].cursor if edges else None,
+                    has_previous_page=has_previous,
+                    has_next_page=has_next,
+                ),
+                nodes=nodes,
+            )
+
+        return sync_to_async(resolve)() if in_async_context() else resolve()
+
+
+@strawberry.type
+class ProductConnection(KeysetConnection[ProductType]):
+    @strawberry.field(
+        description=(
+            f"How many products the list holds: exact up to {LIST_COUNT_CAP}; beyond, {LIST_COUNT_CAP}."
         )
-        connection.nodes = nodes
-        return connection
+    )
+    def total_count(self) -> int | None:
+        return _capped_count(self.nodes)
+
+
+@strawberry.type
+class OrderConnection(KeysetConnection[OrderType]):
+    """Orders, with `totalCount` exact up to LIST_COUNT_CAP (as REST's `count`).
+
+    A separate count over at most LIST_COUNT_CAP + 1 rows, not strawberry-django's `COUNT(*) OVER ()` on the
+    page query (which reads every matching row before the LIMIT: a large shop's whole history).
+    """
+
+    @strawberry.field(
+        description=f"How many orders the list holds: exact up to {LIST_COUNT_CAP}; beyond, {LIST_COUNT_CAP}."
+    )
+    def total_count(self) -> int | None:
+        return _capped_count(self.nodes)
 
 
 @strawberry.type

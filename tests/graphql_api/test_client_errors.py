@@ -45,7 +45,13 @@ def gid(type_name: str, node_id: Any) -> str:
 
 
 def cursor(offset: Any, prefix: str = "arrayconnection") -> str:
+    """strawberry's offset cursor (`arrayconnection:<offset>`), which this API no longer hands out."""
     return gid(prefix, offset)
+
+
+def keyset_cursor(*parts: Any) -> str:
+    """A keyset cursor as the connections write one: base64url of `<model>:<ordering>|value|…`."""
+    return base64.urlsafe_b64encode("|".join(map(str, parts)).encode()).decode().rstrip("=")
 
 
 # --- walking the schema --------------------------------------------------------------------------------
@@ -225,32 +231,100 @@ def test_a_variable_of_the_wrong_type_is_a_validation_error(send, operation, nam
 
 
 CONNECTIONS = [name for name, field in GRAPHQL.query_type.fields.items() if "after" in field.args]
+NEWEST = "-created_at,-pk"  # every connection's default order
+MOMENT = "2026-01-01T00:00:00+00:00"
 
 
-@pytest.mark.parametrize("name", CONNECTIONS)
+def _model(name: str) -> str:
+    """The model a connection lists (its cursors' tag): `OrderConnection` → `order`."""
+    return get_named_type(GRAPHQL.query_type.fields[name].type).name.removesuffix("Connection").lower()
+
+
+def _malformed_cursors(model: str) -> dict[str, str]:
+    tag = f"{model}:{NEWEST}"
+    return {
+        "not base64": "garbage",
+        "offset cursor": cursor(10),
+        "negative offset": cursor(-5),
+        "not a number": cursor("1e3"),
+        "empty offset": cursor(""),
+        "beyond bigint": cursor(BIGINT_OVERFLOW),
+        "far beyond": cursor(10**30),
+        "another prefix": cursor(1, prefix="Product"),
+        "empty": "",
+        "not ascii": "é" * 8,
+        "too long": keyset_cursor(tag, MOMENT, "0" * 200 + "1"),  # pk 1, but past the length cap
+        "no fields": keyset_cursor(tag),
+        "a field short": keyset_cursor(tag, MOMENT),
+        "a field more": keyset_cursor(tag, MOMENT, 1, 2),
+        "another ordering": keyset_cursor(f"{model}:created_at,-pk", MOMENT, 1),
+        "another list": keyset_cursor(f"{'product' if model != 'product' else 'order'}:{NEWEST}", MOMENT, 1),
+        "a REST cursor": keyset_cursor("n", MOMENT, 1),
+        "no time zone": keyset_cursor(tag, "2026-01-01T00:00:00", 1),
+        "not a datetime": keyset_cursor(tag, "yesterday", 1),
+        "before year 1 in UTC": keyset_cursor(tag, "0001-01-01T00:00:00+14:00", 1),
+        "after year 9999 in UTC": keyset_cursor(tag, "9999-12-31T23:00:00-14:00", 1),
+        "pk zero": keyset_cursor(tag, MOMENT, 0),
+        "pk negative": keyset_cursor(tag, MOMENT, -1),
+        "pk beyond bigint": keyset_cursor(tag, MOMENT, BIGINT_OVERFLOW),
+        "pk not a number": keyset_cursor(tag, MOMENT, "1e3"),
+        "pk not ascii digits": keyset_cursor(tag, MOMENT, "١"),
+        "not utf-8": base64.urlsafe_b64encode(b"\xff\xfe|x|1").decode(),
+    }
+
+
+MALFORMED = [
+    (name, shape, value) for name in CONNECTIONS for shape, value in _malformed_cursors(_model(name)).items()
+]
+
+
+def test_every_connection_lists_a_model_with_its_own_tag():
+    assert {name: _model(name) for name in CONNECTIONS} == {
+        "products": "product",
+        "myOrders": "order",
+        "sellerOrders": "order",
+    }
+
+
 @pytest.mark.parametrize("argument", ["after", "before"])
-@pytest.mark.parametrize(
-    "value",
-    [
-        "garbage",
-        cursor(-5),
-        cursor("1e3"),
-        cursor(""),
-        cursor(BIGINT_OVERFLOW),  # the OFFSET would not fit PostgreSQL's bigint
-        cursor(10**30),
-        cursor(1, prefix="Product"),
-    ],
-    ids=["not base64", "negative", "not a number", "empty", "beyond bigint", "far beyond", "another prefix"],
-)
-def test_a_malformed_or_out_of_range_cursor_is_a_validation_error(send, name, argument, value):
+@pytest.mark.parametrize(("name", "shape", "value"), MALFORMED, ids=[f"{n} {s}" for n, s, _v in MALFORMED])
+def test_a_malformed_or_out_of_range_cursor_is_a_validation_error(send, name, argument, shape, value):
     body = send(f"query($c: String) {{ {name}({argument}: $c, first: 5) {{ totalCount }} }}", {"c": value})
 
     assert_typed_error(body, "query", name, argument)
 
 
+@pytest.mark.parametrize("argument", ["after", "before"])
+@pytest.mark.parametrize("ordering", ["PRICE_ASC", "PRICE_DESC"])
+@pytest.mark.parametrize(
+    ("price", "accepted"), [(0, True), (BIGINT_OVERFLOW - 1, True), (-1, False), (BIGINT_OVERFLOW, False)]
+)
+def test_a_price_in_a_cursor_is_one_the_column_can_hold(
+    send, make_product, argument, ordering, price, accepted
+):
+    make_product(price=5_000)
+    tag = f"product:{'-' if ordering == 'PRICE_DESC' else ''}price,-pk"
+    query = "query($c: String, $o: ProductOrdering) { products(%s: $c, ordering: $o) { edges { cursor } } }"
+
+    body = send(query % argument, {"c": keyset_cursor(tag, price, 1), "o": ordering})
+
+    if accepted:  # the page query ran (an empty page or the one product)
+        assert "errors" not in body and len(body["data"]["products"]["edges"]) <= 1
+    else:
+        assert_typed_error(body, "query", "products", argument)
+
+
 @pytest.mark.parametrize("name", CONNECTIONS)
-def test_a_cursor_past_the_end_is_an_empty_page(send, name):
-    body = send(f"query($c: String) {{ {name}(after: $c) {{ edges {{ cursor }} }} }}", {"c": cursor(10**6)})
+@pytest.mark.parametrize("argument", ["after", "before"])
+def test_a_cursor_past_either_end_is_an_empty_page(send, name, argument, make_order):
+    make_order()  # the buyer's; a product (the order's) for the catalogue too
+    # after: older than every row; before: newer than every row
+    moment, pk = (
+        ("0001-01-01T00:00:00+00:00", 1) if argument == "after" else ("9999-01-01T00:00:00+00:00", 2**63 - 1)
+    )
+    value = keyset_cursor(f"{_model(name)}:{NEWEST}", moment, pk)
+
+    body = send(f"query($c: String) {{ {name}({argument}: $c) {{ edges {{ cursor }} }} }}", {"c": value})
 
     assert body == {"data": {name: {"edges": []}}}
 
