@@ -1,6 +1,7 @@
 import itertools
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.contrib.auth import get_user_model
 from django.db import connection
 
@@ -15,6 +16,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres_only") and connection.vendor != "postgresql":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_reset():
+    # Celery's eager apply_async sets a process-wide "inside a task" flag and restores the previous value on
+    # exit. Eager tasks run at once by a threaded test can restore it out of order and leave it set; every
+    # EagerResult.get() of a later test would then raise "Never call result.get() within a task".
+    yield
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture
