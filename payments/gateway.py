@@ -395,7 +395,30 @@ def install_transport() -> BoundedTransport:
     transport = _sdk_module.requests
     if not isinstance(transport, BoundedTransport):
         transport = _sdk_module.requests = BoundedTransport()
+    _mask_key_paths_in(logging.getLogger("urllib3.connectionpool"))
     return transport
+
+
+# Bootpay's billing paths carry the billing key (`billing_key/{key}`, `subscribe/billing_key/{key}`), and
+# urllib3 logs every request line at DEBUG: masked there, whatever level logging is configured at.
+_KEY_IN_PATH = re.compile(r"(billing_key/)[^/?#\s]+")
+
+
+def _mask_key_path(value: Any) -> Any:
+    return _KEY_IN_PATH.sub(r"\1[REDACTED]", value) if isinstance(value, str) else value
+
+
+class _KeyPathFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_mask_key_path(arg) for arg in record.args)
+        record.msg = _mask_key_path(record.msg)
+        return True
+
+
+def _mask_key_paths_in(target: logging.Logger) -> None:
+    if not any(isinstance(existing, _KeyPathFilter) for existing in target.filters):
+        target.addFilter(_KeyPathFilter())
 
 
 @contextmanager
