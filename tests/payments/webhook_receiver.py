@@ -43,11 +43,15 @@ class Receiver:
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """The JSON bodies once at least ``count`` deliveries arrived (AssertionError after ``timeout``)."""
+        """The deliveries once at least ``count`` arrived (AssertionError after ``timeout``)."""
         with self._arrived:
             arrived = self._arrived.wait_for(lambda: len(self.received) >= count, timeout=timeout)
             assert arrived, f"{len(self.received)} of {count} webhook deliveries arrived"
-            return [json.loads(entry["body"]) for entry in self.received]
+            return list(self.received)
+
+    def payloads(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The JSON bodies once at least ``count`` deliveries arrived."""
+        return [json.loads(entry["body"]) for entry in self.wait_for(count, timeout)]
 
     def close(self) -> None:
         self.httpd.shutdown()
