@@ -547,14 +547,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "POST" and path == "request/token":
             return self._issue_token(body)
         self._authenticate()
-        segments = [unquote(part) for part in path.split("/")]
-        route = (self.command, _template(path))
-        last = segments[-1]
-        if route == ("GET", "receipt"):
+        template = _template(path)
+        # (method, path template, whether the path ends in an id): `POST subscribe/payment/reserve/<id>`
+        # is no route at all, not a second way to reserve
+        route = (self.command, template, template != path)
+        last = unquote(path.rsplit("/", 1)[-1])
+        if route == ("GET", "receipt", True):
             return self.state.get_receipt(last)
-        if route == ("POST", "confirm"):
+        if route == ("POST", "confirm", False):
             return self.state.confirm(body.get("receipt_id"))
-        if route == ("POST", "cancel"):
+        if route == ("POST", "cancel", False):
             allowed = {
                 "cancel_price",
                 "cancel_tax_free",
@@ -567,27 +569,27 @@ class _Handler(BaseHTTPRequestHandler):
             }
             kwargs = {k: v for k, v in body.items() if k in allowed}
             return self.state.cancel(body.get("receipt_id"), **kwargs)
-        if route == ("GET", "subscribe/billing_key"):
+        if route == ("GET", "subscribe/billing_key", True):
             return self.state.billing_key_for_receipt(last)
-        if route == ("GET", "billing_key"):
+        if route == ("GET", "billing_key", True):
             return self.state.billing_key_lookup(last)
-        if route == ("DELETE", "subscribe/billing_key"):
+        if route == ("DELETE", "subscribe/billing_key", True):
             return self.state.destroy_billing_key(last)
-        if route == ("POST", "subscribe/payment"):
+        if route == ("POST", "subscribe/payment", False):
             fields = {k: v for k, v in body.items() if k in CHARGE_BODY_FIELDS and k != "billing_key"}
             receipt = self.state.charge_billing_key(body.get("billing_key"), **fields)
             self._notify_charge(receipt, body.get("feedback_url"), body.get("content_type"))
             return receipt
-        if route == ("POST", "subscribe/payment/reserve"):
+        if route == ("POST", "subscribe/payment/reserve", False):
             fields = {k: v for k, v in body.items() if k in RESERVE_BODY_FIELDS and k != "billing_key"}
             return self.state.reserve_charge(body.get("billing_key"), **fields)
-        if route == ("GET", "subscribe/payment/reserve"):
+        if route == ("GET", "subscribe/payment/reserve", True):
             return self.state.get_reservation(last)
-        if route == ("DELETE", "subscribe/payment/reserve"):
+        if route == ("DELETE", "subscribe/payment/reserve", True):
             return self.state.cancel_reservation(last)
-        raise SandboxError(
-            404, "NOT_FOUND_PATH", f"no such API: {self.command} /v2/{mask_billing_keys(path)}"
-        )
+        # never echo an id segment: on these paths it may be a billing key
+        shown = f"{template}/{{id}}" if template != path else mask_billing_keys(path)
+        raise SandboxError(404, "NOT_FOUND_PATH", f"no such API: {self.command} /v2/{shown}")
 
     def _notify_charge(self, receipt: dict[str, Any], feedback_url: Any, content_type: Any) -> None:
         """Queue the webhook of a charge: to the call's feedback_url, else to the configured one."""

@@ -238,6 +238,23 @@ def test_a_charge_without_a_key_or_with_garbage_is_refused_cleanly(server: Sandb
         assert response.status_code == 400 and response.json()["error_code"] == "INVALID_JSON"
 
 
+def test_paths_beside_the_billing_routes_are_unknown(server: SandboxServer) -> None:
+    key = issue(server)["billing_key"]
+    for method, path in (
+        ("POST", f"subscribe/payment/reserve/{key}"),
+        ("GET", "subscribe/payment/reserve"),
+        ("GET", "subscribe/payment"),
+        ("POST", f"billing_key/{key}"),
+        ("GET", "subscribe/billing_key"),
+        ("PUT", f"subscribe/billing_key/{key}"),
+        ("GET", f"billing_key/{key}/x"),
+    ):
+        response = requests.request(method, f"{server.api_url}/{path}", json={}, headers=basic(), timeout=5)
+        assert (response.status_code, response.json()["error_code"]) == (404, "NOT_FOUND_PATH"), path
+        assert key not in response.text
+    assert server.state.list_reservations() == []
+
+
 # ----- reservations ---------------------------------------------------------------------------------------
 
 
