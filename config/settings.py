@@ -307,9 +307,8 @@ if BILLING_MODE not in {"charge", "reserve"}:
 BILLING_RETRY_SCHEDULE_HOURS = [
     int(hours) for hours in env.list("BILLING_RETRY_SCHEDULE_HOURS", default=[24, 72, 168])
 ]
-if any(hours < 1 for hours in BILLING_RETRY_SCHEDULE_HOURS) or BILLING_RETRY_SCHEDULE_HOURS != sorted(
-    set(BILLING_RETRY_SCHEDULE_HOURS)
-):
+_increasing = sorted(set(BILLING_RETRY_SCHEDULE_HOURS)) == BILLING_RETRY_SCHEDULE_HOURS
+if not _increasing or any(hours < 1 for hours in BILLING_RETRY_SCHEDULE_HOURS):
     raise ImproperlyConfigured("BILLING_RETRY_SCHEDULE_HOURS must be increasing whole hours, e.g. 24,72,168")
 # A charge whose outcome is unknown (Bootpay did not answer) is never sent again by itself: its webhook
 # books it. Unknown for longer than this, the subscription turns past_due for staff to settle.

@@ -291,6 +291,9 @@ class BillingKeyRequest(models.Model):
     """A `subscription_id` handed to a buyer's browser for Bootpay's `requestSubscription`: whoever
     registers the resulting key must be the buyer it was issued to."""
 
+    # What the browser shows in Bootpay's window while the card is registered (no money is taken).
+    ORDER_NAME = "정기결제 카드 등록"
+
     subscription_id = models.CharField(
         max_length=40, unique=True, default=new_billing_key_request_id, editable=False
     )
@@ -305,6 +308,10 @@ class BillingKeyRequest(models.Model):
 
     def __str__(self) -> str:
         return self.subscription_id
+
+    @property
+    def order_name(self) -> str:
+        return self.ORDER_NAME
 
 
 class BillingKey(models.Model):
