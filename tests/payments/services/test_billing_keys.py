@@ -1,5 +1,6 @@
 """Billing keys: registration for the buyer the issuance was for, refusals, removal, storage at rest."""
 
+import io
 import logging
 
 import pytest
@@ -197,3 +198,22 @@ def test_cancelling_the_last_subscription_on_a_key_destroys_it_but_not_while_ano
     key.refresh_from_db()
     assert key.status == "removed" and fake_bootpay.keys[plain]["destroyed"]
     assert second.events.filter(kind="key_destroyed").count() == 1
+
+
+def test_rotating_the_encryption_key_keeps_every_key_readable(buyer, register_key, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    key = register_key(buyer)
+    plain, old_token = key.key, key.key_encrypted
+    new = Fernet.generate_key().decode()
+    settings.BILLING_KEY_ENCRYPTION_KEYS = [new, *settings.BILLING_KEY_ENCRYPTION_KEYS]
+
+    out = io.StringIO()
+    call_command("rotate_billing_keys", stdout=out)
+    assert out.getvalue().strip() == "rotated=1"
+
+    key.refresh_from_db()
+    assert key.key_encrypted != old_token and key.key == plain
+    settings.BILLING_KEY_ENCRYPTION_KEYS = [new]  # the old key dropped: still readable
+    assert BillingKey.objects.get(pk=key.pk).key == plain
