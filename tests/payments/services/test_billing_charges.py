@@ -447,3 +447,20 @@ def test_no_billing_key_in_any_log_record(buyer, fake_bootpay, subscribe, caplog
         assert plain not in f"{record.getMessage()} {record.__dict__}"
     assert plain not in repr(subscription.billing_key)
     assert not any(plain in str(event.data) for event in subscription.events.all())
+
+
+def test_a_buyer_who_cancels_a_periods_order_gives_the_subscription_up(buyer, fake_bootpay, subscribe):
+    from orders.services import order_cancel_unpaid
+
+    subscription = subscribe(buyer)
+    fake_bootpay.decline(subscription.billing_key.key)
+    subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay)
+    order_cancel_unpaid(order_pk=_charge(subscription, 2).order_id, actor=buyer)
+
+    subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay)
+
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled"
+    assert subscription.events.filter(kind="cancelled").get().data == {"reason": "order_closed"}
+    assert _charge(subscription, 2).state == "cancelled"
+    assert fake_bootpay.calls.count("charge_billing_key") == 2
