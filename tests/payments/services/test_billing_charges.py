@@ -464,3 +464,23 @@ def test_a_buyer_who_cancels_a_periods_order_gives_the_subscription_up(buyer, fa
     assert subscription.events.filter(kind="cancelled").get().data == {"reason": "order_closed"}
     assert _charge(subscription, 2).state == "cancelled"
     assert fake_bootpay.calls.count("charge_billing_key") == 2
+
+
+def test_the_beat_tasks_run_the_billing_services(buyer, fake_bootpay, subscribe, settings):
+    from payments.tasks import charge_due_subscriptions, settle_subscription_reservations
+
+    subscription = subscribe(buyer)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        next_charge_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    assert charge_due_subscriptions.delay().get() == 1  # the process-wide gateway: the fake
+    assert charge_due_subscriptions.delay().get() == 0
+    assert settle_subscription_reservations.delay().get() == {}
+
+    subscription.refresh_from_db()
+    assert subscription.current_period == 2
+    assert set(settings.CELERY_BEAT_SCHEDULE) >= {
+        "charge-due-subscriptions",
+        "settle-subscription-reservations",
+    }
