@@ -3,13 +3,17 @@
 Money records change only through `payments.services`: every money field here is read-only and
 nothing can be added or deleted. Staff act through two doors that call the services: the refund
 form of a payment (`payment_cancel`, as the acting user, one idempotency key per form) and the
-"reprocess" action of webhook deliveries (`webhook_process`).
+"reprocess" action of webhook deliveries (`webhook_process`). Subscriptions add two: "charge the due
+period again" (`subscription_charge_retry`, after staff checked at Bootpay that an unknown charge took no
+money) and "cancel" (`subscription_cancel`). A billing key is shown by its masked card only: the key
+and its ciphertext never reach a page.
 """
 
 from __future__ import annotations
 
 import logging
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -23,8 +27,22 @@ from config.errors import DomainError
 from orders.admin import OrderAdmin
 from orders.models import Order
 from payments.admin_refund import RefundForm, new_idempotency_key, refusal_message
-from payments.models import Cancellation, Payment, PaymentEvent, WebhookDelivery
-from payments.services import payment_cancel
+from payments.models import (
+    BillingKey,
+    Cancellation,
+    Payment,
+    PaymentEvent,
+    Subscription,
+    SubscriptionCharge,
+    SubscriptionEvent,
+    WebhookDelivery,
+)
+from payments.services import (
+    payment_cancel,
+    subscription_cancel,
+    subscription_charge_book_receipt,
+    subscription_charge_retry,
+)
 from payments.webhooks import webhook_process
 
 logger = logging.getLogger(__name__)
@@ -408,3 +426,226 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
             error = processed.error.strip().splitlines()[-1:] if processed.error else []
             detail = f" — {error[0][:200]}" if error else ""
             self.message_user(request, f"{label}: {processed.state}{detail}", level)
+
+
+# --- Automatic payments ------------------------------------------------------------------------------
+
+
+class BookReceiptForm(forms.Form):
+    receipt_id = forms.CharField(
+        max_length=64, help_text="The receipt id Bootpay's console shows for the order."
+    )
+
+
+@admin.register(BillingKey)
+class BillingKeyAdmin(ReadOnlyAdmin):
+    list_display = ["billing_key_id", "buyer", "card_company", "card_number_masked", "status", "created_at"]
+    list_select_related = ["buyer"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["billing_key_id", "receipt_id", "buyer__username", "buyer__email"]
+    search_help_text = "Billing key id, issuance receipt id, buyer username or email."
+    # Never the key, nor its ciphertext or fingerprint.
+    fields = [
+        "billing_key_id",
+        "buyer",
+        "card_company",
+        "card_number_masked",
+        "status",
+        "receipt_id",
+        "expires_at",
+        "created_at",
+        "removed_at",
+    ]
+    HIDDEN = ("key_encrypted", "key_fingerprint")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in super().get_readonly_fields(request, obj) if name not in self.HIDDEN]
+
+
+class SubscriptionChargeInline(ReadOnlyInline):
+    model = SubscriptionCharge
+    fields = [
+        "period",
+        "order",
+        "state",
+        "attempts",
+        "last_error_code",
+        "receipt_id",
+        "sending_until",
+        "first_declined_at",
+        "created_at",
+        "updated_at",
+    ]
+    ordering = ["period", "pk"]
+    show_change_link = False
+    verbose_name_plural = "charges (one order per period)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order")
+
+
+class SubscriptionEventInline(ReadOnlyInline):
+    model = SubscriptionEvent
+    fields = ["created_at", "kind", "actor", "actor_label", "data"]
+    ordering = ["created_at", "pk"]
+    show_change_link = False
+    verbose_name_plural = "timeline"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "subscription_id",
+        "buyer",
+        "product",
+        "status",
+        "mode",
+        "price",
+        "current_period",
+        "next_charge_at",
+        "created_at",
+    ]
+    list_select_related = ["buyer", "product"]
+    list_filter = ["status", "mode", "interval", "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = [
+        "subscription_id",
+        "buyer__username",
+        "buyer__email",
+        "product__name",
+        "charges__order__order_id",
+        "charges__receipt_id",
+    ]
+    search_help_text = (
+        "Subscription id, buyer username or email, product name, a period's order or receipt id."
+    )
+    fields = [
+        "subscription_id",
+        "buyer",
+        "product",
+        "billing_key",
+        "status",
+        "mode",
+        "interval",
+        "price",
+        "tax_free",
+        "current_period",
+        "current_period_start",
+        "current_period_end",
+        "next_charge_at",
+        "retry_count",
+        "reserve_id",
+        "created_at",
+        "cancelled_at",
+    ]
+    readonly_fields = ["book_receipt"]
+    inlines = [SubscriptionChargeInline, SubscriptionEventInline]
+    actions = ["charge_again", "cancel_selected"]
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if (
+            obj is not None
+            and self.has_billing_permission(request)
+            and obj.status != Subscription.Status.CANCELLED
+        ):
+            fields.append("book_receipt")
+        return fields
+
+    @admin.display(description="unknown outcome")
+    def book_receipt(self, subscription: Subscription) -> str:
+        url = reverse(
+            "admin:payments_subscription_book_receipt",
+            args=[subscription.pk],
+            current_app=self.admin_site.name,
+        )
+        return format_html('<a href="{}">Book the receipt Bootpay shows…</a>', url)
+
+    def get_urls(self):
+        book = path(
+            "<path:object_id>/book-receipt/",
+            self.admin_site.admin_view(self.book_receipt_view),
+            name="payments_subscription_book_receipt",
+        )
+        return [book, *super().get_urls()]
+
+    def book_receipt_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Staff book the receipt of a charge Bootpay did not answer (`subscription_charge_book_receipt`)."""
+        subscription = self.get_object(request, unquote(object_id))
+        if subscription is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_billing_permission(request):
+            raise PermissionDenied
+        change_url = reverse(
+            "admin:payments_subscription_change", args=[subscription.pk], current_app=self.admin_site.name
+        )
+        form = BookReceiptForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                charge = subscription_charge_book_receipt(
+                    subscription_id=subscription.subscription_id,
+                    receipt_id=form.cleaned_data["receipt_id"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                self.message_user(request, f"Not booked ({exc.code}): {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"Period {charge.period}: {charge.state}.", messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        charge = (
+            subscription.charges.filter(period=subscription.current_period + 1)
+            .select_related("order")
+            .first()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Book a receipt for {subscription.subscription_id}",
+            "opts": self.opts,
+            "subscription": subscription,
+            "period": subscription.current_period + 1,
+            "order_id": charge.order.order_id if charge else "",
+            "charge_state": charge.state if charge else "",
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/payments/subscription/book_receipt.html", context)
+
+    def has_billing_permission(self, request: HttpRequest) -> bool:
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and request.user.has_perm("payments.change_subscription")
+        )
+
+    @admin.action(
+        description="Charge the due period again (checked at Bootpay: no money taken)",
+        permissions=["billing"],
+    )
+    def charge_again(self, request, queryset):
+        for subscription in queryset.order_by("pk"):
+            try:
+                charge = subscription_charge_retry(
+                    subscription_id=subscription.subscription_id, actor=request.user
+                )
+            except DomainError as exc:
+                self.message_user(
+                    request, f"{subscription.subscription_id}: {exc.code}: {exc.message}", messages.ERROR
+                )
+                continue
+            state = charge.state if charge is not None else "nothing due"
+            self.message_user(request, f"{subscription.subscription_id}: charge {state}.", messages.INFO)
+
+    @admin.action(description="Cancel the selected subscriptions", permissions=["billing"])
+    def cancel_selected(self, request, queryset):
+        for subscription in queryset.order_by("pk"):
+            try:
+                subscription_cancel(subscription_id=subscription.subscription_id, actor=request.user)
+            except DomainError as exc:
+                self.message_user(
+                    request, f"{subscription.subscription_id}: {exc.code}: {exc.message}", messages.ERROR
+                )
+                continue
+            self.message_user(request, f"{subscription.subscription_id}: cancelled.", messages.SUCCESS)
