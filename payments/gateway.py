@@ -1,6 +1,7 @@
 """The only module that talks to Bootpay, and only through the official `bootpay-backend` SDK.
 
-Services see the small `Gateway` protocol (receipt lookup, confirm, cancel) and take one as a
+Services see the small `Gateway` protocol (receipt lookup, confirm, cancel, and the billing-key calls of
+automatic payments) and take one as a
 `gateway=` keyword, defaulting to the process-wide `get_gateway()`; tests and tasks may pass their
 own (a fake, a wrapper counting calls) or swap the process-wide one with `set_gateway`.
 
@@ -9,10 +10,14 @@ What it adds on top of the SDK (which has no timeout and never looks at HTTP sta
   transport that stands in for the `requests` module it calls (`install_transport`, applied when
   the first `BootpayGateway` is built, not when this module is imported);
 - one access-token call per expiry window per process (legacy application_id/private_key auth);
-- typed results (`Receipt`) and typed failures: `GatewayUnavailable` when the outcome is unknown
-  (timeout, connection error, 5xx, unreadable body), `GatewayError(code, message)` when Bootpay
-  answered with a definite `error_code`.
-Keys never leave this module: they are not logged, not put in exceptions, not stored.
+- typed results (`Receipt`, `BillingKeyInfo`, `Reservation`) and typed failures: `GatewayUnavailable`
+  when the outcome is unknown (timeout, connection error, 5xx, unreadable body), `GatewayError(code,
+  message)` when Bootpay answered with a definite `error_code`;
+- a shape check of every id the SDK puts into a URL path (receipt ids, billing keys, reserve ids), so a
+  value such as `../cancel` never reaches it.
+Keys never leave this module: they are not logged, not put in exceptions, not stored. Neither does a
+buyer's billing key: it is only ever an argument of the SDK call, never in a log record, an exception,
+a result's `raw` or a `repr`.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, TypeVar
 
 import requests
@@ -44,10 +49,24 @@ T = TypeVar("T")
 RECEIPT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+# Billing keys and reserve ids go into the SDK's URL paths as well (`billing_key/{key}`,
+# `subscribe/payment/reserve/{id}`): Bootpay's are 24 hex chars; the same alphabet, a little more room.
+BILLING_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+RESERVE_ID_PATTERN = RECEIPT_ID_PATTERN
+
+# Bootpay server time: the offset its dates carry, and the one `reserve_execute_at` is sent with.
+KST = timezone(timedelta(hours=9), "Asia/Seoul")
+
+
 def is_receipt_id(value: Any) -> bool:
     """Whether `value` has the shape of a Bootpay receipt id: the one check every caller uses (the
     verify service, the webhook's hint, the gateway's own guard before the SDK builds a URL)."""
     return isinstance(value, str) and RECEIPT_ID_PATTERN.fullmatch(value) is not None
+
+
+def is_billing_key(value: Any) -> bool:
+    """Whether `value` has the shape of a Bootpay billing key (checked before the SDK builds a URL)."""
+    return isinstance(value, str) and BILLING_KEY_PATTERN.fullmatch(value) is not None
 
 
 TOKEN_ERROR_CODES = frozenset({"TOKEN_KEY_INVALID"})
@@ -89,6 +108,25 @@ class ReceiptStatus:
     AWAITING_CONFIRM = 2
     VBANK_ISSUED = 5
     CANCELLED = 20
+    BILLING_KEY_ISSUED = 11
+
+
+class ReservationStatus:
+    """Reserve object `status` (Bootpay's meaning of the values is unconfirmed; the emulator's)."""
+
+    RESERVED = 1
+    EXECUTED = 2
+    CANCELLED = 3
+    FAILED = 4
+
+
+def _without_billing_key(value: Any) -> Any:
+    """`value` with every `billing_key` entry dropped, at any depth (what may be stored and logged)."""
+    if isinstance(value, dict):
+        return {key: _without_billing_key(item) for key, item in value.items() if key != "billing_key"}
+    if isinstance(value, list):
+        return [_without_billing_key(item) for item in value]
+    return value
 
 
 def _parse_moment(value: Any) -> datetime | None:
@@ -200,6 +238,95 @@ class RefundAccount:
         }
 
 
+@dataclass(frozen=True, repr=False)
+class BillingKeyInfo:
+    """Bootpay's billing object (status 11): what a billing-key issuance produced.
+
+    `billing_key` is the only secret here: it is left out of `raw`, of `repr` and of `str`, so the
+    object may be logged or kept as a whole; store the key itself encrypted.
+    """
+
+    billing_key: str
+    receipt_id: str
+    subscription_id: str
+    card_company: str  # billing_data.card_company ("" if absent)
+    card_number_masked: str  # billing_data.card_no, masked by Bootpay (e.g. "51234567****1234")
+    status: int  # 11 = issued
+    expires_at: datetime | None  # billing_expire_at
+    raw: dict[str, Any] = field(compare=False)  # the payload without "billing_key"
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> BillingKeyInfo:
+        if not isinstance(payload, dict) or not payload.get("billing_key") or "status" not in payload:
+            raise GatewayUnavailable("response is not a billing key")
+        if not isinstance(payload["billing_key"], str):
+            raise GatewayUnavailable("billing key is not a string")
+        try:
+            status = int(payload["status"])
+        except (TypeError, ValueError) as exc:
+            raise GatewayUnavailable("billing key status is not a number") from exc
+        data = payload.get("billing_data")
+        data = data if isinstance(data, dict) else {}
+        return cls(
+            billing_key=payload["billing_key"],
+            receipt_id=str(payload.get("receipt_id") or ""),
+            subscription_id=str(payload.get("subscription_id") or ""),
+            card_company=str(data.get("card_company") or ""),
+            card_number_masked=str(data.get("card_no") or ""),
+            status=status,
+            expires_at=_parse_moment(payload.get("billing_expire_at")),
+            raw=_without_billing_key(payload),
+        )
+
+    @property
+    def issued(self) -> bool:
+        return self.status == ReceiptStatus.BILLING_KEY_ISSUED
+
+    def __repr__(self) -> str:  # never the key
+        return (
+            f"BillingKeyInfo(receipt_id={self.receipt_id!r}, subscription_id={self.subscription_id!r}, "
+            f"card_company={self.card_company!r}, card_number_masked={self.card_number_masked!r}, "
+            f"status={self.status}, expires_at={self.expires_at!r})"
+        )
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A charge Bootpay runs by itself at `execute_at` (the reserve object, or the reserve answer)."""
+
+    reserve_id: str
+    order_id: str
+    price: int
+    tax_free: int
+    status: int  # ReservationStatus
+    receipt_id: str  # "" until executed
+    execute_at: datetime | None
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_payload(cls, payload: Any, **known: Any) -> Reservation:
+        """From Bootpay's answer; `known` fills what a reserve answer leaves out (order_id, price…)."""
+        if not isinstance(payload, dict) or not payload.get("reserve_id"):
+            raise GatewayUnavailable("response is not a reservation")
+        merged = {**known, **{key: value for key, value in payload.items() if value is not None}}
+        try:
+            status = int(merged.get("status", ReservationStatus.RESERVED))
+        except (TypeError, ValueError) as exc:
+            raise GatewayUnavailable("reservation status is not a number") from exc
+        return cls(
+            reserve_id=str(payload["reserve_id"]),
+            order_id=str(merged.get("order_id") or ""),
+            price=_as_int(merged, "price"),
+            tax_free=_as_int(merged, "tax_free"),
+            status=status,
+            receipt_id=str(merged.get("receipt_id") or ""),
+            execute_at=_parse_moment(merged.get("reserve_execute_at")),
+            raw=_without_billing_key(payload),
+        )
+
+
 # --- Transport: bounded time, pooled connections ---------------------------------------------------
 
 _call_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -268,7 +395,30 @@ def install_transport() -> BoundedTransport:
     transport = _sdk_module.requests
     if not isinstance(transport, BoundedTransport):
         transport = _sdk_module.requests = BoundedTransport()
+    _mask_key_paths_in(logging.getLogger("urllib3.connectionpool"))
     return transport
+
+
+# Bootpay's billing paths carry the billing key (`billing_key/{key}`, `subscribe/billing_key/{key}`), and
+# urllib3 logs every request line at DEBUG: masked there, whatever level logging is configured at.
+_KEY_IN_PATH = re.compile(r"(billing_key/)[^/?#\s]+")
+
+
+def _mask_key_path(value: Any) -> Any:
+    return _KEY_IN_PATH.sub(r"\1[REDACTED]", value) if isinstance(value, str) else value
+
+
+class _KeyPathFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_mask_key_path(arg) for arg in record.args)
+        record.msg = _mask_key_path(record.msg)
+        return True
+
+
+def _mask_key_paths_in(target: logging.Logger) -> None:
+    if not any(isinstance(existing, _KeyPathFilter) for existing in target.filters):
+        target.addFilter(_KeyPathFilter())
 
 
 @contextmanager
@@ -324,8 +474,9 @@ token_cache = _TokenCache()
 class Gateway(Protocol):
     """What the payment services need from Bootpay; `BootpayGateway` is the real one.
 
-    Each call returns a `Receipt` or raises `GatewayError` (a definite refusal) or `GatewayUnavailable`
-    (outcome unknown). A stand-in for tests only has to implement these three.
+    Each call returns its typed result or raises `GatewayError` (a definite refusal) or
+    `GatewayUnavailable` (outcome unknown). A stand-in for tests implements all of them (those a test
+    never reaches may raise NotImplementedError).
     """
 
     def lookup_receipt(self, receipt_id: str) -> Receipt: ...
@@ -343,6 +494,41 @@ class Gateway(Protocol):
         username: str = "",
         refund: RefundAccount | None = None,
     ) -> Receipt: ...
+
+    # Automatic payments (billing keys). A definite refusal of a charge is a decline, except
+    # SUBSCRIBE_BK_EXPIRED: the key is gone (destroyed or expired).
+
+    def billing_key_for_receipt(self, receipt_id: str) -> BillingKeyInfo: ...
+
+    def billing_key_lookup(self, billing_key: str) -> BillingKeyInfo: ...
+
+    def charge_billing_key(
+        self,
+        *,
+        billing_key: str,
+        order_id: str,
+        order_name: str,
+        price: int,
+        tax_free: int,
+        buyer: dict[str, Any] | None = None,
+    ) -> Receipt: ...
+
+    def reserve_charge(
+        self,
+        *,
+        billing_key: str,
+        order_id: str,
+        order_name: str,
+        price: int,
+        tax_free: int,
+        execute_at: datetime,
+    ) -> Reservation: ...
+
+    def reservation_lookup(self, reserve_id: str) -> Reservation: ...
+
+    def reservation_cancel(self, reserve_id: str) -> None: ...
+
+    def billing_key_destroy(self, billing_key: str) -> None: ...
 
 
 class BootpayGateway:
@@ -447,6 +633,117 @@ class BootpayGateway:
             )
         )
 
+    # Automatic payments ----------------------------------------------------------------------------
+    # The billing key is an SDK argument only: `conceal=` keeps it out of the error a refusal raises
+    # (message and payload) and `_send` keeps it out of the answer it logs.
+
+    def billing_key_for_receipt(self, receipt_id: str) -> BillingKeyInfo:
+        """The key a billing-key issuance (`requestSubscription`) produced; RC_NOT_SUBSCRIBE otherwise."""
+        _check_receipt_id(receipt_id)
+        return BillingKeyInfo.from_payload(
+            self._call("billing_key_for_receipt", lambda sdk: sdk.lookup_subscribe_billing_key(receipt_id))
+        )
+
+    def billing_key_lookup(self, billing_key: str) -> BillingKeyInfo:
+        _check_billing_key(billing_key)
+        return BillingKeyInfo.from_payload(
+            self._call(
+                "billing_key_lookup",
+                lambda sdk: sdk.lookup_billing_key(billing_key=billing_key),
+                conceal=(billing_key,),
+            )
+        )
+
+    def charge_billing_key(
+        self,
+        *,
+        billing_key: str,
+        order_id: str,
+        order_name: str,
+        price: int,
+        tax_free: int,
+        buyer: dict[str, Any] | None = None,
+    ) -> Receipt:
+        """Charge the key now (one attempt: Bootpay never retries it). The reply is the receipt,
+        status 1 when approved; a timeout may hide a charge that happened (settle by its webhook)."""
+        _check_billing_key(billing_key)
+        _check_amounts(price, tax_free)
+        logger.debug("bootpay charge %s", order_id, extra={"price": price, "tax_free": tax_free})
+        body = self._call(
+            "charge_billing_key",
+            lambda sdk: sdk.request_subscribe_card_payment(
+                billing_key=billing_key,
+                order_name=order_name,
+                price=price,
+                tax_free=tax_free,
+                order_id=order_id,
+                user=dict(buyer) if buyer else None,
+            ),
+            conceal=(billing_key,),
+        )
+        return Receipt.from_payload(_without_billing_key(body))
+
+    def reserve_charge(
+        self,
+        *,
+        billing_key: str,
+        order_id: str,
+        order_name: str,
+        price: int,
+        tax_free: int,
+        execute_at: datetime,
+    ) -> Reservation:
+        """Have Bootpay charge the key by itself at `execute_at` (at most 10 pending per key)."""
+        _check_billing_key(billing_key)
+        _check_amounts(price, tax_free)
+        if execute_at.tzinfo is None or execute_at.utcoffset() is None:
+            raise ValueError("execute_at must be timezone-aware")
+        execute_at_kst = execute_at.astimezone(KST).isoformat(timespec="seconds")
+        logger.debug("bootpay reserve %s at %s", order_id, execute_at_kst, extra={"price": price})
+        body = self._call(
+            "reserve_charge",
+            lambda sdk: sdk.subscribe_payment_reserve(
+                billing_key=billing_key,
+                order_name=order_name,
+                price=price,
+                tax_free=tax_free,
+                order_id=order_id,
+                metadata={},  # the SDK's default is one shared dict: pass our own
+                reserve_execute_at=execute_at_kst,
+            ),
+            conceal=(billing_key,),
+        )
+        return Reservation.from_payload(
+            body,
+            order_id=order_id,
+            price=price,
+            tax_free=tax_free,
+            status=ReservationStatus.RESERVED,
+            reserve_execute_at=execute_at_kst,
+        )
+
+    def reservation_lookup(self, reserve_id: str) -> Reservation:
+        _check_reserve_id(reserve_id)
+        return Reservation.from_payload(
+            self._call("reservation_lookup", lambda sdk: sdk.subscribe_payment_reserve_lookup(reserve_id))
+        )
+
+    def reservation_cancel(self, reserve_id: str) -> None:
+        """Revoke a pending reservation (RC_RESERVE_NOT_CANCELLABLE once executed or revoked)."""
+        _check_reserve_id(reserve_id)
+        body = self._call("reservation_cancel", lambda sdk: sdk.cancel_subscribe_reserve(reserve_id))
+        if body.get("success") is False:  # no refusal code, yet not done: nothing we can rely on
+            raise GatewayUnavailable("reservation cancel answered without success")
+
+    def billing_key_destroy(self, billing_key: str) -> None:
+        """Destroy the key at Bootpay. Its pending reservations stay: cancel them first."""
+        _check_billing_key(billing_key)
+        self._call(
+            "billing_key_destroy",
+            lambda sdk: sdk.destroy_billing_key(billing_key=billing_key),
+            conceal=(billing_key,),
+        )
+
     # Plumbing ------------------------------------------------------------------------------------
 
     def _new_sdk(self) -> BootpayBackend:
@@ -472,19 +769,25 @@ class BootpayGateway:
             sdk.token = token_cache.get(self._token_key, self._fetch_token)
         return sdk
 
-    def _call(self, operation: str, action: Callable[[BootpayBackend], Any]) -> dict[str, Any]:
+    def _call(
+        self, operation: str, action: Callable[[BootpayBackend], Any], *, conceal: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         sdk = self._authorised_sdk()
         try:
-            return self._send(operation, lambda: action(sdk))
+            return self._send(operation, lambda: action(sdk), conceal=conceal)
         except GatewayError as exc:
             if exc.code not in TOKEN_ERROR_CODES or self.uses_client_key:
                 raise
             # The PG dropped our token early; rejected at auth, so nothing happened: renew and retry once.
             token_cache.forget(self._token_key)
             sdk = self._authorised_sdk()
-            return self._send(operation, lambda: action(sdk))
+            return self._send(operation, lambda: action(sdk), conceal=conceal)
 
-    def _send(self, operation: str, call: Callable[[], Any]) -> dict[str, Any]:
+    def _send(
+        self, operation: str, call: Callable[[], Any], *, conceal: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """One SDK call, bounded in time, its answer typed. `conceal`: values (a billing key) that must
+        not reach the error raised for a refusal, should Bootpay echo them in its message."""
         started = time.monotonic()
         outcome = "ok"
         try:
@@ -496,9 +799,11 @@ class BootpayGateway:
                 code = str(body["error_code"])
                 if code in OUTCOME_UNKNOWN_CODES:
                     raise GatewayUnavailable(f"the PG behind Bootpay did not answer ({code})", code=code)
-                raise GatewayError(code, str(body.get("message") or ""), payload=body)
-            # The answer (card and account data, tokens) at DEBUG: redacted by the formatter (config/logs.py).
-            logger.debug("bootpay %s answer", operation, extra={"answer": body})
+                refusal = _concealed(_without_billing_key(body), conceal)
+                raise GatewayError(code, str(refusal.get("message") or ""), payload=refusal)
+            # The answer (card and account data, tokens) at DEBUG: redacted by the formatter (config/logs.py);
+            # a billing key is not even handed to the logger.
+            logger.debug("bootpay %s answer", operation, extra={"answer": _without_billing_key(body)})
             return body
         except _ServerFault as exc:
             outcome = f"http_{exc.status}"
@@ -528,6 +833,39 @@ class BootpayGateway:
 def _check_receipt_id(receipt_id: str) -> None:
     if not is_receipt_id(receipt_id):
         raise GatewayError("INVALID_RECEIPT_ID", "receipt_id has an unexpected format")
+
+
+def _check_billing_key(billing_key: str) -> None:
+    # The message never quotes the value: it is a billing key.
+    if not is_billing_key(billing_key):
+        raise GatewayError("INVALID_BILLING_KEY", "billing_key has an unexpected format")
+
+
+def _check_reserve_id(reserve_id: str) -> None:
+    if not (isinstance(reserve_id, str) and RESERVE_ID_PATTERN.fullmatch(reserve_id)):
+        raise GatewayError("INVALID_RESERVE_ID", "reserve_id has an unexpected format")
+
+
+def _check_amounts(price: int, tax_free: int) -> None:
+    for name, value in (("price", price), ("tax_free", tax_free)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name} must be an int (KRW)")
+    if price <= 0 or not 0 <= tax_free <= price:
+        raise ValueError("price must be positive and tax_free between 0 and price")
+
+
+def _concealed(value: Any, secrets: tuple[str, ...]) -> Any:
+    """`value` with each of `secrets` replaced wherever it appears in a string, at any depth."""
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret:
+                value = value.replace(secret, "[REDACTED]")
+        return value
+    if isinstance(value, dict):
+        return {_concealed(key, secrets): _concealed(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_concealed(item, secrets) for item in value]
+    return value
 
 
 _gateway: Gateway | None = None

@@ -132,3 +132,9 @@ class SandboxPaymentOutputSerializer(serializers.Serializer):
     event = serializers.CharField(help_text="What BootpayWidget would report: done, confirm, issued, error.")
     error_code = serializers.CharField()
     message = serializers.CharField()
+
+
+class SandboxBillingKeyOutputSerializer(serializers.Serializer):
+    receipt_id = serializers.CharField(
+        help_text="The billing-key issuance receipt, as requestSubscription reports it (never the key)."
+    )

@@ -10,6 +10,7 @@ from payments.api.views import (
     PaymentDetailApi,
     PaymentListApi,
     PaymentVerifyApi,
+    SandboxBillingKeyApi,
     SandboxPaymentApi,
 )
 
@@ -23,4 +24,5 @@ urlpatterns = [
     path("checkout/config/", CheckoutConfigApi.as_view(), name="checkout-config"),
     # BOOTPAY_MODE=sandbox only (404 otherwise): the checkout's TEST PAYMENT panel
     path("sandbox/payments/", SandboxPaymentApi.as_view(), name="sandbox-payment"),
+    path("sandbox/billing-keys/", SandboxBillingKeyApi.as_view(), name="sandbox-billing-key"),
 ]

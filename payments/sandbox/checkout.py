@@ -4,6 +4,10 @@ Bootpay's real widget needs Bootpay's servers. With BOOTPAY_MODE=sandbox the fro
 panel that asks this module to create the receipt a buyer would have produced, at the emulator the
 gateway talks to. The price always comes from the order (a "tampered" receipt deliberately differs);
 the browser sends none. Outside sandbox mode every call is `not_found`, as if the endpoint did not exist.
+
+The same for automatic payments: `sandbox_issue_billing_key` is what the widget's requestSubscription
+produces, a billing-key issuance receipt. Like the widget, it answers only the receipt id: the billing
+key stays at the emulator until the server registers the receipt (which checks the subscription_id).
 """
 
 from dataclasses import dataclass
@@ -84,17 +88,32 @@ def sandbox_payment_create(*, order_id: str, scenario: Scenario, actor: Abstract
     return SandboxPayment(receipt_id=receipt["receipt_id"], order_id=order.order_id, event=event)
 
 
+def sandbox_issue_billing_key(subscription_id: str, *, decline: bool = False) -> str:
+    """Issue at the emulator the billing key the buyer's requestSubscription would have produced, for
+    `subscription_id`; returns the issuance receipt's id (never the key). `decline`: a card that
+    declines every charge, for trying the decline path."""
+    if not sandbox_enabled():
+        raise DomainError(ErrorCode.NOT_FOUND)
+    answer = _emulator_post("billing-keys", {"subscription_id": subscription_id, "decline": decline})
+    return answer["receipt_id"]
+
+
 def _emulator_create_receipt(**fields) -> dict:
+    return _emulator_post("receipts", fields)
+
+
+def _emulator_post(path: str, fields: dict) -> dict:
+    """POST to the emulator's control API; the answer must name a receipt (`receipt_id`)."""
     # The control API sits beside the emulator's REST API: http://host:port/v2 → http://host:port/_sandbox/
     base = get_gateway().api_base_url.rstrip("/").removesuffix("/v2")
     try:
-        response = requests.post(f"{base}/_sandbox/receipts", json=fields, timeout=settings.BOOTPAY_TIMEOUT_S)
+        response = requests.post(f"{base}/_sandbox/{path}", json=fields, timeout=settings.BOOTPAY_TIMEOUT_S)
         response.raise_for_status()
-        receipt = response.json()
+        answer = response.json()
     except (requests.RequestException, ValueError) as exc:
         raise DomainError(
             ErrorCode.GATEWAY_UNAVAILABLE, "The Bootpay sandbox emulator did not answer (make sandbox)."
         ) from exc
-    if not isinstance(receipt, dict) or not isinstance(receipt.get("receipt_id"), str):
+    if not isinstance(answer, dict) or not isinstance(answer.get("receipt_id"), str):
         raise DomainError(ErrorCode.GATEWAY_UNAVAILABLE, "The Bootpay sandbox emulator answered no receipt.")
-    return receipt
+    return answer

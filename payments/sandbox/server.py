@@ -1,6 +1,7 @@
 """HTTP front of the Bootpay emulator (stdlib only, no Django).
 
-``/v2/...``      the subset of Bootpay REST v2 the payment flow uses (token, receipt, confirm, cancel).
+``/v2/...``      the subset of Bootpay REST v2 the payment flow uses (token, receipt, confirm, cancel, and
+                 the billing-key calls of automatic payments).
 ``/_sandbox/...`` control API for tests and the local checkout (no auth; never expose it publicly).
                  ``GET /_sandbox/`` lists it, from the CONTROL_ROUTES table the dispatcher uses.
 
@@ -17,6 +18,7 @@ import binascii
 import contextlib
 import json
 import logging
+import re
 import socket
 import socketserver
 import struct
@@ -42,11 +44,62 @@ HTML_502 = (
 MALFORMED_BODY = b'{"receipt_id": '
 
 
+# Paths ending in an id: the template drops it (``receipt/<id>`` -> ``receipt``). Longest prefix first.
+_ID_PATH_PREFIXES = ("subscribe/payment/reserve/", "subscribe/billing_key/", "billing_key/", "receipt/")
+# A billing key in a path (`billing_key/<key>`, `subscribe/billing_key/<key>`, `billing-keys/<key>`):
+# masked in the emulator's own log lines, as a real server's access log should.
+_KEY_IN_PATH = re.compile(r"(billing[_-]keys?/)[^/\s?#]+")
+
+# Fields of the charge and reserve bodies the SDK sends (both with null for what is not given).
+CHARGE_BODY_FIELDS = frozenset(
+    {
+        "billing_key",
+        "order_name",
+        "price",
+        "tax_free",
+        "card_quota",
+        "card_interest",
+        "order_id",
+        "items",
+        "user",
+        "extra",
+        "feedback_url",
+        "content_type",
+        "metadata",
+    }
+)
+RESERVE_BODY_FIELDS = frozenset(
+    {
+        "billing_key",
+        "order_name",
+        "price",
+        "metadata",
+        "tax_free",
+        "order_id",
+        "items",
+        "user",
+        "reserve_execute_at",
+        "feedback_url",
+        "content_type",
+    }
+)
+# Best effort, in the background: a few quick attempts (Bootpay retries for much longer).
+CHARGE_WEBHOOK_RETRIES = 2
+CHARGE_WEBHOOK_INTERVAL_S = 0.2
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
 def _template(path: str) -> str:
     """Path template used for call counting: ``receipt/<id>`` -> ``receipt``."""
-    if path.startswith("receipt/"):
-        return "receipt"
+    for prefix in _ID_PATH_PREFIXES:
+        if path.startswith(prefix) and path.count("/") == prefix.count("/"):
+            return prefix.rstrip("/")
     return path
+
+
+def mask_billing_keys(text: str) -> str:
+    """``GET /v2/billing_key/6258d0…`` -> ``GET /v2/billing_key/***`` (for log lines)."""
+    return _KEY_IN_PATH.sub(r"\1***", text)
 
 
 def _redacted(body: bytes) -> Any:
@@ -122,8 +175,8 @@ RECEIPT_FIELDS = {
     "metadata": "object copied onto the receipt",
 }
 FAULT_FIELDS = {
-    "path": "/v2 path prefix it applies to ('' = every path), e.g. receipt, cancel, request/token",
-    "mode": "latency | hang | status_500 | html_502 | malformed | error_code | reset",
+    "path": "/v2 path prefix it applies to ('' = every path), e.g. receipt, cancel, subscribe/payment",
+    "mode": "latency | hang | status_500 | html_502 | malformed | error_code | reset | lost_answer",
     "latency_s": "delay before answering; for hang, how long to hold the request (default 60)",
     "error_code": "Bootpay error_code to answer (required for mode error_code)",
     "message": "message to answer with",
@@ -138,6 +191,13 @@ WEBHOOK_FIELDS = {
     "retry_interval_s": "pause between attempts (default 0.1)",
     "status": "pretend this receipt status (out-of-order delivery tests)",
     "timeout_s": "per-attempt timeout (default 5)",
+}
+
+BILLING_KEY_FIELDS = {
+    "subscription_id": "the subscription_id the widget's requestSubscription was given",
+    "card_company": "card company name (default 신한)",
+    "card_number": "13-19 digits (default 5123456789011234); Bootpay shows it masked: 51234567****1234",
+    "decline": "true: every charge with the key is declined (RC_CARD_DECLINED)",
 }
 
 CONTROL_ROUTES: tuple[ControlRoute, ...] = (
@@ -181,6 +241,34 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         body=WEBHOOK_FIELDS,
         required=("url",),
     ),
+    ControlRoute(
+        "GET", "billing-keys", "_ctl_billing_keys", "the billing keys issued (the keys too: a test tool)"
+    ),
+    ControlRoute(
+        "POST",
+        "billing-keys",
+        "_ctl_issue_billing_key",
+        "issue a billing key as the widget's requestSubscription does: an issuance receipt, status 11 (201)",
+        body=BILLING_KEY_FIELDS,
+        required=("subscription_id",),
+    ),
+    ControlRoute(
+        "POST",
+        "billing-keys/{billing_key}/decline",
+        "_ctl_decline",
+        "the card behind the key declines every charge (decline: true) or approves again (false)",
+        body={"decline": "true | false"},
+        required=("decline",),
+    ),
+    ControlRoute("GET", "reservations", "_ctl_reservations", "the reserved charges (reserve objects)"),
+    ControlRoute(
+        "POST",
+        "reservations/{reserve_id}/execute",
+        "_ctl_execute_reservation",
+        "Bootpay runs the reservation now: a paid receipt (status 2) or a failure (status 4), then the "
+        "webhook; answers {reservation, receipt, error, webhook}",
+        body={"webhook_url": "where to POST the receipt (default: its feedback_url, else settings)"},
+    ),
     ControlRoute("GET", "faults", "_ctl_faults", "the active faults"),
     ControlRoute(
         "POST",
@@ -199,7 +287,10 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "settings",
         "_ctl_update_settings",
         "change settings",
-        body={"duplicate_cancel_id": "refuse (default) | replay: answer to a cancel_id used before"},
+        body={
+            "duplicate_cancel_id": "refuse (default) | replay: answer to a cancel_id used before",
+            "webhook_url": "where charges with a billing key are notified (null: nowhere, the default)",
+        },
     ),
     ControlRoute(
         "POST",
@@ -212,7 +303,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "POST",
         "reset",
         "_ctl_reset",
-        "forget everything: receipts, tokens, faults, counters, clock, settings",
+        "forget everything: receipts, billing keys, reservations, tokens, faults, counters, clock, settings",
     ),
 )
 
@@ -222,6 +313,17 @@ BOOTPAY_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "receipt/{receipt_id}", "receipt lookup (Bearer token or Basic client_key:secret_key)"),
     ("POST", "confirm", "separate approval of a receipt awaiting confirmation: status 2 -> 1"),
     ("POST", "cancel", "full or partial cancellation (cancel_price, cancel_tax_free, cancel_id, refund)"),
+    (
+        "GET",
+        "subscribe/billing_key/{receipt_id}",
+        "the billing key of a billing-key issuance receipt (RC_NOT_SUBSCRIBE for another receipt)",
+    ),
+    ("GET", "billing_key/{billing_key}", "the billing object of a key (SUBSCRIBE_BK_EXPIRED once destroyed)"),
+    ("POST", "subscribe/payment", "charge a billing key now: a paid receipt (method card_rebill_rest)"),
+    ("POST", "subscribe/payment/reserve", "reserve a charge for reserve_execute_at (10 pending per key)"),
+    ("GET", "subscribe/payment/reserve/{reserve_id}", "the reserve object"),
+    ("DELETE", "subscribe/payment/reserve/{reserve_id}", "revoke a pending reservation"),
+    ("DELETE", "subscribe/billing_key/{billing_key}", "destroy a billing key (its reservations stay)"),
 )
 
 
@@ -305,8 +407,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.sandbox._untrack(self.connection)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        # request lines carry paths only; headers (Authorization) are never logged
-        logger.debug("%s - " + format, self.address_string(), *args)
+        # request lines carry paths only; headers (Authorization) are never logged, billing keys masked
+        logger.debug("%s - %s", self.address_string(), mask_billing_keys(format % args))
 
     @property
     def sandbox(self) -> SandboxServer:
@@ -405,7 +507,9 @@ class _Handler(BaseHTTPRequestHandler):
             if not self._responded:
                 self._send_json(exc.status, exc.to_body())
         except Exception:
-            logger.exception("sandbox handler failed on %s %s", self.command, urlsplit(self.path).path)
+            logger.exception(
+                "sandbox handler failed on %s %s", self.command, mask_billing_keys(urlsplit(self.path).path)
+            )
             if not self._responded:
                 self.close_connection = True
                 self._send_json(500, {"error_code": "SANDBOX_INTERNAL", "message": "sandbox internal error"})
@@ -417,21 +521,42 @@ class _Handler(BaseHTTPRequestHandler):
         template = _template(path)
         self.state.record_call(self.command, template, self._request_entry(path, template, raw))
 
-        # faults come before auth and before any state change, so a faulted call never mutates state
+        # Faults come before auth and before any state change, so a faulted call never mutates state;
+        # except lost_answer, whose whole point is a call that was applied but never answered.
         fault = self.state.take_fault(path)
         if fault is not None and self._apply_fault(fault):
             return
+        lose_answer = fault is not None and fault.mode == "lost_answer"
+        self._after_answer: list[tuple[dict[str, Any], str, bool]] = []  # webhooks to send afterwards
+        try:
+            answer = self._bootpay_answer(path, raw)
+        except SandboxError:
+            if not lose_answer:
+                raise
+            answer = None
+        if lose_answer:
+            self._drop(reset=False)  # applied (or refused), then the connection closes: no answer at all
+        else:
+            self._send_json(200, answer)
+        for receipt, url, form in self._after_answer:
+            self.sandbox._notify_in_background(receipt, url, form=form)
 
+    def _bootpay_answer(self, path: str, raw: bytes) -> Any:
+        """The 200 answer of a /v2 call (after auth); a refusal raises SandboxError."""
         body = self._parse_json(raw)
         if self.command == "POST" and path == "request/token":
-            self._send_json(200, self._issue_token(body))
-            return
+            return self._issue_token(body)
         self._authenticate()
-        if self.command == "GET" and path.startswith("receipt/") and path.count("/") == 1:
-            self._send_json(200, self.state.get_receipt(unquote(path[len("receipt/") :])))
-        elif self.command == "POST" and path == "confirm":
-            self._send_json(200, self.state.confirm(body.get("receipt_id")))
-        elif self.command == "POST" and path == "cancel":
+        template = _template(path)
+        # (method, path template, whether the path ends in an id): `POST subscribe/payment/reserve/<id>`
+        # is no route at all, not a second way to reserve
+        route = (self.command, template, template != path)
+        last = unquote(path.rsplit("/", 1)[-1])
+        if route == ("GET", "receipt", True):
+            return self.state.get_receipt(last)
+        if route == ("POST", "confirm", False):
+            return self.state.confirm(body.get("receipt_id"))
+        if route == ("POST", "cancel", False):
             allowed = {
                 "cancel_price",
                 "cancel_tax_free",
@@ -443,9 +568,35 @@ class _Handler(BaseHTTPRequestHandler):
                 "metadata",
             }
             kwargs = {k: v for k, v in body.items() if k in allowed}
-            self._send_json(200, self.state.cancel(body.get("receipt_id"), **kwargs))
-        else:
-            raise SandboxError(404, "NOT_FOUND_PATH", f"no such API: {self.command} /v2/{path}")
+            return self.state.cancel(body.get("receipt_id"), **kwargs)
+        if route == ("GET", "subscribe/billing_key", True):
+            return self.state.billing_key_for_receipt(last)
+        if route == ("GET", "billing_key", True):
+            return self.state.billing_key_lookup(last)
+        if route == ("DELETE", "subscribe/billing_key", True):
+            return self.state.destroy_billing_key(last)
+        if route == ("POST", "subscribe/payment", False):
+            fields = {k: v for k, v in body.items() if k in CHARGE_BODY_FIELDS and k != "billing_key"}
+            receipt = self.state.charge_billing_key(body.get("billing_key"), **fields)
+            self._notify_charge(receipt, body.get("feedback_url"), body.get("content_type"))
+            return receipt
+        if route == ("POST", "subscribe/payment/reserve", False):
+            fields = {k: v for k, v in body.items() if k in RESERVE_BODY_FIELDS and k != "billing_key"}
+            return self.state.reserve_charge(body.get("billing_key"), **fields)
+        if route == ("GET", "subscribe/payment/reserve", True):
+            return self.state.get_reservation(last)
+        if route == ("DELETE", "subscribe/payment/reserve", True):
+            return self.state.cancel_reservation(last)
+        # never echo an id segment: on these paths it may be a billing key
+        shown = f"{template}/{{id}}" if template != path else mask_billing_keys(path)
+        raise SandboxError(404, "NOT_FOUND_PATH", f"no such API: {self.command} /v2/{shown}")
+
+    def _notify_charge(self, receipt: dict[str, Any], feedback_url: Any, content_type: Any) -> None:
+        """Queue the webhook of a charge: to the call's feedback_url, else to the configured one."""
+        url = feedback_url if isinstance(feedback_url, str) and feedback_url.startswith("http") else None
+        url = url or self.state.webhook_url
+        if url:
+            self._after_answer.append((receipt, url, content_type == FORM_CONTENT_TYPE))
 
     def _request_entry(self, path: str, template: str, raw: bytes) -> dict[str, Any]:
         headers = {}
@@ -467,12 +618,13 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _apply_fault(self, fault: Fault) -> bool:
-        """Play a fault; True when it replaced the response, False to continue normally."""
+        """Play a fault; True when it replaced the response, False to continue normally (latency, and
+        lost_answer, which the caller plays after applying the call)."""
         stopping = self.sandbox._stopping
-        logger.debug("sandbox fault %s on %s", fault.mode, fault.path or "<all>")
+        logger.debug("sandbox fault %s on %s", fault.mode, mask_billing_keys(fault.path) or "<all>")
         if fault.latency_s and fault.mode != "hang":
             stopping.wait(fault.latency_s)
-        if fault.mode == "latency":
+        if fault.mode in ("latency", "lost_answer"):
             return False
         if fault.mode == "hang":
             # hold the connection silently; stop() sets the event so no thread outlives the server
@@ -572,6 +724,39 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _ctl_webhook(self, body: dict[str, Any], receipt_id: str) -> None:
         self._send_json(200, self._webhook(receipt_id, body))
+
+    def _ctl_billing_keys(self, body: dict[str, Any]) -> None:
+        self._send_json(200, self.state.list_billing_keys())
+
+    def _ctl_issue_billing_key(self, body: dict[str, Any]) -> None:
+        self._send_json(201, self.state.issue_billing_key(**body))
+
+    def _ctl_decline(self, body: dict[str, Any], billing_key: str) -> None:
+        self._send_json(200, self.state.set_decline(billing_key, body["decline"]))
+
+    def _ctl_reservations(self, body: dict[str, Any]) -> None:
+        self._send_json(200, self.state.list_reservations())
+
+    def _ctl_execute_reservation(self, body: dict[str, Any], reserve_id: str) -> None:
+        url = body.get("webhook_url")
+        if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+            raise SandboxError(400, "INVALID_PARAMETER", "webhook_url must be an http(s) URL or null")
+        outcome = self.state.execute_reservation(reserve_id)
+        reservation, receipt = outcome["reservation"], outcome["receipt"]
+        url = url or reservation.get("feedback_url") or self.state.webhook_url
+        outcome["webhook"] = None
+        if receipt is not None and url:
+            # delivered before answering (outside the state lock: the receiver may call back in)
+            outcome["webhook"] = dict(
+                send_webhook(
+                    receipt,
+                    url,
+                    form=reservation.get("content_type") == FORM_CONTENT_TYPE,
+                    retries=CHARGE_WEBHOOK_RETRIES,
+                    retry_interval_s=CHARGE_WEBHOOK_INTERVAL_S,
+                )
+            )
+        self._send_json(200, outcome)
 
     def _ctl_faults(self, body: dict[str, Any]) -> None:
         self._send_json(200, self.state.faults())
@@ -714,6 +899,25 @@ class SandboxServer:
         return f"<SandboxServer {where}>"
 
     # bookkeeping used by the handler
+    def _notify_in_background(self, receipt: dict[str, Any], url: str, *, form: bool = False) -> None:
+        """POST a charge's receipt to ``url`` from a thread of its own, best effort (as Bootpay notifies
+        recurring charges): the answer to the charge never waits for it."""
+
+        def deliver() -> None:
+            try:
+                result = send_webhook(
+                    receipt,
+                    url,
+                    form=form,
+                    retries=CHARGE_WEBHOOK_RETRIES,
+                    retry_interval_s=CHARGE_WEBHOOK_INTERVAL_S,
+                )
+                logger.debug("sandbox charge webhook for %s: %s", receipt["receipt_id"], result["delivered"])
+            except Exception:  # best effort: never take the emulator down
+                logger.debug("sandbox charge webhook for %s failed", receipt["receipt_id"], exc_info=True)
+
+        threading.Thread(target=deliver, name="bootpay-sandbox-webhook", daemon=True).start()
+
     def _track(self, conn: socket.socket) -> None:
         with self._conn_lock:
             self._connections.add(conn)

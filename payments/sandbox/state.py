@@ -35,6 +35,7 @@ REQUEST_LOG_SIZE = 200
 STATUS_PAID = 1
 STATUS_AWAITING_CONFIRM = 2
 STATUS_VBANK_ISSUED = 5
+STATUS_BILLING_KEY_ISSUED = 11
 STATUS_CANCELLED = 20
 STATUS_EXPIRED = -1
 STATUS_FAILED = -2
@@ -43,6 +44,7 @@ STATUS_LOCALE = {
     STATUS_PAID: "결제완료",
     STATUS_AWAITING_CONFIRM: "승인대기",
     STATUS_VBANK_ISSUED: "가상계좌발급완료",
+    STATUS_BILLING_KEY_ISSUED: "빌링키발급완료",
     STATUS_CANCELLED: "결제취소완료",
     STATUS_EXPIRED: "결제실패",
     STATUS_FAILED: "결제실패",
@@ -65,8 +67,35 @@ METHODS = {
     "phone": ("휴대폰", "다날", "phone_data"),
 }
 
+# Automatic payments (billing keys): the issuance receipt and the charges made with a key.
+BILLING_PG = "나이스페이먼츠"
+BILLING_METHOD = ("카드자동결제", "card_rebill")  # the issuance (requestSubscription)
+REBILL_METHOD = ("카드자동결제", "card_rebill_rest")  # a charge with the key (subscribe/payment)
+DEFAULT_CARD_NUMBER = "5123456789011234"
+DEFAULT_CARD_COMPANY = "신한"
+CARD_COMPANY_CODES = {"신한": "04", "국민": "02", "삼성": "08", "현대": "07", "롯데": "03", "비씨": "01"}
+BILLING_KEY_LIFETIME_DAYS = 5 * 365
+MAX_PENDING_RESERVATIONS = 10  # per billing key (Bootpay's documented limit)
+DECLINE_CODE = "RC_CARD_DECLINED"
+DECLINE_MESSAGE = "카드 승인 거절"
+
+# reserve object `status` (Bootpay's meaning of the values is unconfirmed; ours)
+RESERVE_RESERVED = 1
+RESERVE_EXECUTED = 2
+RESERVE_CANCELLED = 3
+RESERVE_FAILED = 4
+
 DUPLICATE_CANCEL_POLICIES = ("refuse", "replay")
-FAULT_MODES = ("latency", "hang", "status_500", "html_502", "malformed", "error_code", "reset")
+FAULT_MODES = (
+    "latency",
+    "hang",
+    "status_500",
+    "html_502",
+    "malformed",
+    "error_code",
+    "reset",
+    "lost_answer",
+)
 DEFAULT_HANG_S = 60.0
 
 COMPANY_NAME = "Sandbox Marketplace"
@@ -181,6 +210,48 @@ def _digits(n: int) -> str:
     return "".join(random.choice("0123456789") for _ in range(n))
 
 
+def _text(value: Any, name: str, *, required: bool = True, max_length: int = 200) -> str:
+    """A string field: null/"" count as missing (refused when ``required``)."""
+    if not _given(value):
+        if required:
+            raise _bad_request(f"{name} is required")
+        return ""
+    if not isinstance(value, str) or len(value) > max_length:
+        raise _bad_request(f"{name} must be a string of at most {max_length} characters")
+    return value
+
+
+def _masked_card_number(card_number: Any) -> str:
+    """``5123456789011234`` → ``51234567****1234``: the first 8 and last 4 digits, as Bootpay shows."""
+    if not isinstance(card_number, str):
+        raise _bad_request("card_number must be a string of 13 to 19 digits")
+    digits = card_number.replace("-", "").replace(" ", "")
+    if not digits.isdigit() or not 13 <= len(digits) <= 19:
+        raise _bad_request("card_number must be a string of 13 to 19 digits")
+    return digits[:8] + "*" * (len(digits) - 12) + digits[-4:]
+
+
+def billing_key_hint(billing_key: str) -> str:
+    """What may be shown of a billing key: its last four characters."""
+    return f"…{billing_key[-4:]}"
+
+
+def _parse_execute_at(value: Any) -> datetime:
+    """``reserve_execute_at``: ISO 8601 with an offset (``+09:00``, or ``+0900`` as the SDK README shows)."""
+    if not isinstance(value, str) or not value:
+        raise _bad_request("reserve_execute_at is required (ISO 8601 with an offset)")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+        except ValueError:
+            raise _bad_request("reserve_execute_at must be ISO 8601 with an offset") from None
+    if moment.tzinfo is None:
+        raise _bad_request("reserve_execute_at needs a UTC offset, e.g. +09:00")
+    return moment
+
+
 class SandboxState:
     """All emulator state, guarded by one lock."""
 
@@ -200,9 +271,15 @@ class SandboxState:
         self._requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._clock_offset = 0.0
         self._duplicate_cancel_id = "refuse"
+        self._webhook_url: str | None = None
+        self._billing_keys: dict[str, dict[str, Any]] = {}  # billing key -> record (see issue_billing_key)
+        self._billing_receipts: dict[str, str] = {}  # issuance receipt id -> billing key
+        self._reservations: dict[str, dict[str, Any]] = {}  # reserve id -> reserve object
+        self._reservation_keys: dict[str, str] = {}  # reserve id -> billing key
 
     def reset(self) -> None:
-        """Forget everything: receipts, tokens, faults, counters, clock offset and settings."""
+        """Forget everything: receipts, billing keys, reservations, tokens, faults, counters, clock offset
+        and settings."""
         with self.lock:
             self._reset_unlocked()
 
@@ -241,13 +318,40 @@ class SandboxState:
         with self.lock:
             self._duplicate_cancel_id = policy
 
-    def settings(self) -> dict[str, Any]:
-        return {"duplicate_cancel_id": self._duplicate_cancel_id}
+    @property
+    def webhook_url(self) -> str | None:
+        """Where the emulator notifies charges with a billing key (None: nowhere)."""
+        return self._webhook_url
 
-    def update_settings(self, duplicate_cancel_id: str | None = None) -> dict[str, Any]:
-        if duplicate_cancel_id is not None:
-            self.duplicate_cancel_id = duplicate_cancel_id
-        return self.settings()
+    @webhook_url.setter
+    def webhook_url(self, url: str | None) -> None:
+        if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+            raise _bad_request("webhook_url must be an http(s) URL or null")
+        with self.lock:
+            self._webhook_url = url
+
+    def settings(self) -> dict[str, Any]:
+        return {"duplicate_cancel_id": self._duplicate_cancel_id, "webhook_url": self._webhook_url}
+
+    def update_settings(self, duplicate_cancel_id: str | None = None, **changes: Any) -> dict[str, Any]:
+        """Change the given settings; ``webhook_url=None`` (given) switches the charge webhooks off."""
+        unknown = set(changes) - {"webhook_url"}
+        if unknown:
+            raise _bad_request(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        with self.lock:  # all or nothing: a refused value changes no other setting
+            before = self.settings()
+            try:
+                if duplicate_cancel_id is not None:
+                    self.duplicate_cancel_id = duplicate_cancel_id
+                if "webhook_url" in changes:
+                    self.webhook_url = changes["webhook_url"]
+            except SandboxError:
+                self._duplicate_cancel_id, self._webhook_url = (
+                    before["duplicate_cancel_id"],
+                    before["webhook_url"],
+                )
+                raise
+            return self.settings()
 
     # ----- tokens ------------------------------------------------------------------------------------
 
@@ -593,6 +697,381 @@ class SandboxState:
                 locale = PARTIAL_CANCEL_LOCALE
             receipt["status_locale"] = locale
         return receipt
+
+    # ----- automatic payments: billing keys, charges, reservations -----------------------------------
+    #
+    # A billing key is issued with a billing-issuance receipt (status 11, what the widget's
+    # requestSubscription produces); charges with it are ordinary paid receipts (method_symbol
+    # card_rebill_rest) that lookup and cancel treat like any other. Reservations are executed on demand
+    # (control API), never by the emulator's clock. Error messages never quote a billing key.
+
+    def issue_billing_key(
+        self,
+        subscription_id: Any,
+        card_company: Any = None,
+        card_number: Any = None,
+        decline: Any = False,
+    ) -> dict[str, Any]:
+        """What requestSubscription produces: a billing key and its issuance receipt (status 11).
+
+        Returns the control view of the key (``billing_key`` included: a test tool).
+        """
+        subscription_id = _text(subscription_id, "subscription_id", max_length=100)
+        card_company = _text(card_company, "card_company", required=False, max_length=20)
+        card_company = card_company or DEFAULT_CARD_COMPANY
+        card_no = _masked_card_number(DEFAULT_CARD_NUMBER if card_number is None else card_number)
+        if not isinstance(decline, bool):
+            raise _bad_request("decline must be true or false")
+        with self.lock:
+            receipt_id = self._new_receipt_id()
+            billing_key = secrets.token_hex(12)
+            while billing_key in self._billing_keys:
+                billing_key = secrets.token_hex(12)
+            now = self.now()
+            method_name, method_symbol = BILLING_METHOD
+            self._receipts[receipt_id] = {
+                "receipt_id": receipt_id,
+                "order_id": subscription_id,  # requestSubscription names it subscription_id
+                "subscription_id": subscription_id,
+                "price": 0,
+                "tax_free": 0,
+                "cancelled_price": 0,
+                "cancelled_tax_free": 0,
+                "order_name": "정기결제 카드 등록",
+                "company_name": COMPANY_NAME,
+                "gateway_url": GATEWAY_URL,
+                "metadata": {},
+                "sandbox": True,
+                "pg": BILLING_PG,
+                "method": method_name,
+                "method_origin": method_name,
+                "method_symbol": method_symbol,
+                "method_origin_symbol": method_symbol,
+                "requested_at": self.iso(now),
+                "purchased_at": None,
+                "cancelled_at": None,
+                "status": STATUS_BILLING_KEY_ISSUED,
+                "status_locale": STATUS_LOCALE[STATUS_BILLING_KEY_ISSUED],
+                "currency": "KRW",
+                "receipt_url": RECEIPT_URL.format(receipt_id=receipt_id),
+            }
+            self._cancellations[receipt_id] = []
+            self._cancel_ids[receipt_id] = set()
+            self._billing_keys[billing_key] = {
+                "billing_key": billing_key,
+                "receipt_id": receipt_id,
+                "subscription_id": subscription_id,
+                "card_no": card_no,
+                "card_company": card_company,
+                "card_company_code": CARD_COMPANY_CODES.get(card_company, ""),
+                "status": "active",
+                "decline": decline,
+                "published_at": self.iso(now),
+                "billing_expire_at": self.iso(now + BILLING_KEY_LIFETIME_DAYS * 24 * 3600),
+                "destroyed_at": None,
+            }
+            self._billing_receipts[receipt_id] = billing_key
+            return self._key_view(self._billing_keys[billing_key])
+
+    def _new_receipt_id(self) -> str:
+        receipt_id = secrets.token_hex(12)
+        while receipt_id in self._receipts:
+            receipt_id = secrets.token_hex(12)
+        return receipt_id
+
+    @staticmethod
+    def _key_view(record: dict[str, Any]) -> dict[str, Any]:
+        return {**copy.deepcopy(record), "billing_key_hint": billing_key_hint(record["billing_key"])}
+
+    def _billing_object(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Bootpay's billing object (status 11) for a key."""
+        issuance = self._receipts[record["receipt_id"]]
+        method_name, method_symbol = BILLING_METHOD
+        return {
+            "receipt_id": record["receipt_id"],
+            "subscription_id": record["subscription_id"],
+            "billing_key": record["billing_key"],
+            "gateway_url": GATEWAY_URL,
+            "metadata": {},
+            "pg": BILLING_PG,
+            "method": method_name,
+            "method_symbol": method_symbol,
+            "method_origin": method_name,
+            "method_origin_symbol": method_symbol,
+            "published_at": record["published_at"],
+            "requested_at": issuance["requested_at"],
+            "billing_data": {
+                "card_no": record["card_no"],
+                "card_company": record["card_company"],
+                "card_company_code": record["card_company_code"],
+            },
+            "billing_expire_at": record["billing_expire_at"],
+            "sandbox": True,
+            "status": STATUS_BILLING_KEY_ISSUED,
+            "status_locale": STATUS_LOCALE[STATUS_BILLING_KEY_ISSUED],
+        }
+
+    def _billing_record(self, billing_key: Any) -> dict[str, Any]:
+        record = self._billing_keys.get(billing_key) if isinstance(billing_key, str) else None
+        if record is None:
+            raise SandboxError(404, "SUBSCRIBE_BK_EXPIRED", "존재하지 않는 빌링키입니다.")
+        return record
+
+    def _active_key(self, billing_key: Any) -> dict[str, Any]:
+        record = self._billing_record(billing_key)
+        if record["status"] != "active":
+            raise SandboxError(400, "SUBSCRIBE_BK_EXPIRED", "만료되었거나 삭제된 빌링키입니다.")
+        return record
+
+    def billing_key_for_receipt(self, receipt_id: Any) -> dict[str, Any]:
+        """``GET subscribe/billing_key/{receipt_id}``: the billing object of an issuance receipt."""
+        with self.lock:
+            self._get(receipt_id)
+            billing_key = self._billing_receipts.get(receipt_id)
+            if billing_key is None:
+                raise SandboxError(400, "RC_NOT_SUBSCRIBE", "빌링키 발급 영수증이 아닙니다.")
+            return self._billing_object(self._active_key(billing_key))
+
+    def billing_key_lookup(self, billing_key: Any) -> dict[str, Any]:
+        """``GET billing_key/{billing_key}``."""
+        with self.lock:
+            return self._billing_object(self._active_key(billing_key))
+
+    def destroy_billing_key(self, billing_key: Any) -> dict[str, Any]:
+        """``DELETE subscribe/billing_key/{key}``; pending reservations are left as they are."""
+        with self.lock:
+            record = self._active_key(billing_key)
+            record["status"] = "destroyed"
+            record["destroyed_at"] = self.iso()
+            return {"billing_key": record["billing_key"]}
+
+    def set_decline(self, billing_key: Any, decline: Any) -> dict[str, Any]:
+        """Control: the card behind the key declines every charge from now on (or stops declining)."""
+        if not isinstance(decline, bool):
+            raise _bad_request("decline must be true or false")
+        with self.lock:
+            record = self._billing_record(billing_key)
+            record["decline"] = decline
+            return self._key_view(record)
+
+    def list_billing_keys(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [self._key_view(record) for record in self._billing_keys.values()]
+
+    def _charge_terms(
+        self, order_id: Any, price: Any, tax_free: Any, order_name: Any, metadata: Any
+    ) -> dict[str, Any]:
+        order_id = _text(order_id, "order_id")
+        order_name = _text(order_name, "order_name")
+        price = _as_amount(price, "price")
+        tax_free = _as_amount(0 if tax_free in (None, "") else tax_free, "tax_free")
+        if price <= 0:
+            raise _bad_request("price must be positive")
+        if not 0 <= tax_free <= price:
+            raise _bad_request("tax_free must be between 0 and price")
+        if _given(metadata) and not isinstance(metadata, dict):
+            raise _bad_request("metadata must be an object")
+        return {
+            "order_id": order_id,
+            "order_name": order_name,
+            "price": price,
+            "tax_free": tax_free,
+            "metadata": dict(metadata or {}),
+        }
+
+    def _rebill_receipt(self, record: dict[str, Any], terms: dict[str, Any]) -> dict[str, Any]:
+        """A paid receipt charged with ``record``'s key (the caller holds the lock)."""
+        receipt_id = self._new_receipt_id()
+        now = self.now()
+        method_name, method_symbol = REBILL_METHOD
+        receipt_url = RECEIPT_URL.format(receipt_id=receipt_id)
+        receipt: dict[str, Any] = {
+            "receipt_id": receipt_id,
+            "order_id": terms["order_id"],
+            "price": terms["price"],
+            "tax_free": terms["tax_free"],
+            "cancelled_price": 0,
+            "cancelled_tax_free": 0,
+            "order_name": terms["order_name"],
+            "company_name": COMPANY_NAME,
+            "gateway_url": GATEWAY_URL,
+            "metadata": terms["metadata"],
+            "sandbox": True,
+            "pg": BILLING_PG,
+            "method": method_name,
+            "method_origin": method_name,
+            "method_symbol": method_symbol,
+            "method_origin_symbol": method_symbol,
+            "requested_at": self.iso(now),
+            "purchased_at": self.iso(now),
+            "cancelled_at": None,
+            "status": STATUS_PAID,
+            "status_locale": STATUS_LOCALE[STATUS_PAID],
+            "currency": "KRW",
+            "receipt_url": receipt_url,
+            "card_data": {
+                "tid": f"sandbox{_digits(13)}",
+                "card_approve_no": _digits(8),
+                "card_no": record["card_no"],
+                "card_quota": "00",
+                "card_company": record["card_company"],
+                "card_company_code": record["card_company_code"],
+                "card_interest": "0",
+                "card_type": "신용",
+                "card_owner_type": "개인",
+                "point": 0,
+                "coupon": 0,
+                "receipt_url": receipt_url,
+            },
+        }
+        self._receipts[receipt_id] = receipt
+        self._cancellations[receipt_id] = []
+        self._cancel_ids[receipt_id] = set()
+        return receipt
+
+    def charge_billing_key(
+        self,
+        billing_key: Any,
+        order_id: Any = None,
+        price: Any = None,
+        tax_free: Any = None,
+        order_name: Any = None,
+        metadata: Any = None,
+        **ignored: Any,
+    ) -> dict[str, Any]:
+        """``POST subscribe/payment``: a paid receipt (status 1), or the card's decline (no receipt).
+
+        ``ignored``: the other fields the SDK sends (card_quota, card_interest, items, user, extra,
+        feedback_url, content_type); the server reads ``feedback_url`` itself.
+        """
+        terms = self._charge_terms(order_id, price, tax_free, order_name, metadata)
+        with self.lock:
+            record = self._active_key(billing_key)
+            if record["decline"]:
+                raise SandboxError(400, DECLINE_CODE, DECLINE_MESSAGE)
+            return copy.deepcopy(self._rebill_receipt(record, terms))
+
+    def reserve_charge(
+        self,
+        billing_key: Any,
+        reserve_execute_at: Any = None,
+        order_id: Any = None,
+        price: Any = None,
+        tax_free: Any = None,
+        order_name: Any = None,
+        metadata: Any = None,
+        user: Any = None,
+        feedback_url: Any = None,
+        content_type: Any = None,
+        **ignored: Any,
+    ) -> dict[str, Any]:
+        """``POST subscribe/payment/reserve`` → ``{reserve_id, reserve_execute_at}``."""
+        terms = self._charge_terms(order_id, price, tax_free, order_name, metadata)
+        execute_at = _parse_execute_at(reserve_execute_at)
+        with self.lock:
+            record = self._active_key(billing_key)
+            if execute_at.timestamp() <= self.now():
+                raise _bad_request("reserve_execute_at must be in the future")
+            pending = [
+                reserve_id
+                for reserve_id, key in self._reservation_keys.items()
+                if key == record["billing_key"]
+                and self._reservations[reserve_id]["status"] == RESERVE_RESERVED
+            ]
+            if len(pending) >= MAX_PENDING_RESERVATIONS:
+                raise SandboxError(
+                    400,
+                    "RC_RESERVE_LIMIT",
+                    f"빌링키 하나에 예약할 수 있는 결제는 {MAX_PENDING_RESERVATIONS}건까지입니다.",
+                )
+            reserve_id = secrets.token_hex(12)
+            while reserve_id in self._reservations:
+                reserve_id = secrets.token_hex(12)
+            self._reservations[reserve_id] = {
+                "reserve_id": reserve_id,
+                "receipt_id": None,
+                **terms,
+                "user": copy.deepcopy(user) if _given(user) else None,
+                "feedback_url": feedback_url if _given(feedback_url) else None,
+                "content_type": content_type if _given(content_type) else None,
+                "extra": None,
+                "reserve_requested_at": self.iso(),
+                "reserve_execute_at": self.iso(execute_at.timestamp()),
+                "reserve_started_at": None,
+                "reserve_finished_at": None,
+                "reserve_revoked_at": None,
+                "status": RESERVE_RESERVED,
+            }
+            self._reservation_keys[reserve_id] = record["billing_key"]
+            reservation = self._reservations[reserve_id]
+            return {"reserve_id": reserve_id, "reserve_execute_at": reservation["reserve_execute_at"]}
+
+    def _reservation(self, reserve_id: Any) -> dict[str, Any]:
+        found = self._reservations.get(reserve_id) if isinstance(reserve_id, str) else None
+        if found is None:
+            raise SandboxError(404, "RC_NOT_FOUND", "예약 정보를 찾지 못했습니다.")
+        return found
+
+    def get_reservation(self, reserve_id: Any) -> dict[str, Any]:
+        """``GET subscribe/payment/reserve/{id}``: the reserve object."""
+        with self.lock:
+            return copy.deepcopy(self._reservation(reserve_id))
+
+    def cancel_reservation(self, reserve_id: Any) -> dict[str, Any]:
+        """``DELETE subscribe/payment/reserve/{id}``: only a pending one (status 1 → 3)."""
+        with self.lock:
+            reservation = self._reservation(reserve_id)
+            if reservation["status"] != RESERVE_RESERVED:
+                raise SandboxError(
+                    400,
+                    "RC_RESERVE_NOT_CANCELLABLE",
+                    f"취소할 수 없는 예약입니다. (status {reservation['status']})",
+                )
+            reservation["status"] = RESERVE_CANCELLED
+            reservation["reserve_revoked_at"] = self.iso()
+            return {"reserve_id": reservation["reserve_id"], "success": True}
+
+    def execute_reservation(self, reserve_id: Any) -> dict[str, Any]:
+        """Control: Bootpay runs the reservation now. ``{reservation, receipt, error}``: a paid receipt
+        (status 2), or status 4 and the refusal when the key is gone or its card declines."""
+        with self.lock:
+            reservation = self._reservation(reserve_id)
+            if reservation["status"] != RESERVE_RESERVED:
+                raise _bad_request(
+                    "only a pending reservation (status 1) can be executed, "
+                    f"status is {reservation['status']}"
+                )
+            now_iso = self.iso()
+            reservation["reserve_started_at"] = now_iso
+            reservation["reserve_finished_at"] = now_iso
+            record = self._billing_keys[self._reservation_keys[reservation["reserve_id"]]]
+            receipt: dict[str, Any] | None = None
+            error: dict[str, Any] | None = None
+            if record["status"] != "active":
+                error = {"error_code": "SUBSCRIBE_BK_EXPIRED", "message": "만료되었거나 삭제된 빌링키입니다."}
+            elif record["decline"]:
+                error = {"error_code": DECLINE_CODE, "message": DECLINE_MESSAGE}
+            else:
+                terms = {key: reservation[key] for key in ("order_id", "order_name", "price", "tax_free")}
+                receipt = self._rebill_receipt(record, {**terms, "metadata": dict(reservation["metadata"])})
+            reservation["status"] = RESERVE_FAILED if receipt is None else RESERVE_EXECUTED
+            reservation["receipt_id"] = receipt["receipt_id"] if receipt else None
+            return {
+                "reservation": copy.deepcopy(reservation),
+                "receipt": copy.deepcopy(receipt),
+                "error": error,
+            }
+
+    def list_reservations(self) -> list[dict[str, Any]]:
+        """Control view: the reserve objects, each with the hint of its key."""
+        with self.lock:
+            return [
+                {
+                    **copy.deepcopy(r),
+                    "billing_key_hint": billing_key_hint(self._reservation_keys[r["reserve_id"]]),
+                }
+                for r in self._reservations.values()
+            ]
 
     # ----- faults ------------------------------------------------------------------------------------
 

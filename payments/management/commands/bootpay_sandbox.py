@@ -18,7 +18,8 @@ Run the local Bootpay emulator until Ctrl-C (development and tests only).
 It serves the Bootpay REST v2 paths the official bootpay-backend SDK calls, with Bootpay's auth rules,
 status codes and response shapes, so the unmodified SDK talks to it when BOOTPAY_API_URL points at
 <url>/v2 (the default in BOOTPAY_MODE=sandbox). Its control API under /_sandbox/ (no auth; never expose
-it) creates receipts, makes virtual-account deposits, sends webhooks and injects faults. It accepts the
+it) creates receipts, issues test billing keys, executes reserved charges, makes virtual-account
+deposits, sends webhooks and injects faults. It accepts the
 key pairs configured in settings (BOOTPAY_APPLICATION_ID/PRIVATE_KEY, BOOTPAY_CLIENT_KEY/SECRET_KEY) and
 refuses to start when BOOTPAY_MODE=production. State lives in memory and is lost on exit."""
 

@@ -26,6 +26,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "faults"): {"path": "never-called", "mode": "latency", "times": 1},
     ("POST", "settings"): {"duplicate_cancel_id": "refuse"},
     ("POST", "clock"): {"advance_s": 0},
+    ("POST", "billing-keys"): {"subscription_id": "bkr_index"},
+    ("POST", "billing-keys/{billing_key}/decline"): {"decline": True},
 }
 
 
@@ -35,12 +37,31 @@ def server() -> Iterator[SandboxServer]:
         yield srv
 
 
+def _billing_key(server: SandboxServer) -> str:
+    return server.state.issue_billing_key("bkr_index")["billing_key"]
+
+
+def _reserve_id(server: SandboxServer, billing_key: str | None = None) -> str:
+    answer = server.state.reserve_charge(
+        billing_key or _billing_key(server),
+        reserve_execute_at="2999-01-01T00:00:00+09:00",
+        order_id="o-index",
+        price=1_000,
+        order_name="index",
+    )
+    return answer["reserve_id"]
+
+
 def _url_for(server: SandboxServer, route: ControlRoute) -> str:
     path = route.path
     if "{receipt_id}" in path:
         state = RECEIPT_STATE_FOR.get(path.rsplit("/", 1)[-1], "paid")
         receipt = server.state.create_receipt(order_id="o-index", price=1_000, state=state)
         path = path.replace("{receipt_id}", receipt["receipt_id"])
+    if "{billing_key}" in path:
+        path = path.replace("{billing_key}", _billing_key(server))
+    if "{reserve_id}" in path:
+        path = path.replace("{reserve_id}", _reserve_id(server))
     return f"{server.url}/_sandbox/{path}"
 
 
@@ -113,8 +134,14 @@ def test_every_listed_bootpay_path_is_routed(server: SandboxServer) -> None:
     auth = {"Authorization": f"Basic {token}"}
     for method, path, _ in BOOTPAY_ROUTES:
         receipt = server.state.create_receipt(order_id="o-v2", price=1_000, state="awaiting_confirm")
-        url = f"{server.api_url}/{path.replace('{receipt_id}', receipt['receipt_id'])}"
-        body = {"receipt_id": receipt["receipt_id"]}
+        billing_key = _billing_key(server)
+        filled = (
+            path.replace("{receipt_id}", receipt["receipt_id"])
+            .replace("{billing_key}", billing_key)
+            .replace("{reserve_id}", _reserve_id(server, billing_key))
+        )
+        url = f"{server.api_url}/{filled}"
+        body = {"receipt_id": receipt["receipt_id"], "billing_key": billing_key}
         response = requests.request(method, url, json=body, headers=auth, timeout=5)
         # request/token with a body of the wrong keys is refused (401), never an unknown path
         assert response.status_code != 404, (path, response.text)

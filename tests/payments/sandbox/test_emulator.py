@@ -16,7 +16,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -33,6 +32,7 @@ from payments.sandbox import (
     SandboxServer,
     SandboxState,
 )
+from tests.payments.webhook_receiver import Receiver
 
 ISO_KST = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00$")
 REFUND = {"bank_account": "1234567890", "bank_username": "홍길동", "bank_code": "004"}
@@ -96,40 +96,6 @@ def add_fault(server: SandboxServer, **fields: Any) -> dict[str, Any]:
     response = ctl(server, "POST", "faults", json=fields)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-class Receiver:
-    """A tiny webhook endpoint: answers from a queue of (status, body), then with the default answer."""
-
-    def __init__(self) -> None:
-        self.answers: list[tuple[int, bytes]] = []
-        self.default: tuple[int, bytes] = (200, b'{"success": true}')
-        self.received: list[dict[str, Any]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.received.append({"content_type": self.headers.get("Content-Type", ""), "body": body})
-                status, answer = receiver.answers.pop(0) if receiver.answers else receiver.default
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/webhooks/bootpay/"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
@@ -351,7 +317,8 @@ def test_duplicate_cancel_id_refused_by_default(server: SandboxServer, sdk: Boot
 
 def test_duplicate_cancel_id_replayed_when_configured(server: SandboxServer, sdk: BootpayBackend) -> None:
     assert ctl(server, "POST", "settings", json={"duplicate_cancel_id": "replay"}).json() == {
-        "duplicate_cancel_id": "replay"
+        "duplicate_cancel_id": "replay",
+        "webhook_url": None,
     }
     receipt_id = create(server, price=10_000)["receipt_id"]
     first = sdk.cancel_payment(receipt_id, cancel_id="dup", cancel_price=4_000)

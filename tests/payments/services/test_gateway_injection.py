@@ -27,6 +27,36 @@ class Counting:
         self.calls.append("cancel")
         return self.inner.cancel(**kwargs)
 
+    # The billing-key calls of the protocol, counted and passed on the same way.
+
+    def billing_key_for_receipt(self, receipt_id):
+        self.calls.append("billing_key_for_receipt")
+        return self.inner.billing_key_for_receipt(receipt_id)
+
+    def billing_key_lookup(self, billing_key):
+        self.calls.append("billing_key_lookup")
+        return self.inner.billing_key_lookup(billing_key)
+
+    def charge_billing_key(self, **kwargs):
+        self.calls.append("charge_billing_key")
+        return self.inner.charge_billing_key(**kwargs)
+
+    def reserve_charge(self, **kwargs):
+        self.calls.append("reserve_charge")
+        return self.inner.reserve_charge(**kwargs)
+
+    def reservation_lookup(self, reserve_id):
+        self.calls.append("reservation_lookup")
+        return self.inner.reservation_lookup(reserve_id)
+
+    def reservation_cancel(self, reserve_id):
+        self.calls.append("reservation_cancel")
+        return self.inner.reservation_cancel(reserve_id)
+
+    def billing_key_destroy(self, billing_key):
+        self.calls.append("billing_key_destroy")
+        return self.inner.billing_key_destroy(billing_key)
+
 
 class Refusing:
     def __getattr__(self, name):
@@ -85,3 +115,10 @@ def test_building_a_gateway_installs_the_bounded_transport_once(make_gateway):
 )
 def test_one_receipt_id_check(value, valid):
     assert bootpay.is_receipt_id(value) is valid
+
+
+def test_the_counting_stand_in_implements_the_whole_protocol():
+    protocol = {name for name in vars(bootpay.Gateway) if not name.startswith("_")}
+
+    assert {"charge_billing_key", "billing_key_destroy", "reservation_cancel"} <= protocol
+    assert protocol <= set(vars(Counting))
