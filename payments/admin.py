@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -36,7 +37,12 @@ from payments.models import (
     SubscriptionEvent,
     WebhookDelivery,
 )
-from payments.services import payment_cancel, subscription_cancel, subscription_charge_retry
+from payments.services import (
+    payment_cancel,
+    subscription_cancel,
+    subscription_charge_book_receipt,
+    subscription_charge_retry,
+)
 from payments.webhooks import webhook_process
 
 logger = logging.getLogger(__name__)
@@ -425,6 +431,12 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 # --- Automatic payments ------------------------------------------------------------------------------
 
 
+class BookReceiptForm(forms.Form):
+    receipt_id = forms.CharField(
+        max_length=64, help_text="The receipt id Bootpay's console shows for the order."
+    )
+
+
 @admin.register(BillingKey)
 class BillingKeyAdmin(ReadOnlyAdmin):
     list_display = ["billing_key_id", "buyer", "card_company", "card_number_masked", "status", "created_at"]
@@ -529,8 +541,77 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "created_at",
         "cancelled_at",
     ]
+    readonly_fields = ["book_receipt"]
     inlines = [SubscriptionChargeInline, SubscriptionEventInline]
     actions = ["charge_again", "cancel_selected"]
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if (
+            obj is not None
+            and self.has_billing_permission(request)
+            and obj.status != Subscription.Status.CANCELLED
+        ):
+            fields.append("book_receipt")
+        return fields
+
+    @admin.display(description="unknown outcome")
+    def book_receipt(self, subscription: Subscription) -> str:
+        url = reverse(
+            "admin:payments_subscription_book_receipt",
+            args=[subscription.pk],
+            current_app=self.admin_site.name,
+        )
+        return format_html('<a href="{}">Book the receipt Bootpay shows…</a>', url)
+
+    def get_urls(self):
+        book = path(
+            "<path:object_id>/book-receipt/",
+            self.admin_site.admin_view(self.book_receipt_view),
+            name="payments_subscription_book_receipt",
+        )
+        return [book, *super().get_urls()]
+
+    def book_receipt_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Staff book the receipt of a charge Bootpay did not answer (`subscription_charge_book_receipt`)."""
+        subscription = self.get_object(request, unquote(object_id))
+        if subscription is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_billing_permission(request):
+            raise PermissionDenied
+        change_url = reverse(
+            "admin:payments_subscription_change", args=[subscription.pk], current_app=self.admin_site.name
+        )
+        form = BookReceiptForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                charge = subscription_charge_book_receipt(
+                    subscription_id=subscription.subscription_id,
+                    receipt_id=form.cleaned_data["receipt_id"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                self.message_user(request, f"Not booked ({exc.code}): {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"Period {charge.period}: {charge.state}.", messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        charge = (
+            subscription.charges.filter(period=subscription.current_period + 1)
+            .select_related("order")
+            .first()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Book a receipt for {subscription.subscription_id}",
+            "opts": self.opts,
+            "subscription": subscription,
+            "period": subscription.current_period + 1,
+            "order_id": charge.order.order_id if charge else "",
+            "charge_state": charge.state if charge else "",
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/payments/subscription/book_receipt.html", context)
 
     def has_billing_permission(self, request: HttpRequest) -> bool:
         return (

@@ -706,12 +706,17 @@ def _period_settle_and_reserve(
 
 
 def on_order_paid(sender: object = None, *, order: Order, **_: Any) -> None:
-    """Receiver of `payments.services.common.order_paid` (under the order's lock): a subscription's
-    period advances once that booking commits (its own transaction, in the lock order)."""
-    charge_pk = SubscriptionCharge.objects.filter(order_id=order.pk).values_list("pk", flat=True).first()
-    if charge_pk is None:
-        return
-    transaction.on_commit(lambda: subscription_order_paid(charge_pk=charge_pk), robust=True)
+    """Receiver of `payments.services.common.order_paid` (under the order's lock): once that booking
+    commits, a subscription's period advances, in its own transaction and in the lock order. Nothing is
+    read here: the order's lock is held no longer for orders that are not a subscription's."""
+    order_pk = order.pk
+    transaction.on_commit(lambda: _after_order_paid(order_pk), robust=True)
+
+
+def _after_order_paid(order_pk: int) -> None:
+    charge_pk = SubscriptionCharge.objects.filter(order_id=order_pk).values_list("pk", flat=True).first()
+    if charge_pk is not None:
+        subscription_order_paid(charge_pk=charge_pk)
 
 
 def subscription_order_paid(*, charge_pk: int, gateway: Gateway | None = None) -> SubscriptionCharge:

@@ -69,3 +69,28 @@ def test_staff_cancel_from_the_list(staff_client, buyer, subscribe):
 
     subscription.refresh_from_db()
     assert subscription.status == "cancelled"
+
+
+def test_staff_book_the_receipt_of_an_unanswered_charge(staff_client, buyer, fake_bootpay, subscribe):
+    subscription = subscribe(buyer)
+    fake_bootpay.fault("charge_billing_key", "lost")
+    subscriptions_charge_due(now=subscription.next_charge_at + timedelta(minutes=1), gateway=fake_bootpay)
+    charge = SubscriptionCharge.objects.get(subscription=subscription, period=2)
+    (receipt_id,) = [
+        r for r, data in fake_bootpay.receipts.items() if data["order_id"] == charge.order.order_id
+    ]
+    url = reverse("admin:payments_subscription_book_receipt", args=[subscription.pk])
+
+    page = staff_client.get(
+        reverse("admin:payments_subscription_change", args=[subscription.pk])
+    ).content.decode()
+    assert url in page
+    assert charge.order.order_id in staff_client.get(url).content.decode()
+    refused = staff_client.post(url, {"receipt_id": "0" * 24}, follow=True).content.decode()
+    assert "Not booked" in refused
+    response = staff_client.post(url, {"receipt_id": receipt_id})
+
+    assert response.status_code == 302
+    charge.refresh_from_db()
+    assert charge.state == "paid"
+    assert subscription.events.filter(kind="staff_action").get().data["receipt_id"] == receipt_id

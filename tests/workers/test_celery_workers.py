@@ -96,7 +96,12 @@ def test_a_webhook_goes_from_the_endpoint_through_the_worker_to_a_paid_order(
         what="the worker to pay the order",
     )
     assert Payment.objects.get(receipt_id=receipt_id).status == "paid"
-    assert WebhookDelivery.objects.get().state == "processed"
+    # The delivery is marked in its own transaction, right after the booking's commit (and what runs on it).
+    wait_until(
+        lambda: WebhookDelivery.objects.get().state == "processed",
+        timeout=20,
+        what="the worker to mark the delivery processed",
+    )
     assert worker.succeeded(PROCESS) == 1
 
 

@@ -447,3 +447,40 @@ def test_no_billing_key_in_any_log_record(buyer, fake_bootpay, subscribe, caplog
         assert plain not in f"{record.getMessage()} {record.__dict__}"
     assert plain not in repr(subscription.billing_key)
     assert not any(plain in str(event.data) for event in subscription.events.all())
+
+
+def test_a_buyer_who_cancels_a_periods_order_gives_the_subscription_up(buyer, fake_bootpay, subscribe):
+    from orders.services import order_cancel_unpaid
+
+    subscription = subscribe(buyer)
+    fake_bootpay.decline(subscription.billing_key.key)
+    subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay)
+    order_cancel_unpaid(order_pk=_charge(subscription, 2).order_id, actor=buyer)
+
+    subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay)
+
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled"
+    assert subscription.events.filter(kind="cancelled").get().data == {"reason": "order_closed"}
+    assert _charge(subscription, 2).state == "cancelled"
+    assert fake_bootpay.calls.count("charge_billing_key") == 2
+
+
+def test_the_beat_tasks_run_the_billing_services(buyer, fake_bootpay, subscribe, settings):
+    from payments.tasks import charge_due_subscriptions, settle_subscription_reservations
+
+    subscription = subscribe(buyer)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        next_charge_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    assert charge_due_subscriptions.delay().get() == 1  # the process-wide gateway: the fake
+    assert charge_due_subscriptions.delay().get() == 0
+    assert settle_subscription_reservations.delay().get() == {}
+
+    subscription.refresh_from_db()
+    assert subscription.current_period == 2
+    assert set(settings.CELERY_BEAT_SCHEDULE) >= {
+        "charge-due-subscriptions",
+        "settle-subscription-reservations",
+    }
