@@ -313,9 +313,11 @@ class SubscriptionChargeType:
         return subscription_charge_filter_visible(queryset, user=current_user(info))  # oldest period first
 
 
+# Not named `Subscription`: a client building the schema from the SDL would take a type of that name for
+# GraphQL's subscription root (graphql-js and graphql-core do, absent a `schema {}` block).
 @strawberry_django.type(
     Subscription,
-    name="Subscription",
+    name="BillingSubscription",
     description="A product charged every interval to one of the buyer's cards.",
 )
 class SubscriptionType(relay.Node):

@@ -326,3 +326,15 @@ def test_no_answer_carries_a_key(gql, card, subscribed, buyer, make_user, monthl
         client(REMOVE, {"k": declined["billingKeyId"]})
     assert len(watch.secrets()) == 2 * 3
     assert watch.assert_clean() > 20
+
+
+def test_the_sdl_has_no_subscription_root_type():
+    # A type named `Subscription` would be read as GraphQL's subscription root by SDL-built clients.
+    from pathlib import Path
+
+    from graphql import build_schema
+
+    sdl = (Path(__file__).resolve().parents[2] / "graphql_api" / "schema.graphql").read_text()
+    built = build_schema(sdl)
+    assert built.subscription_type is None
+    assert built.get_type("BillingSubscription") is not None

@@ -288,7 +288,7 @@ export const BillingKeyFields = graphql(`
 `);
 
 export const SubscriptionFields = graphql(`
-  fragment SubscriptionFields on Subscription {
+  fragment SubscriptionFields on BillingSubscription {
     subscriptionId
     status
     interval

@@ -323,7 +323,7 @@ export const BillingKeyFieldsFragmentDoc = new TypedDocumentString(`
 }
     `, {"fragmentName":"BillingKeyFields"}) as unknown as TypedDocumentString<BillingKeyFieldsFragment, unknown>;
 export const SubscriptionFieldsFragmentDoc = new TypedDocumentString(`
-    fragment SubscriptionFields on Subscription {
+    fragment SubscriptionFields on BillingSubscription {
   subscriptionId
   status
   interval
@@ -861,7 +861,7 @@ export const MySubscriptionsDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment SubscriptionFields on Subscription {
+    fragment SubscriptionFields on BillingSubscription {
   subscriptionId
   status
   interval
@@ -959,7 +959,7 @@ export const SubscribeDocument = new TypedDocumentString(`
     }
   }
 }
-fragment SubscriptionFields on Subscription {
+fragment SubscriptionFields on BillingSubscription {
   subscriptionId
   status
   interval
@@ -1004,7 +1004,7 @@ export const CancelSubscriptionDocument = new TypedDocumentString(`
     }
   }
 }
-fragment SubscriptionFields on Subscription {
+fragment SubscriptionFields on BillingSubscription {
   subscriptionId
   status
   interval
