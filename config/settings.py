@@ -221,6 +221,10 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "payments.models.Payment.Status",
         "PaymentEventKindEnum": "payments.models.PaymentEvent.Kind",
         "CancellationStateEnum": "payments.models.Cancellation.State",
+        "SubscriptionIntervalEnum": "orders.models.SubscriptionInterval",
+        "BillingKeyStatusEnum": "payments.models.BillingKey.Status",
+        "SubscriptionStatusEnum": "payments.models.Subscription.Status",
+        "SubscriptionChargeStatusEnum": "payments.models.SubscriptionCharge.State",
     },
     # Token (`Authorization: Token …`) and session-cookie schemes come from the authentication classes.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},

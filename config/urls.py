@@ -21,7 +21,7 @@ urlpatterns = [
     # The checkout bundle's routes (frontend/): each answers its index.html, the SPA's router does the rest
     # (`checkout/return` is where Bootpay's mobile redirect comes back).
     path("", spa, name="shop"),
-    re_path(r"^(?:login|checkout|orders|seller)/.*$", spa, name="spa"),
+    re_path(r"^(?:login|checkout|orders|seller|subscribe|subscriptions)/.*$", spa, name="spa"),
 ]
 
 # Outside DRF views (unknown URL, a crash in middleware) `/api/` still answers the JSON error envelope.

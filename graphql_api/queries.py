@@ -20,11 +20,19 @@ from config.keyset import keyset as config_keyset
 from config.pagination import LIST_COUNT_CAP
 from graphql_api.context import current_user
 from graphql_api.ids import node_pk, pk_or_invalid
-from graphql_api.types import CheckoutConfigType, OrderType, PaymentType, ProductType, UserType
+from graphql_api.types import (
+    BillingKeyType,
+    CheckoutConfigType,
+    OrderType,
+    PaymentType,
+    ProductType,
+    SubscriptionType,
+    UserType,
+)
 from orders.models import Order, OrderItem
 from orders.selectors import product_list_visible
-from payments.models import Payment
-from payments.selectors import checkout_config
+from payments.models import Payment, Subscription
+from payments.selectors import billing_key_list_visible, checkout_config
 
 
 @strawberry.enum(description="Sort order of `products`.")
@@ -166,6 +174,24 @@ class OrderConnection(KeysetConnection[OrderType]):
 
 
 @strawberry.type
+class BillingKeyConnection(KeysetConnection[BillingKeyType]):
+    @strawberry.field(description="How many cards the list holds.")
+    def total_count(self) -> int | None:
+        return _capped_count(self.nodes)
+
+
+@strawberry.type
+class SubscriptionConnection(KeysetConnection[SubscriptionType]):
+    @strawberry.field(
+        description=(
+            f"How many subscriptions the list holds: exact up to {LIST_COUNT_CAP}; beyond, {LIST_COUNT_CAP}."
+        )
+    )
+    def total_count(self) -> int | None:
+        return _capped_count(self.nodes)
+
+
+@strawberry.type
 class Query:
     @strawberry_django.field(
         description="A product by its global id (inactive ones: their seller and staff)."
@@ -217,6 +243,26 @@ class Query:
         if status:
             orders = orders.filter(status=status)
         return orders.order_by("-created_at", "-pk")
+
+    @strawberry_django.connection(
+        BillingKeyConnection,
+        description="The caller's registered cards, newest first (removed ones left out).",
+    )
+    def my_billing_keys(self, info: Info) -> Iterable[BillingKeyType]:
+        return billing_key_list_visible(user=current_user(info))
+
+    @strawberry_django.connection(
+        SubscriptionConnection,
+        description="The caller's own subscriptions, newest first, with their charges.",
+    )
+    def my_subscriptions(self, info: Info, status: str | None = None) -> Iterable[SubscriptionType]:
+        user = current_user(info)
+        subscriptions = (
+            Subscription.objects.filter(buyer=user) if user.is_authenticated else Subscription.objects.none()
+        )
+        if status:
+            subscriptions = subscriptions.filter(status=status)
+        return subscriptions.order_by("-created_at", "-pk")
 
     @strawberry_django.field(description="One order the caller may see, by its public order id.")
     def order(self, info: Info, order_id: str) -> OrderType | None:

@@ -25,9 +25,14 @@ from graphql_api.limits import PageSizeRule, QueryCostRule
 from graphql_api.mutations.auth import AuthMutation
 from graphql_api.mutations.cancel_order import CancelOrderMutation
 from graphql_api.mutations.cancel_payment import CancelPaymentMutation
+from graphql_api.mutations.cancel_subscription import CancelSubscriptionMutation
 from graphql_api.mutations.confirm_payment import ConfirmPaymentMutation
 from graphql_api.mutations.create_order import CreateOrderMutation
 from graphql_api.mutations.mark_item_shipped import MarkItemShippedMutation
+from graphql_api.mutations.register_billing_key import RegisterBillingKeyMutation
+from graphql_api.mutations.remove_billing_key import RemoveBillingKeyMutation
+from graphql_api.mutations.request_billing_key import RequestBillingKeyMutation
+from graphql_api.mutations.subscribe import SubscribeMutation
 from graphql_api.mutations.verify_payment import VerifyPaymentMutation
 from graphql_api.queries import Query
 
@@ -41,6 +46,11 @@ Mutation = merge_types(
         ConfirmPaymentMutation,
         CancelPaymentMutation,
         MarkItemShippedMutation,
+        RequestBillingKeyMutation,
+        RegisterBillingKeyMutation,
+        RemoveBillingKeyMutation,
+        SubscribeMutation,
+        CancelSubscriptionMutation,
     ),
 )
 

@@ -24,12 +24,22 @@ from orders.selectors import (
     order_viewer_sees_totals,
     user_is_seller,
 )
-from payments.models import Cancellation, Payment, PaymentEvent
+from payments.models import (
+    BillingKey,
+    Cancellation,
+    Payment,
+    PaymentEvent,
+    Subscription,
+    SubscriptionCharge,
+)
 from payments.selectors import (
+    billing_key_filter_visible,
     cancellation_filter_visible,
     payment_event_filter_visible,
     payment_filter_visible,
     payment_live_list,
+    subscription_charge_filter_visible,
+    subscription_filter_visible,
 )
 
 
@@ -58,6 +68,16 @@ class ProductType(relay.Node):
     seller: SellerType
     # No get_queryset here: a withdrawn product must still show on the order lines that bought it.
     # The catalogue queries (`products`, `product`) hide inactive products from the public.
+
+    @strawberry_django.field(
+        only=["subscription_interval"],
+        description=(
+            "Sold by subscription, charged every `week`, `month` or `year` (`subscribe`); null: not "
+            "subscribable. Either way it can be ordered once."
+        ),
+    )
+    def subscription_interval(self, root: Product) -> str | None:
+        return root.subscription_interval or None
 
 
 @strawberry_django.type(OrderItem, name="OrderItem")
@@ -227,3 +247,118 @@ class OrderType(relay.Node):
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Order], info: Info, **kwargs) -> QuerySet[Order]:
         return order_filter_visible(queryset, user=current_user(info))
+
+
+# --- Automatic payments: no type here exposes a billing key, its ciphertext or its fingerprint ----------
+
+
+@strawberry_django.type(BillingKey, name="BillingKey", description="A registered card, as Bootpay masked it.")
+class BillingKeyType(relay.Node):
+    # The global id wraps the public billing_key_id (bk_…): the numeric pk never leaves the server.
+    billing_key_id: relay.NodeID[str]
+    card_company: auto
+    card_number_masked: auto
+    status: str = strawberry_django.field(description="active, removed or expired.")
+    expires_at: auto
+    created_at: auto
+    removed_at: auto
+
+    @strawberry_django.field(
+        name="billingKeyId", only=["billing_key_id"], description="The public id (bk_…) mutations take."
+    )
+    def public_billing_key_id(self, root: BillingKey) -> str:
+        return root.billing_key_id
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[BillingKey], info: Info, **kwargs) -> QuerySet[BillingKey]:
+        return billing_key_filter_visible(queryset, user=current_user(info))
+
+
+@strawberry_django.type(SubscriptionCharge, name="SubscriptionCharge", description="One period's charge.")
+class SubscriptionChargeType:
+    period: int
+    status: str = strawberry_django.field(
+        field_name="state", description="pending, sending, paid, declined, unknown or cancelled."
+    )
+
+    @strawberry_django.field(
+        only=["order__order_id"],
+        select_related=["order"],
+        description="The period's order: an ordinary order.",
+    )
+    def order_id(self, root: SubscriptionCharge) -> str:
+        return root.order.order_id
+
+    @strawberry_django.field(
+        only=["order_id"],
+        prefetch_related=[
+            Prefetch(
+                "order__payments",
+                queryset=payment_live_list().only("order", "public_id"),
+                to_attr="live_payments",
+            )
+        ],
+        description="The payment holding the period's money; null until it is paid.",
+    )
+    def payment_id(self, root: SubscriptionCharge) -> str | None:
+        live = getattr(root.order, "live_payments", None)  # prefetched, unless a mutation returned it
+        if live is None:
+            live = list(payment_live_list().filter(order_id=root.order_id).only("public_id"))
+        return live[0].public_id if live else None
+
+    @classmethod
+    def get_queryset(
+        cls, queryset: QuerySet[SubscriptionCharge], info: Info, **kwargs
+    ) -> QuerySet[SubscriptionCharge]:
+        return subscription_charge_filter_visible(queryset, user=current_user(info))  # oldest period first
+
+
+# Not named `Subscription`: a client building the schema from the SDL would take a type of that name for
+# GraphQL's subscription root (graphql-js and graphql-core do, absent a `schema {}` block).
+@strawberry_django.type(
+    Subscription,
+    name="BillingSubscription",
+    description="A product charged every interval to one of the buyer's cards.",
+)
+class SubscriptionType(relay.Node):
+    subscription_id: relay.NodeID[str]
+    status: str = strawberry_django.field(description="active, past_due or cancelled.")
+    interval: str = strawberry_django.field(description="week, month or year.")
+    price: int = strawberry_django.field(description="Won charged every period (fixed when it began).")
+    tax_free: int
+    current_period: int = strawberry_django.field(description="The last period paid (0 before the first).")
+    current_period_start: auto
+    current_period_end: auto
+    next_charge_at: auto = strawberry_django.field(
+        description="When the next charge (or its retry) is due; null once cancelled."
+    )
+    created_at: auto
+    cancelled_at: auto
+    product: ProductType
+    charges: list[SubscriptionChargeType] = strawberry_django.field(description="Its periods, oldest first.")
+
+    @strawberry_django.field(
+        name="subscriptionId", only=["subscription_id"], description="The public id (sub_…)."
+    )
+    def public_subscription_id(self, root: Subscription) -> str:
+        return root.subscription_id
+
+    @strawberry_django.field(
+        only=["billing_key__billing_key_id"],
+        select_related=["billing_key"],
+        description="The card it is charged to (bk_…).",
+    )
+    def billing_key_id(self, root: Subscription) -> str:
+        return root.billing_key.billing_key_id
+
+    @strawberry_django.field(only=["billing_key__card_company"], select_related=["billing_key"])
+    def card_company(self, root: Subscription) -> str:
+        return root.billing_key.card_company
+
+    @strawberry_django.field(only=["billing_key__card_number_masked"], select_related=["billing_key"])
+    def card_number_masked(self, root: Subscription) -> str:
+        return root.billing_key.card_number_masked
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[Subscription], info: Info, **kwargs) -> QuerySet[Subscription]:
+        return subscription_filter_visible(queryset, user=current_user(info))

@@ -149,13 +149,33 @@ def payment_line_ids_in_flight(payment: Payment) -> QuerySet:
 # admin, masked); subscriptions are their buyer's, and staff see all.
 
 
+def billing_key_filter_visible(
+    queryset: QuerySet[BillingKey], *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[BillingKey]:
+    """`queryset` narrowed to the user's own billing keys (staff too: only their own)."""
+    if not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(buyer=user)
+
+
+def subscription_filter_visible(
+    queryset: QuerySet[Subscription], *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[Subscription]:
+    """`queryset` narrowed to the subscriptions `user` may see: staff all, anyone else their own."""
+    return _buyer_rows(queryset, user=user, buyer_path="buyer")
+
+
+def subscription_charge_filter_visible(
+    queryset: QuerySet[SubscriptionCharge], *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[SubscriptionCharge]:
+    return _buyer_rows(queryset, user=user, buyer_path="subscription__buyer")
+
+
 def billing_key_list_visible(
     *, user: AbstractBaseUser | AnonymousUser, include_removed: bool = False
 ) -> QuerySet[BillingKey]:
     """The user's own billing keys, newest first (removed ones only when asked)."""
-    if not user.is_authenticated:
-        return BillingKey.objects.none()
-    keys = BillingKey.objects.filter(buyer=user)
+    keys = billing_key_filter_visible(BillingKey.objects.all(), user=user)
     if not include_removed:
         keys = keys.exclude(status=BillingKey.Status.REMOVED)
     return keys.order_by("-created_at", "-pk")
@@ -174,7 +194,7 @@ def billing_key_get_visible(*, billing_key_id: str, user: AbstractBaseUser | Ano
 
 def subscription_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Subscription]:
     """Staff see every subscription; anyone else their own. Charges come with their orders and payments."""
-    subscriptions = _buyer_rows(Subscription.objects.all(), user=user, buyer_path="buyer")
+    subscriptions = subscription_filter_visible(Subscription.objects.all(), user=user)
     return (
         subscriptions.select_related("product", "billing_key")
         .prefetch_related(

@@ -52,6 +52,14 @@ def test_the_endpoints_of_the_design_are_documented(openapi):
         "POST /api/v1/orders/",
         "GET /api/v1/orders/{order_id}/",
         "POST /api/v1/orders/{order_id}/cancel/",
+        "POST /api/v1/billing-keys/requests/",
+        "POST /api/v1/billing-keys/",
+        "GET /api/v1/billing-keys/",
+        "DELETE /api/v1/billing-keys/{billing_key_id}/",
+        "POST /api/v1/subscriptions/",
+        "GET /api/v1/subscriptions/",
+        "GET /api/v1/subscriptions/{subscription_id}/",
+        "POST /api/v1/subscriptions/{subscription_id}/cancel/",
     } <= operations
 
 
@@ -109,14 +117,19 @@ def test_lists_are_paginated_envelopes(openapi):
     schemas = openapi["components"]["schemas"]
     assert set(schemas["PaginatedProductList"]["properties"]) == {"count", "next", "previous", "results"}
     # The keyset lists keep those keys and add `count_capped`: `count` stops at LIST_COUNT_CAP.
-    for name in ("PaginatedOrderList", "PaginatedPaymentSummaryList"):
+    for name in (
+        "PaginatedOrderList",
+        "PaginatedPaymentSummaryList",
+        "PaginatedBillingKeyList",
+        "PaginatedSubscriptionList",
+    ):
         properties = schemas[name]["properties"]
         assert set(properties) == {"count", "count_capped", "next", "previous", "results"}
         assert properties["count"]["maximum"] == LIST_COUNT_CAP
 
 
 def test_the_keyset_lists_document_cursor_page_and_page_size(openapi):
-    for path in ("/api/v1/orders/", "/api/v1/payments/"):
+    for path in ("/api/v1/orders/", "/api/v1/payments/", "/api/v1/billing-keys/", "/api/v1/subscriptions/"):
         names = {parameter["name"] for parameter in openapi["paths"][path]["get"]["parameters"]}
         assert {"cursor", "page", "page_size"} <= names
     roles = next(p for p in openapi["paths"]["/api/v1/orders/"]["get"]["parameters"] if p["name"] == "role")
@@ -153,3 +166,14 @@ def test_error_responses_groups_codes_by_status_with_one_example_each():
     ]
     assert [example.status_codes for example in responses[404].examples] == [["404"]]
     assert all(example.response_only for example in responses[400].examples)
+
+
+def test_no_billing_schema_offers_a_key_field(openapi):
+    # The key, its ciphertext and its fingerprint are never serialized; the schema says so too.
+    schemas = openapi["components"]["schemas"]
+    for name in ("BillingKey", "BillingKeyRequest", "Subscription", "SubscriptionCharge"):
+        assert not {"billing_key", "key_encrypted", "key_fingerprint", "key"} & set(
+            schemas[name]["properties"]
+        )
+    assert schemas["Product"]["properties"]["subscription_interval"]["nullable"] is True
+    assert schemas["SubscriptionIntervalEnum"]["enum"] == ["week", "month", "year"]

@@ -56,7 +56,9 @@ CALLER_BY_OPERATION = {
     "payments_cancel": "staff",  # staff may cancel any amount: the widest input space
 }
 # Operations under these paths may call Bootpay: they run with the gateway pointed at the emulator.
-_BOOTPAY_PATHS = ("/api/v1/payments/", "/api/v1/webhooks/")
+_BOOTPAY_PATHS = ("/api/v1/payments/", "/api/v1/webhooks/", "/api/v1/billing-keys/", "/api/v1/subscriptions/")
+# Top-level body fields that name rows (POST /api/v1/subscriptions/): real values as for path parameters.
+_BODY_IDS = ("product_id", "billing_key_id")
 
 # Loaded once at collection, from the app itself: the schema under test is the one partners download.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
@@ -123,6 +125,8 @@ def fuzz_world(db, make_user, make_seller, make_product, sandbox, make_gateway) 
         buyer,
         [order_create(buyer=buyer, lines=[OrderLine(products[0].pk, 2)]) for _ in range(2)],
     )
+    subscribable = make_product(seller=shop, price=9_900, stock=1_000_000, subscription_interval="month")
+    keys, subscription = _billing(sandbox, make_gateway, buyer, subscribable)
     return FuzzWorld(
         tokens={
             "buyer": Token.objects.create(user=buyer).key,
@@ -130,12 +134,34 @@ def fuzz_world(db, make_user, make_seller, make_product, sandbox, make_gateway) 
             "staff": Token.objects.create(user=make_user(is_staff=True)).key,
         },
         real_values={
-            "id": [product.pk for product in products],
-            "product_id": [product.pk for product in products if product.is_active],
+            "id": [product.pk for product in [*products, subscribable]],
+            "product_id": [product.pk for product in [*products, subscribable] if product.is_active],
             "order_id": [order.order_id for order in [*own_orders, foreign_order]],
             "payment_id": [payment.public_id for payment in payments],
+            "billing_key_id": [key.billing_key_id for key in keys],
+            "subscription_id": [subscription.subscription_id],
         },
     )
+
+
+def _billing(sandbox, make_gateway, buyer, product) -> tuple[list, object]:
+    """Two registered cards of the buyer (one declining) and a subscription on a third."""
+    from payments import gateway
+    from payments.services import billing_key_register, billing_key_request_start, subscription_create
+
+    gateway.set_gateway(make_gateway(timeout_s=2.0))
+    try:
+        keys = []
+        for decline in (False, True, False):
+            subscription_id = billing_key_request_start(buyer=buyer).subscription_id
+            receipt_id = sandbox.state.issue_billing_key(subscription_id, decline=decline)["receipt_id"]
+            keys.append(billing_key_register(buyer=buyer, receipt_id=receipt_id))
+        subscription = subscription_create(
+            buyer=buyer, product_id=product.pk, billing_key_id=keys[-1].billing_key_id
+        )
+        return keys, subscription
+    finally:
+        gateway.set_gateway(None)
 
 
 def _paid(sandbox, make_gateway, buyer, orders) -> list:
@@ -181,6 +207,9 @@ def _use_real_values(case, world: FuzzWorld) -> None:
     for name, generated in list((case.path_parameters or {}).items()):
         if (real := _pick(world.real_values.get(name, []), generated)) is not None:
             case.path_parameters[name] = real
+    for name in _BODY_IDS if isinstance(case.body, dict) else ():
+        if name in case.body and (real := _pick(world.real_values[name], case.body[name])) is not None:
+            case.body[name] = real
     items = case.body.get("items") if isinstance(case.body, dict) else None
     lines = (
         [line for line in items if isinstance(line, dict) and "product_id" in line]

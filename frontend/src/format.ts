@@ -41,3 +41,29 @@ const PAYMENT_STATUS: Record<string, string> = {
 export const orderStatusText = (status: string): string => ORDER_STATUS[status] ?? status;
 export const itemStatusText = (status: string): string => ITEM_STATUS[status] ?? status;
 export const paymentStatusText = (status: string): string => PAYMENT_STATUS[status] ?? status;
+
+const INTERVAL: Record<string, string> = { week: '매주', month: '매월', year: '매년' };
+
+const SUBSCRIPTION_STATUS: Record<string, string> = {
+  active: '이용 중',
+  past_due: '결제 지연',
+  cancelled: '해지됨',
+};
+
+const CHARGE_STATUS: Record<string, string> = {
+  pending: '결제 예정',
+  sending: '결제 중',
+  paid: '결제 완료',
+  declined: '결제 거절',
+  unknown: '결제 확인 중',
+  cancelled: '취소됨',
+};
+
+/** intervalText('month') === '매월' */
+export const intervalText = (interval: string): string => INTERVAL[interval] ?? interval;
+export const subscriptionStatusText = (status: string): string => SUBSCRIPTION_STATUS[status] ?? status;
+export const chargeStatusText = (status: string): string => CHARGE_STATUS[status] ?? status;
+
+/** formatPerInterval(9900, 'month') === '매월 9,900원' */
+export const formatPerInterval = (amount: number, interval: string): string =>
+  `${intervalText(interval)} ${formatWon(amount)}`;

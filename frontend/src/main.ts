@@ -6,6 +6,8 @@ import { loginPage } from './pages/login';
 import { ordersPage } from './pages/orders';
 import { sellerPage } from './pages/seller';
 import { shopPage } from './pages/shop';
+import { subscribePage } from './pages/subscribe';
+import { subscriptionsPage } from './pages/subscriptions';
 import { navigate, startRouter, type Page } from './router';
 import { getMe, onSessionChange, setMe } from './session';
 import type { Me } from './api/backend';
@@ -18,6 +20,8 @@ const ROUTES: Record<string, Page> = {
   '/checkout/return/': checkoutReturnPage,
   '/orders/': ordersPage,
   '/seller/': sellerPage,
+  '/subscribe/': subscribePage,
+  '/subscriptions/': subscriptionsPage,
 };
 
 const app = document.getElementById('app') ?? document.body;
@@ -44,6 +48,7 @@ function renderNav(me: Me | null, path: string): void {
       null,
       h('li', null, link('/', '상점')),
       h('li', null, link('/orders/', '내 주문')),
+      h('li', null, link('/subscriptions/', '내 구독')),
       me?.isSeller && h('li', null, link('/seller/', '판매자')),
       h('li', null, me ? signOut : link('/login/', '로그인')),
     ),

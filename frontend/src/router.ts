@@ -24,5 +24,15 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
   render(new URL(window.location.href));
 }
 
-const SPA = ['/', '/login/', '/checkout/', '/checkout/return', '/checkout/return/', '/orders/', '/seller/'];
+const SPA = [
+  '/',
+  '/login/',
+  '/checkout/',
+  '/checkout/return',
+  '/checkout/return/',
+  '/orders/',
+  '/seller/',
+  '/subscribe/',
+  '/subscriptions/',
+];
 export const isSpaPath = (path: string): boolean => SPA.includes(path);

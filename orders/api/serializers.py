@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import ModelOutputSerializer
-from orders.models import Order, OrderItem, Product
+from orders.models import Order, OrderItem, Product, SubscriptionInterval
 from orders.selectors import Role, order_viewer_role, order_viewer_sees_totals
 
 # Named `ViewerRoleEnum` in the schema (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
@@ -14,6 +14,12 @@ VIEWER_ROLE_CHOICES = [(role.value, role.value.title()) for role in (Role.BUYER,
 class ProductOutputSerializer(ModelOutputSerializer):
     seller_id = serializers.IntegerField(read_only=True)
     seller_name = serializers.CharField(source="seller.name", read_only=True)
+    subscription_interval = serializers.SerializerMethodField(
+        help_text=(
+            "Sold by subscription, charged every week, month or year (POST /api/v1/subscriptions/); null: "
+            "not subscribable. Either way it can be ordered once."
+        )
+    )
 
     class Meta:
         model = Product
@@ -27,10 +33,15 @@ class ProductOutputSerializer(ModelOutputSerializer):
             "is_tax_free",
             "stock",
             "is_active",
+            "subscription_interval",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=SubscriptionInterval.choices, allow_null=True))
+    def get_subscription_interval(self, product: Product) -> str | None:
+        return product.subscription_interval or None
 
 
 class OrderItemOutputSerializer(ModelOutputSerializer):

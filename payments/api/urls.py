@@ -1,7 +1,15 @@
-"""Payment and webhook endpoints, mounted under `/api/v1/` by config/urls.py."""
+"""Payment, automatic payment and webhook endpoints, mounted under `/api/v1/` by config/urls.py."""
 
 from django.urls import path
 
+from payments.api.billing_views import (
+    BillingKeyCollectionApi,
+    BillingKeyRemoveApi,
+    BillingKeyRequestApi,
+    SubscriptionCancelApi,
+    SubscriptionCollectionApi,
+    SubscriptionDetailApi,
+)
 from payments.api.views import (
     BootpayWebhookApi,
     CheckoutConfigApi,
@@ -21,6 +29,17 @@ urlpatterns = [
     path("payments/<str:payment_id>/confirm/", PaymentConfirmApi.as_view(), name="payment-confirm"),
     path("payments/<str:payment_id>/cancel/", PaymentCancelApi.as_view(), name="payment-cancel"),
     path("webhooks/bootpay/", BootpayWebhookApi.as_view(), name="webhook-bootpay"),
+    # Automatic payments (docs/billing.md)
+    path("billing-keys/", BillingKeyCollectionApi.as_view(), name="billing-key-list"),
+    path("billing-keys/requests/", BillingKeyRequestApi.as_view(), name="billing-key-request"),
+    path("billing-keys/<str:billing_key_id>/", BillingKeyRemoveApi.as_view(), name="billing-key-detail"),
+    path("subscriptions/", SubscriptionCollectionApi.as_view(), name="subscription-list"),
+    path("subscriptions/<str:subscription_id>/", SubscriptionDetailApi.as_view(), name="subscription-detail"),
+    path(
+        "subscriptions/<str:subscription_id>/cancel/",
+        SubscriptionCancelApi.as_view(),
+        name="subscription-cancel",
+    ),
     path("checkout/config/", CheckoutConfigApi.as_view(), name="checkout-config"),
     # BOOTPAY_MODE=sandbox only (404 otherwise): the checkout's TEST PAYMENT panel
     path("sandbox/payments/", SandboxPaymentApi.as_view(), name="sandbox-payment"),

@@ -20,7 +20,18 @@ def built(settings, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/login/", "/checkout/", "/checkout/return", "/orders/", "/seller/", "/checkout/x/y"]
+    "path",
+    [
+        "/",
+        "/login/",
+        "/checkout/",
+        "/checkout/return",
+        "/orders/",
+        "/seller/",
+        "/subscribe/",
+        "/subscriptions/",
+        "/checkout/x/y",
+    ],
 )
 def test_every_spa_route_answers_the_bundles_index_with_its_policy_and_a_csrf_cookie(built, path, db):
     response = Client().get(path, {"receipt_id": "r", "event": "done"})

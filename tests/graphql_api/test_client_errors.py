@@ -283,6 +283,8 @@ def test_every_connection_lists_a_model_with_its_own_tag():
         "products": "product",
         "myOrders": "order",
         "sellerOrders": "order",
+        "myBillingKeys": "billingkey",
+        "mySubscriptions": "subscription",
     }
 
 

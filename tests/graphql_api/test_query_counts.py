@@ -60,3 +60,53 @@ def test_order_total_count_is_capped_and_the_page_query_counts_no_whole_list(
 
     assert data["myOrders"]["totalCount"] == 2 and len(data["myOrders"]["edges"]) == 3
     assert not [q for q in captured.captured_queries if "OVER" in q["sql"]]
+
+
+MY_SUBSCRIPTIONS = """{ mySubscriptions(first: 50) { totalCount edges { node {
+  subscriptionId status interval price nextChargeAt billingKeyId cardCompany cardNumberMasked
+  product { name price subscriptionInterval seller { name } }
+  charges { period status orderId paymentId }
+} } } }"""
+
+
+@pytest.fixture
+def subscriptions(buyer, make_product):
+    """`count` subscriptions of the buyer on one card, each with its first period paid (in-memory Bootpay)."""
+    from payments import gateway
+    from payments.services import (
+        billing_key_register,
+        billing_key_request_start,
+        subscription_create,
+    )
+    from tests.payments.services.billing_fakes import FakeBootpay
+
+    fake = FakeBootpay()
+    gateway.set_gateway(fake)
+
+    def make(count: int) -> None:
+        receipt_id = fake.issue_key(billing_key_request_start(buyer=buyer).subscription_id)
+        key = billing_key_register(buyer=buyer, receipt_id=receipt_id)
+        for _ in range(count):
+            product = make_product(price=9_900, subscription_interval="month")
+            subscription_create(buyer=buyer, product_id=product.pk, billing_key_id=key.billing_key_id)
+
+    yield make
+    gateway.set_gateway(None)
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_my_subscriptions_runs_a_constant_number_of_queries(
+    gql_for, buyer, subscriptions, count, django_assert_max_num_queries
+):
+    subscriptions(count)
+    client = gql_for(buyer)
+
+    # token+user, the count, the page (products, sellers and cards joined), charges (orders joined), payments
+    with django_assert_max_num_queries(5) as captured:
+        data = client(MY_SUBSCRIPTIONS)
+
+    assert data["mySubscriptions"]["totalCount"] == count
+    edges = data["mySubscriptions"]["edges"]
+    assert len(edges) == count
+    assert all(edge["node"]["charges"][0]["paymentId"].startswith("pay_") for edge in edges)
+    print(f"mySubscriptions(first: 50) with {count} subscriptions: {len(captured.captured_queries)} queries")

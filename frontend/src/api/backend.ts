@@ -3,6 +3,7 @@ import { gql, unwrap } from './client';
 import {
   CancelOrderMutation,
   CancelPaymentMutation,
+  CancelSubscriptionMutation,
   CheckoutConfigQuery,
   ConfirmPaymentMutation,
   CreateOrderMutation,
@@ -10,10 +11,16 @@ import {
   LogoutMutation,
   MarkItemShippedMutation,
   MeQuery,
+  MyBillingKeysQuery,
   MyOrdersQuery,
+  MySubscriptionsQuery,
   OrderQuery,
   ProductsQuery,
+  RegisterBillingKeyMutation,
+  RequestBillingKeyMutation,
   SellerOrdersQuery,
+  SubscribableProductQuery,
+  SubscribeMutation,
   VerifyPaymentMutation,
 } from './operations';
 
@@ -59,8 +66,31 @@ export const fetchSellerOrders = async () =>
 export const markItemShipped = async (orderId: string, itemId: string) =>
   unwrap((await gql(MarkItemShippedMutation, { orderId, itemId })).markItemShipped).item;
 
+export const fetchSubscribableProduct = async (id: string) =>
+  (await gql(SubscribableProductQuery, { id })).product ?? null;
+
+export const fetchMyBillingKeys = async () =>
+  (await gql(MyBillingKeysQuery)).myBillingKeys.edges.map((edge) => edge.node);
+
+export const fetchMySubscriptions = async () =>
+  (await gql(MySubscriptionsQuery)).mySubscriptions.edges.map((edge) => edge.node);
+
+export const requestBillingKey = async () => unwrap((await gql(RequestBillingKeyMutation)).requestBillingKey);
+
+export const registerBillingKey = async (receiptId: string) =>
+  unwrap((await gql(RegisterBillingKeyMutation, { receiptId })).registerBillingKey).billingKey;
+
+export const subscribe = async (productId: string, billingKeyId: string) =>
+  unwrap((await gql(SubscribeMutation, { productId, billingKeyId })).subscribe).subscription;
+
+export const cancelSubscription = async (subscriptionId: string) =>
+  unwrap((await gql(CancelSubscriptionMutation, { subscriptionId })).cancelSubscription).subscription;
+
 export type Product = Awaited<ReturnType<typeof fetchProducts>>[number];
 export type Order = NonNullable<Awaited<ReturnType<typeof fetchOrder>>>;
 export type Payment = Order['payments'][number];
 export type SellerOrder = Awaited<ReturnType<typeof fetchSellerOrders>>[number];
 export type Me = NonNullable<Awaited<ReturnType<typeof fetchMe>>>;
+export type BillingCard = Awaited<ReturnType<typeof fetchMyBillingKeys>>[number];
+export type MySubscription = Awaited<ReturnType<typeof fetchMySubscriptions>>[number];
+export type SubscribableProduct = NonNullable<Awaited<ReturnType<typeof fetchSubscribableProduct>>>;

@@ -111,6 +111,7 @@ export const ProductsQuery = graphql(`
           isTaxFree
           stock
           isActive
+          subscriptionInterval
           seller {
             id
             name
@@ -267,6 +268,142 @@ export const MarkItemShippedMutation = graphql(`
         item {
           id
           shipped
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+// --- Automatic payments (subscriptions) -----------------------------------------------------------
+
+export const BillingKeyFields = graphql(`
+  fragment BillingKeyFields on BillingKey {
+    billingKeyId
+    cardCompany
+    cardNumberMasked
+    status
+    createdAt
+  }
+`);
+
+export const SubscriptionFields = graphql(`
+  fragment SubscriptionFields on BillingSubscription {
+    subscriptionId
+    status
+    interval
+    price
+    currentPeriod
+    nextChargeAt
+    createdAt
+    cancelledAt
+    billingKeyId
+    cardCompany
+    cardNumberMasked
+    product {
+      id
+      name
+    }
+    charges {
+      period
+      status
+      orderId
+      paymentId
+    }
+  }
+`);
+
+export const SubscribableProductQuery = graphql(`
+  query SubscribableProduct($id: ID!) {
+    product(id: $id) {
+      id
+      name
+      price
+      isActive
+      stock
+      subscriptionInterval
+      seller {
+        name
+      }
+    }
+  }
+`);
+
+export const MyBillingKeysQuery = graphql(`
+  query MyBillingKeys {
+    myBillingKeys(first: 20) {
+      edges {
+        node {
+          ...BillingKeyFields
+        }
+      }
+    }
+  }
+`);
+
+export const MySubscriptionsQuery = graphql(`
+  query MySubscriptions {
+    mySubscriptions(first: 50) {
+      edges {
+        node {
+          ...SubscriptionFields
+        }
+      }
+    }
+  }
+`);
+
+export const RequestBillingKeyMutation = graphql(`
+  mutation RequestBillingKey {
+    requestBillingKey {
+      __typename
+      ... on RequestBillingKeySuccess {
+        subscriptionId
+        orderName
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const RegisterBillingKeyMutation = graphql(`
+  mutation RegisterBillingKey($receiptId: String!) {
+    registerBillingKey(receiptId: $receiptId) {
+      __typename
+      ... on RegisterBillingKeySuccess {
+        billingKey {
+          ...BillingKeyFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const SubscribeMutation = graphql(`
+  mutation Subscribe($productId: ID!, $billingKeyId: ID!) {
+    subscribe(productId: $productId, billingKeyId: $billingKeyId) {
+      __typename
+      ... on SubscribeSuccess {
+        subscription {
+          ...SubscriptionFields
+        }
+      }
+      ... on OperationError {
+        details
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const CancelSubscriptionMutation = graphql(`
+  mutation CancelSubscription($subscriptionId: ID!) {
+    cancelSubscription(subscriptionId: $subscriptionId) {
+      __typename
+      ... on CancelSubscriptionSuccess {
+        subscription {
+          ...SubscriptionFields
         }
       }
       ...ErrorFields

@@ -22,6 +22,13 @@ const BY_CODE: Record<string, string> = {
   product_not_found: '상품을 찾을 수 없습니다.',
   throttled: '요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.',
   network_error: '서버에 연결할 수 없습니다. 네트워크를 확인한 뒤 다시 시도해 주세요.',
+  // Automatic payments (subscriptions)
+  billing_key_invalid: '카드를 등록하지 못했습니다. 카드 등록을 처음부터 다시 해 주세요.',
+  billing_key_not_found: '등록된 카드를 찾을 수 없습니다. 카드를 다시 등록해 주세요.',
+  billing_key_in_use: '구독에 사용 중인 카드입니다. 구독을 먼저 해지해 주세요.',
+  product_not_subscribable: '정기구독으로 판매하지 않는 상품입니다.',
+  subscription_not_found: '구독을 찾을 수 없습니다.',
+  subscription_not_active: '이미 해지된 구독입니다.',
 };
 
 export const GENERIC_ERROR = '요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.';

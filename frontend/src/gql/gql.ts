@@ -21,7 +21,7 @@ type Documents = {
     "\n  query Me {\n    me {\n      username\n      isStaff\n      isSeller\n    }\n  }\n": typeof types.MeDocument,
     "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on LoginSuccess {\n        user {\n          username\n          isStaff\n          isSeller\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation Logout {\n    logout {\n      ok\n    }\n  }\n": typeof types.LogoutDocument,
-    "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.ProductsDocument,
+    "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.ProductsDocument,
     "\n  query CheckoutConfig {\n    checkoutConfig {\n      webApplicationId\n      widgetKey\n      mode\n      separatelyConfirmed\n    }\n  }\n": typeof types.CheckoutConfigDocument,
     "\n  query Order($orderId: String!) {\n    order(orderId: $orderId) {\n      ...OrderFields\n    }\n  }\n": typeof types.OrderDocument,
     "\n  mutation CreateOrder($items: [OrderLineInput!]!) {\n    createOrder(input: { items: $items }) {\n      __typename\n      ... on CreateOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.CreateOrderDocument,
@@ -32,6 +32,15 @@ type Documents = {
     "\n  query MyOrders {\n    myOrders(first: 20) {\n      edges {\n        node {\n          ...OrderFields\n        }\n      }\n    }\n  }\n": typeof types.MyOrdersDocument,
     "\n  query SellerOrders {\n    sellerOrders(first: 20) {\n      edges {\n        node {\n          orderId\n          status\n          createdAt\n          items {\n            id\n            productName\n            quantity\n            lineTotal\n            status\n            shipped\n          }\n          paymentId\n        }\n      }\n    }\n  }\n": typeof types.SellerOrdersDocument,
     "\n  mutation MarkItemShipped($orderId: String!, $itemId: ID!) {\n    markItemShipped(orderId: $orderId, itemId: $itemId) {\n      __typename\n      ... on MarkItemShippedSuccess {\n        item {\n          id\n          shipped\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.MarkItemShippedDocument,
+    "\n  fragment BillingKeyFields on BillingKey {\n    billingKeyId\n    cardCompany\n    cardNumberMasked\n    status\n    createdAt\n  }\n": typeof types.BillingKeyFieldsFragmentDoc,
+    "\n  fragment SubscriptionFields on BillingSubscription {\n    subscriptionId\n    status\n    interval\n    price\n    currentPeriod\n    nextChargeAt\n    createdAt\n    cancelledAt\n    billingKeyId\n    cardCompany\n    cardNumberMasked\n    product {\n      id\n      name\n    }\n    charges {\n      period\n      status\n      orderId\n      paymentId\n    }\n  }\n": typeof types.SubscriptionFieldsFragmentDoc,
+    "\n  query SubscribableProduct($id: ID!) {\n    product(id: $id) {\n      id\n      name\n      price\n      isActive\n      stock\n      subscriptionInterval\n      seller {\n        name\n      }\n    }\n  }\n": typeof types.SubscribableProductDocument,
+    "\n  query MyBillingKeys {\n    myBillingKeys(first: 20) {\n      edges {\n        node {\n          ...BillingKeyFields\n        }\n      }\n    }\n  }\n": typeof types.MyBillingKeysDocument,
+    "\n  query MySubscriptions {\n    mySubscriptions(first: 50) {\n      edges {\n        node {\n          ...SubscriptionFields\n        }\n      }\n    }\n  }\n": typeof types.MySubscriptionsDocument,
+    "\n  mutation RequestBillingKey {\n    requestBillingKey {\n      __typename\n      ... on RequestBillingKeySuccess {\n        subscriptionId\n        orderName\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RequestBillingKeyDocument,
+    "\n  mutation RegisterBillingKey($receiptId: String!) {\n    registerBillingKey(receiptId: $receiptId) {\n      __typename\n      ... on RegisterBillingKeySuccess {\n        billingKey {\n          ...BillingKeyFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RegisterBillingKeyDocument,
+    "\n  mutation Subscribe($productId: ID!, $billingKeyId: ID!) {\n    subscribe(productId: $productId, billingKeyId: $billingKeyId) {\n      __typename\n      ... on SubscribeSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ... on OperationError {\n        details\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.SubscribeDocument,
+    "\n  mutation CancelSubscription($subscriptionId: ID!) {\n    cancelSubscription(subscriptionId: $subscriptionId) {\n      __typename\n      ... on CancelSubscriptionSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.CancelSubscriptionDocument,
 };
 const documents: Documents = {
     "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on InputError {\n      fields {\n        field\n        messages\n      }\n    }\n  }\n": types.ErrorFieldsFragmentDoc,
@@ -40,7 +49,7 @@ const documents: Documents = {
     "\n  query Me {\n    me {\n      username\n      isStaff\n      isSeller\n    }\n  }\n": types.MeDocument,
     "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on LoginSuccess {\n        user {\n          username\n          isStaff\n          isSeller\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.LoginDocument,
     "\n  mutation Logout {\n    logout {\n      ok\n    }\n  }\n": types.LogoutDocument,
-    "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.ProductsDocument,
+    "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.ProductsDocument,
     "\n  query CheckoutConfig {\n    checkoutConfig {\n      webApplicationId\n      widgetKey\n      mode\n      separatelyConfirmed\n    }\n  }\n": types.CheckoutConfigDocument,
     "\n  query Order($orderId: String!) {\n    order(orderId: $orderId) {\n      ...OrderFields\n    }\n  }\n": types.OrderDocument,
     "\n  mutation CreateOrder($items: [OrderLineInput!]!) {\n    createOrder(input: { items: $items }) {\n      __typename\n      ... on CreateOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.CreateOrderDocument,
@@ -51,6 +60,15 @@ const documents: Documents = {
     "\n  query MyOrders {\n    myOrders(first: 20) {\n      edges {\n        node {\n          ...OrderFields\n        }\n      }\n    }\n  }\n": types.MyOrdersDocument,
     "\n  query SellerOrders {\n    sellerOrders(first: 20) {\n      edges {\n        node {\n          orderId\n          status\n          createdAt\n          items {\n            id\n            productName\n            quantity\n            lineTotal\n            status\n            shipped\n          }\n          paymentId\n        }\n      }\n    }\n  }\n": types.SellerOrdersDocument,
     "\n  mutation MarkItemShipped($orderId: String!, $itemId: ID!) {\n    markItemShipped(orderId: $orderId, itemId: $itemId) {\n      __typename\n      ... on MarkItemShippedSuccess {\n        item {\n          id\n          shipped\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.MarkItemShippedDocument,
+    "\n  fragment BillingKeyFields on BillingKey {\n    billingKeyId\n    cardCompany\n    cardNumberMasked\n    status\n    createdAt\n  }\n": types.BillingKeyFieldsFragmentDoc,
+    "\n  fragment SubscriptionFields on BillingSubscription {\n    subscriptionId\n    status\n    interval\n    price\n    currentPeriod\n    nextChargeAt\n    createdAt\n    cancelledAt\n    billingKeyId\n    cardCompany\n    cardNumberMasked\n    product {\n      id\n      name\n    }\n    charges {\n      period\n      status\n      orderId\n      paymentId\n    }\n  }\n": types.SubscriptionFieldsFragmentDoc,
+    "\n  query SubscribableProduct($id: ID!) {\n    product(id: $id) {\n      id\n      name\n      price\n      isActive\n      stock\n      subscriptionInterval\n      seller {\n        name\n      }\n    }\n  }\n": types.SubscribableProductDocument,
+    "\n  query MyBillingKeys {\n    myBillingKeys(first: 20) {\n      edges {\n        node {\n          ...BillingKeyFields\n        }\n      }\n    }\n  }\n": types.MyBillingKeysDocument,
+    "\n  query MySubscriptions {\n    mySubscriptions(first: 50) {\n      edges {\n        node {\n          ...SubscriptionFields\n        }\n      }\n    }\n  }\n": types.MySubscriptionsDocument,
+    "\n  mutation RequestBillingKey {\n    requestBillingKey {\n      __typename\n      ... on RequestBillingKeySuccess {\n        subscriptionId\n        orderName\n      }\n      ...ErrorFields\n    }\n  }\n": types.RequestBillingKeyDocument,
+    "\n  mutation RegisterBillingKey($receiptId: String!) {\n    registerBillingKey(receiptId: $receiptId) {\n      __typename\n      ... on RegisterBillingKeySuccess {\n        billingKey {\n          ...BillingKeyFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.RegisterBillingKeyDocument,
+    "\n  mutation Subscribe($productId: ID!, $billingKeyId: ID!) {\n    subscribe(productId: $productId, billingKeyId: $billingKeyId) {\n      __typename\n      ... on SubscribeSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ... on OperationError {\n        details\n      }\n      ...ErrorFields\n    }\n  }\n": types.SubscribeDocument,
+    "\n  mutation CancelSubscription($subscriptionId: ID!) {\n    cancelSubscription(subscriptionId: $subscriptionId) {\n      __typename\n      ... on CancelSubscriptionSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.CancelSubscriptionDocument,
 };
 
 /**
@@ -80,7 +98,7 @@ export function graphql(source: "\n  mutation Logout {\n    logout {\n      ok\n
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').ProductsDocument;
+export function graphql(source: "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').ProductsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -121,6 +139,42 @@ export function graphql(source: "\n  query SellerOrders {\n    sellerOrders(firs
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation MarkItemShipped($orderId: String!, $itemId: ID!) {\n    markItemShipped(orderId: $orderId, itemId: $itemId) {\n      __typename\n      ... on MarkItemShippedSuccess {\n        item {\n          id\n          shipped\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').MarkItemShippedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment BillingKeyFields on BillingKey {\n    billingKeyId\n    cardCompany\n    cardNumberMasked\n    status\n    createdAt\n  }\n"): typeof import('./graphql').BillingKeyFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SubscriptionFields on BillingSubscription {\n    subscriptionId\n    status\n    interval\n    price\n    currentPeriod\n    nextChargeAt\n    createdAt\n    cancelledAt\n    billingKeyId\n    cardCompany\n    cardNumberMasked\n    product {\n      id\n      name\n    }\n    charges {\n      period\n      status\n      orderId\n      paymentId\n    }\n  }\n"): typeof import('./graphql').SubscriptionFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SubscribableProduct($id: ID!) {\n    product(id: $id) {\n      id\n      name\n      price\n      isActive\n      stock\n      subscriptionInterval\n      seller {\n        name\n      }\n    }\n  }\n"): typeof import('./graphql').SubscribableProductDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyBillingKeys {\n    myBillingKeys(first: 20) {\n      edges {\n        node {\n          ...BillingKeyFields\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').MyBillingKeysDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MySubscriptions {\n    mySubscriptions(first: 50) {\n      edges {\n        node {\n          ...SubscriptionFields\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').MySubscriptionsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestBillingKey {\n    requestBillingKey {\n      __typename\n      ... on RequestBillingKeySuccess {\n        subscriptionId\n        orderName\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').RequestBillingKeyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RegisterBillingKey($receiptId: String!) {\n    registerBillingKey(receiptId: $receiptId) {\n      __typename\n      ... on RegisterBillingKeySuccess {\n        billingKey {\n          ...BillingKeyFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').RegisterBillingKeyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Subscribe($productId: ID!, $billingKeyId: ID!) {\n    subscribe(productId: $productId, billingKeyId: $billingKeyId) {\n      __typename\n      ... on SubscribeSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ... on OperationError {\n        details\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').SubscribeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelSubscription($subscriptionId: ID!) {\n    cancelSubscription(subscriptionId: $subscriptionId) {\n      __typename\n      ... on CancelSubscriptionSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').CancelSubscriptionDocument;
 
 
 export function graphql(source: string) {

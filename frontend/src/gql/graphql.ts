@@ -55,7 +55,7 @@ export type LogoutMutation = { logout: { ok: boolean } };
 export type ProductsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProductsQuery = { products: { edges: Array<{ node: { id: string, name: string, price: number, isTaxFree: boolean, stock: number, isActive: boolean, seller: { id: string, name: string } } }> } };
+export type ProductsQuery = { products: { edges: Array<{ node: { id: string, name: string, price: number, isTaxFree: boolean, stock: number, isActive: boolean, subscriptionInterval: string | null, seller: { id: string, name: string } } }> } };
 
 export type CheckoutConfigQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -148,6 +148,70 @@ export type MarkItemShippedMutationVariables = Exact<{
 export type MarkItemShippedMutation = { markItemShipped:
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'MarkItemShippedSuccess', item: { id: string, shipped: boolean } }
+    | { __typename: 'OperationError', code: string, message: string }
+   };
+
+export type BillingKeyFieldsFragment = { billingKeyId: string, cardCompany: string, cardNumberMasked: string, status: string, createdAt: string };
+
+export type SubscriptionFieldsFragment = { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> };
+
+export type SubscribableProductQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SubscribableProductQuery = { product: { id: string, name: string, price: number, isActive: boolean, stock: number, subscriptionInterval: string | null, seller: { name: string } } | null };
+
+export type MyBillingKeysQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyBillingKeysQuery = { myBillingKeys: { edges: Array<{ node: { billingKeyId: string, cardCompany: string, cardNumberMasked: string, status: string, createdAt: string } }> } };
+
+export type MySubscriptionsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MySubscriptionsQuery = { mySubscriptions: { edges: Array<{ node: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }> } };
+
+export type RequestBillingKeyMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RequestBillingKeyMutation = { requestBillingKey:
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+    | { __typename: 'RequestBillingKeySuccess', subscriptionId: string, orderName: string }
+   };
+
+export type RegisterBillingKeyMutationVariables = Exact<{
+  receiptId: string;
+}>;
+
+
+export type RegisterBillingKeyMutation = { registerBillingKey:
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+    | { __typename: 'RegisterBillingKeySuccess', billingKey: { billingKeyId: string, cardCompany: string, cardNumberMasked: string, status: string, createdAt: string } }
+   };
+
+export type SubscribeMutationVariables = Exact<{
+  productId: string | number;
+  billingKeyId: string | number;
+}>;
+
+
+export type SubscribeMutation = { subscribe:
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', details: unknown, code: string, message: string }
+    | { __typename: 'SubscribeSuccess', subscription: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }
+   };
+
+export type CancelSubscriptionMutationVariables = Exact<{
+  subscriptionId: string | number;
+}>;
+
+
+export type CancelSubscriptionMutation = { cancelSubscription:
+    | { __typename: 'CancelSubscriptionSuccess', subscription: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
 
@@ -249,6 +313,40 @@ export const OrderFieldsFragmentDoc = new TypedDocumentString(`
     dueAt
   }
 }`, {"fragmentName":"OrderFields"}) as unknown as TypedDocumentString<OrderFieldsFragment, unknown>;
+export const BillingKeyFieldsFragmentDoc = new TypedDocumentString(`
+    fragment BillingKeyFields on BillingKey {
+  billingKeyId
+  cardCompany
+  cardNumberMasked
+  status
+  createdAt
+}
+    `, {"fragmentName":"BillingKeyFields"}) as unknown as TypedDocumentString<BillingKeyFieldsFragment, unknown>;
+export const SubscriptionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SubscriptionFields on BillingSubscription {
+  subscriptionId
+  status
+  interval
+  price
+  currentPeriod
+  nextChargeAt
+  createdAt
+  cancelledAt
+  billingKeyId
+  cardCompany
+  cardNumberMasked
+  product {
+    id
+    name
+  }
+  charges {
+    period
+    status
+    orderId
+    paymentId
+  }
+}
+    `, {"fragmentName":"SubscriptionFields"}) as unknown as TypedDocumentString<SubscriptionFieldsFragment, unknown>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -300,6 +398,7 @@ export const ProductsDocument = new TypedDocumentString(`
         isTaxFree
         stock
         isActive
+        subscriptionInterval
         seller {
           id
           name
@@ -720,3 +819,211 @@ export const MarkItemShippedDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<MarkItemShippedMutation, MarkItemShippedMutationVariables>;
+export const SubscribableProductDocument = new TypedDocumentString(`
+    query SubscribableProduct($id: ID!) {
+  product(id: $id) {
+    id
+    name
+    price
+    isActive
+    stock
+    subscriptionInterval
+    seller {
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SubscribableProductQuery, SubscribableProductQueryVariables>;
+export const MyBillingKeysDocument = new TypedDocumentString(`
+    query MyBillingKeys {
+  myBillingKeys(first: 20) {
+    edges {
+      node {
+        ...BillingKeyFields
+      }
+    }
+  }
+}
+    fragment BillingKeyFields on BillingKey {
+  billingKeyId
+  cardCompany
+  cardNumberMasked
+  status
+  createdAt
+}`) as unknown as TypedDocumentString<MyBillingKeysQuery, MyBillingKeysQueryVariables>;
+export const MySubscriptionsDocument = new TypedDocumentString(`
+    query MySubscriptions {
+  mySubscriptions(first: 50) {
+    edges {
+      node {
+        ...SubscriptionFields
+      }
+    }
+  }
+}
+    fragment SubscriptionFields on BillingSubscription {
+  subscriptionId
+  status
+  interval
+  price
+  currentPeriod
+  nextChargeAt
+  createdAt
+  cancelledAt
+  billingKeyId
+  cardCompany
+  cardNumberMasked
+  product {
+    id
+    name
+  }
+  charges {
+    period
+    status
+    orderId
+    paymentId
+  }
+}`) as unknown as TypedDocumentString<MySubscriptionsQuery, MySubscriptionsQueryVariables>;
+export const RequestBillingKeyDocument = new TypedDocumentString(`
+    mutation RequestBillingKey {
+  requestBillingKey {
+    __typename
+    ... on RequestBillingKeySuccess {
+      subscriptionId
+      orderName
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}`) as unknown as TypedDocumentString<RequestBillingKeyMutation, RequestBillingKeyMutationVariables>;
+export const RegisterBillingKeyDocument = new TypedDocumentString(`
+    mutation RegisterBillingKey($receiptId: String!) {
+  registerBillingKey(receiptId: $receiptId) {
+    __typename
+    ... on RegisterBillingKeySuccess {
+      billingKey {
+        ...BillingKeyFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}
+fragment BillingKeyFields on BillingKey {
+  billingKeyId
+  cardCompany
+  cardNumberMasked
+  status
+  createdAt
+}`) as unknown as TypedDocumentString<RegisterBillingKeyMutation, RegisterBillingKeyMutationVariables>;
+export const SubscribeDocument = new TypedDocumentString(`
+    mutation Subscribe($productId: ID!, $billingKeyId: ID!) {
+  subscribe(productId: $productId, billingKeyId: $billingKeyId) {
+    __typename
+    ... on SubscribeSuccess {
+      subscription {
+        ...SubscriptionFields
+      }
+    }
+    ... on OperationError {
+      details
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}
+fragment SubscriptionFields on BillingSubscription {
+  subscriptionId
+  status
+  interval
+  price
+  currentPeriod
+  nextChargeAt
+  createdAt
+  cancelledAt
+  billingKeyId
+  cardCompany
+  cardNumberMasked
+  product {
+    id
+    name
+  }
+  charges {
+    period
+    status
+    orderId
+    paymentId
+  }
+}`) as unknown as TypedDocumentString<SubscribeMutation, SubscribeMutationVariables>;
+export const CancelSubscriptionDocument = new TypedDocumentString(`
+    mutation CancelSubscription($subscriptionId: ID!) {
+  cancelSubscription(subscriptionId: $subscriptionId) {
+    __typename
+    ... on CancelSubscriptionSuccess {
+      subscription {
+        ...SubscriptionFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}
+fragment SubscriptionFields on BillingSubscription {
+  subscriptionId
+  status
+  interval
+  price
+  currentPeriod
+  nextChargeAt
+  createdAt
+  cancelledAt
+  billingKeyId
+  cardCompany
+  cardNumberMasked
+  product {
+    id
+    name
+  }
+  charges {
+    period
+    status
+    orderId
+    paymentId
+  }
+}`) as unknown as TypedDocumentString<CancelSubscriptionMutation, CancelSubscriptionMutationVariables>;

@@ -43,12 +43,13 @@ export const RETRYABLE_REFUND_CODES = new Set([
 
 type OrderCard<T> = (order: T, reload: () => Promise<void>, status: HTMLElement) => HTMLElement;
 
-/** An order list (my orders, seller orders): loads, renders one card per order, reloads after an action. */
+/** An order list (my orders, seller orders, my subscriptions): loads, renders one card per order, reloads after an action. */
 export async function orderList<T>(
   root: HTMLElement,
   fetchOrders: () => Promise<T[]>,
   card: OrderCard<T>,
   emptyText: string,
+  loadingText = '주문을 불러오는 중입니다…',
 ): Promise<void> {
   const status = statusRegion();
   const alert = alertSlot();
@@ -62,7 +63,7 @@ export async function orderList<T>(
       alert.show(errorMessage(error));
     }
   };
-  status.textContent = '주문을 불러오는 중입니다…';
+  status.textContent = loadingText;
   await load();
   status.textContent = '';
 }

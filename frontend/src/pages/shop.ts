@@ -1,7 +1,7 @@
 import { fetchProducts, type Product } from '../api/backend';
 import { addToCart, estimate, groupBySeller, readCart, setQuantity, type CartLine } from '../cart';
 import { h, replace } from '../dom';
-import { formatWon } from '../format';
+import { formatPerInterval, formatWon } from '../format';
 import { navigate } from '../router';
 import { alertSlot, errorMessage, pageHeading, statusRegion } from './common';
 
@@ -113,6 +113,22 @@ export async function shopPage(root: HTMLElement): Promise<void> {
         h('p', { className: 'price' }, formatWon(product.price)),
         product.isTaxFree && h('p', null, h('span', { className: 'badge tax-free' }, '면세 상품')),
         h('p', { className: 'stock' }, product.stock > 0 ? `재고 ${product.stock}개` : '품절'),
+        product.subscriptionInterval && [
+          h('p', null, h('span', { className: 'badge subscription' }, `정기구독 ${formatPerInterval(product.price, product.subscriptionInterval)}`)),
+          h(
+            'p',
+            null,
+            h(
+              'a',
+              {
+                href: `/subscribe/?product=${encodeURIComponent(product.id)}`,
+                className: 'button',
+                'aria-label': `구독하기: ${product.name}`,
+              },
+              '구독하기',
+            ),
+          ),
+        ],
         h(
           'button',
           {

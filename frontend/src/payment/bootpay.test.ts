@@ -8,12 +8,12 @@ const sdk = vi.hoisted(() => ({
     destroy: vi.fn(),
     setEnvironmentMode: vi.fn(),
   },
-  Bootpay: { destroy: vi.fn() },
+  Bootpay: { destroy: vi.fn(), requestSubscription: vi.fn(), setEnvironmentMode: vi.fn() },
 }));
 vi.mock('@bootpay/client-js', () => ({ ...sdk, default: sdk.Bootpay }));
 
-import { BootpayAdapter } from './bootpay';
-import type { MountParams } from './types';
+import { BootpayAdapter, BootpayCardRegistrar, requestSubscription } from './bootpay';
+import type { CardMountParams, MountParams } from './types';
 
 const base: MountParams = {
   price: 43000,
@@ -34,7 +34,7 @@ function container(): HTMLElement {
 
 describe('BootpayAdapter', () => {
   beforeEach(() => {
-    for (const fn of [...Object.values(sdk.BootpayWidget), sdk.Bootpay.destroy]) fn.mockReset();
+    for (const fn of [...Object.values(sdk.BootpayWidget), ...Object.values(sdk.Bootpay)]) fn.mockReset();
   });
 
   it('renders with the server price, tax_free, order_name, keys and open_type iframe', async () => {
@@ -119,5 +119,74 @@ describe('BootpayAdapter', () => {
     expect(sdk.Bootpay.destroy).toHaveBeenCalledTimes(1);
     adapter.teardown();
     expect(sdk.BootpayWidget.destroy).toHaveBeenCalledTimes(1);
+  });
+});
+
+const card: CardMountParams = {
+  applicationId: 'web-app-id',
+  environment: 'development',
+  comment: '매월 9,900원이 결제됩니다.',
+  price: 9900,
+};
+
+describe('requestSubscription', () => {
+  beforeEach(() => {
+    for (const fn of Object.values(sdk.Bootpay)) fn.mockReset();
+  });
+
+  it('opens the card registration with the server subscription_id, on the backend servers, without a test charge', async () => {
+    sdk.Bootpay.requestSubscription.mockResolvedValue({ event: 'done', data: { receipt_id: 'rcpt-1' } });
+    const outcome = await requestSubscription({ ...card, subscriptionId: 'bkr_1', orderName: '정기결제 카드 등록' });
+    expect(sdk.Bootpay.setEnvironmentMode).toHaveBeenCalledWith('development', undefined);
+    expect(sdk.Bootpay.setEnvironmentMode.mock.invocationCallOrder[0]).toBeLessThan(
+      sdk.Bootpay.requestSubscription.mock.invocationCallOrder[0],
+    );
+    expect(sdk.Bootpay.requestSubscription).toHaveBeenCalledWith({
+      application_id: 'web-app-id',
+      subscription_id: 'bkr_1',
+      order_name: '정기결제 카드 등록',
+      price: 9900,
+      tax_free: 0,
+      user: undefined,
+      extra: { open_type: 'iframe', subscription_comment: '매월 9,900원이 결제됩니다.', subscribe_test_payment: false },
+    });
+    // done carries only the issuance receipt: the billing key never reaches the browser.
+    expect(outcome).toEqual({ kind: 'done', receiptId: 'rcpt-1', orderId: undefined });
+  });
+
+  it('a top-level receipt_id is read too', async () => {
+    sdk.Bootpay.requestSubscription.mockResolvedValue({ event: 'done', receipt_id: 'rcpt-2' });
+    expect(await requestSubscription({ ...card, subscriptionId: 's', orderName: 'x' })).toMatchObject({
+      kind: 'done',
+      receiptId: 'rcpt-2',
+    });
+  });
+
+  it.each([
+    [{ event: 'cancel', error_code: 'RC_CLOSE_WINDOW' }, 'cancelled', 'RC_CLOSE_WINDOW'],
+    [{ event: 'error', error_code: 'RC_CARD_INVALID', message: '유효하지 않은 카드' }, 'failed', 'RC_CARD_INVALID'],
+  ])('a rejection %j becomes %s', async (raw, kind, code) => {
+    sdk.Bootpay.requestSubscription.mockRejectedValue(raw);
+    expect(await requestSubscription({ ...card, subscriptionId: 's', orderName: 'x' })).toMatchObject({ kind, errorCode: code });
+  });
+});
+
+describe('BootpayCardRegistrar', () => {
+  it('renders 카드 등록, which starts a registration, and issues through requestSubscription', async () => {
+    sdk.Bootpay.requestSubscription.mockResolvedValue({ event: 'done', data: { receipt_id: 'r' } });
+    const el = document.createElement('div');
+    const start = vi.fn();
+    const registrar = new BootpayCardRegistrar();
+    registrar.mount(el, card, start);
+    const button = el.querySelector('button')!;
+    expect(button.textContent).toBe('카드 등록');
+    button.click();
+    expect(start).toHaveBeenCalledTimes(1);
+    registrar.setBusy(true);
+    expect(button.disabled).toBe(true);
+    expect(await registrar.issue({ subscriptionId: 'bkr_9', orderName: 'x' })).toMatchObject({ kind: 'done', receiptId: 'r' });
+    expect(sdk.Bootpay.requestSubscription.mock.lastCall?.[0]).toMatchObject({ subscription_id: 'bkr_9', price: 9900 });
+    registrar.teardown();
+    expect(el.querySelector('button')).toBeNull();
   });
 });

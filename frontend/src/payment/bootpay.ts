@@ -1,9 +1,18 @@
 /**
- * The real Bootpay adapter. The ONLY module that imports `@bootpay/client-js`, and only through a dynamic
+ * The real Bootpay adapters: the payment widget and the card registration (requestSubscription). The ONLY module that imports `@bootpay/client-js`, and only through a dynamic
  * import(), so the SDK is its own lazily loaded chunk, fetched on the payment step (never in sandbox mode).
  */
+import { h } from '../dom';
 import { normaliseOutcome } from './outcome';
-import type { MountParams, Outcome, PayRequest, PaymentWidget } from './types';
+import type {
+  CardMountParams,
+  CardRegistrar,
+  CardRequest,
+  MountParams,
+  Outcome,
+  PayRequest,
+  PaymentWidget,
+} from './types';
 
 type Sdk = typeof import('@bootpay/client-js');
 
@@ -84,4 +93,65 @@ function extraFor(params: MountParams): { open_type: string; redirect_url?: stri
   return params.openType === 'redirect'
     ? { open_type: 'redirect', redirect_url: params.redirectUrl, separately_confirmed: params.separatelyConfirmed }
     : { open_type: 'iframe', separately_confirmed: params.separatelyConfirmed };
+}
+
+export interface SubscriptionRequest extends CardRequest, CardMountParams {}
+
+/**
+ * Bootpay's card registration for automatic payments: `Bootpay.requestSubscription` (the classic window;
+ * BootpayWidget's own requestSubscription needs a widget configured as a subscription type). Bootpay
+ * answers `done` with the issuance receipt only; the billing key never reaches the browser: the server
+ * fetches it by that receipt (registerBillingKey). No PG or method is named: which card-billing PG the
+ * window offers is the merchant's Bootpay configuration (Bootpay's examples pass `pg`; unconfirmed).
+ */
+export async function requestSubscription(request: SubscriptionRequest): Promise<Outcome> {
+  let sdk: Sdk;
+  try {
+    sdk = await loadSdk();
+  } catch (error: unknown) {
+    return normaliseOutcome(error, true);
+  }
+  sdk.Bootpay.setEnvironmentMode(request.environment, undefined);
+  try {
+    const result: unknown = await sdk.Bootpay.requestSubscription({
+      application_id: request.applicationId,
+      subscription_id: request.subscriptionId,
+      order_name: request.orderName,
+      price: request.price,
+      tax_free: 0,
+      user: request.user,
+      // The promise, not a redirect; no test charge while registering (the first period is charged by us).
+      extra: { open_type: 'iframe', subscription_comment: request.comment, subscribe_test_payment: false },
+    });
+    return normaliseOutcome(result, false);
+  } catch (error: unknown) {
+    return normaliseOutcome(error, true);
+  }
+}
+
+/** The real card registration: a "카드 등록" button that opens Bootpay's window. */
+export class BootpayCardRegistrar implements CardRegistrar {
+  private params: CardMountParams | null = null;
+  private button: HTMLButtonElement | null = null;
+
+  mount(el: HTMLElement, params: CardMountParams, start: () => void): void {
+    this.params = params;
+    this.button = h('button', { type: 'button', onclick: start }, '카드 등록');
+    el.replaceChildren(this.button);
+  }
+
+  async issue(request: CardRequest): Promise<Outcome> {
+    if (!this.params) return { kind: 'failed', errorCode: 'widget_not_ready' };
+    return requestSubscription({ ...this.params, ...request });
+  }
+
+  setBusy(busy: boolean): void {
+    if (this.button) this.button.disabled = busy;
+  }
+
+  teardown(): void {
+    this.button?.remove();
+    this.button = null;
+    this.params = null;
+  }
 }

@@ -1,10 +1,14 @@
-/** Picks the adapter for checkoutConfig.mode. Neither choice loads the Bootpay SDK until mount(). */
-import { BootpayAdapter } from './bootpay';
-import { SandboxWidget } from './sandbox';
-import type { PaymentWidget } from './types';
+/** Picks the adapters for checkoutConfig.mode. No choice loads the Bootpay SDK until it is used. */
+import { BootpayAdapter, BootpayCardRegistrar } from './bootpay';
+import { SandboxCardRegistrar, SandboxWidget } from './sandbox';
+import type { CardRegistrar, PaymentWidget } from './types';
 
 export function createPaymentWidget(mode: string): PaymentWidget {
   return mode === 'sandbox' ? new SandboxWidget() : new BootpayAdapter();
+}
+
+export function createCardRegistrar(mode: string): CardRegistrar {
+  return mode === 'sandbox' ? new SandboxCardRegistrar() : new BootpayCardRegistrar();
 }
 
 /** Narrow screens leave the page for Bootpay's window and come back to /checkout/return. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SandboxWidget } from './sandbox';
-import type { MountParams } from './types';
+import { DECLINING_CARD_LABEL, SandboxCardRegistrar, SandboxWidget, TEST_CARD_BUTTON } from './sandbox';
+import type { CardMountParams, MountParams } from './types';
 
 const params: MountParams = {
   price: 43000,
@@ -98,5 +98,56 @@ describe('SandboxWidget', () => {
     const widget = new SandboxWidget();
     choose(await mountPanel(widget), '카드 결제 (승인)');
     expect(await widget.pay({ orderId: 'o', orderName: 'x' })).toMatchObject({ kind: 'failed', errorCode: 'order_not_payable' });
+  });
+});
+
+describe('SandboxCardRegistrar', () => {
+  const card: CardMountParams = { applicationId: 'a', environment: 'production', comment: 'c', price: 9900 };
+
+  function mount(start = vi.fn()) {
+    const el = document.createElement('div');
+    const registrar = new SandboxCardRegistrar();
+    registrar.mount(el, card, start);
+    return { el, registrar, start };
+  }
+
+  it('puts 테스트 카드 발급 in the marked TEST PAYMENT panel', () => {
+    const { el, start } = mount();
+    expect(el.querySelector('legend')?.textContent).toContain('TEST PAYMENT');
+    const button = [...el.querySelectorAll('button')].find((b) => b.textContent === TEST_CARD_BUTTON)!;
+    button.click();
+    expect(start).toHaveBeenCalledTimes(1);
+  });
+
+  it('asks the emulator for an issuance receipt with the subscription_id and normalises it as done', async () => {
+    const fetch = answer({ receipt_id: 'rcpt-7' });
+    const { registrar } = mount();
+    expect(await registrar.issue({ subscriptionId: 'bkr_1', orderName: 'x' })).toEqual({
+      kind: 'done',
+      receiptId: 'rcpt-7',
+      orderId: undefined,
+    });
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe('/api/v1/sandbox/billing-keys/');
+    expect(JSON.parse(String(init?.body))).toEqual({ subscription_id: 'bkr_1', decline: false });
+  });
+
+  it('the declining test card is asked for with its checkbox', async () => {
+    const fetch = answer({ receipt_id: 'r' });
+    const { el, registrar } = mount();
+    const checkbox = [...el.querySelectorAll('label')].find((l) => l.textContent?.includes(DECLINING_CARD_LABEL))!.querySelector('input')!;
+    checkbox.checked = true;
+    await registrar.issue({ subscriptionId: 'bkr_2', orderName: 'x' });
+    expect(JSON.parse(String(fetch.mock.calls[0][1]?.body))).toEqual({ subscription_id: 'bkr_2', decline: true });
+  });
+
+  it('an API error becomes failed with its code; busy disables the button', async () => {
+    answer({ code: 'not_found', message: 'no', details: {} }, 404);
+    const { el, registrar } = mount();
+    expect(await registrar.issue({ subscriptionId: 's', orderName: 'x' })).toMatchObject({ kind: 'failed', errorCode: 'not_found' });
+    registrar.setBusy(true);
+    expect(el.querySelector('button')!.disabled).toBe(true);
+    registrar.teardown();
+    expect(el.querySelector('fieldset')).toBeNull();
   });
 });

@@ -7,7 +7,15 @@
 import { ApiError, rest } from '../api/client';
 import { h } from '../dom';
 import { normaliseOutcome } from './outcome';
-import type { MountParams, Outcome, PayRequest, PaymentWidget } from './types';
+import type {
+  CardMountParams,
+  CardRegistrar,
+  CardRequest,
+  MountParams,
+  Outcome,
+  PayRequest,
+  PaymentWidget,
+} from './types';
 
 export type SandboxScenario = 'paid' | 'confirm' | 'vbank' | 'failed' | 'tampered' | 'close';
 
@@ -136,5 +144,53 @@ export function sdkShaped(receipt: SandboxReceipt): [unknown, boolean] {
       return [{ event: 'confirm', ...ids }, false];
     default:
       return [{ event: 'error', error_code: receipt.error_code ?? 'RC_SANDBOX_ERROR', message: receipt.message }, true];
+  }
+}
+
+export const TEST_CARD_BUTTON = '테스트 카드 발급';
+export const DECLINING_CARD_LABEL = '결제가 거절되는 카드 (테스트)';
+
+/** The sandbox stand-in for Bootpay's card registration window. */
+export class SandboxCardRegistrar implements CardRegistrar {
+  private panel: HTMLElement | null = null;
+  private button: HTMLButtonElement | null = null;
+  private decline: HTMLInputElement | null = null;
+
+  mount(el: HTMLElement, params: CardMountParams, start: () => void): void {
+    this.decline = h('input', { type: 'checkbox', name: 'sandbox-decline' });
+    this.button = h('button', { type: 'button', onclick: start }, TEST_CARD_BUTTON);
+    this.panel = h(
+      'fieldset',
+      { className: 'sandbox-panel', dataset: { price: String(params.price) } },
+      h('legend', null, 'TEST PAYMENT · 테스트 결제'),
+      h('p', { className: 'sandbox-note' }, '테스트 모드입니다. 실제 카드는 등록되지 않습니다 (no real card).'),
+      h('label', { className: 'sandbox-choice' }, this.decline, ' ', DECLINING_CARD_LABEL),
+      this.button,
+    );
+    el.replaceChildren(this.panel);
+  }
+
+  async issue(request: CardRequest): Promise<Outcome> {
+    let receipt: { receipt_id: string };
+    try {
+      receipt = await rest<{ receipt_id: string }>('POST', '/api/v1/sandbox/billing-keys/', {
+        subscription_id: request.subscriptionId,
+        decline: this.decline?.checked ?? false,
+      });
+    } catch (error: unknown) {
+      const code = error instanceof ApiError ? error.code : 'network_error';
+      return { kind: 'failed', errorCode: code, message: error instanceof Error ? error.message : undefined };
+    }
+    // What Bootpay.requestSubscription resolves with: `done`, the issuance receipt under `data`.
+    return normaliseOutcome({ event: 'done', data: { receipt_id: receipt.receipt_id } }, false);
+  }
+
+  setBusy(busy: boolean): void {
+    if (this.button) this.button.disabled = busy;
+  }
+
+  teardown(): void {
+    this.panel?.remove();
+    this.panel = this.button = this.decline = null;
   }
 }

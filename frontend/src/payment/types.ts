@@ -45,3 +45,33 @@ export interface PaymentWidget {
   closeOverlay(): void;
   teardown(): void;
 }
+
+// --- Registering a card for automatic payments (Bootpay's requestSubscription) ---------------------
+
+export interface CardMountParams {
+  applicationId: string;
+  /** Bootpay's host set, as for payments: the backend's BOOTPAY_MODE=development uses Bootpay's test servers. */
+  environment: 'production' | 'development';
+  /** Shown in Bootpay's window: what will be charged each period (no money moves while registering). */
+  comment: string;
+  /** The SERVER's price of one period, shown by Bootpay's window; registering charges nothing. */
+  price: number;
+  user?: { id?: string; username?: string; email?: string; phone?: string };
+}
+
+export interface CardRequest {
+  /** From requestBillingKey: the server remembers it was issued to this buyer. */
+  subscriptionId: string;
+  orderName: string;
+}
+
+/** Opens Bootpay's card registration (or the sandbox panel's stand-in) and reports its issuance receipt. */
+export interface CardRegistrar {
+  /** Renders the control that starts a registration into `el`; `start` is called when the buyer uses it. */
+  mount(el: HTMLElement, params: CardMountParams, start: () => void): void;
+  /** Resolves `done` with the issuance receipt id (never a billing key), `cancelled` or `failed`; never rejects. */
+  issue(request: CardRequest): Promise<Outcome>;
+  /** Enables or disables the start control (one registration at a time). */
+  setBusy(busy: boolean): void;
+  teardown(): void;
+}

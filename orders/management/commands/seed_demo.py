@@ -1,4 +1,5 @@
-"""Demo catalogue and users for the local quickstart. Safe to run repeatedly."""
+"""Demo catalogue (two products sold by subscription) and users for the local quickstart. Safe to run
+repeatedly."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,13 +10,28 @@ from orders.models import Product, Seller
 
 DEMO_PASSWORD = "demo-pass-1234"
 
+# (name, price, tax-free, stock, subscription interval: "" = not sold by subscription)
 SELLERS = {
     "seoul-coffee": (
         "서울커피",
-        [("에티오피아 원두 200g", 18_000, False, 50), ("콜드브루 세트", 32_000, False, 20)],
+        [
+            ("에티오피아 원두 200g", 18_000, False, 50, ""),
+            ("콜드브루 세트", 32_000, False, 20, ""),
+            ("원두 정기배송 200g", 16_000, False, 200, "month"),
+        ],
     ),
-    "jeju-farm": ("제주농장", [("제주 감귤 5kg", 25_000, True, 30), ("한라봉 3kg", 39_000, True, 10)]),
-    "hanok-books": ("한옥서점", [("한국 현대 단편선", 15_000, True, 40), ("북마크 세트", 6_000, False, 100)]),
+    "jeju-farm": (
+        "제주농장",
+        [
+            ("제주 감귤 5kg", 25_000, True, 30, ""),
+            ("한라봉 3kg", 39_000, True, 10, ""),
+            ("제철 과일 꾸러미", 29_000, True, 100, "week"),
+        ],
+    ),
+    "hanok-books": (
+        "한옥서점",
+        [("한국 현대 단편선", 15_000, True, 40, ""), ("북마크 세트", 6_000, False, 100, "")],
+    ),
 }
 
 
@@ -30,11 +46,16 @@ class Command(BaseCommand):
             for username, (shop_name, products) in SELLERS.items():
                 user = self._user(users, username)
                 seller, _ = Seller.objects.get_or_create(user=user, defaults={"name": shop_name})
-                for name, price, tax_free, stock in products:
+                for name, price, tax_free, stock, interval in products:
                     Product.objects.get_or_create(
                         seller=seller,
                         name=name,
-                        defaults={"price": price, "is_tax_free": tax_free, "stock": stock},
+                        defaults={
+                            "price": price,
+                            "is_tax_free": tax_free,
+                            "stock": stock,
+                            "subscription_interval": interval,
+                        },
                     )
             self._user(users, "buyer")
             self._user(users, "buyer2")
@@ -49,6 +70,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  sellers:  {', '.join(SELLERS)}")
         self.stdout.write("  staff:    staff (also Django admin superuser)")
         self.stdout.write(f"  products: {Product.objects.filter(is_active=True).count()} active")
+        subscribable = Product.objects.filter(is_active=True).exclude(subscription_interval="")
+        self.stdout.write(f"  subscriptions: {', '.join(subscribable.values_list('name', flat=True))}")
 
     @staticmethod
     def _user(users, username: str):

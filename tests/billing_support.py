@@ -1,0 +1,47 @@
+"""Helpers of the billing API tests (REST, GraphQL): cards issued at the Bootpay emulator, and a watch
+that no answer ever carries a billing key, its ciphertext or its fingerprint."""
+
+from __future__ import annotations
+
+import requests
+
+from payments.models import BillingKey
+
+
+def issue_card(sandbox, subscription_id: str, **options) -> dict:
+    """What the buyer's requestSubscription does, through the emulator's control API over HTTP
+    (POST /_sandbox/billing-keys): an issuance receipt and, the control API being a test tool, the key."""
+    answer = requests.post(
+        f"{sandbox.url}/_sandbox/billing-keys",
+        json={"subscription_id": subscription_id, **options},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    issued = answer.json()
+    assert issued["receipt_id"] and issued["billing_key"]
+    return issued
+
+
+class SecretWatch:
+    """Every answer a test got, checked at the end against every billing key the emulator issued and
+    the ciphertext and fingerprint of every key we stored."""
+
+    def __init__(self, sandbox) -> None:
+        self.sandbox = sandbox
+        self.bodies: list[tuple[str, str]] = []
+
+    def record(self, label: str, body: bytes | str) -> None:
+        self.bodies.append((label, body.decode() if isinstance(body, bytes) else body))
+
+    def secrets(self) -> set[str]:
+        plain = {key["billing_key"] for key in self.sandbox.state.list_billing_keys()}
+        stored = BillingKey.objects.values_list("key_encrypted", "key_fingerprint")
+        return plain | {value for row in stored for value in row}
+
+    def assert_clean(self) -> int:
+        """How many answers were checked; fails naming the first one holding a secret."""
+        secrets = self.secrets()
+        for label, body in self.bodies:
+            leaked = [secret for secret in secrets if secret and secret in body]
+            assert not leaked, f"{label} answered a billing key secret"
+        return len(self.bodies)
