@@ -76,7 +76,8 @@ serve-environment:
 	@if [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; then \
 	  echo "error: make serve runs against PostgreSQL and Redis: set DATABASE_URL and REDIS_URL, e.g." >&2; \
 	  echo "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop REDIS_URL=redis://127.0.0.1:6379/0 \\" >&2; \
-	  echo "  SECRET_KEY=... BOOTPAY_MODE=sandbox make serve      (make run is the SQLite quickstart)" >&2; \
+	  echo "  SECRET_KEY=... BILLING_KEY_ENCRYPTION_KEYS=... BOOTPAY_MODE=sandbox make serve" >&2; \
+	  echo "  (make run is the SQLite quickstart)" >&2; \
 	  exit 2; fi
 	@case "$$DATABASE_URL" in postgres*|pgsql*) ;; *) \
 	  echo "error: make serve is for PostgreSQL; DATABASE_URL is not a postgres:// URL" >&2; exit 2;; esac

@@ -36,6 +36,13 @@ class ErrorCode(models.TextChoices):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     GATEWAY_ERROR = "gateway_error"
     GATEWAY_UNAVAILABLE = "gateway_unavailable"
+    # Automatic payments (payments.services.billing).
+    BILLING_KEY_NOT_FOUND = "billing_key_not_found"
+    BILLING_KEY_IN_USE = "billing_key_in_use"
+    BILLING_KEY_INVALID = "billing_key_invalid"
+    SUBSCRIPTION_NOT_FOUND = "subscription_not_found"
+    PRODUCT_NOT_SUBSCRIBABLE = "product_not_subscribable"
+    SUBSCRIPTION_NOT_ACTIVE = "subscription_not_active"
     # Transport-level refusals the REST handler maps from DRF (no service raises these).
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_ACCEPTABLE = "not_acceptable"
@@ -67,6 +74,12 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.IDEMPOTENCY_KEY_REUSED: 422,
     ErrorCode.GATEWAY_ERROR: 502,
     ErrorCode.GATEWAY_UNAVAILABLE: 503,
+    ErrorCode.BILLING_KEY_NOT_FOUND: 404,
+    ErrorCode.BILLING_KEY_IN_USE: 409,
+    ErrorCode.BILLING_KEY_INVALID: 400,
+    ErrorCode.SUBSCRIPTION_NOT_FOUND: 404,
+    ErrorCode.PRODUCT_NOT_SUBSCRIBABLE: 400,
+    ErrorCode.SUBSCRIPTION_NOT_ACTIVE: 409,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.NOT_ACCEPTABLE: 406,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
@@ -100,6 +113,12 @@ DEFAULT_MESSAGES: dict[str, StrOrPromise] = {
     ErrorCode.IDEMPOTENCY_KEY_REUSED: _("This Idempotency-Key was already used for a different request."),
     ErrorCode.GATEWAY_ERROR: _("The payment gateway refused the request."),
     ErrorCode.GATEWAY_UNAVAILABLE: _("The payment gateway is unavailable; try again later."),
+    ErrorCode.BILLING_KEY_NOT_FOUND: _("Billing key not found."),
+    ErrorCode.BILLING_KEY_IN_USE: _("A subscription still uses this billing key."),
+    ErrorCode.BILLING_KEY_INVALID: _("This receipt cannot be registered as your billing key."),
+    ErrorCode.SUBSCRIPTION_NOT_FOUND: _("Subscription not found."),
+    ErrorCode.PRODUCT_NOT_SUBSCRIBABLE: _("This product is not sold by subscription."),
+    ErrorCode.SUBSCRIPTION_NOT_ACTIVE: _("The subscription is cancelled."),
     ErrorCode.METHOD_NOT_ALLOWED: _("This HTTP method is not allowed here."),
     ErrorCode.NOT_ACCEPTABLE: _("No acceptable response format."),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: _("Unsupported media type in the request."),

@@ -4,6 +4,8 @@ The defaults give a local quickstart on SQLite against the sandbox emulator; pro
 DJANGO_ENV=production, SECRET_KEY, DATABASE_URL, REDIS_URL and real Bootpay keys.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -274,6 +276,44 @@ if BOOTPAY_MODE == "production" and not (
         "BOOTPAY_MODE=production needs BOOTPAY_CLIENT_KEY/SECRET_KEY or APPLICATION_ID/PRIVATE_KEY"
     )
 
+# --- Automatic payments (docs/billing.md) -------------------------------------------------------
+# Stored billing keys are encrypted with Fernet: comma-separated keys, the first encrypts, every one
+# decrypts (rotation: put the new key first, run `manage.py rotate_billing_keys`, then drop the old one).
+# Outside local/dev/test a missing value stops the process, like a missing SECRET_KEY; locally a key is
+# derived from SECRET_KEY so the quickstart needs none.
+BILLING_KEY_ENCRYPTION_KEYS = env.list("BILLING_KEY_ENCRYPTION_KEYS", default=[])
+if not BILLING_KEY_ENCRYPTION_KEYS:
+    if not IS_LOCAL:
+        raise ImproperlyConfigured("BILLING_KEY_ENCRYPTION_KEYS is required outside local/dev/test")
+    BILLING_KEY_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"billing-key-encryption:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+for _key in BILLING_KEY_ENCRYPTION_KEYS:
+    try:
+        _valid = len(base64.urlsafe_b64decode(_key.encode())) == 32
+    except ValueError:
+        _valid = False
+    if not _valid:  # the value itself is never echoed
+        raise ImproperlyConfigured("BILLING_KEY_ENCRYPTION_KEYS holds a value that is not a Fernet key")
+# `charge`: we charge each period ourselves when it is due; `reserve`: after each paid period Bootpay is
+# asked to charge the next one by itself at its date (a reservation), we only book what it did.
+BILLING_MODE = env.str("BILLING_MODE", default="charge")
+if BILLING_MODE not in {"charge", "reserve"}:
+    raise ImproperlyConfigured("BILLING_MODE must be charge or reserve")
+# Hours after a period's first declined charge at which it is tried again; after the last one declines the
+# subscription is cancelled. Increasing, positive.
+BILLING_RETRY_SCHEDULE_HOURS = [
+    int(hours) for hours in env.list("BILLING_RETRY_SCHEDULE_HOURS", default=[24, 72, 168])
+]
+_increasing = sorted(set(BILLING_RETRY_SCHEDULE_HOURS)) == BILLING_RETRY_SCHEDULE_HOURS
+if not _increasing or any(hours < 1 for hours in BILLING_RETRY_SCHEDULE_HOURS):
+    raise ImproperlyConfigured("BILLING_RETRY_SCHEDULE_HOURS must be increasing whole hours, e.g. 24,72,168")
+# A charge whose outcome is unknown (Bootpay did not answer) is never sent again by itself: its webhook
+# books it. Unknown for longer than this, the subscription turns past_due for staff to settle.
+BILLING_UNKNOWN_GRACE = timedelta(minutes=env.int("BILLING_UNKNOWN_GRACE_MINUTES", default=60))
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # JSON lines (timestamp, level, logger, message, request_id, extra fields) for log collectors, or a plain
 # readable line for local development; either way redacted (config/logs.py). One handler, on the root
@@ -357,5 +397,13 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {
         "task": "orders.tasks.expire_unpaid_orders",
         "schedule": env.float("SCHEDULE_EXPIRE_ORDERS_S", default=60.0),
+    },
+    "charge-due-subscriptions": {
+        "task": "payments.tasks.charge_due_subscriptions",
+        "schedule": env.float("SCHEDULE_BILLING_CHARGE_S", default=300.0),
+    },
+    "settle-subscription-reservations": {
+        "task": "payments.tasks.settle_subscription_reservations",
+        "schedule": env.float("SCHEDULE_BILLING_RESERVATIONS_S", default=300.0),
     },
 }

@@ -32,6 +32,12 @@ class Seller(TimeStamped):
         return self.name
 
 
+class SubscriptionInterval(models.TextChoices):
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
 class Product(TimeStamped):
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="products")
     name = models.CharField(max_length=200)
@@ -39,6 +45,13 @@ class Product(TimeStamped):
     is_tax_free = models.BooleanField(default=False, help_text="면세 상품: its amount is sent as tax_free.")
     stock = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    subscription_interval = models.CharField(
+        max_length=8,
+        choices=SubscriptionInterval.choices,
+        blank=True,
+        help_text="Sold by subscription, charged every week, month or year (blank: not subscribable). "
+        "It can still be ordered once like any product.",
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -113,6 +126,11 @@ class OrderItem(models.Model):
     is_tax_free = models.BooleanField(default=False)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT)
     shipped = models.BooleanField(default=False)
+    holds_stock = models.BooleanField(
+        default=True,
+        help_text="Took its quantity from the product's stock (so gives it back when cancelled or refunded). "
+        "False only for a subscription renewal made while the product was out of stock.",
+    )
 
     class Meta:
         ordering = ["pk"]

@@ -119,16 +119,92 @@ def order_create(*, buyer: AbstractBaseUser, lines: Iterable[OrderLine]) -> Orde
     return order
 
 
+def order_create_for_subscription(
+    *,
+    buyer: AbstractBaseUser,
+    product_id: int,
+    unit_price: int,
+    is_tax_free: bool,
+    order_id: str,
+    expires_at: datetime,
+    renewal: bool,
+) -> Order:
+    """One period of a subscription: an ordinary pending order of one unit of the product, at the price
+    the subscription fixed when it began (`unit_price`, ours, never the caller's), with the public
+    `order_id` the subscription derives for the period. Call inside the caller's transaction.
+
+    Stock: the first period follows `order_create` (product_unavailable, insufficient_stock, and one unit
+    taken). A renewal never fails for stock, nor for a product taken off sale since: it takes a unit
+    when there is one, and otherwise its line is marked `holds_stock=False` (the seller ships when
+    restocked), so cancelling or refunding it gives back nothing it never took.
+    """
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("seller").filter(pk=product_id).first()
+    )
+    if product is None:
+        raise DomainError(ErrorCode.PRODUCT_NOT_FOUND, details={"product_ids": [product_id]})
+    if not renewal:
+        if not product.is_active:
+            raise DomainError(ErrorCode.PRODUCT_UNAVAILABLE, details={"product_ids": [product_id]})
+        if product.stock < 1:
+            short = [{"product_id": product.pk, "requested": 1, "available": product.stock}]
+            raise DomainError(ErrorCode.INSUFFICIENT_STOCK, details={"items": short})
+    holds_stock = product.stock >= 1
+    order = Order.objects.create(
+        order_id=order_id,
+        buyer=buyer,
+        order_name=product.name,
+        total_amount=unit_price,
+        tax_free_amount=unit_price if is_tax_free else 0,
+        expires_at=expires_at,
+    )
+    OrderItem.objects.create(
+        order=order,
+        product=product,
+        seller=product.seller,
+        product_name=product.name,
+        quantity=1,
+        unit_price=unit_price,
+        is_tax_free=is_tax_free,
+        holds_stock=holds_stock,
+    )
+    if holds_stock:
+        product.stock -= 1
+        product.save(update_fields=["stock", "updated_at"])
+    return order
+
+
+def order_close_unpaid(*, order_pk: int, label: str) -> Order | None:
+    """The system gives up an unpaid order (a subscription period that will not be charged): closed as
+    cancelled, its stock back, as the buyer's cancel would. None when it is no longer pending payment
+    or another part refuses the close (a payment under way). Caller may hold locks above the order.
+    """
+    with transaction.atomic():
+        order = order_lock(order_pk=order_pk)
+        if order.status != Order.Status.PENDING_PAYMENT:
+            return None
+        try:
+            after_commit = _closing_order_hooks(order=order, actor=None, label=label)
+        except DomainError:
+            return None
+        _order_close_unpaid(order=order, status=Order.Status.CANCELLED)
+    for step in after_commit:
+        transaction.on_commit(step)
+    return order
+
+
 def order_lock(*, order_pk: int) -> Order:
     """The order row under `select_for_update`; call inside `transaction.atomic()`."""
     return Order.objects.select_for_update(of=("self",)).get(pk=order_pk)
 
 
 def order_items_release_stock(*, items: Iterable[OrderItem]) -> None:
-    """Give the items' quantities back to their products (rows locked in pk order)."""
+    """Give the items' quantities back to their products (rows locked in pk order); a line that took
+    no stock (`holds_stock` false: a subscription renewal made out of stock) gives none back."""
     returned: Counter[int] = Counter()
     for item in items:
-        returned[item.product_id] += item.quantity
+        if item.holds_stock:
+            returned[item.product_id] += item.quantity
     if not returned:
         return
     products = list(Product.objects.select_for_update(of=("self",)).filter(pk__in=returned).order_by("pk"))

@@ -3,7 +3,10 @@
 Money records change only through `payments.services`: every money field here is read-only and
 nothing can be added or deleted. Staff act through two doors that call the services: the refund
 form of a payment (`payment_cancel`, as the acting user, one idempotency key per form) and the
-"reprocess" action of webhook deliveries (`webhook_process`).
+"reprocess" action of webhook deliveries (`webhook_process`). Subscriptions add two: "charge the due
+period again" (`subscription_charge_retry`, after staff checked at Bootpay that an unknown charge took no
+money) and "cancel" (`subscription_cancel`). A billing key is shown by its masked card only: the key
+and its ciphertext never reach a page.
 """
 
 from __future__ import annotations
@@ -23,8 +26,17 @@ from config.errors import DomainError
 from orders.admin import OrderAdmin
 from orders.models import Order
 from payments.admin_refund import RefundForm, new_idempotency_key, refusal_message
-from payments.models import Cancellation, Payment, PaymentEvent, WebhookDelivery
-from payments.services import payment_cancel
+from payments.models import (
+    BillingKey,
+    Cancellation,
+    Payment,
+    PaymentEvent,
+    Subscription,
+    SubscriptionCharge,
+    SubscriptionEvent,
+    WebhookDelivery,
+)
+from payments.services import payment_cancel, subscription_cancel, subscription_charge_retry
 from payments.webhooks import webhook_process
 
 logger = logging.getLogger(__name__)
@@ -408,3 +420,151 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
             error = processed.error.strip().splitlines()[-1:] if processed.error else []
             detail = f" — {error[0][:200]}" if error else ""
             self.message_user(request, f"{label}: {processed.state}{detail}", level)
+
+
+# --- Automatic payments ------------------------------------------------------------------------------
+
+
+@admin.register(BillingKey)
+class BillingKeyAdmin(ReadOnlyAdmin):
+    list_display = ["billing_key_id", "buyer", "card_company", "card_number_masked", "status", "created_at"]
+    list_select_related = ["buyer"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["billing_key_id", "receipt_id", "buyer__username", "buyer__email"]
+    search_help_text = "Billing key id, issuance receipt id, buyer username or email."
+    # Never the key, nor its ciphertext or fingerprint.
+    fields = [
+        "billing_key_id",
+        "buyer",
+        "card_company",
+        "card_number_masked",
+        "status",
+        "receipt_id",
+        "expires_at",
+        "created_at",
+        "removed_at",
+    ]
+    HIDDEN = ("key_encrypted", "key_fingerprint")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in super().get_readonly_fields(request, obj) if name not in self.HIDDEN]
+
+
+class SubscriptionChargeInline(ReadOnlyInline):
+    model = SubscriptionCharge
+    fields = [
+        "period",
+        "order",
+        "state",
+        "attempts",
+        "last_error_code",
+        "receipt_id",
+        "sending_until",
+        "first_declined_at",
+        "created_at",
+        "updated_at",
+    ]
+    ordering = ["period", "pk"]
+    show_change_link = False
+    verbose_name_plural = "charges (one order per period)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order")
+
+
+class SubscriptionEventInline(ReadOnlyInline):
+    model = SubscriptionEvent
+    fields = ["created_at", "kind", "actor", "actor_label", "data"]
+    ordering = ["created_at", "pk"]
+    show_change_link = False
+    verbose_name_plural = "timeline"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "subscription_id",
+        "buyer",
+        "product",
+        "status",
+        "mode",
+        "price",
+        "current_period",
+        "next_charge_at",
+        "created_at",
+    ]
+    list_select_related = ["buyer", "product"]
+    list_filter = ["status", "mode", "interval", "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = [
+        "subscription_id",
+        "buyer__username",
+        "buyer__email",
+        "product__name",
+        "charges__order__order_id",
+        "charges__receipt_id",
+    ]
+    search_help_text = (
+        "Subscription id, buyer username or email, product name, a period's order or receipt id."
+    )
+    fields = [
+        "subscription_id",
+        "buyer",
+        "product",
+        "billing_key",
+        "status",
+        "mode",
+        "interval",
+        "price",
+        "tax_free",
+        "current_period",
+        "current_period_start",
+        "current_period_end",
+        "next_charge_at",
+        "retry_count",
+        "reserve_id",
+        "created_at",
+        "cancelled_at",
+    ]
+    inlines = [SubscriptionChargeInline, SubscriptionEventInline]
+    actions = ["charge_again", "cancel_selected"]
+
+    def has_billing_permission(self, request: HttpRequest) -> bool:
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and request.user.has_perm("payments.change_subscription")
+        )
+
+    @admin.action(
+        description="Charge the due period again (checked at Bootpay: no money taken)",
+        permissions=["billing"],
+    )
+    def charge_again(self, request, queryset):
+        for subscription in queryset.order_by("pk"):
+            try:
+                charge = subscription_charge_retry(
+                    subscription_id=subscription.subscription_id, actor=request.user
+                )
+            except DomainError as exc:
+                self.message_user(
+                    request, f"{subscription.subscription_id}: {exc.code}: {exc.message}", messages.ERROR
+                )
+                continue
+            state = charge.state if charge is not None else "nothing due"
+            self.message_user(request, f"{subscription.subscription_id}: charge {state}.", messages.INFO)
+
+    @admin.action(description="Cancel the selected subscriptions", permissions=["billing"])
+    def cancel_selected(self, request, queryset):
+        for subscription in queryset.order_by("pk"):
+            try:
+                subscription_cancel(subscription_id=subscription.subscription_id, actor=request.user)
+            except DomainError as exc:
+                self.message_user(
+                    request, f"{subscription.subscription_id}: {exc.code}: {exc.message}", messages.ERROR
+                )
+                continue
+            self.message_user(request, f"{subscription.subscription_id}: cancelled.", messages.SUCCESS)

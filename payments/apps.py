@@ -13,3 +13,9 @@ class PaymentsConfig(AppConfig):
         from payments.services import payment_release_for_closing_order
 
         unpaid_order_closing.connect(payment_release_for_closing_order, dispatch_uid="payments.closing_order")
+
+        # A subscription's period advances once its order's payment is booked, whichever path booked it.
+        from payments.services.billing import on_order_paid
+        from payments.services.common import order_paid
+
+        order_paid.connect(on_order_paid, dispatch_uid="payments.billing.order_paid")

@@ -13,12 +13,27 @@ Modules by capability, each importing only those above it:
 - `sync`: `payment_sync_from_receipt`, the one place a receipt changes a payment;
 - `verify`: `payment_verify`, `payment_bind_receipt`, `payment_confirm`;
 - `cancel`: `payment_cancel`, and what an order abandoned unpaid asks of its payment;
-- `reconcile`: `payment_reconcile`.
+- `reconcile`: `payment_reconcile`;
+- `billing`: automatic payments — billing keys, subscriptions, each period's charge (an ordinary order
+  booked through `payment_bind_receipt`), reservations, and the beat task bodies (docs/billing.md).
 
 Dependency direction: payments builds on orders (models, `order_lock`), never the reverse; orders
 announces an unpaid order closing (`orders.services.unpaid_order_closing`) and payments answers it.
 """
 
+from payments.services.billing import (
+    billing_key_register,
+    billing_key_remove,
+    billing_key_request_start,
+    subscription_cancel,
+    subscription_charge_book_receipt,
+    subscription_charge_period,
+    subscription_charge_retry,
+    subscription_create,
+    subscription_reservation_settle,
+    subscriptions_charge_due,
+    subscriptions_settle_reservations,
+)
 from payments.services.cancel import (
     payment_cancel,
     payment_release_for_closing_order,
@@ -33,6 +48,9 @@ from payments.services.verify import payment_bind_receipt, payment_confirm, paym
 __all__ = [
     "Actor",
     "Money",
+    "billing_key_register",
+    "billing_key_remove",
+    "billing_key_request_start",
     "cancellation_send",
     "payment_bind_receipt",
     "payment_cancel",
@@ -42,4 +60,12 @@ __all__ = [
     "payment_sync_from_receipt",
     "payment_verify",
     "payment_withdraw_unconfirmed",
+    "subscription_cancel",
+    "subscription_charge_book_receipt",
+    "subscription_charge_period",
+    "subscription_charge_retry",
+    "subscription_create",
+    "subscription_reservation_settle",
+    "subscriptions_charge_due",
+    "subscriptions_settle_reservations",
 ]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
@@ -168,11 +169,19 @@ def payment_update(payment: Payment, *, status: str, receipt: Receipt) -> None:
     payment.save()
 
 
+# Sent with `order` inside the transaction that marks it paid, under its row lock (whichever path booked
+# the receipt: verify, webhook, reconcile, a subscription charge). A receiver must not lock rows that
+# come before the order in the lock order (a subscription): it defers such work with
+# `transaction.on_commit` (payments.services.billing does, to advance the subscription's period).
+order_paid = Signal()
+
+
 def order_mark_paid(order: Order) -> None:
     order.status = Order.Status.PAID
     order.paid_at = timezone.now()
     order.save(update_fields=["status", "paid_at", "updated_at"])
     order.items.filter(status=OrderItem.Status.PENDING_PAYMENT).update(status=OrderItem.Status.PAID)
+    order_paid.send(sender=Order, order=order)
 
 
 def amount_problems(order: Order, receipt: Receipt) -> dict[str, Any]:

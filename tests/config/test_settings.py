@@ -15,11 +15,17 @@ PRODUCTION = {
     "BOOTPAY_MODE": "production",
     "BOOTPAY_CLIENT_KEY": "client",
     "BOOTPAY_SECRET_KEY": "secret",
+    # A Fernet key (32 bytes, url-safe base64): a fixed test value, never a real one.
+    "BILLING_KEY_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWJpbGxpbmcta2V5LTMyLWJ5dGVzISE=",
 }
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOOTPAY_", "DJANGO_", "SECRET_KEY"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOOTPAY_", "DJANGO_", "SECRET_KEY", "BILLING_"))
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
     )
@@ -42,6 +48,21 @@ def test_production_without_a_secret_key_refuses_to_start():
     result = manage("check", **env)
 
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_production_without_billing_key_encryption_keys_refuses_to_start():
+    env = {k: v for k, v in PRODUCTION.items() if k != "BILLING_KEY_ENCRYPTION_KEYS"}
+
+    result = manage("check", **env)
+
+    assert result.returncode != 0 and "BILLING_KEY_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_a_billing_key_encryption_key_that_is_not_a_fernet_key_refuses_to_start():
+    result = manage("check", **{**PRODUCTION, "BILLING_KEY_ENCRYPTION_KEYS": "not-a-key"})
+
+    assert result.returncode != 0 and "not a Fernet key" in result.stderr
+    assert "not-a-key" not in result.stderr
 
 
 def test_production_refuses_to_run_the_sandbox_emulator():
@@ -84,7 +105,10 @@ def celery_conf(**env: str) -> str:
 
 
 def test_without_redis_tasks_run_eagerly_and_with_it_redis_is_the_broker():
-    schedules = "['expire-unpaid-orders', 'reconcile-payments', 'sweep-webhook-deliveries']"
+    schedules = (
+        "['charge-due-subscriptions', 'expire-unpaid-orders', 'reconcile-payments', "
+        "'settle-subscription-reservations', 'sweep-webhook-deliveries']"
+    )
     assert celery_conf() == f"True memory:// True 1 ['json'] {schedules}"
     assert celery_conf(REDIS_URL="redis://127.0.0.1:6379/3") == (
         f"False redis://127.0.0.1:6379/3 True 1 ['json'] {schedules}"

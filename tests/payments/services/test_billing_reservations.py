@@ -1,0 +1,206 @@
+"""Reserved mode: after each paid period Bootpay is asked to charge the next one by itself; its webhook,
+or our lookup past the execution time, books it once. Cancelling takes the reservation back first."""
+
+from datetime import timedelta
+
+import pytest
+
+from config.errors import DomainError, ErrorCode
+from payments.models import Payment, SubscriptionCharge
+from payments.services import (
+    subscription_cancel,
+    subscriptions_charge_due,
+    subscriptions_settle_reservations,
+)
+from payments.webhooks import webhook_process, webhook_receive
+from tests.payments.services.billing_fakes import EXECUTED, FAILED, RESERVED, REVOKED
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _reserve_mode(settings):
+    settings.BILLING_MODE = "reserve"
+
+
+def _charge(subscription, period) -> SubscriptionCharge:
+    return SubscriptionCharge.objects.select_related("order").get(subscription=subscription, period=period)
+
+
+def _webhook(receipt_id: str, capture) -> None:
+    body = f'{{"receipt_id": "{receipt_id}", "webhook_type": "PAYMENT_COMPLETED", "status": 1}}'.encode()
+    with capture(execute=True):
+        delivery = webhook_receive(raw_body=body, content_type="application/json", headers={}, remote_ip=None)
+        assert webhook_process(delivery_pk=delivery.pk).state == "processed"
+
+
+def test_a_paid_period_reserves_the_next_at_its_date(buyer, fake_bootpay, subscribe):
+    subscription = subscribe(buyer)
+
+    subscription.refresh_from_db()
+    assert subscription.mode == "reserve" and subscription.current_period == 1
+    reservation = fake_bootpay.reservations[subscription.reserve_id]
+    charge = _charge(subscription, 2)
+    assert charge.state == "pending" and charge.attempts == 1
+    assert (reservation["order_id"], reservation["price"]) == (charge.order.order_id, subscription.price)
+    assert reservation["execute_at"] == subscription.next_charge_at
+    assert charge.order.expires_at > subscription.next_charge_at  # payable when Bootpay runs it
+    assert subscription.events.get(kind="reserved").data["reserve_id"] == subscription.reserve_id
+
+    # The beat does not charge it itself.
+    assert (
+        subscriptions_charge_due(now=subscription.next_charge_at + timedelta(hours=1), gateway=fake_bootpay)
+        == 0
+    )
+    assert fake_bootpay.calls.count("charge_billing_key") == 1
+
+
+def test_the_reservations_webhook_books_it_and_the_next_period_is_reserved(
+    buyer, fake_bootpay, subscribe, django_capture_on_commit_callbacks
+):
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    first_reserve = subscription.reserve_id
+
+    executed = fake_bootpay.execute(first_reserve)
+    _webhook(executed["receipt_id"], django_capture_on_commit_callbacks)
+
+    subscription.refresh_from_db()
+    assert subscription.current_period == 2 and _charge(subscription, 2).state == "paid"
+    assert subscription.reserve_id and subscription.reserve_id != first_reserve
+    assert (
+        fake_bootpay.reservations[subscription.reserve_id]["order_id"]
+        == _charge(subscription, 3).order.order_id
+    )
+    # The lookup finds it booked already: nothing twice.
+    subscriptions_settle_reservations(now=subscription.next_charge_at, gateway=fake_bootpay)
+    assert Payment.objects.filter(order=_charge(subscription, 2).order).count() == 1
+
+
+def test_without_a_webhook_the_lookup_books_an_executed_reservation(buyer, fake_bootpay, subscribe):
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    due = subscription.next_charge_at
+    fake_bootpay.execute(subscription.reserve_id)
+
+    assert (
+        subscriptions_settle_reservations(now=due, gateway=fake_bootpay) == {}
+    )  # too early: left to the webhook
+    counts = subscriptions_settle_reservations(now=due + timedelta(minutes=10), gateway=fake_bootpay)
+
+    assert counts == {"executed": 1}
+    subscription.refresh_from_db()
+    assert subscription.current_period == 2
+    assert Payment.objects.get(order=_charge(subscription, 2).order).status == "paid"
+    assert fake_bootpay.reservations[subscription.reserve_id]["status"] == RESERVED  # period 3
+
+
+def test_a_failed_reservation_takes_the_decline_path_and_is_retried_directly(buyer, fake_bootpay, subscribe):
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    due = subscription.next_charge_at
+    fake_bootpay.decline(subscription.billing_key.key)
+    assert fake_bootpay.execute(subscription.reserve_id)["status"] == FAILED
+
+    assert subscriptions_settle_reservations(now=due + timedelta(minutes=10), gateway=fake_bootpay) == {
+        "failed": 1
+    }
+
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.reserve_id, subscription.retry_count) == ("past_due", "", 1)
+    charge = _charge(subscription, 2)
+    assert charge.state == "declined"
+    fake_bootpay.decline(subscription.billing_key.key, False)
+    subscriptions_charge_due(now=subscription.next_charge_at + timedelta(minutes=1), gateway=fake_bootpay)
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.current_period) == ("active", 2)
+    assert fake_bootpay.charged.count(charge.order.order_id) == 1
+
+
+def test_cancelling_takes_the_reservation_back_before_destroying_the_key(buyer, fake_bootpay, subscribe):
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    reserve_id, plain = subscription.reserve_id, subscription.billing_key.key
+
+    cancelled = subscription_cancel(
+        subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay
+    )
+
+    assert cancelled.status == "cancelled" and cancelled.reserve_id == ""
+    assert fake_bootpay.reservations[reserve_id]["status"] == REVOKED
+    assert fake_bootpay.calls.index("reservation_cancel") < fake_bootpay.calls.index("billing_key_destroy")
+    assert fake_bootpay.keys[plain]["destroyed"]
+    charge = _charge(subscription, 2)
+    assert charge.state == "cancelled" and charge.order.status == "cancelled"
+    kinds = list(cancelled.events.values_list("kind", flat=True))
+    assert kinds[-3:] == ["reservation_cancelled", "cancelled", "key_destroyed"]
+    again = subscription_cancel(
+        subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay
+    )
+    assert again.status == "cancelled" and fake_bootpay.calls.count("reservation_cancel") == 1
+
+
+def test_cancelling_after_bootpay_ran_the_reservation_books_that_period_first(buyer, fake_bootpay, subscribe):
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    fake_bootpay.execute(subscription.reserve_id)
+
+    cancelled = subscription_cancel(
+        subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay
+    )
+
+    assert cancelled.status == "cancelled" and cancelled.current_period == 2
+    assert _charge(subscription, 2).state == "paid"
+    assert not SubscriptionCharge.objects.filter(
+        subscription=subscription, period=3
+    ).exists()  # none reserved
+    assert Payment.objects.get(order=_charge(subscription, 2).order).status == "paid"
+    assert [d["status"] for d in fake_bootpay.reservations.values()] == [EXECUTED]
+
+
+def test_a_reservation_bootpay_cannot_cancel_now_leaves_the_subscription_as_it_was(
+    buyer, fake_bootpay, subscribe
+):
+    subscription = subscribe(buyer)
+    fake_bootpay.fault("reservation_cancel", "timeout")
+
+    with pytest.raises(DomainError) as caught:
+        subscription_cancel(subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay)
+
+    assert caught.value.code == ErrorCode.GATEWAY_UNAVAILABLE
+    subscription.refresh_from_db()
+    assert subscription.status == "active" and subscription.reserve_id
+    assert "billing_key_destroy" not in fake_bootpay.calls
+
+
+def test_an_unanswered_reservation_is_never_made_twice_nor_charged_directly(
+    buyer, fake_bootpay, subscribe, settings
+):
+    fake_bootpay.fault("reserve_charge", "lost")
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    assert subscription.reserve_id == "" and _charge(subscription, 2).state == "unknown"
+    due = subscription.next_charge_at
+
+    subscriptions_charge_due(now=due + timedelta(minutes=1), gateway=fake_bootpay)
+    subscriptions_settle_reservations(now=due + timedelta(minutes=10), gateway=fake_bootpay)
+    assert fake_bootpay.calls.count("charge_billing_key") == 1
+    assert fake_bootpay.calls.count("reserve_charge") == 1
+
+    subscriptions_charge_due(
+        now=due + settings.BILLING_UNKNOWN_GRACE + timedelta(minutes=1), gateway=fake_bootpay
+    )
+    subscription.refresh_from_db()
+    assert subscription.status == "past_due" and subscription.next_charge_at is None
+
+
+def test_a_refused_reservation_is_charged_directly_when_due(buyer, fake_bootpay, subscribe):
+    fake_bootpay.fault("reserve_charge", "RC_RESERVE_LIMIT")
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    assert subscription.reserve_id == "" and subscription.events.filter(kind="reserve_refused").exists()
+
+    subscriptions_charge_due(now=subscription.next_charge_at + timedelta(minutes=1), gateway=fake_bootpay)
+
+    subscription.refresh_from_db()
+    assert subscription.current_period == 2 and fake_bootpay.calls.count("charge_billing_key") == 2

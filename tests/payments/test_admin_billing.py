@@ -1,0 +1,71 @@
+"""The billing admin: keys shown by their masked card only; subscriptions with their charges and timeline,
+read-only; staff's two doors (charge again, cancel) go through the services."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from payments.models import SubscriptionCharge
+from payments.services import subscriptions_charge_due
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, make_user):
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_a_billing_key_page_never_shows_the_key_nor_its_ciphertext(staff_client, buyer, register_key):
+    key = register_key(buyer)
+
+    for url in (
+        reverse("admin:payments_billingkey_changelist"),
+        reverse("admin:payments_billingkey_change", args=[key.pk]),
+    ):
+        page = staff_client.get(url).content.decode()
+        assert key.card_number_masked in page
+        assert key.key not in page and key.key_encrypted not in page and key.key_fingerprint not in page
+
+
+def test_a_subscription_page_lists_its_charges_and_events_read_only(staff_client, buyer, subscribe):
+    subscription = subscribe(buyer)
+    charge = subscription.charges.get()
+
+    response = staff_client.get(reverse("admin:payments_subscription_change", args=[subscription.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert charge.order.order_id in page and "charged" in page and "created" in page
+    assert 'name="status"' not in page  # nothing editable
+
+
+def test_staff_charge_again_after_an_unknown_outcome(staff_client, buyer, fake_bootpay, subscribe):
+    subscription = subscribe(buyer)
+    fake_bootpay.fault("charge_billing_key", "timeout")
+    subscriptions_charge_due(now=subscription.next_charge_at + timedelta(minutes=1), gateway=fake_bootpay)
+    assert SubscriptionCharge.objects.get(subscription=subscription, period=2).state == "unknown"
+
+    response = staff_client.post(
+        reverse("admin:payments_subscription_changelist"),
+        {"action": "charge_again", "_selected_action": [subscription.pk]},
+        follow=True,
+    )
+
+    assert "charge paid" in response.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.current_period == 2
+
+
+def test_staff_cancel_from_the_list(staff_client, buyer, subscribe):
+    subscription = subscribe(buyer)
+
+    staff_client.post(
+        reverse("admin:payments_subscription_changelist"),
+        {"action": "cancel_selected", "_selected_action": [subscription.pk]},
+    )
+
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled"
