@@ -67,3 +67,89 @@ def test_charge_again_twice_charges_the_unknown_period_once_and_nothing_else(
     assert _charge(subscription, 2).state == "paid"
     assert not SubscriptionCharge.objects.filter(subscription=subscription, period=3).exists()
     assert len(fake_bootpay.charged) == 2  # period 1 and period 2, nothing more
+
+
+# --- With the real emulator (the `bootpay` fixture: the SDK over HTTP) -------------------------------
+
+
+def _emulator_key(buyer, bootpay):
+    from payments.services import billing_key_register, billing_key_request_start
+
+    request = billing_key_request_start(buyer=buyer)
+    issued = bootpay.state.issue_billing_key(request.subscription_id)
+    return billing_key_register(buyer=buyer, receipt_id=issued["receipt_id"]), issued["billing_key"]
+
+
+def _webhook(receipt_id: str):
+    from payments.webhooks import webhook_process, webhook_receive
+
+    body = f'{{"receipt_id": "{receipt_id}", "webhook_type": "PAYMENT_COMPLETED", "status": 1}}'.encode()
+    delivery = webhook_receive(raw_body=body, content_type="application/json", headers={}, remote_ip=None)
+    return webhook_process(delivery_pk=delivery.pk)
+
+
+# DEFECT: a reservation whose answer was lost (charge `unknown`, stage reserve, no reserve_id kept) is
+# invisible to subscription_cancel: it is not cancelled at Bootpay (no reserve_id), and cancel closes
+# only `pending`/`declined` periods, so the `unknown` period's order stays payable. When Bootpay runs the
+# orphan reservation (the key is still alive: another subscription uses it), its webhook books the money
+# as an ordinary paid period of a CANCELLED subscription: the buyer is charged after cancelling and
+# nothing refunds it. (Same for a direct charge whose answer was lost: docs/billing.md says cancel
+# closes "its unpaid periods' orders", but an unknown one is left open and a late webhook is kept.)
+# Fix: in subscription_cancel also close the orders of `unknown` (and `sending`) periods after the
+# current one — then a late receipt meets order_not_payable and the money core refunds it — and mark
+# those charges cancelled; optionally keep the order id of an unanswered reservation for the sweep.
+def test_a_lost_reservation_answer_never_charges_the_buyer_after_cancel(
+    buyer, bootpay, subscribable, settings, on_commit_now
+):
+    from payments.services import subscription_cancel, subscription_create
+
+    settings.BILLING_MODE = "reserve"
+    key, plain = _emulator_key(buyer, bootpay)
+    bootpay.state.add_fault("subscribe/payment/reserve", "lost_answer", times=1)
+    first = subscription_create(buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id)
+    second = subscription_create(buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id)
+    charge = _charge(first, 2)
+    assert charge.state == "unknown" and Subscription.objects.get(pk=first.pk).reserve_id == ""
+    second.refresh_from_db()
+    assert second.reserve_id  # the key stays alive for `second`
+
+    subscription_cancel(subscription_id=first.subscription_id, actor=buyer)
+
+    # Bootpay runs the reservation it did make for `first`, and notifies it.
+    (orphan,) = [r for r in bootpay.state.list_reservations() if r["order_id"] == charge.order.order_id]
+    assert orphan["status"] == 1, "the orphan reservation was left pending at Bootpay after cancel"
+    executed = bootpay.state.execute_reservation(orphan["reserve_id"])
+    receipt_id = executed["receipt"]["receipt_id"]
+    _webhook(receipt_id)
+
+    first.refresh_from_db()
+    assert first.status == "cancelled"
+    receipt = bootpay.state.get_receipt(receipt_id)
+    assert receipt["cancelled_price"] == receipt["price"], "charged after cancel and never refunded"
+
+
+# DEFECT (same root cause, charge mode): a renewal whose answer was lost, then the buyer cancels. The
+# charge's webhook arrives after the cancel and is booked as a paid period of the cancelled subscription
+# (its period even advances), although the cancel was meant to close every unpaid period's order.
+def test_a_late_webhook_of_an_unknown_charge_after_cancel_is_refunded(buyer, bootpay, subscribable, on_commit_now):
+    from payments.services import subscription_cancel, subscription_create
+
+    key, plain = _emulator_key(buyer, bootpay)
+    subscription = subscription_create(
+        buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id
+    )
+    subscription.refresh_from_db()
+    bootpay.state.add_fault("subscribe/payment", "lost_answer", times=1)
+    subscriptions_charge_due(now=subscription.next_charge_at + timedelta(minutes=1))
+    charge = _charge(subscription, 2)
+    assert charge.state == "unknown"
+
+    subscription_cancel(subscription_id=subscription.subscription_id, actor=buyer)
+    (late,) = bootpay.state.list_receipts(charge.order.order_id)
+    _webhook(late["receipt_id"])
+
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled"
+    assert subscription.current_period == 1, "a cancelled subscription advanced to a period paid after cancel"
+    receipt = bootpay.state.get_receipt(late["receipt_id"])
+    assert receipt["cancelled_price"] == receipt["price"]
