@@ -153,3 +153,42 @@ def test_a_late_webhook_of_an_unknown_charge_after_cancel_is_refunded(buyer, boo
     assert subscription.current_period == 1, "a cancelled subscription advanced to a period paid after cancel"
     receipt = bootpay.state.get_receipt(late["receipt_id"])
     assert receipt["cancelled_price"] == receipt["price"]
+
+
+# DEFECT: reserve mode creates period N+1's order (an ordinary pending order in the buyer's list) a
+# whole period before it is due. A buyer who cancels that pending order (orders' order_cancel_unpaid)
+# does not revoke the reservation: Bootpay charges the card anyway, the money core refunds it
+# (order_not_payable), and the subscription is left `past_due` with the consumed reserve_id kept: the beat
+# skips it (reserve_id != ""), every settle run looks the same executed reservation up again and books
+# nothing, so the period is never retried nor given up (docs: "the next charge attempt then cancels the
+# subscription (reason order_closed)") — it is stuck for ever, costing two Bootpay calls every 5 minutes.
+# Fix: in _charge_book's refusal branch pass the reservation's reserve_id to _charge_declined (or clear
+# reserve_id whenever a reservation's receipt was looked up), and treat order_not_payable as "order
+# closed" (cancel the subscription) instead of a decline; better, refuse a buyer's cancel of a period
+# order that is reserved at Bootpay, or revoke the reservation in the order's closing hooks.
+def test_a_buyer_cancelling_a_reserved_periods_order_does_not_leave_the_subscription_stuck(
+    buyer, bootpay, subscribable, settings, on_commit_now
+):
+    from orders.services import order_cancel_unpaid
+    from payments.services import subscription_create, subscriptions_settle_reservations
+
+    settings.BILLING_MODE = "reserve"
+    key, plain = _emulator_key(buyer, bootpay)
+    subscription = subscription_create(
+        buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id
+    )
+    subscription.refresh_from_db()
+    reserve_id = subscription.reserve_id
+    order_cancel_unpaid(order_pk=_charge(subscription, 2).order_id, actor=buyer)
+
+    bootpay.state.execute_reservation(reserve_id)  # Bootpay runs it at its date
+    later = subscription.next_charge_at + timedelta(minutes=10)
+    first = subscriptions_settle_reservations(now=later)
+    second = subscriptions_settle_reservations(now=later + timedelta(minutes=5))
+
+    subscription.refresh_from_db()
+    assert subscription.reserve_id == "", f"the consumed reservation is kept ({first}, then {second})"
+    assert second == {}, "the same executed reservation is looked up again on every settle run"
+    subscriptions_charge_due(now=later + timedelta(days=8))
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled", "given up period: never retried nor cancelled"
