@@ -192,3 +192,40 @@ def test_a_buyer_cancelling_a_reserved_periods_order_does_not_leave_the_subscrip
     subscriptions_charge_due(now=later + timedelta(days=8))
     subscription.refresh_from_db()
     assert subscription.status == "cancelled", "given up period: never retried nor cancelled"
+
+
+# DEFECT: the first charge's answer is lost (Bootpay charged the card): subscription_create answers 503
+# gateway_unavailable. The natural client reaction — subscribe again — creates a second subscription and
+# charges the card a second time; once the first charge's webhook arrives the buyer pays twice for the
+# same product and period, with two live subscriptions (docs: "Not idempotent: a retry subscribes
+# again"). Nothing refunds either charge.
+# Fix: refuse a second live subscription of the same buyer to the same product (409, with the existing
+# subscription_id in details), at least while the first one's first charge is unknown; or take an
+# Idempotency-Key like the cancel endpoint does.
+def test_subscribing_again_after_an_unanswered_first_charge_does_not_charge_twice(
+    buyer, bootpay, subscribable, on_commit_now
+):
+    from payments.services import subscription_create
+
+    key, plain = _emulator_key(buyer, bootpay)
+    product = subscribable()
+    bootpay.state.add_fault("subscribe/payment", "lost_answer", times=1)
+    with pytest.raises(DomainError) as first:
+        subscription_create(buyer=buyer, product_id=product.pk, billing_key_id=key.billing_key_id)
+    assert first.value.code == "gateway_unavailable"
+
+    try:  # the buyer's browser shows the 503; the buyer presses "subscribe" again
+        subscription_create(buyer=buyer, product_id=product.pk, billing_key_id=key.billing_key_id)
+    except DomainError:
+        pass
+    for subscription in Subscription.objects.filter(buyer=buyer):  # the first charge's webhook arrives
+        for receipt in bootpay.state.list_receipts(_charge(subscription, 1).order.order_id):
+            _webhook(receipt["receipt_id"])
+
+    kept = [
+        receipt
+        for receipt in bootpay.state.list_receipts()
+        if receipt["status"] == 1 and receipt["cancelled_price"] == 0 and receipt["price"] > 0
+    ]
+    assert len(kept) == 1, f"the buyer was charged {len(kept)} times for one subscription"
+    assert Subscription.objects.filter(buyer=buyer, status__in=("active", "past_due")).count() == 1
