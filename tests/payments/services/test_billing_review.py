@@ -229,3 +229,36 @@ def test_subscribing_again_after_an_unanswered_first_charge_does_not_charge_twic
     ]
     assert len(kept) == 1, f"the buyer was charged {len(kept)} times for one subscription"
     assert Subscription.objects.filter(buyer=buyer, status__in=("active", "past_due")).count() == 1
+
+
+# DEFECT: an unknown outcome past the grace waits for staff (past_due, next_charge_at None) with no time
+# limit, but the period's order still expires at due + last retry + grace + 1 day (8 days 1 h by
+# default): the ordinary order-expiry beat closes it. Staff who then "charge again" (having checked
+# Bootpay's console) do not charge: the claim finds the order closed and CANCELS the subscription
+# (reason order_closed); "book the receipt" of money Bootpay did take is refused and refunded instead.
+# Fix: while a period's charge is unknown (or past_due awaiting staff), keep its order payable — e.g.
+# _escalate_if_overdue clears/extends the order's expires_at, or order_expire_unpaid skips the orders of
+# subscription charges in `unknown`.
+def test_staff_charge_again_after_the_orders_expiry_charges_instead_of_cancelling(
+    buyer, make_user, fake_bootpay, subscribe
+):
+    from orders.services import order_expire_unpaid
+
+    staff = make_user(is_staff=True)
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    due = subscription.next_charge_at
+    fake_bootpay.fault("charge_billing_key", "timeout")
+    subscriptions_charge_due(now=due + timedelta(minutes=1), gateway=fake_bootpay)
+    subscriptions_charge_due(now=due + timedelta(hours=2), gateway=fake_bootpay)  # past the grace
+    subscription.refresh_from_db()
+    assert subscription.status == "past_due" and subscription.next_charge_at is None
+
+    order_expire_unpaid(now=due + timedelta(days=9))  # the ordinary beat, while staff look into it
+    charge = subscription_charge_retry(
+        subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay
+    )
+
+    subscription.refresh_from_db()
+    assert subscription.status == "active", f"charge again ended the subscription ({charge.state})"
+    assert charge.state == "paid"
