@@ -262,3 +262,42 @@ def test_staff_charge_again_after_the_orders_expiry_charges_instead_of_cancellin
     subscription.refresh_from_db()
     assert subscription.status == "active", f"charge again ended the subscription ({charge.state})"
     assert charge.state == "paid"
+
+
+# DEFECT: reserve mode. Period N+1's order is an ordinary pending order of the buyer for a whole period
+# before its date; when it is paid by any other path than its reservation (the buyer pays it through the
+# normal checkout + payment_verify, a staff booking...), _period_settle overwrites reserve_id ("a
+# reservation is always for this period: consumed") WITHOUT revoking that reservation at Bootpay. It stays
+# pending, unknown to us (no sweep or cancel can reach it), and at its date Bootpay charges the card a
+# second time for the same order (the money core then refunds it: charge + refund on the buyer's card;
+# and it counts against the 10 pending reservations per key).
+# Fix: when a period is settled by something other than its reservation, revoke the reservation
+# (`_reservation_revoke`-like, after commit) before forgetting its reserve_id; or refuse payment_verify
+# on a period order that is reserved at Bootpay.
+def test_a_reserved_period_paid_otherwise_leaves_no_reservation_pending_at_bootpay(
+    buyer, bootpay, subscribable, settings, on_commit_now
+):
+    from payments.services import payment_verify, subscription_create
+
+    settings.BILLING_MODE = "reserve"
+    key, plain = _emulator_key(buyer, bootpay)
+    subscription = subscription_create(
+        buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id
+    )
+    subscription.refresh_from_db()
+    period_2_reservation = subscription.reserve_id
+    order = _charge(subscription, 2).order
+    receipt = bootpay.state.create_receipt(  # the buyer pays the pending order through the checkout
+        order_id=order.order_id, price=order.total_amount, tax_free=0, order_name=order.order_name
+    )
+    payment_verify(order_id=order.order_id, receipt_id=receipt["receipt_id"], actor=buyer)
+
+    subscription.refresh_from_db()
+    assert subscription.current_period == 2
+    pending = [
+        r["reserve_id"]
+        for r in bootpay.state.list_reservations()
+        if r["status"] == 1 and r["reserve_id"] != subscription.reserve_id
+    ]
+    assert pending == [], "period 2's reservation is still pending at Bootpay, forgotten by us"
+    assert period_2_reservation not in pending
