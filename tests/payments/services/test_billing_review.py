@@ -1,13 +1,14 @@
 """Adversarial review of automatic payments: each test here marked `# DEFECT:` fails on the code it was
 written against and shows a money or security defect (see the comment for the suggested fix)."""
 
+import contextlib
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from config.errors import DomainError
-from payments.models import Payment, Subscription, SubscriptionCharge
+from payments.models import Subscription, SubscriptionCharge
 from payments.services import (
     subscription_charge_retry,
     subscriptions_charge_due,
@@ -33,10 +34,10 @@ def test_charge_again_on_a_paid_up_subscription_charges_nothing(buyer, make_user
     due = subscription.next_charge_at
     assert due > timezone.now() + timedelta(days=20)  # period 1 paid, period 2 due in a month
 
-    try:
-        subscription_charge_retry(subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay)
-    except DomainError:
-        pass
+    with contextlib.suppress(DomainError):
+        subscription_charge_retry(
+            subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay
+        )
 
     assert fake_bootpay.calls.count("charge_billing_key") == 1  # only period 1, at subscribe
     subscription.refresh_from_db()
@@ -57,12 +58,10 @@ def test_charge_again_twice_charges_the_unknown_period_once_and_nothing_else(
     assert _charge(subscription, 2).state == "unknown"
 
     for _ in range(2):
-        try:
+        with contextlib.suppress(DomainError):
             subscription_charge_retry(
                 subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay
             )
-        except DomainError:
-            pass
 
     assert _charge(subscription, 2).state == "paid"
     assert not SubscriptionCharge.objects.filter(subscription=subscription, period=3).exists()
@@ -104,7 +103,7 @@ def test_a_lost_reservation_answer_never_charges_the_buyer_after_cancel(
     from payments.services import subscription_cancel, subscription_create
 
     settings.BILLING_MODE = "reserve"
-    key, plain = _emulator_key(buyer, bootpay)
+    key, _ = _emulator_key(buyer, bootpay)
     bootpay.state.add_fault("subscribe/payment/reserve", "lost_answer", times=1)
     first = subscription_create(buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id)
     second = subscription_create(buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id)
@@ -131,10 +130,12 @@ def test_a_lost_reservation_answer_never_charges_the_buyer_after_cancel(
 # DEFECT (same root cause, charge mode): a renewal whose answer was lost, then the buyer cancels. The
 # charge's webhook arrives after the cancel and is booked as a paid period of the cancelled subscription
 # (its period even advances), although the cancel was meant to close every unpaid period's order.
-def test_a_late_webhook_of_an_unknown_charge_after_cancel_is_refunded(buyer, bootpay, subscribable, on_commit_now):
+def test_a_late_webhook_of_an_unknown_charge_after_cancel_is_refunded(
+    buyer, bootpay, subscribable, on_commit_now
+):
     from payments.services import subscription_cancel, subscription_create
 
-    key, plain = _emulator_key(buyer, bootpay)
+    key, _ = _emulator_key(buyer, bootpay)
     subscription = subscription_create(
         buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id
     )
@@ -173,7 +174,7 @@ def test_a_buyer_cancelling_a_reserved_periods_order_does_not_leave_the_subscrip
     from payments.services import subscription_create, subscriptions_settle_reservations
 
     settings.BILLING_MODE = "reserve"
-    key, plain = _emulator_key(buyer, bootpay)
+    key, _ = _emulator_key(buyer, bootpay)
     subscription = subscription_create(
         buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id
     )
@@ -207,17 +208,15 @@ def test_subscribing_again_after_an_unanswered_first_charge_does_not_charge_twic
 ):
     from payments.services import subscription_create
 
-    key, plain = _emulator_key(buyer, bootpay)
+    key, _ = _emulator_key(buyer, bootpay)
     product = subscribable()
     bootpay.state.add_fault("subscribe/payment", "lost_answer", times=1)
     with pytest.raises(DomainError) as first:
         subscription_create(buyer=buyer, product_id=product.pk, billing_key_id=key.billing_key_id)
     assert first.value.code == "gateway_unavailable"
 
-    try:  # the buyer's browser shows the 503; the buyer presses "subscribe" again
+    with contextlib.suppress(DomainError):  # the browser shows the 503; the buyer subscribes again
         subscription_create(buyer=buyer, product_id=product.pk, billing_key_id=key.billing_key_id)
-    except DomainError:
-        pass
     for subscription in Subscription.objects.filter(buyer=buyer):  # the first charge's webhook arrives
         for receipt in bootpay.state.list_receipts(_charge(subscription, 1).order.order_id):
             _webhook(receipt["receipt_id"])
@@ -280,7 +279,7 @@ def test_a_reserved_period_paid_otherwise_leaves_no_reservation_pending_at_bootp
     from payments.services import payment_verify, subscription_create
 
     settings.BILLING_MODE = "reserve"
-    key, plain = _emulator_key(buyer, bootpay)
+    key, _ = _emulator_key(buyer, bootpay)
     subscription = subscription_create(
         buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id
     )
