@@ -43,6 +43,8 @@ class ErrorCode(models.TextChoices):
     SUBSCRIPTION_NOT_FOUND = "subscription_not_found"
     PRODUCT_NOT_SUBSCRIBABLE = "product_not_subscribable"
     SUBSCRIPTION_NOT_ACTIVE = "subscription_not_active"
+    SUBSCRIPTION_NOTHING_TO_RETRY = "subscription_nothing_to_retry"
+    SUBSCRIPTION_EXISTS = "subscription_exists"
     # Transport-level refusals the REST handler maps from DRF (no service raises these).
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_ACCEPTABLE = "not_acceptable"
@@ -80,6 +82,8 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.SUBSCRIPTION_NOT_FOUND: 404,
     ErrorCode.PRODUCT_NOT_SUBSCRIBABLE: 400,
     ErrorCode.SUBSCRIPTION_NOT_ACTIVE: 409,
+    ErrorCode.SUBSCRIPTION_NOTHING_TO_RETRY: 409,
+    ErrorCode.SUBSCRIPTION_EXISTS: 409,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.NOT_ACCEPTABLE: 406,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
@@ -119,6 +123,8 @@ DEFAULT_MESSAGES: dict[str, StrOrPromise] = {
     ErrorCode.SUBSCRIPTION_NOT_FOUND: _("Subscription not found."),
     ErrorCode.PRODUCT_NOT_SUBSCRIBABLE: _("This product is not sold by subscription."),
     ErrorCode.SUBSCRIPTION_NOT_ACTIVE: _("The subscription is cancelled."),
+    ErrorCode.SUBSCRIPTION_NOTHING_TO_RETRY: _("The period due has no unknown or declined charge to retry."),
+    ErrorCode.SUBSCRIPTION_EXISTS: _("You already have a live subscription to this product."),
     ErrorCode.METHOD_NOT_ALLOWED: _("This HTTP method is not allowed here."),
     ErrorCode.NOT_ACCEPTABLE: _("No acceptable response format."),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: _("Unsupported media type in the request."),

@@ -411,6 +411,12 @@ class Subscription(models.Model):
             models.CheckConstraint(
                 condition=Q(tax_free__lte=F("price")), name="subscription_tax_free_lte_price"
             ),
+            # One live subscription per buyer and product (subscribing again never charges twice).
+            models.UniqueConstraint(
+                fields=["buyer", "product"],
+                condition=Q(status__in=("active", "past_due")),
+                name="subscription_one_live_per_buyer_product",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -42,7 +42,14 @@ from config.errors import DomainError, ErrorCode
 from orders.models import Order, Product, SubscriptionInterval
 from orders.services import order_close_unpaid, order_create_for_subscription, order_lock
 from payments.billing_crypto import billing_key_encrypt, billing_key_fingerprint
-from payments.gateway import Gateway, GatewayError, GatewayUnavailable, Receipt
+from payments.gateway import (
+    Gateway,
+    GatewayError,
+    GatewayUnavailable,
+    Receipt,
+    ReceiptStatus,
+    ReservationStatus,
+)
 from payments.models import (
     BillingKey,
     BillingKeyRequest,
@@ -76,9 +83,6 @@ RESERVATION_ACTOR = Actor(label="reservation")
 NOT_SUBSCRIBE = "RC_NOT_SUBSCRIBE"
 KEY_GONE = "SUBSCRIBE_BK_EXPIRED"
 RESERVATION_FAILED = "RESERVATION_FAILED"  # ours: Bootpay ran the reservation and it failed
-BILLING_KEY_ISSUED = 11  # billing object `status`
-# Reserve object `status` (payments.gateway.ReservationStatus): 1 reserved, 2 executed, 3 revoked, 4 failed.
-RESERVE_PENDING, RESERVE_EXECUTED, RESERVE_REVOKED, RESERVE_FAILED = 1, 2, 3, 4
 
 # The reservation lookup leaves Bootpay (and its webhook) this long after the execution time first.
 RESERVATION_SETTLE_AFTER = timedelta(minutes=5)
@@ -186,7 +190,7 @@ def billing_key_register(
         raise gateway_failure(exc) from exc
     except GatewayUnavailable as exc:
         raise gateway_failure(exc) from exc
-    if info.status != BILLING_KEY_ISSUED or not info.billing_key:
+    if info.status != ReceiptStatus.BILLING_KEY_ISSUED or not info.billing_key:
         raise _invalid_key("not_billing_receipt")
     if info.receipt_id and info.receipt_id != receipt_id:
         raise _invalid_key("not_billing_receipt")
@@ -321,6 +325,16 @@ def _charge_create(subscription: Subscription, *, period: int, due: datetime) ->
     return SubscriptionCharge.objects.create(subscription=subscription, period=period, order=order)
 
 
+def _live_subscription_id(buyer_pk: int, product_pk: int) -> str | None:
+    return (
+        Subscription.objects.filter(
+            buyer_id=buyer_pk, product_id=product_pk, status__in=Subscription.LIVE_STATUSES
+        )
+        .values_list("subscription_id", flat=True)
+        .first()
+    )
+
+
 def subscription_create(
     *,
     buyer: AbstractBaseUser | AnonymousUser,
@@ -335,8 +349,9 @@ def subscription_create(
     period takes a unit like any order), billing_key_not_found (not the buyer's, or not active);
     payment_failed (`details.pg_code`) when the first charge is declined: the subscription is then
     cancelled (the key is kept); gateway_unavailable when Bootpay did not answer: the subscription
-    stays active with its first charge `unknown` until its webhook books it (`details.subscription_id`).
-    Not idempotent: a retry subscribes again.
+    stays active with its first charge `unknown` until its webhook books it (`details.subscription_id`);
+    subscription_exists (409, `details.subscription_id`) while the buyer has an active or past-due
+    subscription to the product — so subscribing again after a 503 never charges twice.
     """
     if not buyer.is_authenticated:
         raise DomainError(ErrorCode.NOT_AUTHENTICATED)
@@ -358,17 +373,27 @@ def subscription_create(
             raise DomainError(ErrorCode.PRODUCT_NOT_FOUND, details={"product_ids": [product_id]})
         if not product.subscription_interval:
             raise DomainError(ErrorCode.PRODUCT_NOT_SUBSCRIBABLE, details={"product_id": product_id})
+        # One live subscription per buyer and product: subscribing again after a 503 (the first charge
+        # may have gone through) must not charge a second time. The product's lock queues concurrent
+        # subscribes; the partial unique constraint is the last word.
+        if existing := _live_subscription_id(buyer.pk, product.pk):
+            raise DomainError(ErrorCode.SUBSCRIPTION_EXISTS, details={"subscription_id": existing})
         now = timezone.now()
-        subscription = Subscription.objects.create(
-            buyer=buyer,
-            product=product,
-            billing_key=key,
-            interval=product.subscription_interval,
-            price=product.price,
-            tax_free=product.price if product.is_tax_free else 0,
-            mode=settings.BILLING_MODE,
-            next_charge_at=now,
-        )
+        try:
+            with transaction.atomic():
+                subscription = Subscription.objects.create(
+                    buyer=buyer,
+                    product=product,
+                    billing_key=key,
+                    interval=product.subscription_interval,
+                    price=product.price,
+                    tax_free=product.price if product.is_tax_free else 0,
+                    mode=settings.BILLING_MODE,
+                    next_charge_at=now,
+                )
+        except IntegrityError as exc:
+            existing = _live_subscription_id(buyer.pk, product.pk)
+            raise DomainError(ErrorCode.SUBSCRIPTION_EXISTS, details={"subscription_id": existing}) from exc
         _event(
             subscription,
             Kind.CREATED,
@@ -491,8 +516,9 @@ def _charge_claim(subscription_pk: int, *, actor: Actor, now: datetime, skip_loc
             charge.state, charge.last_error_code = State.DECLINED, KEY_GONE
             charge.save(update_fields=["state", "last_error_code", "updated_at"])
             _event(subscription, Kind.DECLINED, actor, period=period, pg_code=KEY_GONE, key_status=key.status)
-            _cancel_in_tx(subscription, actor=actor, reason="billing_key_gone", now=now)
-            order_close_unpaid(order_pk=order.pk, label="subscription")
+            _cancel_in_tx(
+                subscription, actor=actor, reason="billing_key_gone", now=now, keep_state_of=charge.pk
+            )
             return _Claim(charge=charge)
         plain = _Secret(key.key)  # before the claim: a key that cannot be decrypted changes nothing
         charge.state = State.SENDING
@@ -536,26 +562,83 @@ def _charge_unknown(charge_pk: int, *, actor: Actor, reason: str, stage: str) ->
 
 
 def _charge_book(
-    charge_pk: int, receipt: Receipt, *, actor: Actor, gateway: Gateway, reserve: bool = True
+    charge_pk: int,
+    receipt: Receipt,
+    *,
+    actor: Actor,
+    gateway: Gateway,
+    reserve: bool = True,
+    reserve_id: str = "",
 ) -> SubscriptionCharge:
-    """Book the receipt of a charge (or an executed reservation) on the period's order, then advance."""
+    """Book the receipt of a charge (or of the executed reservation `reserve_id`, consumed whatever
+    happens) on the period's order, then advance."""
     charge = SubscriptionCharge.objects.get(pk=charge_pk)
     try:
         payment_bind_receipt(order_pk=charge.order_id, receipt=receipt, actor=actor, gateway=gateway)
     except DomainError as exc:
         # Refused by the money core (not paid, amount differs…): recorded there, any money refunded.
-        if not Order.objects.filter(pk=charge.order_id, paid_at__isnull=False).exists():
-            return _charge_declined(charge_pk, actor=actor, code=exc.code, message="", gateway=gateway)
-    return _period_settle_and_reserve(charge_pk, actor=actor, gateway=gateway, reserve=reserve)
+        order = Order.objects.get(pk=charge.order_id)
+        if order.paid_at is None and not order.is_payable:  # closed meanwhile: the period is given up
+            return _charge_order_closed(charge_pk, actor=actor, reserve_id=reserve_id)
+        if order.paid_at is None:
+            return _charge_declined(
+                charge_pk, actor=actor, code=exc.code, message="", gateway=gateway, reserve_id=reserve_id
+            )
+    return _period_settle_and_reserve(
+        charge_pk, actor=actor, gateway=gateway, reserve=reserve, consumed_reserve_id=reserve_id
+    )
 
 
-def _cancel_in_tx(subscription: Subscription, *, actor: Actor, reason: str, now: datetime) -> None:
-    """Mark a locked subscription cancelled (no reservation left is the caller's business)."""
+def _charge_order_closed(charge_pk: int, *, actor: Actor, reserve_id: str = "") -> SubscriptionCharge:
+    """A period's order was closed unpaid by someone else (its buyer): that period is given up and the
+    subscription cancelled (reason `order_closed`); the reservation `reserve_id`, run, is forgotten."""
+    with transaction.atomic():
+        subscription_pk = SubscriptionCharge.objects.filter(pk=charge_pk).values_list(
+            "subscription_id", flat=True
+        )
+        subscription = _subscription_lock(subscription_pk.get())
+        charge = SubscriptionCharge.objects.get(pk=charge_pk)
+        if reserve_id and subscription.reserve_id == reserve_id:
+            subscription.reserve_id = ""
+            subscription.save(update_fields=["reserve_id", "updated_at"])
+        order = order_lock(order_pk=charge.order_id)
+        if order.paid_at is not None or order.is_payable:
+            return charge
+        if charge.state in UNPAID_STATES:
+            charge.state, charge.sending_until = State.CANCELLED, None
+            charge.save(update_fields=["state", "sending_until", "updated_at"])
+        if subscription.status != SubStatus.CANCELLED and charge.period > subscription.current_period:
+            _cancel_in_tx(subscription, actor=actor, reason="order_closed", now=timezone.now())
+    return charge
+
+
+# A period not paid and not given up yet: its order is open for the subscription.
+UNPAID_STATES = (State.PENDING, State.SENDING, State.UNKNOWN, State.DECLINED)
+
+
+def _cancel_in_tx(
+    subscription: Subscription,
+    *,
+    actor: Actor,
+    reason: str,
+    now: datetime,
+    keep_state_of: int | None = None,
+) -> None:
+    """Mark a locked subscription cancelled and give up every unpaid period after the current one:
+    charge `cancelled` (but `keep_state_of`, a charge the caller just recorded as declined) and order
+    closed — also an `unknown` or `sending` one, so a late receipt for it meets a closed order and the
+    money core refunds it (order_not_payable). A reservation left is the caller's business."""
     subscription.status = SubStatus.CANCELLED
     subscription.cancelled_at = now
     subscription.next_charge_at = None
     subscription.save(update_fields=["status", "cancelled_at", "next_charge_at", "updated_at"])
     _event(subscription, Kind.CANCELLED, actor, reason=reason)
+    unpaid = subscription.charges.filter(period__gt=subscription.current_period, state__in=UNPAID_STATES)
+    for charge in unpaid.order_by("period"):
+        if charge.pk != keep_state_of:
+            charge.state, charge.sending_until = State.CANCELLED, None
+            charge.save(update_fields=["state", "sending_until", "updated_at"])
+        order_close_unpaid(order_pk=charge.order_id, label="subscription")
 
 
 def _charge_declined(
@@ -596,15 +679,16 @@ def _charge_declined(
         )
         close_order = True
         schedule = retry_schedule()
+        keep = {"keep_state_of": charge.pk}
         if subscription.status == SubStatus.CANCELLED:
             pass
         elif code == KEY_GONE:
             BillingKey.objects.filter(pk=subscription.billing_key_id, status=KeyStatus.ACTIVE).update(
                 status=KeyStatus.EXPIRED
             )
-            _cancel_in_tx(subscription, actor=actor, reason="billing_key_gone", now=now)
+            _cancel_in_tx(subscription, actor=actor, reason="billing_key_gone", now=now, **keep)
         elif charge.period == 1:
-            _cancel_in_tx(subscription, actor=actor, reason="first_charge_declined", now=now)
+            _cancel_in_tx(subscription, actor=actor, reason="first_charge_declined", now=now, **keep)
         elif subscription.retry_count < len(schedule):
             close_order = False
             if subscription.status != SubStatus.PAST_DUE:
@@ -622,7 +706,7 @@ def _charge_declined(
                 at=subscription.next_charge_at.isoformat(),
             )
         else:
-            _cancel_in_tx(subscription, actor=actor, reason="retries_exhausted", now=now)
+            _cancel_in_tx(subscription, actor=actor, reason="retries_exhausted", now=now, **keep)
             destroy_key = True
         if close_order:
             order_close_unpaid(order_pk=charge.order_id, label="subscription")
@@ -649,10 +733,16 @@ def _period_start(subscription: Subscription, paid_at: datetime) -> datetime:
     return paid_at
 
 
-def _period_settle(charge_pk: int, *, actor: Actor) -> tuple[SubscriptionCharge, bool]:
+def _period_settle(
+    charge_pk: int, *, actor: Actor, consumed_reserve_id: str = ""
+) -> tuple[SubscriptionCharge, bool, str]:
     """Mark a period paid once its order is, and advance the subscription. Idempotent.
 
-    Returns the charge and whether the next period is to be reserved at Bootpay now.
+    `consumed_reserve_id`: the reservation known to have run for it (forgotten). Any other reservation
+    the subscription holds is kept: it was made for this period, which may have been paid another way
+    (the buyer's checkout, staff), so it may still be pending at Bootpay; the caller revokes it after
+    commit (`_reservation_revoke`) before it is forgotten. Returns the charge, whether the next period is
+    to be reserved now, and that reservation to revoke ("" when none).
     """
     with transaction.atomic():
         subscription_pk = SubscriptionCharge.objects.filter(pk=charge_pk).values_list(
@@ -660,21 +750,25 @@ def _period_settle(charge_pk: int, *, actor: Actor) -> tuple[SubscriptionCharge,
         )
         subscription = _subscription_lock(subscription_pk.get())
         charge = SubscriptionCharge.objects.get(pk=charge_pk)
+        if consumed_reserve_id and subscription.reserve_id == consumed_reserve_id:
+            subscription.reserve_id = ""
+            subscription.save(update_fields=["reserve_id", "updated_at"])
         order = order_lock(order_pk=charge.order_id)
         if charge.state == State.PAID or order.paid_at is None:
-            return charge, False
+            return charge, False, ""
         payment = order_live_payment(order=order)
         charge.state = State.PAID
         charge.sending_until = None
         charge.receipt_id = payment.receipt_id if payment else charge.receipt_id
         charge.save()
+        stale_reserve_id = ""
         if charge.period > subscription.current_period:
+            stale_reserve_id = subscription.reserve_id  # made for this period (or consumed by it)
             start = _period_start(subscription, order.paid_at)
             subscription.current_period = charge.period
             subscription.current_period_start = start
             subscription.current_period_end = add_interval(start, subscription.interval)
             subscription.retry_count = 0
-            subscription.reserve_id = ""  # a reservation is always for this period: consumed
             if subscription.status != SubStatus.CANCELLED:
                 subscription.status = SubStatus.ACTIVE
                 subscription.next_charge_at = subscription.current_period_end
@@ -692,13 +786,29 @@ def _period_settle(charge_pk: int, *, actor: Actor) -> tuple[SubscriptionCharge,
             else None,
         )
         reserve = subscription.mode == Subscription.Mode.RESERVE and subscription.status == SubStatus.ACTIVE
-    return charge, reserve
+    return charge, reserve, stale_reserve_id
 
 
 def _period_settle_and_reserve(
-    charge_pk: int, *, actor: Actor, gateway: Gateway, reserve: bool = True
+    charge_pk: int,
+    *,
+    actor: Actor,
+    gateway: Gateway,
+    reserve: bool = True,
+    consumed_reserve_id: str = "",
 ) -> SubscriptionCharge:
-    charge, reserve_next = _period_settle(charge_pk, actor=actor)
+    charge, reserve_next, stale_reserve_id = _period_settle(
+        charge_pk, actor=actor, consumed_reserve_id=consumed_reserve_id
+    )
+    if stale_reserve_id:
+        # The period's reservation, paid otherwise or run: revoked (or its run booked) before it is
+        # forgotten. Bootpay not answering keeps it for subscriptions_settle_reservations to retry.
+        try:
+            _reservation_revoke(
+                charge.subscription_id, actor=actor, gateway=gateway, reserve_id=stale_reserve_id
+            )
+        except DomainError:
+            logger.warning("reservation %s of a paid period left for the sweep", stale_reserve_id)
     if reserve and reserve_next:
         _reserve_next(charge.subscription_id, actor=actor, gateway=gateway)
     charge.refresh_from_db()
@@ -711,6 +821,54 @@ def on_order_paid(sender: object = None, *, order: Order, **_: Any) -> None:
     read here: the order's lock is held no longer for orders that are not a subscription's."""
     order_pk = order.pk
     transaction.on_commit(lambda: _after_order_paid(order_pk), robust=True)
+
+
+def on_unpaid_order_closing(
+    sender: object = None, *, order: Order, actor: AbstractBaseUser | None, label: str, **_: Any
+) -> Any:
+    """Receiver of `orders.services.unpaid_order_closing` (under the order's lock; nothing locked here).
+
+    One rule for every path that closes a period's order (the buyer's cancel, the expiry beat, …): while
+    its subscription is live, an unpaid period's order is closed only by billing (label "subscription":
+    cancel, last retry, key gone) or by its buyer. The expiry refuses it (left open: its charge is
+    `unknown` and with staff, within the retry schedule, or being sent or reserved), so staff's "charge
+    again" or "book the receipt" never meets a closed order. Closed by its buyer: after commit the
+    period is given up, the subscription cancelled (reason `order_closed`) and its reservation revoked
+    at Bootpay (`subscription_period_order_closed`).
+    """
+    if label == "subscription":
+        return None
+    charge = (
+        SubscriptionCharge.objects.select_related("subscription")
+        .filter(order_id=order.pk, state__in=UNPAID_STATES)
+        .first()
+    )
+    if charge is None or charge.subscription.status not in Subscription.LIVE_STATUSES:
+        return None
+    if label == "expiry":
+        raise DomainError(ErrorCode.ORDER_NOT_PAYABLE, details={"reason": "subscription_period_open"})
+    charge_pk = charge.pk
+    return lambda: subscription_period_order_closed(charge_pk=charge_pk)
+
+
+def subscription_period_order_closed(*, charge_pk: int, gateway: Gateway | None = None) -> SubscriptionCharge:
+    """A period's order was closed unpaid by someone other than billing (its buyer): the period is given
+    up, the subscription cancelled (`order_closed`) and its pending reservation revoked at Bootpay;
+    Bootpay not answering leaves it for `subscriptions_settle_reservations` (a cancelled subscription's
+    reservation is revoked there; one that ran meets a closed order and is refunded). Idempotent."""
+    gateway = gateway_or_default(gateway)
+    actor = Actor(label="order")
+    charge = _charge_order_closed(charge_pk, actor=actor)
+    subscription = Subscription.objects.get(pk=charge.subscription_id)
+    if subscription.status == SubStatus.CANCELLED and subscription.reserve_id:
+        try:
+            _reservation_revoke(subscription.pk, actor=actor, gateway=gateway)
+        except DomainError:
+            logger.warning(
+                "subscription %s: a reservation is left for the sweep", subscription.subscription_id
+            )
+    charge.refresh_from_db()
+    return charge
 
 
 def _after_order_paid(order_pk: int) -> None:
@@ -821,16 +979,20 @@ def _reservation_record(
             )
 
 
-def _reservation_revoke(subscription_pk: int, *, actor: Actor, gateway: Gateway) -> None:
-    """Cancel the subscription's pending reservation at Bootpay, then forget it.
+def _reservation_revoke(
+    subscription_pk: int, *, actor: Actor, gateway: Gateway, reserve_id: str = ""
+) -> None:
+    """Cancel the subscription's pending reservation (or `reserve_id`, when it is still the one held)
+    at Bootpay, then forget it.
 
-    Already executed (the charge happened): that receipt is booked on the period's order first.
-    Raises gateway_unavailable / gateway_error when Bootpay could not tell; nothing is changed then.
+    Already executed (the charge happened): that receipt is booked on the reservation's own order first
+    (a period paid otherwise meanwhile: the money core refunds it). Raises gateway_unavailable /
+    gateway_error when Bootpay could not tell; nothing is changed then (it is kept for the sweep).
     """
     subscription = Subscription.objects.get(pk=subscription_pk)
-    reserve_id = subscription.reserve_id
-    if not reserve_id:
+    if not subscription.reserve_id or (reserve_id and subscription.reserve_id != reserve_id):
         return
+    reserve_id = subscription.reserve_id
     outcome = "cancelled"
     try:
         gateway.reservation_cancel(reserve_id)
@@ -841,25 +1003,47 @@ def _reservation_revoke(subscription_pk: int, *, actor: Actor, gateway: Gateway)
             reservation = gateway.reservation_lookup(reserve_id)
         except (GatewayError, GatewayUnavailable) as exc:
             raise gateway_failure(exc) from exc
-        outcome = {RESERVE_EXECUTED: "executed", RESERVE_FAILED: "failed", RESERVE_REVOKED: "cancelled"}.get(
-            reservation.status, ""
-        )
+        outcome = {
+            ReservationStatus.EXECUTED: "executed",
+            ReservationStatus.FAILED: "failed",
+            ReservationStatus.CANCELLED: "cancelled",
+        }.get(reservation.status, "")
         if not outcome:
             raise gateway_failure(refusal) from refusal
         if outcome == "executed" and reservation.receipt_id:
             _reservation_book(subscription, reservation, actor=actor, gateway=gateway, reserve_next=False)
+    _reservation_forget(subscription_pk, reserve_id, actor=actor, outcome=outcome)
+
+
+def _reservation_forget(
+    subscription_pk: int, reserve_id: str, *, actor: Actor, outcome: str, quiet: bool = False
+) -> None:
+    """Its outcome known (revoked, run or failed at Bootpay): the reservation is no longer held.
+    `quiet`: the event only when it was still held (forgotten by this call)."""
     with transaction.atomic():
         subscription = _subscription_lock(subscription_pk)
-        if subscription.reserve_id == reserve_id:
+        held = subscription.reserve_id == reserve_id
+        if held:
             subscription.reserve_id = ""
             subscription.save(update_fields=["reserve_id", "updated_at"])
-        _event(subscription, Kind.RESERVATION_CANCELLED, actor, reserve_id=reserve_id, outcome=outcome)
+        if held or not quiet:
+            _event(subscription, Kind.RESERVATION_CANCELLED, actor, reserve_id=reserve_id, outcome=outcome)
 
 
 def _reserved_charge(subscription: Subscription) -> SubscriptionCharge | None:
     return SubscriptionCharge.objects.filter(
         subscription=subscription, period=subscription.current_period + 1
     ).first()
+
+
+def _reservation_charge(subscription: Subscription, reservation: Reservation) -> SubscriptionCharge | None:
+    """The charge a reservation was made for: by its order id (a period paid otherwise since may have
+    moved the subscription on), else the period due."""
+    if reservation.order_id:
+        return SubscriptionCharge.objects.filter(
+            subscription=subscription, order__order_id=reservation.order_id
+        ).first()
+    return _reserved_charge(subscription)
 
 
 def _reservation_book(
@@ -870,39 +1054,59 @@ def _reservation_book(
     gateway: Gateway,
     reserve_next: bool = True,
 ) -> SubscriptionCharge | None:
-    charge = _reserved_charge(subscription)
+    """Book an executed reservation's receipt on its period's order; the reservation is consumed."""
+    charge = _reservation_charge(subscription, reservation)
     if charge is None:
         return None
     try:
         receipt = gateway.lookup_receipt(reservation.receipt_id)
     except (GatewayError, GatewayUnavailable) as exc:
         raise gateway_failure(exc) from exc
-    return _charge_book(charge.pk, receipt, actor=actor, gateway=gateway, reserve=reserve_next)
+    return _charge_book(
+        charge.pk,
+        receipt,
+        actor=actor,
+        gateway=gateway,
+        reserve=reserve_next,
+        reserve_id=reservation.reserve_id,
+    )
 
 
 def subscription_reservation_settle(*, subscription_pk: int, gateway: Gateway | None = None) -> str:
     """What Bootpay did with a subscription's reservation past its execution time, applied once:
     executed → its receipt booked (as its webhook would; both may race: booked once); failed → the
     decline path (retried directly); revoked at Bootpay → charged directly when due; still pending →
-    left. A cancelled subscription's leftover reservation is cancelled. Returns what was found."""
+    left. A cancelled subscription's leftover reservation, or one for a period paid otherwise, is
+    cancelled. Whatever the lookup found (but pending), the reservation is forgotten. Returns what was
+    found."""
     gateway = gateway_or_default(gateway)
     subscription = Subscription.objects.get(pk=subscription_pk)
     reserve_id = subscription.reserve_id
     if not reserve_id:
         return "none"
     if subscription.status == SubStatus.CANCELLED:
-        _reservation_revoke(subscription_pk, actor=RESERVATION_ACTOR, gateway=gateway)
+        _reservation_revoke(subscription_pk, actor=RESERVATION_ACTOR, gateway=gateway, reserve_id=reserve_id)
         return "revoked"
     try:
         reservation = gateway.reservation_lookup(reserve_id)
     except (GatewayError, GatewayUnavailable) as exc:
         logger.warning("reservation %s lookup failed: %s", reserve_id, type(exc).__name__)
         return "unavailable"
-    if reservation.status == RESERVE_EXECUTED and reservation.receipt_id:
+    charge = _reservation_charge(subscription, reservation)
+    if reservation.status == ReservationStatus.EXECUTED and reservation.receipt_id:
         _reservation_book(subscription, reservation, actor=RESERVATION_ACTOR, gateway=gateway)
+        _reservation_forget(
+            subscription_pk, reserve_id, actor=RESERVATION_ACTOR, outcome="executed", quiet=True
+        )
         return "executed"
-    charge = _reserved_charge(subscription)
-    if reservation.status == RESERVE_FAILED and charge is not None:
+    if reservation.status == ReservationStatus.RESERVED:
+        if charge is not None and charge.state not in UNPAID_STATES:  # its period paid (or given up)
+            _reservation_revoke(
+                subscription_pk, actor=RESERVATION_ACTOR, gateway=gateway, reserve_id=reserve_id
+            )
+            return "revoked"
+        return "pending"
+    if reservation.status == ReservationStatus.FAILED and charge is not None:
         _charge_declined(
             charge.pk,
             actor=RESERVATION_ACTOR,
@@ -912,21 +1116,11 @@ def subscription_reservation_settle(*, subscription_pk: int, gateway: Gateway | 
             reserve_id=reserve_id,
         )
         return "failed"
-    if reservation.status == RESERVE_REVOKED:
-        with transaction.atomic():
-            subscription = _subscription_lock(subscription_pk)
-            if subscription.reserve_id == reserve_id:
-                subscription.reserve_id = ""
-                subscription.save(update_fields=["reserve_id", "updated_at"])
-                _event(
-                    subscription,
-                    Kind.RESERVATION_CANCELLED,
-                    RESERVATION_ACTOR,
-                    reserve_id=reserve_id,
-                    outcome="revoked_at_bootpay",
-                )
-        return "revoked"
-    return "pending"
+    if reservation.status not in (ReservationStatus.CANCELLED, ReservationStatus.FAILED):
+        return "pending"  # a status we do not know: looked up again next run
+    outcome = "revoked_at_bootpay" if reservation.status == ReservationStatus.CANCELLED else "failed"
+    _reservation_forget(subscription_pk, reserve_id, actor=RESERVATION_ACTOR, outcome=outcome, quiet=True)
+    return "revoked" if reservation.status == ReservationStatus.CANCELLED else "failed"
 
 
 # --- Cancelling ------------------------------------------------------------------------------------
@@ -971,13 +1165,6 @@ def subscription_cancel(
                 else "cancelled_by_staff"
             )
             _cancel_in_tx(subscription, actor=who, reason=reason, now=now)
-            unpaid = subscription.charges.filter(
-                period__gt=subscription.current_period, state__in=(State.PENDING, State.DECLINED)
-            )
-            for charge in unpaid:
-                charge.state = State.CANCELLED
-                charge.save(update_fields=["state", "updated_at"])
-                order_close_unpaid(order_pk=charge.order_id, label="subscription")
     if leftover_reservation:
         try:
             _reservation_revoke(subscription.pk, actor=who, gateway=gateway)
@@ -1005,8 +1192,11 @@ def subscription_charge_retry(
     *, subscription_id: str, actor: AbstractBaseUser, gateway: Gateway | None = None
 ) -> SubscriptionCharge | None:
     """Staff, having checked Bootpay's console that an unknown (or declined) charge took no money,
-    charge the period again now. Raises permission_denied, subscription_not_found,
-    subscription_not_active."""
+    charge the period again now. Only the period due (current_period + 1), and only when its charge is
+    `unknown` or `declined`: anything else (paid up, not created yet, pending, being sent) is refused
+    and nothing moves, so a stale second click or an action on a selection never charges a period
+    early. Raises permission_denied, subscription_not_found, subscription_not_active,
+    subscription_nothing_to_retry."""
     subscription = _staff_subscription(subscription_id, actor)
     who = Actor.of(actor)
     now = timezone.now()
@@ -1015,9 +1205,16 @@ def subscription_charge_retry(
         if subscription.status == SubStatus.CANCELLED:
             raise DomainError(ErrorCode.SUBSCRIPTION_NOT_ACTIVE)
         charge = _reserved_charge(subscription)
-        if charge is not None and charge.state in (State.UNKNOWN, State.DECLINED):
-            charge.state = State.PENDING
-            charge.save(update_fields=["state", "updated_at"])
+        if charge is None or charge.state not in (State.UNKNOWN, State.DECLINED):
+            raise DomainError(
+                ErrorCode.SUBSCRIPTION_NOTHING_TO_RETRY,
+                details={
+                    "period": subscription.current_period + 1,
+                    "charge_state": charge.state if charge is not None else None,
+                },
+            )
+        charge.state = State.PENDING
+        charge.save(update_fields=["state", "updated_at"])
         subscription.next_charge_at = now
         subscription.save(update_fields=["next_charge_at", "updated_at"])
         _event(

@@ -455,9 +455,10 @@ def test_a_buyer_who_cancels_a_periods_order_gives_the_subscription_up(buyer, fa
     subscription = subscribe(buyer)
     fake_bootpay.decline(subscription.billing_key.key)
     subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay)
-    order_cancel_unpaid(order_pk=_charge(subscription, 2).order_id, actor=buyer)
+    retry_due = _due(subscription)
+    order_cancel_unpaid(order_pk=_charge(subscription, 2).order_id, actor=buyer)  # ends it at once
 
-    subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay)
+    subscriptions_charge_due(now=retry_due, gateway=fake_bootpay)  # nothing left to charge
 
     subscription.refresh_from_db()
     assert subscription.status == "cancelled"
