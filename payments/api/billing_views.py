@@ -202,6 +202,7 @@ class SubscriptionCreateApi(APIView):
             ErrorCode.PRODUCT_UNAVAILABLE,
             ErrorCode.INSUFFICIENT_STOCK,
             ErrorCode.BILLING_KEY_NOT_FOUND,
+            ErrorCode.SUBSCRIPTION_EXISTS,
             ErrorCode.PAYMENT_FAILED,
             *_GATEWAY,
             *ALWAYS_ERRORS,

@@ -279,6 +279,21 @@ def test_subscribing_charges_the_first_period_as_an_ordinary_order(client_for, c
     assert (listed["count"], listed["results"]) == (1, [body])
 
 
+def test_a_second_live_subscription_to_one_product_is_refused_without_a_charge(
+    client_for, card, buyer, monthly, bootpay
+):
+    key = card(buyer)
+    body = {"product_id": monthly.pk, "billing_key_id": key["billing_key_id"]}
+    first = client_for(buyer).post(SUBSCRIPTIONS, body).json()
+    charges = bootpay.state.call_count("POST", "subscribe/payment")
+
+    again = client_for(buyer).post(SUBSCRIPTIONS, body)
+
+    assert assert_error(again, 409, "subscription_exists") == {"subscription_id": first["subscription_id"]}
+    assert bootpay.state.call_count("POST", "subscribe/payment") == charges
+    assert Subscription.objects.count() == 1
+
+
 def test_a_product_not_sold_by_subscription_is_refused(client_for, card, buyer, make_product):
     key = card(buyer)
     plain = make_product(price=5_000)
