@@ -328,7 +328,9 @@ def order_item_mark_shipped(*, order_pk: int, item_pk: int, actor: AbstractBaseU
 # Bounds far above any real listing, well inside the integer columns (Bootpay amounts are won, no decimals).
 PRODUCT_MAX_PRICE = 1_000_000_000
 PRODUCT_MAX_STOCK = 1_000_000
-PRODUCT_EDITABLE_FIELDS = frozenset({"name", "price", "is_tax_free", "stock", "is_active"})
+PRODUCT_EDITABLE_FIELDS = frozenset(
+    {"name", "price", "is_tax_free", "stock", "is_active", "subscription_interval"}
+)
 
 
 def _max_price() -> int:
@@ -358,8 +360,9 @@ def product_create(
     is_tax_free: bool = False,
     stock: int = 0,
     is_active: bool = True,
+    subscription_interval: str = "",
 ) -> Product:
-    """A seller lists a product in its own shop.
+    """A seller lists a product in its own shop (`subscription_interval`: also sold by subscription).
 
     Raises permission_denied (the actor has no Seller profile, staff included: a product always belongs
     to the actor's own shop) and validation_error (a price above `ORDER_MAX_TOTAL_AMOUNT` included).
@@ -370,7 +373,13 @@ def product_create(
         raise DomainError(ErrorCode.PERMISSION_DENIED)
     _check_bounds({"price": price, "stock": stock})
     product = Product(
-        seller=seller, name=name, price=price, is_tax_free=is_tax_free, stock=stock, is_active=is_active
+        seller=seller,
+        name=name,
+        price=price,
+        is_tax_free=is_tax_free,
+        stock=stock,
+        is_active=is_active,
+        subscription_interval=subscription_interval,
     )
     _full_clean(product)
     product.save()

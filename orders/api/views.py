@@ -22,7 +22,7 @@ from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import DefaultPagination, KeysetPagination, list_response
 from orders.api.filters import OrderFilter, ProductFilter
 from orders.api.serializers import OrderOutputSerializer, ProductOutputSerializer
-from orders.models import Order, Product
+from orders.models import Order, Product, SubscriptionInterval
 from orders.selectors import (
     Role,
     order_get_visible,
@@ -67,6 +67,22 @@ class ProductListApi(APIView):
         )
 
 
+class SubscriptionIntervalField(serializers.ChoiceField):
+    """`week`, `month` or `year`; null (or "") for a product not sold by subscription."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=SubscriptionInterval.choices,
+            allow_null=True,
+            allow_blank=True,
+            help_text="Also sold by subscription, charged every week, month or year; null: not.",
+            **kwargs,
+        )
+
+    def run_validation(self, data=serializers.empty):
+        return super().run_validation(data) or ""  # the model keeps "not sold by subscription" as ""
+
+
 class ProductCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=200)
@@ -76,6 +92,7 @@ class ProductCreateApi(APIView):
         is_tax_free = serializers.BooleanField(default=False)
         stock = serializers.IntegerField(min_value=0, max_value=PRODUCT_MAX_STOCK, default=0)
         is_active = serializers.BooleanField(default=True)
+        subscription_interval = SubscriptionIntervalField(default="")
 
         class Meta:
             ref_name = "ProductCreate"
@@ -113,6 +130,7 @@ class ProductUpdateApi(APIView):
         is_tax_free = serializers.BooleanField(required=False)
         stock = serializers.IntegerField(min_value=0, max_value=PRODUCT_MAX_STOCK, required=False)
         is_active = serializers.BooleanField(required=False)
+        subscription_interval = SubscriptionIntervalField(required=False)
 
         class Meta:
             ref_name = "ProductUpdate"

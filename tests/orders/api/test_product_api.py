@@ -159,6 +159,26 @@ def test_defaults_when_optional_fields_are_left_out(as_role, market):
     body = as_role("seller").post("/api/v1/products/", {"name": "x", "price": 1}, format="json").json()
 
     assert (body["stock"], body["is_active"], body["is_tax_free"]) == (0, True, False)
+    assert body["subscription_interval"] is None
+
+
+def test_a_seller_sells_its_product_by_subscription_and_stops(as_role, market):
+    seller = as_role("seller")
+    body = seller.post(
+        "/api/v1/products/", {"name": "원두", "price": 9_900, "subscription_interval": "month"}, format="json"
+    ).json()
+    assert body["subscription_interval"] == "month"
+    path = f"/api/v1/products/{body['id']}/"
+
+    assert (
+        seller.patch(path, {"subscription_interval": "week"}, format="json").json()["subscription_interval"]
+        == "week"
+    )
+    assert (
+        seller.patch(path, {"subscription_interval": None}, format="json").json()["subscription_interval"]
+        is None
+    )
+    assert Product.objects.get(pk=body["id"]).subscription_interval == ""
 
 
 @pytest.mark.parametrize(
@@ -173,6 +193,8 @@ def test_defaults_when_optional_fields_are_left_out(as_role, market):
         ({"name": "x", "price": "ten"}, "price"),
         ({"name": "x", "price": 1, "stock": -1}, "stock"),
         ({"name": "x\x00", "price": 1}, "name"),
+        ({"name": "x", "price": 1, "subscription_interval": "daily"}, "subscription_interval"),
+        ({"name": "x", "price": 1, "subscription_interval": 30}, "subscription_interval"),
     ],
 )
 def test_invalid_products_are_refused_field_by_field(as_role, market, payload, field):
