@@ -118,6 +118,23 @@ def _subscription_lock(subscription_pk: int, *, skip_locked: bool = False) -> Su
     )
 
 
+def _charge_lock(charge_pk: int, *, consumed_reserve_id: str = "") -> tuple[Subscription, SubscriptionCharge]:
+    """The charge's subscription under its lock (subscriptions lock first), and the charge read under it.
+
+    `consumed_reserve_id`: a reservation whose outcome has been looked up; the subscription forgets it when
+    it still holds it, so it is never looked up again. Call inside a transaction.
+    """
+    subscription_pk = (
+        SubscriptionCharge.objects.filter(pk=charge_pk).values_list("subscription_id", flat=True).get()
+    )
+    subscription = _subscription_lock(subscription_pk)
+    charge = SubscriptionCharge.objects.get(pk=charge_pk)
+    if consumed_reserve_id and subscription.reserve_id == consumed_reserve_id:
+        subscription.reserve_id = ""
+        subscription.save(update_fields=["reserve_id", "updated_at"])
+    return subscription, charge
+
+
 def _invalid_key(reason: str) -> DomainError:
     return DomainError(ErrorCode.BILLING_KEY_INVALID, details={"reason": reason})
 
@@ -551,11 +568,7 @@ def _escalate_if_overdue(
 
 def _charge_unknown(charge_pk: int, *, actor: Actor, reason: str, stage: str) -> SubscriptionCharge:
     with transaction.atomic():
-        subscription_pk = SubscriptionCharge.objects.filter(pk=charge_pk).values_list(
-            "subscription_id", flat=True
-        )
-        subscription = _subscription_lock(subscription_pk.get())
-        charge = SubscriptionCharge.objects.get(pk=charge_pk)
+        subscription, charge = _charge_lock(charge_pk)
         if charge.state == State.SENDING:
             _mark_unknown(subscription, charge, actor=actor, reason=reason, stage=stage)
     return charge
@@ -593,14 +606,7 @@ def _charge_order_closed(charge_pk: int, *, actor: Actor, reserve_id: str = "") 
     """A period's order was closed unpaid by someone else (its buyer): that period is given up and the
     subscription cancelled (reason `order_closed`); the reservation `reserve_id`, run, is forgotten."""
     with transaction.atomic():
-        subscription_pk = SubscriptionCharge.objects.filter(pk=charge_pk).values_list(
-            "subscription_id", flat=True
-        )
-        subscription = _subscription_lock(subscription_pk.get())
-        charge = SubscriptionCharge.objects.get(pk=charge_pk)
-        if reserve_id and subscription.reserve_id == reserve_id:
-            subscription.reserve_id = ""
-            subscription.save(update_fields=["reserve_id", "updated_at"])
+        subscription, charge = _charge_lock(charge_pk, consumed_reserve_id=reserve_id)
         order = order_lock(order_pk=charge.order_id)
         if order.paid_at is not None or order.is_payable:
             return charge
@@ -653,14 +659,7 @@ def _charge_declined(
     now = timezone.now()
     destroy_key = False
     with transaction.atomic():
-        subscription_pk = SubscriptionCharge.objects.filter(pk=charge_pk).values_list(
-            "subscription_id", flat=True
-        )
-        subscription = _subscription_lock(subscription_pk.get())
-        charge = SubscriptionCharge.objects.get(pk=charge_pk)
-        if reserve_id and subscription.reserve_id == reserve_id:
-            subscription.reserve_id = ""
-            subscription.save(update_fields=["reserve_id", "updated_at"])
+        subscription, charge = _charge_lock(charge_pk, consumed_reserve_id=reserve_id)
         if charge.state not in (State.SENDING, State.UNKNOWN, State.PENDING):
             return charge  # settled meanwhile
         charge.state = State.DECLINED
@@ -745,14 +744,7 @@ def _period_settle(
     to be reserved now, and that reservation to revoke ("" when none).
     """
     with transaction.atomic():
-        subscription_pk = SubscriptionCharge.objects.filter(pk=charge_pk).values_list(
-            "subscription_id", flat=True
-        )
-        subscription = _subscription_lock(subscription_pk.get())
-        charge = SubscriptionCharge.objects.get(pk=charge_pk)
-        if consumed_reserve_id and subscription.reserve_id == consumed_reserve_id:
-            subscription.reserve_id = ""
-            subscription.save(update_fields=["reserve_id", "updated_at"])
+        subscription, charge = _charge_lock(charge_pk, consumed_reserve_id=consumed_reserve_id)
         order = order_lock(order_pk=charge.order_id)
         if charge.state == State.PAID or order.paid_at is None:
             return charge, False, ""
