@@ -110,8 +110,8 @@ def seed(url: str, orders: int) -> None:
         )
         conn.execute(
             "INSERT INTO orders_product (id, seller_id, name, price, is_tax_free, stock, is_active, "
-            "created_at, updated_at) "
-            "VALUES (1, 1, 'bench product', 10000, false, 1000000000, true, now(), now())"
+            "subscription_interval, created_at, updated_at) "
+            "VALUES (1, 1, 'bench product', 10000, false, 1000000000, true, '', now(), now())"
         )
         conn.execute(
             """
@@ -129,9 +129,9 @@ def seed(url: str, orders: int) -> None:
         conn.execute(
             """
             INSERT INTO orders_orderitem (id, order_id, product_id, seller_id, product_name, quantity,
-                                          unit_price, is_tax_free, status, shipped)
+                                          unit_price, is_tax_free, status, shipped, holds_stock)
             SELECT g, g, 1, 1, 'bench product', 1, 10000, false,
-                   CASE WHEN g %% 2 = 0 THEN 'paid' ELSE 'pending_payment' END, false
+                   CASE WHEN g %% 2 = 0 THEN 'paid' ELSE 'pending_payment' END, false, true
             FROM generate_series(1, %s) g
             """,
             [orders],
