@@ -283,12 +283,12 @@ if BOOTPAY_MODE == "production" and not (
 # --- Automatic payments (docs/billing.md) -------------------------------------------------------
 # Stored billing keys are encrypted with Fernet: comma-separated keys, the first encrypts, every one
 # decrypts (rotation: put the new key first, run `manage.py rotate_billing_keys`, then drop the old one).
-# Outside local/dev/test a missing value stops the process, like a missing SECRET_KEY; locally a key is
-# derived from SECRET_KEY so the quickstart needs none.
+# Unset, one key is derived from SECRET_KEY (as django-fernet-fields does), so an upgrade starts without
+# new configuration; `check --deploy` warns outside local/dev/test (payments.checks), because rotating
+# SECRET_KEY would then make the stored keys unreadable and one leaked secret would open both.
+BILLING_KEY_ENCRYPTION_KEYS_SET = bool(env.list("BILLING_KEY_ENCRYPTION_KEYS", default=[]))
 BILLING_KEY_ENCRYPTION_KEYS = env.list("BILLING_KEY_ENCRYPTION_KEYS", default=[])
 if not BILLING_KEY_ENCRYPTION_KEYS:
-    if not IS_LOCAL:
-        raise ImproperlyConfigured("BILLING_KEY_ENCRYPTION_KEYS is required outside local/dev/test")
     BILLING_KEY_ENCRYPTION_KEYS = [
         base64.urlsafe_b64encode(
             hashlib.sha256(f"billing-key-encryption:{SECRET_KEY}".encode()).digest()

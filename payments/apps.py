@@ -10,6 +10,7 @@ class PaymentsConfig(AppConfig):
         # Orders never import payments: closing an unpaid order asks through orders' signal, and this
         # app (which builds on orders) answers for the order's payment.
         from orders.services import unpaid_order_closing
+        from payments import checks  # noqa: F401 - registers the deploy checks (payments.W001)
         from payments.services import payment_release_for_closing_order
 
         unpaid_order_closing.connect(payment_release_for_closing_order, dispatch_uid="payments.closing_order")

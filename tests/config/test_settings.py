@@ -50,12 +50,13 @@ def test_production_without_a_secret_key_refuses_to_start():
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
-def test_production_without_billing_key_encryption_keys_refuses_to_start():
+def test_production_without_billing_key_encryption_keys_starts_and_the_deploy_check_warns():
     env = {k: v for k, v in PRODUCTION.items() if k != "BILLING_KEY_ENCRYPTION_KEYS"}
 
-    result = manage("check", **env)
-
-    assert result.returncode != 0 and "BILLING_KEY_ENCRYPTION_KEYS" in result.stderr
+    assert manage("check", **env).returncode == 0
+    result = manage("check", "--deploy", **env)
+    assert result.returncode == 0 and "payments.W001" in result.stderr
+    assert "payments.W001" not in manage("check", "--deploy", **PRODUCTION).stderr
 
 
 def test_a_billing_key_encryption_key_that_is_not_a_fernet_key_refuses_to_start():
