@@ -26,7 +26,8 @@ class SubscribeMutation:
         description=(
             "Subscribe to a subscribable product with one of the caller's cards; the first period is charged "
             "now. payment_failed (details.pg_code, details.subscription_id) when it is declined; "
-            "gateway_unavailable (details.subscription_id) when Bootpay did not answer. Not idempotent."
+            "gateway_unavailable (details.subscription_id) when Bootpay did not answer; subscription_exists "
+            "(details.subscription_id) while one to the product is active or past due, with no charge."
         )
     )
     def subscribe(

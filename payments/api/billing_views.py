@@ -191,7 +191,8 @@ class SubscriptionCreateApi(APIView):
             "ordinary payment (see `charges`). The first charge declined: 409 `payment_failed` with "
             "`details.pg_code` and `details.subscription_id` (that subscription is cancelled; the card is "
             "kept). Bootpay not answering: 503 `gateway_unavailable` with `details.subscription_id`; the "
-            "subscription stays active and the charge is settled by Bootpay's notice. Not idempotent."
+            "subscription stays active and the charge is settled by Bootpay's notice. A second live "
+            "subscription to the product: 409 `subscription_exists` (`details.subscription_id`), no charge."
         ),
         request=InputSerializer,
         responses={201: SubscriptionOutputSerializer}
