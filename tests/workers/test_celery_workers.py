@@ -102,6 +102,10 @@ def test_a_webhook_goes_from_the_endpoint_through_the_worker_to_a_paid_order(
         timeout=20,
         what="the worker to mark the delivery processed",
     )
+    # The worker logs the task's success after the task returns, which is after the delivery's commit.
+    wait_until(
+        lambda: worker.succeeded(PROCESS) >= 1, timeout=20, what="the worker to log the task's success"
+    )
     assert worker.succeeded(PROCESS) == 1
 
 
@@ -187,4 +191,5 @@ def _broker_outage(redis_server, workers, make_order, pay_at_pg, bootpay):
     assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"processed"}
     assert set(Order.objects.values_list("status", flat=True)) == {"paid"}
     assert PaymentEvent.objects.filter(to_status="paid").count() == 30
-    assert worker.succeeded(SWEEP) >= 1
+    # Logged once the task returns, after its last commit.
+    wait_until(lambda: worker.succeeded(SWEEP) >= 1, timeout=20, what="the worker to log the sweep's success")
