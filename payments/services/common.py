@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -151,20 +151,28 @@ def status_for_receipt(receipt: Receipt) -> str:
     return Status.FAILED  # negative codes: failed, expired, issuance cancelled
 
 
-def receipt_fields(receipt: Receipt) -> dict[str, Any]:
+def receipt_fields(receipt: Receipt, *, status: str, purchased_at: datetime | None = None) -> dict[str, Any]:
+    """A payment's columns from a receipt, for a payment moving to `status` (that took its money at
+    `purchased_at`, if known). The moment money was taken is Bootpay's, kept once known, and never
+    missing on a paid payment: statements book the sale on its day, so a paid receipt without it is
+    taken as paid now."""
+    taken = receipt.purchased_at or purchased_at
+    if taken is None and status == Status.PAID:
+        taken = timezone.now()
     return {
         "raw_receipt": receipt.raw,
         "method": receipt.method_symbol[:40],
         "method_name": receipt.method[:60],
         "pg": receipt.pg[:60],
         "sandbox": receipt.sandbox,
-        "purchased_at": receipt.purchased_at,
+        "purchased_at": taken,
     }
 
 
 def payment_update(payment: Payment, *, status: str, receipt: Receipt) -> None:
+    fields = receipt_fields(receipt, status=status, purchased_at=payment.purchased_at)
     payment.status = status
-    for name, value in receipt_fields(receipt).items():
+    for name, value in fields.items():
         setattr(payment, name, value)
     payment.save()
 

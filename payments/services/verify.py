@@ -183,7 +183,7 @@ def _payment_create(order: Order, receipt: Receipt, status: str) -> Payment:
                 status=status,
                 amount=receipt.price,
                 tax_free_amount=min(receipt.tax_free, receipt.price),
-                **receipt_fields(receipt),
+                **receipt_fields(receipt, status=status),
             )
     except IntegrityError as exc:
         raise DomainError(ErrorCode.RECEIPT_ALREADY_USED) from exc

@@ -230,3 +230,31 @@ def test_verify_costs_a_fixed_number_of_queries_and_pg_calls(
         payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
 
     assert bootpay.state.calls() == {"POST request/token": 1, "GET receipt": 1}
+
+
+def test_a_paid_receipt_without_purchased_at_is_booked_as_paid_now_and_keeps_that_moment(
+    buyer, make_order, pay_at_pg, bootpay
+):
+    # Statements book a sale on the day its money was taken: a paid payment always knows that moment,
+    # and a later receipt that leaves it out (a cancel's answer, a webhook) does not erase it.
+    from django.utils import timezone
+
+    from payments.gateway import Receipt
+    from payments.services.common import Actor
+    from payments.services.sync import payment_sync_from_receipt
+
+    order = make_order()
+    receipt_id = pay_at_pg(order)
+    with bootpay.state.lock:
+        bootpay.state._receipts[receipt_id]["purchased_at"] = None
+    before = timezone.now()
+
+    payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
+
+    assert payment.status == "paid" and payment.purchased_at is not None
+    assert before <= payment.purchased_at <= timezone.now()
+    booked = payment.purchased_at
+    later = Receipt.from_payload({**bootpay.state.get_receipt(receipt_id), "purchased_at": None})
+    payment_sync_from_receipt(receipt=later, actor=Actor(label="test"))
+    payment.refresh_from_db()
+    assert payment.purchased_at == booked
