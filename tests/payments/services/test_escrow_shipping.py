@@ -248,3 +248,27 @@ def test_many_concurrent_shipments_register_once(escrow_order, shop, make_user, 
     assert bootpay.state.call_count(*SHIP) == 1
     assert OrderItem.objects.filter(order=order, shipped=True).count() == 2
     assert payment.events.filter(kind=PaymentEvent.Kind.ESCROW_REQUESTED).count() == 1
+
+
+def test_the_admin_shows_the_registration(
+    escrow_order, shop, make_user, client, bootpay, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    order, payment, (first, _) = escrow_order()
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, first, shop.user)
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    registration = EscrowRegistration.objects.get()
+
+    payment_page = client.get(reverse("admin:payments_payment_change", args=[payment.pk]))
+    listing = client.get(reverse("admin:payments_escrowregistration_changelist"), {"state": "succeeded"})
+    detail = client.get(reverse("admin:payments_escrowregistration_change", args=[registration.pk]))
+    order_page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+
+    assert (
+        payment_page.status_code == listing.status_code == detail.status_code == order_page.status_code == 200
+    )
+    assert "1234-5678-9012" in payment_page.content.decode()
+    assert "1234-5678-9012" in listing.content.decode() and "CJ대한통운" in order_page.content.decode()
+    assert 'name="tracking_number"' not in detail.content.decode()  # read-only: no inputs
