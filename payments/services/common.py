@@ -166,14 +166,18 @@ def receipt_fields(receipt: Receipt, *, status: str, purchased_at: datetime | No
         "pg": receipt.pg[:60],
         "sandbox": receipt.sandbox,
         "purchased_at": taken,
+        "escrow": receipt.escrow,
     }
 
 
 def payment_update(payment: Payment, *, status: str, receipt: Receipt) -> None:
     fields = receipt_fields(receipt, status=status, purchased_at=payment.purchased_at)
     payment.status = status
+    escrow = payment.escrow
     for name, value in fields.items():
         setattr(payment, name, value)
+    # Once escrow, always: a later answer that leaves escrow_data out (a cancel's) does not unmake it.
+    payment.escrow = escrow or receipt.escrow
     payment.save()
 
 
