@@ -3,6 +3,8 @@ seller ships a line with a courier and a tracking number (which registers the sh
 buyer sees the shipment on 내 주문. Checked in the DB and at the emulator.
 """
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from playwright.sync_api import expect
 
@@ -26,6 +28,7 @@ ESCROW = "에스크로(구매안전) 결제"
 COURIER = "CJ대한통운"
 TRACKING_TYPED = "6543-2109-8765"  # as a seller pastes it; the form sends the digits
 TRACKING = "654321098765"
+SEOUL = ZoneInfo("Asia/Seoul")
 
 
 def log_out(page) -> None:
@@ -113,6 +116,6 @@ def test_escrow_checkout_ship_with_tracking_then_buyer_sees_it(
     expect(facts).to_contain_text(f"택배사{COURIER}")
     expect(facts).to_contain_text(f"송장번호{TRACKING}")
     expect(facts).to_contain_text("발송일")
-    expect(facts).to_contain_text(str(keyboard.shipped_at.astimezone().year))
+    expect(facts).to_contain_text(f"{keyboard.shipped_at.astimezone(SEOUL).year}.")
     expect(article.get_by_label(f"배송 정보: {mouse.product_name}")).to_have_count(0)
     assert OrderItem.objects.filter(order=order, shipped=True).count() == 1
