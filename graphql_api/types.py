@@ -19,6 +19,9 @@ from strawberry.scalars import JSON
 from graphql_api.context import current_user
 from orders.models import Order, OrderItem, Product, Seller
 from orders.selectors import (
+    ESCROW_STATUS_BY_STATE,
+    escrow_payments_prefetch,
+    order_escrow,
     order_filter_visible,
     order_item_filter_visible,
     order_viewer_sees_totals,
@@ -89,8 +92,21 @@ class OrderItemType:
     is_tax_free: auto
     status: str
     shipped: auto
+    shipped_at: auto = strawberry_django.field(description="When it was marked shipped; null until then.")
     product: ProductType
     seller: SellerType
+
+    @strawberry_django.field(
+        only=["courier"], description="택배사 the line shipped with; null if none given."
+    )
+    def courier(self, root: OrderItem) -> str | None:
+        return root.courier or None
+
+    @strawberry_django.field(
+        only=["tracking_number"], description="송장번호 of the parcel; null if none given."
+    )
+    def tracking_number(self, root: OrderItem) -> str | None:
+        return root.tracking_number or None
 
     @strawberry_django.field(only=["unit_price", "quantity"])
     def line_total(self, root: OrderItem) -> int:
@@ -195,6 +211,24 @@ class CheckoutConfigType:
     )
 
 
+@strawberry.type(
+    name="EscrowShipping",
+    description="An escrow (에스크로) payment's shipment, registered with Bootpay by its first shipped line",
+)
+class EscrowShippingType:
+    status: str = strawberry.field(
+        description=(
+            f"{' | '.join(ESCROW_STATUS_BY_STATE.values())}: pending until Bootpay has it (no line shipped "
+            "yet, or Bootpay not reached yet: reconcile retries), registered once it does, failed when it "
+            "refused."
+        )
+    )
+    courier: str | None
+    tracking_number: str | None
+    registered_at: datetime | None = strawberry.field(description="When Bootpay accepted it.")
+    error_code: str | None = strawberry.field(description="Bootpay's error_code when it refused.")
+
+
 @strawberry_django.type(Order, name="Order")
 class OrderType(relay.Node):
     # The global id wraps the public order_id: the numeric pk never leaves the server.
@@ -243,6 +277,21 @@ class OrderType(relay.Node):
         if live is None:
             live = list(payment_live_list().filter(order=root).only("public_id"))
         return live[0].public_id if live else None
+
+    @strawberry_django.field(
+        only=["seller_count"],
+        description="May be paid by escrow (에스크로, 구매안전): all its lines come from one seller.",
+    )
+    def escrow_eligible(self, root: Order) -> bool:
+        return root.escrow_eligible
+
+    @strawberry_django.field(
+        prefetch_related=[escrow_payments_prefetch()],
+        description="null unless paid by escrow; then its shipment's registration with Bootpay.",
+    )
+    def escrow(self, root: Order) -> EscrowShippingType | None:
+        escrow = order_escrow(root)  # prefetched, unless a mutation returned the order
+        return EscrowShippingType(**asdict(escrow)) if escrow else None
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Order], info: Info, **kwargs) -> QuerySet[Order]:

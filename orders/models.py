@@ -84,6 +84,9 @@ class Order(TimeStamped):
         help_text="Unpaid after this moment, the order expires and stock returns."
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    seller_count = models.PositiveSmallIntegerField(
+        default=1, help_text="How many sellers the order's lines come from (fixed when it is created)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -108,6 +111,13 @@ class Order(TimeStamped):
     def is_payable(self) -> bool:
         return self.status == self.Status.PENDING_PAYMENT
 
+    @property
+    def escrow_eligible(self) -> bool:
+        """Whether the order may be paid by escrow (에스크로, 구매안전): all its lines from one seller, so one
+        shipment registration covers the whole payment. The one rule REST, GraphQL, the sandbox and the
+        checkout use."""
+        return self.seller_count == 1
+
 
 class OrderItem(models.Model):
     class Status(models.TextChoices):
@@ -126,6 +136,9 @@ class OrderItem(models.Model):
     is_tax_free = models.BooleanField(default=False)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT)
     shipped = models.BooleanField(default=False)
+    courier = models.CharField(max_length=40, blank=True, help_text="택배사: who carries the parcel.")
+    tracking_number = models.CharField(max_length=40, blank=True, help_text="송장번호 of the parcel.")
+    shipped_at = models.DateTimeField(null=True, blank=True)
     holds_stock = models.BooleanField(
         default=True,
         help_text="Took its quantity from the product's stock (so gives it back when cancelled or refunded). "

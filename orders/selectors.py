@@ -1,10 +1,12 @@
 """Reads for the catalogue and orders."""
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from config.errors import DomainError, ErrorCode
 from orders.models import Order, OrderItem, Product, Seller
@@ -109,7 +111,7 @@ def order_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Or
     """
     items = order_item_filter_visible(OrderItem.objects.select_related("seller").order_by("pk"), user=user)
     return order_filter_visible(Order.objects.all(), user=user).prefetch_related(
-        Prefetch("items", queryset=items, to_attr="visible_items")
+        Prefetch("items", queryset=items, to_attr="visible_items"), escrow_payments_prefetch()
     )
 
 
@@ -138,7 +140,9 @@ def order_list_for_role(
     else:
         orders = Order.objects.filter(buyer=user)
     items = order_item_filter_visible(OrderItem.objects.select_related("seller").order_by("pk"), user=user)
-    return orders.prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
+    return orders.prefetch_related(
+        Prefetch("items", queryset=items, to_attr="visible_items"), escrow_payments_prefetch()
+    )
 
 
 # The alphabet of public order ids (`orders.models.new_public_order_id`), within the column's length. Anything
@@ -167,7 +171,62 @@ def order_get_visible(*, order_id: str, user: AbstractBaseUser | AnonymousUser) 
         if order is None:
             raise DomainError(ErrorCode.ORDER_NOT_FOUND)
     order.visible_items = items
-    return order
+    return order  # its escrow payment is read when shown (`order_escrow`)
+
+
+# --- Escrow (에스크로): what an order shows of its payment's shipment registration -----------------------
+# Orders never import payments: the payment rows are reached through the reverse relation the payments
+# app declares (`Payment.order`, related_name "payments"; `EscrowRegistration.payment`, related_name
+# "escrow_registration"), by name only.
+
+ESCROW_STATUS_BY_STATE = {"requested": "pending", "succeeded": "registered", "failed": "failed"}
+# The payment statuses that hold the order's money (payments.models.LIVE_PAYMENT_STATUSES).
+_LIVE_PAYMENT_STATUSES = ("awaiting_confirm", "awaiting_deposit", "paid", "partially_cancelled", "cancelled")
+
+
+@dataclass(frozen=True)
+class EscrowShipping:
+    """The escrow registration of an order's payment as the API shows it.
+
+    status: `pending` (not registered yet: no line shipped, or Bootpay not reached yet), `registered`
+    (Bootpay has the shipment) or `failed` (Bootpay refused it; `error_code` says why).
+    """
+
+    status: str
+    courier: str | None
+    tracking_number: str | None
+    registered_at: datetime | None
+    error_code: str | None
+
+
+def escrow_payments_prefetch(to_attr: str = "escrow_payments") -> Prefetch:
+    """The order's live escrow payment (at most one) with its registration, in one query for any
+    number of orders; read by `order_escrow`."""
+    payment_model = Order._meta.get_field("payments").related_model
+    payments = payment_model.objects.filter(escrow=True, status__in=_LIVE_PAYMENT_STATUSES).select_related(
+        "escrow_registration"
+    )
+    return Prefetch("payments", queryset=payments, to_attr=to_attr)
+
+
+def order_escrow(order: Order) -> EscrowShipping | None:
+    """None unless the order was paid by escrow; else its registration's state (pending before any)."""
+    payments = getattr(order, "escrow_payments", None)
+    if payments is None:
+        prefetch_related_objects([order], escrow_payments_prefetch())
+        payments = order.escrow_payments
+    if not payments:
+        return None
+    registration = getattr(payments[0], "escrow_registration", None)
+    if registration is None:
+        return EscrowShipping("pending", None, None, None, None)
+    return EscrowShipping(
+        status=ESCROW_STATUS_BY_STATE[registration.state],
+        courier=registration.courier or None,
+        tracking_number=registration.tracking_number or None,
+        registered_at=registration.completed_at if registration.state == "succeeded" else None,
+        error_code=registration.error_code or None,
+    )
 
 
 def order_viewer_role(*, order: Order, user: AbstractBaseUser) -> Role:

@@ -7,6 +7,7 @@ payments answers it (`payments.services.payment_release_for_closing_order`, conn
 its deposit) or return what to do once the close is committed (tell Bootpay to void an approval).
 """
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -100,6 +101,7 @@ def order_create(*, buyer: AbstractBaseUser, lines: Iterable[OrderLine]) -> Orde
             total_amount=total,
             tax_free_amount=tax_free,
             expires_at=timezone.now() + settings.ORDER_PAYMENT_TTL,
+            seller_count=len({product.seller_id for product in products}),
         )
         OrderItem.objects.bulk_create(
             OrderItem(
@@ -301,25 +303,89 @@ def _order_expire_one(*, order_pk: int, now: datetime) -> str | None:
     return order.order_id
 
 
-def order_item_mark_shipped(*, order_pk: int, item_pk: int, actor: AbstractBaseUser) -> OrderItem:
+# Sent with `order` (locked), `item` (the paid line about to be marked shipped, not yet saved), `courier`,
+# `tracking_number` ("" when not given) and `actor`, inside the transaction that ships it, when a line is
+# first marked shipped. A receiver may raise `DomainError` to refuse (an escrow payment needs both values)
+# and may return a callable, called after commit (payments registers an escrow shipment with Bootpay).
+order_item_shipping = Signal()
+
+SHIPPING_FIELD_MAX = 40
+_TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+
+
+def _shipping_value(value: Any, field: str) -> str:
+    """One of courier / tracking_number as stored: stripped, "" for none; validation_error otherwise."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DomainError.invalid(field, "must be a string")
+    value = value.strip()
+    if len(value) > SHIPPING_FIELD_MAX:
+        raise DomainError.invalid(field, f"at most {SHIPPING_FIELD_MAX} characters")
+    if not value.isprintable():
+        raise DomainError.invalid(field, "must not contain control characters")
+    if field == "tracking_number" and value and not _TRACKING_NUMBER.match(value):
+        raise DomainError.invalid(field, "letters, digits and dashes only")
+    return value
+
+
+def order_item_mark_shipped(
+    *,
+    order_pk: int,
+    item_pk: int,
+    actor: AbstractBaseUser,
+    courier: str | None = None,
+    tracking_number: str | None = None,
+) -> OrderItem:
     """The line's seller (or staff) marks a paid line shipped; the buyer can no longer cancel it.
 
+    `courier` (택배사) and `tracking_number` (송장번호) go together (both or neither); a line paid by escrow
+    needs both (the payment's answer to `order_item_shipping`), and the first shipped line of an escrow
+    payment registers the shipment with Bootpay once this commits.
     Raises permission_denied (anyone else), not_found (no such line in this order) and
-    validation_error (the line is not paid). Idempotent. Runs under the order lock, so it cannot
-    interleave with a buyer's cancel of the same line.
+    validation_error (the line is not paid, a malformed or missing courier / tracking number, or a
+    shipped line marked again with other values). Marking it again with the same values changes nothing.
+    Runs under the order lock, so it cannot interleave with a buyer's cancel of the same line, nor with
+    another shipment of the same order.
     """
+    courier = _shipping_value(courier, "courier")
+    tracking_number = _shipping_value(tracking_number, "tracking_number")
+    if bool(courier) != bool(tracking_number):
+        missing = "tracking_number" if courier else "courier"
+        raise DomainError.invalid(missing, "courier and tracking_number go together")
+    after_commit: list[Callable] = []
     with transaction.atomic():
-        order_lock(order_pk=order_pk)
+        order = order_lock(order_pk=order_pk)
         item = OrderItem.objects.select_related("seller").filter(pk=item_pk, order_id=order_pk).first()
         if item is None:
             raise DomainError(ErrorCode.NOT_FOUND, "No such line in this order.")
         if not (actor.is_staff or item.seller.user_id == actor.pk):
             raise DomainError(ErrorCode.PERMISSION_DENIED, "Only the line's seller or staff ship it.")
+        if item.shipped:
+            if (item.courier, item.tracking_number) != (courier, tracking_number):
+                raise DomainError.invalid(
+                    "tracking_number" if item.courier == courier else "courier",
+                    "the line is already shipped with other values",
+                )
+            return item
         if item.status != OrderItem.Status.PAID:
             raise DomainError.invalid("item", f"only paid lines ship (this one is {item.status})")
-        if not item.shipped:
-            item.shipped = True
-            item.save(update_fields=["shipped"])
+        responses = order_item_shipping.send(
+            sender=OrderItem,
+            order=order,
+            item=item,
+            courier=courier,
+            tracking_number=tracking_number,
+            actor=actor,
+        )
+        after_commit = [after for _receiver, after in responses if callable(after)]
+        item.shipped = True
+        item.courier = courier
+        item.tracking_number = tracking_number
+        item.shipped_at = timezone.now()
+        item.save(update_fields=["shipped", "courier", "tracking_number", "shipped_at"])
+        for step in after_commit:  # no network call while the order row is locked
+            transaction.on_commit(step)
     return item
 
 

@@ -1,7 +1,7 @@
 """The only module that talks to Bootpay, and only through the official `bootpay-backend` SDK.
 
-Services see the small `Gateway` protocol (receipt lookup, confirm, cancel, and the billing-key calls of
-automatic payments) and take one as a
+Services see the small `Gateway` protocol (receipt lookup, confirm, cancel, the escrow shipping
+registration, and the billing-key calls of automatic payments) and take one as a
 `gateway=` keyword, defaulting to the process-wide `get_gateway()`; tests and tasks may pass their
 own (a fake, a wrapper counting calls) or swap the process-wide one with `set_gateway`.
 
@@ -172,6 +172,10 @@ class Receipt:
     purchased_at: datetime | None
     cancelled_at: datetime | None
     raw: dict[str, Any] = field(repr=False, compare=False)
+    # An escrow payment (에스크로): `escrow_data` a non-empty object, or `escrow_status` set (null otherwise).
+    escrow: bool = False
+    # escrow_data.shipping_started_at: when Bootpay registered the shipment (None before, or not escrow).
+    escrow_shipping_started_at: datetime | None = None
 
     @classmethod
     def from_payload(cls, payload: Any) -> Receipt:
@@ -181,6 +185,8 @@ class Receipt:
             status = int(payload["status"])
         except (TypeError, ValueError) as exc:
             raise GatewayUnavailable("receipt status is not a number") from exc
+        escrow_data = payload.get("escrow_data")
+        escrow_data = escrow_data if isinstance(escrow_data, dict) else {}
         return cls(
             receipt_id=str(payload["receipt_id"]),
             order_id=str(payload.get("order_id") or ""),
@@ -199,6 +205,8 @@ class Receipt:
             purchased_at=_parse_moment(payload.get("purchased_at")),
             cancelled_at=_parse_moment(payload.get("cancelled_at")),
             raw=payload,
+            escrow=bool(escrow_data) or payload.get("escrow_status") not in (None, ""),
+            escrow_shipping_started_at=_parse_moment(escrow_data.get("shipping_started_at")),
         )
 
     @property
@@ -495,6 +503,13 @@ class Gateway(Protocol):
         refund: RefundAccount | None = None,
     ) -> Receipt: ...
 
+    # Escrow (에스크로): register the shipment of an escrow payment, once per receipt. RC_NOT_ESCROW for
+    # any other receipt; a second registration is refused too (its code is unconfirmed).
+
+    def shipping_start(
+        self, *, receipt_id: str, courier: str, tracking_number: str, buyer_name: str, seller_name: str
+    ) -> Receipt: ...
+
     # Automatic payments (billing keys). A definite refusal of a charge is a decline, except
     # SUBSCRIBE_BK_EXPIRED: the key is gone (destroyed or expired).
 
@@ -629,6 +644,29 @@ class BootpayGateway:
                     cancel_tax_free=tax_free,
                     refund=refund.as_payload() if refund else None,
                     items=items,
+                ),
+            )
+        )
+
+    def shipping_start(
+        self, *, receipt_id: str, courier: str, tracking_number: str, buyer_name: str, seller_name: str
+    ) -> Receipt:
+        """Register an escrow payment's shipment (`PUT escrow/shipping/start/{receipt_id}`): `courier` is
+        Bootpay's `delivery_corp`. The answer is taken to be the receipt (unconfirmed); an answer that is
+        no receipt is an unknown outcome, as any unreadable answer."""
+        _check_receipt_id(receipt_id)
+        if not courier or not tracking_number:
+            raise ValueError("courier and tracking_number are required")
+        logger.debug("bootpay shipping start", extra={"receipt_id": receipt_id, "courier": courier})
+        return Receipt.from_payload(
+            self._call(
+                "shipping_start",
+                lambda sdk: sdk.shipping_start(
+                    receipt_id=receipt_id,
+                    tracking_number=tracking_number,
+                    delivery_corp=courier,
+                    user={"username": buyer_name},
+                    company={"name": seller_name},
                 ),
             )
         )

@@ -78,6 +78,9 @@ class Payment(models.Model):
     method_name = models.CharField(max_length=60, blank=True, help_text="Localized method name.")
     pg = models.CharField(max_length=60, blank=True)
     sandbox = models.BooleanField(default=False)
+    escrow = models.BooleanField(
+        default=False, help_text="Paid by escrow (에스크로): its shipment is registered with Bootpay."
+    )
     raw_receipt = models.JSONField(default=dict, blank=True, help_text="Last receipt the PG returned.")
     purchased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -232,6 +235,40 @@ class Cancellation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cancel_id} {self.amount}₩ ({self.state})"
+
+
+class EscrowRegistration(models.Model):
+    """The shipment of an escrow payment, registered with Bootpay once (its first shipped line).
+
+    Like a `Cancellation`: saved (`requested`) before Bootpay hears of it, claimed through
+    `attempt_started_at` (a lease) by whoever talks to Bootpay about it, settled once. An unknown
+    outcome (timeout, 5xx, no answer) stays `requested` for `payment_reconcile` to send again.
+    """
+
+    class State(models.TextChoices):
+        REQUESTED = "requested"  # saved before the PG call; outcome unknown until settled
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"  # Bootpay refused it (error_code)
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="escrow_registration")
+    item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="escrow_registrations")
+    courier = models.CharField(max_length=40)
+    tracking_number = models.CharField(max_length=40)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.REQUESTED)
+    attempt_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set while someone is sending it to Bootpay (a lease)."
+    )
+    error_code = models.CharField(max_length=60, blank=True)
+    pg_response = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["state", "created_at"], name="escrow_registration_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.courier} {self.tracking_number} ({self.state})"
 
 
 class WebhookDelivery(models.Model):

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from config.serializers import ModelOutputSerializer
 from orders.models import Order, OrderItem, Product, SubscriptionInterval
-from orders.selectors import Role, order_viewer_role, order_viewer_sees_totals
+from orders.selectors import Role, order_escrow, order_viewer_role, order_viewer_sees_totals
 
 # Named `ViewerRoleEnum` in the schema (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 VIEWER_ROLE_CHOICES = [(role.value, role.value.title()) for role in (Role.BUYER, Role.SELLER, Role.STAFF)]
@@ -49,6 +49,13 @@ class OrderItemOutputSerializer(ModelOutputSerializer):
     seller_id = serializers.IntegerField(read_only=True)
     seller_name = serializers.CharField(source="seller.name", read_only=True)
     line_total = serializers.IntegerField(read_only=True, help_text="unit_price × quantity, in won.")
+    courier = serializers.SerializerMethodField(help_text="택배사 the line shipped with; null if none given.")
+    tracking_number = serializers.SerializerMethodField(
+        help_text="송장번호 of the parcel; null if none given."
+    )
+    shipped_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When it was marked shipped; null until then."
+    )
 
     class Meta:
         model = OrderItem
@@ -65,8 +72,43 @@ class OrderItemOutputSerializer(ModelOutputSerializer):
             "is_tax_free",
             "status",
             "shipped",
+            "courier",
+            "tracking_number",
+            "shipped_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_courier(self, item: OrderItem) -> str | None:
+        return item.courier or None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_tracking_number(self, item: OrderItem) -> str | None:
+        return item.tracking_number or None
+
+
+ESCROW_STATUS_CHOICES = [("pending", "Pending"), ("registered", "Registered"), ("failed", "Failed")]
+
+
+class EscrowShippingOutputSerializer(serializers.Serializer):
+    """The escrow (에스크로) registration of the order's payment with Bootpay."""
+
+    status = serializers.ChoiceField(
+        choices=ESCROW_STATUS_CHOICES,
+        help_text=(
+            "`pending`: no line shipped yet, or Bootpay not reached yet (retried by reconcile); "
+            "`registered`: Bootpay has the shipment; `failed`: Bootpay refused it (`error_code`)."
+        ),
+    )
+    courier = serializers.CharField(
+        allow_null=True, help_text="택배사 registered (the first shipped line's)."
+    )
+    tracking_number = serializers.CharField(allow_null=True, help_text="송장번호 registered.")
+    registered_at = serializers.DateTimeField(allow_null=True, help_text="When Bootpay accepted it.")
+    error_code = serializers.CharField(allow_null=True, help_text="Bootpay's error_code when it refused.")
+
+    class Meta:
+        ref_name = "EscrowShipping"
 
 
 class OrderOutputSerializer(ModelOutputSerializer):
@@ -87,6 +129,13 @@ class OrderOutputSerializer(ModelOutputSerializer):
         help_text="Sum of the caller's own lines in won when `viewer_role` is `seller`; null otherwise."
     )
     items = OrderItemOutputSerializer(source="visible_items", many=True, read_only=True)
+    escrow_eligible = serializers.BooleanField(
+        read_only=True,
+        help_text="May be paid by escrow (에스크로, 구매안전): all its lines come from one seller.",
+    )
+    escrow = serializers.SerializerMethodField(
+        help_text="null unless paid by escrow; then the shipment's registration with Bootpay."
+    )
 
     class Meta:
         model = Order
@@ -101,6 +150,8 @@ class OrderOutputSerializer(ModelOutputSerializer):
             "seller_total",
             "currency",
             "items",
+            "escrow_eligible",
+            "escrow",
             "expires_at",
             "paid_at",
             "created_at",
@@ -112,6 +163,11 @@ class OrderOutputSerializer(ModelOutputSerializer):
 
     def _sees_totals(self, order: Order) -> bool:
         return order_viewer_sees_totals(order=order, user=self.context["request"].user)
+
+    @extend_schema_field(EscrowShippingOutputSerializer(allow_null=True))
+    def get_escrow(self, order: Order) -> dict | None:
+        escrow = order_escrow(order)
+        return None if escrow is None else EscrowShippingOutputSerializer(escrow).data
 
     @extend_schema_field(serializers.ChoiceField(choices=VIEWER_ROLE_CHOICES))
     def get_viewer_role(self, order: Order) -> str:

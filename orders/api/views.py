@@ -34,6 +34,7 @@ from orders.selectors import (
 from orders.services import (
     PRODUCT_MAX_PRICE,
     PRODUCT_MAX_STOCK,
+    SHIPPING_FIELD_MAX,
     OrderLine,
     order_cancel_unpaid,
     order_create,
@@ -318,14 +319,40 @@ class OrderCancelApi(APIView):
 class OrderItemShipApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    class InputSerializer(serializers.Serializer):
+        # Shape only; what the values must look like is the service's rule (REST and GraphQL alike).
+        courier = serializers.CharField(
+            required=False,
+            allow_null=True,
+            allow_blank=True,
+            max_length=SHIPPING_FIELD_MAX,
+            help_text="택배사, e.g. CJ대한통운. Required (with tracking_number) for an escrow payment.",
+        )
+        tracking_number = serializers.CharField(
+            required=False,
+            allow_null=True,
+            allow_blank=True,
+            max_length=SHIPPING_FIELD_MAX,
+            help_text="송장번호: letters, digits and dashes. Give both or neither (escrow: both).",
+        )
+
+        class Meta:
+            ref_name = "OrderItemShip"
+
     @extend_schema(
         operation_id="orders_items_ship",
         summary="Mark a paid order line shipped (its seller, or staff)",
-        description="Idempotent. Once shipped, the buyer can no longer cancel that line.",
-        request=None,
+        description=(
+            "Once shipped, the buyer can no longer cancel that line. `courier` and `tracking_number` go "
+            "together; an order paid by escrow needs both, and its first shipped line registers the "
+            "shipment with Bootpay (the order's `escrow.status` says how that went: `pending` until "
+            "Bootpay answers, retried by reconcile). Shipping a shipped line again with the same values "
+            "changes nothing; other values are `validation_error`."
+        ),
+        request=InputSerializer,
         responses={200: OrderOutputSerializer}
         | error_responses(
-            ErrorCode.VALIDATION_ERROR,
+            *BODY_ERRORS,
             ErrorCode.PERMISSION_DENIED,
             ErrorCode.ORDER_NOT_FOUND,
             ErrorCode.NOT_FOUND,
@@ -333,6 +360,14 @@ class OrderItemShipApi(APIView):
         ),
     )
     def post(self, request: Request, order_id: str, item_id: int) -> Response:
+        payload = OrderItemShipApi.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         order = order_get_visible(order_id=order_id, user=request.user)
-        order_item_mark_shipped(order_pk=order.pk, item_pk=item_id, actor=request.user)
+        order_item_mark_shipped(
+            order_pk=order.pk,
+            item_pk=item_id,
+            actor=request.user,
+            courier=payload.validated_data.get("courier"),
+            tracking_number=payload.validated_data.get("tracking_number"),
+        )
         return _order_response(request, order_id)

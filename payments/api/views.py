@@ -330,6 +330,9 @@ class SandboxPaymentApi(APIView):
     class InputSerializer(serializers.Serializer):
         order_id = serializers.CharField(max_length=40)
         scenario = serializers.ChoiceField(choices=[scenario.value for scenario in Scenario])
+        escrow = serializers.BooleanField(
+            default=False, help_text="Pay by escrow (에스크로); the order must be escrow_eligible."
+        )
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         # Before authentication: outside sandbox mode the path answers like one that does not exist.
@@ -345,6 +348,7 @@ class SandboxPaymentApi(APIView):
             order_id=payload.validated_data["order_id"],
             scenario=Scenario(payload.validated_data["scenario"]),
             actor=request.user,
+            escrow=payload.validated_data["escrow"],
         )
         return Response(SandboxPaymentOutputSerializer(result).data, status=201)
 

@@ -57,13 +57,20 @@ def sandbox_enabled() -> bool:
     return settings.BOOTPAY_MODE == "sandbox"
 
 
-def sandbox_payment_create(*, order_id: str, scenario: Scenario, actor: AbstractBaseUser) -> SandboxPayment:
-    """Create at the emulator the receipt the buyer's payment window would have produced."""
+def sandbox_payment_create(
+    *, order_id: str, scenario: Scenario, actor: AbstractBaseUser, escrow: bool = False
+) -> SandboxPayment:
+    """Create at the emulator the receipt the buyer's payment window would have produced; `escrow`:
+    an escrow payment (the widget's `extra.escrow`), for an escrow_eligible order only."""
     if not sandbox_enabled():
         raise DomainError(ErrorCode.NOT_FOUND)
     order = order_get_visible(order_id=order_id, user=actor)
     if order.buyer_id != actor.pk:  # a seller or staff may see the order but never pays it
         raise DomainError(ErrorCode.PERMISSION_DENIED)
+    if escrow and not order.escrow_eligible:
+        raise DomainError.invalid(
+            "escrow", "only an order whose lines come from one seller is paid by escrow"
+        )
     price, tax_free = order.total_amount, order.tax_free_amount
     if scenario == Scenario.TAMPERED:
         price = price - TAMPER_DELTA if price > TAMPER_DELTA else price + TAMPER_DELTA
@@ -76,6 +83,7 @@ def sandbox_payment_create(*, order_id: str, scenario: Scenario, actor: Abstract
         state=state,
         order_name=order.order_name,
         metadata={"scenario": scenario.value},
+        **({"escrow": True} if escrow else {}),
     )
     if event == "error":
         return SandboxPayment(

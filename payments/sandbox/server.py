@@ -45,7 +45,13 @@ MALFORMED_BODY = b'{"receipt_id": '
 
 
 # Paths ending in an id: the template drops it (``receipt/<id>`` -> ``receipt``). Longest prefix first.
-_ID_PATH_PREFIXES = ("subscribe/payment/reserve/", "subscribe/billing_key/", "billing_key/", "receipt/")
+_ID_PATH_PREFIXES = (
+    "escrow/shipping/start/",
+    "subscribe/payment/reserve/",
+    "subscribe/billing_key/",
+    "billing_key/",
+    "receipt/",
+)
 # A billing key in a path (`billing_key/<key>`, `subscribe/billing_key/<key>`, `billing-keys/<key>`):
 # masked in the emulator's own log lines, as a real server's access log should.
 _KEY_IN_PATH = re.compile(r"(billing[_-]keys?/)[^/\s?#]+")
@@ -173,6 +179,7 @@ RECEIPT_FIELDS = {
     "state": "paid (default) | awaiting_confirm | vbank_issued | failed",
     "order_name": "shown on the receipt (default 'Sandbox order')",
     "metadata": "object copied onto the receipt",
+    "escrow": "true: an escrow payment (escrow_data, escrow_status; PUT escrow/shipping/start registers it)",
 }
 FAULT_FIELDS = {
     "path": "/v2 path prefix it applies to ('' = every path), e.g. receipt, cancel, subscribe/payment",
@@ -324,6 +331,11 @@ BOOTPAY_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "subscribe/payment/reserve/{reserve_id}", "the reserve object"),
     ("DELETE", "subscribe/payment/reserve/{reserve_id}", "revoke a pending reservation"),
     ("DELETE", "subscribe/billing_key/{billing_key}", "destroy a billing key (its reservations stay)"),
+    (
+        "PUT",
+        "escrow/shipping/start/{receipt_id}",
+        "register an escrow payment's shipment (tracking_number, delivery_corp): the receipt, 배송중",
+    ),
 )
 
 
@@ -587,6 +599,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self.state.get_reservation(last)
         if route == ("DELETE", "subscribe/payment/reserve", True):
             return self.state.cancel_reservation(last)
+        if route == ("PUT", "escrow/shipping/start", True):
+            return self.state.shipping_start(last, **body)
         # never echo an id segment: on these paths it may be a billing key
         shown = f"{template}/{{id}}" if template != path else mask_billing_keys(path)
         raise SandboxError(404, "NOT_FOUND_PATH", f"no such API: {self.command} /v2/{shown}")

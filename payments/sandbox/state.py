@@ -85,6 +85,26 @@ RESERVE_EXECUTED = 2
 RESERVE_CANCELLED = 3
 RESERVE_FAILED = 4
 
+# Escrow (에스크로). Bootpay's values of escrow_data.status are unconfirmed: the emulator's own.
+ESCROW_WAITING = ("waiting_shipping", "배송대기")
+ESCROW_SHIPPING = ("shipping", "배송중")
+ESCROW_NOT_ESCROW_CODE = "RC_NOT_ESCROW"  # documented by Bootpay
+# Assumed (Bootpay's codes for these are unconfirmed): a second registration, a receipt not paid.
+ESCROW_ALREADY_STARTED_CODE = "RC_ESCROW_ALREADY_STARTED"
+ESCROW_NOT_PAID_CODE = "RC_ESCROW_NOT_PAID"
+SHIPPING_BODY_FIELDS = frozenset(
+    {
+        "tracking_number",
+        "delivery_corp",
+        "shipping_prepayment",
+        "shipping_day",
+        "user",
+        "company",
+        "redirect_url",
+        "receipt_url",
+    }
+)
+
 DUPLICATE_CANCEL_POLICIES = ("refuse", "replay")
 FAULT_MODES = (
     "latency",
@@ -276,6 +296,7 @@ class SandboxState:
         self._billing_receipts: dict[str, str] = {}  # issuance receipt id -> billing key
         self._reservations: dict[str, dict[str, Any]] = {}  # reserve id -> reserve object
         self._reservation_keys: dict[str, str] = {}  # reserve id -> billing key
+        self._shipments: dict[str, dict[str, Any]] = {}  # receipt id -> escrow shipping registration
 
     def reset(self) -> None:
         """Forget everything: receipts, billing keys, reservations, tokens, faults, counters, clock offset
@@ -386,12 +407,16 @@ class SandboxState:
         state: str = "paid",
         order_name: str = "Sandbox order",
         metadata: dict[str, Any] | None = None,
+        escrow: bool = False,
     ) -> dict[str, Any]:
         """Create a receipt as if a buyer went through the payment window.
 
         ``state``: paid (1), awaiting_confirm (2), vbank_issued (5, method vbank) or failed (-2).
-        ``method``: card (default), vbank, bank or phone.
+        ``method``: card (default), vbank, bank or phone. ``escrow``: an escrow payment (its receipt
+        carries ``escrow_data`` and ``escrow_status``; null on every other receipt).
         """
+        if not isinstance(escrow, bool):
+            raise _bad_request("escrow must be true or false")
         if not isinstance(order_id, str) or not order_id:
             raise _bad_request("order_id must be a non-empty string")
         price = _as_amount(price, "price")
@@ -447,7 +472,17 @@ class SandboxState:
                 "currency": "KRW",
                 "receipt_url": RECEIPT_URL.format(receipt_id=receipt_id),
                 data_key: self._method_data(method, receipt_id, now),
+                "escrow_status": None,
+                "escrow_status_locale": None,
             }
+            if escrow:
+                receipt["escrow_data"] = {
+                    "status": ESCROW_WAITING[0],
+                    "status_locale": ESCROW_WAITING[1],
+                    "shipping_started_at": None,
+                    "receipt_confirmed_at": None,
+                }
+                receipt["escrow_status"], receipt["escrow_status_locale"] = ESCROW_WAITING
             self._receipts[receipt_id] = receipt
             self._cancellations[receipt_id] = []
             self._cancel_ids[receipt_id] = set()
@@ -525,6 +560,7 @@ class SandboxState:
         with self.lock:
             detail = copy.deepcopy(self._get(receipt_id))
             detail["_cancellations"] = copy.deepcopy(self._cancellations[receipt_id])
+            detail["_shipment"] = copy.deepcopy(self._shipments.get(receipt_id))
             return detail
 
     def list_receipts(self, order_id: str | None = None) -> list[dict[str, Any]]:
@@ -683,6 +719,55 @@ class SandboxState:
                 }
             )
             return copy.deepcopy(receipt)
+
+    def shipping_start(self, receipt_id: str, **fields: Any) -> dict[str, Any]:
+        """``PUT /v2/escrow/shipping/start/{receipt_id}``: register the shipment of an escrow payment;
+        returns the updated receipt (escrow_data.shipping_started_at set, status 배송중).
+
+        Refusals: RC_NOT_FOUND (unknown receipt), RC_NOT_ESCROW (not an escrow payment),
+        RC_ESCROW_NOT_PAID (not paid, or cancelled: assumed), RC_ESCROW_ALREADY_STARTED (registered
+        before: assumed), INVALID_PARAMETER (no tracking_number / delivery_corp, unknown fields).
+        """
+        unknown = set(fields) - SHIPPING_BODY_FIELDS
+        if unknown:
+            raise _bad_request(f"unknown field(s): {', '.join(sorted(unknown))}")
+        tracking_number = _text(fields.get("tracking_number"), "tracking_number", max_length=40)
+        delivery_corp = _text(fields.get("delivery_corp"), "delivery_corp", max_length=40)
+        for name in ("user", "company"):
+            if fields.get(name) is not None and not isinstance(fields[name], dict):
+                raise _bad_request(f"{name} must be an object")
+        with self.lock:
+            receipt = self._get(receipt_id)
+            data = receipt.get("escrow_data")
+            if not isinstance(data, dict) or not data:
+                raise SandboxError(400, ESCROW_NOT_ESCROW_CODE, "에스크로 결제가 아닙니다.")
+            if data.get("shipping_started_at"):
+                raise SandboxError(400, ESCROW_ALREADY_STARTED_CODE, "이미 배송 등록된 결제입니다.")
+            if receipt["status"] != STATUS_PAID or receipt["cancelled_price"] > 0:
+                raise SandboxError(
+                    400,
+                    ESCROW_NOT_PAID_CODE,
+                    f"배송을 등록할 수 없는 상태입니다. (status {receipt['status']})",
+                )
+            data["status"], data["status_locale"] = ESCROW_SHIPPING
+            data["shipping_started_at"] = self.iso()
+            receipt["escrow_status"], receipt["escrow_status_locale"] = ESCROW_SHIPPING
+            self._shipments[receipt_id] = {
+                "tracking_number": tracking_number,
+                "delivery_corp": delivery_corp,
+                **{
+                    k: copy.deepcopy(v)
+                    for k, v in fields.items()
+                    if k not in ("tracking_number", "delivery_corp")
+                },
+            }
+            return copy.deepcopy(receipt)
+
+    def shipment(self, receipt_id: str) -> dict[str, Any] | None:
+        """What the shipping registration of a receipt sent (control view), None before any."""
+        with self.lock:
+            self._get(receipt_id)
+            return copy.deepcopy(self._shipments.get(receipt_id))
 
     def snapshot(self, receipt_id: str, status: int | None = None) -> dict[str, Any]:
         """Copy of a receipt, optionally pretending a different status (out-of-order webhook tests)."""

@@ -20,6 +20,8 @@ ORDER_FIELDS = {
     "seller_total",
     "currency",
     "items",
+    "escrow_eligible",
+    "escrow",
     "expires_at",
     "paid_at",
     "created_at",
@@ -36,6 +38,9 @@ ITEM_FIELDS = {
     "is_tax_free",
     "status",
     "shipped",
+    "courier",
+    "tracking_number",
+    "shipped_at",
 }
 
 
@@ -60,6 +65,7 @@ def test_a_buyer_orders_from_two_shops_and_amounts_come_from_our_prices(as_role,
     assert body["total_amount"] == 3 * 10_000 + 30_000 and body["tax_free_amount"] == 30_000
     assert body["seller_total"] is None and body["currency"] == "KRW" and body["paid_at"] is None
     assert body["order_name"].endswith("외 1건")
+    assert body["escrow_eligible"] is False and body["escrow"] is None  # two shops: no escrow
     order = Order.objects.get(order_id=body["order_id"])
     assert order.buyer == market.users["buyer"]
     assert [set(item) for item in body["items"]] == [ITEM_FIELDS, ITEM_FIELDS]

@@ -9,8 +9,8 @@ from orders.models import Order, OrderItem
 pytestmark = pytest.mark.django_db
 
 # token lookup, the caller's shop (staff: none), the capped count, the keyset page, one prefetch of the
-# visible lines with their sellers
-ORDER_LIST_QUERIES = {"buyer": 5, "seller": 5, "staff": 4}
+# visible lines with their sellers, one of the escrow payments with their registrations
+ORDER_LIST_QUERIES = {"buyer": 6, "seller": 6, "staff": 5}
 # token lookup, count, page (sellers joined)
 PRODUCT_LIST_MAX_QUERIES = 3
 
@@ -73,14 +73,15 @@ def test_the_product_list_does_not_grow_with_its_rows(
 
 
 @pytest.mark.parametrize("role", ["buyer", "seller", "staff"])
-def test_an_order_detail_costs_two_queries(
+def test_an_order_detail_costs_three_queries(
     api_client_for, make_user, orders_for, django_assert_num_queries, role
 ):
     users = orders_for(1) | {"staff": make_user("ops", is_staff=True)}
     order_id = Order.objects.get().order_id
     client = api_client_for(users[role])
 
-    with django_assert_num_queries(2):  # token+user, the visible lines with their order and sellers
+    # token+user, the visible lines with their order and sellers, its escrow payment with its registration
+    with django_assert_num_queries(3):
         response = client.get(f"/api/v1/orders/{order_id}/")
 
     assert response.status_code == 200 and response.json()["viewer_role"] == role
