@@ -114,7 +114,6 @@ function shipForm(
   const tracking = h('input', {
     id: trackingId,
     name: 'tracking_number',
-    inputmode: 'numeric',
     autocomplete: 'off',
     maxlength: String(SHIPPING_FIELD_MAX + 10), // room for the hyphens people paste; removed before sending
     required: escrow,
