@@ -36,6 +36,7 @@ TEMPLATES: tuple[str, ...] = (
         "(taxable {}, tax-free {})"
     ),
     gettext_noop("1 to {} characters"),
+    gettext_noop("at most {} characters"),
 )
 
 

@@ -43,6 +43,9 @@ class OrderItemInline(ShownOnly, admin.TabularInline):
         "is_tax_free",
         "status",
         "shipped",
+        "courier",
+        "tracking_number",
+        "shipped_at",
     ]
     readonly_fields = fields
 
@@ -80,6 +83,7 @@ class OrderAdmin(ShownOnly, admin.ModelAdmin):
         "total_amount",
         "tax_free_amount",
         "currency",
+        "seller_count",
         "created_at",
         "expires_at",
         "paid_at",

@@ -30,6 +30,7 @@ from payments.admin_refund import RefundForm, new_idempotency_key, refusal_messa
 from payments.models import (
     BillingKey,
     Cancellation,
+    EscrowRegistration,
     Payment,
     PaymentEvent,
     Subscription,
@@ -140,6 +141,26 @@ class CancellationInline(ReadOnlyInline):
         return ", ".join(f"#{item.pk} {item}" for item in cancellation.items.all()) or "—"
 
 
+class EscrowRegistrationInline(ReadOnlyInline):
+    """The escrow shipment's registration with Bootpay (at most one per payment)."""
+
+    model = EscrowRegistration
+    fields = [
+        "state",
+        "item",
+        "courier",
+        "tracking_number",
+        "error_code",
+        "attempt_started_at",
+        "created_at",
+        "completed_at",
+    ]
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item")
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
@@ -155,7 +176,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         "created_at",
     ]
     list_select_related = ["order", "order__buyer"]
-    list_filter = ["status", "method", "sandbox", "created_at"]
+    list_filter = ["status", "method", "sandbox", "escrow", "created_at"]
     date_hierarchy = "created_at"
     search_fields = [
         "receipt_id",
@@ -181,13 +202,14 @@ class PaymentAdmin(ReadOnlyAdmin):
         "method_name",
         "pg",
         "sandbox",
+        "escrow",
         "purchased_at",
         "created_at",
         "updated_at",
         "raw_receipt",
     ]
     readonly_fields = ["refund", "balance"]
-    inlines = [PaymentEventInline, CancellationInline]
+    inlines = [PaymentEventInline, CancellationInline, EscrowRegistrationInline]
     actions = ["refund_selected"]
     change_form_template = "admin/payments/payment/change_form.html"
 
@@ -649,3 +671,34 @@ class SubscriptionAdmin(ReadOnlyAdmin):
                 )
                 continue
             self.message_user(request, f"{subscription.subscription_id}: cancelled.", messages.SUCCESS)
+
+
+@admin.register(EscrowRegistration)
+class EscrowRegistrationAdmin(ReadOnlyAdmin):
+    """Escrow shipments registered with Bootpay; `requested` ones are retried by reconcile."""
+
+    list_display = [
+        "payment",
+        "state",
+        "courier",
+        "tracking_number",
+        "error_code",
+        "created_at",
+        "completed_at",
+    ]
+    list_select_related = ["payment"]
+    list_filter = ["state", "created_at"]
+    search_fields = ["payment__receipt_id", "payment__order__order_id", "tracking_number"]
+    search_help_text = "Receipt id, order id or tracking number."
+    fields = [
+        "payment",
+        "item",
+        "state",
+        "courier",
+        "tracking_number",
+        "error_code",
+        "attempt_started_at",
+        "created_at",
+        "completed_at",
+        "pg_response",
+    ]

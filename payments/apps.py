@@ -23,3 +23,9 @@ class PaymentsConfig(AppConfig):
         # A subscription period's order: the expiry leaves it open while the subscription is live, and
         # a buyer's close ends the subscription and revokes its reservation.
         unpaid_order_closing.connect(on_unpaid_order_closing, dispatch_uid="payments.billing.closing_order")
+
+        # An escrow payment's first shipped line registers the shipment with Bootpay (after commit).
+        from orders.services import order_item_shipping
+        from payments.services.escrow import payment_escrow_for_shipping
+
+        order_item_shipping.connect(payment_escrow_for_shipping, dispatch_uid="payments.escrow.shipping")

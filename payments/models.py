@@ -154,6 +154,9 @@ class PaymentEvent(models.Model):
         CANCEL_SUCCEEDED = "cancel_succeeded"
         CANCEL_FAILED = "cancel_failed"
         CANCELLED_AT_PG = "cancelled_at_pg"  # a cancel we did not request (e.g. made in Bootpay's admin)
+        ESCROW_REQUESTED = "escrow_requested"  # an escrow payment's shipment, before Bootpay hears of it
+        ESCROW_REGISTERED = "escrow_registered"
+        ESCROW_FAILED = "escrow_failed"
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=24, choices=Kind.choices)

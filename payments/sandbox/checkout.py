@@ -68,9 +68,7 @@ def sandbox_payment_create(
     if order.buyer_id != actor.pk:  # a seller or staff may see the order but never pays it
         raise DomainError(ErrorCode.PERMISSION_DENIED)
     if escrow and not order.escrow_eligible:
-        raise DomainError.invalid(
-            "escrow", "only an order whose lines come from one seller is paid by escrow"
-        )
+        raise DomainError.invalid("escrow", "only an order from one seller is paid by escrow")
     price, tax_free = order.total_amount, order.tax_free_amount
     if scenario == Scenario.TAMPERED:
         price = price - TAMPER_DELTA if price > TAMPER_DELTA else price + TAMPER_DELTA

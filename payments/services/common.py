@@ -159,13 +159,17 @@ def receipt_fields(receipt: Receipt) -> dict[str, Any]:
         "pg": receipt.pg[:60],
         "sandbox": receipt.sandbox,
         "purchased_at": receipt.purchased_at,
+        "escrow": receipt.escrow,
     }
 
 
 def payment_update(payment: Payment, *, status: str, receipt: Receipt) -> None:
     payment.status = status
+    escrow = payment.escrow
     for name, value in receipt_fields(receipt).items():
         setattr(payment, name, value)
+    # Once escrow, always: a later answer that leaves escrow_data out (a cancel's) does not unmake it.
+    payment.escrow = escrow or receipt.escrow
     payment.save()
 
 

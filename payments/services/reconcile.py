@@ -9,6 +9,7 @@ from django.utils import timezone
 from payments.gateway import Gateway
 from payments.models import Cancellation, Payment
 from payments.services.common import Actor, Status, gateway_or_default, lookup_or_none
+from payments.services.escrow import escrow_registrations_retry
 from payments.services.settle import cancellation_claim, cancellation_execute
 from payments.services.sync import payment_sync_from_receipt
 
@@ -22,8 +23,9 @@ def payment_reconcile(
     than the cut-off are looked up; a requested cancel is sent again with the same cancel_id, which
     the PG deduplicates (by replaying its result or refusing the repeat). Each payment whose cancels
     were settled is then re-synced from a fresh receipt, so our cancelled totals and tax-free parts
-    end equal to Bootpay's whatever it answered. Safe on several workers: a cancellation another
-    request is sending right now is skipped.
+    end equal to Bootpay's whatever it answered. Escrow shipment registrations left `requested` are
+    sent again too. Safe on several workers: a cancellation or registration another request is sending
+    right now is skipped.
     """
     gateway = gateway_or_default(gateway)
     actor = Actor(label=actor_label)
@@ -50,6 +52,12 @@ def payment_reconcile(
     for receipt_id in settled_payments.values():
         if (receipt := lookup_or_none(receipt_id, gateway=gateway)) is not None:
             payment_sync_from_receipt(receipt=receipt, actor=actor, gateway=gateway)
+    # Escrow shipments Bootpay never answered about: sent again (a refusal as "already started" with the
+    # receipt showing the shipment counts as registered).
+    escrow = escrow_registrations_retry(cutoff=cutoff, actor=actor, gateway=gateway)
+    counts["escrow_checked"] = escrow["escrow_checked"]
+    counts["unreachable"] += escrow["unreachable"]
+    counts["in_progress"] += escrow["in_progress"]
     stale_payments = Payment.objects.filter(
         status__in=[Status.READY, Status.AWAITING_CONFIRM, Status.AWAITING_DEPOSIT], updated_at__lte=cutoff
     ).values_list("receipt_id", flat=True)

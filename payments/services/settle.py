@@ -334,6 +334,7 @@ def _payment_book_cancellation(
         )
     if receipt is not None:
         payment.raw_receipt = receipt.raw
+        payment.escrow = payment.escrow or receipt.escrow
     payment.save()
     if payment.status == Status.FAILED:
         return  # a refund of a rejected charge or a withdrawn virtual account: the order was never paid

@@ -136,3 +136,31 @@ def test_the_browser_session_needs_its_csrf_token(order, buyer, bootpay):
         HTTP_X_CSRFTOKEN=token,
     )
     assert accepted.status_code == 201, accepted.content
+
+
+def test_an_escrow_payment_for_an_order_from_one_seller(make_order, buyer, api_client_for, bootpay):
+    one_shop = make_order(prices=(30_000,))
+    client = api_client_for(buyer)
+
+    escrow = {"order_id": one_shop.order_id, "scenario": "paid", "escrow": True}
+    body = client.post(URL, escrow, format="json")
+    assert body.status_code == 201, body.content
+    receipt = bootpay.state.get_receipt(body.json()["receipt_id"])
+    assert receipt["escrow_data"]["shipping_started_at"] is None and receipt["escrow_status"]
+    verified = client.post(
+        "/api/v1/payments/verify/",
+        {"order_id": one_shop.order_id, "receipt_id": receipt["receipt_id"]},
+        format="json",
+    )
+    assert verified.status_code == 200, verified.content
+    assert Payment.objects.get(receipt_id=receipt["receipt_id"]).escrow is True
+
+
+def test_an_order_from_two_sellers_is_not_paid_by_escrow(order, buyer, api_client_for, bootpay):
+    response = api_client_for(buyer).post(
+        URL, {"order_id": order.order_id, "scenario": "paid", "escrow": True}, format="json"
+    )
+
+    assert (response.status_code, response.json()["code"]) == (400, "validation_error")
+    assert "escrow" in response.json()["details"]["fields"]
+    assert bootpay.state.list_receipts(order.order_id) == []

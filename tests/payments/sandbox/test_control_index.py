@@ -90,6 +90,7 @@ def test_index_lists_the_dispatch_table(server: SandboxServer, path: str) -> Non
         "state",
         "order_name",
         "metadata",
+        "escrow",
     }
 
 

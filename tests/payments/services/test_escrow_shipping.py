@@ -1,0 +1,274 @@
+"""Escrow (에스크로): the first shipped line of an escrow payment registers the shipment with Bootpay, once.
+
+Against the emulator over HTTP through the real SDK (the `bootpay` fixture), as in production.
+"""
+
+import pytest
+
+from config.errors import DomainError, ErrorCode
+from orders.models import OrderItem
+from orders.services import OrderLine, order_create, order_item_mark_shipped
+from payments import gateway as bootpay_gateway
+from payments.models import EscrowRegistration, Payment, PaymentEvent
+from payments.services import payment_reconcile, payment_verify
+from tests.concurrency import run_at_once
+
+pytestmark = pytest.mark.django_db
+
+SHIP = ("PUT", "escrow/shipping/start")
+
+
+@pytest.fixture
+def shop(make_seller):
+    return make_seller("escrow-shop")
+
+
+@pytest.fixture
+def escrow_order(buyer, shop, make_product, pay_at_pg):
+    """A paid escrow order of two lines from one shop: (order, payment, [line, line])."""
+
+    def make(*, escrow: bool = True, **receipt):
+        first, second = make_product(seller=shop, price=7_000), make_product(seller=shop, price=3_000)
+        order = order_create(buyer=buyer, lines=[OrderLine(first.pk, 1), OrderLine(second.pk, 2)])
+        receipt_id = pay_at_pg(order, escrow=escrow, **receipt)
+        payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
+        return order, payment, list(order.items.order_by("pk"))
+
+    return make
+
+
+def ship(order, line, actor, courier="CJ대한통운", tracking_number="1234-5678-9012"):
+    return order_item_mark_shipped(
+        order_pk=order.pk, item_pk=line.pk, actor=actor, courier=courier, tracking_number=tracking_number
+    )
+
+
+def ship_error(*args, **kwargs) -> DomainError:
+    with pytest.raises(DomainError) as error:
+        ship(*args, **kwargs)
+    return error.value
+
+
+def test_an_escrow_receipt_makes_an_escrow_payment(escrow_order):
+    _, payment, _ = escrow_order()
+    _, plain, _ = escrow_order(escrow=False)
+
+    assert payment.escrow is True and plain.escrow is False
+
+
+def test_the_first_shipped_line_registers_the_shipment_once_and_later_lines_stay_local(
+    escrow_order, shop, bootpay, django_capture_on_commit_callbacks
+):
+    order, payment, (first, second) = escrow_order()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, first, shop.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, second, shop.user, courier="한진택배", tracking_number="999")
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, first, shop.user)  # again, same values: nothing happens
+
+    registration = EscrowRegistration.objects.get(payment=payment)
+    assert registration.state == "succeeded" and registration.item_id == first.pk
+    assert (registration.courier, registration.tracking_number) == ("CJ대한통운", "1234-5678-9012")
+    assert registration.completed_at is not None and registration.attempt_started_at is None
+    assert bootpay.state.call_count(*SHIP) == 1
+    escrow_data = bootpay.state.get_receipt(payment.receipt_id)["escrow_data"]
+    assert escrow_data["shipping_started_at"] and escrow_data["status_locale"] == "배송중"
+    sent = bootpay.state.shipment(payment.receipt_id)
+    assert (sent["delivery_corp"], sent["tracking_number"]) == ("CJ대한통운", "1234-5678-9012")
+    assert sent["user"]["username"] == "buyer" and sent["company"]["name"] == "escrow-shop"
+    lines = {line.pk: line for line in OrderItem.objects.filter(order=order)}
+    assert (lines[second.pk].courier, lines[second.pk].tracking_number) == ("한진택배", "999")
+    assert all(line.shipped and line.shipped_at for line in lines.values())
+    kinds = list(payment.events.values_list("kind", flat=True))
+    assert kinds[-2:] == [PaymentEvent.Kind.ESCROW_REQUESTED, PaymentEvent.Kind.ESCROW_REGISTERED]
+
+
+def test_an_escrow_line_needs_courier_and_tracking_number(escrow_order, shop, bootpay):
+    order, payment, (first, _) = escrow_order()
+
+    neither = ship_error(order, first, shop.user, courier=None, tracking_number=None)
+    only_courier = ship_error(order, first, shop.user, tracking_number="")
+
+    assert neither.code == only_courier.code == ErrorCode.VALIDATION_ERROR
+    assert set(neither.details["fields"]) == {"courier", "tracking_number"}
+    assert set(only_courier.details["fields"]) == {"tracking_number"}
+    assert not OrderItem.objects.get(pk=first.pk).shipped
+    assert not EscrowRegistration.objects.exists() and bootpay.state.call_count(*SHIP) == 0
+
+
+class NoShippingGateway:
+    """Delegates to the real gateway, but a shipping registration fails the test."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def shipping_start(self, **kwargs):
+        raise AssertionError("a non-escrow payment called shipping_start")
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+@pytest.mark.parametrize("values", [{}, {"courier": "CJ대한통운", "tracking_number": "1234"}])
+def test_a_payment_that_is_not_escrow_never_calls_the_gateway(
+    escrow_order, shop, bootpay, django_capture_on_commit_callbacks, values
+):
+    order, payment, (first, second) = escrow_order(escrow=False)
+    bootpay_gateway.set_gateway(NoShippingGateway(bootpay_gateway.get_gateway()))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        order_item_mark_shipped(order_pk=order.pk, item_pk=first.pk, actor=shop.user, **values)
+        order_item_mark_shipped(order_pk=order.pk, item_pk=second.pk, actor=shop.user, **values)
+
+    assert callbacks == []
+    assert not EscrowRegistration.objects.exists() and bootpay.state.call_count(*SHIP) == 0
+    assert OrderItem.objects.filter(order=order, shipped=True).count() == 2
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"mode": "status_500"},
+        {"mode": "html_502"},
+        {"mode": "hang", "latency_s": 3},  # the gateway's 1 s timeout
+        {"mode": "reset"},
+        {"mode": "lost_answer"},  # applied at Bootpay, the answer never came: the retry is refused
+    ],
+    ids=lambda fault: fault["mode"],
+)
+def test_an_unknown_outcome_stays_requested_and_reconcile_registers_it(
+    escrow_order, shop, bootpay, django_capture_on_commit_callbacks, fault
+):
+    order, payment, (first, _) = escrow_order()
+    bootpay.state.add_fault(path="escrow/shipping/start", times=1, **fault)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, first, shop.user)
+
+    registration = EscrowRegistration.objects.get(payment=payment)
+    assert registration.state == "requested" and registration.attempt_started_at is None
+    assert OrderItem.objects.get(pk=first.pk).shipped  # the shipment itself is ours, whatever Bootpay said
+
+    counts = payment_reconcile(older_than_minutes=0)
+
+    registration.refresh_from_db()
+    assert counts["escrow_checked"] == 1 and counts["unreachable"] == 0
+    assert registration.state == "succeeded" and registration.error_code == ""
+    assert bootpay.state.get_receipt(payment.receipt_id)["escrow_data"]["shipping_started_at"]
+    assert payment_reconcile(older_than_minutes=0)["escrow_checked"] == 0  # settled: never sent again
+
+
+def test_reconcile_leaves_a_registration_someone_is_sending(escrow_order, shop, bootpay):
+    order, payment, (first, _) = escrow_order()
+    ship(order, first, shop.user)  # inside the test's transaction: the after-commit send never runs
+
+    counts = payment_reconcile(older_than_minutes=0)
+
+    assert counts["escrow_checked"] == 0 and counts["in_progress"] == 1  # claimed by the shipper's lease
+    assert bootpay.state.call_count(*SHIP) == 0
+
+
+def test_bootpay_refusing_a_receipt_that_is_not_escrow_fails_the_registration(
+    escrow_order, shop, bootpay, django_capture_on_commit_callbacks
+):
+    order, payment, (first, _) = escrow_order(escrow=False)
+    Payment.objects.filter(pk=payment.pk).update(escrow=True)  # we believe it escrow; Bootpay does not
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, first, shop.user)
+
+    registration = EscrowRegistration.objects.get(payment=payment)
+    assert (registration.state, registration.error_code) == ("failed", "RC_NOT_ESCROW")
+    assert registration.pg_response["error_code"] == "RC_NOT_ESCROW"
+    assert payment_reconcile(older_than_minutes=0)["escrow_checked"] == 0  # a refusal is final
+    assert bootpay.state.call_count(*SHIP) == 1
+
+
+def test_a_refusal_for_a_shipment_bootpay_already_has_counts_as_registered(
+    escrow_order, shop, bootpay, make_gateway, django_capture_on_commit_callbacks
+):
+    order, payment, (first, _) = escrow_order()
+    make_gateway().shipping_start(  # e.g. in Bootpay's admin
+        receipt_id=payment.receipt_id, courier="CJ", tracking_number="1", buyer_name="b", seller_name="s"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, first, shop.user)
+
+    registration = EscrowRegistration.objects.get(payment=payment)
+    assert registration.state == "succeeded"
+    assert payment.events.last().data["pg_code"] == "RC_ESCROW_ALREADY_STARTED"
+
+
+@pytest.mark.django_db(transaction=True)  # committed for real: the send runs before the answer is read
+def test_the_ship_answer_shows_the_registration(escrow_order, shop, buyer, api_client_for, bootpay):
+    order, payment, (first, _) = escrow_order()
+    client = api_client_for(shop.user)
+    url = f"/api/v1/orders/{order.order_id}/items/{first.pk}/ship/"
+
+    before = api_client_for(buyer).get(f"/api/v1/orders/{order.order_id}/").json()
+    response = client.post(url, {"courier": "CJ대한통운", "tracking_number": "1234"}, format="json")
+
+    assert before["escrow_eligible"] is True
+    assert before["escrow"] == {
+        "status": "pending",
+        "courier": None,
+        "tracking_number": None,
+        "registered_at": None,
+        "error_code": None,
+    }
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["escrow"]["status"] == "registered" and body["escrow"]["registered_at"]
+    assert (body["escrow"]["courier"], body["escrow"]["tracking_number"]) == ("CJ대한통운", "1234")
+    line = next(item for item in body["items"] if item["id"] == first.pk)
+    assert (line["courier"], line["tracking_number"], line["shipped"]) == ("CJ대한통운", "1234", True)
+    assert line["shipped_at"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_many_concurrent_shipments_register_once(escrow_order, shop, make_user, bootpay):
+    order, payment, (first, second) = escrow_order()
+    staff = make_user("ops", is_staff=True)
+    calls = [
+        (lambda line=line, actor=actor: ship(order, line, actor))
+        for line in (first, second)
+        for actor in (shop.user, staff)
+        for _ in range(3)
+    ]
+
+    results, refusals = run_at_once(*calls)
+
+    assert refusals == [] and len(results) == len(calls)
+    registration = EscrowRegistration.objects.get(payment=payment)
+    assert registration.state == "succeeded"
+    assert bootpay.state.call_count(*SHIP) == 1
+    assert OrderItem.objects.filter(order=order, shipped=True).count() == 2
+    assert payment.events.filter(kind=PaymentEvent.Kind.ESCROW_REQUESTED).count() == 1
+
+
+def test_the_admin_shows_the_registration(
+    escrow_order, shop, make_user, client, bootpay, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    order, payment, (first, _) = escrow_order()
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, first, shop.user)
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    registration = EscrowRegistration.objects.get()
+
+    payment_page = client.get(reverse("admin:payments_payment_change", args=[payment.pk]))
+    listing = client.get(reverse("admin:payments_escrowregistration_changelist"), {"state": "succeeded"})
+    detail = client.get(reverse("admin:payments_escrowregistration_change", args=[registration.pk]))
+    order_page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+
+    assert (
+        payment_page.status_code == listing.status_code == detail.status_code == order_page.status_code == 200
+    )
+    assert "1234-5678-9012" in payment_page.content.decode()
+    assert "1234-5678-9012" in listing.content.decode() and "CJ대한통운" in order_page.content.decode()
+    assert 'name="tracking_number"' not in detail.content.decode()  # read-only: no inputs
