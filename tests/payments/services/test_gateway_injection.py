@@ -57,6 +57,10 @@ class Counting:
         self.calls.append("billing_key_destroy")
         return self.inner.billing_key_destroy(billing_key)
 
+    def shipping_start(self, **kwargs):
+        self.calls.append("shipping_start")
+        return self.inner.shipping_start(**kwargs)
+
 
 class Refusing:
     def __getattr__(self, name):
@@ -122,3 +126,27 @@ def test_the_counting_stand_in_implements_the_whole_protocol():
 
     assert {"charge_billing_key", "billing_key_destroy", "reservation_cancel"} <= protocol
     assert protocol <= set(vars(Counting))
+
+
+def test_reconcile_sends_a_pending_escrow_registration_through_the_gateway_it_is_given(
+    buyer, make_order, sandbox, injected
+):
+    from orders.services import order_item_mark_shipped
+    from payments.models import EscrowRegistration
+
+    order = make_order(prices=(20_000,))
+    receipt_id = sandbox.state.create_receipt(
+        order_id=order.order_id, price=20_000, order_name=order.order_name, escrow=True
+    )["receipt_id"]
+    payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer, gateway=injected)
+    line = order.items.get()
+    # inside the test's transaction the after-commit send never runs: the registration waits, claimed
+    order_item_mark_shipped(
+        order_pk=order.pk, item_pk=line.pk, actor=line.seller.user, courier="CJ", tracking_number="1"
+    )
+    EscrowRegistration.objects.update(attempt_started_at=None)  # the shipper's claim given back
+
+    payment_reconcile(older_than_minutes=0, gateway=injected)
+
+    assert injected.calls == ["lookup_receipt", "shipping_start"]
+    assert EscrowRegistration.objects.get().state == "succeeded"
