@@ -63,8 +63,21 @@ export const fetchMyOrders = async () => (await gql(MyOrdersQuery)).myOrders.edg
 export const fetchSellerOrders = async () =>
   (await gql(SellerOrdersQuery)).sellerOrders.edges.map((edge) => edge.node);
 
-export const markItemShipped = async (orderId: string, itemId: string) =>
-  unwrap((await gql(MarkItemShippedMutation, { orderId, itemId })).markItemShipped).item;
+/** Marks a line shipped; with a courier and tracking number (required for an escrow payment: both or neither). */
+export const markItemShipped = async (
+  orderId: string,
+  itemId: string,
+  shipment: { courier: string; trackingNumber: string } | null = null,
+) =>
+  unwrap(
+    (
+      await gql(MarkItemShippedMutation, {
+        orderId,
+        itemId,
+        ...(shipment ? { courier: shipment.courier, trackingNumber: shipment.trackingNumber } : {}),
+      })
+    ).markItemShipped,
+  ).item;
 
 export const fetchSubscribableProduct = async (id: string) =>
   (await gql(SubscribableProductQuery, { id })).product ?? null;

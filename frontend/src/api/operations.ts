@@ -36,6 +36,16 @@ export const PaymentFields = graphql(`
   }
 `);
 
+export const EscrowFields = graphql(`
+  fragment EscrowFields on EscrowShipping {
+    status
+    courier
+    trackingNumber
+    registeredAt
+    errorCode
+  }
+`);
+
 export const OrderFields = graphql(`
   fragment OrderFields on Order {
     orderId
@@ -46,6 +56,10 @@ export const OrderFields = graphql(`
     expiresAt
     createdAt
     paidAt
+    escrowEligible
+    escrow {
+      ...EscrowFields
+    }
     items {
       id
       productName
@@ -55,6 +69,9 @@ export const OrderFields = graphql(`
       isTaxFree
       status
       shipped
+      courier
+      trackingNumber
+      shippedAt
       seller {
         id
         name
@@ -252,8 +269,14 @@ export const SellerOrdersQuery = graphql(`
             lineTotal
             status
             shipped
+            courier
+            trackingNumber
+            shippedAt
           }
           paymentId
+          escrow {
+            ...EscrowFields
+          }
         }
       }
     }
@@ -261,13 +284,16 @@ export const SellerOrdersQuery = graphql(`
 `);
 
 export const MarkItemShippedMutation = graphql(`
-  mutation MarkItemShipped($orderId: String!, $itemId: ID!) {
-    markItemShipped(orderId: $orderId, itemId: $itemId) {
+  mutation MarkItemShipped($orderId: String!, $itemId: ID!, $courier: String, $trackingNumber: String) {
+    markItemShipped(orderId: $orderId, itemId: $itemId, courier: $courier, trackingNumber: $trackingNumber) {
       __typename
       ... on MarkItemShippedSuccess {
         item {
           id
           shipped
+          courier
+          trackingNumber
+          shippedAt
         }
       }
       ...ErrorFields

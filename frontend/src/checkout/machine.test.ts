@@ -21,6 +21,7 @@ class FakeWidget implements PaymentWidget {
   closeOverlay = vi.fn();
   teardown = vi.fn();
   updateAmount = vi.fn();
+  setEscrow = vi.fn();
   async mount(_el: HTMLElement, params: MountParams) {
     this.mounted = params;
   }
@@ -251,5 +252,50 @@ describe('CheckoutMachine', () => {
     const { machine } = setup();
     await machine.returnFrom({ kind: 'cancelled', orderId: 'ord_1' });
     expect(machine.state).toMatchObject({ phase: 'blocked', status: TEXT.cancelled, order });
+  });
+
+  describe('에스크로(구매안전) 결제', () => {
+    const eligible: CheckoutOrder = { ...order, escrowEligible: true };
+
+    it('is not choosable for an order the server did not mark eligible', async () => {
+      const { machine, widget, el } = setup();
+      await machine.start({ orderId: 'ord_1' }, el);
+      expect(machine.escrowChoosable).toBe(false);
+      machine.setEscrow(true);
+      expect(machine.state.escrow).toBe(false);
+      expect(widget.setEscrow).not.toHaveBeenCalled();
+      expect(widget.mounted?.escrow).toBe(false);
+    });
+
+    it('an eligible order mounts without escrow, then the choice reaches the widget', async () => {
+      const { machine, widget, el } = setup({ loadOrder: vi.fn(async () => eligible) });
+      await machine.start({ orderId: 'ord_1' }, el);
+      expect(widget.mounted?.escrow).toBe(false);
+      expect(machine.escrowChoosable).toBe(true);
+      machine.setEscrow(true);
+      expect(machine.state.escrow).toBe(true);
+      expect(widget.setEscrow).toHaveBeenLastCalledWith(true);
+      machine.setEscrow(true); // no change, no second call
+      expect(widget.setEscrow).toHaveBeenCalledTimes(1);
+      machine.setEscrow(false);
+      expect(widget.setEscrow).toHaveBeenLastCalledWith(false);
+    });
+
+    it('is fixed while a payment runs', async () => {
+      let finish: (o: Outcome) => void = () => {};
+      const { machine, widget, el } = setup({ loadOrder: vi.fn(async () => eligible) });
+      widget.pay.mockImplementation(() => new Promise<Outcome>((resolve) => (finish = resolve)));
+      await machine.start({ orderId: 'ord_1' }, el);
+      machine.setEscrow(true);
+      widget.complete();
+      const paying = machine.pay();
+      expect(machine.escrowChoosable).toBe(false);
+      machine.setEscrow(false);
+      expect(machine.state.escrow).toBe(true);
+      expect(widget.setEscrow).toHaveBeenCalledTimes(1);
+      finish({ kind: 'cancelled' });
+      await paying;
+      expect(machine.escrowChoosable).toBe(true); // closed window: payable (and choosable) again
+    });
   });
 });

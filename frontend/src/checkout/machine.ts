@@ -9,6 +9,7 @@
  */
 import { ApiError } from '../api/client';
 import type { OpenType, Outcome, PaymentWidget } from '../payment/types';
+import { escrowOffered } from '../shipping';
 import { messageForCode, messageForFailedPayment } from './messages';
 
 export interface CheckoutOrder {
@@ -17,6 +18,8 @@ export interface CheckoutOrder {
   status: string;
   totalAmount?: number | null;
   taxFreeAmount?: number | null;
+  /** The server's rule (all lines from one seller): only then is 에스크로(구매안전) 결제 offered. */
+  escrowEligible?: boolean | null;
   payments?: readonly CheckoutPayment[];
 }
 
@@ -59,6 +62,8 @@ export interface CheckoutState {
   order: CheckoutOrder | null;
   payment: CheckoutPayment | null;
   methodComplete: boolean;
+  /** 에스크로(구매안전) 결제 chosen (never true for an order that is not escrowEligible). */
+  escrow: boolean;
   /** Announced politely (role=status). */
   status: string;
   /** Shown as role=alert. */
@@ -102,6 +107,7 @@ export class CheckoutMachine {
     order: null,
     payment: null,
     methodComplete: false,
+    escrow: false,
     status: TEXT.loadingOrder,
     error: null,
   };
@@ -162,6 +168,7 @@ export class CheckoutMachine {
         separatelyConfirmed: config.separatelyConfirmed,
         openType,
         redirectUrl: openType === 'redirect' ? this.deps.redirectUrl() : undefined,
+        escrow: this.current.escrow && escrowOffered(order),
       });
     } catch (error) {
       return this.block(codeOf(error));
@@ -174,6 +181,18 @@ export class CheckoutMachine {
 
   get canPay(): boolean {
     return this.current.phase === 'ready' && this.current.methodComplete && !this.inFlight;
+  }
+
+  /** Whether the page may show the 에스크로(구매안전) 결제 choice now (an eligible order, before paying). */
+  get escrowChoosable(): boolean {
+    return escrowOffered(this.current.order) && this.current.phase === 'ready' && !this.inFlight;
+  }
+
+  /** The buyer's 에스크로(구매안전) 결제 choice; ignored for an order the server did not mark eligible. */
+  setEscrow(escrow: boolean): void {
+    if (!this.escrowChoosable || escrow === this.current.escrow) return;
+    this.set({ escrow });
+    this.widget?.setEscrow(escrow);
   }
 
   /** Starts one payment; further calls while it runs (a double click) do nothing. */

@@ -21,6 +21,7 @@ function machineWith(verified: CheckoutPayment, outcomes: Outcome[] = []) {
     mount: vi.fn(async () => {}),
     onMethodChange: (cb) => cb(true),
     updateAmount: vi.fn(),
+    setEscrow: vi.fn(),
     pay: vi.fn(async () => outcomes.shift() ?? { kind: 'failed' as const }),
     closeOverlay: vi.fn(),
     teardown: vi.fn(),

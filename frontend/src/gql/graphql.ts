@@ -28,7 +28,9 @@ export type ErrorFieldsFragment =
 
 export type PaymentFieldsFragment = { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null };
 
-export type OrderFieldsFragment = { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> };
+export type EscrowFieldsFragment = { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null };
+
+export type OrderFieldsFragment = { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -67,7 +69,7 @@ export type OrderQueryVariables = Exact<{
 }>;
 
 
-export type OrderQuery = { order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } | null };
+export type OrderQuery = { order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } | null };
 
 export type CreateOrderMutationVariables = Exact<{
   items: Array<OrderLineInput> | OrderLineInput;
@@ -75,7 +77,7 @@ export type CreateOrderMutationVariables = Exact<{
 
 
 export type CreateOrderMutation = { createOrder:
-    | { __typename: 'CreateOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
+    | { __typename: 'CreateOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -109,7 +111,7 @@ export type CancelOrderMutationVariables = Exact<{
 
 
 export type CancelOrderMutation = { cancelOrder:
-    | { __typename: 'CancelOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
+    | { __typename: 'CancelOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -132,22 +134,24 @@ export type CancelPaymentMutation = { cancelPayment:
 export type MyOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }> } };
+export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }> } };
 
 export type SellerOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SellerOrdersQuery = { sellerOrders: { edges: Array<{ node: { orderId: string, status: string, createdAt: string, paymentId: string | null, items: Array<{ id: string, productName: string, quantity: number, lineTotal: number, status: string, shipped: boolean }> } }> } };
+export type SellerOrdersQuery = { sellerOrders: { edges: Array<{ node: { orderId: string, status: string, createdAt: string, paymentId: string | null, items: Array<{ id: string, productName: string, quantity: number, lineTotal: number, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null }>, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null } }> } };
 
 export type MarkItemShippedMutationVariables = Exact<{
   orderId: string;
   itemId: string | number;
+  courier?: string | null | undefined;
+  trackingNumber?: string | null | undefined;
 }>;
 
 
 export type MarkItemShippedMutation = { markItemShipped:
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
-    | { __typename: 'MarkItemShippedSuccess', item: { id: string, shipped: boolean } }
+    | { __typename: 'MarkItemShippedSuccess', item: { id: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null } }
     | { __typename: 'OperationError', code: string, message: string }
    };
 
@@ -245,6 +249,15 @@ export const ErrorFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"ErrorFields"}) as unknown as TypedDocumentString<ErrorFieldsFragment, unknown>;
+export const EscrowFieldsFragmentDoc = new TypedDocumentString(`
+    fragment EscrowFields on EscrowShipping {
+  status
+  courier
+  trackingNumber
+  registeredAt
+  errorCode
+}
+    `, {"fragmentName":"EscrowFields"}) as unknown as TypedDocumentString<EscrowFieldsFragment, unknown>;
 export const PaymentFieldsFragmentDoc = new TypedDocumentString(`
     fragment PaymentFields on Payment {
   paymentId
@@ -276,6 +289,10 @@ export const OrderFieldsFragmentDoc = new TypedDocumentString(`
   expiresAt
   createdAt
   paidAt
+  escrowEligible
+  escrow {
+    ...EscrowFields
+  }
   items {
     id
     productName
@@ -285,6 +302,9 @@ export const OrderFieldsFragmentDoc = new TypedDocumentString(`
     isTaxFree
     status
     shipped
+    courier
+    trackingNumber
+    shippedAt
     seller {
       id
       name
@@ -312,6 +332,13 @@ export const OrderFieldsFragmentDoc = new TypedDocumentString(`
     holder
     dueAt
   }
+}
+fragment EscrowFields on EscrowShipping {
+  status
+  courier
+  trackingNumber
+  registeredAt
+  errorCode
 }`, {"fragmentName":"OrderFields"}) as unknown as TypedDocumentString<OrderFieldsFragment, unknown>;
 export const BillingKeyFieldsFragmentDoc = new TypedDocumentString(`
     fragment BillingKeyFields on BillingKey {
@@ -443,6 +470,13 @@ export const OrderDocument = new TypedDocumentString(`
     dueAt
   }
 }
+fragment EscrowFields on EscrowShipping {
+  status
+  courier
+  trackingNumber
+  registeredAt
+  errorCode
+}
 fragment OrderFields on Order {
   orderId
   status
@@ -452,6 +486,10 @@ fragment OrderFields on Order {
   expiresAt
   createdAt
   paidAt
+  escrowEligible
+  escrow {
+    ...EscrowFields
+  }
   items {
     id
     productName
@@ -461,6 +499,9 @@ fragment OrderFields on Order {
     isTaxFree
     status
     shipped
+    courier
+    trackingNumber
+    shippedAt
     seller {
       id
       name
@@ -511,6 +552,13 @@ fragment PaymentFields on Payment {
     dueAt
   }
 }
+fragment EscrowFields on EscrowShipping {
+  status
+  courier
+  trackingNumber
+  registeredAt
+  errorCode
+}
 fragment OrderFields on Order {
   orderId
   status
@@ -520,6 +568,10 @@ fragment OrderFields on Order {
   expiresAt
   createdAt
   paidAt
+  escrowEligible
+  escrow {
+    ...EscrowFields
+  }
   items {
     id
     productName
@@ -529,6 +581,9 @@ fragment OrderFields on Order {
     isTaxFree
     status
     shipped
+    courier
+    trackingNumber
+    shippedAt
     seller {
       id
       name
@@ -661,6 +716,13 @@ fragment PaymentFields on Payment {
     dueAt
   }
 }
+fragment EscrowFields on EscrowShipping {
+  status
+  courier
+  trackingNumber
+  registeredAt
+  errorCode
+}
 fragment OrderFields on Order {
   orderId
   status
@@ -670,6 +732,10 @@ fragment OrderFields on Order {
   expiresAt
   createdAt
   paidAt
+  escrowEligible
+  escrow {
+    ...EscrowFields
+  }
   items {
     id
     productName
@@ -679,6 +745,9 @@ fragment OrderFields on Order {
     isTaxFree
     status
     shipped
+    courier
+    trackingNumber
+    shippedAt
     seller {
       id
       name
@@ -747,6 +816,13 @@ export const MyOrdersDocument = new TypedDocumentString(`
     dueAt
   }
 }
+fragment EscrowFields on EscrowShipping {
+  status
+  courier
+  trackingNumber
+  registeredAt
+  errorCode
+}
 fragment OrderFields on Order {
   orderId
   status
@@ -756,6 +832,10 @@ fragment OrderFields on Order {
   expiresAt
   createdAt
   paidAt
+  escrowEligible
+  escrow {
+    ...EscrowFields
+  }
   items {
     id
     productName
@@ -765,6 +845,9 @@ fragment OrderFields on Order {
     isTaxFree
     status
     shipped
+    courier
+    trackingNumber
+    shippedAt
     seller {
       id
       name
@@ -789,21 +872,41 @@ export const SellerOrdersDocument = new TypedDocumentString(`
           lineTotal
           status
           shipped
+          courier
+          trackingNumber
+          shippedAt
         }
         paymentId
+        escrow {
+          ...EscrowFields
+        }
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<SellerOrdersQuery, SellerOrdersQueryVariables>;
+    fragment EscrowFields on EscrowShipping {
+  status
+  courier
+  trackingNumber
+  registeredAt
+  errorCode
+}`) as unknown as TypedDocumentString<SellerOrdersQuery, SellerOrdersQueryVariables>;
 export const MarkItemShippedDocument = new TypedDocumentString(`
-    mutation MarkItemShipped($orderId: String!, $itemId: ID!) {
-  markItemShipped(orderId: $orderId, itemId: $itemId) {
+    mutation MarkItemShipped($orderId: String!, $itemId: ID!, $courier: String, $trackingNumber: String) {
+  markItemShipped(
+    orderId: $orderId
+    itemId: $itemId
+    courier: $courier
+    trackingNumber: $trackingNumber
+  ) {
     __typename
     ... on MarkItemShippedSuccess {
       item {
         id
         shipped
+        courier
+        trackingNumber
+        shippedAt
       }
     }
     ...ErrorFields

@@ -11,6 +11,7 @@ import { h, replace } from '../dom';
 import { createPaymentWidget, preferredOpenType, RETURN_PATH } from '../payment';
 import { outcomeFromQuery } from '../payment/outcome';
 import { navigate } from '../router';
+import { ESCROW_LABEL, escrowOffered } from '../shipping';
 import { getMe, loginPath } from '../session';
 import { alertSlot, pageHeading, statusRegion } from './common';
 import { orderSummary, virtualAccountView } from './views';
@@ -33,6 +34,37 @@ interface View {
   result: HTMLElement;
   status: HTMLParagraphElement;
   alert: ReturnType<typeof alertSlot>;
+  escrow: EscrowChoice;
+}
+
+interface EscrowChoice {
+  el: HTMLFieldSetElement;
+  input: HTMLInputElement;
+}
+
+/** 에스크로(구매안전) 결제: a checkbox above the widget, shown only for an order the server marked escrowEligible. */
+function escrowChoice(): EscrowChoice {
+  const input = h('input', { type: 'checkbox', name: 'escrow', 'aria-describedby': 'escrow-hint' });
+  const el = h(
+    'fieldset',
+    { className: 'card escrow-choice', hidden: true },
+    h('legend', null, '구매안전 서비스'),
+    h('label', null, input, ' ', ESCROW_LABEL),
+    h(
+      'p',
+      { id: 'escrow-hint', className: 'hint' },
+      '결제 대금을 결제사가 보관하고, 판매자가 발송을 등록한 뒤 구매를 확정하면 판매자에게 지급합니다.',
+    ),
+  );
+  return { el, input };
+}
+
+function renderEscrowChoice(choice: EscrowChoice, state: CheckoutState, choosable: boolean): void {
+  const running = state.phase === 'paying' || state.phase === 'verifying';
+  choice.el.hidden = !escrowOffered(state.order) || !(choosable || running);
+  choice.input.checked = state.escrow;
+  // Fixed once a payment runs: the receipt is escrow or not from the window on.
+  choice.input.disabled = !choosable;
 }
 
 function buildView(root: HTMLElement, title: string): View {
@@ -44,8 +76,9 @@ function buildView(root: HTMLElement, title: string): View {
     result: h('section', { className: 'result', 'aria-label': '결제 결과' }),
     status: statusRegion(),
     alert: alertSlot(),
+    escrow: escrowChoice(),
   };
-  root.append(view.summary, view.status, view.alert.el, view.widget, view.payButton, view.result);
+  root.append(view.summary, view.status, view.alert.el, view.escrow.el, view.widget, view.payButton, view.result);
   return view;
 }
 
@@ -95,6 +128,7 @@ export async function checkoutPage(root: HTMLElement, url: URL): Promise<() => v
   const machine = new CheckoutMachine(liveDeps);
   machine.subscribe((state) => {
     render(view, state, machine.canPay);
+    renderEscrowChoice(view.escrow, state, machine.escrowChoosable);
     // The order exists now: a reload resumes it instead of ordering again.
     if (state.order && url.searchParams.get('order') !== state.order.orderId) {
       url.searchParams.set('order', state.order.orderId);
@@ -104,6 +138,7 @@ export async function checkoutPage(root: HTMLElement, url: URL): Promise<() => v
     if (state.error?.code === 'not_authenticated') navigate(loginPath(url.pathname + url.search), { replace: true });
   });
   view.payButton.addEventListener('click', () => void machine.pay());
+  view.escrow.input.addEventListener('change', () => machine.setEscrow(view.escrow.input.checked));
 
   const orderId = url.searchParams.get('order');
   const items = readCart().map((line) => ({ productId: line.productId, quantity: line.quantity }));

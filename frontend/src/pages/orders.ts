@@ -4,6 +4,7 @@ import { formatDateTime, formatWon, itemStatusText, orderStatusText, paymentStat
 import { AttemptKey } from '../idempotency';
 import { navigate } from '../router';
 import { getMe, loginPath } from '../session';
+import { ESCROW_LABEL } from '../shipping';
 import { alertSlot, errorCode, errorMessage, orderList, pageHeading, RETRYABLE_REFUND_CODES } from './common';
 import { virtualAccountView } from './views';
 
@@ -43,6 +44,7 @@ function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElemen
       h('span', null, ` × ${item.quantity}`),
       h('span', { className: 'amount' }, formatWon(item.lineTotal)),
       h('span', { className: 'badge' }, item.shipped ? '발송됨' : itemStatusText(item.status)),
+      shipmentLine(item),
     );
   });
 
@@ -123,6 +125,7 @@ function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElemen
         { className: 'payment-meta' },
         `결제: ${paymentStatusText(payment.status)}${payment.methodName ? ` · ${payment.methodName}` : ''}`,
         payment.cancelledAmount > 0 && ` · 환불 ${formatWon(payment.cancelledAmount)}`,
+        order.escrow && ` · ${ESCROW_LABEL}`,
       ),
     payment?.status === 'awaiting_deposit' &&
       payment.virtualAccount && [h('h3', null, '입금 계좌'), virtualAccountView(payment.virtualAccount)],
@@ -152,4 +155,16 @@ function refundAccountFields(orderId: string) {
       return bankCode && bankAccount && bankUsername ? { bankCode, bankAccount, bankUsername } : null;
     },
   };
+}
+
+/** A shipped line's courier, tracking number and shipped date (택배사 · 송장번호 · 발송일). */
+function shipmentLine(item: Order['items'][number]): HTMLElement | null {
+  if (!item.shipped || !(item.courier || item.trackingNumber || item.shippedAt)) return null;
+  return h(
+    'dl',
+    { className: 'facts line-shipment', 'aria-label': `배송 정보: ${item.productName}` },
+    item.courier && [h('dt', null, '택배사'), h('dd', null, item.courier)],
+    item.trackingNumber && [h('dt', null, '송장번호'), h('dd', null, item.trackingNumber)],
+    item.shippedAt && [h('dt', null, '발송일'), h('dd', null, formatDateTime(item.shippedAt))],
+  );
 }

@@ -4,6 +4,14 @@ import { formatDateTime, formatWon, itemStatusText, orderStatusText } from '../f
 import { AttemptKey } from '../idempotency';
 import { navigate } from '../router';
 import { getMe, loginPath } from '../session';
+import {
+  checkShipment,
+  COURIERS,
+  ESCROW_LABEL,
+  escrowStateText,
+  SHIPPING_FIELD_MAX,
+  shipmentText,
+} from '../shipping';
 import { alertSlot, errorCode, errorMessage, orderList, pageHeading, RETRYABLE_REFUND_CODES } from './common';
 
 
@@ -27,22 +35,7 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
   const rows = order.items.map((item) => {
     const attempt = new AttemptKey();
     const cells: (HTMLElement | null)[] = [];
-    if (item.status === 'paid' && !item.shipped) {
-      const ship = h('button', { type: 'button', 'aria-label': `발송 처리: ${item.productName}` }, '발송 처리');
-      ship.addEventListener('click', async () => {
-        ship.disabled = true;
-        alert.show(null);
-        try {
-          await markItemShipped(order.orderId, item.id);
-          status.textContent = `${item.productName}을(를) 발송 처리했습니다.`;
-          await reload();
-        } catch (error) {
-          alert.show(errorMessage(error));
-          ship.disabled = false;
-        }
-      });
-      cells.push(ship);
-    }
+    if (item.status === 'paid' && !item.shipped) cells.push(shipForm(order, item, reload, status, alert));
     if (item.status === 'paid') {
       const reasonId = `seller-reason-${order.orderId}-${item.id}`;
       const reason = h('input', { id: reasonId, name: 'reason', maxlength: '200' });
@@ -73,7 +66,7 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
       h('th', { scope: 'row' }, item.productName),
       h('td', null, `${item.quantity}개`),
       h('td', null, formatWon(item.lineTotal)),
-      h('td', null, item.shipped ? '발송됨' : itemStatusText(item.status)),
+      h('td', null, item.shipped ? shippedCell(item) : itemStatusText(item.status)),
       h('td', null, h('div', { className: 'row-actions' }, cells)),
     );
   });
@@ -83,6 +76,7 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
     { className: 'card order', 'aria-labelledby': headingId },
     h('h2', { id: headingId }, `주문 ${order.orderId}`),
     h('p', { className: 'order-meta' }, `${orderStatusText(order.status)} · ${formatDateTime(order.createdAt)}`),
+    escrowState(order),
     h(
       'table',
       { className: 'lines-table' },
@@ -90,5 +84,83 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
       h('tbody', null, rows),
     ),
     alert.el,
+  );
+}
+
+// --- Shipping (발송 처리) and the escrow registration ----------------------------------------------------
+
+type SellerLine = SellerOrder['items'][number];
+
+/**
+ * 발송 처리 for one line: 택배사 (select) + 송장번호, then the button. For an escrow payment both are required
+ * (the server registers the first shipment with the PG); otherwise both or neither.
+ */
+function shipForm(
+  order: SellerOrder,
+  item: SellerLine,
+  reload: () => Promise<void>,
+  status: HTMLElement,
+  alert: ReturnType<typeof alertSlot>,
+): HTMLElement {
+  const escrow = order.escrow != null;
+  const courierId = `courier-${order.orderId}-${item.id}`;
+  const trackingId = `tracking-${order.orderId}-${item.id}`;
+  const courier = h(
+    'select',
+    { id: courierId, name: 'courier', required: escrow },
+    h('option', { value: '' }, '선택'),
+    COURIERS.map((name) => h('option', { value: name }, name)),
+  );
+  const tracking = h('input', {
+    id: trackingId,
+    name: 'tracking_number',
+    autocomplete: 'off',
+    maxlength: String(SHIPPING_FIELD_MAX + 10), // room for the hyphens people paste; removed before sending
+    required: escrow,
+  });
+  const ship = h('button', { type: 'submit', 'aria-label': `발송 처리: ${item.productName}` }, '발송 처리');
+  const form = h(
+    'form',
+    { className: 'ship-form', 'aria-label': `발송 정보: ${item.productName}` },
+    h('span', { className: 'field inline' }, h('label', { for: courierId }, '택배사'), courier),
+    h('span', { className: 'field inline' }, h('label', { for: trackingId }, '송장번호'), tracking),
+    ship,
+  );
+  form.noValidate = true; // checkShipment says what is missing, in Korean, in the order's alert
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const checked = checkShipment(courier.value, tracking.value, escrow);
+    if (!checked.ok) return alert.show(checked.message);
+    ship.disabled = true;
+    alert.show(null);
+    try {
+      await markItemShipped(order.orderId, item.id, checked.shipment);
+      status.textContent = checked.shipment
+        ? `${item.productName}을(를) 발송 처리했습니다 (${checked.shipment.courier} ${checked.shipment.trackingNumber}).`
+        : `${item.productName}을(를) 발송 처리했습니다.`;
+      await reload();
+    } catch (error) {
+      alert.show(errorMessage(error));
+      ship.disabled = false;
+    }
+  });
+  return form;
+}
+
+/** A shipped line's state cell: 발송됨 with its courier, tracking number and date. */
+function shippedCell(item: SellerLine): HTMLElement {
+  return h('span', { className: 'shipment' }, shipmentText(item));
+}
+
+/** 에스크로(구매안전) 결제 orders: the state of the shipment's registration with the PG. */
+function escrowState(order: SellerOrder): HTMLElement | null {
+  const text = escrowStateText(order.escrow);
+  if (!text) return null;
+  return h(
+    'p',
+    { className: `escrow-state ${order.escrow?.status ?? ''}`.trim() },
+    h('span', { className: 'badge status-badge' }, ESCROW_LABEL),
+    ' ',
+    text,
   );
 }

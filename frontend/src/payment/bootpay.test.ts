@@ -105,6 +105,54 @@ describe('BootpayAdapter', () => {
     expect((await adapter.pay({ orderId: 'o1', orderName: 'x' })).kind).toBe('cancelled');
   });
 
+  it('an ordinary payment has no escrow in extra; escrow: true passes extra.escrow to render and requestPayment', async () => {
+    await new BootpayAdapter().mount(container(), base);
+    expect(sdk.BootpayWidget.render.mock.calls[0][1].extra).not.toHaveProperty('escrow');
+    sdk.BootpayWidget.render.mockReset();
+    sdk.BootpayWidget.requestPayment.mockResolvedValue({ event: 'done', data: { receipt_id: 'r1', order_id: 'o1' } });
+    const adapter = new BootpayAdapter();
+    await adapter.mount(container(), { ...base, escrow: true });
+    expect(sdk.BootpayWidget.render.mock.calls[0][1].extra).toEqual({
+      open_type: 'iframe',
+      separately_confirmed: false,
+      escrow: true,
+    });
+    await adapter.pay({ orderId: 'o1', orderName: 'x' });
+    expect(sdk.BootpayWidget.requestPayment.mock.calls[0][0].extra).toMatchObject({ escrow: true });
+  });
+
+  it('setEscrow renders again with extra.escrow (the stored render extra wins) and reports no method until chosen again', async () => {
+    const adapter = new BootpayAdapter();
+    const seen: boolean[] = [];
+    adapter.onMethodChange((completed) => seen.push(completed));
+    await adapter.mount(container(), { ...base, openType: 'redirect', redirectUrl: 'http://localhost/checkout/return' });
+    adapter.setEscrow(true);
+    expect(sdk.BootpayWidget.render).toHaveBeenCalledTimes(2);
+    const [el, params] = sdk.BootpayWidget.render.mock.calls[1];
+    expect(el).toBe('#bootpay-widget');
+    expect(params).toMatchObject({ price: 43000, tax_free: 3000, order_name: '사과 외 1건', widget_key: 'widget-key' });
+    expect(params.extra).toEqual({
+      open_type: 'redirect',
+      redirect_url: 'http://localhost/checkout/return',
+      separately_confirmed: false,
+      escrow: true,
+    });
+    expect(params).not.toBe(sdk.BootpayWidget.render.mock.calls[0][1]); // a fresh object: render keeps it
+    expect(seen).toEqual([false]);
+    adapter.setEscrow(true); // unchanged: no render
+    expect(sdk.BootpayWidget.render).toHaveBeenCalledTimes(2);
+    adapter.setEscrow(false);
+    expect(sdk.BootpayWidget.render.mock.calls[2][1].extra).not.toHaveProperty('escrow');
+    // the new widget's hook still reaches the listeners
+    sdk.BootpayWidget.render.mock.calls[2][1].hooks.paymentMethodUpdated({ completed: true });
+    expect(seen).toEqual([false, false, true]);
+  });
+
+  it('setEscrow before mount does nothing', () => {
+    new BootpayAdapter().setEscrow(true);
+    expect(sdk.BootpayWidget.render).not.toHaveBeenCalled();
+  });
+
   it('updateAmount calls update with price and tax_free', async () => {
     const adapter = new BootpayAdapter();
     await adapter.mount(container(), base);

@@ -22,6 +22,7 @@ const loadSdk = (): Promise<Sdk> => (sdkPromise ??= import('@bootpay/client-js')
 export class BootpayAdapter implements PaymentWidget {
   private sdk: Sdk | null = null;
   private params: MountParams | null = null;
+  private el: HTMLElement | null = null;
   private methodListeners: ((completed: boolean) => void)[] = [];
 
   async mount(el: HTMLElement, params: MountParams): Promise<void> {
@@ -30,7 +31,14 @@ export class BootpayAdapter implements PaymentWidget {
     this.params = params;
     // The browser must use the same Bootpay servers as our backend, or they would not know each other's receipts.
     this.sdk.BootpayWidget.setEnvironmentMode(params.environment, undefined);
-    this.sdk.BootpayWidget.render(`#${el.id}`, {
+    this.el = el;
+    this.render();
+  }
+
+  private render(): void {
+    if (!this.sdk || !this.params || !this.el) return;
+    const params = this.params;
+    this.sdk.BootpayWidget.render(`#${this.el.id}`, {
       // render() keeps and mutates what it is given: always a fresh object.
       application_id: params.applicationId,
       widget_key: params.widgetKey,
@@ -44,10 +52,14 @@ export class BootpayAdapter implements PaymentWidget {
       hooks: {
         paymentMethodUpdated: (data: unknown) => {
           const completed = typeof data === 'object' && data !== null && (data as { completed?: unknown }).completed === true;
-          for (const listener of this.methodListeners) listener(completed);
+          this.notify(completed);
         },
       },
     });
+  }
+
+  private notify(completed: boolean): void {
+    for (const listener of this.methodListeners) listener(completed);
   }
 
   onMethodChange(callback: (completed: boolean) => void): void {
@@ -58,6 +70,16 @@ export class BootpayAdapter implements PaymentWidget {
     if (!this.sdk || !this.params) return;
     this.params = { ...this.params, price, taxFree };
     this.sdk.BootpayWidget.update({ price, tax_free: taxFree });
+  }
+
+  setEscrow(escrow: boolean): void {
+    if (!this.sdk || !this.params || (this.params.escrow ?? false) === escrow) return;
+    this.params = { ...this.params, escrow };
+    // The widget's stored render `extra` wins over requestPayment's (and update() does not take extra):
+    // render again, which also lets Bootpay offer the methods its escrow supports. The new widget reports
+    // the chosen method again; until then 결제하기 is off.
+    this.notify(false);
+    this.render();
   }
 
   async pay(request: PayRequest): Promise<Outcome> {
@@ -86,13 +108,25 @@ export class BootpayAdapter implements PaymentWidget {
     this.sdk?.BootpayWidget.destroy();
     this.methodListeners = [];
     this.params = null;
+    this.el = null;
   }
 }
 
-function extraFor(params: MountParams): { open_type: string; redirect_url?: string; separately_confirmed: boolean } {
-  return params.openType === 'redirect'
-    ? { open_type: 'redirect', redirect_url: params.redirectUrl, separately_confirmed: params.separatelyConfirmed }
-    : { open_type: 'iframe', separately_confirmed: params.separatelyConfirmed };
+interface WidgetExtra {
+  open_type: string;
+  redirect_url?: string;
+  separately_confirmed: boolean;
+  escrow?: true;
+}
+
+function extraFor(params: MountParams): WidgetExtra {
+  const extra: WidgetExtra =
+    params.openType === 'redirect'
+      ? { open_type: 'redirect', redirect_url: params.redirectUrl, separately_confirmed: params.separatelyConfirmed }
+      : { open_type: 'iframe', separately_confirmed: params.separatelyConfirmed };
+  // 에스크로(구매안전) 결제: Bootpay's `extra.escrow`; absent (not false) for an ordinary payment.
+  if (params.escrow === true) extra.escrow = true;
+  return extra;
 }
 
 export interface SubscriptionRequest extends CardRequest, CardMountParams {}

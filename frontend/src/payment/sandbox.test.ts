@@ -83,6 +83,36 @@ describe('SandboxWidget', () => {
     if (kind === 'failed') expect(outcome.errorCode).toBe('RC_PG_FAILED');
   });
 
+  it('sends escrow: true only when 에스크로(구매안전) 결제 was chosen, keeping the chosen scenario', async () => {
+    const body = JSON.stringify({ receipt_id: 'r1', order_id: 'o1', event: 'done' });
+    const fetch = vi
+      .spyOn(globalThis, 'fetch')
+      .mockImplementation(async () => new Response(body, { status: 201, headers: { 'Content-Type': 'application/json' } }));
+    const widget = new SandboxWidget();
+    const seen: boolean[] = [];
+    widget.onMethodChange((c) => seen.push(c));
+    const el = await mountPanel(widget);
+    choose(el, '카드 결제 (승인)');
+    await widget.pay({ orderId: 'o1', orderName: 'x' });
+    expect(JSON.parse(String(fetch.mock.calls[0][1]?.body))).toEqual({ order_id: 'o1', scenario: 'paid' });
+    widget.setEscrow(true);
+    expect(el.querySelector('fieldset')?.dataset.escrow).toBe('true');
+    expect(await widget.pay({ orderId: 'o1', orderName: 'x' })).toMatchObject({ kind: 'done', receiptId: 'r1' });
+    expect(JSON.parse(String(fetch.mock.calls[1][1]?.body))).toEqual({ order_id: 'o1', scenario: 'paid', escrow: true });
+    widget.setEscrow(false);
+    await widget.pay({ orderId: 'o1', orderName: 'x' });
+    expect(JSON.parse(String(fetch.mock.calls[2][1]?.body))).not.toHaveProperty('escrow');
+    expect(seen).toEqual([true]);
+  });
+
+  it('a panel mounted with escrow sends it', async () => {
+    const fetch = answer({ receipt_id: 'r1', order_id: 'o1', event: 'done' });
+    const widget = new SandboxWidget();
+    choose(await mountPanel(widget, { escrow: true }), '가상계좌 발급');
+    await widget.pay({ orderId: 'o1', orderName: 'x' });
+    expect(JSON.parse(String(fetch.mock.calls[0][1]?.body))).toEqual({ order_id: 'o1', scenario: 'vbank', escrow: true });
+  });
+
   it('the redirect flavour navigates to the return page instead of resolving', async () => {
     answer({ receipt_id: 'r9', order_id: 'o9', event: 'done' });
     const navigate = vi.fn();

@@ -71,7 +71,10 @@ export class SandboxWidget implements PaymentWidget {
     // The amount it was given stays out of the visible text (the order summary already shows it once).
     this.panel = h(
       'fieldset',
-      { className: 'sandbox-panel', dataset: { price: String(params.price), taxFree: String(params.taxFree) } },
+      {
+        className: 'sandbox-panel',
+        dataset: { price: String(params.price), taxFree: String(params.taxFree), escrow: String(params.escrow === true) },
+      },
       h('legend', null, 'TEST PAYMENT · 테스트 결제'),
       h('p', { className: 'sandbox-note' }, '테스트 모드입니다. 실제 돈은 오가지 않습니다 (no money moves).'),
       radios,
@@ -89,6 +92,13 @@ export class SandboxWidget implements PaymentWidget {
     if (this.panel) Object.assign(this.panel.dataset, { price: String(price), taxFree: String(taxFree) });
   }
 
+  setEscrow(escrow: boolean): void {
+    // The panel's scenarios do not depend on it: the chosen scenario stays chosen.
+    if (!this.params) return;
+    this.params = { ...this.params, escrow };
+    if (this.panel) this.panel.dataset.escrow = String(escrow);
+  }
+
   async pay(request: PayRequest): Promise<Outcome> {
     const scenario = this.scenario;
     if (!this.params || !scenario) return { kind: 'failed', errorCode: 'RC_PG_METHOD_NOT_SELECTED' };
@@ -100,6 +110,8 @@ export class SandboxWidget implements PaymentWidget {
       receipt = await rest<SandboxReceipt>('POST', '/api/v1/sandbox/payments/', {
         order_id: request.orderId,
         scenario,
+        // An escrow receipt at the emulator, as Bootpay makes one for extra.escrow (only sent when chosen).
+        ...(this.params.escrow === true ? { escrow: true } : {}),
       });
     } catch (error: unknown) {
       const code = error instanceof ApiError ? error.code : 'network_error';

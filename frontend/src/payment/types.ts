@@ -16,6 +16,8 @@ export interface MountParams {
   openType: OpenType;
   /** Required with openType 'redirect': where Bootpay (or the sandbox panel) sends the browser back. */
   redirectUrl?: string;
+  /** 에스크로(구매안전) 결제: only ever true for an order the server marked escrowEligible. */
+  escrow?: boolean;
   user?: { id?: string; username?: string; email?: string; phone?: string };
 }
 
@@ -39,6 +41,11 @@ export interface PaymentWidget {
   /** Called with completed=true once a method is chosen (and terms accepted): enable the pay button. */
   onMethodChange(callback: (completed: boolean) => void): void;
   updateAmount(price: number, taxFree: number): void;
+  /**
+   * The buyer switched 에스크로(구매안전) 결제 on or off before paying. The real widget renders again with
+   * `extra.escrow` (it may offer other methods), so it reports the method as not chosen until it is again.
+   */
+  setEscrow(escrow: boolean): void;
   /** Resolves with the normalised outcome; never rejects. A redirect flavour may leave the page instead. */
   pay(request: PayRequest): Promise<Outcome>;
   /** Removes Bootpay's payment overlay (needed after a separately-confirmed payment is settled). */
