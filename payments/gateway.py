@@ -508,7 +508,7 @@ class Gateway(Protocol):
 
     def shipping_start(
         self, *, receipt_id: str, courier: str, tracking_number: str, buyer_name: str, seller_name: str
-    ) -> Receipt: ...
+    ) -> Receipt | None: ...
 
     # Automatic payments (billing keys). A definite refusal of a charge is a decline, except
     # SUBSCRIBE_BK_EXPIRED: the key is gone (destroyed or expired).
@@ -650,26 +650,25 @@ class BootpayGateway:
 
     def shipping_start(
         self, *, receipt_id: str, courier: str, tracking_number: str, buyer_name: str, seller_name: str
-    ) -> Receipt:
+    ) -> Receipt | None:
         """Register an escrow payment's shipment (`PUT escrow/shipping/start/{receipt_id}`): `courier` is
-        Bootpay's `delivery_corp`. The answer is taken to be the receipt (unconfirmed); an answer that is
-        no receipt is an unknown outcome, as any unreadable answer."""
+        Bootpay's `delivery_corp`. The success answer's shape is unconfirmed (probably the receipt): any
+        JSON object that is no refusal means registered, and None is returned when it is not a receipt."""
         _check_receipt_id(receipt_id)
         if not courier or not tracking_number:
             raise ValueError("courier and tracking_number are required")
         logger.debug("bootpay shipping start", extra={"receipt_id": receipt_id, "courier": courier})
-        return Receipt.from_payload(
-            self._call(
-                "shipping_start",
-                lambda sdk: sdk.shipping_start(
-                    receipt_id=receipt_id,
-                    tracking_number=tracking_number,
-                    delivery_corp=courier,
-                    user={"username": buyer_name},
-                    company={"name": seller_name},
-                ),
-            )
+        answer = self._call(
+            "shipping_start",
+            lambda sdk: sdk.shipping_start(
+                receipt_id=receipt_id,
+                tracking_number=tracking_number,
+                delivery_corp=courier,
+                user={"username": buyer_name},
+                company={"name": seller_name},
+            ),
         )
+        return Receipt.from_payload(answer) if answer.get("receipt_id") and "status" in answer else None
 
     # Automatic payments ----------------------------------------------------------------------------
     # The billing key is an SDK argument only: `conceal=` keeps it out of the error a refusal raises

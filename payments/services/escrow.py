@@ -137,14 +137,14 @@ def escrow_registration_execute(
     )
     payment = registration.payment
     try:
-        outcome: Receipt | GatewayError = gateway.shipping_start(
+        receipt = gateway.shipping_start(
             receipt_id=payment.receipt_id,
             courier=registration.courier,
             tracking_number=registration.tracking_number,
             buyer_name=payment.order.buyer.get_username(),
             seller_name=registration.item.seller.name,
         )
-        receipt: Receipt | None = outcome
+        outcome: Receipt | GatewayError | None = receipt
     except GatewayUnavailable as exc:
         return _escrow_unknown(registration, exc)
     except GatewayError as exc:
@@ -165,7 +165,7 @@ def _escrow_unknown(registration: EscrowRegistration, exc: GatewayUnavailable) -
 
 
 def _escrow_registration_settle(
-    registration_pk: int, *, outcome: Receipt | GatewayError, receipt: Receipt | None, actor: Actor
+    registration_pk: int, *, outcome: Receipt | GatewayError | None, receipt: Receipt | None, actor: Actor
 ) -> EscrowRegistration:
     """Record Bootpay's answer. Settles once; a registration no longer requested is left as it is."""
     with transaction.atomic():

@@ -183,3 +183,12 @@ def test_the_control_api_creates_an_escrow_receipt(sandbox):
     assert refused.status_code == 400 and refused.json()["error_code"] == "INVALID_PARAMETER"
     detail = requests.get(f"{sandbox.url}/_sandbox/receipts/{response.json()['receipt_id']}", timeout=5)
     assert detail.json()["_shipment"] is None
+
+
+@pytest.mark.parametrize("answer", [{"success": True}, {}, {"receipt_id": "r1"}])
+def test_a_success_answer_that_is_no_receipt_means_registered(sandbox, make_gateway, monkeypatch, answer):
+    # Bootpay's success body for this call is unconfirmed: any answer that is no refusal registered it.
+    gateway = make_gateway()
+    monkeypatch.setattr(type(gateway), "_call", lambda self, operation, action, **kwargs: answer)
+
+    assert start(gateway, receipt_id_of(sandbox)) is None

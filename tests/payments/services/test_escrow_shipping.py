@@ -111,6 +111,30 @@ class NoShippingGateway:
         return getattr(self.real, name)
 
 
+class AnswerIsNoReceiptGateway(NoShippingGateway):
+    """Bootpay registers the shipment but answers with something that is no receipt (its success body
+    is unconfirmed), which the real gateway reports as None."""
+
+    def shipping_start(self, **kwargs):
+        self.real.shipping_start(**kwargs)
+        return None
+
+
+def test_a_success_answer_that_is_no_receipt_still_registers_the_shipment(
+    escrow_order, shop, bootpay, django_capture_on_commit_callbacks
+):
+    order, payment, (first, _) = escrow_order()
+    bootpay_gateway.set_gateway(AnswerIsNoReceiptGateway(bootpay_gateway.get_gateway()))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, first, shop.user)
+
+    registration = EscrowRegistration.objects.get(payment=payment)
+    assert (registration.state, registration.pg_response) == ("succeeded", {})
+    assert payment_reconcile(older_than_minutes=0)["escrow_checked"] == 0  # never sent again
+    assert bootpay.state.call_count(*SHIP) == 1
+
+
 @pytest.mark.parametrize("values", [{}, {"courier": "CJ대한통운", "tracking_number": "1234"}])
 def test_a_payment_that_is_not_escrow_never_calls_the_gateway(
     escrow_order, shop, bootpay, django_capture_on_commit_callbacks, values
