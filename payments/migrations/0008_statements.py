@@ -63,8 +63,6 @@ def backfill_shares(apps, schema_editor):
             .prefetch_related("items")
         )
         for cancellation in cancellations:
-            if CancellationShare.objects.filter(cancellation_id=cancellation.pk).exists():
-                continue
             items = list(cancellation.items.all())
             taxable, tax_free = Counter(), Counter()
             for item in items:
@@ -75,6 +73,8 @@ def backfill_shares(apps, schema_editor):
                 and sum(taxable.values()) + sum(tax_free.values()) == cancellation.amount
                 and sum(tax_free.values()) == cancellation.tax_free_amount
             )
+            if not by_items and not every_line:
+                continue  # no lines to charge (never on a real order): statement_reconcile reports it
             if not by_items:
                 tax_free = _apportion(cancellation.tax_free_amount, [left_tax_free, every_line])
                 taxable = _apportion(

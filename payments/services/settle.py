@@ -406,6 +406,11 @@ def cancellation_shares_record(
             left_taxable[row["seller_id"]] -= row["amount"] - row["tax_free"]
             left_tax_free[row["seller_id"]] -= row["tax_free"]
         every_line = lines_taxable + lines_tax_free
+        if not every_line:  # an order without lines cannot be charged to anyone: reconcile reports it
+            logger.error(
+                "cancellation %s: order %s has no lines to charge", cancellation.cancel_id, payment.order_id
+            )
+            return []
         tax_free = apportion(cancellation.tax_free_amount, [left_tax_free, every_line])
         taxable = apportion(cancellation.amount - cancellation.tax_free_amount, [left_taxable, every_line])
     shares = [
