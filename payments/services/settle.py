@@ -1,6 +1,7 @@
 """A cancellation's life at the PG: opened (intent and cancel_id committed), claimed, sent, settled
 and booked. Every path that gives money back ends here: a buyer's or seller's cancel, a refund of a
 charge verify refused, a withdrawn approval, a cancel reconcile sends again, one made at Bootpay.
+Each is charged to the sellers it refunds as it is opened (`CancellationShare`, docs/statements.md).
 
 Lock order as everywhere: order, payment, cancellation. The PG is called with no transaction open.
 """
@@ -64,6 +65,7 @@ def cancellation_open(
 
     The caller sends it right after committing, so it starts out claimed by that caller. `reason` is
     checked by the caller (`payment_cancel` for people; the automatic ones are ours and short).
+    It is charged to the sellers at once, in the same transaction (`cancellation_shares_record`).
     """
     cancellation = Cancellation.objects.create(
         payment=payment,
