@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0004_shipping'),
-        ('payments', '0007_subscription_one_live'),
+        ('payments', '0008_statements'),
     ]
 
     operations = [

@@ -11,8 +11,8 @@ BEFORE, AFTER = ("orders", "0003_subscriptions"), ("orders", "0004_shipping")
 def test_existing_orders_get_their_seller_count():
     executor = MigrationExecutor(connection)
     # Back to before shipping: the payments migrations that need 0004 go first.
-    executor.migrate([BEFORE, ("payments", "0007_subscription_one_live")])
-    apps = executor.loader.project_state([BEFORE, ("payments", "0007_subscription_one_live")]).apps
+    executor.migrate([BEFORE, ("payments", "0008_statements")])
+    apps = executor.loader.project_state([BEFORE, ("payments", "0008_statements")]).apps
     User = apps.get_model("auth", "User")
     Seller, Product = apps.get_model("orders", "Seller"), apps.get_model("orders", "Product")
     Order, OrderItem = apps.get_model("orders", "Order"), apps.get_model("orders", "OrderItem")
