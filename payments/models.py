@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from orders.models import Order, OrderItem, SubscriptionInterval
+from orders.models import Order, OrderItem, Seller, SubscriptionInterval
 
 
 def new_public_payment_id() -> str:
@@ -52,6 +52,8 @@ def _deposit_deadline(value: object) -> datetime | None:
 
 # Statuses in which a payment holds (or is about to hold) the order's money: at most one per order.
 LIVE_PAYMENT_STATUSES = ("awaiting_confirm", "awaiting_deposit", "paid", "partially_cancelled", "cancelled")
+# Statuses of a payment that took the order's money: a sale on the statements (payments.statements).
+SOLD_PAYMENT_STATUSES = ("paid", "partially_cancelled", "cancelled")
 
 
 class Payment(models.Model):
@@ -65,6 +67,7 @@ class Payment(models.Model):
         FAILED = "failed"  # verification rejected, or the PG reported failure
 
     LIVE_STATUSES = LIVE_PAYMENT_STATUSES
+    SOLD_STATUSES = SOLD_PAYMENT_STATUSES
 
     public_id = models.CharField(max_length=40, unique=True, default=new_public_payment_id, editable=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
@@ -86,7 +89,11 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         # Staff's keyset pages of every payment, newest first (a buyer's go through its orders' order_id).
-        indexes = [models.Index(fields=["-created_at", "-id"], name="payment_recent_idx")]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="payment_recent_idx"),
+            # Statements: the sales of a period (payments.statements).
+            models.Index(fields=["purchased_at"], name="payment_purchased_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(cancelled_amount__lte=F("amount")), name="payment_cancelled_lte_amount"
@@ -218,6 +225,8 @@ class Cancellation(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # Statements: the refunds of a period (payments.statements).
+        indexes = [models.Index(fields=["state", "completed_at"], name="cancellation_booked_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=1), name="cancellation_amount_positive"),
             models.CheckConstraint(
@@ -232,6 +241,34 @@ class Cancellation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cancel_id} {self.amount}₩ ({self.state})"
+
+
+class CancellationShare(models.Model):
+    """The part of a cancellation charged to one seller (its statement's refund), written with the
+    cancellation under the same locks: a line refund to the lines' sellers, an amount refund or a
+    cancel made at Bootpay pro rata over what each seller had left (`payments.services.settle`).
+    A payment that never sold (failed, never paid) has none. Σ shares == the cancellation's amount,
+    and its tax-free part likewise."""
+
+    cancellation = models.ForeignKey(Cancellation, on_delete=models.PROTECT, related_name="shares")
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="cancellation_shares")
+    amount = models.PositiveBigIntegerField()
+    tax_free_amount = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["cancellation", "seller"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cancellation", "seller"], name="cancellation_share_one_per_seller"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=1), name="cancellation_share_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(tax_free_amount__lte=F("amount")), name="cancellation_share_tax_free_lte_amount"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cancellation_id}/{self.seller_id} {self.amount}₩"
 
 
 class WebhookDelivery(models.Model):

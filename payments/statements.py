@@ -15,8 +15,23 @@ Only the REST, GraphQL and command adapters call this module; it aggregates in S
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
+
+from config.errors import DomainError, ErrorCode
+from orders.models import OrderItem, Seller
+from orders.selectors import Role, user_role
+from payments.models import Cancellation, CancellationShare, Payment
 
 STATEMENT_TIME_ZONE = "Asia/Seoul"
 STATEMENT_MAX_DAYS = 366
@@ -69,13 +84,320 @@ class Statement:
     total: StatementTotal | None  # staff only; None for a seller's own statement
 
 
-# --- Entry points (implemented by the statements work; adapters call only these) -------------------
-#
-# statement_period(*, date_from: object, date_to: object) -> tuple[date, date]
-#     "YYYY-MM-DD" strings (or dates) → dates; validation_error naming `from` / `to` when missing,
-#     malformed, to < from, or longer than STATEMENT_MAX_DAYS.
-# seller_statement(*, user, date_from: date, date_to: date, seller_id: int | None = None) -> Statement
-#     A seller: its own statement (listed even with no activity; seller_id of another → permission_denied).
-#     Staff: every seller with activity (or only seller_id) and the total. Anyone else: permission_denied.
-# statement_csv(statement: Statement, *, headers: str = "en") -> str
-#     Excel-friendly CSV text starting with a UTF-8 BOM; headers "en" (machine names) or "ko".
+# --- Entry points (adapters call only these) ------------------------------------------------------
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _period_date(value: object, field: str) -> date:
+    if value is None or value == "":
+        raise DomainError.invalid(field, "required, as YYYY-MM-DD")
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise DomainError.invalid(field, "not a date: use YYYY-MM-DD")
+
+
+def statement_period(*, date_from: object, date_to: object) -> tuple[date, date]:
+    """ "YYYY-MM-DD" strings (or dates) → the period's dates, both inclusive, in Asia/Seoul.
+
+    validation_error naming `from` / `to` when missing, malformed, to < from, or longer than
+    STATEMENT_MAX_DAYS days."""
+    start, end = _period_date(date_from, "from"), _period_date(date_to, "to")
+    if end < start:
+        raise DomainError.invalid("to", "must not be before from")
+    if (end - start).days + 1 > STATEMENT_MAX_DAYS:
+        raise DomainError.invalid("to", f"a period is at most {STATEMENT_MAX_DAYS} days")
+    if end == date.max:
+        raise DomainError.invalid("to", "out of range")
+    return start, end
+
+
+def seller_statement(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    date_from: date,
+    date_to: date,
+    seller_id: int | str | None = None,
+) -> Statement:
+    """A seller: its own statement (listed even with no activity; another seller's id →
+    permission_denied). Staff: every seller with activity (or only `seller_id`, not_found when there
+    is no such seller) and the total. Anyone else: permission_denied."""
+    seller_pk = _seller_pk(seller_id)
+    role = user_role(user)
+    if role == Role.STAFF:
+        return staff_statement(date_from=date_from, date_to=date_to, seller_id=seller_pk)
+    own = Seller.objects.filter(user_id=user.pk).first() if role == Role.SELLER else None
+    if own is None or (seller_pk is not None and seller_pk != own.pk):
+        raise DomainError(ErrorCode.PERMISSION_DENIED)
+    return _statement(date_from, date_to, sellers={own.pk: own.name}, with_total=False)
+
+
+def staff_statement(*, date_from: date, date_to: date, seller_id: int | None = None) -> Statement:
+    """Staff's statement (also the `statement` command's): every seller with activity in the period,
+    or only `seller_id` (listed even with none; not_found when no such seller), and the total."""
+    sellers = None
+    if seller_id is not None:
+        seller = Seller.objects.filter(pk=seller_id).values_list("pk", "name").first()
+        if seller is None:
+            raise DomainError(ErrorCode.NOT_FOUND, details={"seller": seller_id})
+        sellers = dict([seller])
+    return _statement(date_from, date_to, sellers=sellers, with_total=True)
+
+
+def _seller_pk(value: int | str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18 and int(value):
+        return int(value)
+    raise DomainError.invalid("seller", "not a seller id")
+
+
+# --- The booking rules, once: what counts as a sale and as a refund of a period --------------------
+
+
+def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """The period as [start, end) instants: midnight of `date_from` to midnight after `date_to`, KST."""
+    zone = ZoneInfo(STATEMENT_TIME_ZONE)
+    return (
+        datetime.combine(date_from, time.min, tzinfo=zone),
+        datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def sold_in(start: datetime, end: datetime, *, prefix: str = "") -> Q:
+    """Payments that took the order's money, booked on their `purchased_at` (`prefix`: the path to
+    the payment from the queried model)."""
+    return Q(
+        **{
+            f"{prefix}status__in": Payment.SOLD_STATUSES,
+            f"{prefix}purchased_at__gte": start,
+            f"{prefix}purchased_at__lt": end,
+        }
+    )
+
+
+def refunded_in(start: datetime, end: datetime, *, prefix: str = "") -> Q:
+    """Succeeded cancellations of payments that sold, booked on their `completed_at` (`prefix`: the
+    path to the cancellation)."""
+    return Q(
+        **{
+            f"{prefix}state": Cancellation.State.SUCCEEDED,
+            f"{prefix}completed_at__gte": start,
+            f"{prefix}completed_at__lt": end,
+            f"{prefix}payment__status__in": Payment.SOLD_STATUSES,
+        }
+    )
+
+
+def _day(path: str) -> TruncDate:
+    return TruncDate(path, tzinfo=ZoneInfo(STATEMENT_TIME_ZONE))
+
+
+def statement_sales(date_from: date, date_to: date) -> QuerySet[OrderItem]:
+    """One row per (seller, KST day): sales count, taxable and tax-free money sold."""
+    start, end = period_bounds(date_from, date_to)
+    line_total = F("unit_price") * F("quantity")
+    return (
+        OrderItem.objects.filter(sold_in(start, end, prefix="order__payments__"))
+        .values("seller_id", day=_day("order__payments__purchased_at"))
+        .annotate(
+            # One sold payment per order at most (payment_one_live_per_order): orders count payments.
+            count=Count("order_id", distinct=True),
+            taxable=Coalesce(Sum(line_total, filter=Q(is_tax_free=False)), 0),
+            tax_free=Coalesce(Sum(line_total, filter=Q(is_tax_free=True)), 0),
+        )
+        .order_by()
+    )
+
+
+def statement_refunds(date_from: date, date_to: date) -> QuerySet[CancellationShare]:
+    """One row per (seller, KST day): refunds count, their amount and tax-free part."""
+    start, end = period_bounds(date_from, date_to)
+    return (
+        CancellationShare.objects.filter(refunded_in(start, end, prefix="cancellation__"))
+        .values("seller_id", day=_day("cancellation__completed_at"))
+        .annotate(count=Count("pk"), amount=Sum("amount"), tax_free=Sum("tax_free_amount"))
+        .order_by()
+    )
+
+
+def statement_payment_totals(date_from: date, date_to: date) -> tuple[Money, Money]:
+    """What the payments themselves say of the period (sold, refunded), to check the statement by."""
+    start, end = period_bounds(date_from, date_to)
+    sold = Payment.objects.filter(sold_in(start, end)).aggregate(
+        total=Coalesce(Sum("amount"), 0), tax_free=Coalesce(Sum("tax_free_amount"), 0)
+    )
+    refunded = Cancellation.objects.filter(refunded_in(start, end)).aggregate(
+        total=Coalesce(Sum("amount"), 0), tax_free=Coalesce(Sum("tax_free_amount"), 0)
+    )
+    return (
+        _money(sold["total"] - sold["tax_free"], sold["tax_free"]),
+        _money(refunded["total"] - refunded["tax_free"], refunded["tax_free"]),
+    )
+
+
+# --- Building the statement ------------------------------------------------------------------------
+
+
+def _money(taxable: int, tax_free: int) -> Money:
+    return Money(total=taxable + tax_free, taxable=taxable, tax_free=tax_free)
+
+
+def _counted(count: int, taxable: int, tax_free: int) -> CountedMoney:
+    return CountedMoney(total=taxable + tax_free, taxable=taxable, tax_free=tax_free, count=count)
+
+
+_ZERO = _counted(0, 0, 0)
+
+
+def _add(a: CountedMoney, b: CountedMoney) -> CountedMoney:
+    return _counted(a.count + b.count, a.taxable + b.taxable, a.tax_free + b.tax_free)
+
+
+def _net(gross: Money, refunds: Money) -> Money:
+    return _money(gross.taxable - refunds.taxable, gross.tax_free - refunds.tax_free)
+
+
+def _statement(
+    date_from: date, date_to: date, *, sellers: dict[int, str] | None, with_total: bool
+) -> Statement:
+    """Two grouped queries (sales, refunds) and, for staff's whole list, one for the sellers' names.
+    `sellers`: only these (listed even without activity); None: every seller with activity."""
+    sales, refunds = statement_sales(date_from, date_to), statement_refunds(date_from, date_to)
+    if sellers is not None:
+        sales, refunds = (
+            sales.filter(seller_id__in=list(sellers)),
+            refunds.filter(seller_id__in=list(sellers)),
+        )
+    days: dict[int, dict[date, list[CountedMoney]]] = defaultdict(lambda: defaultdict(lambda: [_ZERO, _ZERO]))
+    for row in sales:
+        days[row["seller_id"]][row["day"]][0] = _counted(row["count"], row["taxable"], row["tax_free"])
+    for row in refunds:
+        days[row["seller_id"]][row["day"]][1] = _counted(
+            row["count"], row["amount"] - row["tax_free"], row["tax_free"]
+        )
+    if sellers is None:
+        sellers = dict(Seller.objects.filter(pk__in=list(days)).values_list("pk", "name")) if days else {}
+    listed = []
+    for seller_pk, name in sorted(sellers.items(), key=lambda pair: (pair[1], pair[0])):
+        entries = [
+            StatementDay(date=day, gross=gross, refunds=refund, net=_net(gross, refund))
+            for day, (gross, refund) in sorted(days.get(seller_pk, {}).items())
+        ]
+        gross, refund = _ZERO, _ZERO
+        for entry in entries:
+            gross, refund = _add(gross, entry.gross), _add(refund, entry.refunds)
+        listed.append(
+            SellerStatement(
+                seller_id=seller_pk,
+                seller_name=name,
+                gross=gross,
+                refunds=refund,
+                net=_net(gross, refund),
+                days=entries,
+            )
+        )
+    total = None
+    if with_total:
+        gross, refund = _ZERO, _ZERO
+        for seller in listed:
+            gross, refund = _add(gross, seller.gross), _add(refund, seller.refunds)
+        total = StatementTotal(gross=gross, refunds=refund, net=_net(gross, refund))
+    return Statement(date_from=date_from, date_to=date_to, sellers=listed, total=total)
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+
+CSV_HEADERS = {
+    "en": (
+        "seller_id",
+        "seller_name",
+        "date",
+        "sales_count",
+        "sales_taxable",
+        "sales_tax_free",
+        "sales_total",
+        "refund_count",
+        "refund_taxable",
+        "refund_tax_free",
+        "refund_total",
+        "net_taxable",
+        "net_tax_free",
+        "net_total",
+    ),
+    "ko": (
+        "판매자 ID",
+        "판매자",
+        "일자",
+        "판매 건수",
+        "과세 매출",
+        "면세 매출",
+        "매출 합계",
+        "환불 건수",
+        "과세 환불",
+        "면세 환불",
+        "환불 합계",
+        "과세 순매출",
+        "면세 순매출",
+        "순매출 합계",
+    ),
+}
+_TOTAL_LABEL = {"en": "total", "ko": "합계"}
+_ALL_LABEL = {"en": "all", "ko": "전체"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula is quoted (CSV injection); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_row(seller_id: object, name: str, day: str, gross: CountedMoney, refunds: CountedMoney) -> list:
+    net = _net(gross, refunds)
+    return [
+        seller_id,
+        name,
+        day,
+        gross.count,
+        gross.taxable,
+        gross.tax_free,
+        gross.total,
+        refunds.count,
+        refunds.taxable,
+        refunds.tax_free,
+        refunds.total,
+        net.taxable,
+        net.tax_free,
+        net.total,
+    ]
+
+
+def statement_csv(statement: Statement, *, headers: str = "en") -> str:
+    """Excel-friendly CSV text: a UTF-8 BOM first, CRLF line ends, headers "en" (machine names) or
+    "ko". Per seller its days (YYYY-MM-DD), then its total row ("total" / "합계"); a staff statement
+    ends with the all-sellers row (seller_id empty, seller_name "all" / "전체")."""
+    if headers not in CSV_HEADERS:
+        raise DomainError.invalid("headers", "en or ko")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADERS[headers])
+    total_label = _TOTAL_LABEL[headers]
+    for seller in statement.sellers:
+        for day in seller.days:
+            row = _csv_row(seller.seller_id, seller.seller_name, day.date.isoformat(), day.gross, day.refunds)
+            writer.writerow([_cell(value) for value in row])
+        row = _csv_row(seller.seller_id, seller.seller_name, total_label, seller.gross, seller.refunds)
+        writer.writerow([_cell(value) for value in row])
+    if statement.total is not None:
+        total = statement.total
+        writer.writerow(_csv_row("", _ALL_LABEL[headers], total_label, total.gross, total.refunds))
+    return "\ufeff" + out.getvalue()

@@ -7,14 +7,17 @@ Lock order as everywhere: order, payment, cancellation. The PG is called with no
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from orders.models import Order, OrderItem
 from orders.services import order_items_release_stock, order_lock
 from payments.gateway import Gateway, GatewayError, GatewayUnavailable, Receipt, ReceiptStatus, RefundAccount
-from payments.models import Cancellation, Payment
+from payments.models import Cancellation, CancellationShare, Payment
 from payments.services.common import (
     Actor,
     Kind,
@@ -30,6 +33,9 @@ from payments.services.common import (
 )
 
 ALREADY_CANCELLED = "RC_ALREADY_CANCELLED"
+
+# A payment holding money: only its cancellations are charged to sellers (one that never sold has none).
+_SHARED_STATUSES = (Status.PAID, Status.PARTIALLY_CANCELLED)
 
 
 def cancellation_send(
@@ -72,6 +78,7 @@ def cancellation_open(
     )
     if items:
         cancellation.items.set(items)
+    cancellation_shares_record(payment, cancellation, items=items)
     event_append(
         payment,
         kind=Kind.CANCEL_REQUESTED,
@@ -296,6 +303,7 @@ def record_external_cancellation(payment: Payment, order: Order, receipt: Receip
         pg_response=receipt.raw,
         completed_at=timezone.now(),
     )
+    cancellation_shares_record(payment, cancellation)
     payment_apply_cancellation(payment, order, cancellation, receipt, actor=actor, kind=Kind.CANCELLED_AT_PG)
 
 
@@ -352,3 +360,89 @@ def _payment_book_cancellation(
         Order.Status.REFUNDED if payment.status == Status.CANCELLED else Order.Status.PARTIALLY_REFUNDED
     )
     order.save(update_fields=["status", "updated_at"])
+
+
+# --- Who a cancellation is charged to (the sellers' statements) ------------------------------------
+
+
+def cancellation_shares_record(
+    payment: Payment, cancellation: Cancellation, *, items: Iterable[OrderItem] | None = None
+) -> list[CancellationShare]:
+    """Charge a new cancellation to the sellers: the lines' sellers for a line refund, else pro rata
+    over what each seller has left in the payment, taxable and tax-free money apart (largest
+    remainder, ties to the lower seller id). Remaining = a seller's lines − its shares of the
+    payment's cancellations that did not fail (those in flight count as spent, as in the balance).
+    Nothing for a payment that never sold. Caller holds the order and payment locks and writes the
+    cancellation in the same transaction."""
+    if payment.status not in _SHARED_STATUSES:
+        return []
+    refunded = list(items or [])
+    by_item_taxable, by_item_tax_free = Counter(), Counter()
+    for item in refunded:
+        (by_item_tax_free if item.is_tax_free else by_item_taxable)[item.seller_id] += item.line_total
+    if refunded and (
+        sum(by_item_taxable.values()) + sum(by_item_tax_free.values()) == cancellation.amount
+        and sum(by_item_tax_free.values()) == cancellation.tax_free_amount
+    ):
+        taxable, tax_free = by_item_taxable, by_item_tax_free
+    else:
+        lines = (
+            OrderItem.objects.filter(order_id=payment.order_id)
+            .values("seller_id", "is_tax_free")
+            .annotate(total=Sum(F("unit_price") * F("quantity")))
+        )
+        lines_taxable, lines_tax_free = Counter(), Counter()
+        for row in lines:
+            (lines_tax_free if row["is_tax_free"] else lines_taxable)[row["seller_id"]] += row["total"]
+        spent = (
+            CancellationShare.objects.filter(cancellation__payment_id=payment.pk)
+            .exclude(cancellation__state=Cancellation.State.FAILED)
+            .exclude(cancellation_id=cancellation.pk)
+            .values("seller_id")
+            .annotate(amount=Sum("amount"), tax_free=Sum("tax_free_amount"))
+        )
+        left_taxable, left_tax_free = Counter(lines_taxable), Counter(lines_tax_free)
+        for row in spent:
+            left_taxable[row["seller_id"]] -= row["amount"] - row["tax_free"]
+            left_tax_free[row["seller_id"]] -= row["tax_free"]
+        every_line = lines_taxable + lines_tax_free
+        tax_free = apportion(cancellation.tax_free_amount, [left_tax_free, every_line])
+        taxable = apportion(cancellation.amount - cancellation.tax_free_amount, [left_taxable, every_line])
+    shares = [
+        CancellationShare(
+            cancellation=cancellation,
+            seller_id=seller_id,
+            amount=taxable[seller_id] + tax_free[seller_id],
+            tax_free_amount=tax_free[seller_id],
+        )
+        for seller_id in sorted(set(taxable) | set(tax_free))
+        if taxable[seller_id] + tax_free[seller_id] > 0
+    ]
+    return CancellationShare.objects.bulk_create(shares)
+
+
+def apportion(total: int, levels: list[Mapping[int, int]]) -> Counter:
+    """Split `total` won over sellers in proportion to the first level's weights (what each has
+    left), by largest remainder with ties to the lower seller id, so no seller gets more than its
+    weight; only what exceeds every weight of a level goes on to the next (their lines, as a last
+    resort for books that do not add up). Negative weights count as 0."""
+    shares: Counter = Counter()
+    levels = [{key: max(0, weight) for key, weight in level.items()} for level in levels]
+    levels = [level for level in levels if sum(level.values()) > 0]
+    for depth, level in enumerate(levels):
+        if total <= 0:
+            break
+        whole = sum(level.values())
+        if total >= whole and depth < len(levels) - 1:
+            shares.update(level)
+            total -= whole
+            continue
+        floors = {key: total * weight // whole for key, weight in level.items()}
+        ranked = sorted(level, key=lambda key: (-(total * level[key] % whole), key))
+        for key in ranked[: total - sum(floors.values())]:
+            floors[key] += 1
+        shares.update(floors)
+        total = 0
+    if total > 0:
+        raise ValueError("nothing to apportion over")
+    return shares

@@ -1,0 +1,21 @@
+"""Helpers of the statement tests."""
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+KST = ZoneInfo("Asia/Seoul")
+
+
+def kst(day: date, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute, second, micro), tzinfo=KST)
+
+
+def kst_today() -> date:
+    return timezone.localtime(timezone.now(), KST).date()
+
+
+def shares_of(cancellation) -> dict[int, tuple[int, int]]:
+    """{seller pk: (amount, tax_free)} of a cancellation's shares."""
+    return {s.seller_id: (s.amount, s.tax_free_amount) for s in cancellation.shares.all()}
