@@ -2,7 +2,7 @@
 
 A view offering CSV lists `CSVRenderer` after JSON in its `renderer_classes` and sets
 `content_negotiation_class = StrictFormatNegotiation`: `Accept: text/csv` or `?format=csv` picks it,
-anything else JSON. Errors always answer the JSON envelope (`json_errors`), whatever was asked for.
+anything else JSON. Errors always answer the JSON envelope (`json_unless_csv`), whatever was asked for.
 """
 
 from django.utils.cache import patch_vary_headers
@@ -47,10 +47,10 @@ class StrictFormatNegotiation(DefaultContentNegotiation):
         return matching
 
 
-def json_errors(request: Request, response: Response) -> Response:
-    """An error response rendered as the JSON envelope even when the request negotiated another format
-    (a CSV client still gets a readable `{code, message, details}`); every response varies by Accept."""
-    if getattr(response, "exception", False) and not isinstance(response.accepted_renderer, JSONRenderer):
+def json_unless_csv(request: Request, response: Response) -> Response:
+    """Only the CSV text a view built is rendered as CSV: anything else (an error's envelope, OPTIONS'
+    metadata) is JSON even when the request negotiated CSV. Every response varies by Accept."""
+    if isinstance(response.accepted_renderer, CSVRenderer) and not isinstance(response.data, str):
         response.accepted_renderer = JSONRenderer()
         response.accepted_media_type = JSONRenderer.media_type
     patch_vary_headers(response, ["Accept"])

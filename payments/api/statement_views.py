@@ -16,11 +16,11 @@ from rest_framework.views import APIView
 from config.errors import ErrorCode
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, error_responses
-from config.renderers import CSVRenderer, StrictFormatNegotiation, json_errors
+from config.renderers import CSVRenderer, StrictFormatNegotiation, json_unless_csv
 from payments import statements
 from payments.api.serializers import StatementOutputSerializer
 
-_HEADERS = ("en", "ko")
+_HEADERS = list(statements.CSV_HEADERS)  # en, ko
 _CSV_EXAMPLE = (
     "\ufeffseller_id,seller_name,date,sales_count,sales_taxable,sales_tax_free,sales_total,refund_count,"
     "refund_taxable,refund_tax_free,refund_total,net_taxable,net_tax_free,net_total\r\n"
@@ -39,8 +39,8 @@ class StatementApi(APIView):
     content_negotiation_class = StrictFormatNegotiation
 
     class InputSerializer(serializers.Serializer):
-        # `from` and `to` go to statements.statement_period as sent: the period's rules are its own.
-        seller = serializers.IntegerField(required=False, min_value=1, max_value=PK_MAX)
+        # `from`, `to` and `seller` go to payments.statements as sent: their rules are its own. The CSV's
+        # header languages are its too; asked for with JSON as well, an unknown one is refused alike.
         headers = serializers.ChoiceField(choices=_HEADERS, default="en")
 
         class Meta:
@@ -71,7 +71,7 @@ class StatementApi(APIView):
             OpenApiParameter(
                 "seller",
                 {"type": "integer", "minimum": 1, "maximum": PK_MAX},
-                description="Staff: only this seller (a seller: its own id only).",
+                description="Staff: only this seller (`not_found` if none); a seller: its own id only.",
             ),
             OpenApiParameter(
                 "format",
@@ -82,7 +82,7 @@ class StatementApi(APIView):
             OpenApiParameter(
                 "headers",
                 str,
-                enum=list(_HEADERS),
+                enum=_HEADERS,
                 default="en",
                 description="CSV column names: `en` (machine names) or `ko` (판매자 ID, 일자, …).",
             ),
@@ -100,6 +100,7 @@ class StatementApi(APIView):
             for status, response in error_responses(
                 ErrorCode.VALIDATION_ERROR,
                 ErrorCode.PERMISSION_DENIED,
+                ErrorCode.NOT_FOUND,
                 ErrorCode.NOT_ACCEPTABLE,
                 *ALWAYS_ERRORS,
             ).items()
@@ -115,7 +116,7 @@ class StatementApi(APIView):
             user=request.user,
             date_from=date_from,
             date_to=date_to,
-            seller_id=query.validated_data.get("seller"),
+            seller_id=request.query_params.get("seller"),
         )
         if request.accepted_renderer.format == CSVRenderer.format:
             return Response(
@@ -125,4 +126,4 @@ class StatementApi(APIView):
         return Response(StatementOutputSerializer(statement).data)
 
     def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
-        return json_errors(request, super().finalize_response(request, response, *args, **kwargs))
+        return json_unless_csv(request, super().finalize_response(request, response, *args, **kwargs))
