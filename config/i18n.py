@@ -27,6 +27,7 @@ TEMPLATES: tuple[str, ...] = (
     gettext_noop("must be between 0 and {}"),
     gettext_noop("must be between 1 and {}"),
     gettext_noop("must be between {} and {} for this amount"),
+    gettext_noop("must be one of: {}"),
     gettext_noop("must equal the lines' tax-free total ({}) or be left out"),
     gettext_noop("must equal the lines' total ({}) or be left out"),
     gettext_noop("only paid lines ship (this one is {})"),
