@@ -13,7 +13,7 @@ Modules by capability, each importing only those above it:
 - `sync`: `payment_sync_from_receipt`, the one place a receipt changes a payment;
 - `verify`: `payment_verify`, `payment_bind_receipt`, `payment_confirm`;
 - `cancel`: `payment_cancel`, and what an order abandoned unpaid asks of its payment;
-- `reconcile`: `payment_reconcile`;
+- `reconcile`: `payment_reconcile`, and `statement_reconcile` (a statement period against Bootpay);
 - `billing`: automatic payments — billing keys, subscriptions, each period's charge (an ordinary order
   booked through `payment_bind_receipt`), reservations, and the beat task bodies (docs/billing.md).
 
@@ -40,7 +40,7 @@ from payments.services.cancel import (
     payment_withdraw_unconfirmed,
 )
 from payments.services.common import Actor, Money
-from payments.services.reconcile import payment_reconcile
+from payments.services.reconcile import payment_reconcile, statement_reconcile
 from payments.services.settle import cancellation_send
 from payments.services.sync import payment_sync_from_receipt
 from payments.services.verify import payment_bind_receipt, payment_confirm, payment_verify
@@ -60,6 +60,7 @@ __all__ = [
     "payment_sync_from_receipt",
     "payment_verify",
     "payment_withdraw_unconfirmed",
+    "statement_reconcile",
     "subscription_cancel",
     "subscription_charge_book_receipt",
     "subscription_charge_period",

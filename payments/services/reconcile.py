@@ -1,16 +1,32 @@
-"""Reconcile: re-check what we left unsettled (timeouts, crashes, lost notices) against Bootpay."""
+"""Reconcile: re-check what we left unsettled (timeouts, crashes, lost notices) against Bootpay, and
+check a statement period's books against Bootpay's receipts (`statement_reconcile`, read only)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from payments.gateway import Gateway
+from orders.models import OrderItem
+from payments.gateway import Gateway, GatewayError, GatewayUnavailable, Receipt, ReceiptStatus
 from payments.models import Cancellation, Payment
-from payments.services.common import Actor, Status, gateway_or_default, lookup_or_none
+from payments.services.common import (
+    Actor,
+    Status,
+    gateway_or_default,
+    lookup_or_none,
+    status_for_receipt,
+)
 from payments.services.settle import cancellation_claim, cancellation_execute
 from payments.services.sync import payment_sync_from_receipt
+from payments.statements import (
+    period_bounds,
+    staff_statement,
+    statement_payment_totals,
+)
 
 
 def payment_reconcile(
@@ -74,3 +90,180 @@ def payment_reconcile(
         payment_sync_from_receipt(receipt=receipt, actor=actor, gateway=gateway)
         counts["payments_checked"] += 1
     return counts
+
+
+# --- A statement period checked against Bootpay (read only) -----------------------------------------
+
+RECONCILE_BATCH = 200  # payments whose rows are read per round of queries
+
+
+@dataclass(frozen=True)
+class StatementDifference:
+    """One thing our books and Bootpay's (or our books among themselves) disagree on.
+
+    kind: amount, tax_free, cancelled_price, cancelled_tax_free, status, failed_holds_money, shares,
+    lines, identity (the period's Σ seller net against its payments; no receipt), unreachable
+    (Bootpay gave no answer) or lookup_refused (Bootpay refused the lookup)."""
+
+    receipt_id: str
+    kind: str
+    ours: object
+    theirs: object
+    detail: str = ""
+
+    def __str__(self) -> str:
+        where = self.receipt_id or "(period)"
+        text = f"{where} {self.kind}: ours={self.ours} theirs={self.theirs}"
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+@dataclass(frozen=True)
+class StatementReconciliation:
+    date_from: date
+    date_to: date
+    payments_checked: int = 0
+    differences: list[StatementDifference] = field(default_factory=list)
+
+
+def statement_reconcile(
+    *, date_from: date, date_to: date, gateway: Gateway | None = None
+) -> StatementReconciliation:
+    """Check every payment with activity in the period (bought, created, or a cancellation completed
+    in it) against its receipt at Bootpay, and our books among themselves: amounts and tax-free parts,
+    cancelled totals, status, a failed payment still holding money, each live cancellation's shares
+    against its amount, the order's lines against the payment, and the period's identity Σ seller net
+    == Σ payments (paid in the period − cancelled in the period). Changes nothing; an unreachable or
+    refused lookup is reported as a difference, never raised. A bounded number of queries per batch
+    of payments, plus one lookup each."""
+    gateway = gateway_or_default(gateway)
+    start, end = period_bounds(date_from, date_to)
+    active = (
+        Payment.objects.filter(
+            Q(purchased_at__gte=start, purchased_at__lt=end)
+            | Q(created_at__gte=start, created_at__lt=end)
+            | Q(cancellations__completed_at__gte=start, cancellations__completed_at__lt=end)
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("pk")
+    )
+    differences: list[StatementDifference] = []
+    checked = 0
+    pks = list(active)
+    for offset in range(0, len(pks), RECONCILE_BATCH):
+        batch = list(Payment.objects.filter(pk__in=pks[offset : offset + RECONCILE_BATCH]).order_by("pk"))
+        differences += _books_differences(batch)
+        for payment in batch:
+            try:
+                receipt = gateway.lookup_receipt(payment.receipt_id)
+            except GatewayUnavailable as exc:
+                differences.append(
+                    StatementDifference(payment.receipt_id, "unreachable", None, None, exc.reason)
+                )
+                continue
+            except GatewayError as exc:
+                differences.append(
+                    StatementDifference(payment.receipt_id, "lookup_refused", None, exc.code, exc.message)
+                )
+                continue
+            checked += 1
+            differences += _receipt_differences(payment, receipt)
+    differences += _identity_differences(date_from, date_to)
+    return StatementReconciliation(
+        date_from=date_from, date_to=date_to, payments_checked=checked, differences=differences
+    )
+
+
+def _receipt_differences(payment: Payment, receipt: Receipt) -> list[StatementDifference]:
+    found = []
+
+    def differs(kind: str, ours: object, theirs: object, detail: str = "") -> None:
+        if ours != theirs:
+            found.append(StatementDifference(payment.receipt_id, kind, ours, theirs, detail))
+
+    differs("amount", payment.amount, receipt.price)
+    differs("tax_free", payment.tax_free_amount, receipt.tax_free)
+    differs("cancelled_price", payment.cancelled_amount, receipt.cancelled_price)
+    differs("cancelled_tax_free", payment.cancelled_tax_free_amount, receipt.cancelled_tax_free)
+    if payment.status == Status.FAILED:
+        money_taken = receipt.purchased_at is not None and receipt.status in (
+            ReceiptStatus.PAID,
+            ReceiptStatus.CANCELLED,
+        )
+        if money_taken and receipt.remaining_price > 0:
+            found.append(
+                StatementDifference(
+                    payment.receipt_id, "failed_holds_money", 0, receipt.remaining_price, "failed at ours"
+                )
+            )
+    else:
+        differs("status", payment.status, status_for_receipt(receipt))
+    return found
+
+
+def _books_differences(payments: list[Payment]) -> list[StatementDifference]:
+    """Our books among themselves, for payments that sold: lines == payment, shares == cancellation."""
+    sold = {payment.pk: payment for payment in payments if payment.status in Payment.SOLD_STATUSES}
+    if not sold:
+        return []
+    found = []
+    line_total = F("unit_price") * F("quantity")
+    lines = {
+        row["order_id"]: row
+        for row in OrderItem.objects.filter(order_id__in=[p.order_id for p in sold.values()])
+        .values("order_id")
+        .annotate(
+            total=Coalesce(Sum(line_total), 0),
+            tax_free=Coalesce(Sum(line_total, filter=Q(is_tax_free=True)), 0),
+        )
+        .order_by()
+    }
+    for payment in sold.values():
+        row = lines.get(payment.order_id, {"total": 0, "tax_free": 0})
+        if (row["total"], row["tax_free"]) != (payment.amount, payment.tax_free_amount):
+            found.append(
+                StatementDifference(
+                    payment.receipt_id,
+                    "lines",
+                    (row["total"], row["tax_free"]),
+                    (payment.amount, payment.tax_free_amount),
+                    "order lines (total, tax_free) against the payment",
+                )
+            )
+    cancellations = (
+        Cancellation.objects.filter(payment_id__in=list(sold))
+        .exclude(state=Cancellation.State.FAILED)
+        .annotate(
+            shared=Coalesce(Sum("shares__amount"), 0),
+            shared_tax_free=Coalesce(Sum("shares__tax_free_amount"), 0),
+        )
+        .order_by("payment_id", "pk")
+    )
+    for cancellation in cancellations:
+        ours = (cancellation.shared, cancellation.shared_tax_free)
+        if ours != (cancellation.amount, cancellation.tax_free_amount):
+            found.append(
+                StatementDifference(
+                    sold[cancellation.payment_id].receipt_id,
+                    "shares",
+                    ours,
+                    (cancellation.amount, cancellation.tax_free_amount),
+                    f"cancellation {cancellation.cancel_id}: shares (amount, tax_free) against it",
+                )
+            )
+    return found
+
+
+def _identity_differences(date_from: date, date_to: date) -> list[StatementDifference]:
+    statement = staff_statement(date_from=date_from, date_to=date_to)
+    sold, refunded = statement_payment_totals(date_from, date_to)
+    net = statement.total.net
+    ours = (net.total, net.tax_free)
+    theirs = (sold.total - refunded.total, sold.tax_free - refunded.tax_free)
+    if ours == theirs:
+        return []
+    return [
+        StatementDifference(
+            "", "identity", ours, theirs, "Σ seller net (total, tax_free) against the payments of the period"
+        )
+    ]

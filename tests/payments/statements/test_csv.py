@@ -1,0 +1,121 @@
+"""The statement as CSV: Excel-friendly (BOM, CRLF), en or ko headers, rows per day then totals."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from config.errors import DomainError, ErrorCode
+from payments.statements import (
+    CountedMoney,
+    Money,
+    SellerStatement,
+    Statement,
+    StatementDay,
+    StatementTotal,
+    statement_csv,
+)
+
+D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
+EN = (
+    "seller_id,seller_name,date,sales_count,sales_taxable,sales_tax_free,sales_total,refund_count,"
+    "refund_taxable,refund_tax_free,refund_total,net_taxable,net_tax_free,net_total"
+)
+KO = (
+    "판매자 ID,판매자,일자,판매 건수,과세 매출,면세 매출,매출 합계,환불 건수,과세 환불,면세 환불,환불 합계,"
+    "과세 순매출,면세 순매출,순매출 합계"
+)
+
+
+def counted(count, taxable, tax_free):
+    return CountedMoney(total=taxable + tax_free, taxable=taxable, tax_free=tax_free, count=count)
+
+
+def net(gross, refunds):
+    taxable, tax_free = gross.taxable - refunds.taxable, gross.tax_free - refunds.tax_free
+    return Money(total=taxable + tax_free, taxable=taxable, tax_free=tax_free)
+
+
+def seller(pk, name, days):
+    entries = [StatementDay(date=d, gross=g, refunds=r, net=net(g, r)) for d, g, r in days]
+    gross = counted(
+        sum(e.gross.count for e in entries),
+        sum(e.gross.taxable for e in entries),
+        sum(e.gross.tax_free for e in entries),
+    )
+    refunds = counted(
+        sum(e.refunds.count for e in entries),
+        sum(e.refunds.taxable for e in entries),
+        sum(e.refunds.tax_free for e in entries),
+    )
+    return SellerStatement(
+        seller_id=pk, seller_name=name, gross=gross, refunds=refunds, net=net(gross, refunds), days=entries
+    )
+
+
+@pytest.fixture
+def statement():
+    a = seller(
+        3,
+        "가게 A",
+        [(D1, counted(2, 30_000, 5_000), counted(0, 0, 0)), (D2, counted(0, 0, 0), counted(1, 1_000, 500))],
+    )
+    b = seller(7, '=HYPERLINK("http://x")', [(D2, counted(1, 9_900, 0), counted(0, 0, 0))])
+    gross = counted(3, 39_900, 5_000)
+    refunds = counted(1, 1_000, 500)
+    total = StatementTotal(gross=gross, refunds=refunds, net=net(gross, refunds))
+    return Statement(date_from=D1, date_to=D2, sellers=[a, b], total=total)
+
+
+def test_the_csv_starts_with_a_bom_and_ends_lines_with_crlf(statement):
+    text = statement_csv(statement)
+
+    assert text.startswith("\ufeff" + EN + "\r\n")
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+
+
+def test_rows_are_each_sellers_days_then_its_total_then_all_sellers(statement):
+    rows = list(csv.reader(io.StringIO(statement_csv(statement).lstrip("\ufeff"))))
+
+    name = '\'=HYPERLINK("http://x")'  # quoted: a spreadsheet would run it
+    assert [(*row[:3], [int(cell) for cell in row[3:]]) for row in rows[1:]] == [
+        ("3", "가게 A", "2026-03-01", [2, 30000, 5000, 35000, 0, 0, 0, 0, 30000, 5000, 35000]),
+        ("3", "가게 A", "2026-03-02", [0, 0, 0, 0, 1, 1000, 500, 1500, -1000, -500, -1500]),
+        ("3", "가게 A", "total", [2, 30000, 5000, 35000, 1, 1000, 500, 1500, 29000, 4500, 33500]),
+        ("7", name, "2026-03-02", [1, 9900, 0, 9900, 0, 0, 0, 0, 9900, 0, 9900]),
+        ("7", name, "total", [1, 9900, 0, 9900, 0, 0, 0, 0, 9900, 0, 9900]),
+        ("", "all", "total", [3, 39900, 5000, 44900, 1, 1000, 500, 1500, 38900, 4500, 43400]),
+    ]
+
+
+def test_korean_headers_and_labels(statement):
+    rows = list(csv.reader(io.StringIO(statement_csv(statement, headers="ko").lstrip("\ufeff"))))
+
+    assert ",".join(rows[0]) == KO
+    assert [row[2] for row in rows[1:]] == ["2026-03-01", "2026-03-02", "합계", "2026-03-02", "합계", "합계"]
+    assert rows[-1][:2] == ["", "전체"]
+
+
+def test_a_sellers_own_statement_has_no_all_sellers_row(statement):
+    own = Statement(date_from=D1, date_to=D2, sellers=statement.sellers[:1], total=None)
+
+    rows = list(csv.reader(io.StringIO(statement_csv(own).lstrip("\ufeff"))))
+
+    assert [row[2] for row in rows[1:]] == ["2026-03-01", "2026-03-02", "total"]
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_a_name_a_spreadsheet_would_run_is_quoted(name):
+    shop = seller(1, name, [])
+    text = statement_csv(Statement(date_from=D1, date_to=D1, sellers=[shop], total=None))
+
+    (row,) = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]
+    assert row[1] == "'" + name
+
+
+def test_unknown_headers_are_a_validation_error(statement):
+    with pytest.raises(DomainError) as error:
+        statement_csv(statement, headers="fr")
+
+    assert error.value.code == ErrorCode.VALIDATION_ERROR and "headers" in error.value.details["fields"]
