@@ -110,7 +110,7 @@ class StatementQuery:
             f"most {statements.STATEMENT_MAX_DAYS} days). A seller: its own (another `sellerId` is "
             "`permission_denied`); staff: every seller with activity, or `sellerId`, and the total. "
             "Refusals are errors with `extensions.code`: `validation_error` (naming `from`, `to` or "
-            "`sellerId`), `not_authenticated`, `permission_denied`."
+            "`sellerId`), `not_authenticated`, `permission_denied`, `not_found` (staff: no such seller)."
         )
     )
     def seller_statement(

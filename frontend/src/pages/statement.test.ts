@@ -40,6 +40,7 @@ describe('정산 내역', () => {
     expect(rows).toEqual(['2026-12-023건30,000원0건0원30,000원', '2026-12-050건0원1건10,000원-10,000원']);
     const link = root.querySelector<HTMLAnchorElement>('a[download]');
     expect(link?.getAttribute('href')).toBe('/api/v1/statements/?from=2026-12-01&to=2026-12-15&format=csv&headers=ko');
+    expect(link?.hidden).toBe(false);
   });
 
   it('asks again for the chosen period and shows why the server refused it', async () => {
@@ -58,6 +59,6 @@ describe('정산 내역', () => {
     expect(fetchMock).toHaveBeenLastCalledWith({ from: '2025-01-01', to: '2026-12-15' });
     expect(root.querySelector('[role="alert"]')?.textContent).toBe('종료일: 366일을 넘을 수 없습니다.');
     expect(root.querySelector('.statement-days')).toBeNull();
-    expect(root.querySelector('a[download]')?.getAttribute('href')).toContain('from=2025-01-01');
+    expect(root.querySelector<HTMLAnchorElement>('a[download]')?.hidden).toBe(true); // no download of an error
   });
 });

@@ -10,7 +10,8 @@ export async function statementSection(root: HTMLElement, now: Date = new Date()
   const from = h('input', { id: 'statement-from', name: 'from', type: 'date', required: true, value: initial.from });
   const to = h('input', { id: 'statement-to', name: 'to', type: 'date', required: true, value: initial.to });
   const submit = h('button', { type: 'submit' }, '조회');
-  const download = h('a', { className: 'button', download: '' }, 'CSV 다운로드');
+  // Shown once the period's statement loaded: a refused period would download an error.
+  const download = h('a', { className: 'button', download: '', hidden: true }, 'CSV 다운로드');
   const status = statusRegion();
   const alert = alertSlot();
   const result = h('div', { className: 'statement-result' });
@@ -36,13 +37,15 @@ export async function statementSection(root: HTMLElement, now: Date = new Date()
   );
 
   const load = async (period: Period) => {
-    download.href = statementCsvUrl(period);
+    download.hidden = true;
     submit.disabled = true;
     alert.show(null);
     status.textContent = '정산 내역을 불러오는 중입니다…';
     try {
       const report = await fetchSellerStatement(period);
       replace(result, report.sellers.map(sellerStatementView));
+      download.href = statementCsvUrl(period);
+      download.hidden = false;
       status.textContent = `${report.from} ~ ${report.to} 정산 내역입니다.`;
     } catch (error) {
       result.replaceChildren();
