@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ErrorCode
+from config.filters import refuse_empty_parameters
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, error_responses
 from config.renderers import CSVRenderer, StrictFormatNegotiation, json_unless_csv
@@ -107,6 +108,7 @@ class StatementApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
+        refuse_empty_parameters(request.query_params, ("seller", "format", "headers"))
         query = self.InputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         date_from, date_to = statements.statement_period(
