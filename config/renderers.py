@@ -8,7 +8,6 @@ anything else JSON. Errors always answer the JSON envelope (`json_unless_csv`), 
 from django.utils.cache import patch_vary_headers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.errors import DomainError
@@ -47,7 +46,7 @@ class StrictFormatNegotiation(DefaultContentNegotiation):
         return matching
 
 
-def json_unless_csv(request: Request, response: Response) -> Response:
+def json_unless_csv(response: Response) -> Response:
     """Only the CSV text a view built is rendered as CSV: anything else (an error's envelope, OPTIONS'
     metadata) is JSON even when the request negotiated CSV. Every response varies by Accept."""
     if isinstance(response.accepted_renderer, CSVRenderer) and not isinstance(response.data, str):

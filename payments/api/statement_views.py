@@ -22,9 +22,8 @@ from payments import statements
 from payments.api.serializers import StatementOutputSerializer
 
 _HEADERS = list(statements.CSV_HEADERS)  # en, ko
-_CSV_EXAMPLE = (
-    "\ufeffseller_id,seller_name,date,sales_count,sales_taxable,sales_tax_free,sales_total,refund_count,"
-    "refund_taxable,refund_tax_free,refund_total,net_taxable,net_tax_free,net_total\r\n"
+_CSV_EXAMPLE = (  # what statements.statement_csv writes, for the schema's example
+    "\ufeff" + ",".join(statements.CSV_HEADERS["en"]) + "\r\n"
     "7,커피농장,2026-11-02,3,30000,0,30000,1,10000,0,10000,20000,0,20000\r\n"
     "7,커피농장,total,3,30000,0,30000,1,10000,0,10000,20000,0,20000\r\n"
 )
@@ -128,4 +127,4 @@ class StatementApi(APIView):
         return Response(StatementOutputSerializer(statement).data)
 
     def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
-        return json_unless_csv(request, super().finalize_response(request, response, *args, **kwargs))
+        return json_unless_csv(super().finalize_response(request, response, *args, **kwargs))
