@@ -357,6 +357,7 @@ class CancellationAdmin(ReadOnlyAdmin):
         "tax_free_amount",
         "reason",
         "lines",
+        "charged_to",
         "refund_to",
         "requested_by",
         "idempotency_key",
@@ -366,10 +367,21 @@ class CancellationAdmin(ReadOnlyAdmin):
         "created_at",
         "completed_at",
     ]
-    readonly_fields = ["refund_to", "lines"]
+    readonly_fields = ["refund_to", "lines", "charged_to"]
 
     def get_readonly_fields(self, request, obj=None):
         return [name for name in super().get_readonly_fields(request, obj) if name != "refund_account"]
+
+    @admin.display(description="charged to")
+    def charged_to(self, cancellation: Cancellation) -> str:
+        """The sellers' shares (docs/statements.md)."""
+        shares = cancellation.shares.select_related("seller")
+        return (
+            format_html_join(
+                ", ", "{} {}₩ (tax-free {}₩)", ((s.seller, s.amount, s.tax_free_amount) for s in shares)
+            )
+            or "—"
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("payment", "requested_by")

@@ -1,9 +1,12 @@
 """Who each kind of refund is charged to (CancellationShare), and what the statement books of it."""
 
 import pytest
+from django.urls import reverse
 
 from config.errors import DomainError
 from orders.models import OrderItem
+from orders.services import OrderLine, order_create
+from payments.gateway import get_gateway
 from payments.models import Cancellation, CancellationShare, Payment
 from payments.services import payment_cancel, payment_reconcile, payment_sync_from_receipt, payment_verify
 from payments.services.common import Actor
@@ -136,7 +139,6 @@ def test_a_cancel_made_at_bootpay_is_charged_pro_rata_when_synced(shop, paid, bo
     # Bootpay's admin cancels 9,000 of which 4,000 tax-free; we learn of it through a sync
     bootpay.state.cancel(paid.receipt_id, cancel_price=9_000, cancel_tax_free=4_000, cancel_id="admin-1")
     receipt = bootpay.state.get_receipt(paid.receipt_id)
-    from payments.gateway import get_gateway
 
     payment_sync_from_receipt(
         receipt=get_gateway().lookup_receipt(receipt["receipt_id"]), actor=Actor(label="t")
@@ -198,8 +200,6 @@ def test_a_refund_of_a_payment_that_never_sold_is_not_on_the_statement(buyer, sh
 
 
 def test_a_withdrawn_virtual_account_has_no_shares_and_no_sale(buyer, shop, pay_at_pg):
-    from orders.services import OrderLine, order_create
-
     order = order_create(buyer=buyer, lines=[OrderLine(shop["a_taxable"].pk, 1)])
     receipt_id = pay_at_pg(order, method="vbank", state="vbank_issued")
     payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
@@ -236,3 +236,13 @@ def test_apportion_is_exact_and_never_exceeds_what_a_seller_has_left(total, weig
 
     assert {k: v for k, v in shares.items() if v} == expected
     assert sum(shares.values()) == total
+
+
+def test_the_admin_shows_who_a_cancellation_is_charged_to(client, make_user, shop, paid):
+    client.force_login(make_user("admin-staff", is_staff=True, is_superuser=True))
+    cancellation = payment_cancel(payment_pk=paid.pk, actor=shop["a"].user, reason="out of stock")
+
+    page = client.get(reverse("admin:payments_cancellation_change", args=[cancellation.pk]))
+
+    assert page.status_code == 200
+    assert "A-shop 30000₩ (tax-free 0₩)" in page.content.decode()

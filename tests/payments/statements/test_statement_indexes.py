@@ -1,0 +1,133 @@
+"""A statement's queries read a period's payments and cancellations through their indexes.
+
+As the list EXPLAIN tests do: the plans PostgreSQL chooses for the very SQL the statement sends, on
+tables seeded large enough (and ANALYZEd) that a sequential scan would win without a fitting index.
+No planner setting is touched. (How the other tables are joined to the period's rows is the
+planner's choice for the table sizes at hand: a hash join at this size, index probes at scale.)
+"""
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from orders.models import Order, OrderItem
+from payments.models import Cancellation, CancellationShare, Payment
+from payments.statements import staff_statement
+from tests.payments.statements.support import kst
+
+pytestmark = pytest.mark.django_db
+
+DAYS = 400
+PER_DAY = 40
+FIRST = date(2025, 1, 1)
+
+
+def _plan_nodes(plan: dict) -> list[tuple[str, str | None, str | None]]:
+    nodes = [(plan["Node Type"], plan.get("Relation Name"), plan.get("Index Name"))]
+    for child in plan.get("Plans", []):
+        nodes += _plan_nodes(child)
+    return nodes
+
+
+def _explain(sql: str, params) -> list[tuple[str, str | None, str | None]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (document,) = cursor.fetchone()
+    document = json.loads(document) if isinstance(document, str) else document
+    return _plan_nodes(document[0]["Plan"])
+
+
+@pytest.fixture
+def seeded(buyer, make_product):
+    """16,000 paid orders over 400 days from 20 shops, each with a line, a payment and a refund."""
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are PostgreSQL's")
+    products = [make_product(stock=0) for _ in range(20)]
+    count = DAYS * PER_DAY
+    orders = Order.objects.bulk_create(
+        (
+            Order(buyer=buyer, order_name="x", total_amount=1_000, expires_at="2030-01-01T00:00Z")
+            for _ in range(count)
+        ),
+        batch_size=2_000,
+    )
+    OrderItem.objects.bulk_create(
+        (
+            OrderItem(
+                order=order,
+                product=products[n % 20],
+                seller_id=products[n % 20].seller_id,
+                product_name="p",
+                quantity=1,
+                unit_price=1_000,
+                status="paid",
+            )
+            for n, order in enumerate(orders)
+        ),
+        batch_size=2_000,
+    )
+    payments = Payment.objects.bulk_create(
+        (
+            Payment(
+                order=order,
+                receipt_id=f"r{order.pk}",
+                amount=1_000,
+                status="partially_cancelled",
+                cancelled_amount=100,
+                purchased_at=kst(FIRST + timedelta(days=n // PER_DAY), 12),
+            )
+            for n, order in enumerate(orders)
+        ),
+        batch_size=2_000,
+    )
+    cancellations = Cancellation.objects.bulk_create(
+        (
+            Cancellation(
+                payment=payment,
+                amount=100,
+                reason="x",
+                state="succeeded",
+                completed_at=kst(FIRST + timedelta(days=n // PER_DAY), 13),
+            )
+            for n, payment in enumerate(payments)
+        ),
+        batch_size=2_000,
+    )
+    CancellationShare.objects.bulk_create(
+        (
+            CancellationShare(cancellation=c, seller_id=products[n % 20].seller_id, amount=100)
+            for n, c in enumerate(cancellations)
+        ),
+        batch_size=2_000,
+    )
+    with connection.cursor() as cursor:
+        for model in (Order, OrderItem, Payment, Cancellation, CancellationShare):
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+
+
+def test_a_weeks_statement_reads_payments_and_cancellations_through_their_indexes(seeded):
+    week = (FIRST + timedelta(days=200), FIRST + timedelta(days=206))
+    with CaptureQueriesContext(connection) as captured:
+        statement = staff_statement(date_from=week[0], date_to=week[1])
+    assert statement.total.gross.count == 7 * PER_DAY and statement.total.refunds.total == 7 * PER_DAY * 100
+
+    # the grouped sales and refunds queries, by the tables they read from
+    sales = next(q["sql"] for q in captured.captured_queries if 'FROM "orders_orderitem"' in q["sql"])
+    refunds = next(
+        q["sql"] for q in captured.captured_queries if 'FROM "payments_cancellationshare"' in q["sql"]
+    )
+    sales_plan = _explain(sales, None)
+    refunds_plan = _explain(refunds, None)
+
+    # the period is found through its index, never by reading every payment or cancellation for it
+    assert ("Index Scan", "payments_payment", "payment_purchased_idx") in sales_plan, sales_plan
+    assert ("Bitmap Index Scan", None, "cancellation_booked_idx") in refunds_plan or (
+        "Index Scan",
+        "payments_cancellation",
+        "cancellation_booked_idx",
+    ) in refunds_plan, refunds_plan
+    assert ("Seq Scan", "payments_payment", None) not in sales_plan, sales_plan
+    assert ("Seq Scan", "payments_cancellation", None) not in refunds_plan, refunds_plan
