@@ -322,3 +322,12 @@ def test_options_metadata_is_json_even_when_csv_is_asked_for(api_client_for, wor
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response.json()["name"]
+
+
+def test_a_refused_period_is_explained_in_the_requests_language(api_client_for, world):
+    reversed_period = {"from": "2026-11-30", "to": "2026-11-01"}
+    korean = get(api_client_for, world, "coffee", reversed_period, HTTP_ACCEPT_LANGUAGE="ko").json()
+    english = get(api_client_for, world, "coffee", reversed_period, HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert korean["details"]["fields"] == {"to": ["시작일(from)보다 앞설 수 없습니다"]}
+    assert english["details"]["fields"] == {"to": ["must not be before from"]}
