@@ -9,7 +9,12 @@ import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
 
+from config.errors import DomainError, ErrorCode
 from config.ids import PK_MAX
+
+# The schema allows no empty value for any of our optional query parameters: one sent empty is refused, not
+# read as "not sent" (a list would answer its whole unfiltered self).
+EMPTY_PARAMETER = "Leave the parameter out rather than empty."
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -80,10 +85,18 @@ class _NoEmptyValues(forms.Form):
         for name in self.fields:
             values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data.get(name)]
             if "" in values:
-                self.add_error(
-                    name, forms.ValidationError("Leave the parameter out rather than empty.", "empty")
-                )
+                self.add_error(name, forms.ValidationError(EMPTY_PARAMETER, "empty"))
         return cleaned
+
+
+def refuse_empty_parameters(query_params, names) -> None:
+    """StrictFilterSet's rule for a view's own optional query parameters: 400 `validation_error` naming
+    each of `names` sent empty (`?seller=`)."""
+    empty = [name for name in names if "" in query_params.getlist(name)]
+    if empty:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, details={"fields": {name: [EMPTY_PARAMETER] for name in empty}}
+        )
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext, gettext_noop
 
 # English messages with values in them, as the code writes them (f-strings); `{}` stands for a value.
 TEMPLATES: tuple[str, ...] = (
+    gettext_noop("a period is at most {} days"),
     gettext_noop("at most {} bytes"),
     gettext_noop("at most {} different products per order"),
     gettext_noop("at most {} units of product {}"),
@@ -27,6 +28,7 @@ TEMPLATES: tuple[str, ...] = (
     gettext_noop("must be between 0 and {}"),
     gettext_noop("must be between 1 and {}"),
     gettext_noop("must be between {} and {} for this amount"),
+    gettext_noop("must be one of: {}"),
     gettext_noop("must equal the lines' tax-free total ({}) or be left out"),
     gettext_noop("must equal the lines' total ({}) or be left out"),
     gettext_noop("only paid lines ship (this one is {})"),

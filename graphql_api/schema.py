@@ -35,6 +35,7 @@ from graphql_api.mutations.request_billing_key import RequestBillingKeyMutation
 from graphql_api.mutations.subscribe import SubscribeMutation
 from graphql_api.mutations.verify_payment import VerifyPaymentMutation
 from graphql_api.queries import Query
+from graphql_api.statements import WON_SCALAR, StatementQuery, Won
 
 Mutation = merge_types(
     "Mutation",
@@ -121,10 +122,12 @@ def build_schema() -> strawberry.Schema:
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)
     return Schema(
-        query=Query,
+        query=merge_types("Query", (Query, StatementQuery)),
         mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
+        config=StrawberryConfig(
+            relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE, scalar_map={Won: WON_SCALAR}
+        ),
     )
 
 

@@ -60,6 +60,7 @@ def test_the_endpoints_of_the_design_are_documented(openapi):
         "GET /api/v1/subscriptions/",
         "GET /api/v1/subscriptions/{subscription_id}/",
         "POST /api/v1/subscriptions/{subscription_id}/cancel/",
+        "GET /api/v1/statements/",
     } <= operations
 
 
@@ -177,3 +178,21 @@ def test_no_billing_schema_offers_a_key_field(openapi):
         )
     assert schemas["Product"]["properties"]["subscription_interval"]["nullable"] is True
     assert schemas["SubscriptionIntervalEnum"]["enum"] == ["week", "month", "year"]
+
+
+def test_the_statement_documents_json_and_csv_and_its_period(openapi):
+    operation = openapi["paths"]["/api/v1/statements/"]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+
+    assert set(operation["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    assert operation["responses"]["200"]["content"]["text/csv"]["schema"] == {"type": "string"}
+    # Errors are JSON only, whatever format was asked for.
+    for status in ("400", "401", "403", "406"):
+        assert set(operation["responses"][status]["content"]) == {"application/json"}, status
+    assert parameters["from"]["required"] and parameters["to"]["required"]
+    assert parameters["from"]["schema"] == {"type": "string", "format": "date"}
+    assert sorted(parameters["format"]["schema"]["enum"]) == ["csv", "json"]
+    assert parameters["headers"]["schema"]["enum"] == ["en", "ko"]
+    statement = openapi["components"]["schemas"]["Statement"]
+    assert list(statement["properties"]) == ["from", "to", "timezone", "currency", "sellers", "total"]
+    assert statement["properties"]["total"]["nullable"] is True

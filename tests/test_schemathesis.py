@@ -54,6 +54,7 @@ CALLER_BY_OPERATION = {
     "products_create": "seller",
     "products_update": "seller",
     "payments_cancel": "staff",  # staff may cancel any amount: the widest input space
+    "statements_retrieve": "staff",  # every seller and the total (a buyer is only ever refused)
 }
 # Operations under these paths may call Bootpay: they run with the gateway pointed at the emulator.
 _BOOTPAY_PATHS = ("/api/v1/payments/", "/api/v1/webhooks/", "/api/v1/billing-keys/", "/api/v1/subscriptions/")

@@ -10,6 +10,7 @@ from payments.api.billing_views import (
     SubscriptionCollectionApi,
     SubscriptionDetailApi,
 )
+from payments.api.statement_views import StatementApi
 from payments.api.views import (
     BootpayWebhookApi,
     CheckoutConfigApi,
@@ -40,6 +41,8 @@ urlpatterns = [
         SubscriptionCancelApi.as_view(),
         name="subscription-cancel",
     ),
+    # Seller statements (docs/statements.md)
+    path("statements/", StatementApi.as_view(), name="statement"),
     path("checkout/config/", CheckoutConfigApi.as_view(), name="checkout-config"),
     # BOOTPAY_MODE=sandbox only (404 otherwise): the checkout's TEST PAYMENT panel
     path("sandbox/payments/", SandboxPaymentApi.as_view(), name="sandbox-payment"),

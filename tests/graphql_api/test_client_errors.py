@@ -78,7 +78,7 @@ def _benign(graphql_type, holder) -> Any:
         return next(iter(graphql_type.values))
     if graphql_type.name == "ID":
         return gid("Product", 1) if _is_global_id(holder) else "1"
-    return {"String": "x", "Int": 1, "Boolean": True, "Float": 1.0}[graphql_type.name]
+    return {"String": "x", "Int": 1, "Boolean": True, "Float": 1.0, "Date": "2026-11-01"}[graphql_type.name]
 
 
 def _string_leaves(graphql_type, holder, path: str) -> Iterator[tuple[str, Any, bool]]:

@@ -219,6 +219,14 @@ export type CancelSubscriptionMutation = { cancelSubscription:
     | { __typename: 'OperationError', code: string, message: string }
    };
 
+export type SellerStatementQueryVariables = Exact<{
+  from: string;
+  to: string;
+}>;
+
+
+export type SellerStatementQuery = { sellerStatement: { from: string, to: string, sellers: Array<{ sellerId: string, sellerName: string, gross: { total: number, taxable: number, taxFree: number, count: number }, refunds: { total: number, taxable: number, taxFree: number, count: number }, net: { total: number, taxable: number, taxFree: number }, days: Array<{ date: string, gross: { total: number, count: number }, refunds: { total: number, count: number }, net: { total: number } }> }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1130,3 +1138,46 @@ fragment SubscriptionFields on BillingSubscription {
     paymentId
   }
 }`) as unknown as TypedDocumentString<CancelSubscriptionMutation, CancelSubscriptionMutationVariables>;
+export const SellerStatementDocument = new TypedDocumentString(`
+    query SellerStatement($from: Date!, $to: Date!) {
+  sellerStatement(from: $from, to: $to) {
+    from
+    to
+    sellers {
+      sellerId
+      sellerName
+      gross {
+        total
+        taxable
+        taxFree
+        count
+      }
+      refunds {
+        total
+        taxable
+        taxFree
+        count
+      }
+      net {
+        total
+        taxable
+        taxFree
+      }
+      days {
+        date
+        gross {
+          total
+          count
+        }
+        refunds {
+          total
+          count
+        }
+        net {
+          total
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SellerStatementQuery, SellerStatementQueryVariables>;

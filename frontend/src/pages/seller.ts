@@ -13,6 +13,7 @@ import {
   shipmentText,
 } from '../shipping';
 import { alertSlot, errorCode, errorMessage, orderList, pageHeading, RETRYABLE_REFUND_CODES } from './common';
+import { statementSection } from './statement';
 
 
 export async function sellerPage(root: HTMLElement, url: URL): Promise<void> {
@@ -25,7 +26,10 @@ export async function sellerPage(root: HTMLElement, url: URL): Promise<void> {
     alert.show('판매자 계정으로 로그인해야 볼 수 있습니다.');
     return;
   }
-  await orderList(root, fetchSellerOrders, sellerOrderCard, '주문이 없습니다.');
+  await Promise.all([
+    statementSection(root),
+    orderList(root, fetchSellerOrders, sellerOrderCard, '주문이 없습니다.'),
+  ]);
 }
 
 function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status: HTMLElement): HTMLElement {

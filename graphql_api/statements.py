@@ -1,0 +1,132 @@
+"""GraphQL adapter for seller statements (docs/statements.md): the types and the `sellerStatement` query.
+
+The period's rules and who sees which seller are payments.statements'; the types read its dataclasses.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, NewType
+
+import strawberry
+from strawberry import Info, relay
+
+from config.errors import DomainError, ErrorCode
+from graphql_api.context import current_user
+from graphql_api.ids import pk_or_invalid
+from orders.models import Order
+from payments import statements
+
+# Orders (and so statements) are in won only: the order model's currency, held by a check constraint.
+STATEMENT_CURRENCY = Order._meta.get_field("currency").default
+
+# A year of a marketplace's sales does not fit GraphQL's Int (32-bit, at most 2,147,483,647).
+Won = NewType("Won", int)
+WON_SCALAR = strawberry.scalar(
+    name="Won",
+    description=(
+        "A whole amount of Korean won, as a JSON integer (exact up to 2^53 − 1, where GraphQL's Int stops "
+        "at 2^31 − 1)."
+    ),
+    serialize=int,
+    parse_value=int,
+)  # the schema's scalar_map (graphql_api/schema.py) maps `Won` to it
+
+
+@strawberry.type(name="StatementMoney", description="Won, with its taxable and tax-free parts.")
+class StatementMoneyType:
+    total: Won = strawberry.field(description="taxable + taxFree.")
+    taxable: Won
+    tax_free: Won
+
+
+@strawberry.type(name="StatementCountedMoney", description="Won with its parts, and how many made it.")
+class StatementCountedMoneyType(StatementMoneyType):
+    count: int = strawberry.field(
+        description="Sales: (payment, seller) pairs; refunds: (cancellation, seller) pairs."
+    )
+
+
+@strawberry.type(name="StatementDay", description="One day (Asia/Seoul) with a sale or a refund.")
+class StatementDayType:
+    date: date
+    gross: StatementCountedMoneyType = strawberry.field(description="Sales booked on the day.")
+    refunds: StatementCountedMoneyType = strawberry.field(description="Refunds booked on the day.")
+    net: StatementMoneyType = strawberry.field(description="gross − refunds.")
+
+
+@strawberry.type(name="SellerStatement", description="One seller's sales, refunds and net in the period.")
+class SellerStatementType:
+    seller_name: str
+    gross: StatementCountedMoneyType
+    refunds: StatementCountedMoneyType
+    net: StatementMoneyType = strawberry.field(description="gross − refunds.")
+    days: list[StatementDayType] = strawberry.field(
+        description="Only the days with a sale or a refund, oldest first."
+    )
+
+    @strawberry.field(description="The seller's global id (`Seller`, as `products(sellerId:)` takes).")
+    def seller_id(self, root: statements.SellerStatement) -> relay.GlobalID:
+        return relay.GlobalID("Seller", str(root.seller_id))
+
+
+@strawberry.type(name="StatementTotal", description="All the listed sellers together.")
+class StatementTotalType:
+    gross: StatementCountedMoneyType
+    refunds: StatementCountedMoneyType
+    net: StatementMoneyType
+
+
+@strawberry.type(
+    name="SellerStatementReport", description="A statement: per seller and day (docs/statements.md)."
+)
+class SellerStatementReportType:
+    date_from: date = strawberry.field(name="from", description="First day, inclusive.")
+    date_to: date = strawberry.field(name="to", description="Last day, inclusive.")
+    sellers: list[SellerStatementType] = strawberry.field(
+        description=(
+            "A seller: itself (also with no activity). Staff: every seller with activity in the period "
+            "(or the one asked for), by name, then id."
+        )
+    )
+    total: StatementTotalType | None = strawberry.field(
+        description="All the listed sellers together: staff only; null for a seller."
+    )
+
+    @strawberry.field(description=f"The dates' time zone: {statements.STATEMENT_TIME_ZONE}.")
+    def timezone(self) -> str:
+        return statements.STATEMENT_TIME_ZONE
+
+    @strawberry.field(description=f"Amounts are whole {STATEMENT_CURRENCY}.")
+    def currency(self) -> str:
+        return STATEMENT_CURRENCY
+
+
+@strawberry.type
+class StatementQuery:
+    @strawberry.field(
+        description=(
+            f"Sales, refunds and net per seller and day, `from` to `to` inclusive (Asia/Seoul dates, at "
+            f"most {statements.STATEMENT_MAX_DAYS} days). A seller: its own (another `sellerId` is "
+            "`permission_denied`); staff: every seller with activity, or `sellerId`, and the total. "
+            "Refusals are errors with `extensions.code`: `validation_error` (naming `from`, `to` or "
+            "`sellerId`), `not_authenticated`, `permission_denied`, `not_found` (staff: no such seller)."
+        )
+    )
+    def seller_statement(
+        self,
+        info: Info,
+        date_from: Annotated[date, strawberry.argument(name="from", description="First day, inclusive.")],
+        date_to: Annotated[date, strawberry.argument(name="to", description="Last day, inclusive.")],
+        seller_id: relay.GlobalID | None = None,
+    ) -> SellerStatementReportType:
+        user = current_user(info)
+        if not user.is_authenticated:
+            raise DomainError(ErrorCode.NOT_AUTHENTICATED)
+        seller_pk = (
+            None if seller_id is None else pk_or_invalid(seller_id, field="sellerId", type_name="Seller")
+        )
+        date_from, date_to = statements.statement_period(date_from=date_from, date_to=date_to)
+        return statements.seller_statement(  # the dataclasses are read by the types above
+            user=user, date_from=date_from, date_to=date_to, seller_id=seller_pk
+        )
