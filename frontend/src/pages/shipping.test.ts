@@ -10,6 +10,10 @@ const api = vi.hoisted(() => ({
   cancelOrder: vi.fn(),
 }));
 vi.mock('../api/backend', () => api);
+// The seller page's 정산 내역 section loads its own period; an empty statement keeps it quiet here.
+vi.mock('../statement/api', () => ({
+  fetchSellerStatement: vi.fn().mockResolvedValue({ sellers: [], total: null }),
+}));
 
 import { ordersPage } from './orders';
 import { sellerPage } from './seller';
