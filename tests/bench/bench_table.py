@@ -42,7 +42,8 @@ BIG, SMALL = f"{PREFIX}_big", f"{PREFIX}_small"
 QUEUE = PREFIX
 BUYER_ORDERS = 200
 OTHER_BUYERS = 1000
-TOKENS = {"staff": "b" * 39 + "1", "buyer": "b" * 39 + "2"}
+STATEMENT_SELLERS = 20
+TOKENS = {"staff": "b" * 39 + "1", "buyer": "b" * 39 + "2", "seller": "b" * 39 + "3"}
 GRAPHQL_QUERY = (
     "{ myOrders(first: 20) { edges { node { orderId status orderName totalAmount taxFreeAmount currency "
     "expiresAt paidAt createdAt items { id productName quantity unitPrice lineTotal isTaxFree status "
@@ -116,11 +117,12 @@ def seed(url: str, orders: int) -> None:
         conn.execute(
             """
             INSERT INTO orders_order (id, created_at, updated_at, order_id, buyer_id, status, order_name,
-                                      total_amount, tax_free_amount, currency, expires_at, paid_at)
+                                      total_amount, tax_free_amount, currency, expires_at, paid_at,
+                                      seller_count)
             SELECT g, t, t, 'ord_' || substr(md5(g::text), 1, 24),
                    CASE WHEN g %% %(every)s = 0 THEN 2 ELSE 4 + g %% %(others)s END,
                    CASE WHEN g %% 2 = 0 THEN 'paid' ELSE 'pending_payment' END, 'bench order',
-                   10000, 0, 'KRW', t + interval '1 day', CASE WHEN g %% 2 = 0 THEN t END
+                   10000, 0, 'KRW', t + interval '1 day', CASE WHEN g %% 2 = 0 THEN t END, 1
             FROM (SELECT g, now() - (%(n)s - g) * interval '1 second' AS t
                   FROM generate_series(1, %(n)s) g) s
             """,
@@ -129,23 +131,86 @@ def seed(url: str, orders: int) -> None:
         conn.execute(
             """
             INSERT INTO orders_orderitem (id, order_id, product_id, seller_id, product_name, quantity,
-                                          unit_price, is_tax_free, status, shipped, holds_stock)
-            SELECT g, g, 1, 1, 'bench product', 1, 10000, false,
-                   CASE WHEN g %% 2 = 0 THEN 'paid' ELSE 'pending_payment' END, false, true
+                                          unit_price, is_tax_free, status, shipped, holds_stock,
+                                          courier, tracking_number)
+            SELECT g, g, 1, CASE WHEN g %% 2 = 0 THEN 1 + g %% %s ELSE 1 END, 'bench product', 1,
+                   10000, false,
+                   CASE WHEN g %% 2 = 0 THEN 'paid' ELSE 'pending_payment' END, false, true, '', ''
             FROM generate_series(1, %s) g
             """,
-            [orders],
+            [STATEMENT_SELLERS, orders],
         )
         conn.execute(
-            "INSERT INTO authtoken_token (key, user_id, created) VALUES (%s, 1, now()), (%s, 2, now())",
-            [TOKENS["staff"], TOKENS["buyer"]],
+            "INSERT INTO authtoken_token (key, user_id, created) "
+            "VALUES (%s, 1, now()), (%s, 2, now()), (%s, 3, now())",
+            [TOKENS["staff"], TOKENS["buyer"], TOKENS["seller"]],
         )
-        for table in ("auth_user", "orders_seller", "orders_product", "orders_order", "orders_orderitem"):
+        seed_statement_data(conn, orders)
+        for table in (
+            "auth_user",
+            "orders_seller",
+            "orders_product",
+            "orders_order",
+            "orders_orderitem",
+            "payments_payment",
+            "payments_cancellation",
+            "payments_cancellationshare",
+        ):
             conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
             )
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+
+
+def seed_statement_data(conn, orders: int) -> None:
+    """What a statement reads: a payment per paid order (sold at its creation), one in ten partly refunded
+    an hour later (a share charged to the line's seller), and the lines spread over STATEMENT_SELLERS
+    sellers (the first owns the bench product and the seller token's user). Orders are a second apart,
+    so a million of them fit in 30 days: the statement's period holds every sale."""
+    conn.execute(
+        """
+        INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email,
+                               is_staff, is_active, date_joined)
+        SELECT g, '!', false, 'bench-seller-' || g, '', '', '', false, true, now()
+        FROM generate_series(%(first)s::int, %(last)s::int) g
+        """,
+        {"first": 4 + OTHER_BUYERS, "last": 4 + OTHER_BUYERS + STATEMENT_SELLERS - 2},
+    )
+    conn.execute(
+        "INSERT INTO orders_seller (id, user_id, name, created_at, updated_at) "
+        "SELECT s, %s + s - 2, 'bench shop ' || s, now(), now() FROM generate_series(2, %s::int) s",
+        [4 + OTHER_BUYERS, STATEMENT_SELLERS],
+    )
+    conn.execute(
+        """
+        INSERT INTO payments_payment (id, public_id, order_id, receipt_id, status, amount, tax_free_amount,
+                                      cancelled_amount, cancelled_tax_free_amount, method, method_name, pg,
+                                      sandbox, raw_receipt, purchased_at, created_at, updated_at, escrow)
+        SELECT o.id, 'pay_' || substr(md5(o.id::text), 1, 24), o.id, 'rcpt_' || o.id,
+               CASE WHEN o.id % 20 = 4 THEN 'partially_cancelled' ELSE 'paid' END, 10000, 0,
+               CASE WHEN o.id % 20 = 4 THEN 5000 ELSE 0 END, 0, 'card', '카드', 'bench', true, '{}',
+               o.paid_at, o.paid_at, o.paid_at, false
+        FROM orders_order o WHERE o.status = 'paid'
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO payments_cancellation (id, payment_id, cancel_id, idempotency_key, request_fingerprint,
+                                           amount, tax_free_amount, reason, refund_account, state,
+                                           pg_response, error_code, created_at, completed_at)
+        SELECT p.id, p.id, 'cx_' || md5(p.id::text), NULL, '', 5000, 0, 'bench refund', '{}', 'succeeded',
+               '{}', '', p.purchased_at + interval '1 hour', p.purchased_at + interval '1 hour'
+        FROM payments_payment p WHERE p.status = 'partially_cancelled'
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO payments_cancellationshare (id, cancellation_id, seller_id, amount, tax_free_amount)
+        SELECT c.id, c.id, i.seller_id, 5000, 0
+        FROM payments_cancellation c JOIN orders_orderitem i ON i.order_id = c.payment_id
+        """
+    )
 
 
 def buyer_order_id(url: str) -> str:
@@ -490,6 +555,7 @@ def measure(args, url, big: Server, small: Server, fresh: Server, load: Load) ->
             log(f"warning: {name} had non-2xx answers or socket errors: {[r['bad'] for r in rounds]}")
     n = f"{args.orders:,}"
     persistent = product_persistence()
+    statements = statement_figures(big, with_db(url, BIG), args.rounds)
     return [
         row(
             f"buyer GET /api/v1/orders/ page 1 (p50): {n} ÷ 1,000 orders",
@@ -555,7 +621,75 @@ def measure(args, url, big: Server, small: Server, fresh: Server, load: Load) ->
             lambda r: r <= 1.2,
             "POST, persistent; queue not drained here",
         ),
+        row(
+            f"staff statement, every seller, 30 days at {n} orders ÷ one SQL sum over its payments",
+            statements["staff_ms"],
+            statements["floor_ms"],
+            "ms",
+            "bounded (aggregated in SQL)",
+            lambda r: True,
+            f"{statements['sales']:,} sales and {statements['refunds']:,} refunds in the period, "
+            f"{STATEMENT_SELLERS} sellers; median of {statements['samples']} requests",
+        ),
+        row(
+            f"one seller's own statement, 30 days at {n} orders ÷ the staff statement",
+            statements["seller_ms"],
+            statements["staff_ms"],
+            "ms",
+            "bounded (aggregated in SQL)",
+            lambda r: True,
+            f"the seller holds 1/{STATEMENT_SELLERS} of the lines",
+        ),
     ]
+
+
+def statement_figures(server: Server, big_url: str, rounds: int) -> dict:
+    """Single-request latencies (sequential, median) of the 30-day statement, staff and seller, and of
+    the least any statement of that period must read: one SUM over the period's payments in SQL."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    seoul = ZoneInfo("Asia/Seoul")
+    today = datetime.now(seoul).date()
+    start = today - timedelta(days=29)
+    path = f"/api/v1/statements/?from={start.isoformat()}&to={today.isoformat()}"
+    since = datetime.combine(start, datetime.min.time(), tzinfo=seoul)
+    until = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=seoul)
+    samples = max(5, 2 * rounds)
+
+    def timed(call) -> float:
+        call()  # warm: plans, caches, the connection
+        times = []
+        for _ in range(samples):
+            begun = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - begun) * 1000)
+        return statistics.median(times)
+
+    staff = server.get(path, TOKENS["staff"])
+    seller = server.get(path, TOKENS["seller"])
+    if not staff.get("total") or len(seller.get("sellers") or []) != 1:
+        log("warning: the statement answers do not have the expected shape")
+    with psycopg.connect(big_url) as conn:
+        floor_sql = (
+            "SELECT count(*), sum(amount) FROM payments_payment WHERE purchased_at >= %s "
+            "AND purchased_at < %s AND status IN ('paid', 'partially_cancelled', 'cancelled')"
+        )
+        floor_ms = timed(lambda: conn.execute(floor_sql, [since, until]).fetchone())
+        refunds = conn.execute(
+            "SELECT count(*) FROM payments_cancellation WHERE state = 'succeeded' "
+            "AND completed_at >= %s AND completed_at < %s",
+            [since, until],
+        ).fetchone()[0]
+        sales = conn.execute(floor_sql, [since, until]).fetchone()[0]
+    return {
+        "staff_ms": timed(lambda: server.get(path, TOKENS["staff"])),
+        "seller_ms": timed(lambda: server.get(path, TOKENS["seller"])),
+        "floor_ms": floor_ms,
+        "sales": sales,
+        "refunds": refunds,
+        "samples": samples,
+    }
 
 
 def product_persistence() -> bool:
