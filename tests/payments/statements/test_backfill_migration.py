@@ -7,8 +7,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 from payments.models import CancellationShare
 
-BEFORE = [("payments", "0007_subscription_one_live")]
-AFTER = [("payments", "0008_statements")]
+# Orders back to where payments 0007 left it, too: the historical models must match the tables.
+BEFORE = [("payments", "0007_subscription_one_live"), ("orders", "0003_subscriptions")]
+AFTER = [("payments", "0008_statements"), ("orders", "0003_subscriptions")]
 
 
 def migrate(targets):
