@@ -35,4 +35,3 @@ def test_a_seller_does_not_see_another_sellers_parcel_through_the_order_escrow_b
     body = seen_by_b.json()
     assert [item["seller_id"] for item in body["items"]] == [shop_b.pk]  # A's line is hidden from B ...
     assert "SECRET-0001" not in seen_by_b.content.decode()  # ... but not A's tracking number
-

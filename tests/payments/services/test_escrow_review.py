@@ -98,7 +98,8 @@ def test_a_refused_registration_can_be_sent_again_with_corrected_values(
         ship(order, second, shop.user, courier="CJ대한통운", tracking_number="1234-5678")
 
     registration.refresh_from_db()
-    assert registration.state == "succeeded" or EscrowRegistration.objects.filter(
-        payment=payment, state="succeeded"
-    ).exists()
+    assert (
+        registration.state == "succeeded"
+        or EscrowRegistration.objects.filter(payment=payment, state="succeeded").exists()
+    )
     assert bootpay.state.get_receipt(payment.receipt_id)["escrow_data"]["shipping_started_at"]
