@@ -223,8 +223,13 @@ class EscrowShippingType:
             "refused."
         )
     )
-    courier: str | None
-    tracking_number: str | None
+    courier: str | None = strawberry.field(
+        description=(
+            "택배사 registered (the first shipped line's); null for a seller other than that line's "
+            "(only the buyer, staff and that seller see the parcel)."
+        )
+    )
+    tracking_number: str | None = strawberry.field(description="송장번호 registered; shown like courier.")
     registered_at: datetime | None = strawberry.field(description="When Bootpay accepted it.")
     error_code: str | None = strawberry.field(description="Bootpay's error_code when it refused.")
 
@@ -289,8 +294,9 @@ class OrderType(relay.Node):
         prefetch_related=[escrow_payments_prefetch()],
         description="null unless paid by escrow; then its shipment's registration with Bootpay.",
     )
-    def escrow(self, root: Order) -> EscrowShippingType | None:
-        escrow = order_escrow(root)  # prefetched, unless a mutation returned the order
+    def escrow(self, root: Order, info: Info) -> EscrowShippingType | None:
+        # prefetched, unless a mutation returned the order
+        escrow = order_escrow(root, user=current_user(info))
         return EscrowShippingType(**asdict(escrow)) if escrow else None
 
     @classmethod

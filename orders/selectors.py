@@ -204,13 +204,27 @@ def escrow_payments_prefetch(to_attr: str = "escrow_payments") -> Prefetch:
     number of orders; read by `order_escrow`."""
     payment_model = Order._meta.get_field("payments").related_model
     payments = payment_model.objects.filter(escrow=True, status__in=_LIVE_PAYMENT_STATUSES).select_related(
-        "escrow_registration"
+        "escrow_registration__item__seller"
     )
     return Prefetch("payments", queryset=payments, to_attr=to_attr)
 
 
-def order_escrow(order: Order) -> EscrowShipping | None:
-    """None unless the order was paid by escrow; else its registration's state (pending before any)."""
+def order_escrow_sees_parcel(
+    *, order: Order, registration: object, user: AbstractBaseUser | AnonymousUser
+) -> bool:
+    """Whether `user` sees the registered courier and tracking number: the order's buyer, staff, or the
+    seller of the registered line. Another seller of the order (whose lines the order shows it) sees
+    the registration's status only: the parcel is another shop's."""
+    if not user.is_authenticated:
+        return False
+    if order.buyer_id == user.pk or user.is_staff:
+        return True
+    return registration.item.seller.user_id == user.pk
+
+
+def order_escrow(order: Order, *, user: AbstractBaseUser | AnonymousUser) -> EscrowShipping | None:
+    """None unless the order was paid by escrow; else its registration's state (pending before any), as
+    `user` may see it (`order_escrow_sees_parcel`). The one rule for REST and GraphQL."""
     payments = getattr(order, "escrow_payments", None)
     if payments is None:
         prefetch_related_objects([order], escrow_payments_prefetch())
@@ -220,10 +234,11 @@ def order_escrow(order: Order) -> EscrowShipping | None:
     registration = getattr(payments[0], "escrow_registration", None)
     if registration is None:
         return EscrowShipping("pending", None, None, None, None)
+    parcel = order_escrow_sees_parcel(order=order, registration=registration, user=user)
     return EscrowShipping(
         status=ESCROW_STATUS_BY_STATE[registration.state],
-        courier=registration.courier or None,
-        tracking_number=registration.tracking_number or None,
+        courier=(registration.courier or None) if parcel else None,
+        tracking_number=(registration.tracking_number or None) if parcel else None,
         registered_at=registration.completed_at if registration.state == "succeeded" else None,
         error_code=registration.error_code or None,
     )

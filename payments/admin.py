@@ -5,8 +5,9 @@ nothing can be added or deleted. Staff act through two doors that call the servi
 form of a payment (`payment_cancel`, as the acting user, one idempotency key per form) and the
 "reprocess" action of webhook deliveries (`webhook_process`). Subscriptions add two: "charge the due
 period again" (`subscription_charge_retry`, after staff checked at Bootpay that an unknown charge took no
-money) and "cancel" (`subscription_cancel`). A billing key is shown by its masked card only: the key
-and its ciphertext never reach a page.
+money) and "cancel" (`subscription_cancel`). Escrow registrations add one: "send the failed registration
+again" (`escrow_registration_retry`, perhaps with a corrected courier and tracking number). A billing
+key is shown by its masked card only: the key and its ciphertext never reach a page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -39,6 +41,7 @@ from payments.models import (
     WebhookDelivery,
 )
 from payments.services import (
+    escrow_registration_retry,
     payment_cancel,
     subscription_cancel,
     subscription_charge_book_receipt,
@@ -685,9 +688,20 @@ class SubscriptionAdmin(ReadOnlyAdmin):
             self.message_user(request, f"{subscription.subscription_id}: cancelled.", messages.SUCCESS)
 
 
+class EscrowRetryForm(ActionForm):
+    """Beside the action menu: corrected values for "send again" (both or neither: neither keeps them)."""
+
+    courier = forms.CharField(label="Courier", required=False, max_length=40)
+    tracking_number = forms.CharField(label="Tracking number", required=False, max_length=40)
+
+
 @admin.register(EscrowRegistration)
 class EscrowRegistrationAdmin(ReadOnlyAdmin):
-    """Escrow shipments registered with Bootpay; `requested` ones are retried by reconcile."""
+    """Escrow shipments registered with Bootpay; `requested` ones are retried by reconcile, `failed` ones
+    (Bootpay refused) by staff with the "send again" action, perhaps with corrected values."""
+
+    action_form = EscrowRetryForm
+    actions = ["send_again"]
 
     list_display = [
         "payment",
@@ -714,3 +728,33 @@ class EscrowRegistrationAdmin(ReadOnlyAdmin):
         "completed_at",
         "pg_response",
     ]
+
+    def has_escrow_retry_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_active and user.is_staff and user.has_perm("payments.change_escrowregistration"))
+
+    @admin.action(
+        description="Send the failed registration again (courier and tracking number: corrected, or empty)",
+        permissions=["escrow_retry"],
+    )
+    def send_again(self, request, queryset):
+        courier = request.POST.get("courier", "").strip() or None
+        tracking_number = request.POST.get("tracking_number", "").strip() or None
+        for registration in queryset.order_by("pk"):
+            try:
+                registration = escrow_registration_retry(
+                    registration_pk=registration.pk,
+                    actor=request.user,
+                    courier=courier,
+                    tracking_number=tracking_number,
+                )
+            except DomainError as exc:
+                self.message_user(request, f"#{registration.pk}: {exc.code}: {exc.message}", messages.ERROR)
+                continue
+            level = (
+                messages.SUCCESS
+                if registration.state == EscrowRegistration.State.SUCCEEDED
+                else messages.WARNING
+            )
+            detail = f" ({registration.error_code})" if registration.error_code else ""
+            self.message_user(request, f"#{registration.pk}: {registration.state}{detail}.", level)

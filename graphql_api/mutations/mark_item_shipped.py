@@ -29,7 +29,9 @@ class MarkItemShippedMutation:
             "The line's seller (or staff) marks a paid line shipped: the buyer can't cancel it then. "
             "courier (택배사) and trackingNumber (송장번호) go together; an escrow payment needs both, "
             "and its first shipped line registers the shipment with Bootpay (see `order.escrow`). "
-            "Again with the same values: no change; with other values: validation_error."
+            "A line a cancellation in flight covers: cancel_in_progress. Again with the same values: "
+            "no change; with other values: validation_error, except for the line whose escrow "
+            "registration Bootpay refused (escrow.status failed): sent again with the new values."
         )
     )
     def mark_item_shipped(

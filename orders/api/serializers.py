@@ -101,9 +101,15 @@ class EscrowShippingOutputSerializer(serializers.Serializer):
         ),
     )
     courier = serializers.CharField(
-        allow_null=True, help_text="택배사 registered (the first shipped line's)."
+        allow_null=True,
+        help_text=(
+            "택배사 registered (the first shipped line's); null for a seller other than that line's "
+            "(only the buyer, staff and that seller see the parcel)."
+        ),
     )
-    tracking_number = serializers.CharField(allow_null=True, help_text="송장번호 registered.")
+    tracking_number = serializers.CharField(
+        allow_null=True, help_text="송장번호 registered; shown like `courier`."
+    )
     registered_at = serializers.DateTimeField(allow_null=True, help_text="When Bootpay accepted it.")
     error_code = serializers.CharField(allow_null=True, help_text="Bootpay's error_code when it refused.")
 
@@ -166,7 +172,7 @@ class OrderOutputSerializer(ModelOutputSerializer):
 
     @extend_schema_field(EscrowShippingOutputSerializer(allow_null=True))
     def get_escrow(self, order: Order) -> dict | None:
-        escrow = order_escrow(order)
+        escrow = order_escrow(order, user=self.context["request"].user)
         return None if escrow is None else EscrowShippingOutputSerializer(escrow).data
 
     @extend_schema_field(serializers.ChoiceField(choices=VIEWER_ROLE_CHOICES))

@@ -346,8 +346,11 @@ class OrderItemShipApi(APIView):
             "Once shipped, the buyer can no longer cancel that line. `courier` and `tracking_number` go "
             "together; an order paid by escrow needs both, and its first shipped line registers the "
             "shipment with Bootpay (the order's `escrow.status` says how that went: `pending` until "
-            "Bootpay answers, retried by reconcile). Shipping a shipped line again with the same values "
-            "changes nothing; other values are `validation_error`."
+            "Bootpay answers, retried by reconcile). A line a cancellation still in flight covers (naming "
+            "it, or naming no lines) is `cancel_in_progress`, for every payment. Shipping a shipped line "
+            "again with the same values changes nothing; other values are `validation_error`, except for "
+            "the line whose escrow registration Bootpay refused (`escrow.status` `failed`): it is sent "
+            "again with the new values."
         ),
         request=InputSerializer,
         responses={200: OrderOutputSerializer}
@@ -356,6 +359,7 @@ class OrderItemShipApi(APIView):
             ErrorCode.PERMISSION_DENIED,
             ErrorCode.ORDER_NOT_FOUND,
             ErrorCode.NOT_FOUND,
+            ErrorCode.CANCEL_IN_PROGRESS,
             *ALWAYS_ERRORS,
         ),
     )

@@ -725,7 +725,8 @@ class SandboxState:
         returns the updated receipt (escrow_data.shipping_started_at set, status 배송중).
 
         Refusals: RC_NOT_FOUND (unknown receipt), RC_NOT_ESCROW (not an escrow payment),
-        RC_ESCROW_NOT_PAID (not paid, or cancelled: assumed), RC_ESCROW_ALREADY_STARTED (registered
+        RC_ESCROW_NOT_PAID (not paid, or cancelled whole: assumed; a partly
+        cancelled receipt ships what remains), RC_ESCROW_ALREADY_STARTED (registered
         before: assumed), INVALID_PARAMETER (no tracking_number / delivery_corp, unknown fields).
         """
         unknown = set(fields) - SHIPPING_BODY_FIELDS
@@ -743,7 +744,10 @@ class SandboxState:
                 raise SandboxError(400, ESCROW_NOT_ESCROW_CODE, "에스크로 결제가 아닙니다.")
             if data.get("shipping_started_at"):
                 raise SandboxError(400, ESCROW_ALREADY_STARTED_CODE, "이미 배송 등록된 결제입니다.")
-            if receipt["status"] != STATUS_PAID or receipt["cancelled_price"] > 0:
+            # Assumed: what remains of a partly cancelled receipt still ships; only a receipt not paid,
+            # or cancelled whole, has nothing left to ship.
+            remaining = receipt["price"] - receipt["cancelled_price"]
+            if receipt["status"] not in (STATUS_PAID, STATUS_CANCELLED) or remaining <= 0:
                 raise SandboxError(
                     400,
                     ESCROW_NOT_PAID_CODE,

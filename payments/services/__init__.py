@@ -14,6 +14,8 @@ Modules by capability, each importing only those above it:
 - `verify`: `payment_verify`, `payment_bind_receipt`, `payment_confirm`;
 - `cancel`: `payment_cancel`, and what an order abandoned unpaid asks of its payment;
 - `reconcile`: `payment_reconcile`, and `statement_reconcile` (a statement period against Bootpay);
+- `escrow`: an escrow payment's shipment registered with Bootpay, what shipping a line asks of its
+  payment (`order_item_shipping`), `escrow_registration_retry`;
 - `billing`: automatic payments — billing keys, subscriptions, each period's charge (an ordinary order
   booked through `payment_bind_receipt`), reservations, and the beat task bodies (docs/billing.md).
 
@@ -40,6 +42,7 @@ from payments.services.cancel import (
     payment_withdraw_unconfirmed,
 )
 from payments.services.common import Actor, Money
+from payments.services.escrow import escrow_registration_retry
 from payments.services.reconcile import payment_reconcile, statement_reconcile
 from payments.services.settle import cancellation_send
 from payments.services.sync import payment_sync_from_receipt
@@ -52,6 +55,7 @@ __all__ = [
     "billing_key_remove",
     "billing_key_request_start",
     "cancellation_send",
+    "escrow_registration_retry",
     "payment_bind_receipt",
     "payment_cancel",
     "payment_confirm",
