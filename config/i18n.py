@@ -21,6 +21,7 @@ from django.utils.translation import gettext, gettext_noop
 # English messages with values in them, as the code writes them (f-strings); `{}` stands for a value.
 TEMPLATES: tuple[str, ...] = (
     gettext_noop("a period is at most {} days"),
+    gettext_noop("only a failed registration is sent again (this one is {})"),
     gettext_noop("at most {} bytes"),
     gettext_noop("at most {} different products per order"),
     gettext_noop("at most {} units of product {}"),
