@@ -44,6 +44,7 @@ class ErrorCode(models.TextChoices):
     PRODUCT_NOT_SUBSCRIBABLE = "product_not_subscribable"
     SUBSCRIPTION_NOT_ACTIVE = "subscription_not_active"
     SUBSCRIPTION_NOTHING_TO_RETRY = "subscription_nothing_to_retry"
+    CHARGE_OUTCOME_OPEN = "charge_outcome_open"
     SUBSCRIPTION_EXISTS = "subscription_exists"
     # Transport-level refusals the REST handler maps from DRF (no service raises these).
     METHOD_NOT_ALLOWED = "method_not_allowed"
@@ -83,6 +84,7 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.PRODUCT_NOT_SUBSCRIBABLE: 400,
     ErrorCode.SUBSCRIPTION_NOT_ACTIVE: 409,
     ErrorCode.SUBSCRIPTION_NOTHING_TO_RETRY: 409,
+    ErrorCode.CHARGE_OUTCOME_OPEN: 409,
     ErrorCode.SUBSCRIPTION_EXISTS: 409,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.NOT_ACCEPTABLE: 406,
@@ -124,6 +126,10 @@ DEFAULT_MESSAGES: dict[str, StrOrPromise] = {
     ErrorCode.PRODUCT_NOT_SUBSCRIBABLE: _("This product is not sold by subscription."),
     ErrorCode.SUBSCRIPTION_NOT_ACTIVE: _("The subscription is cancelled."),
     ErrorCode.SUBSCRIPTION_NOTHING_TO_RETRY: _("The period due has no unknown or declined charge to retry."),
+    ErrorCode.CHARGE_OUTCOME_OPEN: _(
+        "Bootpay may have taken this charge: wait for its notice, or confirm in Bootpay's console "
+        "that no money was taken."
+    ),
     ErrorCode.SUBSCRIPTION_EXISTS: _("You already have a live subscription to this product."),
     ErrorCode.METHOD_NOT_ALLOWED: _("This HTTP method is not allowed here."),
     ErrorCode.NOT_ACCEPTABLE: _("No acceptable response format."),

@@ -178,15 +178,16 @@ def order_create_for_subscription(
 
 def order_close_unpaid(*, order_pk: int, label: str) -> Order | None:
     """The system gives up an unpaid order (a subscription period that will not be charged): closed as
-    cancelled, its stock back, as the buyer's cancel would. None when it is no longer pending payment
-    or another part refuses the close (a payment under way). Caller may hold locks above the order.
+    cancelled, its stock back, as the buyer's cancel would, and what is under way on it withdrawn (an
+    approval nobody confirmed, a virtual account nobody paid into: `withdraw_deposit`). None when it is
+    no longer pending payment or another part refuses the close. Caller may hold locks above the order.
     """
     with transaction.atomic():
         order = order_lock(order_pk=order_pk)
         if order.status != Order.Status.PENDING_PAYMENT:
             return None
         try:
-            after_commit = _closing_order_hooks(order=order, actor=None, label=label)
+            after_commit = _closing_order_hooks(order=order, actor=None, label=label, withdraw_deposit=True)
         except DomainError:
             return None
         _order_close_unpaid(order=order, status=Order.Status.CANCELLED)
@@ -216,14 +217,20 @@ def order_items_release_stock(*, items: Iterable[OrderItem]) -> None:
 
 
 # Sent with `order` (locked, still pending payment), `actor` (None for the expiry) and `label` ("buyer",
-# "expiry"), inside the transaction that closes it. A receiver may raise `DomainError` to refuse the close
-# and may return a callable, called after commit (no network call while the order row is locked).
+# "expiry", "subscription"), and `withdraw_deposit` (the system gives the order up: a payment awaiting its
+# deposit is withdrawn rather than refusing the close), inside the transaction that closes it. A receiver
+# may raise `DomainError` to refuse the close and may return a callable, called after commit (no network
+# call while the order row is locked).
 unpaid_order_closing = Signal()
 
 
-def _closing_order_hooks(*, order: Order, actor: AbstractBaseUser | None, label: str) -> list[Callable]:
+def _closing_order_hooks(
+    *, order: Order, actor: AbstractBaseUser | None, label: str, withdraw_deposit: bool = False
+) -> list[Callable]:
     """Ask the order's other parts (its payment) whether it may close; returns their after-commit steps."""
-    responses = unpaid_order_closing.send(sender=Order, order=order, actor=actor, label=label)
+    responses = unpaid_order_closing.send(
+        sender=Order, order=order, actor=actor, label=label, withdraw_deposit=withdraw_deposit
+    )
     return [after for _receiver, after in responses if callable(after)]
 
 

@@ -508,6 +508,7 @@ class SubscriptionChargeInline(ReadOnlyInline):
         "attempts",
         "last_error_code",
         "receipt_id",
+        "sent_at",
         "sending_until",
         "first_declined_at",
         "created_at",
@@ -532,6 +533,22 @@ class SubscriptionEventInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class OpenOutcomeFilter(admin.SimpleListFilter):
+    """Subscriptions with a charge sent to Bootpay whose outcome is open (`sending`, `unknown`), whatever
+    their status: money may be at Bootpay unbooked (docs/billing.md, "Open outcomes")."""
+
+    title = "PG outcome"
+    parameter_name = "open_outcome"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "open (sent, no answer)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(charges__state__in=SubscriptionCharge.OPEN_STATES).distinct()
+        return queryset
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(ReadOnlyAdmin):
     list_display = [
@@ -546,7 +563,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "created_at",
     ]
     list_select_related = ["buyer", "product"]
-    list_filter = ["status", "mode", "interval", "created_at"]
+    list_filter = [OpenOutcomeFilter, "status", "mode", "interval", "created_at"]
     date_hierarchy = "created_at"
     search_fields = [
         "subscription_id",
@@ -580,14 +597,17 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = ["book_receipt"]
     inlines = [SubscriptionChargeInline, SubscriptionEventInline]
-    actions = ["charge_again", "cancel_selected"]
+    actions = ["charge_again", "charge_again_confirmed", "cancel_selected"]
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
         if (
             obj is not None
             and self.has_billing_permission(request)
-            and obj.status != Subscription.Status.CANCELLED
+            and (
+                obj.status != Subscription.Status.CANCELLED
+                or obj.charges.filter(state__in=SubscriptionCharge.OPEN_STATES).exists()
+            )
         ):
             fields.append("book_receipt")
         return fields
@@ -661,11 +681,13 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         description="Charge the due period again (checked at Bootpay: no money taken)",
         permissions=["billing"],
     )
-    def charge_again(self, request, queryset):
+    def charge_again(self, request, queryset, *, no_charge_confirmed: bool = False):
         for subscription in queryset.order_by("pk"):
             try:
                 charge = subscription_charge_retry(
-                    subscription_id=subscription.subscription_id, actor=request.user
+                    subscription_id=subscription.subscription_id,
+                    actor=request.user,
+                    no_charge_confirmed=no_charge_confirmed,
                 )
             except DomainError as exc:
                 self.message_user(
@@ -674,6 +696,14 @@ class SubscriptionAdmin(ReadOnlyAdmin):
                 continue
             state = charge.state if charge is not None else "nothing due"
             self.message_user(request, f"{subscription.subscription_id}: charge {state}.", messages.INFO)
+
+    @admin.action(
+        description="Charge the due period again now: I checked Bootpay's console, the unknown charge took "
+        "no money",
+        permissions=["billing"],
+    )
+    def charge_again_confirmed(self, request, queryset):
+        self.charge_again(request, queryset, no_charge_confirmed=True)
 
     @admin.action(description="Cancel the selected subscriptions", permissions=["billing"])
     def cancel_selected(self, request, queryset):

@@ -511,6 +511,10 @@ class SubscriptionCharge(models.Model):
         UNKNOWN = "unknown"  # sent, no answer: never sent again by itself (docs/billing.md)
         CANCELLED = "cancelled"  # given up, its order closed unpaid
 
+    # Sent to Bootpay and not answered yet: the money may be at Bootpay. Such a charge keeps its state
+    # whatever happens to its order or subscription, until a receipt (or staff) settles it.
+    OPEN_STATES = (State.SENDING, State.UNKNOWN)
+
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="charges")
     period = models.PositiveIntegerField()
     order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="subscription_charge")
@@ -518,6 +522,7 @@ class SubscriptionCharge(models.Model):
     attempts = models.PositiveIntegerField(default=0, help_text="Charges (or reservations) sent.")
     last_error_code = models.CharField(max_length=60, blank=True)
     sending_until = models.DateTimeField(null=True, blank=True, help_text="The sender's lease.")
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When it was last sent to Bootpay.")
     first_declined_at = models.DateTimeField(null=True, blank=True, help_text="Retries count from here.")
     receipt_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -528,6 +533,14 @@ class SubscriptionCharge(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "period"], name="subscription_charge_one_per_period"
+            )
+        ]
+        indexes = [
+            # The open outcomes staff, the lease sweep and the statement reconciliation look for: few rows.
+            models.Index(
+                fields=["sent_at"],
+                condition=Q(state__in=("sending", "unknown")),
+                name="subscription_charge_open_idx",
             )
         ]
 
@@ -550,6 +563,7 @@ class SubscriptionEvent(models.Model):
         RESERVATION_CANCELLED = "reservation_cancelled"
         KEY_DESTROYED = "key_destroyed"
         OUTCOME_UNKNOWN = "outcome_unknown"
+        CHARGE_REFUNDED = "charge_refunded"  # Bootpay charged, the money core refused and refunded it
         STAFF_ACTION = "staff_action"
 
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="events")

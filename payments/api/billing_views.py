@@ -5,6 +5,7 @@ payments.services.billing's; visibility is payments.selectors'. No response carr
 Errors are never caught here: `DomainError` and DRF's exceptions become the envelope in `config/`.
 """
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -16,6 +17,7 @@ from config.errors import ErrorCode
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import KeysetPagination, list_response
+from payments.api.filters import SubscriptionFilter
 from payments.api.serializers import (
     BillingKeyOutputSerializer,
     BillingKeyRequestOutputSerializer,
@@ -152,6 +154,8 @@ class BillingKeyRemoveApi(APIView):
 class SubscriptionListApi(APIView):
     permission_classes = [IsAuthenticated]
     pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SubscriptionFilter
     queryset = Subscription.objects.none()  # model hint for the schema; rows come from the selector
 
     @extend_schema(

@@ -2,8 +2,10 @@
 
 import django_filters
 
-from config.filters import CreatedRangeFilterSet
-from payments.models import Payment
+from django.db.models import Exists, OuterRef
+
+from config.filters import CreatedRangeFilterSet, StrictBooleanFilter
+from payments.models import Payment, Subscription, SubscriptionCharge
 
 
 class PaymentFilter(CreatedRangeFilterSet):
@@ -14,3 +16,24 @@ class PaymentFilter(CreatedRangeFilterSet):
     class Meta:
         model = Payment
         fields = ["status", "created_after", "created_before"]
+
+
+class SubscriptionFilter(CreatedRangeFilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=Subscription.Status.choices, label="Only subscriptions in this status."
+    )
+    open_outcome = StrictBooleanFilter(
+        method="filter_open_outcome",
+        label="Only subscriptions with a charge sent to Bootpay whose outcome is open (sending, unknown: "
+        "money may be at Bootpay unbooked), whatever their status; or only those without.",
+    )
+
+    class Meta:
+        model = Subscription
+        fields = ["status", "open_outcome", "created_after", "created_before"]
+
+    def filter_open_outcome(self, queryset, name, value):
+        open_charges = SubscriptionCharge.objects.filter(
+            subscription=OuterRef("pk"), state__in=SubscriptionCharge.OPEN_STATES
+        )
+        return queryset.filter(Exists(open_charges)) if value else queryset.exclude(Exists(open_charges))

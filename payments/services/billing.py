@@ -66,6 +66,7 @@ from payments.services.common import (
     gateway_or_default,
     logger,
 )
+from payments.services.reconcile import StatementDifference
 from payments.services.verify import payment_bind_receipt
 
 if TYPE_CHECKING:
@@ -528,6 +529,10 @@ def _charge_claim(subscription_pk: int, *, actor: Actor, now: datetime, skip_loc
             charge.save(update_fields=["state", "updated_at"])
             _cancel_in_tx(subscription, actor=actor, reason="order_closed", now=now)
             return _Claim(charge=charge)
+        if order_live_payment(order=order) is not None:
+            # The buyer is paying this period another way (a virtual account awaiting its deposit, an
+            # approval awaiting confirmation): no charge while it lives, and no retry spent on it.
+            return _Claim(charge=charge)
         key = BillingKey.objects.get(pk=subscription.billing_key_id)
         if key.status != KeyStatus.ACTIVE:
             charge.state, charge.last_error_code = State.DECLINED, KEY_GONE
@@ -538,11 +543,18 @@ def _charge_claim(subscription_pk: int, *, actor: Actor, now: datetime, skip_loc
             )
             return _Claim(charge=charge)
         plain = _Secret(key.key)  # before the claim: a key that cannot be decrypted changes nothing
-        charge.state = State.SENDING
-        charge.sending_until = now + attempt_lease()
-        charge.attempts += 1
-        charge.save(update_fields=["state", "sending_until", "attempts", "updated_at"])
+        _charge_mark_sending(charge, now=now)
     return _Claim(charge=charge, order=order, key=plain)
+
+
+def _charge_mark_sending(charge: SubscriptionCharge, *, now: datetime) -> None:
+    """Claim a charge for one call to Bootpay: from here its outcome is open until an answer, a receipt
+    or staff settle it (`SubscriptionCharge.OPEN_STATES`)."""
+    charge.state = State.SENDING
+    charge.sending_until = now + attempt_lease()
+    charge.sent_at = timezone.now()
+    charge.attempts += 1
+    charge.save(update_fields=["state", "sending_until", "sent_at", "attempts", "updated_at"])
 
 
 def _mark_unknown(
@@ -589,28 +601,31 @@ def _charge_book(
     try:
         payment_bind_receipt(order_pk=charge.order_id, receipt=receipt, actor=actor, gateway=gateway)
     except DomainError as exc:
-        # Refused by the money core (not paid, amount differs…): recorded there, any money refunded.
-        order = Order.objects.get(pk=charge.order_id)
-        if order.paid_at is None and not order.is_payable:  # closed meanwhile: the period is given up
-            return _charge_order_closed(charge_pk, actor=actor, reserve_id=reserve_id)
-        if order.paid_at is None:
-            return _charge_declined(
-                charge_pk, actor=actor, code=exc.code, message="", gateway=gateway, reserve_id=reserve_id
+        # Refused by the money core (its order closed, another payment of it under way, an amount that
+        # differs): recorded there and any money refunded. Our refusal is never the card's decline.
+        if Order.objects.filter(pk=charge.order_id, paid_at__isnull=True).exists():
+            if exc.code == ErrorCode.PAYMENT_FAILED:  # the receipt itself failed: Bootpay's refusal
+                return _charge_declined(
+                    charge_pk, actor=actor, code=exc.code, message="", gateway=gateway, reserve_id=reserve_id
+                )
+            return _charge_refunded(
+                charge_pk, actor=actor, receipt_id=receipt.receipt_id, code=exc.code, reserve_id=reserve_id
             )
     return _period_settle_and_reserve(
         charge_pk, actor=actor, gateway=gateway, reserve=reserve, consumed_reserve_id=reserve_id
     )
 
 
-def _charge_order_closed(charge_pk: int, *, actor: Actor, reserve_id: str = "") -> SubscriptionCharge:
+def _charge_order_closed(charge_pk: int, *, actor: Actor) -> SubscriptionCharge:
     """A period's order was closed unpaid by someone else (its buyer): that period is given up and the
-    subscription cancelled (reason `order_closed`); the reservation `reserve_id`, run, is forgotten."""
+    subscription cancelled (reason `order_closed`). A charge whose outcome is open keeps it (its late
+    receipt meets the closed order and is refunded, which settles it: `_charge_refunded`)."""
     with transaction.atomic():
-        subscription, charge = _charge_lock(charge_pk, consumed_reserve_id=reserve_id)
+        subscription, charge = _charge_lock(charge_pk)
         order = order_lock(order_pk=charge.order_id)
         if order.paid_at is not None or order.is_payable:
             return charge
-        if charge.state in UNPAID_STATES:
+        if charge.state in UNPAID_STATES and charge.state not in OPEN_STATES:
             charge.state, charge.sending_until = State.CANCELLED, None
             charge.save(update_fields=["state", "sending_until", "updated_at"])
         if subscription.status != SubStatus.CANCELLED and charge.period > subscription.current_period:
@@ -618,8 +633,54 @@ def _charge_order_closed(charge_pk: int, *, actor: Actor, reserve_id: str = "") 
     return charge
 
 
+def _charge_refunded(
+    charge_pk: int, *, actor: Actor, receipt_id: str, code: str, reserve_id: str = ""
+) -> SubscriptionCharge:
+    """Bootpay took a period's money but the money core refused the receipt and refunded it (`code`:
+    the order closed, another payment of it under way, an amount that differs). The charge's outcome is
+    known now, and it is no decline: once per receipt, an event `charge_refunded`; then an order closed
+    gives the period up (the subscription cancelled, `order_closed`); one still open leaves the period
+    to be charged again when due (not while another payment of it lives); a refusal other than
+    `order_not_payable` puts the subscription past_due for staff, so a refusal that would repeat is not
+    charged and refunded again and again. `reserve_id`: the reservation that ran (forgotten)."""
+    now = timezone.now()
+    with transaction.atomic():
+        subscription, charge = _charge_lock(charge_pk, consumed_reserve_id=reserve_id)
+        order = order_lock(order_pk=charge.order_id)
+        seen = subscription.events.filter(kind=Kind.CHARGE_REFUNDED, data__receipt_id=receipt_id)
+        if order.paid_at is not None or seen.exists():
+            return charge
+        _event(
+            subscription, Kind.CHARGE_REFUNDED, actor, period=charge.period, receipt_id=receipt_id, code=code
+        )
+        if not order.is_payable:
+            if charge.state in UNPAID_STATES:
+                charge.state, charge.sending_until = State.CANCELLED, None
+                charge.save(update_fields=["state", "sending_until", "updated_at"])
+            if subscription.status != SubStatus.CANCELLED and charge.period > subscription.current_period:
+                _cancel_in_tx(subscription, actor=actor, reason="order_closed", now=now)
+            return charge
+        if charge.state in OPEN_STATES:
+            charge.state, charge.sending_until = State.PENDING, None
+            charge.last_error_code = code[:60]
+            charge.save(update_fields=["state", "sending_until", "last_error_code", "updated_at"])
+        if subscription.status not in Subscription.LIVE_STATUSES:
+            return charge
+        if code != ErrorCode.ORDER_NOT_PAYABLE:
+            subscription.status, subscription.next_charge_at = SubStatus.PAST_DUE, None
+            subscription.save(update_fields=["status", "next_charge_at", "updated_at"])
+            _event(
+                subscription, Kind.PAST_DUE, actor, period=charge.period, reason="charge_refused", code=code
+            )
+        elif subscription.next_charge_at is None:  # escalated while unknown: known now, charged when due
+            subscription.next_charge_at = now
+            subscription.save(update_fields=["next_charge_at", "updated_at"])
+    return charge
+
+
 # A period not paid and not given up yet: its order is open for the subscription.
 UNPAID_STATES = (State.PENDING, State.SENDING, State.UNKNOWN, State.DECLINED)
+OPEN_STATES = SubscriptionCharge.OPEN_STATES
 
 
 def _cancel_in_tx(
@@ -630,10 +691,12 @@ def _cancel_in_tx(
     now: datetime,
     keep_state_of: int | None = None,
 ) -> None:
-    """Mark a locked subscription cancelled and give up every unpaid period after the current one:
-    charge `cancelled` (but `keep_state_of`, a charge the caller just recorded as declined) and order
-    closed — also an `unknown` or `sending` one, so a late receipt for it meets a closed order and the
-    money core refunds it (order_not_payable). A reservation left is the caller's business."""
+    """Mark a locked subscription cancelled and give up every unpaid period after the current one: its
+    order closed (what is under way on it withdrawn: an approval, a virtual account) and its charge
+    `cancelled` — but `keep_state_of` (a charge the caller just recorded as declined) and a charge
+    whose outcome is open (`sending`, `unknown`): Bootpay may hold its money, so it stays open and
+    listed until a receipt settles it (a late one meets the closed order and is refunded:
+    `_charge_refunded`). A reservation left is the caller's business."""
     subscription.status = SubStatus.CANCELLED
     subscription.cancelled_at = now
     subscription.next_charge_at = None
@@ -641,7 +704,7 @@ def _cancel_in_tx(
     _event(subscription, Kind.CANCELLED, actor, reason=reason)
     unpaid = subscription.charges.filter(period__gt=subscription.current_period, state__in=UNPAID_STATES)
     for charge in unpaid.order_by("period"):
-        if charge.pk != keep_state_of:
+        if charge.pk != keep_state_of and charge.state not in OPEN_STATES:
             charge.state, charge.sending_until = State.CANCELLED, None
             charge.save(update_fields=["state", "sending_until", "updated_at"])
         order_close_unpaid(order_pk=charge.order_id, label="subscription")
@@ -863,6 +926,33 @@ def subscription_period_order_closed(*, charge_pk: int, gateway: Gateway | None 
     return charge
 
 
+# Method symbols of receipts made with a billing key (Bootpay contract §3: `card_rebill_rest`; the others
+# are the account and app variants it names, an assumption): a refused receipt of another method on a
+# period's order is the buyer's own checkout, which settles nothing about our charge.
+BILLING_CHARGE_METHODS = frozenset({"card_rebill_rest", "card_rebill", "automatic_transfer_rest"})
+
+
+def on_payment_refused(sender: object = None, *, order: Order, payment: Any, code: str, **_: Any) -> None:
+    """Receiver of `payments.services.common.payment_refused` (under the order's lock): a receipt of a
+    period's charge that the money core refused (and refunded) settles that charge's open outcome once
+    the refusal commits (`_charge_refunded`), whichever path brought the receipt (webhook, staff,
+    reconcile, the charge's own answer)."""
+    if payment.method not in BILLING_CHARGE_METHODS or code == ErrorCode.PAYMENT_FAILED:
+        return
+    order_pk, receipt_id = order.pk, payment.receipt_id
+    transaction.on_commit(lambda: _after_payment_refused(order_pk, receipt_id, code), robust=True)
+
+
+def _after_payment_refused(order_pk: int, receipt_id: str, code: str) -> None:
+    charge_pk = (
+        SubscriptionCharge.objects.filter(order_id=order_pk, state__in=OPEN_STATES)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if charge_pk is not None:
+        _charge_refunded(charge_pk, actor=Actor(label="payment"), receipt_id=receipt_id, code=code)
+
+
 def _after_order_paid(order_pk: int) -> None:
     charge_pk = SubscriptionCharge.objects.filter(order_id=order_pk).values_list("pk", flat=True).first()
     if charge_pk is not None:
@@ -909,9 +999,7 @@ def _reserve_next(subscription_pk: int, *, actor: Actor, gateway: Gateway) -> No
         plain = _Secret(key.key)
         order = charge.order
         execute_at = subscription.next_charge_at
-        charge.state, charge.sending_until = State.SENDING, now + attempt_lease()
-        charge.attempts += 1
-        charge.save(update_fields=["state", "sending_until", "attempts", "updated_at"])
+        _charge_mark_sending(charge, now=now)
     try:
         reservation = gateway.reserve_charge(
             billing_key=plain.value,
@@ -1181,14 +1269,21 @@ def _staff_subscription(subscription_id: Any, actor: AbstractBaseUser | Anonymou
 
 
 def subscription_charge_retry(
-    *, subscription_id: str, actor: AbstractBaseUser, gateway: Gateway | None = None
+    *,
+    subscription_id: str,
+    actor: AbstractBaseUser,
+    gateway: Gateway | None = None,
+    no_charge_confirmed: bool = False,
 ) -> SubscriptionCharge | None:
     """Staff, having checked Bootpay's console that an unknown (or declined) charge took no money,
     charge the period again now. Only the period due (current_period + 1), and only when its charge is
     `unknown` or `declined`: anything else (paid up, not created yet, pending, being sent) is refused
     and nothing moves, so a stale second click or an action on a selection never charges a period
-    early. Raises permission_denied, subscription_not_found, subscription_not_active,
-    subscription_nothing_to_retry."""
+    early. An `unknown` charge younger than `BILLING_UNKNOWN_GRACE` is refused (its webhook may still
+    come: charging again could charge twice) unless staff state `no_charge_confirmed` (Bootpay's
+    console shows no charge), which the event records. Raises permission_denied,
+    subscription_not_found, subscription_not_active, subscription_nothing_to_retry,
+    charge_outcome_open."""
     subscription = _staff_subscription(subscription_id, actor)
     who = Actor.of(actor)
     now = timezone.now()
@@ -1205,6 +1300,20 @@ def subscription_charge_retry(
                     "charge_state": charge.state if charge is not None else None,
                 },
             )
+        open_since = charge.sent_at or charge.updated_at
+        if (
+            charge.state == State.UNKNOWN
+            and not no_charge_confirmed
+            and now - open_since < settings.BILLING_UNKNOWN_GRACE
+        ):
+            raise DomainError(
+                ErrorCode.CHARGE_OUTCOME_OPEN,
+                details={
+                    "period": charge.period,
+                    "retry_after": (open_since + settings.BILLING_UNKNOWN_GRACE).isoformat(),
+                },
+            )
+        previous = charge.state
         charge.state = State.PENDING
         charge.save(update_fields=["state", "updated_at"])
         subscription.next_charge_at = now
@@ -1215,6 +1324,8 @@ def subscription_charge_retry(
             who,
             action="charge_again",
             period=subscription.current_period + 1,
+            previous_state=previous,
+            no_charge_confirmed=no_charge_confirmed,
         )
     return subscription_charge_period(subscription_pk=subscription.pk, actor=who, gateway=gateway, now=now)
 
@@ -1223,13 +1334,17 @@ def subscription_charge_book_receipt(
     *, subscription_id: str, receipt_id: str, actor: AbstractBaseUser, gateway: Gateway | None = None
 ) -> SubscriptionCharge:
     """Staff book the receipt Bootpay's console shows for the period due (an unknown charge that went
-    through and whose webhook never came). The receipt must name the period's order (the money core
-    checks it against the order as always). Raises permission_denied, subscription_not_found,
-    validation_error, receipt_order_mismatch, amount_mismatch…, gateway_unavailable."""
+    through and whose webhook never came) — on a cancelled subscription too, whose open charge is then
+    refunded (its order is closed) and settled. The receipt must name the period's order (the money
+    core checks it against the order as always). Raises permission_denied, subscription_not_found,
+    validation_error, receipt_order_mismatch, amount_mismatch…, gateway_unavailable; order_not_payable
+    when the period's order is closed (the money then went back: the charge shows `charge_refunded`)."""
     subscription = _staff_subscription(subscription_id, actor)
     check_receipt_id(receipt_id)
     gateway = gateway_or_default(gateway)
-    charge = _reserved_charge(subscription)
+    charge = subscription.charges.filter(state__in=OPEN_STATES).order_by(
+        "period"
+    ).first() or _reserved_charge(subscription)
     if charge is None:
         raise DomainError.invalid("receipt_id", "no charge of this subscription is waiting")
     try:
@@ -1250,7 +1365,56 @@ def subscription_charge_book_receipt(
     return _period_settle_and_reserve(charge.pk, actor=who, gateway=gateway)
 
 
+# --- Open outcomes ---------------------------------------------------------------------------------
+
+
+def subscription_charge_open_list() -> Any:
+    """Charges sent to Bootpay whose outcome is open (`sending`, `unknown`), whatever their
+    subscription's status: what staff settle (docs/billing.md, "Open outcomes"). Oldest first."""
+    return (
+        SubscriptionCharge.objects.filter(state__in=OPEN_STATES)
+        .select_related("subscription", "order")
+        .order_by("sent_at", "pk")
+    )
+
+
+def on_period_open_outcomes(
+    sender: object = None, *, start: datetime, end: datetime, **_: Any
+) -> list[StatementDifference]:
+    """Receiver of `payments.services.reconcile.period_open_outcomes`: the period's charges whose
+    outcome is open, each a difference of the statement reconciliation."""
+    charges = subscription_charge_open_list().filter(sent_at__gte=start, sent_at__lt=end)
+    return [
+        StatementDifference(
+            charge.receipt_id,
+            "open_outcome",
+            0,
+            charge.order.total_amount,
+            f"subscription {charge.subscription.subscription_id} period {charge.period} order "
+            f"{charge.order.order_id}: charge {charge.state} since {charge.sent_at.isoformat()}",
+        )
+        for charge in charges
+    ]
+
+
 # --- Beat task bodies ------------------------------------------------------------------------------
+
+
+def subscription_charges_mark_lost(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Charges whose sender stopped mid-call (its lease ran out, no answer recorded) become `unknown`,
+    whatever their subscription's status: Bootpay may have charged. Returns how many were marked."""
+    now = now or timezone.now()
+    lost = SubscriptionCharge.objects.filter(state=State.SENDING, sending_until__lt=now)
+    marked = 0
+    for charge_pk in list(lost.values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            subscription, charge = _charge_lock(charge_pk)
+            if charge.state == State.SENDING and charge.sending_until and charge.sending_until < now:
+                _mark_unknown(
+                    subscription, charge, actor=SYSTEM, reason="the sender's lease ran out", stage="lease"
+                )
+                marked += 1
+    return marked
 
 
 def subscriptions_charge_due(
@@ -1267,6 +1431,7 @@ def subscriptions_charge_due(
     now = now or timezone.now()
     gateway = gateway_or_default(gateway)
     started = time.monotonic()
+    subscription_charges_mark_lost(now=now)
     due = Subscription.objects.filter(
         status__in=Subscription.LIVE_STATUSES, next_charge_at__lte=now, reserve_id=""
     )

@@ -233,9 +233,11 @@ def _unconfirmed_withdraw(
     idempotency_key: str | None = None,
     fingerprint: str = "",
 ) -> Cancellation:
-    """Give up an approval nobody confirmed (Bootpay status 2). No money moved, so the payment fails here
-    at once (confirm refuses it from now on); the caller then tells Bootpay to void it. Should Bootpay
-    approve it anyway, the failed payment's refund rule gives the money back. Caller holds the locks."""
+    """Give up a payment that took no money: an approval nobody confirmed (Bootpay status 2) or, when
+    the system gives its order up, a virtual account nobody paid into (status 5). The payment fails here
+    at once (confirm and deposit find it failed from now on); the caller then tells Bootpay to void it.
+    Should Bootpay take the money anyway (a confirm or a deposit that won the race), the failed payment's
+    refund rule gives it back, or the reconciliation reports it. Caller holds the locks."""
     before = payment.status
     payment.status = Status.FAILED
     payment.save(update_fields=["status", "updated_at"])
@@ -255,9 +257,11 @@ def _unconfirmed_withdraw(
 
 
 def payment_withdraw_unconfirmed(
-    *, order: Order, actor: AbstractBaseUser | None, label: str
+    *, order: Order, actor: AbstractBaseUser | None, label: str, withdraw_deposit: bool = False
 ) -> Cancellation | None:
-    """The order is being abandoned (buyer's cancel, expiry): withdraw its unconfirmed approval, if any.
+    """The order is being abandoned (buyer's cancel, expiry): withdraw its unconfirmed approval, if any;
+    with `withdraw_deposit` (the system gives the order up: a subscription period nobody will pay for)
+    also a virtual account awaiting its deposit, so no deposit can pay an order nobody wants.
 
     The caller holds the order's lock and sends the returned withdrawal with `cancellation_send`
     after committing. Raises order_not_payable when another kind of payment is under way (the
@@ -267,21 +271,32 @@ def payment_withdraw_unconfirmed(
     if live is None:
         return None
     payment = payment_lock(payment_pk=live.pk)
-    if payment.status != Status.AWAITING_CONFIRM:
-        raise DomainError(ErrorCode.ORDER_NOT_PAYABLE, details={"payment_status": payment.status})
-    reason = (
-        "주문 취소로 승인 대기 결제 철회" if label != "expiry" else "결제 기한 만료로 승인 대기 결제 철회"
+    withdrawable = (
+        (Status.AWAITING_CONFIRM, Status.AWAITING_DEPOSIT) if withdraw_deposit else (Status.AWAITING_CONFIRM,)
     )
-    return _unconfirmed_withdraw(payment, actor=Actor.of(actor, label), reason=reason)
+    if payment.status not in withdrawable:
+        raise DomainError(ErrorCode.ORDER_NOT_PAYABLE, details={"payment_status": payment.status})
+    what = "가상계좌" if payment.status == Status.AWAITING_DEPOSIT else "승인 대기 결제"
+    why = "결제 기한 만료로" if label == "expiry" else "주문 취소로"
+    return _unconfirmed_withdraw(payment, actor=Actor.of(actor, label), reason=f"{why} {what} 철회")
 
 
 def payment_release_for_closing_order(
-    sender: object = None, *, order: Order, actor: AbstractBaseUser | None, label: str, **_: Any
+    sender: object = None,
+    *,
+    order: Order,
+    actor: AbstractBaseUser | None,
+    label: str,
+    withdraw_deposit: bool = False,
+    **_: Any,
 ) -> Callable[[], object] | None:
     """Receiver of `orders.services.unpaid_order_closing`: withdraw the order's unconfirmed approval
-    under the caller's order lock and return what tells Bootpay after commit; order_not_payable
-    refuses the close while another payment is under way."""
-    withdrawal = payment_withdraw_unconfirmed(order=order, actor=actor, label=label)
+    (and, with `withdraw_deposit`, its unpaid virtual account) under the caller's order lock and return
+    what tells Bootpay after commit; order_not_payable refuses the close while another payment is under
+    way."""
+    withdrawal = payment_withdraw_unconfirmed(
+        order=order, actor=actor, label=label, withdraw_deposit=withdraw_deposit
+    )
     if withdrawal is None:
         return None
     return lambda: cancellation_send(cancellation=withdrawal, label=label)

@@ -196,6 +196,13 @@ def order_mark_paid(order: Order) -> None:
     order_paid.send(sender=Order, order=order)
 
 
+# Sent with `order`, `payment` (just recorded `failed`) and `code` inside the transaction that refuses a
+# receipt for the order, under its row lock (verify, webhook, reconcile, a subscription charge's own
+# answer), after any refund it owes is opened. Same lock rule as `order_paid`: a receiver defers work on
+# rows above the order (billing settles a charge whose outcome was open once its receipt is refused).
+payment_refused = Signal()
+
+
 def amount_problems(order: Order, receipt: Receipt) -> dict[str, Any]:
     """What differs between our order and what the PG charged (empty when they agree)."""
     problems = {}

@@ -4,10 +4,11 @@ check a statement period's books against Bootpay's receipts (`statement_reconcil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.utils import timezone
 
 from orders.models import OrderItem
@@ -16,6 +17,7 @@ from payments.models import Cancellation, Payment
 from payments.services.common import (
     Actor,
     Status,
+    attempt_lease,
     gateway_or_default,
     lookup_or_none,
     status_for_receipt,
@@ -111,7 +113,8 @@ class StatementDifference:
 
     kind: amount, tax_free, cancelled_price, cancelled_tax_free, status, failed_holds_money, shares,
     lines, identity (the period's Σ seller net against its payments; no receipt), unreachable
-    (Bootpay gave no answer) or lookup_refused (Bootpay refused the lookup)."""
+    (Bootpay gave no answer), lookup_refused (Bootpay refused the lookup) or open_outcome (a call to
+    Bootpay sent in the period whose outcome we do not know: money may sit there unbooked)."""
 
     receipt_id: str
     kind: str
@@ -182,6 +185,7 @@ def statement_reconcile(
             checked += 1
             differences += _receipt_differences(payment, receipt)
     differences += _identity_differences(date_from, date_to)
+    differences += open_outcome_differences(start, end)
     return StatementReconciliation(
         date_from=date_from, date_to=date_to, payments_checked=checked, differences=differences
     )
@@ -264,6 +268,37 @@ def _books_differences(payments: list[Payment]) -> list[StatementDifference]:
                     f"cancellation {cancellation.cancel_id}: shares (amount, tax_free) against it",
                 )
             )
+    return found
+
+
+# Sent with `start` and `end` (a statement period's bounds, widened by a call's lease at the start) by
+# the statement reconciliation; a receiver returns the `StatementDifference`s (kind `open_outcome`) of the
+# calls its capability sent to Bootpay in that window whose outcome is still open (billing: its charges).
+period_open_outcomes = Signal()
+
+
+def open_outcome_differences(start: datetime, end: datetime) -> list[StatementDifference]:
+    """Every call sent to Bootpay in the period whose outcome is open: the core's cancellations still
+    `requested`, and what the capabilities built on it report (`period_open_outcomes`). A period with
+    any is not clean: money may sit at Bootpay that our books do not show."""
+    since = start - attempt_lease()
+    found = [
+        StatementDifference(
+            cancellation.payment.receipt_id,
+            "open_outcome",
+            0,
+            cancellation.amount,
+            f"cancellation {cancellation.cancel_id} requested {cancellation.created_at.isoformat()}: "
+            "Bootpay may have refunded it",
+        )
+        for cancellation in Cancellation.objects.filter(
+            state=Cancellation.State.REQUESTED, created_at__gte=since, created_at__lt=end
+        )
+        .select_related("payment")
+        .order_by("created_at", "pk")
+    ]
+    for _receiver, reported in period_open_outcomes.send(sender=StatementDifference, start=since, end=end):
+        found += reported or []
     return found
 
 

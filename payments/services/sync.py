@@ -19,6 +19,7 @@ from payments.services.common import (
     gateway_or_default,
     order_mark_paid,
     payment_lock,
+    payment_refused,
     payment_update,
     status_for_receipt,
 )
@@ -80,6 +81,7 @@ def _payment_complete(payment: Payment, order: Order, receipt: Receipt, actor: A
         event_append(payment, kind=Kind.SYNCED, actor=actor, from_status=before, receipt=receipt)
         order_mark_paid(order)
         return None
+    code = ErrorCode.AMOUNT_MISMATCH if problems else ErrorCode.ORDER_NOT_PAYABLE
     payment_update(payment, status=Status.FAILED, receipt=receipt)
     event_append(
         payment,
@@ -87,18 +89,16 @@ def _payment_complete(payment: Payment, order: Order, receipt: Receipt, actor: A
         actor=actor,
         from_status=before,
         receipt=receipt,
-        data={
-            "code": ErrorCode.AMOUNT_MISMATCH if problems else ErrorCode.ORDER_NOT_PAYABLE,
-            "problems": problems,
-            "order_status": order.status,
-        },
+        data={"code": code, "problems": problems, "order_status": order.status},
     )
-    if receipt.remaining_price <= 0:
-        return None
-    return cancellation_open(
-        payment,
-        amount=receipt.remaining_price,
-        tax_free=receipt.tax_free - receipt.cancelled_tax_free,
-        actor=actor,
-        reason="결제 검증 실패로 자동 취소",
-    )
+    refund = None
+    if receipt.remaining_price > 0:
+        refund = cancellation_open(
+            payment,
+            amount=receipt.remaining_price,
+            tax_free=receipt.tax_free - receipt.cancelled_tax_free,
+            actor=actor,
+            reason="결제 검증 실패로 자동 취소",
+        )
+    payment_refused.send(sender=Payment, order=order, payment=payment, code=code)
+    return refund

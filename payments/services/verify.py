@@ -27,6 +27,7 @@ from payments.services.common import (
     lookup_or_none,
     order_mark_paid,
     payment_lock,
+    payment_refused,
     receipt_fields,
     status_for_receipt,
 )
@@ -127,6 +128,7 @@ def _payment_open(
         payment = _payment_reject(
             order, receipt, actor, {"code": ErrorCode.PAYMENT_FAILED, "receipt_status": receipt.status}
         )
+        payment_refused.send(sender=Payment, order=order, payment=payment, code=ErrorCode.PAYMENT_FAILED)
         return payment, _rejection(payment), None
 
     problems = amount_problems(order, receipt)
@@ -163,6 +165,7 @@ def _payment_open(
             if problems
             else "결제 검증 실패로 자동 취소 (order not payable)",
         )
+    payment_refused.send(sender=Payment, order=order, payment=payment, code=code)
     details = {"payment_id": payment.public_id} | ({"problems": problems} if problems else {})
     return payment, DomainError(code, details=details), refund
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from payments.models import SubscriptionCharge
-from payments.services import subscriptions_charge_due
+from payments.services import subscription_cancel, subscriptions_charge_due
 
 pytestmark = pytest.mark.django_db
 
@@ -48,15 +48,40 @@ def test_staff_charge_again_after_an_unknown_outcome(staff_client, buyer, fake_b
     subscriptions_charge_due(now=subscription.next_charge_at + timedelta(minutes=1), gateway=fake_bootpay)
     assert SubscriptionCharge.objects.get(subscription=subscription, period=2).state == "unknown"
 
-    response = staff_client.post(
+    refused = staff_client.post(
         reverse("admin:payments_subscription_changelist"),
         {"action": "charge_again", "_selected_action": [subscription.pk]},
+        follow=True,
+    )
+    assert "charge_outcome_open" in refused.content.decode()  # its webhook may still come
+    assert fake_bootpay.calls.count("charge_billing_key") == 2
+
+    response = staff_client.post(
+        reverse("admin:payments_subscription_changelist"),
+        {"action": "charge_again_confirmed", "_selected_action": [subscription.pk]},
         follow=True,
     )
 
     assert "charge paid" in response.content.decode()
     subscription.refresh_from_db()
     assert subscription.current_period == 2
+    [action] = subscription.events.filter(kind="staff_action")
+    assert action.data["no_charge_confirmed"] is True and action.data["previous_state"] == "unknown"
+
+
+def test_subscriptions_with_an_open_outcome_are_listed_whatever_their_status(
+    staff_client, buyer, make_user, fake_bootpay, subscribe
+):
+    open_one, settled = subscribe(buyer), subscribe(buyer)
+    fake_bootpay.fault("charge_billing_key", "timeout")
+    subscriptions_charge_due(now=open_one.next_charge_at + timedelta(minutes=1), gateway=fake_bootpay)
+    subscription_cancel(subscription_id=open_one.subscription_id, actor=buyer, gateway=fake_bootpay)
+
+    page = staff_client.get(
+        reverse("admin:payments_subscription_changelist"), {"open_outcome": "yes"}
+    ).content.decode()
+
+    assert open_one.subscription_id in page and settled.subscription_id not in page
 
 
 def test_staff_cancel_from_the_list(staff_client, buyer, subscribe):

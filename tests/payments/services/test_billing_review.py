@@ -36,7 +36,10 @@ def test_charge_again_on_a_paid_up_subscription_charges_nothing(buyer, make_user
 
     with contextlib.suppress(DomainError):
         subscription_charge_retry(
-            subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay
+            subscription_id=subscription.subscription_id,
+            actor=staff,
+            gateway=fake_bootpay,
+            no_charge_confirmed=True,
         )
 
     assert fake_bootpay.calls.count("charge_billing_key") == 1  # only period 1, at subscribe
@@ -60,7 +63,10 @@ def test_charge_again_twice_charges_the_unknown_period_once_and_nothing_else(
     for _ in range(2):
         with contextlib.suppress(DomainError):
             subscription_charge_retry(
-                subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay
+                subscription_id=subscription.subscription_id,
+                actor=staff,
+                gateway=fake_bootpay,
+                no_charge_confirmed=True,
             )
 
     assert _charge(subscription, 2).state == "paid"
@@ -285,7 +291,10 @@ def test_staff_charge_again_after_the_orders_expiry_charges_instead_of_cancellin
 
     order_expire_unpaid(now=due + timedelta(days=9))  # the ordinary beat, while staff look into it
     charge = subscription_charge_retry(
-        subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay
+        subscription_id=subscription.subscription_id,
+        actor=staff,
+        gateway=fake_bootpay,
+        no_charge_confirmed=True,
     )
 
     subscription.refresh_from_db()
