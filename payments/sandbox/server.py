@@ -5,6 +5,9 @@
 ``/_sandbox/...`` control API for tests and the local checkout (no auth; never expose it publicly).
                  ``GET /_sandbox/`` lists it, from the CONTROL_ROUTES table the dispatcher uses.
 
+A /v2 call that changes something (charge, cancel, confirm) notifies the configured ``webhook_url`` as
+Bootpay does, whatever becomes of its own answer (sent, lost, or the caller gone); see webhooks.py.
+
 Point the unmodified SDK at it with::
 
     client = BootpayBackend(application_id, private_key, mode="sandbox")
@@ -31,7 +34,15 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .state import Fault, SandboxCredentials, SandboxError, SandboxState
-from .webhooks import send_webhook
+from .webhooks import (
+    FORM_CONTENT_TYPE,
+    NOTIFY_INTERVAL_S,
+    NOTIFY_RETRIES,
+    Notification,
+    notify_in_background,
+    owed_notification,
+    send_webhook,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +100,8 @@ RESERVE_BODY_FIELDS = frozenset(
         "content_type",
     }
 )
-# Best effort, in the background: a few quick attempts (Bootpay retries for much longer).
-CHARGE_WEBHOOK_RETRIES = 2
-CHARGE_WEBHOOK_INTERVAL_S = 0.2
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# A write to a caller that is gone (timed out, closed the socket): expected, not a handler failure.
+HUNG_UP = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
 def _template(path: str) -> str:
@@ -296,7 +305,8 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "change settings",
         body={
             "duplicate_cancel_id": "refuse (default) | replay: answer to a cancel_id used before",
-            "webhook_url": "where charges with a billing key are notified (null: nowhere, the default)",
+            "webhook_url": "where /v2 changes are notified: charges, cancels, confirms, even when the "
+            "caller's connection is gone (null: nowhere, the default)",
         },
     ),
     ControlRoute(
@@ -518,6 +528,14 @@ class _Handler(BaseHTTPRequestHandler):
         except SandboxError as exc:
             if not self._responded:
                 self._send_json(exc.status, exc.to_body())
+        except HUNG_UP as exc:
+            self.close_connection = True
+            logger.debug(
+                "sandbox caller hung up on %s %s: %r",
+                self.command,
+                mask_billing_keys(urlsplit(self.path).path),
+                exc,
+            )
         except Exception:
             logger.exception(
                 "sandbox handler failed on %s %s", self.command, mask_billing_keys(urlsplit(self.path).path)
@@ -539,19 +557,22 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and self._apply_fault(fault):
             return
         lose_answer = fault is not None and fault.mode == "lost_answer"
-        self._after_answer: list[tuple[dict[str, Any], str, bool]] = []  # webhooks to send afterwards
+        self._owed: list[Notification] = []  # the webhooks of the changes this call applies
         try:
-            answer = self._bootpay_answer(path, raw)
-        except SandboxError:
-            if not lose_answer:
-                raise
-            answer = None
-        if lose_answer:
-            self._drop(reset=False)  # applied (or refused), then the connection closes: no answer at all
-        else:
-            self._send_json(200, answer)
-        for receipt, url, form in self._after_answer:
-            self.sandbox._notify_in_background(receipt, url, form=form)
+            try:
+                answer = self._bootpay_answer(path, raw)
+            except SandboxError:
+                if not lose_answer:
+                    raise
+                answer = None
+            if lose_answer:
+                self._drop(reset=False)  # applied (or refused), then the connection closes: no answer at all
+            else:
+                self._send_json(200, answer)
+        finally:
+            # Bootpay notifies whatever became of its answer: sent, lost, or the caller gone (broken pipe)
+            for owed in self._owed:
+                self.sandbox._notify_in_background(owed.receipt, owed.url, form=owed.form)
 
     def _bootpay_answer(self, path: str, raw: bytes) -> Any:
         """The 200 answer of a /v2 call (after auth); a refusal raises SandboxError."""
@@ -567,7 +588,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route == ("GET", "receipt", True):
             return self.state.get_receipt(last)
         if route == ("POST", "confirm", False):
-            return self.state.confirm(body.get("receipt_id"))
+            return self._notify(self.state.confirm(body.get("receipt_id")))
         if route == ("POST", "cancel", False):
             allowed = {
                 "cancel_price",
@@ -580,7 +601,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "metadata",
             }
             kwargs = {k: v for k, v in body.items() if k in allowed}
-            return self.state.cancel(body.get("receipt_id"), **kwargs)
+            receipt, applied = self.state.apply_cancel(body.get("receipt_id"), **kwargs)
+            return self._notify(receipt) if applied else receipt  # a replayed cancel_id changed nothing
         if route == ("GET", "subscribe/billing_key", True):
             return self.state.billing_key_for_receipt(last)
         if route == ("GET", "billing_key", True):
@@ -590,8 +612,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route == ("POST", "subscribe/payment", False):
             fields = {k: v for k, v in body.items() if k in CHARGE_BODY_FIELDS and k != "billing_key"}
             receipt = self.state.charge_billing_key(body.get("billing_key"), **fields)
-            self._notify_charge(receipt, body.get("feedback_url"), body.get("content_type"))
-            return receipt
+            return self._notify(receipt, body.get("feedback_url"), body.get("content_type"))
         if route == ("POST", "subscribe/payment/reserve", False):
             fields = {k: v for k, v in body.items() if k in RESERVE_BODY_FIELDS and k != "billing_key"}
             return self.state.reserve_charge(body.get("billing_key"), **fields)
@@ -605,12 +626,12 @@ class _Handler(BaseHTTPRequestHandler):
         shown = f"{template}/{{id}}" if template != path else mask_billing_keys(path)
         raise SandboxError(404, "NOT_FOUND_PATH", f"no such API: {self.command} /v2/{shown}")
 
-    def _notify_charge(self, receipt: dict[str, Any], feedback_url: Any, content_type: Any) -> None:
-        """Queue the webhook of a charge: to the call's feedback_url, else to the configured one."""
-        url = feedback_url if isinstance(feedback_url, str) and feedback_url.startswith("http") else None
-        url = url or self.state.webhook_url
-        if url:
-            self._after_answer.append((receipt, url, content_type == FORM_CONTENT_TYPE))
+    def _notify(self, receipt: dict[str, Any], feedback_url: Any = None, content_type: Any = None) -> Any:
+        """Owe the webhook of a change (sent once the call ends, however it ends); returns ``receipt``."""
+        owed = owed_notification(receipt, self.state.webhook_url, feedback_url, content_type)
+        if owed is not None:
+            self._owed.append(owed)
+        return receipt
 
     def _request_entry(self, path: str, template: str, raw: bytes) -> dict[str, Any]:
         headers = {}
@@ -766,8 +787,8 @@ class _Handler(BaseHTTPRequestHandler):
                     receipt,
                     url,
                     form=reservation.get("content_type") == FORM_CONTENT_TYPE,
-                    retries=CHARGE_WEBHOOK_RETRIES,
-                    retry_interval_s=CHARGE_WEBHOOK_INTERVAL_S,
+                    retries=NOTIFY_RETRIES,
+                    retry_interval_s=NOTIFY_INTERVAL_S,
                 )
             )
         self._send_json(200, outcome)
@@ -914,23 +935,9 @@ class SandboxServer:
 
     # bookkeeping used by the handler
     def _notify_in_background(self, receipt: dict[str, Any], url: str, *, form: bool = False) -> None:
-        """POST a charge's receipt to ``url`` from a thread of its own, best effort (as Bootpay notifies
-        recurring charges): the answer to the charge never waits for it."""
-
-        def deliver() -> None:
-            try:
-                result = send_webhook(
-                    receipt,
-                    url,
-                    form=form,
-                    retries=CHARGE_WEBHOOK_RETRIES,
-                    retry_interval_s=CHARGE_WEBHOOK_INTERVAL_S,
-                )
-                logger.debug("sandbox charge webhook for %s: %s", receipt["receipt_id"], result["delivered"])
-            except Exception:  # best effort: never take the emulator down
-                logger.debug("sandbox charge webhook for %s failed", receipt["receipt_id"], exc_info=True)
-
-        threading.Thread(target=deliver, name="bootpay-sandbox-webhook", daemon=True).start()
+        """POST the receipt of a change to ``url`` from a thread of its own, best effort (as Bootpay
+        notifies): the answer to the call never waits for it."""
+        notify_in_background(receipt, url, form=form)
 
     def _track(self, conn: socket.socket) -> None:
         with self._conn_lock:

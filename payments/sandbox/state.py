@@ -615,7 +615,11 @@ class SandboxState:
         receipt["status"] = status
         receipt["status_locale"] = STATUS_LOCALE[status]
 
-    def cancel(
+    def cancel(self, receipt_id: str, **fields: Any) -> dict[str, Any]:
+        """``POST /v2/cancel``: full or partial cancellation; returns the updated receipt."""
+        return self.apply_cancel(receipt_id, **fields)[0]
+
+    def apply_cancel(
         self,
         receipt_id: str,
         cancel_price: Any = None,
@@ -626,8 +630,8 @@ class SandboxState:
         refund: Any = None,
         items: Any = None,
         metadata: Any = None,
-    ) -> dict[str, Any]:
-        """``POST /v2/cancel``: full or partial cancellation; returns the updated receipt.
+    ) -> tuple[dict[str, Any], bool]:
+        """``cancel``, plus whether it changed anything (False: a repeated ``cancel_id`` replayed).
 
         ``items`` and ``metadata`` are accepted and ignored (their semantics are unconfirmed).
         """
@@ -644,7 +648,7 @@ class SandboxState:
             # checked first so a retried final cancel can still be replayed
             if cancel_id is not None and cancel_id in self._cancel_ids[receipt_id]:
                 if self._duplicate_cancel_id == "replay":
-                    return copy.deepcopy(receipt)
+                    return copy.deepcopy(receipt), False
                 raise SandboxError(
                     400, "RC_ALREADY_CANCELLED", f"이미 처리된 취소 요청입니다. (cancel_id: {cancel_id})"
                 )
@@ -718,7 +722,7 @@ class SandboxState:
                     "refund": copy.deepcopy(refund) if _given(refund) else None,
                 }
             )
-            return copy.deepcopy(receipt)
+            return copy.deepcopy(receipt), True
 
     def shipping_start(self, receipt_id: str, **fields: Any) -> dict[str, Any]:
         """``PUT /v2/escrow/shipping/start/{receipt_id}``: register the shipment of an escrow payment;
