@@ -50,6 +50,7 @@ class AuthTokenApi(APIView):
             ErrorCode.VALIDATION_ERROR,
             ErrorCode.PARSE_ERROR,
             ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode.QUERY_TOO_LONG,
             ErrorCode.THROTTLED,
         ),
     )

@@ -51,6 +51,8 @@ class ErrorCode(models.TextChoices):
     NOT_ACCEPTABLE = "not_acceptable"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     PARSE_ERROR = "parse_error"
+    # Refused by config.middleware before any view: a query string over QUERY_STRING_MAX_BYTES.
+    QUERY_TOO_LONG = "query_too_long"
     INTERNAL_ERROR = "internal_error"  # a bug: logged with its traceback, never raised on purpose
 
 
@@ -90,6 +92,7 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.NOT_ACCEPTABLE: 406,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.PARSE_ERROR: 400,
+    ErrorCode.QUERY_TOO_LONG: 414,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 
@@ -135,6 +138,7 @@ DEFAULT_MESSAGES: dict[str, StrOrPromise] = {
     ErrorCode.NOT_ACCEPTABLE: _("No acceptable response format."),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: _("Unsupported media type in the request."),
     ErrorCode.PARSE_ERROR: _("The request body could not be parsed."),
+    ErrorCode.QUERY_TOO_LONG: _("The query string is too long."),
     ErrorCode.INTERNAL_ERROR: _("Internal server error."),
 }
 

@@ -10,6 +10,12 @@ Every value can be set from the environment (docs/deploy.md "Web"):
     GUNICORN_KEEPALIVE     idle keep-alive behind a load balancer (s)        default: 5
     GUNICORN_MAX_REQUESTS  recycle a worker after this many requests (0: never)  default: 1000 (± jitter 100)
 
+Fixed, not from the environment: `limit_request_line` = 8190, gunicorn's maximum (its default, 4094, answered
+longer request lines with its own plain 414). The application refuses query strings over
+QUERY_STRING_MAX_BYTES (2,048) under /api/ and /graphql/ itself, as 414 `query_too_long` in the API's error
+shape (config/middleware.py); gunicorn's limit sits far enough above it that every such request reaches
+Django. Only a request line over 8190 bytes still gets gunicorn's plain 414 (docs/api.md "Requests").
+
 Logs: the application's logging config (config/logs.py, LOG_FORMAT / LOG_LEVEL), so gunicorn's own lines
 and the access log come out in the same JSON (or plain) shape as Django's; the access log on stdout,
 with method, path (no query string), status, bytes, duration_ms and the response's X-Request-ID.
@@ -40,6 +46,9 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# The most gunicorn allows (0 would mean unlimited): above the application's own query-string limit plus
+# any path, so the application answers over-long query strings in its error envelope (see the docstring).
+limit_request_line = 8190
 # Behind a load balancer the client's address comes from X-Forwarded-For (NUM_PROXIES); gunicorn only
 # needs to trust the proxy's X-Forwarded-Proto for wsgi.url_scheme.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

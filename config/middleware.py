@@ -3,10 +3,11 @@
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.log import log_response
 
-from config.errors import DEFAULT_MESSAGES, ErrorCode
+from config.errors import DEFAULT_MESSAGES, HTTP_STATUS_BY_CODE, ErrorCode
 from config.exception_handler import envelope
 from config.i18n import localize
 from config.request_id import bind_request_id, new_request_id, valid_request_id
@@ -55,6 +56,34 @@ def _refuse(request: HttpRequest, fields: list[str]) -> HttpResponse:
         code = ErrorCode.VALIDATION_ERROR
         return graphql_error_response(400, code.value, DEFAULT_MESSAGES[code], **details)
     return HttpResponseBadRequest("NUL characters are not allowed in the request.")
+
+
+class QueryStringLimitMiddleware:
+    """A query string longer than QUERY_STRING_MAX_BYTES under /api/ or /graphql/ is 414 `query_too_long`.
+
+    The longest valid query string is a fraction of the limit (see settings.QUERY_STRING_MAX_BYTES): a
+    longer one only carries values no list can use. gunicorn answers a request line over its
+    `limit_request_line` with a plain 414 before Django sees it, so that limit is set well above this one
+    (config/gunicorn.conf.py), and everything in between is answered here, in the API's own error shape,
+    with the limit in `details`, before credentials or parameters are read. Other pages (the shop, the
+    admin) keep gunicorn's limit only. Counted in bytes as sent: WSGI hands the query string over as
+    latin-1 text of the raw bytes, so its length is theirs; nothing is decoded or parsed.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.QUERY_STRING_MAX_BYTES
+        if len(request.META.get("QUERY_STRING", "")) > limit:
+            code, details = ErrorCode.QUERY_TOO_LONG, {"max_bytes": limit}
+            if request.path.startswith("/api/"):
+                return JsonResponse(envelope(code, details=details), status=HTTP_STATUS_BY_CODE[code])
+            if request.path.startswith("/graphql/"):
+                return graphql_error_response(
+                    HTTP_STATUS_BY_CODE[code], code.value, str(DEFAULT_MESSAGES[code]), **details
+                )
+        return self.get_response(request)
 
 
 class RequestIdMiddleware:

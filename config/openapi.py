@@ -9,14 +9,21 @@ the `Error` component each, with one response-only example per code, so the sche
 `code` an operation may answer and with which status.
 """
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
 from config.errors import DEFAULT_MESSAGES, HTTP_STATUS_BY_CODE, ErrorCode
 
 # Any operation may meet these: a NUL character in the path, a query parameter or a header (400, refused by
-# config.middleware), a bad/expired token (401) and the rate limits (429).
-ALWAYS_ERRORS = (ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_AUTHENTICATED, ErrorCode.THROTTLED)
+# config.middleware), a bad/expired token (401), a query string over QUERY_STRING_MAX_BYTES (414, refused by
+# config.middleware, whatever the operation's parameters) and the rate limits (429).
+ALWAYS_ERRORS = (
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.NOT_AUTHENTICATED,
+    ErrorCode.QUERY_TOO_LONG,
+    ErrorCode.THROTTLED,
+)
 # Operations with a JSON body: invalid fields, unparsable body, a content type other than JSON.
 BODY_ERRORS = (ErrorCode.VALIDATION_ERROR, ErrorCode.PARSE_ERROR, ErrorCode.UNSUPPORTED_MEDIA_TYPE)
 
@@ -33,6 +40,7 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
         help_text=(
             "Structured context, depending on `code`: `validation_error` → `fields` (field path → messages; "
             "errors not tied to one field under `non_field_errors`); `throttled` → `retry_after` (seconds); "
+            "`query_too_long` → `max_bytes`; "
             "business errors may add ids (`product_ids`, `items`, `status`, …). Empty object otherwise."
         )
     )
@@ -47,6 +55,7 @@ _EXAMPLE_DETAILS: dict[str, dict] = {
         "fields": {"items[0].quantity": ["Ensure this value is greater than or equal to 1."]}
     },
     ErrorCode.THROTTLED: {"retry_after": 42},
+    ErrorCode.QUERY_TOO_LONG: {"max_bytes": settings.QUERY_STRING_MAX_BYTES},
     ErrorCode.PRODUCT_NOT_FOUND: {"product_ids": [123]},
     ErrorCode.PRODUCT_UNAVAILABLE: {"product_ids": [123]},
     ErrorCode.INSUFFICIENT_STOCK: {"items": [{"product_id": 123, "requested": 3, "available": 1}]},

@@ -61,7 +61,9 @@ MIDDLEWARE = [
     # Accept-Language (ko, en) picks the language of every message, ours and DRF's alike; before the
     # first middleware that may refuse a request (it reads no session: Django dropped session languages).
     "django.middleware.locale.LocaleMiddleware",
-    # Before sessions and auth: a NUL in the path, query or a header never reaches a query (400).
+    # Before sessions and auth: an over-long query string is refused unread (414), and a NUL in the
+    # path, query or a header never reaches a query (400).
+    "config.middleware.QueryStringLimitMiddleware",
     "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -167,6 +169,13 @@ if not IS_LOCAL:
 # Deepest nesting of arrays/objects accepted in a JSON body (REST, GraphQL, webhooks; config/json.py).
 # Our own bodies nest 5 levels at most; Python's decoder would fail with a RecursionError near 1,000.
 JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+
+# Longest query string (bytes, as sent) under /api/ and /graphql/; longer is 414 `query_too_long`
+# (config/middleware.py). The longest valid one is about 420 bytes (every filter of the order list at its
+# longest, with a cursor: tests/config/test_query_string_limit.py). Not from the environment: gunicorn's
+# request-line limit (config/gunicorn.conf.py, 8,190) must stay well above it, so that the application,
+# not gunicorn, answers every query string up to several times this long.
+QUERY_STRING_MAX_BYTES = 2_048
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

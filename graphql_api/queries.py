@@ -20,6 +20,7 @@ from config.keyset import keyset as config_keyset
 from config.pagination import LIST_COUNT_CAP
 from graphql_api.context import current_user
 from graphql_api.ids import node_pk, pk_or_invalid
+from graphql_api.permissions import SIGNED_IN_ONLY, signed_in
 from graphql_api.types import (
     BillingKeyType,
     CheckoutConfigType,
@@ -224,21 +225,26 @@ class Query:
             products = products.filter(price__lte=max_price)
         return products.order_by(ordering.value if ordering else "-created_at", "-pk")
 
-    @strawberry_django.connection(OrderConnection, description="The caller's own orders, newest first.")
+    @strawberry_django.connection(
+        OrderConnection,
+        description=f"The caller's own orders, newest first. {SIGNED_IN_ONLY}",
+        extensions=[signed_in()],
+    )
     def my_orders(self, info: Info, status: str | None = None) -> Iterable[OrderType]:
-        user = current_user(info)
-        orders = Order.objects.filter(buyer=user) if user.is_authenticated else Order.objects.none()
+        orders = Order.objects.filter(buyer=current_user(info))
         if status:
             orders = orders.filter(status=status)
         return orders.order_by("-created_at", "-pk")
 
     @strawberry_django.connection(
-        OrderConnection, description="Orders containing the calling seller's lines (only those lines show)."
+        OrderConnection,
+        description=(
+            f"Orders containing the calling seller's lines (only those lines show). {SIGNED_IN_ONLY}"
+        ),
+        extensions=[signed_in()],
     )
     def seller_orders(self, info: Info, status: str | None = None) -> Iterable[OrderType]:
         user = current_user(info)
-        if not user.is_authenticated:
-            return Order.objects.none()
         orders = Order.objects.filter(pk__in=OrderItem.objects.filter(seller__user=user).values("order_id"))
         if status:
             orders = orders.filter(status=status)
@@ -246,20 +252,19 @@ class Query:
 
     @strawberry_django.connection(
         BillingKeyConnection,
-        description="The caller's registered cards, newest first (removed ones left out).",
+        description=f"The caller's registered cards, newest first (removed ones left out). {SIGNED_IN_ONLY}",
+        extensions=[signed_in()],
     )
     def my_billing_keys(self, info: Info) -> Iterable[BillingKeyType]:
         return billing_key_list_visible(user=current_user(info))
 
     @strawberry_django.connection(
         SubscriptionConnection,
-        description="The caller's own subscriptions, newest first, with their charges.",
+        description=f"The caller's own subscriptions, newest first, with their charges. {SIGNED_IN_ONLY}",
+        extensions=[signed_in()],
     )
     def my_subscriptions(self, info: Info, status: str | None = None) -> Iterable[SubscriptionType]:
-        user = current_user(info)
-        subscriptions = (
-            Subscription.objects.filter(buyer=user) if user.is_authenticated else Subscription.objects.none()
-        )
+        subscriptions = Subscription.objects.filter(buyer=current_user(info))
         if status:
             subscriptions = subscriptions.filter(status=status)
         return subscriptions.order_by("-created_at", "-pk")

@@ -11,9 +11,9 @@ from typing import Annotated, NewType
 import strawberry
 from strawberry import Info, relay
 
-from config.errors import DomainError, ErrorCode
 from graphql_api.context import current_user
 from graphql_api.ids import pk_or_invalid
+from graphql_api.permissions import signed_in
 from orders.models import Order
 from payments import statements
 
@@ -111,7 +111,8 @@ class StatementQuery:
             "`permission_denied`); staff: every seller with activity, or `sellerId`, and the total. "
             "Refusals are errors with `extensions.code`: `validation_error` (naming `from`, `to` or "
             "`sellerId`), `not_authenticated`, `permission_denied`, `not_found` (staff: no such seller)."
-        )
+        ),
+        extensions=[signed_in()],  # anonymous: `not_authenticated`, the rule of the caller's own fields
     )
     def seller_statement(
         self,
@@ -121,8 +122,6 @@ class StatementQuery:
         seller_id: relay.GlobalID | None = None,
     ) -> SellerStatementReportType:
         user = current_user(info)
-        if not user.is_authenticated:
-            raise DomainError(ErrorCode.NOT_AUTHENTICATED)
         seller_pk = (
             None if seller_id is None else pk_or_invalid(seller_id, field="sellerId", type_name="Seller")
         )

@@ -8,6 +8,9 @@ Checks: never a 5xx, and every response (status, content type, headers, body) co
 `test_hostile_input_is_a_400_on_every_operation` adds, for every operation, the shapes the generator does
 not make: JSON nested ~1,000 deep, non-UTF-8 and NUL-holding bodies, NUL in each path and query parameter,
 empty and `null` query values; each must be a 400 envelope under the same checks.
+`test_an_over_long_query_string_is_a_documented_414_on_every_operation`: a query string one byte over
+QUERY_STRING_MAX_BYTES is the documented 414 `query_too_long` everywhere (behind gunicorn too, whose own
+limit is above it: tests/ops/test_gunicorn_conf.py).
 
 New operations are picked up automatically. To steer one:
 - `CALLER_BY_OPERATION`: who calls it (default: a buyer); callers are tokens in `fuzz_world`.
@@ -298,3 +301,23 @@ def test_hostile_input_is_a_400_on_every_operation(operation, part, name, value,
     assert response.status_code == 400, response.text
     expected = {"parse_error", "validation_error"} if part == "body" else {"validation_error"}
     assert response.json()["code"] in expected
+
+
+# --- Over-long query strings, on every operation ----------------------------------------------------------
+# The generator keeps to the schema's shapes; a request line longer than gunicorn's limit was answered by
+# gunicorn with an undocumented 414. The application now refuses a query string over QUERY_STRING_MAX_BYTES
+# itself, on every operation, with a 414 each operation documents: checked here under the same checks.
+
+
+@pytest.mark.parametrize("operation", _OPERATIONS, ids=lambda operation: operation.label)
+def test_an_over_long_query_string_is_a_documented_414_on_every_operation(operation, db):
+    from django.conf import settings as django_settings
+
+    path = {parameter.name: "x" for parameter in operation.path_parameters}
+    padding = "a" * (django_settings.QUERY_STRING_MAX_BYTES + 1 - len("pad="))
+    case = operation.Case(path_parameters=path, query={"pad": padding}, media_type="application/json")
+
+    response = case.call_and_validate(headers={"Content-Type": "application/json"}, checks=CHECKS)
+
+    assert response.status_code == 414, response.text
+    assert response.json()["code"] == "query_too_long"

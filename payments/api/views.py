@@ -277,7 +277,12 @@ class BootpayWebhookApi(APIView):
                 examples=[OpenApiExample("stored", value={"success": True}, response_only=True)],
             )
         }
-        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.PERMISSION_DENIED, ErrorCode.THROTTLED),
+        | error_responses(
+            ErrorCode.VALIDATION_ERROR,
+            ErrorCode.PERMISSION_DENIED,
+            ErrorCode.QUERY_TOO_LONG,
+            ErrorCode.THROTTLED,
+        ),
         auth=[],
     )
     def post(self, request: Request) -> Response:

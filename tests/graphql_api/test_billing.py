@@ -171,7 +171,8 @@ def test_cards_are_their_owners_only(gql, card, buyer, make_user):
     card(buyer)
     for caller in (make_user(), make_user(is_staff=True)):
         assert gql(caller)(MY_KEYS)["myBillingKeys"] == {"totalCount": 0, "edges": []}
-    assert gql(None)(MY_KEYS)["myBillingKeys"] == {"totalCount": 0, "edges": []}
+    anonymous = gql(None).raw(MY_KEYS).json()  # REST's 401: an error, not an empty list
+    assert [error["extensions"]["code"] for error in anonymous["errors"]] == ["not_authenticated"]
 
 
 # --- Subscriptions --------------------------------------------------------------------------------
@@ -280,9 +281,11 @@ def test_every_billing_mutation_needs_a_signed_in_caller(gql, mutation, variable
     refused(payload, "not_authenticated")
 
 
-def test_anonymous_callers_see_no_subscriptions(gql, subscribed, buyer):
+def test_anonymous_callers_are_not_authenticated_for_subscriptions(gql, subscribed, buyer):
     subscribed(buyer)
-    assert gql(None)(MY_SUBSCRIPTIONS)["mySubscriptions"] == {"totalCount": 0, "edges": []}
+    anonymous = gql(None).raw(MY_SUBSCRIPTIONS).json()  # REST's 401: an error, not an empty list
+    assert anonymous["data"] is None
+    assert [error["extensions"]["code"] for error in anonymous["errors"]] == ["not_authenticated"]
 
 
 def test_the_same_failures_have_the_same_codes_as_rest(gql, card, buyer, make_product, api_client_for):

@@ -237,15 +237,13 @@ def test_only_total_count_runs_no_page_query(gql_for, buyer, django_assert_num_q
 
 @pytest.mark.parametrize("field", ["myOrders", "sellerOrders"])
 @pytest.mark.parametrize("variables", [{"first": 3}, {"last": 3}], ids=["first", "last"])
-def test_anonymous_order_lists_are_empty_pages(gql_for, buyer, field, variables):
+def test_anonymous_order_lists_are_refused_not_empty_pages(gql_for, buyer, field, variables):
     _order(buyer)
 
-    page = gql_for()(page_query(field), variables)[field]
+    body = gql_for().raw(page_query(field), variables).json()
 
-    assert page == {
-        "pageInfo": {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None},
-        "edges": [],
-    }
+    assert body["data"] is None  # REST's 401 (docs/api.md "Who may ask"), not a page reading "no orders"
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["not_authenticated"]
 
 
 # --- sellerOrders ---------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ HEAVY_ORDER = """
 """
 
 
-def test_an_over_cost_query_is_refused(gql_for):
+def test_an_over_cost_query_is_refused(gql_for, buyer):
     # each level is allowed; 100 orders × 10 payments × 10 events × 4 fields is too much for one request
     query = f"{{ myOrders(first: 100) {{ edges {{ node {{ {HEAVY_ORDER} }} }} }} }}"
     small_pages = f"{{ myOrders(first: 10) {{ edges {{ node {{ {HEAVY_ORDER} }} }} }} }}"
@@ -46,16 +46,16 @@ def test_an_over_cost_query_is_refused(gql_for):
     error = first_error(gql_for(), query)
 
     assert error["extensions"]["code"] == "query_too_costly" and "25000" in error["message"]
-    gql_for()(small_pages)  # the same shape with a small page is fine
+    gql_for(buyer)(small_pages)  # the same shape with a small page is fine
 
 
-def test_aliases_and_fragments_cannot_hide_cost(gql_for):
+def test_aliases_and_fragments_cannot_hide_cost(gql_for, buyer):
     fragment = f"fragment Heavy on Order {{ {HEAVY_ORDER} }}"
     aliased = " ".join(f"q{i}: myOrders(first: 20) {{ edges {{ node {{ ...Heavy }} }} }}" for i in range(5))
 
     assert first_error(gql_for(), f"{fragment} {{ {aliased} }}")["extensions"]["code"] == "query_too_costly"
     one = "{ myOrders(first: 20) { edges { node { ...Heavy } } } }"
-    gql_for()(f"{fragment} {one}")  # a single one of them is fine
+    gql_for(buyer)(f"{fragment} {one}")  # a single one of them is fine
 
 
 def test_a_page_above_the_maximum_is_refused(gql_for):

@@ -85,7 +85,8 @@ def test_my_orders_lists_only_the_callers_orders_and_filters_by_status(gql_for, 
     assert {edge["node"]["orderId"] for edge in mine["edges"]} == {paid.order_id, pending.order_id}
     only_paid = gql_for(buyer)(MY_ORDERS, {"status": "paid"})["myOrders"]
     assert [edge["node"]["orderId"] for edge in only_paid["edges"]] == [paid.order_id]
-    assert gql_for()(MY_ORDERS)["myOrders"]["totalCount"] == 0  # anonymous: nothing
+    anonymous = gql_for().raw(MY_ORDERS).json()  # REST's 401: an error, not "no orders"
+    assert [error["extensions"]["code"] for error in anonymous["errors"]] == ["not_authenticated"]
 
 
 def test_order_and_payment_by_public_id(gql_for, buyer, make_order, pay_at_pg):
