@@ -1,7 +1,6 @@
 """Query-string filters for the payment list (the shared pieces are in `config/filters.py`)."""
 
 import django_filters
-
 from django.db.models import Exists, OuterRef
 
 from config.filters import CreatedRangeFilterSet, StrictBooleanFilter
