@@ -33,17 +33,6 @@ CHARGE_PATH = "subscribe/payment"
 
 
 @pytest.fixture
-def receiver(bootpay):
-    """Bootpay's configured webhook URL: what the emulator notifies lands here, and is then handed to
-    our webhook endpoint's service, as Bootpay's POST would be."""
-    hook = Receiver()
-    bootpay.state.webhook_url = hook.url
-    yield hook
-    bootpay.state.webhook_url = None
-    hook.close()
-
-
-@pytest.fixture
 def card(bootpay, buyer):
     def issue():
         request = billing_key_request_start(buyer=buyer)

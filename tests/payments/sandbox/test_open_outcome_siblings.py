@@ -47,17 +47,6 @@ REFUND_ACCOUNT = RefundAccount(bank_code="004", bank_account="12345678901234", b
 
 
 @pytest.fixture
-def receiver(bootpay):
-    """Bootpay's configured webhook URL: what the emulator notifies lands here; `_hand_over` gives it to
-    our webhook path as Bootpay's POST would."""
-    hook = Receiver()
-    bootpay.state.webhook_url = hook.url
-    yield hook
-    bootpay.state.webhook_url = None
-    hook.close()
-
-
-@pytest.fixture
 def staff(make_user):
     return make_user("staff", is_staff=True)
 
