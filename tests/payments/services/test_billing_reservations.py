@@ -6,12 +6,15 @@ from datetime import timedelta
 import pytest
 
 from config.errors import DomainError, ErrorCode
+from payments.gateway import Receipt
 from payments.models import Payment, SubscriptionCharge
 from payments.services import (
+    payment_bind_receipt,
     subscription_cancel,
     subscriptions_charge_due,
     subscriptions_settle_reservations,
 )
+from payments.services.common import Actor
 from payments.webhooks import webhook_process, webhook_receive
 from tests.payments.services.billing_fakes import EXECUTED, FAILED, RESERVED, REVOKED
 
@@ -204,3 +207,40 @@ def test_a_refused_reservation_is_charged_directly_when_due(buyer, fake_bootpay,
 
     subscription.refresh_from_db()
     assert subscription.current_period == 2 and fake_bootpay.calls.count("charge_billing_key") == 2
+
+
+def test_a_reservation_run_while_the_buyer_pays_the_period_by_virtual_account_is_refunded_not_declined(
+    buyer, fake_bootpay, subscribe
+):
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    due = subscription.next_charge_at
+    order = _charge(subscription, 2).order
+    issued = Receipt.from_payload(
+        {
+            "receipt_id": "a" * 24,
+            "order_id": order.order_id,
+            "price": order.total_amount,
+            "tax_free": order.tax_free_amount,
+            "status": 5,
+            "method_symbol": "vbank",
+            "currency": "KRW",
+        }
+    )
+    payment_bind_receipt(order_pk=order.pk, receipt=issued, actor=Actor(label="test"), gateway=fake_bootpay)
+    run = fake_bootpay.execute(subscription.reserve_id)  # Bootpay runs the reservation anyway
+
+    counts = subscriptions_settle_reservations(now=due + timedelta(minutes=10), gateway=fake_bootpay)
+
+    assert counts == {"executed": 1}
+    subscription.refresh_from_db()
+    charge = _charge(subscription, 2)
+    kinds = list(subscription.events.values_list("kind", flat=True))
+    assert (subscription.status, subscription.retry_count, subscription.reserve_id) == ("active", 0, "")
+    assert charge.state == "pending" and "charge_refunded" in kinds and "declined" not in kinds
+    receipt = fake_bootpay.receipts[run["receipt_id"]]
+    assert receipt["cancelled_price"] == receipt["price"]  # given back at once
+    # While the virtual account is live the period is not charged directly either.
+    calls = fake_bootpay.calls.count("charge_billing_key")
+    subscriptions_charge_due(now=due + timedelta(days=1), gateway=fake_bootpay)
+    assert fake_bootpay.calls.count("charge_billing_key") == calls
