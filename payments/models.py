@@ -564,6 +564,7 @@ class SubscriptionEvent(models.Model):
         KEY_DESTROYED = "key_destroyed"
         OUTCOME_UNKNOWN = "outcome_unknown"
         CHARGE_REFUNDED = "charge_refunded"  # Bootpay charged, the money core refused and refunded it
+        LATE_ANSWER = "late_answer"  # an answer to an earlier attempt, after a newer one was sent
         STAFF_ACTION = "staff_action"
 
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="events")

@@ -3,27 +3,31 @@
 from django.db import migrations, models
 
 
+# Receipts made with a billing key (payments.services.billing.BILLING_CHARGE_METHODS, frozen here).
+BILLING_CHARGE_METHODS = ("card_rebill_rest", "card_rebill", "automatic_transfer_rest")
+
+
 def reopen_lost_outcomes(apps, schema_editor):
     """Before this migration a charge sent to Bootpay whose answer never came could be turned
     `cancelled` by a cancel racing it, erasing the fact that Bootpay may hold its money. Such a charge
-    is recognisable: sent (attempts), no decline recorded, no receipt on its order; in reserved mode
-    only when an `outcome_unknown` event names its period (otherwise a revoked reservation looks alike).
-    It is reopened as `unknown`, so staff see it and its late webhook settles it."""
+    is recognisable: it was sent (`attempts`) more often than Bootpay answered it (a `declined` event,
+    or in reserved mode a `reserved`/`reserve_refused` one, per answer), and no receipt made with a
+    billing key reached its order (the buyer's own checkout does not count). It is reopened as
+    `unknown`, so staff see it and its late webhook settles it."""
     Charge = apps.get_model("payments", "SubscriptionCharge")
     Event = apps.get_model("payments", "SubscriptionEvent")
     Payment = apps.get_model("payments", "Payment")
     Charge.objects.filter(state__in=("sending", "unknown"), sent_at__isnull=True).update(
         sent_at=models.F("updated_at")
     )
-    lost = Charge.objects.filter(state="cancelled", attempts__gt=0, last_error_code="").select_related(
-        "subscription"
-    )
-    for charge in lost.iterator():
-        if Payment.objects.filter(order_id=charge.order_id).exists():
+    answered_kinds = ("declined", "reserved", "reserve_refused")
+    for charge in Charge.objects.filter(state="cancelled", attempts__gt=0).iterator():
+        if Payment.objects.filter(order_id=charge.order_id, method__in=BILLING_CHARGE_METHODS).exists():
             continue
-        if charge.subscription.mode != "charge" and not Event.objects.filter(
-            subscription_id=charge.subscription_id, kind="outcome_unknown", data__period=charge.period
-        ).exists():
+        answers = Event.objects.filter(
+            subscription_id=charge.subscription_id, kind__in=answered_kinds, data__period=charge.period
+        ).count()
+        if answers >= charge.attempts:
             continue
         Charge.objects.filter(pk=charge.pk).update(state="unknown", sent_at=charge.updated_at)
         Event.objects.create(
@@ -50,7 +54,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='subscriptionevent',
             name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('charged', 'Charged'), ('declined', 'Declined'), ('retry_scheduled', 'Retry Scheduled'), ('past_due', 'Past Due'), ('cancelled', 'Cancelled'), ('reserved', 'Reserved'), ('reserve_refused', 'Reserve Refused'), ('reservation_cancelled', 'Reservation Cancelled'), ('key_destroyed', 'Key Destroyed'), ('outcome_unknown', 'Outcome Unknown'), ('charge_refunded', 'Charge Refunded'), ('staff_action', 'Staff Action')], max_length=24),
+            field=models.CharField(choices=[('created', 'Created'), ('charged', 'Charged'), ('declined', 'Declined'), ('retry_scheduled', 'Retry Scheduled'), ('past_due', 'Past Due'), ('cancelled', 'Cancelled'), ('reserved', 'Reserved'), ('reserve_refused', 'Reserve Refused'), ('reservation_cancelled', 'Reservation Cancelled'), ('key_destroyed', 'Key Destroyed'), ('outcome_unknown', 'Outcome Unknown'), ('charge_refunded', 'Charge Refunded'), ('late_answer', 'Late Answer'), ('staff_action', 'Staff Action')], max_length=24),
         ),
         migrations.AddIndex(
             model_name='subscriptioncharge',

@@ -37,6 +37,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from config.errors import DomainError, ErrorCode
 from orders.models import Order, Product, SubscriptionInterval
@@ -53,6 +54,7 @@ from payments.gateway import (
 from payments.models import (
     BillingKey,
     BillingKeyRequest,
+    Payment,
     Subscription,
     SubscriptionCharge,
     SubscriptionEvent,
@@ -471,6 +473,7 @@ def subscription_charge_period(
     if claim.key is None or claim.charge is None or claim.order is None:
         return claim.charge
     order, charge = claim.order, claim.charge
+    attempt = charge.attempts
     try:
         receipt = gateway.charge_billing_key(
             billing_key=claim.key.value,
@@ -481,12 +484,14 @@ def subscription_charge_period(
         )
     except GatewayUnavailable as exc:
         logger.warning("subscription charge %s outcome unknown: %s", order.order_id, exc.reason)
-        return _charge_unknown(charge.pk, actor=actor, reason=exc.reason, stage="charge")
+        return _charge_unknown(charge.pk, actor=actor, reason=exc.reason, stage="charge", attempt=attempt)
     except GatewayError as exc:
-        return _charge_declined(charge.pk, actor=actor, code=exc.code, message=exc.message, gateway=gateway)
+        return _charge_declined(
+            charge.pk, actor=actor, code=exc.code, message=exc.message, gateway=gateway, attempt=attempt
+        )
     finally:
         claim.key = None
-    return _charge_book(charge.pk, receipt, actor=actor, gateway=gateway)
+    return _charge_book(charge.pk, receipt, actor=actor, gateway=gateway, attempt=attempt)
 
 
 def _charge_claim(subscription_pk: int, *, actor: Actor, now: datetime, skip_locked: bool) -> _Claim:
@@ -578,9 +583,29 @@ def _escalate_if_overdue(
     _event(subscription, Kind.PAST_DUE, actor, period=charge.period, reason="outcome_unknown")
 
 
-def _charge_unknown(charge_pk: int, *, actor: Actor, reason: str, stage: str) -> SubscriptionCharge:
+def _late_answer(
+    subscription: Subscription,
+    charge: SubscriptionCharge,
+    *,
+    attempt: int | None,
+    actor: Actor,
+    **answer: Any,
+) -> bool:
+    """An answer to an earlier attempt than the charge's latest (staff charged again meanwhile): it says
+    nothing about the latest one, whose outcome stays as it is. Recorded; True when it is such."""
+    if attempt is None or attempt == charge.attempts:
+        return False
+    _event(subscription, Kind.LATE_ANSWER, actor, period=charge.period, attempt=attempt, **answer)
+    return True
+
+
+def _charge_unknown(
+    charge_pk: int, *, actor: Actor, reason: str, stage: str, attempt: int | None = None
+) -> SubscriptionCharge:
     with transaction.atomic():
         subscription, charge = _charge_lock(charge_pk)
+        if _late_answer(subscription, charge, attempt=attempt, actor=actor, outcome="unknown"):
+            return charge
         if charge.state == State.SENDING:
             _mark_unknown(subscription, charge, actor=actor, reason=reason, stage=stage)
     return charge
@@ -594,23 +619,38 @@ def _charge_book(
     gateway: Gateway,
     reserve: bool = True,
     reserve_id: str = "",
+    attempt: int | None = None,
 ) -> SubscriptionCharge:
-    """Book the receipt of a charge (or of the executed reservation `reserve_id`, consumed whatever
-    happens) on the period's order, then advance."""
+    """Book the receipt of a charge's `attempt` (or of the executed reservation `reserve_id`, consumed
+    whatever happens) on the period's order, then advance."""
     charge = SubscriptionCharge.objects.get(pk=charge_pk)
     try:
         payment_bind_receipt(order_pk=charge.order_id, receipt=receipt, actor=actor, gateway=gateway)
     except DomainError as exc:
         # Refused by the money core (its order closed, another payment of it under way, an amount that
         # differs): recorded there and any money refunded. Our refusal is never the card's decline.
-        if Order.objects.filter(pk=charge.order_id, paid_at__isnull=True).exists():
-            if exc.code == ErrorCode.PAYMENT_FAILED:  # the receipt itself failed: Bootpay's refusal
-                return _charge_declined(
-                    charge_pk, actor=actor, code=exc.code, message="", gateway=gateway, reserve_id=reserve_id
-                )
-            return _charge_refunded(
-                charge_pk, actor=actor, receipt_id=receipt.receipt_id, code=exc.code, reserve_id=reserve_id
+        unpaid = Order.objects.filter(pk=charge.order_id, paid_at__isnull=True).exists()
+        if unpaid and exc.code == ErrorCode.PAYMENT_FAILED:  # the receipt itself failed: Bootpay's refusal
+            return _charge_declined(
+                charge_pk,
+                actor=actor,
+                code=exc.code,
+                message="",
+                gateway=gateway,
+                reserve_id=reserve_id,
+                attempt=attempt,
             )
+        charge = _charge_refunded(
+            charge_pk,
+            actor=actor,
+            receipt_id=receipt.receipt_id,
+            code=exc.code,
+            reserve_id=reserve_id,
+            its_own=attempt is None or attempt == charge.attempts,
+        )
+        if unpaid:
+            return charge
+        reserve_id = ""  # consumed above
     return _period_settle_and_reserve(
         charge_pk, actor=actor, gateway=gateway, reserve=reserve, consumed_reserve_id=reserve_id
     )
@@ -634,25 +674,44 @@ def _charge_order_closed(charge_pk: int, *, actor: Actor) -> SubscriptionCharge:
 
 
 def _charge_refunded(
-    charge_pk: int, *, actor: Actor, receipt_id: str, code: str, reserve_id: str = ""
+    charge_pk: int, *, actor: Actor, receipt_id: str, code: str, reserve_id: str = "", its_own: bool = True
 ) -> SubscriptionCharge:
-    """Bootpay took a period's money but the money core refused the receipt and refunded it (`code`:
-    the order closed, another payment of it under way, an amount that differs). The charge's outcome is
-    known now, and it is no decline: once per receipt, an event `charge_refunded`; then an order closed
-    gives the period up (the subscription cancelled, `order_closed`); one still open leaves the period
-    to be charged again when due (not while another payment of it lives); a refusal other than
-    `order_not_payable` puts the subscription past_due for staff, so a refusal that would repeat is not
-    charged and refunded again and again. `reserve_id`: the reservation that ran (forgotten)."""
+    """Bootpay took a period's money but the money core refused the receipt (`code`: the order closed or
+    paid already, another payment of it under way, an amount that differs, or a receipt that holds no
+    money any more) and gave back what it held. No decline: once per receipt, an event
+    `charge_refunded`. `its_own`: the receipt is the answer to the charge's latest attempt; another
+    attempt's receipt changes nothing else (the latest one's outcome stays as it is).
+    Then: a charge whose outcome was open is settled — `paid` when the period is paid otherwise,
+    `cancelled` when its order is closed (a live subscription is cancelled, `order_closed`), `pending`
+    when the order is still open (charged again when due, not while another payment of it lives; a
+    refusal other than `order_not_payable` puts the subscription past_due for staff, so a refusal that
+    would repeat is not charged and refunded again and again). `reserve_id`: the reservation that ran
+    (forgotten)."""
     now = timezone.now()
     with transaction.atomic():
         subscription, charge = _charge_lock(charge_pk, consumed_reserve_id=reserve_id)
         order = order_lock(order_pk=charge.order_id)
-        seen = subscription.events.filter(kind=Kind.CHARGE_REFUNDED, data__receipt_id=receipt_id)
-        if order.paid_at is not None or seen.exists():
+        if subscription.events.filter(kind=Kind.CHARGE_REFUNDED, data__receipt_id=receipt_id).exists():
             return charge
         _event(
-            subscription, Kind.CHARGE_REFUNDED, actor, period=charge.period, receipt_id=receipt_id, code=code
+            subscription,
+            Kind.CHARGE_REFUNDED,
+            actor,
+            period=charge.period,
+            receipt_id=receipt_id,
+            code=code,
+            attempt=charge.attempts,
+            settles_the_charge=its_own,
         )
+        if not its_own and charge.state in OPEN_STATES:
+            return charge
+        if order.paid_at is not None:
+            # Paid another way: once the period has advanced the charge is simply paid; before that,
+            # `_period_settle` finds this event and does both.
+            if charge.state in OPEN_STATES and charge.period <= subscription.current_period:
+                charge.state, charge.sending_until = State.PAID, None
+                charge.save(update_fields=["state", "sending_until", "updated_at"])
+            return charge
         if not order.is_payable:
             if charge.state in UNPAID_STATES:
                 charge.state, charge.sending_until = State.CANCELLED, None
@@ -711,7 +770,14 @@ def _cancel_in_tx(
 
 
 def _charge_declined(
-    charge_pk: int, *, actor: Actor, code: str, message: str, gateway: Gateway, reserve_id: str = ""
+    charge_pk: int,
+    *,
+    actor: Actor,
+    code: str,
+    message: str,
+    gateway: Gateway,
+    reserve_id: str = "",
+    attempt: int | None = None,
 ) -> SubscriptionCharge:
     """A definite refusal of a period's charge: the retry schedule, or the end of the subscription.
 
@@ -723,6 +789,8 @@ def _charge_declined(
     destroy_key = False
     with transaction.atomic():
         subscription, charge = _charge_lock(charge_pk, consumed_reserve_id=reserve_id)
+        if _late_answer(subscription, charge, attempt=attempt, actor=actor, outcome="declined", pg_code=code):
+            return charge
         if charge.state not in (State.SENDING, State.UNKNOWN, State.PENDING):
             return charge  # settled meanwhile
         charge.state = State.DECLINED
@@ -756,7 +824,11 @@ def _charge_declined(
             if subscription.status != SubStatus.PAST_DUE:
                 subscription.status = SubStatus.PAST_DUE
                 _event(subscription, Kind.PAST_DUE, actor, period=charge.period, reason="declined")
-            subscription.next_charge_at = charge.first_declined_at + schedule[subscription.retry_count]
+            # On the schedule from the first decline, but never sooner than its first step after this
+            # one: retries held back (the buyer paid by virtual account meanwhile) do not run back to back.
+            subscription.next_charge_at = max(
+                charge.first_declined_at + schedule[subscription.retry_count], now + schedule[0]
+            )
             subscription.retry_count += 1
             subscription.save(update_fields=["status", "next_charge_at", "retry_count", "updated_at"])
             _event(
@@ -812,12 +884,23 @@ def _period_settle(
         if charge.state == State.PAID or order.paid_at is None:
             return charge, False, ""
         payment = order_live_payment(order=order)
-        charge.state = State.PAID
-        charge.sending_until = None
-        charge.receipt_id = payment.receipt_id if payment else charge.receipt_id
-        charge.save()
+        # Paid another way (the buyer's checkout, an earlier attempt's receipt) while the latest attempt's
+        # outcome is open: the period advances, the charge stays open until its own receipt or staff.
+        keeps_open = (
+            charge.state in OPEN_STATES
+            and not (payment and _answers_latest_attempt(charge, payment))
+            and not _own_receipt_refunded(subscription, charge)
+        )
+        if keeps_open and charge.period <= subscription.current_period:
+            return charge, False, ""  # advanced already
+        if not keeps_open:
+            charge.state = State.PAID
+            charge.sending_until = None
+            charge.receipt_id = payment.receipt_id if payment else charge.receipt_id
+            charge.save()
         stale_reserve_id = ""
-        if charge.period > subscription.current_period:
+        advances = charge.period > subscription.current_period
+        if advances:
             stale_reserve_id = subscription.reserve_id  # made for this period (or consumed by it)
             start = _period_start(subscription, order.paid_at)
             subscription.current_period = charge.period
@@ -828,20 +911,32 @@ def _period_settle(
                 subscription.status = SubStatus.ACTIVE
                 subscription.next_charge_at = subscription.current_period_end
             subscription.save()
-        _event(
-            subscription,
-            Kind.CHARGED,
-            actor,
-            period=charge.period,
-            order_id=order.order_id,
-            receipt_id=charge.receipt_id,
-            amount=order.total_amount,
-            period_end=subscription.current_period_end.isoformat()
-            if subscription.current_period_end
-            else None,
-        )
+        if advances:  # once per period (a charge left open and settled later adds no second one)
+            _event(
+                subscription,
+                Kind.CHARGED,
+                actor,
+                period=charge.period,
+                order_id=order.order_id,
+                receipt_id=payment.receipt_id if payment else charge.receipt_id,
+                amount=order.total_amount,
+                period_end=subscription.current_period_end.isoformat()
+                if subscription.current_period_end
+                else None,
+                charge_outcome_open=keeps_open,
+            )
         reserve = subscription.mode == Subscription.Mode.RESERVE and subscription.status == SubStatus.ACTIVE
     return charge, reserve, stale_reserve_id
+
+
+def _own_receipt_refunded(subscription: Subscription, charge: SubscriptionCharge) -> bool:
+    """The latest attempt's own receipt came back refused and refunded: its outcome is known."""
+    return subscription.events.filter(
+        kind=Kind.CHARGE_REFUNDED,
+        data__period=charge.period,
+        data__attempt=charge.attempts,
+        data__settles_the_charge=True,
+    ).exists()
 
 
 def _period_settle_and_reserve(
@@ -932,25 +1027,51 @@ def subscription_period_order_closed(*, charge_pk: int, gateway: Gateway | None 
 BILLING_CHARGE_METHODS = frozenset({"card_rebill_rest", "card_rebill", "automatic_transfer_rest"})
 
 
-def on_payment_refused(sender: object = None, *, order: Order, payment: Any, code: str, **_: Any) -> None:
-    """Receiver of `payments.services.common.payment_refused` (under the order's lock): a receipt of a
-    period's charge that the money core refused (and refunded) settles that charge's open outcome once
-    the refusal commits (`_charge_refunded`), whichever path brought the receipt (webhook, staff,
-    reconcile, the charge's own answer)."""
-    if payment.method not in BILLING_CHARGE_METHODS or code == ErrorCode.PAYMENT_FAILED:
+# Bootpay's clock against ours, and its receipts' whole seconds: a receipt made up to this long before its
+# attempt was sent still counts as that attempt's (an earlier attempt's is older by at least a lease).
+ATTEMPT_CLOCK_SKEW = timedelta(seconds=30)
+
+
+def _answers_latest_attempt(charge: SubscriptionCharge, payment: Payment) -> bool:
+    """Whether a payment's receipt answers the charge's latest attempt: made with a billing key, no
+    earlier than that attempt was sent. The buyer's own checkout, or an earlier attempt's late receipt,
+    leaves the latest attempt's outcome as it is (an open one stays open)."""
+    made_at = _made_at(payment)
+    if payment.method not in BILLING_CHARGE_METHODS or made_at is None:
+        return False
+    return charge.sent_at is None or made_at >= charge.sent_at - ATTEMPT_CLOCK_SKEW
+
+
+def _made_at(payment: Payment) -> datetime | None:
+    """When Bootpay made a payment's receipt: paid, else requested (a receipt that never took money)."""
+    raw = payment.raw_receipt if isinstance(payment.raw_receipt, dict) else {}
+    requested = raw.get("requested_at")
+    return payment.purchased_at or (parse_datetime(requested) if isinstance(requested, str) else None)
+
+
+def on_payment_refused(sender: object = None, *, order: Order, payment: Payment, code: str, **_: Any) -> None:
+    """Receiver of `payments.services.common.payment_refused` (under the order's lock): a receipt made
+    with a billing key on a period's order that the money core refused (and refunded, or that holds no
+    money: failed, or cancelled at Bootpay) is settled in billing once the refusal commits
+    (`_charge_refunded`), whichever path brought it (webhook, staff, reconcile, the charge's answer)."""
+    if payment.method not in BILLING_CHARGE_METHODS:
         return
-    order_pk, receipt_id = order.pk, payment.receipt_id
-    transaction.on_commit(lambda: _after_payment_refused(order_pk, receipt_id, code), robust=True)
+    order_pk, payment_pk = order.pk, payment.pk
+    transaction.on_commit(lambda: _after_payment_refused(order_pk, payment_pk, code), robust=True)
 
 
-def _after_payment_refused(order_pk: int, receipt_id: str, code: str) -> None:
-    charge_pk = (
-        SubscriptionCharge.objects.filter(order_id=order_pk, state__in=OPEN_STATES)
-        .values_list("pk", flat=True)
-        .first()
+def _after_payment_refused(order_pk: int, payment_pk: int, code: str) -> None:
+    charge = SubscriptionCharge.objects.filter(order_id=order_pk).first()
+    if charge is None or charge.state not in OPEN_STATES:
+        return
+    payment = Payment.objects.get(pk=payment_pk)
+    _charge_refunded(
+        charge.pk,
+        actor=Actor(label="payment"),
+        receipt_id=payment.receipt_id,
+        code=code,
+        its_own=_answers_latest_attempt(charge, payment),
     )
-    if charge_pk is not None:
-        _charge_refunded(charge_pk, actor=Actor(label="payment"), receipt_id=receipt_id, code=code)
 
 
 def _after_order_paid(order_pk: int) -> None:
@@ -1292,15 +1413,24 @@ def subscription_charge_retry(
         if subscription.status == SubStatus.CANCELLED:
             raise DomainError(ErrorCode.SUBSCRIPTION_NOT_ACTIVE)
         charge = _reserved_charge(subscription)
-        if charge is None or charge.state not in (State.UNKNOWN, State.DECLINED):
+        # A period left to staff with nothing sent (a refusal of ours that would repeat) may be retried too.
+        stalled = subscription.status == SubStatus.PAST_DUE and subscription.next_charge_at is None
+        retryable = (
+            (State.UNKNOWN, State.DECLINED, State.PENDING) if stalled else (State.UNKNOWN, State.DECLINED)
+        )
+        due_at = _reservation_due_at(subscription, charge)
+        if charge is None or charge.state not in retryable or (due_at is not None and due_at > now):
             raise DomainError(
                 ErrorCode.SUBSCRIPTION_NOTHING_TO_RETRY,
                 details={
                     "period": subscription.current_period + 1,
                     "charge_state": charge.state if charge is not None else None,
+                    "due_at": due_at.isoformat() if due_at else None,
                 },
             )
         open_since = charge.sent_at or charge.updated_at
+        if due_at is not None:  # a reservation whose call was not answered may run at the period's date
+            open_since = max(open_since, due_at)
         if (
             charge.state == State.UNKNOWN
             and not no_charge_confirmed
@@ -1328,6 +1458,21 @@ def subscription_charge_retry(
             no_charge_confirmed=no_charge_confirmed,
         )
     return subscription_charge_period(subscription_pk=subscription.pk, actor=who, gateway=gateway, now=now)
+
+
+def _reservation_due_at(subscription: Subscription, charge: SubscriptionCharge | None) -> datetime | None:
+    """When an `unknown` charge whose open call was a reservation may still be run by Bootpay: the
+    period's date. None for a charge call (its money, if any, was taken when it was sent)."""
+    if charge is None or charge.state != State.UNKNOWN:
+        return None
+    last_unknown = (
+        subscription.events.filter(kind=Kind.OUTCOME_UNKNOWN, data__period=charge.period)
+        .order_by("-pk")
+        .first()
+    )
+    if last_unknown is None or last_unknown.data.get("stage") != "reserve":
+        return None
+    return subscription.current_period_end
 
 
 def subscription_charge_book_receipt(
