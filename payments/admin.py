@@ -25,6 +25,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from config.admin import ShownOnly
+from config.db import savepoint_if_in_transaction
 from config.errors import DomainError
 from orders.admin import OrderAdmin
 from orders.models import Order
@@ -442,7 +443,8 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         for delivery in queryset.order_by("pk"):
             label = f"Delivery #{delivery.pk} ({delivery.receipt_id or 'no receipt'})"
             try:
-                processed = webhook_process(delivery_pk=delivery.pk, retry_failed=True)
+                with savepoint_if_in_transaction():  # in a caller's transaction: one failure, not all
+                    processed = webhook_process(delivery_pk=delivery.pk, retry_failed=True)
             except Exception:  # a bug: keep going with the others, and say so
                 logger.exception("admin reprocess of webhook delivery %s failed", delivery.pk)
                 self.message_user(request, f"{label}: processing raised an error (logged).", messages.ERROR)

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, Min, Q
 from django.utils import timezone
 
+from config.db import savepoint_if_in_transaction
 from config.errors import DomainError
 from config.json import loads_limited, nul_paths
 from config.request_id import bind_request_id, current_request_id
@@ -253,9 +254,11 @@ def _receipt_process(receipt_id: str, *, also: Q | None = None) -> _Result:
 
 def _apply(receipt_id: str) -> tuple[str, str, GatewayUnavailable | None]:
     """One round's outcome (and the GatewayUnavailable behind a failure); never raises, so the
-    round's deliveries always get it."""
+    round's deliveries always get it. Run inside a caller's transaction (a test, a replay in one), a
+    database error fails the round, not that transaction: the round gets a savepoint there."""
     try:
-        return _sync(receipt_id)
+        with savepoint_if_in_transaction():
+            return _sync(receipt_id)
     except Exception:
         logger.exception("webhook for receipt %s failed", receipt_id)
         return State.FAILED, traceback.format_exc(limit=20), None

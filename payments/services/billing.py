@@ -39,6 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from config.db import savepoint_if_in_transaction
 from config.errors import DomainError, ErrorCode
 from orders.models import Order, Product, SubscriptionInterval
 from orders.services import order_close_unpaid, order_create_for_subscription, order_lock
@@ -1591,9 +1592,10 @@ def subscriptions_charge_due(
             if time.monotonic() - started >= time_budget_s:
                 break
             try:
-                charge = subscription_charge_period(
-                    subscription_pk=subscription_pk, gateway=gateway, now=now, skip_locked=True
-                )
+                with savepoint_if_in_transaction():  # in a caller's transaction: one failure, not all
+                    charge = subscription_charge_period(
+                        subscription_pk=subscription_pk, gateway=gateway, now=now, skip_locked=True
+                    )
             except DomainError:
                 continue  # cancelled meanwhile
             except Exception:  # one broken subscription must not stop the others
@@ -1622,7 +1624,8 @@ def subscriptions_settle_reservations(
     counts: dict[str, int] = {}
     for subscription_pk in list(rows):
         try:
-            outcome = subscription_reservation_settle(subscription_pk=subscription_pk, gateway=gateway)
+            with savepoint_if_in_transaction():  # in a caller's transaction: one failure, not all
+                outcome = subscription_reservation_settle(subscription_pk=subscription_pk, gateway=gateway)
         except DomainError as exc:
             outcome = f"refused:{exc.code}"
         except Exception:

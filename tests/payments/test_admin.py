@@ -14,6 +14,7 @@ from payments.models import Cancellation, Payment, PaymentEvent, WebhookDelivery
 from payments.services import payment_cancel, payment_verify
 from payments.webhooks import webhook_receive
 from tests.concurrency import run_at_once
+from tests.db_faults import StatementTimeoutOnce
 
 pytestmark = pytest.mark.django_db
 
@@ -344,6 +345,27 @@ def test_reprocess_syncs_failed_and_waiting_deliveries_and_reports_each(
     payment.refresh_from_db()
     assert payment.status == "cancelled"  # the re-fetched receipt was synced
     assert payment.events.filter(kind=PaymentEvent.Kind.CANCELLED_AT_PG).exists()
+
+
+@pytest.mark.postgres_only
+def test_reprocess_goes_on_after_a_delivery_whose_processing_meets_a_database_error(
+    staff_client, make_order, pay_at_pg, bootpay
+):
+    # given two deliveries, the first one's processing meeting a cancelled statement (a statement_timeout)
+    # outside the webhooks' own atomic blocks, in a request that runs inside the test's transaction
+    first, second = (store(pay_at_pg(make_order()), status=1) for _ in range(2))
+
+    # when staff reprocess both
+    fault = StatementTimeoutOnce("payments_webhookdelivery", within="webhook_process")
+    with connection.execute_wrapper(fault):
+        response = reprocess(staff_client, first, second)
+
+    # then the first is reported as an error and the second is processed
+    texts = messages_of(response)
+    assert fault.fired and len(texts) == 2
+    assert f"#{first.pk}" in texts[0] and "raised an error" in texts[0]
+    assert f"#{second.pk}" in texts[1] and "processed" in texts[1]
+    assert WebhookDelivery.objects.get(pk=second.pk).state == "processed"
 
 
 # --- Read only --------------------------------------------------------------------------------------

@@ -283,10 +283,13 @@ class MoneyModel(RuleBasedStateMachine):
 SANDBOX = None
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect: in the full suite an example leaves the transaction broken (passes alone)",
-)
+# The suite's 120 s timeout guards against hangs; this test runs some 1,600 steps: 15-30 s on a quiet
+# machine, 4-8 times that on a loaded 2-core one. A timeout inside it is also misreported: pytest-timeout
+# raises `Failed` from its SIGALRM handler wherever the test is, often while psycopg waits for a query's
+# answer (the query is abandoned mid-protocol); Hypothesis takes `Failed` for a falsifying example and
+# replays on that connection, so the run ends in FlakyStrategyDefinition, "another command is already in
+# progress" and TransactionManagementError, the timeout showing only as a banner in the captured output.
+@pytest.mark.timeout(600)
 def test_money_model_stays_consistent(bootpay):
     global SANDBOX
     SANDBOX = bootpay

@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
@@ -21,6 +22,7 @@ from payments.services import (
 from payments.services.billing import add_interval, period_order_id
 from payments.services.common import Actor
 from payments.webhooks import webhook_process, webhook_receive
+from tests.db_faults import StatementTimeoutOnce
 
 pytestmark = pytest.mark.django_db
 
@@ -485,3 +487,24 @@ def test_the_beat_tasks_run_the_billing_services(buyer, fake_bootpay, subscribe,
         "charge-due-subscriptions",
         "settle-subscription-reservations",
     }
+
+
+@pytest.mark.postgres_only
+def test_a_database_error_on_one_subscription_neither_stops_the_beat_nor_breaks_the_callers_transaction(
+    buyer, fake_bootpay, subscribe
+):
+    # given two renewals due, charged by a beat run inside a caller's transaction (a test's, a shell's),
+    # and a database that cancels the first one's read of its charge before booking it (a
+    # statement_timeout), a statement outside the services' own atomic blocks
+    first, second = subscribe(buyer), subscribe(buyer)
+    now = max(_due(first), _due(second))
+
+    # when the beat runs
+    fault = StatementTimeoutOnce("payments_subscriptioncharge", within="_charge_book")
+    with connection.execute_wrapper(fault):
+        handled = subscriptions_charge_due(now=now, gateway=fake_bootpay)
+
+    # then the other renewal is charged and booked, and the caller's transaction goes on
+    assert fault.fired and handled == 1
+    assert (_charge(second, 2).state, _charge(second, 2).order.status) == ("paid", "paid")
+    assert not SubscriptionCharge.objects.filter(subscription=first, period=2, state="paid").exists()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from payments.models import Payment, PaymentEvent, WebhookDelivery
 from payments.services import payment_verify
 from payments.webhooks import webhook_process, webhook_receive
 from tests.concurrency import run_at_once
+from tests.db_faults import StatementTimeoutOnce
 
 WEBHOOK_PATH = "/api/v1/webhooks/bootpay/"
 
@@ -220,3 +221,25 @@ def test_a_failed_round_stays_failed_until_replayed(make_order, pay_at_pg, bootp
     call_command("process_webhooks", "--failed")
     assert WebhookDelivery.objects.get(pk=failed.pk).state == "processed"
     assert Order.objects.get(pk=order.pk).status == "paid"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_a_database_error_fails_the_round_but_not_the_callers_transaction(make_order, pay_at_pg, bootpay):
+    # given a notice processed inside a transaction of the caller's (a test's, a replay's), and a database
+    # that cancels the round's lookup of the payment (a statement_timeout), a statement outside the
+    # services' own atomic blocks
+    order = make_order()
+    delivery = store(bootpay.state.get_receipt(pay_at_pg(order)))
+    fault = StatementTimeoutOnce("payments_payment", within="_sync")
+    with transaction.atomic():
+        with connection.execute_wrapper(fault):
+            # when it is processed
+            failed = webhook_process(delivery_pk=delivery.pk)
+
+        # then the round is recorded failed with the database's reason, the caller's transaction goes on
+        assert fault.fired and failed.state == "failed" and "statement timeout" in failed.error
+        assert Order.objects.get(pk=order.pk).status == "pending_payment"
+        # and the replay books it
+        assert webhook_process(delivery_pk=delivery.pk, retry_failed=True).state == "processed"
+        assert Order.objects.get(pk=order.pk).status == "paid"
