@@ -17,6 +17,7 @@ from payments.services import (
     statement_reconcile,
     subscription_cancel,
     subscription_charge_book_receipt,
+    subscription_charge_period,
     subscription_charge_retry,
     subscriptions_charge_due,
 )
@@ -182,11 +183,11 @@ def test_a_sender_that_died_on_a_cancelled_subscription_leaves_an_unknown_charge
 ):
     subscription = subscribe(buyer)
     due = _due(subscription)
-    # The sender claims the charge, then dies before Bootpay answers (no answer is recorded).
+    # The sender claims the charge (committed), then dies before Bootpay answers: no answer recorded.
     charge_billing_key = fake_bootpay.charge_billing_key
     fake_bootpay.charge_billing_key = lambda **kw: (_ for _ in ()).throw(SystemExit)
     with pytest.raises(SystemExit):
-        subscriptions_charge_due(now=due, gateway=fake_bootpay)
+        subscription_charge_period(subscription_pk=subscription.pk, now=due, gateway=fake_bootpay)
     fake_bootpay.charge_billing_key = charge_billing_key
     subscription_cancel(subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay)
     charge = _charge(subscription)
