@@ -8,7 +8,7 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 NPM ?= npm
 
-.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema messages clean frontend frontend-check bench
+.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema api-snapshot messages clean frontend frontend-check bench
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -113,6 +113,10 @@ bench: install
 # After changing the GraphQL schema: refresh the committed SDL (a test fails while it is stale).
 graphql-schema: install
 	$(PY) manage.py export_schema graphql_api.schema:schema --path graphql_api/schema.graphql
+
+# After an intended change of the REST API: refresh the committed OpenAPI snapshot (a test fails while it differs).
+api-snapshot: install
+	$(PY) manage.py spectacular --file tests/snapshots/openapi.yaml
 
 # After editing locale/*/LC_MESSAGES/django.po: compile the .mo files (committed; no GNU gettext needed).
 messages: install

@@ -1,5 +1,6 @@
-"""Helpers of the billing API tests (REST, GraphQL): cards issued at the Bootpay emulator, and a watch
-that no answer ever carries a billing key, its ciphertext or its fingerprint."""
+"""Helpers of the billing tests that run against the Bootpay emulator (REST, GraphQL, services): cards
+issued at the emulator, a registered key, a payment webhook delivered and processed, and a watch that
+no answer ever carries a billing key, its ciphertext or its fingerprint."""
 
 from __future__ import annotations
 
@@ -45,3 +46,21 @@ class SecretWatch:
             leaked = [secret for secret in secrets if secret and secret in body]
             assert not leaked, f"{label} answered a billing key secret"
         return len(self.bodies)
+
+
+def emulator_billing_key(buyer, bootpay):
+    """A card issued at the emulator (the `bootpay` fixture) and registered: (BillingKey, the key)."""
+    from payments.services import billing_key_register, billing_key_request_start
+
+    request = billing_key_request_start(buyer=buyer)
+    issued = bootpay.state.issue_billing_key(request.subscription_id)
+    return billing_key_register(buyer=buyer, receipt_id=issued["receipt_id"]), issued["billing_key"]
+
+
+def emulator_webhook_paid(receipt_id: str):
+    """Bootpay's PAYMENT_COMPLETED notice of the receipt, stored and processed in this thread."""
+    from payments.webhooks import webhook_process, webhook_receive
+
+    body = f'{{"receipt_id": "{receipt_id}", "webhook_type": "PAYMENT_COMPLETED", "status": 1}}'.encode()
+    delivery = webhook_receive(raw_body=body, content_type="application/json", headers={}, remote_ip=None)
+    return webhook_process(delivery_pk=delivery.pk)

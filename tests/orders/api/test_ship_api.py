@@ -1,10 +1,11 @@
-"""`POST /api/v1/orders/{order_id}/items/{item_id}/ship/` and `markItemShipped`: who may ship a line, and
-what a courier / tracking number must look like (a refusal, never a 500)."""
+"""`POST /api/v1/orders/{order_id}/items/{item_id}/ship/` and `markItemShipped`: who may ship a line, what a
+courier / tracking number must look like (a refusal, never a 500), and who sees the registered parcel in
+an order's escrow block (the buyer and the parcel's seller only)."""
 
 import pytest
 
 from orders.models import OrderItem
-from orders.services import OrderLine, order_create
+from orders.services import OrderLine, order_create, order_item_mark_shipped
 from payments.models import EscrowRegistration
 from payments.services import payment_verify
 from tests.graphql_api.conftest import GraphQLClient
@@ -182,3 +183,70 @@ def test_graphql_ships_and_shows_the_registration(market, bootpay):
     assert result["order"]["escrowEligible"] is True
     assert (escrow["status"], escrow["courier"], escrow["errorCode"]) == ("registered", "CJ대한통운", None)
     assert escrow["registeredAt"]
+
+
+# --- The parcel in the order's escrow block: shown only to whom it concerns -----------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seller_does_not_see_another_sellers_parcel_through_the_order_escrow_block(
+    buyer, make_seller, make_product, pay_at_pg, api_client_for, bootpay
+):
+    """An order of two shops paid by escrow (a buyer forcing `extra.escrow`, which the docs accept).
+    Shop A ships first, so the registration holds A's courier and tracking number. Shop B, who is
+    shown only its own line of that order, must not read A's parcel in `escrow.courier/tracking_number`."""
+    shop_a, shop_b = make_seller("leak-a"), make_seller("leak-b")
+    order = order_create(
+        buyer=buyer,
+        lines=[OrderLine(make_product(seller=shop_a).pk, 1), OrderLine(make_product(seller=shop_b).pk, 1)],
+    )
+    payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order, escrow=True), actor=buyer)
+    line_a = order.items.get(seller=shop_a)
+
+    shipped = api_client_for(shop_a.user).post(
+        f"/api/v1/orders/{order.order_id}/items/{line_a.pk}/ship/",
+        {"courier": "CJ대한통운", "tracking_number": "SECRET-0001"},
+        format="json",
+    )
+    assert shipped.status_code == 200, shipped.content
+
+    seen_by_b = api_client_for(shop_b.user).get(f"/api/v1/orders/{order.order_id}/")
+    assert seen_by_b.status_code == 200
+    body = seen_by_b.json()
+    assert [item["seller_id"] for item in body["items"]] == [shop_b.pk]  # A's line is hidden from B ...
+    assert "SECRET-0001" not in seen_by_b.content.decode()  # ... and so is A's tracking number
+
+
+ESCROW_QUERY = """query { %s { edges { node { escrow { status courier trackingNumber } } } } }"""
+
+
+def test_graphql_shows_the_parcel_to_the_buyer_and_its_seller_only(
+    buyer, make_seller, make_product, pay_at_pg, bootpay, django_capture_on_commit_callbacks
+):
+    shop_a, shop_b = make_seller("gql-a"), make_seller("gql-b")
+    order = order_create(
+        buyer=buyer,
+        lines=[OrderLine(make_product(seller=shop_a).pk, 1), OrderLine(make_product(seller=shop_b).pk, 1)],
+    )
+    payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order, escrow=True), actor=buyer)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_item_mark_shipped(
+            order_pk=order.pk,
+            item_pk=order.items.get(seller=shop_a).pk,
+            actor=shop_a.user,
+            courier="CJ대한통운",
+            tracking_number="SECRET-1",
+        )
+
+    def seen(user, field):
+        [edge] = GraphQLClient(user)(ESCROW_QUERY % field)[field]["edges"]
+        return edge["node"]["escrow"]
+
+    parcel = {"status": "registered", "courier": "CJ대한통운", "trackingNumber": "SECRET-1"}
+    assert seen(buyer, "myOrders") == parcel
+    assert seen(shop_a.user, "sellerOrders") == parcel
+    assert seen(shop_b.user, "sellerOrders") == {
+        "status": "registered",
+        "courier": None,
+        "trackingNumber": None,
+    }

@@ -1,6 +1,9 @@
-"""A subscription's periods: the first charged at subscribe, renewals charged when due by the beat, declines
-retried on the schedule, unknown outcomes never sent twice, booking through the money core."""
+"""A subscription's periods: the first charged at subscribe (once, however often the buyer subscribes
+again), renewals charged when due by the beat, declines retried on the schedule, unknown outcomes never
+sent twice, staff "charge again" only for a period left unknown or declined, booking through the money
+core."""
 
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -22,6 +25,7 @@ from payments.services import (
 from payments.services.billing import add_interval, period_order_id
 from payments.services.common import Actor
 from payments.webhooks import webhook_process, webhook_receive
+from tests.billing_support import emulator_billing_key, emulator_webhook_paid
 from tests.db_faults import StatementTimeoutOnce
 
 pytestmark = pytest.mark.django_db
@@ -508,3 +512,114 @@ def test_a_database_error_on_one_subscription_neither_stops_the_beat_nor_breaks_
     assert fault.fired and handled == 1
     assert (_charge(second, 2).state, _charge(second, 2).order.status) == ("paid", "paid")
     assert not SubscriptionCharge.objects.filter(subscription=first, period=2, state="paid").exists()
+
+
+# --- Staff "charge again", and subscribing again after an unanswered first charge -------------------
+
+
+# Staff "charge again" settles only a period whose charge is `unknown` or `declined`: on a paid-up
+# subscription it charges nothing and never moves next_charge_at forward.
+def test_charge_again_on_a_paid_up_subscription_charges_nothing(buyer, make_user, fake_bootpay, subscribe):
+    staff = make_user(is_staff=True)
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    due = subscription.next_charge_at
+    assert due > timezone.now() + timedelta(days=20)  # period 1 paid, period 2 due in a month
+
+    with contextlib.suppress(DomainError):
+        subscription_charge_retry(
+            subscription_id=subscription.subscription_id,
+            actor=staff,
+            gateway=fake_bootpay,
+            no_charge_confirmed=True,
+        )
+
+    assert fake_bootpay.calls.count("charge_billing_key") == 1  # only period 1, at subscribe
+    subscription.refresh_from_db()
+    assert subscription.current_period == 1
+    assert subscription.next_charge_at == due
+
+
+# Two "charge again" clicks (a stale page, a double click) on an unknown charge that took no money
+# charge that period once and nothing after it.
+def test_charge_again_twice_charges_the_unknown_period_once_and_nothing_else(
+    buyer, make_user, fake_bootpay, subscribe
+):
+    staff = make_user(is_staff=True)
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    fake_bootpay.fault("charge_billing_key", "timeout")
+    subscriptions_charge_due(now=subscription.next_charge_at + timedelta(minutes=1), gateway=fake_bootpay)
+    assert _charge(subscription, 2).state == "unknown"
+
+    for _ in range(2):
+        with contextlib.suppress(DomainError):
+            subscription_charge_retry(
+                subscription_id=subscription.subscription_id,
+                actor=staff,
+                gateway=fake_bootpay,
+                no_charge_confirmed=True,
+            )
+
+    assert _charge(subscription, 2).state == "paid"
+    assert not SubscriptionCharge.objects.filter(subscription=subscription, period=3).exists()
+    assert len(fake_bootpay.charged) == 2  # period 1 and period 2, nothing more
+
+
+# An unknown outcome past the grace waits for staff with its period's order kept payable: the order
+# expiry beat leaves it open, so "charge again" then charges rather than ending the subscription.
+def test_staff_charge_again_after_the_orders_expiry_charges_instead_of_cancelling(
+    buyer, make_user, fake_bootpay, subscribe
+):
+    from orders.services import order_expire_unpaid
+
+    staff = make_user(is_staff=True)
+    subscription = subscribe(buyer)
+    subscription.refresh_from_db()
+    due = subscription.next_charge_at
+    fake_bootpay.fault("charge_billing_key", "timeout")
+    subscriptions_charge_due(now=due + timedelta(minutes=1), gateway=fake_bootpay)
+    subscriptions_charge_due(now=due + timedelta(hours=2), gateway=fake_bootpay)  # past the grace
+    subscription.refresh_from_db()
+    assert subscription.status == "past_due" and subscription.next_charge_at is None
+
+    order_expire_unpaid(now=due + timedelta(days=9))  # the ordinary beat, while staff look into it
+    charge = subscription_charge_retry(
+        subscription_id=subscription.subscription_id,
+        actor=staff,
+        gateway=fake_bootpay,
+        no_charge_confirmed=True,
+    )
+
+    subscription.refresh_from_db()
+    assert subscription.status == "active", f"charge again ended the subscription ({charge.state})"
+    assert charge.state == "paid"
+
+
+# The first charge's answer lost (503 gateway_unavailable, Bootpay charged): subscribing again does not
+# charge the card a second time nor make a second live subscription of the same product.
+def test_subscribing_again_after_an_unanswered_first_charge_does_not_charge_twice(
+    buyer, bootpay, subscribable, on_commit_now
+):
+    from payments.services import subscription_create
+
+    key, _ = emulator_billing_key(buyer, bootpay)
+    product = subscribable()
+    bootpay.state.add_fault("subscribe/payment", "lost_answer", times=1)
+    with pytest.raises(DomainError) as first:
+        subscription_create(buyer=buyer, product_id=product.pk, billing_key_id=key.billing_key_id)
+    assert first.value.code == "gateway_unavailable"
+
+    with contextlib.suppress(DomainError):  # the browser shows the 503; the buyer subscribes again
+        subscription_create(buyer=buyer, product_id=product.pk, billing_key_id=key.billing_key_id)
+    for subscription in Subscription.objects.filter(buyer=buyer):  # the first charge's webhook arrives
+        for receipt in bootpay.state.list_receipts(_charge(subscription, 1).order.order_id):
+            emulator_webhook_paid(receipt["receipt_id"])
+
+    kept = [
+        receipt
+        for receipt in bootpay.state.list_receipts()
+        if receipt["status"] == 1 and receipt["cancelled_price"] == 0 and receipt["price"] > 0
+    ]
+    assert len(kept) == 1, f"the buyer was charged {len(kept)} times for one subscription"
+    assert Subscription.objects.filter(buyer=buyer, status__in=("active", "past_due")).count() == 1

@@ -1,19 +1,25 @@
 """A charge sent to Bootpay whose answer we do not have stays open (`sending`/`unknown`, with its event)
-whatever happens to its order or subscription, until a receipt settles it: booked, or refunded at once
-when the period is no longer wanted. Over the in-memory Bootpay; the same interleavings over HTTP with
-the emulator's faults are in tests/payments/sandbox/test_billing_open_outcomes_emulated.py."""
+whatever happens to its order or subscription, until a receipt of *that* attempt settles it: booked, or
+refunded at once when the period is no longer wanted (docs/billing.md, "Open outcomes"); migration 0010
+reopened the ones an earlier version had closed. Over the in-memory Bootpay, and a few over HTTP with
+the emulator at the end; the same interleavings with the emulator's faults are in
+tests/payments/sandbox/test_billing_open_outcomes_emulated.py, the answer/webhook/cancel race in
+test_billing_races.py."""
 
+import importlib
 import json
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from orders.services import order_cancel_unpaid
-from payments.gateway import GatewayUnavailable
+from payments.gateway import GatewayError, GatewayUnavailable
 from payments.models import Payment, SubscriptionCharge
 from payments.services import (
+    payment_verify,
     statement_reconcile,
     subscription_cancel,
     subscription_charge_book_receipt,
@@ -23,6 +29,9 @@ from payments.services import (
 )
 from payments.services.billing import subscription_charge_open_list, subscription_charges_mark_lost
 from payments.webhooks import webhook_process, webhook_receive
+from tests.billing_support import emulator_billing_key, emulator_webhook_paid
+
+migration_0010 = importlib.import_module("payments.migrations.0010_charge_open_outcomes")
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +54,12 @@ def _kinds(subscription) -> list[str]:
     return list(subscription.events.order_by("pk").values_list("kind", flat=True))
 
 
+def _receipts_of(fake_bootpay, charge) -> list[dict]:
+    return [r for r in fake_bootpay.receipts.values() if r["order_id"] == charge.order.order_id]
+
+
 def _receipt_of(fake_bootpay, charge) -> dict:
-    [receipt] = [r for r in fake_bootpay.receipts.values() if r["order_id"] == charge.order.order_id]
+    [receipt] = _receipts_of(fake_bootpay, charge)
     return receipt
 
 
@@ -56,10 +69,10 @@ def _deliver_webhook(receipt: dict) -> None:
     webhook_process(delivery_pk=delivery.pk)
 
 
-def _lost_renewal(fake_bootpay, subscription) -> SubscriptionCharge:
+def _lost_renewal(fake_bootpay, subscription, *, now=None) -> SubscriptionCharge:
     """Period 2 charged at Bootpay, its answer lost: the charge is `unknown`."""
     fake_bootpay.fault("charge_billing_key", "lost")
-    subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay)
+    subscriptions_charge_due(now=now or _due(subscription), gateway=fake_bootpay)
     charge = _charge(subscription)
     assert charge.state == "unknown"
     return charge
@@ -69,6 +82,27 @@ def _money_at_bootpay_equals_books(receipt: dict) -> None:
     """What Bootpay keeps of the receipt is what our books keep of it."""
     payment = Payment.objects.get(receipt_id=receipt["receipt_id"])
     assert receipt["price"] - receipt["cancelled_price"] == payment.amount - payment.cancelled_amount
+
+
+def _held_unbooked_and_invisible(fake_bootpay, charge) -> list[str]:
+    """Receipts of the charge's order that hold money at Bootpay while our books have no payment for
+    them, and the charge is not shown as an open outcome."""
+    charge.refresh_from_db()
+    if charge.state in SubscriptionCharge.OPEN_STATES:
+        return []
+    return [
+        r["receipt_id"]
+        for r in _receipts_of(fake_bootpay, charge)
+        if r["price"] - r["cancelled_price"] > 0
+        and not Payment.objects.filter(receipt_id=r["receipt_id"]).exists()
+    ]
+
+
+def _as_before_0010(charge: SubscriptionCharge) -> None:
+    """The row as an earlier version left it: a cancel turned the open charge `cancelled` (no sent_at)."""
+    SubscriptionCharge.objects.filter(pk=charge.pk).update(
+        state="cancelled", sending_until=None, sent_at=None
+    )
 
 
 def test_the_buyer_closing_the_period_order_leaves_the_unknown_charge_open_until_its_receipt_refunds_it(
@@ -256,3 +290,242 @@ def test_the_rest_list_filters_subscriptions_with_an_open_outcome_for_staff(
     assert listed[0]["status"] == "cancelled" and listed[0]["charges"][-1]["status"] == "unknown"
     assert settled.subscription_id in [row["subscription_id"] for row in others]
     assert client.get("/api/v1/subscriptions/", {"open_outcome": "maybe"}).status_code == 400
+
+
+# --- Each attempt's own receipt settles it; a receipt refunded at Bootpay settles it too ---------------
+
+
+def test_a_previous_attempts_late_receipt_does_not_settle_the_retry_that_is_still_open(
+    buyer, make_user, fake_bootpay, subscribe, settings
+):
+    """Attempt 1 lost (Bootpay charged: R1). Past the grace staff charge again (allowed without a
+    confirmation); attempt 2 is lost too (R2). The buyer cancels. R1's webhook meets the closed
+    order and is refunded: `_after_payment_refused` finds "the" open charge of the order and
+    `_charge_refunded` settles it — but R1 belongs to attempt 1; attempt 2's R2 is still at Bootpay,
+    unbooked, and the charge is no longer listed."""
+    staff = make_user(is_staff=True)
+    subscription = subscribe(buyer)
+    charge = _lost_renewal(fake_bootpay, subscription)
+    [r1] = _receipts_of(fake_bootpay, charge)
+    an_hour_ago = timezone.now() - settings.BILLING_UNKNOWN_GRACE - timedelta(minutes=5)
+    SubscriptionCharge.objects.filter(pk=charge.pk).update(sent_at=an_hour_ago)
+    r1["purchased_at"] = r1["requested_at"] = an_hour_ago.isoformat()  # Bootpay charged back then
+    fake_bootpay.fault("charge_billing_key", "lost")
+    charge = subscription_charge_retry(
+        subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay
+    )
+    assert charge.state == "unknown" and charge.attempts == 2
+    subscription_cancel(subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay)
+
+    _deliver_webhook(r1)  # attempt 1's late notice
+
+    assert r1["cancelled_price"] == r1["price"]  # refunded: fine
+    assert _held_unbooked_and_invisible(fake_bootpay, charge) == [], (
+        f"attempt 1's receipt settled the charge ({charge.state}, events {_kinds(subscription)[-3:]}) "
+        "while attempt 2's money is at Bootpay, unbooked and not listed"
+    )
+
+
+def test_the_buyer_paying_the_period_another_way_keeps_the_lost_charge_visible(
+    buyer, fake_bootpay, subscribe
+):
+    """The renewal's answer is lost (Bootpay charged: R). The buyer pays the same period through the
+    checkout (its own card). `_period_settle` marks the `unknown` charge `paid` with the checkout's
+    receipt: the charge left `unknown` without its own receipt, so R is held, unbooked, unlisted."""
+    subscription = subscribe(buyer)
+    charge = _lost_renewal(fake_bootpay, subscription)
+    receipt_id = fake_bootpay.pay_receipt(order_id=charge.order.order_id, price=charge.order.total_amount)
+    fake_bootpay.receipts[receipt_id]["method_symbol"] = "card"
+
+    payment_verify(order_id=charge.order.order_id, receipt_id=receipt_id, actor=buyer)
+
+    assert _held_unbooked_and_invisible(fake_bootpay, charge) == [], (
+        f"the lost renewal's money is at Bootpay, unbooked, while the charge reads {charge.state!r}"
+    )
+
+
+def test_charge_again_right_after_a_lost_reservation_call_waits_for_the_period(
+    buyer, make_user, fake_bootpay, subscribe, settings
+):
+    """Reserved mode: the reservation call for period 2 is lost (a reservation may exist, to run at
+    the period's date, a month away). An hour later staff "charge again" without confirming: the
+    grace counts from `sent_at` (the reservation call), so the period is charged now, a month early,
+    and the reservation may still run at its date (a second charge)."""
+    settings.BILLING_MODE = "reserve"
+    staff = make_user(is_staff=True)
+    fake_bootpay.fault("reserve_charge", "lost")
+    subscription = subscribe(buyer)
+    charge = _charge(subscription)
+    assert charge.state == "unknown" and len(fake_bootpay.reservations) == 1
+    SubscriptionCharge.objects.filter(pk=charge.pk).update(
+        sent_at=timezone.now() - settings.BILLING_UNKNOWN_GRACE - timedelta(minutes=5)
+    )
+    subscription.refresh_from_db()
+    assert subscription.next_charge_at > timezone.now() + timedelta(days=25)
+
+    try:
+        subscription_charge_retry(
+            subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay
+        )
+    except DomainError as exc:
+        assert exc.code in (ErrorCode.CHARGE_OUTCOME_OPEN, ErrorCode.SUBSCRIPTION_NOTHING_TO_RETRY)
+    assert charge.order.order_id not in fake_bootpay.charged, (
+        "period 2 charged a month early while its lost reservation may still run at its date"
+    )
+
+
+def test_a_receipt_refunded_at_bootpay_before_its_webhook_still_settles_the_open_charge(
+    buyer, make_user, fake_bootpay, subscribe
+):
+    """Lost renewal; the buyer cancels. Staff find the charge in Bootpay's console and refund it there
+    (the subscription is cancelled). The receipt then reaches us cancelled: the money core records
+    it `failed` with payment_failed, which `on_payment_refused` ignores — and staff's "book the
+    receipt" raises payment_failed too. The outcome is known (no money held), yet the charge stays
+    `unknown` forever and no path can settle it."""
+    staff = make_user(is_staff=True)
+    subscription = subscribe(buyer)
+    charge = _lost_renewal(fake_bootpay, subscription)
+    subscription_cancel(subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay)
+    [receipt] = _receipts_of(fake_bootpay, charge)
+    fake_bootpay.cancel(receipt_id=receipt["receipt_id"], cancel_id="console-1", reason="staff, console")
+
+    _deliver_webhook(receipt)
+    with pytest.raises(DomainError):
+        subscription_charge_book_receipt(
+            subscription_id=subscription.subscription_id,
+            receipt_id=receipt["receipt_id"],
+            actor=staff,
+            gateway=fake_bootpay,
+        )
+
+    charge.refresh_from_db()
+    assert charge.state not in SubscriptionCharge.OPEN_STATES, (
+        "its receipt (refunded at Bootpay) reached us twice and the charge is still open: "
+        f"{charge.state}, events {_kinds(subscription)[-3:]}"
+    )
+
+
+def test_a_stale_decline_of_attempt_1_does_not_erase_attempt_2(buyer, make_user, fake_bootpay, subscribe):
+    """Attempt 1's sender stalls past its lease (the beat marks it `unknown`); staff, having seen no
+    charge in the console, charge again: attempt 2's answer is lost (Bootpay charged: R2). Then
+    attempt 1's sender wakes up with a decline: `_charge_declined` accepts an `unknown` charge and
+    records `declined` — erasing attempt 2's open outcome with an answer that is not its own."""
+    staff = make_user(is_staff=True)
+    subscription = subscribe(buyer)
+    due = _due(subscription)
+    charge_at_bootpay = fake_bootpay.charge_billing_key
+    calls = []
+
+    def stalls_then_declines(**call):
+        calls.append(call["order_id"])
+        if len(calls) == 2:  # attempt 2 (staff): charged, answer lost
+            charge_at_bootpay(**call)
+            raise GatewayUnavailable("read timed out")
+        # attempt 1: while it hangs, its lease runs out and staff charge again
+        charge = _charge(subscription)
+        assert subscription_charges_mark_lost(now=charge.sending_until + timedelta(seconds=1)) == 1
+        retried = subscription_charge_retry(
+            subscription_id=subscription.subscription_id,
+            actor=staff,
+            gateway=fake_bootpay,
+            no_charge_confirmed=True,
+        )
+        assert retried.state == "unknown" and retried.attempts == 2
+        raise GatewayError("RC_CARD_DECLINED", "카드 승인 거절")  # attempt 1's own, stale answer
+
+    fake_bootpay.charge_billing_key = stalls_then_declines
+    subscriptions_charge_due(now=due, gateway=fake_bootpay)
+
+    charge = _charge(subscription)
+    assert len(calls) == 2
+    assert charge.state in SubscriptionCharge.OPEN_STATES, (
+        f"attempt 2 is at Bootpay (charged, unanswered) but the charge reads {charge.state!r} "
+        f"after attempt 1's stale decline; events {_kinds(subscription)[-3:]}"
+    )
+
+
+# --- Migration 0010 reopens, as `unknown`, open charges an earlier version turned `cancelled` -------
+
+
+def test_migration_0010_reopens_a_retry_whose_answer_was_lost_after_an_earlier_decline(
+    buyer, make_user, fake_bootpay, subscribe
+):
+    """Past due after a decline; the retry is sent and its answer lost (`unknown`, Bootpay charged);
+    staff cancel the past-due subscription — the issue's own case — and the earlier version turned
+    the charge `cancelled`. The charge still carries the *first* decline's code (sending and
+    `_mark_unknown` never clear `last_error_code`), so 0010's `last_error_code=""` test skips it."""
+    staff = make_user(is_staff=True)
+    subscription = subscribe(buyer)
+    fake_bootpay.decline(subscription.billing_key.key)
+    subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay)
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.retry_count) == ("past_due", 1)
+    fake_bootpay.decline(subscription.billing_key.key, False)
+    charge = _lost_renewal(fake_bootpay, subscription, now=_due(subscription))
+    assert charge.last_error_code == "RC_CARD_DECLINED" and charge.attempts == 2
+    subscription_cancel(subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay)
+    _as_before_0010(charge)
+
+    migration_0010.reopen_lost_outcomes(django_apps, None)
+
+    charge.refresh_from_db()
+    assert charge.state == "unknown", (
+        "0010 left cancelled a retry whose answer was lost: Bootpay holds "
+        f"{[r['receipt_id'] for r in _receipts_of(fake_bootpay, charge)]} and nothing shows it"
+    )
+
+
+def test_migration_0010_reopens_a_lost_charge_whose_order_also_has_the_buyers_failed_checkout(
+    buyer, fake_bootpay, subscribe
+):
+    """The renewal's answer is lost; the buyer, seeing the period unpaid, tries the checkout and the
+    card is refused (a `failed` payment on the period's order); then the subscription is cancelled
+    (the earlier version: charge `cancelled`). 0010 skips every order with *any* payment, so the
+    buyer's failed attempt hides the lost charge."""
+    subscription = subscribe(buyer)
+    charge = _lost_renewal(fake_bootpay, subscription)
+    receipt_id = fake_bootpay.pay_receipt(order_id=charge.order.order_id, price=charge.order.total_amount)
+    fake_bootpay.receipts[receipt_id].update(status=-1, method_symbol="card", purchased_at=None)
+    with pytest.raises(DomainError) as refused:
+        payment_verify(order_id=charge.order.order_id, receipt_id=receipt_id, actor=buyer)
+    assert refused.value.code == ErrorCode.PAYMENT_FAILED
+    subscription_cancel(subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay)
+    _as_before_0010(charge)
+
+    migration_0010.reopen_lost_outcomes(django_apps, None)
+
+    charge.refresh_from_db()
+    assert charge.state == "unknown", (
+        "0010 left cancelled a lost charge because of the buyer's failed checkout"
+    )
+
+
+# --- With the emulator (the SDK over HTTP) -------------------------------------------------------
+
+
+# A renewal whose answer was lost, then the buyer cancels: the charge's late webhook meets the closed
+# period order and is refunded; the cancelled subscription does not advance.
+def test_a_late_webhook_of_an_unknown_charge_after_cancel_is_refunded(
+    buyer, bootpay, subscribable, on_commit_now
+):
+    from payments.services import subscription_cancel, subscription_create
+
+    key, _ = emulator_billing_key(buyer, bootpay)
+    subscription = subscription_create(
+        buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id
+    )
+    subscription.refresh_from_db()
+    bootpay.state.add_fault("subscribe/payment", "lost_answer", times=1)
+    subscriptions_charge_due(now=subscription.next_charge_at + timedelta(minutes=1))
+    charge = _charge(subscription, 2)
+    assert charge.state == "unknown"
+
+    subscription_cancel(subscription_id=subscription.subscription_id, actor=buyer)
+    (late,) = bootpay.state.list_receipts(charge.order.order_id)
+    emulator_webhook_paid(late["receipt_id"])
+
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled"
+    assert subscription.current_period == 1, "a cancelled subscription advanced to a period paid after cancel"
+    receipt = bootpay.state.get_receipt(late["receipt_id"])
+    assert receipt["cancelled_price"] == receipt["price"]

@@ -1,9 +1,14 @@
-"""Billing races on PostgreSQL: several workers at once still charge a period once and book it once."""
+"""Billing races on PostgreSQL: several workers at once still charge a period once and book it once, and a
+charge's answer, its webhook and a cancel landing together settle its open outcome once."""
 
+import json
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 
+from config.errors import ErrorCode
 from payments.models import Payment, PaymentEvent, Subscription, SubscriptionCharge
 from payments.services import (
     subscription_cancel,
@@ -95,3 +100,74 @@ def test_cancelling_while_the_beat_charges_leaves_one_consistent_outcome(buyer, 
     if charge is not None:  # the beat got there first: charged once, booked (the paid period stays)
         assert charge.state in ("paid", "declined", "cancelled")
         assert fake_bootpay.charged.count(charge.order.order_id) <= 1
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_answer_webhook_and_cancel_at_once_book_or_refund_once_and_settle_the_charge(
+    round_, buyer, fake_bootpay, subscribe, register_key
+):
+    """Bootpay charged period 2; its answer to the sender, its webhook and the buyer's cancel land at
+    the same instant. Whatever the order: no deadlock, the receipt is booked (and the period paid) or
+    refunded exactly once, the charge is settled (no open outcome left), and nothing counts as a
+    decline."""
+    key = register_key(buyer)
+    subscription, _other = subscribe(buyer, key=key), subscribe(buyer, key=key)  # the card stays alive
+    subscription.refresh_from_db()
+    due = subscription.next_charge_at + timedelta(minutes=1)
+    charge_at_bootpay = fake_bootpay.charge_billing_key
+    charged, release = [], threading.Event()
+
+    def answer_held_back(**call):
+        receipt = charge_at_bootpay(**call)
+        charged.append(receipt)
+        assert release.wait(30)
+        return receipt
+
+    fake_bootpay.charge_billing_key = answer_held_back
+
+    def sender():
+        try:
+            subscriptions_charge_due(now=due, gateway=fake_bootpay)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=sender)
+    thread.start()
+    for _ in range(300):
+        if charged:
+            break
+        threading.Event().wait(0.05)
+    assert charged, "the sender never reached Bootpay"
+    receipt = fake_bootpay.receipts[charged[0].receipt_id]
+
+    def the_answer():
+        release.set()
+        thread.join(30)
+
+    def the_webhook():
+        body = json.dumps({"receipt_id": receipt["receipt_id"], "webhook_type": "PAYMENT_COMPLETED"}).encode()
+        delivery = webhook_receive(raw_body=body, content_type="application/json", headers={}, remote_ip=None)
+        webhook_process(delivery_pk=delivery.pk)
+
+    def the_cancel():
+        return subscription_cancel(
+            subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay
+        )
+
+    _results, refusals = run_at_once(the_answer, the_webhook, the_cancel)
+
+    assert not thread.is_alive()
+    assert set(refusals) <= {ErrorCode.ORDER_NOT_PAYABLE}
+    charge = SubscriptionCharge.objects.get(subscription=subscription, period=2)
+    payment = Payment.objects.get(receipt_id=receipt["receipt_id"])
+    kept_at_bootpay = receipt["price"] - receipt["cancelled_price"]
+    assert kept_at_bootpay == payment.amount - payment.cancelled_amount
+    assert charge.state in ("paid", "cancelled"), charge.state
+    if charge.state == "paid":
+        assert payment.status == "paid" and kept_at_bootpay == receipt["price"]
+    else:
+        assert payment.status == "failed" and kept_at_bootpay == 0
+        assert subscription.events.filter(kind="charge_refunded").count() == 1
+    assert not subscription.events.filter(kind="declined").exists()
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled"

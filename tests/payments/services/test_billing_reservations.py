@@ -4,10 +4,11 @@ or our lookup past the execution time, books it once. Cancelling takes the reser
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from payments.gateway import Receipt
-from payments.models import Payment, SubscriptionCharge
+from payments.models import Payment, Subscription, SubscriptionCharge
 from payments.services import (
     payment_bind_receipt,
     subscription_cancel,
@@ -16,6 +17,7 @@ from payments.services import (
 )
 from payments.services.common import Actor
 from payments.webhooks import webhook_process, webhook_receive
+from tests.billing_support import emulator_billing_key, emulator_webhook_paid
 from tests.payments.services.billing_fakes import EXECUTED, FAILED, RESERVED, REVOKED
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +246,135 @@ def test_a_reservation_run_while_the_buyer_pays_the_period_by_virtual_account_is
     calls = fake_bootpay.calls.count("charge_billing_key")
     subscriptions_charge_due(now=due + timedelta(days=1), gateway=fake_bootpay)
     assert fake_bootpay.calls.count("charge_billing_key") == calls
+
+
+# --- With the emulator (the SDK over HTTP) -------------------------------------------------------
+
+
+def _reserved_subscription(buyer, bootpay, subscribable):
+    from payments.services import subscription_create
+
+    key, _ = emulator_billing_key(buyer, bootpay)
+    subscription = subscription_create(
+        buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id
+    )
+    subscription.refresh_from_db()
+    assert subscription.reserve_id
+    return subscription
+
+
+# A reservation whose answer was lost (charge `unknown`, no reserve_id kept): cancelling closes that
+# period's order, so when Bootpay runs the orphan reservation anyway its receipt is refunded.
+def test_a_lost_reservation_answer_never_charges_the_buyer_after_cancel(
+    buyer, bootpay, subscribable, settings, on_commit_now
+):
+    from payments.services import subscription_cancel, subscription_create
+
+    settings.BILLING_MODE = "reserve"
+    key, _ = emulator_billing_key(buyer, bootpay)
+    bootpay.state.add_fault("subscribe/payment/reserve", "lost_answer", times=1)
+    first = subscription_create(buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id)
+    second = subscription_create(buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id)
+    charge = _charge(first, 2)
+    assert charge.state == "unknown" and Subscription.objects.get(pk=first.pk).reserve_id == ""
+    second.refresh_from_db()
+    assert second.reserve_id  # the key stays alive for `second`
+
+    subscription_cancel(subscription_id=first.subscription_id, actor=buyer)
+
+    # Bootpay runs the reservation it did make for `first`, and notifies it.
+    (orphan,) = [r for r in bootpay.state.list_reservations() if r["order_id"] == charge.order.order_id]
+    assert orphan["status"] == 1, "the orphan reservation was left pending at Bootpay after cancel"
+    executed = bootpay.state.execute_reservation(orphan["reserve_id"])
+    receipt_id = executed["receipt"]["receipt_id"]
+    emulator_webhook_paid(receipt_id)
+
+    first.refresh_from_db()
+    assert first.status == "cancelled"
+    receipt = bootpay.state.get_receipt(receipt_id)
+    assert receipt["cancelled_price"] == receipt["price"], "charged after cancel and never refunded"
+
+
+# The buyer cancelling a reserved period's pending order gives the period up at once: subscription
+# cancelled (order_closed), the reservation revoked at Bootpay, nothing ever charged.
+def test_a_buyer_cancelling_a_reserved_periods_order_does_not_leave_the_subscription_stuck(
+    buyer, bootpay, subscribable, settings, on_commit_now
+):
+    from orders.services import order_cancel_unpaid
+    from payments.services import subscriptions_settle_reservations
+
+    settings.BILLING_MODE = "reserve"
+    subscription = _reserved_subscription(buyer, bootpay, subscribable)
+    reserve_id = subscription.reserve_id
+    order_cancel_unpaid(order_pk=_charge(subscription, 2).order_id, actor=buyer)
+
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled" and subscription.reserve_id == ""
+    assert subscription.events.filter(kind="cancelled", data__reason="order_closed").exists()
+    (reservation,) = [r for r in bootpay.state.list_reservations() if r["reserve_id"] == reserve_id]
+    assert reservation["status"] == 3, "the reservation of the closed order is left pending at Bootpay"
+    later = subscription.next_charge_at or timezone.now() + timedelta(days=40)
+    assert subscriptions_settle_reservations(now=later) == {}
+    subscriptions_charge_due(now=later + timedelta(days=8))
+    assert len(bootpay.state.list_receipts(_charge(subscription, 2).order.order_id)) == 0
+
+
+# The same with Bootpay not answering the revoke and running the reservation anyway: the receipt meets
+# a closed order and is refunded, the reservation is forgotten once looked up, nothing is stuck.
+def test_a_reserved_periods_order_closed_while_bootpay_is_down_is_refunded_and_forgotten(
+    buyer, bootpay, subscribable, settings, on_commit_now
+):
+    from orders.services import order_cancel_unpaid
+    from payments.services import subscriptions_settle_reservations
+
+    settings.BILLING_MODE = "reserve"
+    subscription = _reserved_subscription(buyer, bootpay, subscribable)
+    reserve_id = subscription.reserve_id
+    due = subscription.next_charge_at
+    bootpay.state.add_fault("subscribe/payment/reserve/", "status_500", times=1)
+    order_cancel_unpaid(order_pk=_charge(subscription, 2).order_id, actor=buyer)
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled" and subscription.reserve_id == reserve_id  # for the sweep
+
+    executed = bootpay.state.execute_reservation(reserve_id)  # Bootpay runs it at its date
+    later = due + timedelta(minutes=10)
+    first = subscriptions_settle_reservations(now=later)
+    second = subscriptions_settle_reservations(now=later + timedelta(minutes=5))
+
+    subscription.refresh_from_db()
+    assert subscription.reserve_id == "", f"the consumed reservation is kept ({first}, then {second})"
+    assert second == {}, "the same executed reservation is looked up again on every settle run"
+    assert subscription.status == "cancelled"
+    receipt = bootpay.state.get_receipt(executed["receipt"]["receipt_id"])
+    assert receipt["cancelled_price"] == receipt["price"], "charged for a closed order and not refunded"
+
+
+# A reserved period paid another way (the buyer's checkout) revokes its reservation at Bootpay before
+# forgetting its reserve_id: nothing is left pending to charge the card a second time.
+def test_a_reserved_period_paid_otherwise_leaves_no_reservation_pending_at_bootpay(
+    buyer, bootpay, subscribable, settings, on_commit_now
+):
+    from payments.services import payment_verify, subscription_create
+
+    settings.BILLING_MODE = "reserve"
+    key, _ = emulator_billing_key(buyer, bootpay)
+    subscription = subscription_create(
+        buyer=buyer, product_id=subscribable().pk, billing_key_id=key.billing_key_id
+    )
+    subscription.refresh_from_db()
+    period_2_reservation = subscription.reserve_id
+    order = _charge(subscription, 2).order
+    receipt = bootpay.state.create_receipt(  # the buyer pays the pending order through the checkout
+        order_id=order.order_id, price=order.total_amount, tax_free=0, order_name=order.order_name
+    )
+    payment_verify(order_id=order.order_id, receipt_id=receipt["receipt_id"], actor=buyer)
+
+    subscription.refresh_from_db()
+    assert subscription.current_period == 2
+    pending = [
+        r["reserve_id"]
+        for r in bootpay.state.list_reservations()
+        if r["status"] == 1 and r["reserve_id"] != subscription.reserve_id
+    ]
+    assert pending == [], "period 2's reservation is still pending at Bootpay, forgotten by us"
+    assert period_2_reservation not in pending

@@ -1,46 +1,24 @@
 """Escrow (에스크로): the first shipped line of an escrow payment registers the shipment with Bootpay, once.
+A line a cancellation in flight covers does not ship (whatever the payment), and a partly cancelled
+escrow payment registers what remains.
 
 Against the emulator over HTTP through the real SDK (the `bootpay` fixture), as in production.
+Fixtures: conftest.py; a refused registration sent again: test_escrow_registration_retry.py.
 """
 
 import pytest
 
 from config.errors import DomainError, ErrorCode
 from orders.models import OrderItem
-from orders.services import OrderLine, order_create, order_item_mark_shipped
+from orders.services import order_item_mark_shipped
 from payments import gateway as bootpay_gateway
-from payments.models import EscrowRegistration, Payment, PaymentEvent
-from payments.services import payment_reconcile, payment_verify
+from payments.gateway import GatewayError
+from payments.models import Cancellation, EscrowRegistration, Payment, PaymentEvent
+from payments.services import payment_cancel, payment_reconcile
 from tests.concurrency import run_at_once
+from tests.payments.services.escrow_support import SHIP, lose_cancel_answer, ship
 
 pytestmark = pytest.mark.django_db
-
-SHIP = ("PUT", "escrow/shipping/start")
-
-
-@pytest.fixture
-def shop(make_seller):
-    return make_seller("escrow-shop")
-
-
-@pytest.fixture
-def escrow_order(buyer, shop, make_product, pay_at_pg):
-    """A paid escrow order of two lines from one shop: (order, payment, [line, line])."""
-
-    def make(*, escrow: bool = True, **receipt):
-        first, second = make_product(seller=shop, price=7_000), make_product(seller=shop, price=3_000)
-        order = order_create(buyer=buyer, lines=[OrderLine(first.pk, 1), OrderLine(second.pk, 2)])
-        receipt_id = pay_at_pg(order, escrow=escrow, **receipt)
-        payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
-        return order, payment, list(order.items.order_by("pk"))
-
-    return make
-
-
-def ship(order, line, actor, courier="CJ대한통운", tracking_number="1234-5678-9012"):
-    return order_item_mark_shipped(
-        order_pk=order.pk, item_pk=line.pk, actor=actor, courier=courier, tracking_number=tracking_number
-    )
 
 
 def ship_error(*args, **kwargs) -> DomainError:
@@ -296,3 +274,89 @@ def test_the_admin_shows_the_registration(
     assert "1234-5678-9012" in payment_page.content.decode()
     assert "1234-5678-9012" in listing.content.decode() and "CJ대한통운" in order_page.content.decode()
     assert 'name="tracking_number"' not in detail.content.decode()  # read-only: no inputs
+
+
+# --- A line a cancellation in flight covers does not ship, whatever the payment ----------------------
+
+
+@pytest.mark.parametrize("escrow", [False, True], ids=["plain", "escrow"])
+def test_a_whole_payment_cancel_in_flight_refuses_every_line(escrow_order, shop, staff_user, bootpay, escrow):
+    order, payment, (first, second) = escrow_order(escrow=escrow)
+    lose_cancel_answer(bootpay, payment, staff_user, amount=2_000)  # an amount: names no lines
+
+    for line in (first, second):
+        with pytest.raises(DomainError) as refused:
+            ship(order, line, shop.user)
+        assert refused.value.code == ErrorCode.CANCEL_IN_PROGRESS
+    assert not OrderItem.objects.filter(order=order, shipped=True).exists()
+    assert not EscrowRegistration.objects.exists() and bootpay.state.call_count(*SHIP) == 0
+
+
+def test_a_line_cancel_in_flight_refuses_that_line_only_on_a_plain_payment(
+    escrow_order, shop, buyer, bootpay
+):
+    order, payment, (first, second) = escrow_order(escrow=False)
+    lose_cancel_answer(bootpay, payment, buyer, item_ids=[first.pk])
+
+    with pytest.raises(DomainError) as refused:
+        ship(order, first, shop.user)
+    assert refused.value.code == ErrorCode.CANCEL_IN_PROGRESS
+    assert refused.value.details["items"] == [first.pk]
+    ship(order, second, shop.user)
+    assert OrderItem.objects.get(pk=second.pk).shipped
+
+
+def test_a_settled_cancellation_no_longer_refuses(escrow_order, shop, buyer, bootpay):
+    order, payment, (first, second) = escrow_order(escrow=False)
+    lose_cancel_answer(bootpay, payment, buyer, item_ids=[first.pk])
+    Cancellation.objects.filter(payment=payment).update(state="failed")
+
+    ship(order, first, shop.user)
+    assert OrderItem.objects.get(pk=first.pk).shipped
+
+
+def test_a_line_whose_refund_is_in_flight_cannot_be_shipped_nor_registered(
+    escrow_order, shop, buyer, bootpay, django_capture_on_commit_callbacks
+):
+    """The buyer cancels an unshipped line; Bootpay's answer is lost (the cancellation stays requested
+    until reconcile). The line must not ship, nor its escrow shipment be registered with Bootpay for
+    money that is being refunded."""
+    order, payment, (first, _) = escrow_order()
+    lose_cancel_answer(bootpay, payment, buyer, item_ids=[first.pk])
+    assert Cancellation.objects.get(payment=payment).state == "requested"
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError) as refused:
+        ship(order, first, shop.user)
+
+    assert refused.value.code in ("cancel_in_progress", "validation_error")
+    assert not OrderItem.objects.get(pk=first.pk).shipped
+    assert bootpay.state.call_count(*SHIP) == 0
+
+
+# --- A partly cancelled escrow receipt registers what remains (the emulator) ------------------------------
+
+
+def test_a_partly_cancelled_escrow_payment_registers_its_remaining_lines(
+    escrow_order, shop, buyer, bootpay, django_capture_on_commit_callbacks
+):
+    order, payment, (first, second) = escrow_order()
+    payment_cancel(payment_pk=payment.pk, actor=buyer, reason="one is enough", item_ids=[first.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, second, shop.user)
+
+    assert EscrowRegistration.objects.get(payment=payment).state == "succeeded"
+
+
+def test_a_fully_cancelled_escrow_receipt_refuses_the_registration(escrow_order, buyer, bootpay):
+    _, payment, _ = escrow_order()
+    payment_cancel(payment_pk=payment.pk, actor=buyer, reason="never mind")
+    with pytest.raises(GatewayError) as refused:
+        bootpay_gateway.get_gateway().shipping_start(
+            receipt_id=payment.receipt_id,
+            courier="CJ대한통운",
+            tracking_number="1",
+            buyer_name="buyer",
+            seller_name="escrow-shop",
+        )
+    assert refused.value.code == "RC_ESCROW_NOT_PAID"

@@ -30,3 +30,10 @@ def pay_lines(buyer, pay_at_pg):
         return payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order), actor=user or buyer)
 
     return pay
+
+
+@pytest.fixture
+def two_sellers(make_seller, product_of):
+    """Two sellers with a taxable product each: (a, b, a's 30,000 won product, b's 20,000 won product)."""
+    a, b = make_seller("rev-a"), make_seller("rev-b")
+    return a, b, product_of(a, 30_000), product_of(b, 20_000)

@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from payments.models import Payment
+
 KST = ZoneInfo("Asia/Seoul")
 
 
@@ -19,3 +21,8 @@ def kst_today() -> date:
 def shares_of(cancellation) -> dict[int, tuple[int, int]]:
     """{seller pk: (amount, tax_free)} of a cancellation's shares."""
     return {s.seller_id: (s.amount, s.tax_free_amount) for s in cancellation.shares.all()}
+
+
+def move_sale_to(payment: Payment, moment: datetime) -> None:
+    """The payment was made at `moment` (ours and Bootpay's books alike)."""
+    Payment.objects.filter(pk=payment.pk).update(purchased_at=moment, created_at=moment, updated_at=moment)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from config.errors import DomainError, ErrorCode
 from payments.models import Cancellation, Payment
-from payments.services import payment_cancel
+from payments.services import payment_cancel, payment_reconcile
 from payments.statements import (
     STATEMENT_MAX_DAYS,
     CountedMoney,
@@ -18,7 +18,8 @@ from payments.statements import (
     staff_statement,
     statement_period,
 )
-from tests.payments.statements.support import kst, kst_today
+from tests.payments.faults import apply_at_bootpay
+from tests.payments.statements.support import kst, kst_today, move_sale_to
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +208,40 @@ def test_the_number_of_queries_does_not_grow_with_orders_or_sellers(
     assert len(seller_statement(user=staff, date_from=today, date_to=today).sellers) == 7
     assert many == one <= 4
     assert own_many == own_one <= 4
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (docs/statements.md): booked at our settle time",
+)
+def test_a_cancel_settled_later_by_reconcile_is_booked_on_the_day_bootpay_made_it(
+    two_sellers, pay_lines, bootpay
+):
+    """A refund sent at 23:50 KST whose answer was lost; Bootpay applied it at once (its receipt says
+    cancelled_at 23:50). `manage.py reconcile` settles it after midnight: completed_at = now, so the
+    refund lands on the next day's statement, while the sale and Bootpay's own books put it on the day
+    before. Yesterday's statement then over-pays the seller (net 50,000 instead of 20,000) and nothing
+    (reconcile_statement included) reports it."""
+    a, _, pa, pb = two_sellers
+    yesterday = kst_today() - timedelta(days=1)
+    payment = pay_lines((pa, 1), (pb, 1))
+    move_sale_to(payment, kst(yesterday, 23, 40))
+    bootpay.state.add_fault(path="cancel", mode="status_500", times=1)
+    with pytest.raises(DomainError):
+        payment_cancel(payment_pk=payment.pk, actor=a.user, reason="sold out")
+    cancellation = Cancellation.objects.get(payment=payment)
+    assert cancellation.state == "requested"
+    apply_at_bootpay(bootpay.state, cancellation)  # what the lost answer hid
+    cancelled_at = kst(yesterday, 23, 50)
+    with bootpay.state.lock:
+        bootpay.state._receipts[payment.receipt_id]["cancelled_at"] = cancelled_at.isoformat()
+        bootpay.state._receipts[payment.receipt_id]["purchased_at"] = kst(yesterday, 23, 40).isoformat()
+    Cancellation.objects.filter(pk=cancellation.pk).update(created_at=cancelled_at, attempt_started_at=None)
+
+    payment_reconcile(older_than_minutes=0)  # today, after midnight
+
+    cancellation.refresh_from_db()
+    assert cancellation.state == "succeeded"
+    day_before = staff_statement(date_from=yesterday, date_to=yesterday)
+    seller_a = next(s for s in day_before.sellers if s.seller_id == a.pk)
+    assert (seller_a.gross.total, seller_a.refunds.total) == (30_000, 30_000)
