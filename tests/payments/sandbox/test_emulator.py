@@ -728,7 +728,7 @@ def test_management_command_serves_until_interrupted(monkeypatch: pytest.MonkeyP
     from django.core.management import call_command
     from django.test import override_settings
 
-    from payments.management.commands import bootpay_sandbox
+    from payments.sandbox.management.commands import bootpay_sandbox
 
     seen: dict[str, Any] = {}
 
