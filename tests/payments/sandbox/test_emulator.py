@@ -1,7 +1,7 @@
 """Wire-level tests of the local Bootpay emulator.
 
 Bootpay calls go through the real, unmodified ``bootpay_backend`` SDK (this is the one place outside
-``payments/gateway.py`` that imports it: it proves the emulator speaks what the SDK expects). The control
+``payments/gateway/`` that imports it: it proves the emulator speaks what the SDK expects). The control
 API is exercised with plain ``requests``. No database is used.
 """
 

@@ -40,6 +40,17 @@ def test_no_production_module_imports_the_emulator():
     assert offenders == []
 
 
+def test_the_gateway_package_is_the_only_production_code_that_imports_the_sdk():
+    gateway = ROOT / "payments" / "gateway"
+    importers = {
+        path.relative_to(ROOT).as_posix()
+        for path in _production_modules()
+        if any(name.split(".")[0] == "bootpay_backend" for name in _imports(path))
+    }
+
+    assert importers and all(gateway in (ROOT / name).parents for name in importers), importers
+
+
 def test_a_production_process_never_loads_the_emulator():
     code = (
         "import sys, django; django.setup()\n"
