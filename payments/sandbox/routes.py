@@ -105,8 +105,9 @@ def checked_fields(body: dict[str, Any], allowed: set[str], required: tuple[str,
 
 # ----- route tables ----------------------------------------------------------------------------------
 #
-# CONTROL_ROUTES is the control API: ``_Handler._control`` dispatches on it, ``GET /_sandbox/`` lists it and
-# ``manage.py bootpay_sandbox --help`` prints it, so the three can never disagree. A ``{name}`` segment
+# CONTROL_ROUTES is the control API: ``ControlApi._control`` (control.py) dispatches on it,
+# ``GET /_sandbox/`` lists it and ``manage.py bootpay_sandbox --help`` prints it, so the three can never
+# disagree. A ``{name}`` segment
 # matches any one path segment and is passed to the handler. ``body`` names the accepted JSON fields (an
 # unknown or a missing ``required`` one is refused with 400 INVALID_PARAMETER); ``None`` means the route
 # reads no body.
@@ -116,7 +117,7 @@ def checked_fields(body: dict[str, Any], allowed: set[str], required: tuple[str,
 class ControlRoute:
     method: str
     path: str  # below /_sandbox/, "" for the index itself
-    handler: str  # name of the _Handler method answering it
+    handler: str  # name of the ControlApi method answering it
     description: str
     body: Mapping[str, str] | None = None  # field -> what it means
     query: Mapping[str, str] | None = None  # query parameter -> what it means
