@@ -259,6 +259,10 @@ BOOTPAY_MODE = env.str("BOOTPAY_MODE", default="sandbox") if IS_LOCAL else env.s
 if BOOTPAY_MODE not in {"production", "development", "sandbox"}:
     raise ImproperlyConfigured("BOOTPAY_MODE must be production, development or sandbox")
 _sandbox = BOOTPAY_MODE == "sandbox"
+if BOOTPAY_MODE != "production":
+    # The emulator (payments/sandbox/, its `bootpay_sandbox` command) is a development tool: a production
+    # process never loads it. Its checkout endpoints are mounted in sandbox mode only (config/urls.py).
+    INSTALLED_APPS.append("payments.sandbox")
 # The sandbox pair is public by design: it only opens our local emulator.
 BOOTPAY_APPLICATION_ID = env.str(
     "BOOTPAY_APPLICATION_ID", default="sandbox-application-id" if _sandbox else ""

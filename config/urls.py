@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -23,6 +24,11 @@ urlpatterns = [
     path("", spa, name="shop"),
     re_path(r"^(?:login|checkout|orders|seller|subscribe|subscriptions)/.*$", spa, name="spa"),
 ]
+
+if apps.is_installed("payments.sandbox"):  # BOOTPAY_MODE is not production (config/settings.py)
+    # The checkout's TEST PAYMENT panel (docs/sandbox.md), by dotted name: nothing in production imports
+    # the emulator. Its views answer 404 `not_found` themselves unless BOOTPAY_MODE=sandbox.
+    urlpatterns.append(path("api/v1/", include("payments.sandbox.urls")))
 
 # Outside DRF views (unknown URL, a crash in middleware) `/api/` still answers the JSON error envelope.
 handler400 = "config.exception_handler.api_handler400"

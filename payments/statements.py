@@ -32,18 +32,10 @@ from config.errors import DomainError, ErrorCode
 from orders.models import OrderItem, Seller
 from orders.selectors import Role, user_role
 from payments.models import Cancellation, CancellationShare, Payment
+from payments.money import Money  # total, taxable, tax_free
 
 STATEMENT_TIME_ZONE = "Asia/Seoul"
 STATEMENT_MAX_DAYS = 366
-
-
-@dataclass(frozen=True)
-class Money:
-    """An amount in won with its taxable and tax-free parts (total == taxable + tax_free)."""
-
-    total: int
-    taxable: int
-    tax_free: int
 
 
 @dataclass(frozen=True)
@@ -247,11 +239,11 @@ def statement_payment_totals(date_from: date, date_to: date) -> tuple[Money, Mon
 
 
 def _money(taxable: int, tax_free: int) -> Money:
-    return Money(total=taxable + tax_free, taxable=taxable, tax_free=tax_free)
+    return Money.of(taxable=taxable, tax_free=tax_free)
 
 
 def _counted(count: int, taxable: int, tax_free: int) -> CountedMoney:
-    return CountedMoney(total=taxable + tax_free, taxable=taxable, tax_free=tax_free, count=count)
+    return CountedMoney(amount=taxable + tax_free, tax_free=tax_free, count=count)
 
 
 _ZERO = _counted(0, 0, 0)

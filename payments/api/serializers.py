@@ -142,20 +142,6 @@ class CheckoutConfigOutputSerializer(serializers.Serializer):
         ref_name = "CheckoutConfig"
 
 
-class SandboxPaymentOutputSerializer(serializers.Serializer):
-    receipt_id = serializers.CharField()
-    order_id = serializers.CharField()
-    event = serializers.CharField(help_text="What BootpayWidget would report: done, confirm, issued, error.")
-    error_code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class SandboxBillingKeyOutputSerializer(serializers.Serializer):
-    receipt_id = serializers.CharField(
-        help_text="The billing-key issuance receipt, as requestSubscription reports it (never the key)."
-    )
-
-
 # --- Automatic payments -------------------------------------------------------------------------------
 # None of these carries a billing key, its ciphertext or its fingerprint: only our public ids and the card
 # as Bootpay masked it.

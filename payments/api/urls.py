@@ -19,8 +19,6 @@ from payments.api.views import (
     PaymentDetailApi,
     PaymentListApi,
     PaymentVerifyApi,
-    SandboxBillingKeyApi,
-    SandboxPaymentApi,
 )
 
 urlpatterns = [
@@ -44,7 +42,4 @@ urlpatterns = [
     # Seller statements (docs/statements.md)
     path("statements/", StatementApi.as_view(), name="statement"),
     path("checkout/config/", CheckoutConfigApi.as_view(), name="checkout-config"),
-    # BOOTPAY_MODE=sandbox only (404 otherwise): the checkout's TEST PAYMENT panel
-    path("sandbox/payments/", SandboxPaymentApi.as_view(), name="sandbox-payment"),
-    path("sandbox/billing-keys/", SandboxBillingKeyApi.as_view(), name="sandbox-billing-key"),
 ]

@@ -24,17 +24,9 @@ from payments.api.serializers import (
     CheckoutConfigOutputSerializer,
     PaymentOutputSerializer,
     PaymentSummarySerializer,
-    SandboxBillingKeyOutputSerializer,
-    SandboxPaymentOutputSerializer,
 )
 from payments.gateway import RefundAccount
 from payments.models import Payment
-from payments.sandbox.checkout import (
-    Scenario,
-    sandbox_enabled,
-    sandbox_issue_billing_key,
-    sandbox_payment_create,
-)
 from payments.selectors import (
     checkout_config,
     payment_detail,
@@ -325,67 +317,3 @@ class CheckoutConfigApi(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(CheckoutConfigOutputSerializer(checkout_config()).data)
-
-
-class SandboxPaymentApi(APIView):
-    """The TEST PAYMENT panel's stand-in for Bootpay's payment window (BOOTPAY_MODE=sandbox only)."""
-
-    permission_classes = [IsAuthenticated]
-
-    class InputSerializer(serializers.Serializer):
-        order_id = serializers.CharField(max_length=40)
-        scenario = serializers.ChoiceField(choices=[scenario.value for scenario in Scenario])
-        escrow = serializers.BooleanField(
-            default=False, help_text="Pay by escrow (에스크로); the order must be escrow_eligible."
-        )
-
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        # Before authentication: outside sandbox mode the path answers like one that does not exist.
-        if not sandbox_enabled():
-            raise DomainError(ErrorCode.NOT_FOUND)
-        super().initial(request, *args, **kwargs)
-
-    @extend_schema(exclude=True)  # a development tool, not part of the partner API
-    def post(self, request: Request) -> Response:
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        result = sandbox_payment_create(
-            order_id=payload.validated_data["order_id"],
-            scenario=Scenario(payload.validated_data["scenario"]),
-            actor=request.user,
-            escrow=payload.validated_data["escrow"],
-        )
-        return Response(SandboxPaymentOutputSerializer(result).data, status=201)
-
-
-class SandboxBillingKeyApi(APIView):
-    """The TEST PAYMENT panel's stand-in for the widget's requestSubscription (BOOTPAY_MODE=sandbox only).
-
-    Like the widget, it answers the issuance receipt only: whether `subscription_id` was issued to this
-    buyer is checked when the receipt is registered (POST /api/v1/billing-keys/), as with a real widget.
-    """
-
-    permission_classes = [IsAuthenticated]
-
-    class InputSerializer(serializers.Serializer):
-        subscription_id = serializers.RegexField(
-            r"^[A-Za-z0-9_-]{1,64}$", max_length=64, help_text="From POST /api/v1/billing-keys/requests/."
-        )
-        decline = serializers.BooleanField(
-            default=False, help_text="A test card that declines every charge (the decline path)."
-        )
-
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        # Before authentication: outside sandbox mode the path answers like one that does not exist.
-        if not sandbox_enabled():
-            raise DomainError(ErrorCode.NOT_FOUND)
-        super().initial(request, *args, **kwargs)
-
-    @extend_schema(exclude=True)  # a development tool, not part of the partner API (as sandbox/payments/)
-    def post(self, request: Request) -> Response:
-        payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        receipt_id = sandbox_issue_billing_key(
-            payload.validated_data["subscription_id"], decline=payload.validated_data["decline"]
-        )
-        return Response(SandboxBillingKeyOutputSerializer({"receipt_id": receipt_id}).data, status=201)

@@ -8,7 +8,7 @@ holding the evidence), call the gateway, then lock again and apply what it answe
 service takes an optional `gateway=` (a `payments.gateway.Gateway`; default: `get_gateway()`).
 
 Modules by capability, each importing only those above it:
-- `common`: Actor, Money, locks, the event log, leases, the gateway seam, receipt helpers;
+- `common`: Actor, Money (payments/money.py), locks, the event log, leases, the gateway seam, receipt helpers;
 - `settle`: a cancellation's life at the PG (open, claim, send, settle, book), shared by all below;
 - `sync`: `payment_sync_from_receipt`, the one place a receipt changes a payment;
 - `verify`: `payment_verify`, `payment_bind_receipt`, `payment_confirm`;

@@ -26,6 +26,7 @@ from payments.gateway import (
     ReceiptStatus,
 )
 from payments.models import Cancellation, Payment, PaymentEvent
+from payments.money import Money
 
 logger = logging.getLogger("payments.services")
 
@@ -56,16 +57,6 @@ class Actor:
         if user is not None and not user.is_authenticated:
             user = None
         return cls(user=user, label=label or ("user" if user else "system"))
-
-
-@dataclass(frozen=True)
-class Money:
-    amount: int
-    tax_free: int
-
-    @property
-    def taxable(self) -> int:
-        return self.amount - self.tax_free
 
 
 # --- The gateway seam ------------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def _django_ready() -> bool:
 def test_management_command_help_lists_options_and_every_path() -> None:
     if not _django_ready():
         pytest.skip("Django settings cannot be loaded")
-    from payments.management.commands.bootpay_sandbox import Command
+    from payments.sandbox.management.commands.bootpay_sandbox import Command
 
     text = Command().create_parser("manage.py", "bootpay_sandbox").format_help()
     assert "Bootpay" in text and "emulator" in text and "BOOTPAY_API_URL" in text

@@ -1,7 +1,7 @@
 """Wire-level tests of the local Bootpay emulator.
 
 Bootpay calls go through the real, unmodified ``bootpay_backend`` SDK (this is the one place outside
-``payments/gateway.py`` that imports it: it proves the emulator speaks what the SDK expects). The control
+``payments/gateway/`` that imports it: it proves the emulator speaks what the SDK expects). The control
 API is exercised with plain ``requests``. No database is used.
 """
 
@@ -728,7 +728,7 @@ def test_management_command_serves_until_interrupted(monkeypatch: pytest.MonkeyP
     from django.core.management import call_command
     from django.test import override_settings
 
-    from payments.management.commands import bootpay_sandbox
+    from payments.sandbox.management.commands import bootpay_sandbox
 
     seen: dict[str, Any] = {}
 

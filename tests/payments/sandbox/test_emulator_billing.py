@@ -24,7 +24,7 @@ from payments.sandbox import (
     SANDBOX_SECRET_KEY,
     SandboxServer,
 )
-from payments.sandbox.state import BILLING_KEY_LIFETIME_DAYS
+from payments.sandbox.common import BILLING_KEY_LIFETIME_DAYS
 from tests.payments.webhook_receiver import Receiver
 
 FUTURE = "2031-05-01T09:00:00+09:00"

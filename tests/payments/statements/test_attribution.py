@@ -56,8 +56,8 @@ def test_a_sellers_own_line_refund_is_charged_to_that_seller(shop, paid):
     assert shares_of(cancellation) == {shop["a"].pk: (30_000, 0)}
     assert set(cancellation.items.values_list("pk", flat=True)) == {line.pk}
     statement = statement_today()
-    assert seller_net(statement, shop["a"]) == Money(total=0, taxable=0, tax_free=0)
-    assert seller_net(statement, shop["b"]) == Money(total=30_000, taxable=10_000, tax_free=20_000)
+    assert seller_net(statement, shop["a"]) == Money(amount=0, tax_free=0)
+    assert seller_net(statement, shop["b"]) == Money(amount=30_000, tax_free=20_000)
     a = next(s for s in statement.sellers if s.seller_id == shop["a"].pk)
     assert (a.gross.count, a.refunds.count, a.refunds.total) == (1, 1, 30_000)
 
@@ -70,7 +70,7 @@ def test_a_buyers_line_refund_is_charged_to_the_lines_seller_with_its_tax_free_p
     )
 
     assert shares_of(cancellation) == {shop["b"].pk: (20_000, 20_000)}
-    assert seller_net(statement_today(), shop["b"]) == Money(total=10_000, taxable=10_000, tax_free=0)
+    assert seller_net(statement_today(), shop["b"]) == Money(amount=10_000, tax_free=0)
 
 
 def test_staff_line_refund_across_sellers_charges_each_its_lines(staff, shop, paid):
@@ -125,7 +125,7 @@ def test_the_staff_remainder_leaves_every_seller_exactly_at_zero(staff, shop, pa
     assert charged == {shop["a"].pk: (30_000, 0), shop["b"].pk: (30_000, 20_000)}
     statement = statement_today()
     assert {s.seller_id: s.net.total for s in statement.sellers} == {shop["a"].pk: 0, shop["b"].pk: 0}
-    assert statement.total.net == Money(total=0, taxable=0, tax_free=0)
+    assert statement.total.net == Money(amount=0, tax_free=0)
     assert statement.total.refunds.count == 6  # three cancellations, each charged to two sellers
 
 

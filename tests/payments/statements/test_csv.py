@@ -29,12 +29,12 @@ KO = (
 
 
 def counted(count, taxable, tax_free):
-    return CountedMoney(total=taxable + tax_free, taxable=taxable, tax_free=tax_free, count=count)
+    return CountedMoney(amount=taxable + tax_free, tax_free=tax_free, count=count)
 
 
 def net(gross, refunds):
     taxable, tax_free = gross.taxable - refunds.taxable, gross.tax_free - refunds.tax_free
-    return Money(total=taxable + tax_free, taxable=taxable, tax_free=tax_free)
+    return Money(amount=taxable + tax_free, tax_free=tax_free)
 
 
 def seller(pk, name, days):

@@ -97,9 +97,9 @@ def test_sales_and_refunds_are_booked_on_their_kst_day(staff, two_shops, pay_lin
         (D, 10_000, 0),
         (D + timedelta(days=1), 20_000, 4_000),  # taxable 4,000 all A's (B's line is tax-free)
     ]
-    assert seller_a.gross == CountedMoney(total=30_000, taxable=30_000, tax_free=0, count=2)
-    assert seller_a.net == Money(total=26_000, taxable=26_000, tax_free=0)
-    assert both.total.net == Money(total=31_000, taxable=26_000, tax_free=5_000)
+    assert seller_a.gross == CountedMoney(amount=30_000, tax_free=0, count=2)
+    assert seller_a.net == Money(amount=26_000, tax_free=0)
+    assert both.total.net == Money(amount=31_000, tax_free=5_000)
     assert staff_statement(date_from=D - timedelta(days=1), date_to=D - timedelta(days=1)).sellers == []
 
 
@@ -166,7 +166,7 @@ def test_staff_see_every_seller_with_activity_and_the_total(sold, staff, make_se
     only_b = seller_statement(user=staff, date_from=kst_today(), date_to=kst_today(), seller_id=b.pk)
 
     assert [s.seller_id for s in statement.sellers] == [a.pk, b.pk]
-    assert statement.total.gross == CountedMoney(total=15_000, taxable=10_000, tax_free=5_000, count=2)
+    assert statement.total.gross == CountedMoney(amount=15_000, tax_free=5_000, count=2)
     assert [s.seller_id for s in only_b.sellers] == [b.pk]
     assert only_b.total.gross.total == 5_000
 

@@ -1,0 +1,120 @@
+"""The one patch of the SDK's internals: a bounded, pooled transport in place of its `requests` global.
+
+The SDK calls `requests.get/post/...` with no timeout and never looks at the HTTP status.
+`install_transport()` gives it `BoundedTransport`, which, inside a gateway call (`bounded(timeout_s)`),
+limits the call's time, pools connections per thread and turns a 5xx into `ServerFault`; outside one it
+behaves exactly like `requests`. Billing keys in urllib3's request lines are masked.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+from bootpay_backend import rest_client as _sdk_module
+
+_call_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "bootpay_call_timeout", default=None
+)
+
+
+class ServerFault(Exception):
+    def __init__(self, status: int, code: str):
+        self.status = status
+        self.code = code
+
+
+class BoundedTransport:
+    """Stands in for the `requests` module inside the SDK, which calls `requests.get/post/...` with no
+    timeout and ignores the status code. Outside a gateway call it behaves exactly like `requests`."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        # Sessions pool connections but are not documented thread-safe: one per thread.
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        timeout = _call_timeout.get()
+        if timeout is None:
+            return requests.request(method, url, **kwargs)
+        # (connect, read): a hung server trips the read timeout after `timeout` seconds of silence.
+        response = self._session().request(method, url, timeout=(timeout, timeout), **kwargs)
+        if response.status_code >= 500:
+            raise ServerFault(response.status_code, _error_code_of(response))
+        return response
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", url, **kwargs)
+
+
+def _error_code_of(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error_code") or "") if isinstance(body, dict) else ""
+
+
+def install_transport() -> BoundedTransport:
+    """Give the SDK our transport in place of the `requests` module it calls (its module global).
+
+    The SDK offers no hook for a timeout or a session, so this is the one patch of its internals.
+    Applied by `BootpayGateway.__init__` (idempotent), so importing this module changes nothing;
+    outside a gateway call the transport behaves exactly like `requests`.
+    """
+    transport = _sdk_module.requests
+    if not isinstance(transport, BoundedTransport):
+        transport = _sdk_module.requests = BoundedTransport()
+    _mask_key_paths_in(logging.getLogger("urllib3.connectionpool"))
+    return transport
+
+
+# Bootpay's billing paths carry the billing key (`billing_key/{key}`, `subscribe/billing_key/{key}`), and
+# urllib3 logs every request line at DEBUG: masked there, whatever level logging is configured at.
+_KEY_IN_PATH = re.compile(r"(billing_key/)[^/?#\s]+")
+
+
+def _mask_key_path(value: Any) -> Any:
+    return _KEY_IN_PATH.sub(r"\1[REDACTED]", value) if isinstance(value, str) else value
+
+
+class _KeyPathFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_mask_key_path(arg) for arg in record.args)
+        record.msg = _mask_key_path(record.msg)
+        return True
+
+
+def _mask_key_paths_in(target: logging.Logger) -> None:
+    if not any(isinstance(existing, _KeyPathFilter) for existing in target.filters):
+        target.addFilter(_KeyPathFilter())
+
+
+@contextmanager
+def bounded(timeout_s: float) -> Iterator[None]:
+    token = _call_timeout.set(timeout_s)
+    try:
+        yield
+    finally:
+        _call_timeout.reset(token)
