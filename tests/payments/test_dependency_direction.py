@@ -20,20 +20,15 @@ import inspect
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 from config.settings import BASE_DIR
 
 PRODUCTION_PACKAGES = ("config", "orders", "payments", "graphql_api")
 
 SANDBOX = "payments.sandbox"
 
-# Modules outside payments/sandbox/ allowed to import it, each with why.
-SANDBOX_IMPORTERS_ALLOWED = {
-    # The emulator's launcher (`manage.py bootpay_sandbox`): a development command that refuses to start
-    # with BOOTPAY_MODE=production; Django finds commands only in an app's management/commands/.
-    "payments.management.commands.bootpay_sandbox",
-}
+# Modules outside payments/sandbox/ allowed to import it, each with why (none: the emulator is an app of
+# its own, installed only outside production, with its command and its URLconf).
+SANDBOX_IMPORTERS_ALLOWED: set[str] = set()
 
 # Capabilities built on the payment core: a module is one when its dotted name is an entry or lies
 # under one. Today's layout and the one after issue 20's move (`payments.billing`, … as packages).
@@ -212,7 +207,6 @@ def test_the_scan_follows_function_level_imports_and_re_exports(tmp_path):
     assert {"payments.services.billing", "payments.webhooks"} <= imported_modules("payments.probe", source)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20: payments/api/views.py imports the emulator")
 def test_nothing_outside_the_sandbox_imports_it():
     assert sandbox_importers() == set()
 
