@@ -1,4 +1,4 @@
-"""orders/services.py (catalogue): product_create, product_update (rules the REST tests cannot reach)."""
+"""orders/services/products.py: product_create, product_update (rules the REST tests cannot reach)."""
 
 import pytest
 
