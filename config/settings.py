@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "strawberry_django",
     "orders",
     "payments",
+    # Capabilities built on the payment core, as apps of their own for their commands, admin and tasks
+    # (their models, if any, stay the core's: app label `payments`).
+    "payments.statements",
+    "payments.webhooks",
     "graphql_api",
 ]
 

@@ -1,6 +1,7 @@
 """GraphQL adapter for seller statements (docs/statements.md): the types and the `sellerStatement` query.
 
-The period's rules and who sees which seller are payments.statements'; the types read its dataclasses.
+The period's rules and who sees which seller are payments.statements' (its selectors); the types read
+its dataclasses.
 """
 
 from __future__ import annotations
@@ -14,11 +15,7 @@ from strawberry import Info, relay
 from graphql_api.context import current_user
 from graphql_api.ids import pk_or_invalid
 from graphql_api.permissions import signed_in
-from orders.models import Order
-from payments import statements
-
-# Orders (and so statements) are in won only: the order model's currency, held by a check constraint.
-STATEMENT_CURRENCY = Order._meta.get_field("currency").default
+from payments.statements import selectors as statements
 
 # A year of a marketplace's sales does not fit GraphQL's Int (32-bit, at most 2,147,483,647).
 Won = NewType("Won", int)
@@ -97,9 +94,9 @@ class SellerStatementReportType:
     def timezone(self) -> str:
         return statements.STATEMENT_TIME_ZONE
 
-    @strawberry.field(description=f"Amounts are whole {STATEMENT_CURRENCY}.")
+    @strawberry.field(description=f"Amounts are whole {statements.STATEMENT_CURRENCY}.")
     def currency(self) -> str:
-        return STATEMENT_CURRENCY
+        return statements.STATEMENT_CURRENCY
 
 
 @strawberry.type

@@ -3,7 +3,8 @@
 Money records change only through `payments.services`: every money field here is read-only and
 nothing can be added or deleted. Staff act through two doors that call the services: the refund
 form of a payment (`payment_cancel`, as the acting user, one idempotency key per form) and the
-"reprocess" action of webhook deliveries (`webhook_process`). Subscriptions add two: "charge the due
+"reprocess" action of webhook deliveries (`webhook_process`; that admin is the webhooks capability's,
+payments/webhooks/admin.py). Subscriptions add two: "charge the due
 period again" (`subscription_charge_retry`, after staff checked at Bootpay that an unknown charge took no
 money) and "cancel" (`subscription_cancel`). Escrow registrations add one: "send the failed registration
 again" (`escrow_registration_retry`, perhaps with a corrected courier and tracking number). A billing
@@ -25,7 +26,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from config.admin import ShownOnly
-from config.db import savepoint_if_in_transaction
 from config.errors import DomainError
 from orders.admin import OrderAdmin
 from orders.models import Order
@@ -39,7 +39,6 @@ from payments.models import (
     Subscription,
     SubscriptionCharge,
     SubscriptionEvent,
-    WebhookDelivery,
 )
 from payments.services import (
     escrow_registration_retry,
@@ -48,7 +47,6 @@ from payments.services import (
     subscription_charge_book_receipt,
     subscription_charge_retry,
 )
-from payments.webhooks import webhook_process
 
 logger = logging.getLogger(__name__)
 
@@ -423,48 +421,6 @@ class CancellationAdmin(ReadOnlyAdmin):
         if not number:
             return "—"
         return f"bank {account.get('bank_code', '')}, account …{number[-4:]}"
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "receipt_id", "dedupe_key", "state", "attempts", "received_at", "processed_at"]
-    list_filter = ["state", "received_at"]
-    date_hierarchy = "received_at"
-    search_fields = ["receipt_id", "dedupe_key"]
-    search_help_text = "Receipt id, dedupe key."
-    actions = ["reprocess"]
-
-    def has_reprocess_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("payments.change_webhookdelivery")
-
-    @admin.action(description="Reprocess the selected deliveries", permissions=["reprocess"])
-    def reprocess(self, request, queryset):
-        """Re-fetch each delivery's receipt and sync it (failed ones too); one message per delivery."""
-        for delivery in queryset.order_by("pk"):
-            label = f"Delivery #{delivery.pk} ({delivery.receipt_id or 'no receipt'})"
-            try:
-                with savepoint_if_in_transaction():  # in a caller's transaction: one failure, not all
-                    processed = webhook_process(delivery_pk=delivery.pk, retry_failed=True)
-            except Exception:  # a bug: keep going with the others, and say so
-                logger.exception("admin reprocess of webhook delivery %s failed", delivery.pk)
-                self.message_user(request, f"{label}: processing raised an error (logged).", messages.ERROR)
-                continue
-            if processed is None:
-                delivery.refresh_from_db()
-                self.message_user(
-                    request,
-                    f"{label}: nothing to do, it is {delivery.state} "
-                    "(done already, or another worker holds its receipt).",
-                    messages.INFO,
-                )
-                continue
-            level = {
-                WebhookDelivery.State.PROCESSED: messages.SUCCESS,
-                WebhookDelivery.State.UNMATCHED: messages.WARNING,
-            }.get(processed.state, messages.ERROR)
-            error = processed.error.strip().splitlines()[-1:] if processed.error else []
-            detail = f" — {error[0][:200]}" if error else ""
-            self.message_user(request, f"{label}: {processed.state}{detail}", level)
 
 
 # --- Automatic payments ------------------------------------------------------------------------------

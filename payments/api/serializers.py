@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import ModelOutputSerializer
-from orders.models import Order
 from payments.models import (
     BillingKey,
     BillingKeyRequest,
@@ -16,10 +15,6 @@ from payments.models import (
     SubscriptionCharge,
 )
 from payments.selectors import subscription_charge_rows
-from payments.statements import STATEMENT_TIME_ZONE
-
-# Orders (and so statements) are in won only: the order model's currency, held by a check constraint.
-STATEMENT_CURRENCY = Order._meta.get_field("currency").default
 
 
 class CancellationOutputSerializer(ModelOutputSerializer):
@@ -241,92 +236,3 @@ class SubscriptionOutputSerializer(ModelOutputSerializer):
     @extend_schema_field(SubscriptionChargeOutputSerializer(many=True))
     def get_charges(self, subscription: Subscription) -> list:
         return SubscriptionChargeOutputSerializer(subscription_charge_rows(subscription), many=True).data
-
-
-# --- Seller statements (payments.statements) --------------------------------------------------------------
-# Output only, read from the statement's dataclasses. Amounts are whole won; each `total` is `taxable` +
-# `tax_free`.
-
-
-class StatementMoneySerializer(serializers.Serializer):
-    total = serializers.IntegerField(help_text="Won: taxable + tax_free.")
-    taxable = serializers.IntegerField()
-    tax_free = serializers.IntegerField()
-
-    class Meta:
-        ref_name = "StatementMoney"
-
-
-class StatementCountedMoneySerializer(StatementMoneySerializer):
-    count = serializers.IntegerField(
-        min_value=0, help_text="Sales: (payment, seller) pairs; refunds: (cancellation, seller) pairs."
-    )
-
-    class Meta:
-        ref_name = "StatementCountedMoney"
-
-
-class StatementDaySerializer(serializers.Serializer):
-    date = serializers.DateField(help_text="The day (Asia/Seoul).")
-    gross = StatementCountedMoneySerializer(help_text="Sales booked on the day.")
-    refunds = StatementCountedMoneySerializer(help_text="Refunds booked on the day.")
-    net = StatementMoneySerializer(help_text="gross − refunds.")
-
-    class Meta:
-        ref_name = "StatementDay"
-
-
-class SellerStatementSerializer(serializers.Serializer):
-    seller_id = serializers.IntegerField()
-    seller_name = serializers.CharField()
-    gross = StatementCountedMoneySerializer(help_text="Sales in the period.")
-    refunds = StatementCountedMoneySerializer(help_text="Refunds in the period.")
-    net = StatementMoneySerializer(help_text="gross − refunds.")
-    days = StatementDaySerializer(many=True, help_text="Only the days with a sale or a refund, oldest first.")
-
-    class Meta:
-        ref_name = "SellerStatement"
-
-
-class StatementTotalSerializer(serializers.Serializer):
-    gross = StatementCountedMoneySerializer()
-    refunds = StatementCountedMoneySerializer()
-    net = StatementMoneySerializer()
-
-    class Meta:
-        ref_name = "StatementTotal"
-
-
-class StatementOutputSerializer(serializers.Serializer):
-    # `from` is a Python keyword: the first two fields are declared in get_fields.
-    timezone = serializers.SerializerMethodField(help_text=f"The dates' time zone: {STATEMENT_TIME_ZONE}.")
-    currency = serializers.SerializerMethodField(help_text=f"Amounts are whole {STATEMENT_CURRENCY}.")
-    sellers = SellerStatementSerializer(
-        many=True,
-        help_text=(
-            "A seller: itself (also with no activity). Staff: every seller with activity in the period "
-            "(or the one asked for), by name, then id."
-        ),
-    )
-    total = StatementTotalSerializer(
-        allow_null=True, help_text="All the listed sellers together: staff only; null for a seller."
-    )
-
-    class Meta:
-        ref_name = "Statement"
-
-    def get_fields(self):
-        fields = super().get_fields()
-        return {
-            "from": serializers.DateField(source="date_from", help_text="First day, inclusive."),
-            "to": serializers.DateField(source="date_to", help_text="Last day, inclusive."),
-            **fields,
-        }
-
-    @extend_schema_field({"type": "string", "example": STATEMENT_TIME_ZONE})
-    def get_timezone(self, statement) -> str:
-        return STATEMENT_TIME_ZONE
-
-    @extend_schema_field({"type": "string", "example": STATEMENT_CURRENCY})
-    def get_currency(self, statement) -> str:
-        return STATEMENT_CURRENCY

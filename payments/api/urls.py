@@ -1,6 +1,6 @@
 """Payment, automatic payment and webhook endpoints, mounted under `/api/v1/` by config/urls.py."""
 
-from django.urls import path
+from django.urls import include, path
 
 from payments.api.billing_views import (
     BillingKeyCollectionApi,
@@ -10,9 +10,7 @@ from payments.api.billing_views import (
     SubscriptionCollectionApi,
     SubscriptionDetailApi,
 )
-from payments.api.statement_views import StatementApi
 from payments.api.views import (
-    BootpayWebhookApi,
     CheckoutConfigApi,
     PaymentCancelApi,
     PaymentConfirmApi,
@@ -27,7 +25,8 @@ urlpatterns = [
     path("payments/<str:payment_id>/", PaymentDetailApi.as_view(), name="payment-detail"),
     path("payments/<str:payment_id>/confirm/", PaymentConfirmApi.as_view(), name="payment-confirm"),
     path("payments/<str:payment_id>/cancel/", PaymentCancelApi.as_view(), name="payment-cancel"),
-    path("webhooks/bootpay/", BootpayWebhookApi.as_view(), name="webhook-bootpay"),
+    # Bootpay's webhooks (payments/webhooks/): included by name, the core imports no capability
+    path("", include("payments.webhooks.api.urls")),
     # Automatic payments (docs/billing.md)
     path("billing-keys/", BillingKeyCollectionApi.as_view(), name="billing-key-list"),
     path("billing-keys/requests/", BillingKeyRequestApi.as_view(), name="billing-key-request"),
@@ -39,7 +38,7 @@ urlpatterns = [
         SubscriptionCancelApi.as_view(),
         name="subscription-cancel",
     ),
-    # Seller statements (docs/statements.md)
-    path("statements/", StatementApi.as_view(), name="statement"),
+    # Seller statements (payments/statements/, docs/statements.md): included by name, as above
+    path("", include("payments.statements.api.urls")),
     path("checkout/config/", CheckoutConfigApi.as_view(), name="checkout-config"),
 ]

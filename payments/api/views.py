@@ -5,19 +5,17 @@ Errors are never caught here: `DomainError` and DRF's exceptions become the enve
 
 from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from config.errors import DomainError, ErrorCode
+from config.errors import ErrorCode
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import KeysetPagination, list_response
-from config.throttling import ScopedRateThrottle
 from payments.api.filters import PaymentFilter
 from payments.api.serializers import (
     CancelOutputSerializer,
@@ -36,7 +34,6 @@ from payments.selectors import (
     payment_list_visible,
 )
 from payments.services import payment_cancel, payment_confirm, payment_verify
-from payments.webhooks import webhook_dispatch, webhook_receive, webhook_source_allowed
 
 _GATEWAY = (ErrorCode.GATEWAY_ERROR, ErrorCode.GATEWAY_UNAVAILABLE)
 
@@ -244,62 +241,6 @@ class PaymentCancelApi(APIView):
                 }
             ).data
         )
-
-
-class BootpayWebhookApi(APIView):
-    """Bootpay's notifications. No auth exists to check (Bootpay signs nothing); the body is only a hint."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "bootpay_webhook"
-
-    @extend_schema(
-        operation_id="webhooks_bootpay",
-        summary="Bootpay webhook receiver",
-        description=(
-            'Stores the raw delivery, answers `{"success": true}` at once and processes it afterwards by '
-            "re-fetching the receipt from Bootpay. Every delivery is kept; repeats for one receipt share "
-            "one re-fetch at a time, so nothing in a body can stop a later notice from being processed."
-        ),
-        request={"application/json": {"type": "object", "additionalProperties": True}},
-        responses={
-            200: OpenApiResponse(
-                response={"type": "object", "properties": {"success": {"type": "boolean"}}},
-                examples=[OpenApiExample("stored", value={"success": True}, response_only=True)],
-            )
-        }
-        | error_responses(
-            ErrorCode.VALIDATION_ERROR,
-            ErrorCode.PERMISSION_DENIED,
-            ErrorCode.QUERY_TOO_LONG,
-            ErrorCode.THROTTLED,
-        ),
-        auth=[],
-    )
-    def post(self, request: Request) -> Response:
-        # The client's address as DRF's throttles see it: REMOTE_ADDR, or X-Forwarded-For when
-        # REST_FRAMEWORK["NUM_PROXIES"] says how many proxies of ours stand in front.
-        remote_ip = BaseThrottle().get_ident(request)
-        if not webhook_source_allowed(remote_ip):
-            raise DomainError(
-                ErrorCode.PERMISSION_DENIED, "Webhooks are accepted from Bootpay's addresses only."
-            )
-        raw_body = request.body
-        if len(raw_body) > settings.WEBHOOK_MAX_BODY_BYTES:
-            raise DomainError.invalid("body", f"at most {settings.WEBHOOK_MAX_BODY_BYTES} bytes")
-        if b"\x00" in raw_body:  # PostgreSQL text cannot hold NUL, and no Bootpay notice contains one
-            raise DomainError.invalid("body", "must not contain NUL bytes")
-        delivery = webhook_receive(
-            raw_body=raw_body,
-            content_type=request.content_type or "",
-            headers=dict(request.headers),
-            remote_ip=remote_ip,
-        )
-        # Every delivery, duplicates included: its body is unverified, so only a re-fetch may say
-        # whether it brings news; repeats for one receipt coalesce into one re-fetch at a time.
-        webhook_dispatch(delivery_pk=delivery.pk)
-        return Response({"success": True})
 
 
 class CheckoutConfigApi(APIView):

@@ -13,7 +13,8 @@ Modules by capability, each importing only those above it:
 - `sync`: `payment_sync_from_receipt`, the one place a receipt changes a payment;
 - `verify`: `payment_verify`, `payment_bind_receipt`, `payment_confirm`;
 - `cancel`: `payment_cancel`, and what an order abandoned unpaid asks of its payment;
-- `reconcile`: `payment_reconcile`, and `statement_reconcile` (a statement period against Bootpay);
+- `reconcile`: `payment_reconcile`, and the hook a statement period's check asks capabilities by
+  (`period_open_outcomes`; the check itself, `statement_reconcile`, is payments.statements');
 - `escrow`: an escrow payment's shipment registered with Bootpay, what shipping a line asks of its
   payment (`order_item_shipping`), `escrow_registration_retry`;
 - `billing`: automatic payments — billing keys, subscriptions, each period's charge (an ordinary order
@@ -43,7 +44,7 @@ from payments.services.cancel import (
 )
 from payments.services.common import Actor, Money
 from payments.services.escrow import escrow_registration_retry
-from payments.services.reconcile import payment_reconcile, statement_reconcile
+from payments.services.reconcile import payment_reconcile
 from payments.services.settle import cancellation_send
 from payments.services.sync import payment_sync_from_receipt
 from payments.services.verify import payment_bind_receipt, payment_confirm, payment_verify
@@ -64,7 +65,6 @@ __all__ = [
     "payment_sync_from_receipt",
     "payment_verify",
     "payment_withdraw_unconfirmed",
-    "statement_reconcile",
     "subscription_cancel",
     "subscription_charge_book_receipt",
     "subscription_charge_period",

@@ -1,35 +1,23 @@
-"""Reconcile: re-check what we left unsettled (timeouts, crashes, lost notices) against Bootpay, and
-check a statement period's books against Bootpay's receipts (`statement_reconcile`, read only)."""
+"""Reconcile: re-check what we left unsettled (timeouts, crashes, lost notices) against Bootpay.
+
+A statement period's books against Bootpay's receipts (`statement_reconcile`) is the statements
+capability's (payments/statements/reconcile.py); the hook it sends to ask the capabilities for their
+open outcomes, and the difference type they answer with, are defined here (see below)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone
 
-from orders.models import OrderItem
-from payments.gateway import Gateway, GatewayError, GatewayUnavailable, Receipt, ReceiptStatus
+from payments.gateway import Gateway
 from payments.models import Cancellation, Payment
-from payments.services.common import (
-    Actor,
-    Status,
-    attempt_lease,
-    gateway_or_default,
-    lookup_or_none,
-    status_for_receipt,
-)
+from payments.services.common import Actor, Status, gateway_or_default, lookup_or_none
 from payments.services.escrow import escrow_registrations_retry
 from payments.services.settle import cancellation_claim, cancellation_execute
 from payments.services.sync import payment_sync_from_receipt
-from payments.statements import (
-    period_bounds,
-    staff_statement,
-    statement_payment_totals,
-)
 
 
 def payment_reconcile(
@@ -102,9 +90,10 @@ def payment_reconcile(
     return counts
 
 
-# --- A statement period checked against Bootpay (read only) -----------------------------------------
-
-RECONCILE_BATCH = 200  # payments whose rows are read per round of queries
+# --- The open-outcome hook (the statement reconciliation asks; capabilities answer) ------------------
+# Defined in the core, not in payments.statements: billing connects to it (wired today in
+# payments.apps) and returns `StatementDifference`s, and the core may not import a capability. The
+# statements capability sends it (`payments.statements.reconcile.open_outcome_differences`).
 
 
 @dataclass(frozen=True)
@@ -128,190 +117,7 @@ class StatementDifference:
         return f"{text} ({self.detail})" if self.detail else text
 
 
-@dataclass(frozen=True)
-class StatementReconciliation:
-    date_from: date
-    date_to: date
-    payments_checked: int = 0
-    differences: list[StatementDifference] = field(default_factory=list)
-
-
-def statement_reconcile(
-    *, date_from: date, date_to: date, gateway: Gateway | None = None
-) -> StatementReconciliation:
-    """Check every payment with activity in the period (bought, created, or a cancellation completed
-    in it) against its receipt at Bootpay, and our books among themselves: amounts and tax-free parts,
-    cancelled totals, status, a failed payment still holding money, each live cancellation's shares
-    against its amount, the order's lines against the payment, and the period's identity Σ seller net
-    == Σ payments (paid in the period − cancelled in the period). Changes nothing; an unreachable or
-    refused lookup is reported as a difference, never raised. A bounded number of queries per batch
-    of payments, plus one lookup each."""
-    gateway = gateway_or_default(gateway)
-    start, end = period_bounds(date_from, date_to)
-    # Three index range reads (sold, created, a cancellation settled in the period) in one UNION: an OR
-    # across them, with the join to cancellations, would read both tables whole for any period.
-    sold = Payment.objects.filter(purchased_at__gte=start, purchased_at__lt=end)
-    created = Payment.objects.filter(created_at__gte=start, created_at__lt=end)
-    settled = Cancellation.objects.filter(
-        state__in=[Cancellation.State.SUCCEEDED, Cancellation.State.FAILED],
-        completed_at__gte=start,
-        completed_at__lt=end,
-    )
-    active = (
-        sold.order_by()
-        .values_list("pk", flat=True)
-        .union(created.order_by().values_list("pk", flat=True))
-        .union(settled.order_by().values_list("payment_id", flat=True))
-    )
-    differences: list[StatementDifference] = []
-    checked = 0
-    pks = sorted(active)
-    for offset in range(0, len(pks), RECONCILE_BATCH):
-        batch = list(Payment.objects.filter(pk__in=pks[offset : offset + RECONCILE_BATCH]).order_by("pk"))
-        differences += _books_differences(batch)
-        for payment in batch:
-            try:
-                receipt = gateway.lookup_receipt(payment.receipt_id)
-            except GatewayUnavailable as exc:
-                differences.append(
-                    StatementDifference(payment.receipt_id, "unreachable", None, None, exc.reason)
-                )
-                continue
-            except GatewayError as exc:
-                differences.append(
-                    StatementDifference(payment.receipt_id, "lookup_refused", None, exc.code, exc.message)
-                )
-                continue
-            checked += 1
-            differences += _receipt_differences(payment, receipt)
-    differences += _identity_differences(date_from, date_to)
-    differences += open_outcome_differences(start, end)
-    return StatementReconciliation(
-        date_from=date_from, date_to=date_to, payments_checked=checked, differences=differences
-    )
-
-
-def _receipt_differences(payment: Payment, receipt: Receipt) -> list[StatementDifference]:
-    found = []
-
-    def differs(kind: str, ours: object, theirs: object, detail: str = "") -> None:
-        if ours != theirs:
-            found.append(StatementDifference(payment.receipt_id, kind, ours, theirs, detail))
-
-    differs("amount", payment.amount, receipt.price)
-    differs("tax_free", payment.tax_free_amount, receipt.tax_free)
-    differs("cancelled_price", payment.cancelled_amount, receipt.cancelled_price)
-    differs("cancelled_tax_free", payment.cancelled_tax_free_amount, receipt.cancelled_tax_free)
-    if payment.status == Status.FAILED:
-        money_taken = receipt.purchased_at is not None and receipt.status in (
-            ReceiptStatus.PAID,
-            ReceiptStatus.CANCELLED,
-        )
-        if money_taken and receipt.remaining_price > 0:
-            found.append(
-                StatementDifference(
-                    payment.receipt_id, "failed_holds_money", 0, receipt.remaining_price, "failed at ours"
-                )
-            )
-    else:
-        differs("status", payment.status, status_for_receipt(receipt))
-    return found
-
-
-def _books_differences(payments: list[Payment]) -> list[StatementDifference]:
-    """Our books among themselves, for payments that sold: lines == payment, shares == cancellation."""
-    sold = {payment.pk: payment for payment in payments if payment.status in Payment.SOLD_STATUSES}
-    if not sold:
-        return []
-    found = []
-    line_total = F("unit_price") * F("quantity")
-    lines = {
-        row["order_id"]: row
-        for row in OrderItem.objects.filter(order_id__in=[p.order_id for p in sold.values()])
-        .values("order_id")
-        .annotate(
-            total=Coalesce(Sum(line_total), 0),
-            tax_free=Coalesce(Sum(line_total, filter=Q(is_tax_free=True)), 0),
-        )
-        .order_by()
-    }
-    for payment in sold.values():
-        row = lines.get(payment.order_id, {"total": 0, "tax_free": 0})
-        if (row["total"], row["tax_free"]) != (payment.amount, payment.tax_free_amount):
-            found.append(
-                StatementDifference(
-                    payment.receipt_id,
-                    "lines",
-                    (row["total"], row["tax_free"]),
-                    (payment.amount, payment.tax_free_amount),
-                    "order lines (total, tax_free) against the payment",
-                )
-            )
-    cancellations = (
-        Cancellation.objects.filter(payment_id__in=list(sold))
-        .exclude(state=Cancellation.State.FAILED)
-        .annotate(
-            shared=Coalesce(Sum("shares__amount"), 0),
-            shared_tax_free=Coalesce(Sum("shares__tax_free_amount"), 0),
-        )
-        .order_by("payment_id", "pk")
-    )
-    for cancellation in cancellations:
-        ours = (cancellation.shared, cancellation.shared_tax_free)
-        if ours != (cancellation.amount, cancellation.tax_free_amount):
-            found.append(
-                StatementDifference(
-                    sold[cancellation.payment_id].receipt_id,
-                    "shares",
-                    ours,
-                    (cancellation.amount, cancellation.tax_free_amount),
-                    f"cancellation {cancellation.cancel_id}: shares (amount, tax_free) against it",
-                )
-            )
-    return found
-
-
 # Sent with `start` and `end` (a statement period's bounds, widened by a call's lease at the start) by
 # the statement reconciliation; a receiver returns the `StatementDifference`s (kind `open_outcome`) of the
 # calls its capability sent to Bootpay in that window whose outcome is still open (billing: its charges).
 period_open_outcomes = Signal()
-
-
-def open_outcome_differences(start: datetime, end: datetime) -> list[StatementDifference]:
-    """Every call sent to Bootpay in the period whose outcome is open: the core's cancellations still
-    `requested`, and what the capabilities built on it report (`period_open_outcomes`). A period with
-    any is not clean: money may sit at Bootpay that our books do not show."""
-    since = start - attempt_lease()
-    found = [
-        StatementDifference(
-            cancellation.payment.receipt_id,
-            "open_outcome",
-            0,
-            cancellation.amount,
-            f"cancellation {cancellation.cancel_id} requested {cancellation.created_at.isoformat()}: "
-            "Bootpay may have refunded it",
-        )
-        for cancellation in Cancellation.objects.filter(
-            state=Cancellation.State.REQUESTED, created_at__gte=since, created_at__lt=end
-        )
-        .select_related("payment")
-        .order_by("created_at", "pk")
-    ]
-    for _receiver, reported in period_open_outcomes.send(sender=StatementDifference, start=since, end=end):
-        found += reported or []
-    return found
-
-
-def _identity_differences(date_from: date, date_to: date) -> list[StatementDifference]:
-    statement = staff_statement(date_from=date_from, date_to=date_to)
-    sold, refunded = statement_payment_totals(date_from, date_to)
-    net = statement.total.net
-    ours = (net.total, net.tax_free)
-    theirs = (sold.total - refunded.total, sold.tax_free - refunded.tax_free)
-    if ours == theirs:
-        return []
-    return [
-        StatementDifference(
-            "", "identity", ours, theirs, "Σ seller net (total, tax_free) against the payments of the period"
-        )
-    ]

@@ -31,10 +31,10 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from orders.models import Product, Seller  # noqa: E402
 from orders.services import OrderLine, order_create  # noqa: E402
-from payments import tasks  # noqa: E402
 from payments.models import PaymentEvent, WebhookDelivery  # noqa: E402
 from payments.sandbox import SandboxServer  # noqa: E402
-from payments.webhooks import webhook_receive  # noqa: E402
+from payments.webhooks import tasks  # noqa: E402
+from payments.webhooks.services import webhook_receive  # noqa: E402
 from tests.workers.harness import Worker, flush_broker, publishing_to, wait_until  # noqa: E402
 
 

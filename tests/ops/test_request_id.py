@@ -51,7 +51,7 @@ def test_log_lines_of_a_request_carry_its_id(client, log_output):
 def test_a_webhook_is_processed_under_the_id_of_the_request_that_received_it(
     on_commit_now, client, make_order, pay_at_pg, bootpay, log_output
 ):
-    from payments.webhooks import webhook_process
+    from payments.webhooks.services import webhook_process
 
     order = make_order()
     receipt_id = pay_at_pg(order)

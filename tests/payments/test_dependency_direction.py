@@ -41,14 +41,10 @@ CAPABILITIES = {
     "payments.management.commands.charge_due_subscriptions": "billing",
     "payments.management.commands.settle_subscription_reservations": "billing",
     "payments.management.commands.rotate_billing_keys": "billing",
-    # seller statements
+    # seller statements (an app of its own: selectors, csv, reconcile, api/, its two commands)
     "payments.statements": "statements",
-    "payments.api.statement_views": "statements",
-    "payments.management.commands.statement": "statements",
-    "payments.management.commands.reconcile_statement": "statements",
-    # Bootpay's webhooks: receive, process, sweep
+    # Bootpay's webhooks: receive, process, sweep (an app of its own: services, tasks, admin, api/, command)
     "payments.webhooks": "webhooks",
-    "payments.management.commands.process_webhooks": "webhooks",
 }
 
 # The payment core: a module under one of these and under no capability entry (a capability entry
@@ -76,22 +72,14 @@ CORE_IMPORTS_ALLOWED = {
     ("payments.apps", "payments.services.billing"): "billing connects its own receivers",
     # the services package re-exports billing's services; callers should import billing directly
     ("payments.services", "payments.services.billing"): "stop re-exporting billing",
-    # billing's beat tasks and the webhook tasks live in the core's tasks module
+    # billing's beat tasks live in the core's tasks module
     ("payments.tasks", "payments.services.billing"): "billing/tasks.py",
-    ("payments.tasks", "payments.webhooks"): "webhooks/tasks.py",
     # the billing key model (in the core's models) encrypts with billing's crypto
     ("payments.models", "payments.billing_crypto"): "billing models in billing/",
-    # the admin module holds the billing and webhook admins (their actions call those services)
+    # the admin module holds the billing admins (their actions call those services)
     ("payments.admin", "payments.services.billing"): "billing/admin.py",
-    ("payments.admin", "payments.webhooks"): "webhooks/admin.py",
-    # the REST URLconf mounts the capabilities' views; the webhook endpoint's view is in the core views
+    # the REST URLconf mounts billing's views (statements and webhooks are included by dotted name)
     ("payments.api.urls", "payments.api.billing_views"): "each capability's urls included by config",
-    ("payments.api.urls", "payments.api.statement_views"): "each capability's urls included by config",
-    ("payments.api.views", "payments.webhooks"): "webhooks/api.py",
-    # the statement's time zone, read by the core serializers
-    ("payments.api.serializers", "payments.statements"): "a shared time zone constant in config/",
-    # statement_reconcile (`manage.py reconcile_statement`) lives in the core's reconcile module
-    ("payments.services.reconcile", "payments.statements"): "statement_reconcile in statements/",
 }
 
 

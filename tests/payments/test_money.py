@@ -2,8 +2,8 @@
 
 from payments.money import Money
 from payments.services import Money as ServicesMoney
-from payments.statements import CountedMoney
-from payments.statements import Money as StatementsMoney
+from payments.statements.selectors import CountedMoney
+from payments.statements.selectors import Money as StatementsMoney
 
 
 def test_the_services_and_the_statements_share_one_money():

@@ -11,10 +11,10 @@ import pytest
 from django.test import Client
 
 from orders.models import Order
-from payments import tasks
 from payments.models import Payment, PaymentEvent, WebhookDelivery
 from payments.sandbox import send_webhook
-from payments.webhooks import webhook_receive
+from payments.webhooks import tasks
+from payments.webhooks.services import webhook_receive
 from tests.workers.harness import (
     RedisServer,
     Worker,

@@ -55,7 +55,7 @@ def test_a_production_process_never_loads_the_emulator():
     code = (
         "import sys, django; django.setup()\n"
         "from django.test import Client\n"
-        "import config.urls, graphql_api.schema, payments.tasks\n"
+        "import config.urls, graphql_api.schema, payments.tasks, payments.webhooks.tasks\n"
         "answer = Client().post(\n"
         "    '/api/v1/sandbox/payments/', {}, content_type='application/json', secure=True\n"
         ")\n"

@@ -34,9 +34,9 @@ from payments.services import (
     payment_confirm,
     payment_reconcile,
     payment_verify,
-    statement_reconcile,
 )
-from payments.statements import STATEMENT_TIME_ZONE
+from payments.statements.reconcile import statement_reconcile
+from payments.statements.selectors import STATEMENT_TIME_ZONE
 from payments.webhooks import webhook_process, webhook_receive
 from tests.payments.webhook_receiver import Receiver
 

@@ -20,7 +20,6 @@ from payments.gateway import GatewayError, GatewayUnavailable
 from payments.models import Payment, SubscriptionCharge
 from payments.services import (
     payment_verify,
-    statement_reconcile,
     subscription_cancel,
     subscription_charge_book_receipt,
     subscription_charge_period,
@@ -28,6 +27,7 @@ from payments.services import (
     subscriptions_charge_due,
 )
 from payments.services.billing import subscription_charge_open_list, subscription_charges_mark_lost
+from payments.statements.reconcile import statement_reconcile
 from payments.webhooks import webhook_process, webhook_receive
 from tests.billing_support import emulator_billing_key, emulator_webhook_paid
 

@@ -8,10 +8,11 @@ from orders.models import OrderItem
 from orders.services import OrderLine, order_create
 from payments.gateway import get_gateway
 from payments.models import Cancellation, CancellationShare, Payment
+from payments.money import Money
 from payments.services import payment_cancel, payment_reconcile, payment_sync_from_receipt, payment_verify
 from payments.services.common import Actor
 from payments.services.settle import apportion
-from payments.statements import Money, staff_statement
+from payments.statements.selectors import staff_statement
 from tests.payments.statements.support import kst_today, shares_of
 
 pytestmark = pytest.mark.django_db

@@ -7,14 +7,14 @@ from datetime import date
 import pytest
 
 from config.errors import DomainError, ErrorCode
-from payments.statements import (
+from payments.money import Money
+from payments.statements.csv import statement_csv
+from payments.statements.selectors import (
     CountedMoney,
-    Money,
     SellerStatement,
     Statement,
     StatementDay,
     StatementTotal,
-    statement_csv,
 )
 
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)

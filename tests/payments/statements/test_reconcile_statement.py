@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 from config.errors import DomainError
 from orders.models import OrderItem
 from payments.models import CancellationShare, Payment
-from payments.services import payment_cancel, payment_verify, statement_reconcile
+from payments.services import payment_cancel, payment_verify
+from payments.statements.reconcile import statement_reconcile
 from tests.payments.statements.support import kst, kst_today, move_sale_to
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,11 @@ import pytest
 from orders.models import Seller
 from payments.gateway import Receipt
 from payments.models import Cancellation, CancellationShare
-from payments.services import payment_cancel, payment_sync_from_receipt, statement_reconcile
+from payments.services import payment_cancel, payment_sync_from_receipt
 from payments.services.common import Actor
 from payments.services.settle import apportion
-from payments.statements import staff_statement
+from payments.statements.reconcile import statement_reconcile
+from payments.statements.selectors import staff_statement
 from tests.concurrency import run_at_once
 from tests.payments.statements.support import kst_today
 

@@ -9,11 +9,11 @@ from django.test.utils import CaptureQueriesContext
 
 from config.errors import DomainError, ErrorCode
 from payments.models import Cancellation, Payment
+from payments.money import Money
 from payments.services import payment_cancel, payment_reconcile
-from payments.statements import (
+from payments.statements.selectors import (
     STATEMENT_MAX_DAYS,
     CountedMoney,
-    Money,
     seller_statement,
     staff_statement,
     statement_period,

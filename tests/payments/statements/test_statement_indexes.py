@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, OrderItem
 from payments.models import Cancellation, CancellationShare, Payment
-from payments.services import statement_reconcile
-from payments.statements import staff_statement
+from payments.statements.reconcile import statement_reconcile
+from payments.statements.selectors import staff_statement
 from tests.payments.statements.support import kst
 
 pytestmark = pytest.mark.django_db

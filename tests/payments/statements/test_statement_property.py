@@ -25,10 +25,10 @@ from payments.services import (
     payment_cancel,
     payment_sync_from_receipt,
     payment_verify,
-    statement_reconcile,
 )
 from payments.services.common import Actor
-from payments.statements import staff_statement
+from payments.statements.reconcile import statement_reconcile
+from payments.statements.selectors import staff_statement
 from tests.payments.statements.support import kst_today
 
 pytestmark = pytest.mark.django_db

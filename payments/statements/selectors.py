@@ -10,18 +10,16 @@ Booking rules (docs/statements.md):
   a line refund to the lines' sellers, an amount refund or a cancel made at Bootpay pro rata over
   what each seller had left), one refund per (cancellation, seller);
 - net = gross − refunds. Charges of subscriptions are orders and payments like any other.
-Only the REST, GraphQL and command adapters call this module; it aggregates in SQL.
+Only the REST, GraphQL and command adapters call this module (and the statement reconciliation);
+it aggregates in SQL. The CSV is `payments.statements.csv`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -29,13 +27,15 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from config.errors import DomainError, ErrorCode
-from orders.models import OrderItem, Seller
+from orders.models import Order, OrderItem, Seller
 from orders.selectors import Role, user_role
 from payments.models import Cancellation, CancellationShare, Payment
 from payments.money import Money  # total, taxable, tax_free
 
 STATEMENT_TIME_ZONE = "Asia/Seoul"
 STATEMENT_MAX_DAYS = 366
+# Orders (and so statements) are in won only: the order model's currency, held by a check constraint.
+STATEMENT_CURRENCY = Order._meta.get_field("currency").default
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,7 @@ def _add(a: CountedMoney, b: CountedMoney) -> CountedMoney:
     return _counted(a.count + b.count, a.taxable + b.taxable, a.tax_free + b.tax_free)
 
 
-def _net(gross: Money, refunds: Money) -> Money:
+def net_of(gross: Money, refunds: Money) -> Money:
     return _money(gross.taxable - refunds.taxable, gross.tax_free - refunds.tax_free)
 
 
@@ -280,7 +280,7 @@ def _statement(
     listed = []
     for seller_pk, name in sorted(sellers.items(), key=lambda pair: (pair[1], pair[0])):
         entries = [
-            StatementDay(date=day, gross=gross, refunds=refund, net=_net(gross, refund))
+            StatementDay(date=day, gross=gross, refunds=refund, net=net_of(gross, refund))
             for day, (gross, refund) in sorted(days.get(seller_pk, {}).items())
         ]
         gross, refund = _ZERO, _ZERO
@@ -292,7 +292,7 @@ def _statement(
                 seller_name=name,
                 gross=gross,
                 refunds=refund,
-                net=_net(gross, refund),
+                net=net_of(gross, refund),
                 days=entries,
             )
         )
@@ -301,95 +301,5 @@ def _statement(
         gross, refund = _ZERO, _ZERO
         for seller in listed:
             gross, refund = _add(gross, seller.gross), _add(refund, seller.refunds)
-        total = StatementTotal(gross=gross, refunds=refund, net=_net(gross, refund))
+        total = StatementTotal(gross=gross, refunds=refund, net=net_of(gross, refund))
     return Statement(date_from=date_from, date_to=date_to, sellers=listed, total=total)
-
-
-# --- CSV -------------------------------------------------------------------------------------------
-
-CSV_HEADERS = {
-    "en": (
-        "seller_id",
-        "seller_name",
-        "date",
-        "sales_count",
-        "sales_taxable",
-        "sales_tax_free",
-        "sales_total",
-        "refund_count",
-        "refund_taxable",
-        "refund_tax_free",
-        "refund_total",
-        "net_taxable",
-        "net_tax_free",
-        "net_total",
-    ),
-    "ko": (
-        "판매자 ID",
-        "판매자",
-        "일자",
-        "판매 건수",
-        "과세 매출",
-        "면세 매출",
-        "매출 합계",
-        "환불 건수",
-        "과세 환불",
-        "면세 환불",
-        "환불 합계",
-        "과세 순매출",
-        "면세 순매출",
-        "순매출 합계",
-    ),
-}
-_TOTAL_LABEL = {"en": "total", "ko": "합계"}
-_ALL_LABEL = {"en": "all", "ko": "전체"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is quoted (CSV injection); numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv_row(seller_id: object, name: str, day: str, gross: CountedMoney, refunds: CountedMoney) -> list:
-    net = _net(gross, refunds)
-    return [
-        seller_id,
-        name,
-        day,
-        gross.count,
-        gross.taxable,
-        gross.tax_free,
-        gross.total,
-        refunds.count,
-        refunds.taxable,
-        refunds.tax_free,
-        refunds.total,
-        net.taxable,
-        net.tax_free,
-        net.total,
-    ]
-
-
-def statement_csv(statement: Statement, *, headers: str = "en") -> str:
-    """Excel-friendly CSV text: a UTF-8 BOM first, CRLF line ends, headers "en" (machine names) or
-    "ko". Per seller its days (YYYY-MM-DD), then its total row ("total" / "합계"); a staff statement
-    ends with the all-sellers row (seller_id empty, seller_name "all" / "전체")."""
-    if headers not in CSV_HEADERS:
-        raise DomainError.invalid("headers", "en or ko")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS[headers])
-    total_label = _TOTAL_LABEL[headers]
-    for seller in statement.sellers:
-        for day in seller.days:
-            row = _csv_row(seller.seller_id, seller.seller_name, day.date.isoformat(), day.gross, day.refunds)
-            writer.writerow([_cell(value) for value in row])
-        row = _csv_row(seller.seller_id, seller.seller_name, total_label, seller.gross, seller.refunds)
-        writer.writerow([_cell(value) for value in row])
-    if statement.total is not None:
-        total = statement.total
-        writer.writerow(_csv_row("", _ALL_LABEL[headers], total_label, total.gross, total.refunds))
-    return "\ufeff" + out.getvalue()

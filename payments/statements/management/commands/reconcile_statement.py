@@ -3,8 +3,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from config.errors import DomainError
-from payments.services import statement_reconcile
-from payments.statements import statement_period
+from payments.statements.reconcile import statement_reconcile
+from payments.statements.selectors import statement_period
 
 
 class Command(BaseCommand):

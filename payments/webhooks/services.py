@@ -1,5 +1,6 @@
 """Bootpay webhooks: store the raw delivery first, answer at once, then process it in a Celery task
-(`payments.tasks.process_webhook_delivery`, enqueued after commit; the sweep takes what it missed).
+(payments/webhooks/tasks.py, registered as `payments.tasks.process_webhook_delivery`, enqueued after
+commit; the sweep takes what it missed).
 
 The body is never trusted: processing re-fetches the receipt through the gateway and hands it to
 `payment_sync_from_receipt` (or binds it to its order when the buyer's browser never called verify).
@@ -293,7 +294,7 @@ def _sync(receipt_id: str) -> tuple[str, str, GatewayUnavailable | None]:
 def _enqueue(delivery_pk: int) -> None:
     from celery.exceptions import Retry
 
-    from payments.tasks import process_webhook_delivery
+    from payments.webhooks.tasks import process_webhook_delivery
 
     try:
         process_webhook_delivery.delay(delivery_pk)

@@ -8,10 +8,10 @@ from kombu.exceptions import OperationalError
 from rest_framework.throttling import ScopedRateThrottle
 
 from orders.models import Order
-from payments import tasks
 from payments.models import Payment, WebhookDelivery
 from payments.sandbox import send_webhook
 from payments.services import payment_verify
+from payments.webhooks import tasks
 
 WEBHOOK_PATH = "/api/v1/webhooks/bootpay/"
 

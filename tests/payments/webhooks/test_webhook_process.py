@@ -14,7 +14,7 @@ from orders.models import Order
 from payments import gateway
 from payments.models import Payment, PaymentEvent, WebhookDelivery
 from payments.services import payment_verify
-from payments.webhooks import webhook_process, webhook_receive
+from payments.webhooks.services import webhook_process, webhook_receive
 from tests.concurrency import run_at_once
 from tests.db_faults import StatementTimeoutOnce
 

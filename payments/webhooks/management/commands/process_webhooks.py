@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from payments.webhooks import webhooks_process_pending
+from payments.webhooks.services import webhooks_process_pending
 
 
 class Command(BaseCommand):

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from config.errors import DomainError
-from payments.statements import staff_statement, statement_csv, statement_period
+from payments.statements.csv import statement_csv
+from payments.statements.selectors import staff_statement, statement_period
 
 
 class Command(BaseCommand):

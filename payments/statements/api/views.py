@@ -1,7 +1,8 @@
-"""REST adapter for seller statements (docs/statements.md): parse, call payments.statements, render.
+"""REST adapter for seller statements (docs/statements.md): parse, call the selectors, render.
 
 The period's rules (format, order, length), who sees which seller and the CSV's columns are
-payments.statements'; errors are never caught here (`config.exception_handler` answers them).
+payments.statements' (`selectors`, `csv`); errors are never caught here (`config.exception_handler`
+answers them).
 """
 
 from drf_spectacular.types import OpenApiTypes
@@ -18,18 +19,19 @@ from config.filters import refuse_empty_parameters
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, error_responses
 from config.renderers import CSVRenderer, StrictFormatNegotiation, json_unless_csv
-from payments import statements
-from payments.api.serializers import StatementOutputSerializer
+from payments.statements.api.serializers import StatementOutputSerializer
+from payments.statements.csv import CSV_HEADERS, statement_csv
+from payments.statements.selectors import STATEMENT_MAX_DAYS, Statement, seller_statement, statement_period
 
-_HEADERS = list(statements.CSV_HEADERS)  # en, ko
-_CSV_EXAMPLE = (  # what statements.statement_csv writes, for the schema's example
-    "\ufeff" + ",".join(statements.CSV_HEADERS["en"]) + "\r\n"
+_HEADERS = list(CSV_HEADERS)  # en, ko
+_CSV_EXAMPLE = (  # what statement_csv writes, for the schema's example
+    "\ufeff" + ",".join(CSV_HEADERS["en"]) + "\r\n"
     "7,커피농장,2026-11-02,3,30000,0,30000,1,10000,0,10000,20000,0,20000\r\n"
     "7,커피농장,total,3,30000,0,30000,1,10000,0,10000,20000,0,20000\r\n"
 )
 
 
-def csv_filename(statement: statements.Statement) -> str:
+def csv_filename(statement: Statement) -> str:
     return f"statement-{statement.date_from.isoformat()}_{statement.date_to.isoformat()}.csv"
 
 
@@ -39,7 +41,7 @@ class StatementApi(APIView):
     content_negotiation_class = StrictFormatNegotiation
 
     class InputSerializer(serializers.Serializer):
-        # `from`, `to` and `seller` go to payments.statements as sent: their rules are its own. The CSV's
+        # `from`, `to` and `seller` go to the selectors as sent: their rules are its own. The CSV's
         # header languages are its too; asked for with JSON as well, an unknown one is refused alike.
         headers = serializers.ChoiceField(choices=_HEADERS, default="en")
 
@@ -51,7 +53,7 @@ class StatementApi(APIView):
         summary="A seller statement: sales, refunds and net per seller and day (JSON or CSV)",
         description=(
             "Days are Asia/Seoul dates, `from` to `to` inclusive, at most "
-            f"{statements.STATEMENT_MAX_DAYS} days. A sale is booked on the day its payment was made, "
+            f"{STATEMENT_MAX_DAYS} days. A sale is booked on the day its payment was made, "
             "a refund on the day its cancellation succeeded, each charged to the sellers whose lines it "
             "was for (booking rules: docs/statements.md). A seller gets its own statement (naming another "
             "seller is `permission_denied`); staff get every seller with activity, or `seller`, and the "
@@ -110,10 +112,10 @@ class StatementApi(APIView):
         refuse_empty_parameters(request.query_params, ("seller", "format", "headers"))
         query = self.InputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        date_from, date_to = statements.statement_period(
+        date_from, date_to = statement_period(
             date_from=request.query_params.get("from"), date_to=request.query_params.get("to")
         )
-        statement = statements.seller_statement(
+        statement = seller_statement(
             user=request.user,
             date_from=date_from,
             date_to=date_to,
@@ -121,7 +123,7 @@ class StatementApi(APIView):
         )
         if request.accepted_renderer.format == CSVRenderer.format:
             return Response(
-                statements.statement_csv(statement, headers=query.validated_data["headers"]),
+                statement_csv(statement, headers=query.validated_data["headers"]),
                 headers={"Content-Disposition": f'attachment; filename="{csv_filename(statement)}"'},
             )
         return Response(StatementOutputSerializer(statement).data)

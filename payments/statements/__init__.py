@@ -1,0 +1,45 @@
+"""Seller statements, a capability built on the payment core (docs/statements.md): what each seller
+sold and refunded in a period (`selectors`), as CSV (`csv`), checked against Bootpay
+(`reconcile`), over REST (`api/`), GraphQL (graphql_api/statements.py) and two commands
+(`manage.py statement`, `manage.py reconcile_statement`).
+
+A small Django app (label `statements`, no models: it reads the core's payments, cancellations and
+their `CancellationShare`s) so that Django finds its commands. The core never imports it.
+
+The public names below are read lazily: Django imports this package while it loads the apps, before
+any model can be imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "STATEMENT_CURRENCY": "payments.statements.selectors",
+    "STATEMENT_MAX_DAYS": "payments.statements.selectors",
+    "STATEMENT_TIME_ZONE": "payments.statements.selectors",
+    "CountedMoney": "payments.statements.selectors",
+    "SellerStatement": "payments.statements.selectors",
+    "Statement": "payments.statements.selectors",
+    "StatementDay": "payments.statements.selectors",
+    "StatementTotal": "payments.statements.selectors",
+    "seller_statement": "payments.statements.selectors",
+    "staff_statement": "payments.statements.selectors",
+    "statement_period": "payments.statements.selectors",
+    "CSV_HEADERS": "payments.statements.csv",
+    "statement_csv": "payments.statements.csv",
+    "StatementReconciliation": "payments.statements.reconcile",
+    "statement_reconcile": "payments.statements.reconcile",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

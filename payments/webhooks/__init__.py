@@ -1,0 +1,35 @@
+"""Bootpay's webhooks, a capability built on the payment core (docs/architecture.md, "Webhooks"):
+receive and process (`services`), the Celery tasks (`tasks`), the REST endpoint (`api/`), the staff
+"reprocess" action (`admin`) and `manage.py process_webhooks`.
+
+A small Django app (label `webhooks`) so that its command, admin and tasks are found. It has no models:
+the raw delivery log, `WebhookDelivery`, stays a model of the core (payments/models.py, table
+`payments_webhookdelivery`). The core never imports this package.
+
+The public names below are read lazily: Django imports this package while it loads the apps, before
+any model can be imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "webhook_dispatch": "payments.webhooks.services",
+    "webhook_process": "payments.webhooks.services",
+    "webhook_receive": "payments.webhooks.services",
+    "webhook_source_allowed": "payments.webhooks.services",
+    "webhooks_process_pending": "payments.webhooks.services",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

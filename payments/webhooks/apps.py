@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    """Bootpay's webhooks: no models of their own (`WebhookDelivery` is the core's), so no migrations;
+    an app so that its command, admin and Celery tasks are found."""
+
+    name = "payments.webhooks"
+    label = "webhooks"
+    verbose_name = "Bootpay webhooks"
