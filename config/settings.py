@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "strawberry_django",
     "orders",
     "payments",
+    "payments.billing",
     "graphql_api",
 ]
 

@@ -1,15 +1,7 @@
 """Payment, automatic payment and webhook endpoints, mounted under `/api/v1/` by config/urls.py."""
 
-from django.urls import path
+from django.urls import include, path
 
-from payments.api.billing_views import (
-    BillingKeyCollectionApi,
-    BillingKeyRemoveApi,
-    BillingKeyRequestApi,
-    SubscriptionCancelApi,
-    SubscriptionCollectionApi,
-    SubscriptionDetailApi,
-)
 from payments.api.statement_views import StatementApi
 from payments.api.views import (
     BootpayWebhookApi,
@@ -28,17 +20,9 @@ urlpatterns = [
     path("payments/<str:payment_id>/confirm/", PaymentConfirmApi.as_view(), name="payment-confirm"),
     path("payments/<str:payment_id>/cancel/", PaymentCancelApi.as_view(), name="payment-cancel"),
     path("webhooks/bootpay/", BootpayWebhookApi.as_view(), name="webhook-bootpay"),
-    # Automatic payments (docs/billing.md)
-    path("billing-keys/", BillingKeyCollectionApi.as_view(), name="billing-key-list"),
-    path("billing-keys/requests/", BillingKeyRequestApi.as_view(), name="billing-key-request"),
-    path("billing-keys/<str:billing_key_id>/", BillingKeyRemoveApi.as_view(), name="billing-key-detail"),
-    path("subscriptions/", SubscriptionCollectionApi.as_view(), name="subscription-list"),
-    path("subscriptions/<str:subscription_id>/", SubscriptionDetailApi.as_view(), name="subscription-detail"),
-    path(
-        "subscriptions/<str:subscription_id>/cancel/",
-        SubscriptionCancelApi.as_view(),
-        name="subscription-cancel",
-    ),
+    # Automatic payments (docs/billing.md): the capability's own URLconf, named by its dotted path so
+    # that this core module imports nothing of billing.
+    path("", include("payments.billing.api.urls")),
     # Seller statements (docs/statements.md)
     path("statements/", StatementApi.as_view(), name="statement"),
     path("checkout/config/", CheckoutConfigApi.as_view(), name="checkout-config"),
