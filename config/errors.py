@@ -36,7 +36,7 @@ class ErrorCode(models.TextChoices):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     GATEWAY_ERROR = "gateway_error"
     GATEWAY_UNAVAILABLE = "gateway_unavailable"
-    # Automatic payments (payments.services.billing).
+    # Automatic payments (payments.billing.services).
     BILLING_KEY_NOT_FOUND = "billing_key_not_found"
     BILLING_KEY_IN_USE = "billing_key_in_use"
     BILLING_KEY_INVALID = "billing_key_invalid"

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # (their models, if any, stay the core's: app label `payments`).
     "payments.statements",
     "payments.webhooks",
+    "payments.billing",
     "graphql_api",
 ]
 

@@ -27,6 +27,11 @@ from orders.selectors import (
     order_viewer_sees_totals,
     user_is_seller,
 )
+from payments.billing.selectors import (
+    billing_key_filter_visible,
+    subscription_charge_filter_visible,
+    subscription_filter_visible,
+)
 from payments.models import (
     BillingKey,
     Cancellation,
@@ -36,13 +41,10 @@ from payments.models import (
     SubscriptionCharge,
 )
 from payments.selectors import (
-    billing_key_filter_visible,
     cancellation_filter_visible,
     payment_event_filter_visible,
     payment_filter_visible,
     payment_live_list,
-    subscription_charge_filter_visible,
-    subscription_filter_visible,
 )
 
 

@@ -349,7 +349,7 @@ class WebhookDelivery(models.Model):
         return f"{self.dedupe_key} ({self.state})"
 
 
-# --- Automatic payments (billing keys and subscriptions; payments.services.billing, docs/billing.md) ---
+# --- Automatic payments (billing keys and subscriptions; payments.billing, docs/billing.md) ---
 
 
 def new_billing_key_request_id() -> str:
@@ -393,7 +393,7 @@ class BillingKeyRequest(models.Model):
 
 class BillingKey(models.Model):
     """A card registered for automatic payments. The key itself is stored only encrypted
-    (`payments.billing_crypto`); `key` decrypts it for the one gateway call that needs it. Nothing
+    (`payments.billing.crypto`); `key` decrypts it for the one gateway call that needs it. Nothing
     here shows it: not `str`, not `repr`, not the admin, no serializer."""
 
     class Status(models.TextChoices):
@@ -430,7 +430,7 @@ class BillingKey(models.Model):
     @property
     def key(self) -> str:
         """The plain billing key, decrypted; keep it in a local variable for one gateway call only."""
-        from payments.billing_crypto import billing_key_decrypt
+        from payments.billing.crypto import billing_key_decrypt
 
         return billing_key_decrypt(self.key_encrypted)
 

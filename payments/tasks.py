@@ -13,7 +13,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from payments.services import payment_reconcile, subscriptions_charge_due, subscriptions_settle_reservations
+from payments.services import payment_reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -22,24 +22,3 @@ logger = logging.getLogger(__name__)
 def reconcile_payments() -> dict[str, int]:
     """Payments and cancellations left unsettled (`manage.py reconcile`)."""
     return payment_reconcile(older_than_minutes=settings.RECONCILE_OLDER_THAN_MINUTES)
-
-
-@shared_task(name="payments.tasks.charge_due_subscriptions")
-def charge_due_subscriptions() -> int:
-    """Charge the subscriptions whose period (or retry) is due. Each period's charge is claimed under
-    its subscription's lock before it is sent, so two runs at once send it once; an unknown outcome
-    is never sent again (docs/billing.md)."""
-    handled = subscriptions_charge_due()
-    if handled:
-        logger.info("billing: %s due subscription(s) handled", handled)
-    return handled
-
-
-@shared_task(name="payments.tasks.settle_subscription_reservations")
-def settle_subscription_reservations() -> dict[str, int]:
-    """Reservations Bootpay should have run by now: book what it charged (once, however the webhook
-    races), retry what failed, and cancel what cancelled subscriptions left behind."""
-    counts = subscriptions_settle_reservations()
-    if counts:
-        logger.info("billing reservations: %s", " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-    return counts

@@ -50,7 +50,7 @@ class SecretWatch:
 
 def emulator_billing_key(buyer, bootpay):
     """A card issued at the emulator (the `bootpay` fixture) and registered: (BillingKey, the key)."""
-    from payments.services import billing_key_register, billing_key_request_start
+    from payments.billing.services import billing_key_register, billing_key_request_start
 
     request = billing_key_request_start(buyer=buyer)
     issued = bootpay.state.issue_billing_key(request.subscription_id)

@@ -151,7 +151,7 @@ def fuzz_world(db, make_user, make_seller, make_product, sandbox, make_gateway) 
 def _billing(sandbox, make_gateway, buyer, product) -> tuple[list, object]:
     """Two registered cards of the buyer (one declining) and a subscription on a third."""
     from payments import gateway
-    from payments.services import billing_key_register, billing_key_request_start, subscription_create
+    from payments.billing.services import billing_key_register, billing_key_request_start, subscription_create
 
     gateway.set_gateway(make_gateway(timeout_s=2.0))
     try:

@@ -6,7 +6,7 @@ from strawberry import Info
 
 from graphql_api.errors import InputError, OperationError, as_signed_in_user
 from graphql_api.types import SubscriptionType
-from payments.services import subscription_cancel
+from payments.billing.services import subscription_cancel
 
 
 @strawberry.type

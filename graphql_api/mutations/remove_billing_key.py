@@ -6,7 +6,7 @@ from strawberry import Info
 
 from graphql_api.errors import InputError, OperationError, as_signed_in_user
 from graphql_api.types import BillingKeyType
-from payments.services import billing_key_remove
+from payments.billing.services import billing_key_remove
 
 
 @strawberry.type

@@ -5,7 +5,7 @@ import strawberry_django
 from strawberry import Info
 
 from graphql_api.errors import InputError, OperationError, as_signed_in_user
-from payments.services import billing_key_request_start
+from payments.billing.services import billing_key_request_start
 
 
 @strawberry.type(

@@ -7,7 +7,7 @@ from strawberry import Info, relay
 from graphql_api.errors import InputError, OperationError, as_signed_in_user
 from graphql_api.ids import pk_or_invalid
 from graphql_api.types import SubscriptionType
-from payments.services import subscription_create
+from payments.billing.services import subscription_create
 
 
 @strawberry.type

@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 
-# Receipts made with a billing key (payments.services.billing.BILLING_CHARGE_METHODS, frozen here).
+# Receipts made with a billing key (payments.billing.services.outcomes.BILLING_CHARGE_METHODS, frozen here).
 BILLING_CHARGE_METHODS = ("card_rebill_rest", "card_rebill", "automatic_transfer_rest")
 
 

@@ -17,26 +17,14 @@ Modules by capability, each importing only those above it:
   (`period_open_outcomes`; the check itself, `statement_reconcile`, is payments.statements');
 - `escrow`: an escrow payment's shipment registered with Bootpay, what shipping a line asks of its
   payment (`order_item_shipping`), `escrow_registration_retry`;
-- `billing`: automatic payments — billing keys, subscriptions, each period's charge (an ordinary order
-  booked through `payment_bind_receipt`), reservations, and the beat task bodies (docs/billing.md).
+
+Automatic payments are a capability built on these (`payments/billing/`, docs/billing.md): it hooks in
+through the signals of `common` and `reconcile`, and nothing here imports it.
 
 Dependency direction: payments builds on orders (models, `order_lock`), never the reverse; orders
 announces an unpaid order closing (`orders.services.unpaid_order_closing`) and payments answers it.
 """
 
-from payments.services.billing import (
-    billing_key_register,
-    billing_key_remove,
-    billing_key_request_start,
-    subscription_cancel,
-    subscription_charge_book_receipt,
-    subscription_charge_period,
-    subscription_charge_retry,
-    subscription_create,
-    subscription_reservation_settle,
-    subscriptions_charge_due,
-    subscriptions_settle_reservations,
-)
 from payments.services.cancel import (
     payment_cancel,
     payment_release_for_closing_order,
@@ -52,9 +40,6 @@ from payments.services.verify import payment_bind_receipt, payment_confirm, paym
 __all__ = [
     "Actor",
     "Money",
-    "billing_key_register",
-    "billing_key_remove",
-    "billing_key_request_start",
     "cancellation_send",
     "escrow_registration_retry",
     "payment_bind_receipt",
@@ -65,12 +50,4 @@ __all__ = [
     "payment_sync_from_receipt",
     "payment_verify",
     "payment_withdraw_unconfirmed",
-    "subscription_cancel",
-    "subscription_charge_book_receipt",
-    "subscription_charge_period",
-    "subscription_charge_retry",
-    "subscription_create",
-    "subscription_reservation_settle",
-    "subscriptions_charge_due",
-    "subscriptions_settle_reservations",
 ]

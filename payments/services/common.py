@@ -175,7 +175,7 @@ def payment_update(payment: Payment, *, status: str, receipt: Receipt) -> None:
 # Sent with `order` inside the transaction that marks it paid, under its row lock (whichever path booked
 # the receipt: verify, webhook, reconcile, a subscription charge). A receiver must not lock rows that
 # come before the order in the lock order (a subscription): it defers such work with
-# `transaction.on_commit` (payments.services.billing does, to advance the subscription's period).
+# `transaction.on_commit` (payments.billing.services does, to advance the subscription's period).
 order_paid = Signal()
 
 

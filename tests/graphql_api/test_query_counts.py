@@ -73,12 +73,8 @@ MY_SUBSCRIPTIONS = """{ mySubscriptions(first: 50) { totalCount edges { node {
 def subscriptions(buyer, make_product):
     """`count` subscriptions of the buyer on one card, each with its first period paid (in-memory Bootpay)."""
     from payments import gateway
-    from payments.services import (
-        billing_key_register,
-        billing_key_request_start,
-        subscription_create,
-    )
-    from tests.payments.services.billing_fakes import FakeBootpay
+    from payments.billing.services import billing_key_register, billing_key_request_start, subscription_create
+    from tests.payments.billing.billing_fakes import FakeBootpay
 
     fake = FakeBootpay()
     gateway.set_gateway(fake)

@@ -9,7 +9,7 @@ anonymous caller gets an error whose `extensions.code` is `not_authenticated` (t
 import pytest
 
 from orders.services import OrderLine, order_create
-from payments.services import billing_key_register, billing_key_request_start, subscription_create
+from payments.billing.services import billing_key_register, billing_key_request_start, subscription_create
 from tests.billing_support import issue_card
 
 pytestmark = pytest.mark.django_db

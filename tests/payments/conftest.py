@@ -3,7 +3,7 @@
 import pytest
 
 from payments import gateway as bootpay
-from tests.payments.services.billing_fakes import FakeBootpay
+from tests.payments.billing.billing_fakes import FakeBootpay
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def subscribable(make_product):
 @pytest.fixture
 def register_key(fake_bootpay):
     """What the checkout does: a key request, the widget's issuance at Bootpay, then registration."""
-    from payments.services import billing_key_register, billing_key_request_start
+    from payments.billing.services import billing_key_register, billing_key_request_start
 
     def register(user, **options):
         request = billing_key_request_start(buyer=user)
@@ -39,7 +39,7 @@ def register_key(fake_bootpay):
 @pytest.fixture
 def subscribe(fake_bootpay, register_key, subscribable):
     """A buyer subscribed to a fresh monthly product, first period paid."""
-    from payments.services import subscription_create
+    from payments.billing.services import subscription_create
 
     def make(user, *, key=None, product=None, **product_options):
         key = key or register_key(user)

@@ -6,7 +6,8 @@
 
 Imports are read from the source with `ast`: every `import` / `from … import`, at module level or inside a
 function. A name imported from a module is followed to the module that defines it, so a re-export counts:
-`from payments.services import subscriptions_charge_due` imports `payments.services.billing`.
+`from payments.billing.services import subscriptions_charge_due` imports
+`payments.billing.services.schedule`.
 The tables below say what is a capability and what is the core; moving code changes a table row, not the
 test. (`tests/orders/test_dependency_direction.py` pins the other direction: orders never imports payments.)
 """
@@ -35,12 +36,6 @@ SANDBOX_IMPORTERS_ALLOWED: set[str] = set()
 CAPABILITIES = {
     # automatic payments (billing keys, subscriptions, charges, reservations)
     "payments.billing": "billing",
-    "payments.services.billing": "billing",
-    "payments.billing_crypto": "billing",
-    "payments.api.billing_views": "billing",
-    "payments.management.commands.charge_due_subscriptions": "billing",
-    "payments.management.commands.settle_subscription_reservations": "billing",
-    "payments.management.commands.rotate_billing_keys": "billing",
     # seller statements (an app of its own: selectors, csv, reconcile, api/, its two commands)
     "payments.statements": "statements",
     # Bootpay's webhooks: receive, process, sweep (an app of its own: services, tasks, admin, api/, command)
@@ -48,7 +43,7 @@ CAPABILITIES = {
 }
 
 # The payment core: a module under one of these and under no capability entry (a capability entry
-# wins: `payments.services` is core, `payments.services.billing` is not).
+# wins: `payments.services` is core, `payments.services.statements` would not be).
 CORE = (
     "payments.models",
     "payments.gateway",
@@ -67,19 +62,8 @@ CORE = (
 # passes with these and fails on any other; `test_the_allow_list_holds_no_fixed_entry` asks to delete
 # an entry once its import is gone, so the list only shrinks.
 CORE_IMPORTS_ALLOWED = {
-    # wiring: billing's receivers connected in PaymentsConfig.ready; acceptable only until billing has
-    # its own AppConfig (or connects itself on import of its own module)
-    ("payments.apps", "payments.services.billing"): "billing connects its own receivers",
-    # the services package re-exports billing's services; callers should import billing directly
-    ("payments.services", "payments.services.billing"): "stop re-exporting billing",
-    # billing's beat tasks live in the core's tasks module
-    ("payments.tasks", "payments.services.billing"): "billing/tasks.py",
     # the billing key model (in the core's models) encrypts with billing's crypto
-    ("payments.models", "payments.billing_crypto"): "billing models in billing/",
-    # the admin module holds the billing admins (their actions call those services)
-    ("payments.admin", "payments.services.billing"): "billing/admin.py",
-    # the REST URLconf mounts billing's views (statements and webhooks are included by dotted name)
-    ("payments.api.urls", "payments.api.billing_views"): "each capability's urls included by config",
+    ("payments.models", "payments.billing"): "billing models in billing/",
 }
 
 
@@ -189,10 +173,12 @@ def test_the_scan_follows_function_level_imports_and_re_exports(tmp_path):
     source = tmp_path / "probe.py"
     source.write_text(
         "def ready():\n"
-        "    from payments.services import subscriptions_charge_due\n"
+        "    from payments.billing.services import subscriptions_charge_due\n"
         "    from payments import webhooks\n"
     )
-    assert {"payments.services.billing", "payments.webhooks"} <= imported_modules("payments.probe", source)
+    assert {"payments.billing.services.schedule", "payments.webhooks"} <= imported_modules(
+        "payments.probe", source
+    )
 
 
 def test_nothing_outside_the_sandbox_imports_it():

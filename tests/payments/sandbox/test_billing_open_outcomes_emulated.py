@@ -12,17 +12,17 @@ import pytest
 from orders.models import Order
 from orders.services import order_cancel_unpaid
 from payments import gateway as gateway_module
-from payments.models import Payment, SubscriptionCharge
-from payments.services import (
+from payments.billing.services import (
     billing_key_register,
     billing_key_request_start,
-    payment_verify,
     subscription_cancel,
+    subscription_charge_open_list,
     subscription_charge_period,
     subscription_create,
     subscriptions_charge_due,
 )
-from payments.services.billing import subscription_charge_open_list
+from payments.models import Payment, SubscriptionCharge
+from payments.services import payment_verify
 from payments.webhooks import webhook_process, webhook_receive
 from tests.billing_support import issue_card
 from tests.payments.webhook_receiver import Receiver

@@ -8,7 +8,7 @@ it is sent; docs/billing.md).
 
 from django.core.management.base import BaseCommand
 
-from payments.services import subscriptions_charge_due
+from payments.billing.services import subscriptions_charge_due
 
 
 class Command(BaseCommand):

@@ -13,16 +13,16 @@ from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from orders.models import Order, OrderItem
-from payments.models import Payment, PaymentEvent, Subscription, SubscriptionCharge
-from payments.services import (
-    payment_bind_receipt,
-    payment_cancel,
+from payments.billing.services import (
+    add_interval,
+    period_order_id,
     subscription_charge_book_receipt,
     subscription_charge_retry,
     subscription_create,
     subscriptions_charge_due,
 )
-from payments.services.billing import add_interval, period_order_id
+from payments.models import Payment, PaymentEvent, Subscription, SubscriptionCharge
+from payments.services import payment_bind_receipt, payment_cancel
 from payments.services.common import Actor
 from payments.webhooks import webhook_process, webhook_receive
 from tests.billing_support import emulator_billing_key, emulator_webhook_paid
@@ -45,7 +45,7 @@ def _charge(subscription, period) -> SubscriptionCharge:
 
 
 def test_subscribing_charges_the_first_period_as_an_ordinary_paid_order(buyer, fake_bootpay, subscribable):
-    from payments.services import billing_key_register, billing_key_request_start
+    from payments.billing.services import billing_key_register, billing_key_request_start
 
     product = subscribable(price=9_900, stock=5, interval="month")
     receipt_id = fake_bootpay.issue_key(billing_key_request_start(buyer=buyer).subscription_id)
@@ -444,7 +444,7 @@ def test_no_billing_key_in_any_log_record(buyer, fake_bootpay, subscribe, caplog
     fake_bootpay.fault("charge_billing_key", "timeout")
     subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay)
     fake_bootpay.decline(plain)
-    from payments.services import subscription_cancel
+    from payments.billing.services import subscription_cancel
 
     subscription_cancel(subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay)
 
@@ -474,7 +474,7 @@ def test_a_buyer_who_cancels_a_periods_order_gives_the_subscription_up(buyer, fa
 
 
 def test_the_beat_tasks_run_the_billing_services(buyer, fake_bootpay, subscribe, settings):
-    from payments.tasks import charge_due_subscriptions, settle_subscription_reservations
+    from payments.billing.tasks import charge_due_subscriptions, settle_subscription_reservations
 
     subscription = subscribe(buyer)
     Subscription.objects.filter(pk=subscription.pk).update(
@@ -601,7 +601,7 @@ def test_staff_charge_again_after_the_orders_expiry_charges_instead_of_cancellin
 def test_subscribing_again_after_an_unanswered_first_charge_does_not_charge_twice(
     buyer, bootpay, subscribable, on_commit_now
 ):
-    from payments.services import subscription_create
+    from payments.billing.services import subscription_create
 
     key, _ = emulator_billing_key(buyer, bootpay)
     product = subscribable()

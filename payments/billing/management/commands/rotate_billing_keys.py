@@ -7,7 +7,7 @@ then drop the old key. Safe to run again or while the site runs: each row is rew
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from payments.billing_crypto import billing_key_reencrypt
+from payments.billing.crypto import billing_key_reencrypt
 from payments.models import BillingKey
 
 

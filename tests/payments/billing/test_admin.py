@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from payments.billing.services import subscription_cancel, subscriptions_charge_due
 from payments.models import SubscriptionCharge
-from payments.services import subscription_cancel, subscriptions_charge_due
 
 pytestmark = pytest.mark.django_db
 

@@ -29,16 +29,16 @@ from config.errors import DomainError
 from orders.models import Order
 from orders.services import order_cancel_unpaid, order_expire_unpaid
 from payments import gateway as bootpay
-from payments.models import Payment, Subscription, SubscriptionCharge
-from payments.services import (
+from payments.billing.services import (
     billing_key_register,
     billing_key_request_start,
     subscription_cancel,
     subscription_create,
     subscriptions_charge_due,
 )
+from payments.models import Payment, Subscription, SubscriptionCharge
 from payments.webhooks import webhook_process, webhook_receive
-from tests.payments.services.billing_fakes import FakeBootpay
+from tests.payments.billing.billing_fakes import FakeBootpay
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from config.errors import DomainError, ErrorCode
-from payments.selectors import subscription_charge_rows, subscription_get_visible, subscription_list_visible
-from payments.services import subscription_cancel
+from payments.billing.selectors import (
+    subscription_charge_rows,
+    subscription_get_visible,
+    subscription_list_visible,
+)
+from payments.billing.services import subscription_cancel
 
 pytestmark = pytest.mark.django_db
 

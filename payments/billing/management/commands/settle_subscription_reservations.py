@@ -8,7 +8,7 @@ and the reservations cancelled subscriptions left behind cancelled (docs/billing
 
 from django.core.management.base import BaseCommand
 
-from payments.services import subscriptions_settle_reservations
+from payments.billing.services import subscriptions_settle_reservations
 
 
 class Command(BaseCommand):

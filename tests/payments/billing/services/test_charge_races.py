@@ -9,13 +9,13 @@ import pytest
 from django.db import connections
 
 from config.errors import ErrorCode
-from payments.models import Payment, PaymentEvent, Subscription, SubscriptionCharge
-from payments.services import (
+from payments.billing.services import (
     subscription_cancel,
     subscription_charge_period,
     subscriptions_charge_due,
     subscriptions_settle_reservations,
 )
+from payments.models import Payment, PaymentEvent, Subscription, SubscriptionCharge
 from payments.webhooks import webhook_process, webhook_receive
 from tests.concurrency import run_at_once
 

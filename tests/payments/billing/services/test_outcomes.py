@@ -4,7 +4,7 @@ refunded at once when the period is no longer wanted (docs/billing.md, "Open out
 reopened the ones an earlier version had closed. Over the in-memory Bootpay, and a few over HTTP with
 the emulator at the end; the same interleavings with the emulator's faults are in
 tests/payments/sandbox/test_billing_open_outcomes_emulated.py, the answer/webhook/cancel race in
-test_billing_races.py."""
+test_charge_races.py."""
 
 import importlib
 import json
@@ -16,17 +16,18 @@ from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from orders.services import order_cancel_unpaid
-from payments.gateway import GatewayError, GatewayUnavailable
-from payments.models import Payment, SubscriptionCharge
-from payments.services import (
-    payment_verify,
+from payments.billing.services import (
     subscription_cancel,
     subscription_charge_book_receipt,
+    subscription_charge_open_list,
     subscription_charge_period,
     subscription_charge_retry,
+    subscription_charges_mark_lost,
     subscriptions_charge_due,
 )
-from payments.services.billing import subscription_charge_open_list, subscription_charges_mark_lost
+from payments.gateway import GatewayError, GatewayUnavailable
+from payments.models import Payment, SubscriptionCharge
+from payments.services import payment_verify
 from payments.statements.reconcile import statement_reconcile
 from payments.webhooks import webhook_process, webhook_receive
 from tests.billing_support import emulator_billing_key, emulator_webhook_paid
@@ -508,7 +509,7 @@ def test_migration_0010_reopens_a_lost_charge_whose_order_also_has_the_buyers_fa
 def test_a_late_webhook_of_an_unknown_charge_after_cancel_is_refunded(
     buyer, bootpay, subscribable, on_commit_now
 ):
-    from payments.services import subscription_cancel, subscription_create
+    from payments.billing.services import subscription_cancel, subscription_create
 
     key, _ = emulator_billing_key(buyer, bootpay)
     subscription = subscription_create(

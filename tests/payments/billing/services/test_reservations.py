@@ -7,18 +7,18 @@ import pytest
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
-from payments.gateway import Receipt
-from payments.models import Payment, Subscription, SubscriptionCharge
-from payments.services import (
-    payment_bind_receipt,
+from payments.billing.services import (
     subscription_cancel,
     subscriptions_charge_due,
     subscriptions_settle_reservations,
 )
+from payments.gateway import Receipt
+from payments.models import Payment, Subscription, SubscriptionCharge
+from payments.services import payment_bind_receipt
 from payments.services.common import Actor
 from payments.webhooks import webhook_process, webhook_receive
 from tests.billing_support import emulator_billing_key, emulator_webhook_paid
-from tests.payments.services.billing_fakes import EXECUTED, FAILED, RESERVED, REVOKED
+from tests.payments.billing.billing_fakes import EXECUTED, FAILED, RESERVED, REVOKED
 
 pytestmark = pytest.mark.django_db
 
@@ -252,7 +252,7 @@ def test_a_reservation_run_while_the_buyer_pays_the_period_by_virtual_account_is
 
 
 def _reserved_subscription(buyer, bootpay, subscribable):
-    from payments.services import subscription_create
+    from payments.billing.services import subscription_create
 
     key, _ = emulator_billing_key(buyer, bootpay)
     subscription = subscription_create(
@@ -268,7 +268,7 @@ def _reserved_subscription(buyer, bootpay, subscribable):
 def test_a_lost_reservation_answer_never_charges_the_buyer_after_cancel(
     buyer, bootpay, subscribable, settings, on_commit_now
 ):
-    from payments.services import subscription_cancel, subscription_create
+    from payments.billing.services import subscription_cancel, subscription_create
 
     settings.BILLING_MODE = "reserve"
     key, _ = emulator_billing_key(buyer, bootpay)
@@ -301,7 +301,7 @@ def test_a_buyer_cancelling_a_reserved_periods_order_does_not_leave_the_subscrip
     buyer, bootpay, subscribable, settings, on_commit_now
 ):
     from orders.services import order_cancel_unpaid
-    from payments.services import subscriptions_settle_reservations
+    from payments.billing.services import subscriptions_settle_reservations
 
     settings.BILLING_MODE = "reserve"
     subscription = _reserved_subscription(buyer, bootpay, subscribable)
@@ -325,7 +325,7 @@ def test_a_reserved_periods_order_closed_while_bootpay_is_down_is_refunded_and_f
     buyer, bootpay, subscribable, settings, on_commit_now
 ):
     from orders.services import order_cancel_unpaid
-    from payments.services import subscriptions_settle_reservations
+    from payments.billing.services import subscriptions_settle_reservations
 
     settings.BILLING_MODE = "reserve"
     subscription = _reserved_subscription(buyer, bootpay, subscribable)
@@ -354,7 +354,8 @@ def test_a_reserved_periods_order_closed_while_bootpay_is_down_is_refunded_and_f
 def test_a_reserved_period_paid_otherwise_leaves_no_reservation_pending_at_bootpay(
     buyer, bootpay, subscribable, settings, on_commit_now
 ):
-    from payments.services import payment_verify, subscription_create
+    from payments.billing.services import subscription_create
+    from payments.services import payment_verify
 
     settings.BILLING_MODE = "reserve"
     key, _ = emulator_billing_key(buyer, bootpay)

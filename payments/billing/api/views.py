@@ -1,7 +1,7 @@
 """REST adapters for automatic payments (docs/billing.md): parse, call a service, serialize.
 
 The rules (who may register, remove, subscribe, cancel; what Bootpay is asked) are
-payments.services.billing's; visibility is payments.selectors'. No response carries a billing key.
+`payments.billing.services`'; visibility is `payments.billing.selectors`'. No response carries a billing key.
 Errors are never caught here: `DomainError` and DRF's exceptions become the envelope in `config/`.
 """
 
@@ -17,25 +17,25 @@ from config.errors import ErrorCode
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import KeysetPagination, list_response
-from payments.api.filters import SubscriptionFilter
-from payments.api.serializers import (
+from payments.billing.api.filters import SubscriptionFilter
+from payments.billing.api.serializers import (
     BillingKeyOutputSerializer,
     BillingKeyRequestOutputSerializer,
     SubscriptionOutputSerializer,
 )
-from payments.models import BillingKey, Subscription
-from payments.selectors import (
+from payments.billing.selectors import (
     billing_key_list_visible,
     subscription_get_visible,
     subscription_list_visible,
 )
-from payments.services import (
+from payments.billing.services import (
     billing_key_register,
     billing_key_remove,
     billing_key_request_start,
     subscription_cancel,
     subscription_create,
 )
+from payments.models import BillingKey, Subscription
 
 _GATEWAY = (ErrorCode.GATEWAY_ERROR, ErrorCode.GATEWAY_UNAVAILABLE)
 _PUBLIC_ID_MAX = 40  # as the models' public id columns
