@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     # Capabilities built on the payment core, as apps of their own for their commands, admin and tasks
-    # (their models, if any, stay the core's: app label `payments`).
+    # (billing's models are its own, app label `billing`, on their old `payments_…` tables).
     "payments.statements",
     "payments.webhooks",
     "payments.billing",
@@ -236,9 +236,9 @@ SPECTACULAR_SETTINGS = {
         "PaymentEventKindEnum": "payments.models.PaymentEvent.Kind",
         "CancellationStateEnum": "payments.models.Cancellation.State",
         "SubscriptionIntervalEnum": "orders.models.SubscriptionInterval",
-        "BillingKeyStatusEnum": "payments.models.BillingKey.Status",
-        "SubscriptionStatusEnum": "payments.models.Subscription.Status",
-        "SubscriptionChargeStatusEnum": "payments.models.SubscriptionCharge.State",
+        "BillingKeyStatusEnum": "payments.billing.models.BillingKey.Status",
+        "SubscriptionStatusEnum": "payments.billing.models.Subscription.Status",
+        "SubscriptionChargeStatusEnum": "payments.billing.models.SubscriptionCharge.State",
     },
     # Token (`Authorization: Token …`) and session-cookie schemes come from the authentication classes.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},

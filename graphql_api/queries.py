@@ -32,8 +32,9 @@ from graphql_api.types import (
 )
 from orders.models import Order, OrderItem
 from orders.selectors import product_list_visible
+from payments.billing.models import Subscription
 from payments.billing.selectors import billing_key_list_visible
-from payments.models import Payment, Subscription
+from payments.models import Payment
 from payments.selectors import checkout_config
 
 

@@ -27,19 +27,13 @@ from orders.selectors import (
     order_viewer_sees_totals,
     user_is_seller,
 )
+from payments.billing.models import BillingKey, Subscription, SubscriptionCharge
 from payments.billing.selectors import (
     billing_key_filter_visible,
     subscription_charge_filter_visible,
     subscription_filter_visible,
 )
-from payments.models import (
-    BillingKey,
-    Cancellation,
-    Payment,
-    PaymentEvent,
-    Subscription,
-    SubscriptionCharge,
-)
+from payments.models import Cancellation, Payment, PaymentEvent
 from payments.selectors import (
     cancellation_filter_visible,
     payment_event_filter_visible,

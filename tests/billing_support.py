@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import requests
 
-from payments.models import BillingKey
+from payments.billing.models import BillingKey
 
 
 def issue_card(sandbox, subscription_id: str, **options) -> dict:

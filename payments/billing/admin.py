@@ -19,16 +19,11 @@ from django.utils.html import format_html
 
 from config.errors import DomainError
 from payments.admin import ReadOnlyAdmin, ReadOnlyInline
+from payments.billing.models import BillingKey, Subscription, SubscriptionCharge, SubscriptionEvent
 from payments.billing.services import (
     subscription_cancel,
     subscription_charge_book_receipt,
     subscription_charge_retry,
-)
-from payments.models import (
-    BillingKey,
-    Subscription,
-    SubscriptionCharge,
-    SubscriptionEvent,
 )
 
 # --- Automatic payments ------------------------------------------------------------------------------
@@ -181,7 +176,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     @admin.display(description="unknown outcome")
     def book_receipt(self, subscription: Subscription) -> str:
         url = reverse(
-            "admin:payments_subscription_book_receipt",
+            "admin:billing_subscription_book_receipt",
             args=[subscription.pk],
             current_app=self.admin_site.name,
         )
@@ -191,7 +186,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         book = path(
             "<path:object_id>/book-receipt/",
             self.admin_site.admin_view(self.book_receipt_view),
-            name="payments_subscription_book_receipt",
+            name="billing_subscription_book_receipt",
         )
         return [book, *super().get_urls()]
 
@@ -203,7 +198,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         if not self.has_billing_permission(request):
             raise PermissionDenied
         change_url = reverse(
-            "admin:payments_subscription_change", args=[subscription.pk], current_app=self.admin_site.name
+            "admin:billing_subscription_change", args=[subscription.pk], current_app=self.admin_site.name
         )
         form = BookReceiptForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -234,13 +229,13 @@ class SubscriptionAdmin(ReadOnlyAdmin):
             "form": form,
             "change_url": change_url,
         }
-        return TemplateResponse(request, "admin/payments/subscription/book_receipt.html", context)
+        return TemplateResponse(request, "admin/billing/subscription/book_receipt.html", context)
 
     def has_billing_permission(self, request: HttpRequest) -> bool:
         return (
             request.user.is_active
             and request.user.is_staff
-            and request.user.has_perm("payments.change_subscription")
+            and request.user.has_perm("billing.change_subscription")
         )
 
     @admin.action(

@@ -6,11 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from config.errors import DomainError, ErrorCode
-from payments.models import (
-    BillingKey,
-    Subscription,
-    SubscriptionCharge,
-)
+from payments.billing.models import BillingKey, Subscription, SubscriptionCharge
 from payments.selectors import _buyer_rows, payment_live_list  # one visibility rule, the core's
 
 # --- Automatic payments: a buyer's keys and subscriptions ---------------------------------------------

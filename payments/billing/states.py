@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from payments.models import SubscriptionCharge
+from payments.billing.models import SubscriptionCharge
 
 State = SubscriptionCharge.State
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import Product
-from payments.models import BillingKey, Subscription
+from payments.billing.models import BillingKey, Subscription
 from tests.e2e.pages import graphql_call, log_in, nav, product_card, sandbox_panel, status_text, urlpath, won
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

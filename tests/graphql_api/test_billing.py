@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from payments.models import BillingKey, Subscription
+from payments.billing.models import BillingKey, Subscription
 from tests.billing_support import SecretWatch, issue_card
 from tests.graphql_api.conftest import GraphQLClient
 

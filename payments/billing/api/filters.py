@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef
 
 from config.filters import CreatedRangeFilterSet, StrictBooleanFilter
-from payments.models import Subscription, SubscriptionCharge
+from payments.billing.models import Subscription, SubscriptionCharge
 
 
 class SubscriptionFilter(CreatedRangeFilterSet):

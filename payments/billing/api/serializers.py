@@ -4,13 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import ModelOutputSerializer
+from payments.billing.models import BillingKey, BillingKeyRequest, Subscription, SubscriptionCharge
 from payments.billing.selectors import subscription_charge_rows
-from payments.models import (
-    BillingKey,
-    BillingKeyRequest,
-    Subscription,
-    SubscriptionCharge,
-)
 
 # --- Automatic payments -------------------------------------------------------------------------------
 # None of these carries a billing key, its ciphertext or its fingerprint: only our public ids and the card

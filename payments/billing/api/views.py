@@ -23,6 +23,7 @@ from payments.billing.api.serializers import (
     BillingKeyRequestOutputSerializer,
     SubscriptionOutputSerializer,
 )
+from payments.billing.models import BillingKey, Subscription
 from payments.billing.selectors import (
     billing_key_list_visible,
     subscription_get_visible,
@@ -35,7 +36,6 @@ from payments.billing.services import (
     subscription_cancel,
     subscription_create,
 )
-from payments.models import BillingKey, Subscription
 
 _GATEWAY = (ErrorCode.GATEWAY_ERROR, ErrorCode.GATEWAY_UNAVAILABLE)
 _PUBLIC_ID_MAX = 40  # as the models' public id columns

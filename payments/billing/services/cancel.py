@@ -12,6 +12,7 @@ from django.utils import timezone
 from config.errors import DomainError, ErrorCode
 from orders.models import Order
 from orders.services import order_lock
+from payments.billing.models import Subscription, SubscriptionCharge
 from payments.billing.services.common import (
     OPEN_STATES,
     UNPAID_STATES,
@@ -24,10 +25,6 @@ from payments.billing.services.keys import _key_destroy_if_unused
 from payments.billing.services.reservations import _reservation_revoke
 from payments.billing.states import ChargeEvent, charge_transition
 from payments.gateway import Gateway
-from payments.models import (
-    Subscription,
-    SubscriptionCharge,
-)
 from payments.services.common import (
     Actor,
     gateway_or_default,

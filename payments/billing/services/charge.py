@@ -16,6 +16,7 @@ from django.utils import timezone
 from config.errors import DomainError, ErrorCode
 from orders.models import Order
 from orders.services import order_lock
+from payments.billing.models import BillingKey, Subscription, SubscriptionCharge
 from payments.billing.services.common import (
     KEY_GONE,
     SYSTEM,
@@ -40,11 +41,6 @@ from payments.gateway import (
     GatewayError,
     GatewayUnavailable,
     Receipt,
-)
-from payments.models import (
-    BillingKey,
-    Subscription,
-    SubscriptionCharge,
 )
 from payments.selectors import order_live_payment
 from payments.services.common import (

@@ -17,13 +17,8 @@ from django.utils import timezone
 from config.errors import DomainError, ErrorCode
 from orders.models import SubscriptionInterval
 from orders.services import order_close_unpaid, order_create_for_subscription
+from payments.billing.models import BillingKey, Subscription, SubscriptionCharge, SubscriptionEvent
 from payments.billing.states import ChargeEvent, charge_transition
-from payments.models import (
-    BillingKey,
-    Subscription,
-    SubscriptionCharge,
-    SubscriptionEvent,
-)
 from payments.services.common import (
     Actor,
     attempt_lease,

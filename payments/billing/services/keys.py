@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from payments.billing.crypto import billing_key_encrypt, billing_key_fingerprint
+from payments.billing.models import BillingKey, BillingKeyRequest, Subscription
 from payments.billing.services.common import (
     KEY_GONE,
     NOT_SUBSCRIBE,
@@ -24,11 +25,6 @@ from payments.gateway import (
     GatewayError,
     GatewayUnavailable,
     ReceiptStatus,
-)
-from payments.models import (
-    BillingKey,
-    BillingKeyRequest,
-    Subscription,
 )
 from payments.services.common import (
     Actor,

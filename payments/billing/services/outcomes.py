@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from config.errors import ErrorCode
 from orders.models import Order
 from orders.services import order_close_unpaid, order_lock
+from payments.billing.models import BillingKey, Subscription, SubscriptionCharge
 from payments.billing.services.common import (
     KEY_GONE,
     OPEN_STATES,
@@ -37,12 +38,7 @@ from payments.billing.services.common import (
 from payments.billing.services.keys import _key_destroy_if_unused
 from payments.billing.states import ChargeEvent, charge_transition
 from payments.gateway import Gateway
-from payments.models import (
-    BillingKey,
-    Payment,
-    Subscription,
-    SubscriptionCharge,
-)
+from payments.models import Payment
 from payments.services.common import Actor
 from payments.services.reconcile import StatementDifference
 

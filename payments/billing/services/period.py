@@ -14,6 +14,7 @@ from django.db import transaction
 from config.errors import DomainError
 from orders.models import Order
 from orders.services import order_lock
+from payments.billing.models import Subscription, SubscriptionCharge
 from payments.billing.services.common import (
     OPEN_STATES,
     Kind,
@@ -26,10 +27,6 @@ from payments.billing.services.common import (
 from payments.billing.services.outcomes import _answers_latest_attempt
 from payments.billing.states import ChargeEvent, charge_transition
 from payments.gateway import Gateway
-from payments.models import (
-    Subscription,
-    SubscriptionCharge,
-)
 from payments.selectors import order_live_payment
 from payments.services.common import (
     Actor,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.errors import DomainError
+from payments.billing.models import BillingKey, Subscription, SubscriptionCharge
 from payments.billing.services.charge import _charge_book
 from payments.billing.services.common import (
     RESERVATION_ACTOR,
@@ -32,11 +33,6 @@ from payments.gateway import (
     GatewayError,
     GatewayUnavailable,
     ReservationStatus,
-)
-from payments.models import (
-    BillingKey,
-    Subscription,
-    SubscriptionCharge,
 )
 from payments.services.common import (
     Actor,

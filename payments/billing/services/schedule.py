@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from config.db import savepoint_if_in_transaction
 from config.errors import DomainError
+from payments.billing.models import Subscription
 from payments.billing.services.charge import subscription_charge_period
 from payments.billing.services.common import SubStatus
 from payments.billing.services.outcomes import subscription_charges_mark_lost
 from payments.billing.services.reservations import subscription_reservation_settle
 from payments.gateway import Gateway
-from payments.models import Subscription
 from payments.services.common import (
     gateway_or_default,
     logger,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
+from payments.billing.models import Subscription, SubscriptionCharge
 from payments.billing.services.cancel import _visible_subscription
 from payments.billing.services.charge import subscription_charge_period
 from payments.billing.services.common import (
@@ -29,10 +30,6 @@ from payments.gateway import (
     Gateway,
     GatewayError,
     GatewayUnavailable,
-)
-from payments.models import (
-    Subscription,
-    SubscriptionCharge,
 )
 from payments.services.common import (
     Actor,

@@ -9,13 +9,10 @@ from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from orders.models import Product
+from payments.billing.models import BillingKey, Subscription
 from payments.billing.services.charge import subscription_charge_period
 from payments.billing.services.common import KeyStatus, Kind, State, _charge_create, _event
 from payments.gateway import Gateway
-from payments.models import (
-    BillingKey,
-    Subscription,
-)
 from payments.services.common import Actor
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from payments.billing.models import SubscriptionCharge
 from payments.billing.services import subscription_cancel, subscriptions_charge_due
-from payments.models import SubscriptionCharge
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,8 @@ def test_a_billing_key_page_never_shows_the_key_nor_its_ciphertext(staff_client,
     key = register_key(buyer)
 
     for url in (
-        reverse("admin:payments_billingkey_changelist"),
-        reverse("admin:payments_billingkey_change", args=[key.pk]),
+        reverse("admin:billing_billingkey_changelist"),
+        reverse("admin:billing_billingkey_change", args=[key.pk]),
     ):
         page = staff_client.get(url).content.decode()
         assert key.card_number_masked in page
@@ -34,7 +34,7 @@ def test_a_subscription_page_lists_its_charges_and_events_read_only(staff_client
     subscription = subscribe(buyer)
     charge = subscription.charges.get()
 
-    response = staff_client.get(reverse("admin:payments_subscription_change", args=[subscription.pk]))
+    response = staff_client.get(reverse("admin:billing_subscription_change", args=[subscription.pk]))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -49,7 +49,7 @@ def test_staff_charge_again_after_an_unknown_outcome(staff_client, buyer, fake_b
     assert SubscriptionCharge.objects.get(subscription=subscription, period=2).state == "unknown"
 
     refused = staff_client.post(
-        reverse("admin:payments_subscription_changelist"),
+        reverse("admin:billing_subscription_changelist"),
         {"action": "charge_again", "_selected_action": [subscription.pk]},
         follow=True,
     )
@@ -57,7 +57,7 @@ def test_staff_charge_again_after_an_unknown_outcome(staff_client, buyer, fake_b
     assert fake_bootpay.calls.count("charge_billing_key") == 2
 
     response = staff_client.post(
-        reverse("admin:payments_subscription_changelist"),
+        reverse("admin:billing_subscription_changelist"),
         {"action": "charge_again_confirmed", "_selected_action": [subscription.pk]},
         follow=True,
     )
@@ -78,7 +78,7 @@ def test_subscriptions_with_an_open_outcome_are_listed_whatever_their_status(
     subscription_cancel(subscription_id=open_one.subscription_id, actor=buyer, gateway=fake_bootpay)
 
     page = staff_client.get(
-        reverse("admin:payments_subscription_changelist"), {"open_outcome": "yes"}
+        reverse("admin:billing_subscription_changelist"), {"open_outcome": "yes"}
     ).content.decode()
 
     assert open_one.subscription_id in page and settled.subscription_id not in page
@@ -88,7 +88,7 @@ def test_staff_cancel_from_the_list(staff_client, buyer, subscribe):
     subscription = subscribe(buyer)
 
     staff_client.post(
-        reverse("admin:payments_subscription_changelist"),
+        reverse("admin:billing_subscription_changelist"),
         {"action": "cancel_selected", "_selected_action": [subscription.pk]},
     )
 
@@ -104,10 +104,10 @@ def test_staff_book_the_receipt_of_an_unanswered_charge(staff_client, buyer, fak
     (receipt_id,) = [
         r for r, data in fake_bootpay.receipts.items() if data["order_id"] == charge.order.order_id
     ]
-    url = reverse("admin:payments_subscription_book_receipt", args=[subscription.pk])
+    url = reverse("admin:billing_subscription_book_receipt", args=[subscription.pk])
 
     page = staff_client.get(
-        reverse("admin:payments_subscription_change", args=[subscription.pk])
+        reverse("admin:billing_subscription_change", args=[subscription.pk])
     ).content.decode()
     assert url in page
     assert charge.order.order_id in staff_client.get(url).content.decode()

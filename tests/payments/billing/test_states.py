@@ -2,8 +2,8 @@
 
 import pytest
 
+from payments.billing.models import SubscriptionCharge
 from payments.billing.states import TRANSITIONS, ChargeEvent, IllegalChargeTransition, charge_transition
-from payments.models import SubscriptionCharge
 
 State = SubscriptionCharge.State
 

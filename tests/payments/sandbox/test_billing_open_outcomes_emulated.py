@@ -12,6 +12,7 @@ import pytest
 from orders.models import Order
 from orders.services import order_cancel_unpaid
 from payments import gateway as gateway_module
+from payments.billing.models import SubscriptionCharge
 from payments.billing.services import (
     billing_key_register,
     billing_key_request_start,
@@ -21,7 +22,7 @@ from payments.billing.services import (
     subscription_create,
     subscriptions_charge_due,
 )
-from payments.models import Payment, SubscriptionCharge
+from payments.models import Payment
 from payments.services import payment_verify
 from payments.webhooks import webhook_process, webhook_receive
 from tests.billing_support import issue_card

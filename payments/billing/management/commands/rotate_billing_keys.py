@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from payments.billing.crypto import billing_key_reencrypt
-from payments.models import BillingKey
+from payments.billing.models import BillingKey
 
 
 class Command(BaseCommand):

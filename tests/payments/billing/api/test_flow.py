@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from payments.billing.models import Subscription
 from payments.billing.services import subscriptions_charge_due
-from payments.models import Subscription
 from tests.billing_support import issue_card
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ subscriptions, each error code, who sees what, and that no answer ever carries a
 
 import pytest
 
-from payments.models import BillingKey, Subscription
+from payments.billing.models import BillingKey, Subscription
 from tests.billing_support import SecretWatch, issue_card
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from payments.models import Subscription, SubscriptionCharge
+from payments.billing.models import Subscription, SubscriptionCharge
 
 pytestmark = pytest.mark.django_db
 

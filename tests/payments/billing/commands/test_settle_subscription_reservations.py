@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from payments.models import Payment, Subscription, SubscriptionCharge
+from payments.billing.models import Subscription, SubscriptionCharge
+from payments.models import Payment
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from orders.models import Order, OrderItem
+from payments.billing.models import Subscription, SubscriptionCharge
 from payments.billing.services import (
     add_interval,
     period_order_id,
@@ -21,7 +22,7 @@ from payments.billing.services import (
     subscription_create,
     subscriptions_charge_due,
 )
-from payments.models import Payment, PaymentEvent, Subscription, SubscriptionCharge
+from payments.models import Payment, PaymentEvent
 from payments.services import payment_bind_receipt, payment_cancel
 from payments.services.common import Actor
 from payments.webhooks import webhook_process, webhook_receive

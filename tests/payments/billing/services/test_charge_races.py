@@ -9,13 +9,14 @@ import pytest
 from django.db import connections
 
 from config.errors import ErrorCode
+from payments.billing.models import Subscription, SubscriptionCharge
 from payments.billing.services import (
     subscription_cancel,
     subscription_charge_period,
     subscriptions_charge_due,
     subscriptions_settle_reservations,
 )
-from payments.models import Payment, PaymentEvent, Subscription, SubscriptionCharge
+from payments.models import Payment, PaymentEvent
 from payments.webhooks import webhook_process, webhook_receive
 from tests.concurrency import run_at_once
 

@@ -8,6 +8,7 @@ from django.db import connection
 
 from config.errors import DomainError, ErrorCode
 from payments.billing.crypto import billing_key_fingerprint
+from payments.billing.models import BillingKey, BillingKeyRequest
 from payments.billing.selectors import billing_key_get_visible, billing_key_list_visible
 from payments.billing.services import (
     billing_key_register,
@@ -15,7 +16,6 @@ from payments.billing.services import (
     billing_key_request_start,
     subscription_cancel,
 )
-from payments.models import BillingKey, BillingKeyRequest
 from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db

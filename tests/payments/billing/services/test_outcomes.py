@@ -6,16 +6,18 @@ the emulator at the end; the same interleavings with the emulator's faults are i
 tests/payments/sandbox/test_billing_open_outcomes_emulated.py, the answer/webhook/cancel race in
 test_charge_races.py."""
 
+import functools
 import importlib
 import json
 from datetime import timedelta
 
 import pytest
-from django.apps import apps as django_apps
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from orders.services import order_cancel_unpaid
+from payments.billing.models import SubscriptionCharge
 from payments.billing.services import (
     subscription_cancel,
     subscription_charge_book_receipt,
@@ -26,13 +28,20 @@ from payments.billing.services import (
     subscriptions_charge_due,
 )
 from payments.gateway import GatewayError, GatewayUnavailable
-from payments.models import Payment, SubscriptionCharge
+from payments.models import Payment
 from payments.services import payment_verify
 from payments.statements.reconcile import statement_reconcile
 from payments.webhooks import webhook_process, webhook_receive
 from tests.billing_support import emulator_billing_key, emulator_webhook_paid
 
 migration_0010 = importlib.import_module("payments.migrations.0010_charge_open_outcomes")
+
+
+@functools.cache
+def _apps_at_0010():
+    """The models as 0010 saw them: the charges were the core's then (billing/0001 moved them)."""
+    return MigrationLoader(None).project_state(("payments", "0010_charge_open_outcomes")).apps
+
 
 pytestmark = pytest.mark.django_db
 
@@ -467,7 +476,7 @@ def test_migration_0010_reopens_a_retry_whose_answer_was_lost_after_an_earlier_d
     subscription_cancel(subscription_id=subscription.subscription_id, actor=staff, gateway=fake_bootpay)
     _as_before_0010(charge)
 
-    migration_0010.reopen_lost_outcomes(django_apps, None)
+    migration_0010.reopen_lost_outcomes(_apps_at_0010(), None)
 
     charge.refresh_from_db()
     assert charge.state == "unknown", (
@@ -493,7 +502,7 @@ def test_migration_0010_reopens_a_lost_charge_whose_order_also_has_the_buyers_fa
     subscription_cancel(subscription_id=subscription.subscription_id, actor=buyer, gateway=fake_bootpay)
     _as_before_0010(charge)
 
-    migration_0010.reopen_lost_outcomes(django_apps, None)
+    migration_0010.reopen_lost_outcomes(_apps_at_0010(), None)
 
     charge.refresh_from_db()
     assert charge.state == "unknown", (

@@ -29,6 +29,7 @@ from config.errors import DomainError
 from orders.models import Order
 from orders.services import order_cancel_unpaid, order_expire_unpaid
 from payments import gateway as bootpay
+from payments.billing.models import Subscription, SubscriptionCharge
 from payments.billing.services import (
     billing_key_register,
     billing_key_request_start,
@@ -36,7 +37,7 @@ from payments.billing.services import (
     subscription_create,
     subscriptions_charge_due,
 )
-from payments.models import Payment, Subscription, SubscriptionCharge
+from payments.models import Payment
 from payments.webhooks import webhook_process, webhook_receive
 from tests.payments.billing.billing_fakes import FakeBootpay
 

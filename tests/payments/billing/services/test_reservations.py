@@ -7,13 +7,14 @@ import pytest
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
+from payments.billing.models import Subscription, SubscriptionCharge
 from payments.billing.services import (
     subscription_cancel,
     subscriptions_charge_due,
     subscriptions_settle_reservations,
 )
 from payments.gateway import Receipt
-from payments.models import Payment, Subscription, SubscriptionCharge
+from payments.models import Payment
 from payments.services import payment_bind_receipt
 from payments.services.common import Actor
 from payments.webhooks import webhook_process, webhook_receive

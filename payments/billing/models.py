@@ -1,0 +1,262 @@
+"""Automatic payments' records: billing keys, subscriptions, their charges and history (docs/billing.md).
+
+Declared in the core's `payments/models.py` until issue 20 moved them here (app label `billing`) with no
+table rewrite: each keeps its `payments_…` table, index and constraint names (`Meta.db_table`; migrations
+`billing/0001_initial` and `payments/0011_billing_models_moved`). Money state changes only in
+`payments.billing.services`, under row locks.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from orders.models import Order, SubscriptionInterval
+from payments.billing.crypto import billing_key_decrypt
+
+
+def new_billing_key_request_id() -> str:
+    return f"bkr_{secrets.token_hex(12)}"
+
+
+def new_billing_key_id() -> str:
+    return f"bk_{secrets.token_hex(12)}"
+
+
+def new_subscription_id() -> str:
+    return f"sub_{secrets.token_hex(12)}"
+
+
+class BillingKeyRequest(models.Model):
+    """A `subscription_id` handed to a buyer's browser for Bootpay's `requestSubscription`: whoever
+    registers the resulting key must be the buyer it was issued to."""
+
+    # What the browser shows in Bootpay's window while the card is registered (no money is taken).
+    ORDER_NAME = "정기결제 카드 등록"
+
+    subscription_id = models.CharField(
+        max_length=40, unique=True, default=new_billing_key_request_id, editable=False
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="billing_key_requests"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True, help_text="When its key was registered.")
+
+    class Meta:
+        db_table = "payments_billingkeyrequest"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subscription_id
+
+    @property
+    def order_name(self) -> str:
+        return self.ORDER_NAME
+
+
+class BillingKey(models.Model):
+    """A card registered for automatic payments. The key itself is stored only encrypted
+    (`payments.billing.crypto`); `key` decrypts it for the one gateway call that needs it. Nothing
+    here shows it: not `str`, not `repr`, not the admin, no serializer."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        REMOVED = "removed"  # destroyed at Bootpay (by the buyer, or when its last subscription ended)
+        EXPIRED = "expired"  # Bootpay answered SUBSCRIBE_BK_EXPIRED: the key no longer charges
+
+    billing_key_id = models.CharField(max_length=40, unique=True, default=new_billing_key_id, editable=False)
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="billing_keys")
+    key_encrypted = models.TextField(editable=False, help_text="Fernet token of the billing key.")
+    key_fingerprint = models.CharField(
+        max_length=64, unique=True, editable=False, help_text="SHA-256 of the key: one registration per key."
+    )
+    receipt_id = models.CharField(max_length=64, unique=True, help_text="The billing-key issuance receipt.")
+    card_company = models.CharField(max_length=60, blank=True)
+    card_number_masked = models.CharField(max_length=40, blank=True, help_text="As Bootpay masked it.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Bootpay's billing_expire_at.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "payments_billingkey"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["buyer", "-created_at", "-id"], name="billing_key_buyer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.billing_key_id} {self.card_company} {self.card_number_masked} ({self.status})".replace(
+            "  ", " "
+        )
+
+    def __repr__(self) -> str:
+        return f"<BillingKey: {self}>"
+
+    @property
+    def key(self) -> str:
+        """The plain billing key, decrypted; keep it in a local variable for one gateway call only."""
+        return billing_key_decrypt(self.key_encrypted)
+
+
+class Subscription(models.Model):
+    """A buyer charged for a product every interval through a billing key; each period is an ordinary
+    order paid by an ordinary payment (`SubscriptionCharge` links them)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        PAST_DUE = "past_due"  # a charge declined (retried on the schedule) or its outcome is unknown
+        CANCELLED = "cancelled"
+
+    class Mode(models.TextChoices):
+        CHARGE = "charge"  # we charge each period when it is due
+        RESERVE = "reserve"  # Bootpay charges the next period by itself (a reservation)
+
+    LIVE_STATUSES = (Status.ACTIVE, Status.PAST_DUE)
+
+    subscription_id = models.CharField(
+        max_length=40, unique=True, default=new_subscription_id, editable=False
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    product = models.ForeignKey("orders.Product", on_delete=models.PROTECT, related_name="subscriptions")
+    billing_key = models.ForeignKey(BillingKey, on_delete=models.PROTECT, related_name="subscriptions")
+    interval = models.CharField(max_length=8, choices=SubscriptionInterval.choices)
+    price = models.PositiveBigIntegerField(
+        help_text="Charged every period: the product's price at subscribe."
+    )
+    tax_free = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.CHARGE)
+    current_period = models.PositiveIntegerField(default=0, help_text="The last period paid (1-based).")
+    current_period_start = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    next_charge_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next charge (or its retry) is due; none while cancelled."
+    )
+    retry_count = models.PositiveIntegerField(default=0, help_text="Declined retries of the period due.")
+    reserve_id = models.CharField(max_length=64, blank=True, help_text="Bootpay's pending reservation.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "payments_subscription"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "next_charge_at"], name="subscription_due_idx"),
+            models.Index(fields=["buyer", "-created_at", "-id"], name="subscription_buyer_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=1), name="subscription_price_positive"),
+            models.CheckConstraint(
+                condition=Q(tax_free__lte=F("price")), name="subscription_tax_free_lte_price"
+            ),
+            # One live subscription per buyer and product (subscribing again never charges twice).
+            models.UniqueConstraint(
+                fields=["buyer", "product"],
+                condition=Q(status__in=("active", "past_due")),
+                name="subscription_one_live_per_buyer_product",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} ({self.status})"
+
+
+class SubscriptionCharge(models.Model):
+    """One period's charge: its order, and where talking to Bootpay about it stands."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"  # not sent yet (or reserved at Bootpay: the subscription's reserve_id)
+        SENDING = "sending"  # a worker is at Bootpay with it until `sending_until`
+        PAID = "paid"  # its order is paid
+        DECLINED = "declined"  # refused; retried on the schedule
+        UNKNOWN = "unknown"  # sent, no answer: never sent again by itself (docs/billing.md)
+        CANCELLED = "cancelled"  # given up, its order closed unpaid
+
+    # Sent to Bootpay and not answered yet: the money may be at Bootpay. Such a charge keeps its state
+    # whatever happens to its order or subscription, until a receipt (or staff) settles it.
+    OPEN_STATES = (State.SENDING, State.UNKNOWN)
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="charges")
+    period = models.PositiveIntegerField()
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="subscription_charge")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0, help_text="Charges (or reservations) sent.")
+    last_error_code = models.CharField(max_length=60, blank=True)
+    sending_until = models.DateTimeField(null=True, blank=True, help_text="The sender's lease.")
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When it was last sent to Bootpay.")
+    first_declined_at = models.DateTimeField(null=True, blank=True, help_text="Retries count from here.")
+    receipt_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "payments_subscriptioncharge"
+        ordering = ["period", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period"], name="subscription_charge_one_per_period"
+            )
+        ]
+        indexes = [
+            # The open outcomes staff, the lease sweep and the statement reconciliation look for: few rows.
+            models.Index(
+                fields=["sent_at"],
+                condition=Q(state__in=("sending", "unknown")),
+                name="subscription_charge_open_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} #{self.period} ({self.state})"
+
+
+class SubscriptionEvent(models.Model):
+    """Append-only history of a subscription: never updated, never deleted."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created"
+        CHARGED = "charged"
+        DECLINED = "declined"
+        RETRY_SCHEDULED = "retry_scheduled"
+        PAST_DUE = "past_due"
+        CANCELLED = "cancelled"
+        RESERVED = "reserved"
+        RESERVE_REFUSED = "reserve_refused"
+        RESERVATION_CANCELLED = "reservation_cancelled"
+        KEY_DESTROYED = "key_destroyed"
+        OUTCOME_UNKNOWN = "outcome_unknown"
+        CHARGE_REFUNDED = "charge_refunded"  # Bootpay charged, the money core refused and refunded it
+        LATE_ANSWER = "late_answer"  # an answer to an earlier attempt, after a newer one was sent
+        STAFF_ACTION = "staff_action"
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=40, blank=True, help_text="'system', 'webhook', … when no user."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "payments_subscriptionevent"
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["subscription", "created_at"], name="subscription_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.subscription_id})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Subscription events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Subscription events are append-only.")
