@@ -45,6 +45,7 @@ from payments.gateway.types import (
     ReservationStatus,
     is_billing_key,
     is_receipt_id,
+    parse_moment,
 )
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "install_transport",
     "is_billing_key",
     "is_receipt_id",
+    "parse_moment",
     "set_gateway",
     "token_cache",
 ]

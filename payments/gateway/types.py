@@ -98,12 +98,16 @@ def without_billing_key(value: Any) -> Any:
     return value
 
 
-def _parse_moment(value: Any) -> datetime | None:
+def parse_moment(value: Any) -> datetime | None:
+    """A Bootpay time (ISO 8601 with its +09:00 offset; once seen date-only), aware: a value without an
+    offset is Bootpay's server time, KST (as Django read it when saved, with TIME_ZONE Asia/Seoul)."""
     if not value or not isinstance(value, str):
         return None
     moment = parse_datetime(value)
     if moment is None and (day := parse_date(value)) is not None:  # seen once: a date-only value
         moment = datetime(day.year, day.month, day.day)
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=KST)
     return moment
 
 
@@ -170,12 +174,12 @@ class Receipt:
             method=str(payload.get("method") or ""),
             pg=str(payload.get("pg") or ""),
             sandbox=bool(payload.get("sandbox")),
-            requested_at=_parse_moment(payload.get("requested_at")),
-            purchased_at=_parse_moment(payload.get("purchased_at")),
-            cancelled_at=_parse_moment(payload.get("cancelled_at")),
+            requested_at=parse_moment(payload.get("requested_at")),
+            purchased_at=parse_moment(payload.get("purchased_at")),
+            cancelled_at=parse_moment(payload.get("cancelled_at")),
             raw=payload,
             escrow=bool(escrow_data) or payload.get("escrow_status") not in (None, ""),
-            escrow_shipping_started_at=_parse_moment(escrow_data.get("shipping_started_at")),
+            escrow_shipping_started_at=parse_moment(escrow_data.get("shipping_started_at")),
         )
 
     @property
@@ -251,7 +255,7 @@ class BillingKeyInfo:
             card_company=str(data.get("card_company") or ""),
             card_number_masked=str(data.get("card_no") or ""),
             status=status,
-            expires_at=_parse_moment(payload.get("billing_expire_at")),
+            expires_at=parse_moment(payload.get("billing_expire_at")),
             raw=without_billing_key(payload),
         )
 
@@ -299,7 +303,7 @@ class Reservation:
             tax_free=_as_int(merged, "tax_free"),
             status=status,
             receipt_id=str(merged.get("receipt_id") or ""),
-            execute_at=_parse_moment(merged.get("reserve_execute_at")),
+            execute_at=parse_moment(merged.get("reserve_execute_at")),
             raw=without_billing_key(payload),
         )
 

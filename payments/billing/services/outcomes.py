@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from config.errors import ErrorCode
 from orders.models import Order
@@ -37,7 +36,7 @@ from payments.billing.services.common import (
 )
 from payments.billing.services.keys import _key_destroy_if_unused
 from payments.billing.states import ChargeEvent, charge_transition
-from payments.gateway import Gateway
+from payments.gateway import Gateway, parse_moment
 from payments.models import Payment
 from payments.services.common import Actor
 from payments.services.reconcile import StatementDifference
@@ -228,8 +227,7 @@ def _answers_latest_attempt(charge: SubscriptionCharge, payment: Payment) -> boo
 def _made_at(payment: Payment) -> datetime | None:
     """When Bootpay made a payment's receipt: paid, else requested (a receipt that never took money)."""
     raw = payment.raw_receipt if isinstance(payment.raw_receipt, dict) else {}
-    requested = raw.get("requested_at")
-    return payment.purchased_at or (parse_datetime(requested) if isinstance(requested, str) else None)
+    return payment.purchased_at or parse_moment(raw.get("requested_at"))
 
 
 def on_payment_refused(sender: object = None, *, order: Order, payment: Payment, code: str, **_: Any) -> None:
