@@ -12,7 +12,7 @@ any model can be imported.
 
 from __future__ import annotations
 
-import importlib
+from config.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "STATEMENT_CURRENCY": "payments.statements.selectors",
@@ -35,11 +35,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> object:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
