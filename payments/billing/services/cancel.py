@@ -14,16 +14,15 @@ from orders.models import Order
 from orders.services import order_lock
 from payments.billing.models import Subscription, SubscriptionCharge
 from payments.billing.services.common import (
-    OPEN_STATES,
     UNPAID_STATES,
     SubStatus,
     _cancel_in_tx,
     _charge_lock,
+    _period_order_closed,
     _subscription_lock,
 )
 from payments.billing.services.keys import _key_destroy_if_unused
 from payments.billing.services.reservations import _reservation_revoke
-from payments.billing.states import ChargeEvent, charge_transition
 from payments.gateway import Gateway
 from payments.services.common import (
     Actor,
@@ -94,12 +93,7 @@ def _charge_order_closed(charge_pk: int, *, actor: Actor) -> SubscriptionCharge:
         order = order_lock(order_pk=charge.order_id)
         if order.paid_at is not None or order.is_payable:
             return charge
-        if charge.state in UNPAID_STATES and charge.state not in OPEN_STATES:
-            charge_transition(charge, ChargeEvent.GIVEN_UP)
-            charge.sending_until = None
-            charge.save(update_fields=["state", "sending_until", "updated_at"])
-        if subscription.status != SubStatus.CANCELLED and charge.period > subscription.current_period:
-            _cancel_in_tx(subscription, actor=actor, reason="order_closed", now=timezone.now())
+        _period_order_closed(subscription, charge, actor=actor, now=timezone.now(), outcome_known=False)
     return charge
 
 

@@ -177,6 +177,26 @@ def _cancel_in_tx(
         order_close_unpaid(order_pk=charge.order_id, label="subscription")
 
 
+def _period_order_closed(
+    subscription: Subscription,
+    charge: SubscriptionCharge,
+    *,
+    actor: Actor,
+    now: datetime,
+    outcome_known: bool,
+) -> None:
+    """A period's order was closed unpaid by someone else than billing (its buyer; or a receipt met it
+    closed): the period is given up — its charge `cancelled`, but one whose outcome is open and not
+    `outcome_known` stays open — and a live subscription is cancelled (reason `order_closed`). Caller
+    holds the subscription's and the order's locks."""
+    if charge.state in UNPAID_STATES and (outcome_known or charge.state not in OPEN_STATES):
+        charge_transition(charge, ChargeEvent.GIVEN_UP)
+        charge.sending_until = None
+        charge.save(update_fields=["state", "sending_until", "updated_at"])
+    if subscription.status != SubStatus.CANCELLED and charge.period > subscription.current_period:
+        _cancel_in_tx(subscription, actor=actor, reason="order_closed", now=now)
+
+
 def _mark_unknown(
     subscription: Subscription, charge: SubscriptionCharge, *, actor: Actor, reason: str, stage: str
 ) -> None:

@@ -22,7 +22,6 @@ from payments.billing.services.common import (
     KEY_GONE,
     OPEN_STATES,
     SYSTEM,
-    UNPAID_STATES,
     KeyStatus,
     Kind,
     State,
@@ -32,6 +31,7 @@ from payments.billing.services.common import (
     _event,
     _late_answer,
     _mark_unknown,
+    _period_order_closed,
     retry_schedule,
 )
 from payments.billing.services.keys import _key_destroy_if_unused
@@ -177,12 +177,7 @@ def _charge_refunded(
                 charge.save(update_fields=["state", "sending_until", "updated_at"])
             return charge
         if not order.is_payable:
-            if charge.state in UNPAID_STATES:
-                charge_transition(charge, ChargeEvent.GIVEN_UP)
-                charge.sending_until = None
-                charge.save(update_fields=["state", "sending_until", "updated_at"])
-            if subscription.status != SubStatus.CANCELLED and charge.period > subscription.current_period:
-                _cancel_in_tx(subscription, actor=actor, reason="order_closed", now=now)
+            _period_order_closed(subscription, charge, actor=actor, now=now, outcome_known=True)
             return charge
         if charge.state in OPEN_STATES:
             charge_transition(charge, ChargeEvent.REFUNDED)
