@@ -46,6 +46,11 @@ class ErrorCode(models.TextChoices):
     SUBSCRIPTION_NOTHING_TO_RETRY = "subscription_nothing_to_retry"
     CHARGE_OUTCOME_OPEN = "charge_outcome_open"
     SUBSCRIPTION_EXISTS = "subscription_exists"
+    CASH_RECEIPT_IDENTIFIER_INVALID = "cash_receipt_identifier_invalid"
+    CASH_RECEIPT_NOT_APPLICABLE = "cash_receipt_not_applicable"
+    CASH_RECEIPT_IN_PROGRESS = "cash_receipt_in_progress"
+    ADULT_VERIFICATION_REQUIRED = "adult_verification_required"
+    IDENTITY_VERIFICATION_FAILED = "identity_verification_failed"
     # Transport-level refusals the REST handler maps from DRF (no service raises these).
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_ACCEPTABLE = "not_acceptable"
@@ -88,6 +93,11 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.SUBSCRIPTION_NOTHING_TO_RETRY: 409,
     ErrorCode.CHARGE_OUTCOME_OPEN: 409,
     ErrorCode.SUBSCRIPTION_EXISTS: 409,
+    ErrorCode.CASH_RECEIPT_IDENTIFIER_INVALID: 400,
+    ErrorCode.CASH_RECEIPT_NOT_APPLICABLE: 409,
+    ErrorCode.CASH_RECEIPT_IN_PROGRESS: 409,
+    ErrorCode.ADULT_VERIFICATION_REQUIRED: 403,
+    ErrorCode.IDENTITY_VERIFICATION_FAILED: 400,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.NOT_ACCEPTABLE: 406,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
@@ -134,6 +144,23 @@ DEFAULT_MESSAGES: dict[str, StrOrPromise] = {
         "that no money was taken."
     ),
     ErrorCode.SUBSCRIPTION_EXISTS: _("You already have a live subscription to this product."),
+    ErrorCode.CASH_RECEIPT_IDENTIFIER_INVALID: _(
+        "The cash receipt number is not valid for this receipt type: a mobile phone or cash receipt card "
+        "number for income deduction, a business registration number for expense proof."
+    ),
+    ErrorCode.CASH_RECEIPT_NOT_APPLICABLE: _(
+        "A cash receipt cannot be requested for this order: it applies to a paid virtual-account or bank "
+        "transfer payment, within the period the law allows."
+    ),
+    ErrorCode.CASH_RECEIPT_IN_PROGRESS: _(
+        "This order's cash receipt is being issued or cancelled with Bootpay; try again shortly."
+    ),
+    ErrorCode.ADULT_VERIFICATION_REQUIRED: _(
+        "This order contains an adult-only product: verify your identity as an adult first."
+    ),
+    ErrorCode.IDENTITY_VERIFICATION_FAILED: _(
+        "The identity verification is not complete, has expired, or was made for someone else."
+    ),
     ErrorCode.METHOD_NOT_ALLOWED: _("This HTTP method is not allowed here."),
     ErrorCode.NOT_ACCEPTABLE: _("No acceptable response format."),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: _("Unsupported media type in the request."),

@@ -53,6 +53,15 @@ _SENSITIVE_PARTS = (
     "authorization",
     "sessionid",
     "csrftoken",
+    # Personal identifiers: a cash receipt's number, an identity verification's result (issue 21).
+    "cash_receipt_no",
+    "identity_no",
+    "identifier",
+    "authenticate_data",
+    "birth",
+    "phone",
+    "unique",
+    "otp",
 )
 # Names are compared without case, `_` or `-`: `bank_account`, `bankAccount` and `Bank-Account` are one.
 _SENSITIVE_COMPACT = tuple(part.replace("_", "") for part in _SENSITIVE_PARTS)

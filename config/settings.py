@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "payments.statements",
     "payments.webhooks",
     "payments.billing",
+    "payments.cash_receipts",
+    "payments.identity",
     "graphql_api",
 ]
 

@@ -3,9 +3,10 @@
 See the package docstring for how closing an unpaid order asks payments (`unpaid_order_closing`)."""
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -50,11 +51,26 @@ def _order_name(products: list[Product]) -> str:
     return first if len(products) == 1 else f"{first} 외 {len(products) - 1}건"
 
 
-def order_create(*, buyer: AbstractBaseUser, lines: Iterable[OrderLine]) -> Order:
+# Sent inside `order_create`'s transaction once the products are locked and checked, before any stock is
+# reserved, with `buyer`, `products` (the locked rows) and `options` (the caller's extension fields, e.g.
+# `cash_receipt`). A receiver refuses the order by raising `DomainError` (identity: an adult-only product
+# for a buyer not verified as an adult). Also sent for a subscription's first period (`options` empty).
+order_creating = Signal()
+
+# Sent inside the same transaction once the order and its lines exist, with `order` and `options`: a
+# receiver stores what an extension field asks for (cash receipts: the buyer's choice). Raising
+# `DomainError` rolls the order back.
+order_created = Signal()
+
+
+def order_create(
+    *, buyer: AbstractBaseUser, lines: Iterable[OrderLine], options: Mapping[str, Any] | None = None
+) -> Order:
     """Create a pending order and reserve its stock.
 
     Raises validation_error (also for a total above `ORDER_MAX_TOTAL_AMOUNT`, naming `items`),
-    product_not_found, product_unavailable, insufficient_stock; on any of them nothing is reserved.
+    product_not_found, product_unavailable, insufficient_stock, and whatever an `order_creating` /
+    `order_created` receiver refuses with; on any of them nothing is reserved.
     Product rows are locked in pk order, so concurrent orders for the same products queue instead of
     deadlocking, and the last unit goes to exactly one of them.
     """
@@ -84,6 +100,8 @@ def order_create(*, buyer: AbstractBaseUser, lines: Iterable[OrderLine]) -> Orde
         ]
         if short:
             raise DomainError(ErrorCode.INSUFFICIENT_STOCK, details={"items": short})
+        options = dict(options or {})
+        order_creating.send(sender=Order, buyer=buyer, products=products, options=options)
 
         tax_free = sum(product.price * quantities[product.pk] for product in products if product.is_tax_free)
         order = Order.objects.create(
@@ -109,6 +127,7 @@ def order_create(*, buyer: AbstractBaseUser, lines: Iterable[OrderLine]) -> Orde
         for product in products:
             product.stock -= quantities[product.pk]
         Product.objects.bulk_update(products, ["stock", "updated_at"])
+        order_created.send(sender=Order, order=order, options=options)
     return order
 
 
@@ -142,6 +161,7 @@ def order_create_for_subscription(
         if product.stock < 1:
             short = [{"product_id": product.pk, "requested": 1, "available": product.stock}]
             raise DomainError(ErrorCode.INSUFFICIENT_STOCK, details={"items": short})
+        order_creating.send(sender=Order, buyer=buyer, products=[product], options={})
     holds_stock = product.stock >= 1
     order = Order.objects.create(
         order_id=order_id,

@@ -24,7 +24,9 @@ Import from here (`from payments.gateway import Receipt`); the modules are its l
 
 from bootpay_backend import BootpayBackend  # the SDK's per-mode base URLs (config/health.py)
 
+from payments.gateway.cash_receipts import CASH_RECEIPT_TYPE_WORDS, CashReceiptResult
 from payments.gateway.client import BootpayGateway, get_gateway, set_gateway
+from payments.gateway.identity import Certificate
 from payments.gateway.tokens import token_cache
 from payments.gateway.transport import BoundedTransport, install_transport
 from payments.gateway.types import (
@@ -49,6 +51,9 @@ from payments.gateway.types import (
 )
 
 __all__ = [
+    "CASH_RECEIPT_TYPE_WORDS",
+    "CashReceiptResult",
+    "Certificate",
     "BILLING_KEY_PATTERN",
     "KST",
     "OUTCOME_UNKNOWN_CODES",

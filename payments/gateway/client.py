@@ -21,6 +21,8 @@ from bootpay_backend import BootpayBackend
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from payments.gateway.cash_receipts import CashReceiptOperations
+from payments.gateway.identity import IdentityOperations
 from payments.gateway.tokens import token_cache
 from payments.gateway.transport import ServerFault, bounded, install_transport
 from payments.gateway.types import (
@@ -45,7 +47,7 @@ from payments.gateway.types import (
 logger = logging.getLogger("payments.gateway")
 
 
-class BootpayGateway:
+class BootpayGateway(CashReceiptOperations, IdentityOperations):
     def __init__(
         self,
         *,
@@ -305,10 +307,21 @@ class BootpayGateway:
             sdk.token = token_cache.get(self._token_key, self._fetch_token)
         return sdk
 
+    _check_receipt_id = staticmethod(lambda receipt_id: _check_receipt_id(receipt_id))
+
     def _call(
-        self, operation: str, action: Callable[[BootpayBackend], Any], *, conceal: tuple[str, ...] = ()
+        self,
+        operation: str,
+        action: Callable[[BootpayBackend], Any],
+        *,
+        conceal: tuple[str, ...] = (),
+        allow_empty: bool = False,
     ) -> dict[str, Any]:
+        """`allow_empty`: an answer of JSON `null` (or `{}`) is a success (Bootpay's cash-receipt cancel)."""
         sdk = self._authorised_sdk()
+        if allow_empty:
+            inner = action
+            action = lambda sdk: {} if (answer := inner(sdk)) is None else answer  # noqa: E731
         try:
             return self._send(operation, lambda: action(sdk), conceal=conceal)
         except GatewayError as exc:

@@ -10,9 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils.dateparse import parse_date, parse_datetime
+
+if TYPE_CHECKING:
+    from payments.gateway.cash_receipts import CashReceiptResult
+    from payments.gateway.identity import Certificate
 
 # Bootpay receipt ids are 24 hex chars; anything outside this set could rewrite the SDK's URL path.
 RECEIPT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -373,3 +377,46 @@ class Gateway(Protocol):
     def reservation_cancel(self, reserve_id: str) -> None: ...
 
     def billing_key_destroy(self, billing_key: str) -> None: ...
+
+    # Cash receipts (현금영수증; gateway/cash_receipts.py). `kind`: income_deduction | expense_proof; the
+    # identifier is personal data, never logged nor raised.
+
+    def cash_receipt_publish(
+        self, *, receipt_id: str, kind: str, identifier: str, buyer_name: str = ""
+    ) -> CashReceiptResult: ...
+
+    def cash_receipt_cancel_on_payment(self, *, receipt_id: str, reason: str) -> None: ...
+
+    def cash_receipt_issue(
+        self,
+        *,
+        order_id: str,
+        order_name: str,
+        kind: str,
+        identifier: str,
+        price: int,
+        tax_free: int,
+        purchased_at: datetime | None,
+    ) -> CashReceiptResult: ...
+
+    def cash_receipt_cancel(self, *, receipt_id: str, reason: str) -> None: ...
+
+    # Identity verification (본인인증; gateway/identity.py).
+
+    def certificate(self, receipt_id: str) -> Certificate: ...
+
+    def authentication_request(
+        self,
+        *,
+        authentication_id: str,
+        pg: str,
+        username: str,
+        identity_no: str,
+        carrier: str,
+        phone: str,
+        order_name: str,
+    ) -> Certificate: ...
+
+    def authentication_confirm(self, *, receipt_id: str, otp: str) -> Certificate: ...
+
+    def authentication_realarm(self, receipt_id: str) -> Certificate: ...

