@@ -137,7 +137,24 @@ def test_a_partial_refund_is_cancel_and_reissue_for_the_remainder(sandbox, make_
     gateway.cash_receipt_cancel_on_payment(receipt_id=receipt_id, reason="부분환불")
     kept = gateway.lookup_receipt(receipt_id)
     reissued = issue(gateway, order_id="ord_refund-cr1", price=kept.price - kept.cancelled_price)
+    assert reissued.price == 18_000
 
     live = [r for r in sandbox.state.list_cash_receipts(order_id="ord_refund") if r["status"] == "live"]
     assert [(r["kind"], r["receipt_id"]) for r in live] == [("standalone", reissued.receipt_id)]
     assert sum(r["price"] for r in live) == 18_000 == kept.price - kept.cancelled_price
+
+
+def test_publish_reports_the_amount_the_payment_still_holds(sandbox, make_gateway):
+    """A publish answers the payment's receipt: its `price` is what was paid; the receipt covers what is
+    kept."""
+    gateway = make_gateway()
+    receipt_id = paid(sandbox, "bank", price=30_000, order_id="ord_kept")
+    gateway.cancel(receipt_id=receipt_id, cancel_id="cx-kept", reason="부분환불", amount=10_000)
+
+    result = gateway.cash_receipt_publish(
+        receipt_id=receipt_id, kind="income_deduction", identifier=IDENTIFIER
+    )
+
+    assert (result.price, result.tax_free) == (20_000, 0)
+    live = sandbox.state.list_cash_receipts(order_id="ord_kept")
+    assert [r["price"] for r in live] == [20_000]
