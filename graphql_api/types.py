@@ -64,6 +64,9 @@ class ProductType(relay.Node):
     is_tax_free: auto
     stock: auto
     is_active: auto
+    adult_only: bool = strawberry_django.field(
+        description="Only a buyer verified as an adult may order it (청소년유해매체물; `verifyIdentity`)."
+    )
     seller: SellerType
     # No get_queryset here: a withdrawn product must still show on the order lines that bought it.
     # The catalogue queries (`products`, `product`) hide inactive products from the public.
