@@ -17,6 +17,7 @@ from strawberry import Info, auto, relay
 from strawberry.scalars import JSON
 
 from graphql_api.context import current_user
+from graphql_api.identity import IdentityType
 from orders.models import Order, OrderItem, Product, Seller
 from orders.selectors import (
     ESCROW_STATUS_BY_STATE,
@@ -33,6 +34,7 @@ from payments.billing.selectors import (
     subscription_charge_filter_visible,
     subscription_filter_visible,
 )
+from payments.identity.selectors import identity_state
 from payments.models import Cancellation, Payment, PaymentEvent
 from payments.selectors import (
     cancellation_filter_visible,
@@ -50,6 +52,13 @@ class UserType:
     @strawberry_django.field(description="Has a seller profile (sees `sellerOrders`).")
     def is_seller(self, root) -> bool:
         return user_is_seller(root)
+
+    @strawberry_django.field(description="Own identity verification (본인인증) state; never personal data.")
+    def identity(self, root, info: Info) -> IdentityType | None:
+        # Only the signed-in user's own (UserType is only ever `me`, but a nested path must not leak).
+        if current_user(info).pk != root.pk:
+            return None
+        return IdentityType.from_state(identity_state(user=root))
 
 
 @strawberry_django.type(Seller, name="Seller")

@@ -35,7 +35,8 @@ class IdentityVerification(models.Model):
         indexes = [models.Index(fields=["user", "-expires_at"], name="identity_user_expiry")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(expires_at__gt=models.F("verified_at")), name="identity_expiry_after_verified"
+                condition=models.Q(expires_at__gt=models.F("verified_at")),
+                name="identity_expiry_after_verified",
             )
         ]
 

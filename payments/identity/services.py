@@ -36,7 +36,7 @@ logger = logging.getLogger("payments.identity")
 
 # Bootpay: a verification's result is usable for 30 minutes, then `AUTH_EXPIRED` (bootpay-mcp).
 CERTIFICATE_VALIDITY = timedelta(minutes=30)
-# 청소년보호법 제2조제1호: a 청소년 is under 19, except one who has reached 1 January of the year of turning 19.
+# 청소년보호법 제2조제1호: a 청소년 is under 19, except one past 1 January of the year of turning 19.
 ADULT_AGE = 19
 # Bootpay refusals that mean "this verification cannot be used" (the caller's, not our configuration's).
 _REFUSALS = frozenset(
@@ -177,7 +177,9 @@ def _check_sms_input(*, name: str, identity_no: str, carrier: str, phone: str) -
 def _birth_from_identity_no(identity_no: str) -> date | None:
     century = {"1": 1900, "2": 1900, "5": 1900, "6": 1900, "3": 2000, "4": 2000, "7": 2000, "8": 2000}
     try:
-        return date(century[identity_no[6]] + int(identity_no[:2]), int(identity_no[2:4]), int(identity_no[4:6]))
+        return date(
+            century[identity_no[6]] + int(identity_no[:2]), int(identity_no[2:4]), int(identity_no[4:6])
+        )
     except (KeyError, ValueError):
         return None
 
