@@ -47,6 +47,7 @@ _PHONE = re.compile(r"^01[016789]\d{7,8}$")
 _IDENTITY_NO = re.compile(r"^\d{6}[1-8]$")  # 생년월일 YYMMDD + the first digit of the rest (sex, century)
 _OTP = re.compile(r"^\d{4,8}$")
 SMS_ORDER_NAME = "본인인증"
+NAME_MAX = 50
 
 
 def identity_is_adult(*, birth: date, today: date) -> bool:
@@ -161,13 +162,13 @@ def identity_verify_certificate(
 
 def _check_sms_input(*, name: str, identity_no: str, carrier: str, phone: str) -> tuple[str, str, str, str]:
     name = (name or "").strip() if isinstance(name, str) else ""
-    if not 1 <= len(name) <= 50:
-        raise DomainError.invalid("name", "1 to 50 characters")
+    if not 1 <= len(name) <= NAME_MAX:
+        raise DomainError.invalid("name", f"1 to {NAME_MAX} characters")
     identity_no = identity_no if isinstance(identity_no, str) else ""
     if not _IDENTITY_NO.fullmatch(identity_no) or _birth_from_identity_no(identity_no) is None:
-        raise DomainError.invalid("identity_no", "생년월일 6자리 + 성별 1자리 (7 digits)")
+        raise DomainError.invalid("identity_no", "7 digits: the birth date (YYMMDD) and the digit after it")
     if carrier not in CARRIERS:
-        raise DomainError.invalid("carrier", f"one of {', '.join(CARRIERS)}")
+        raise DomainError.invalid("carrier", f"must be one of: {', '.join(CARRIERS)}")
     phone = re.sub(r"[\s-]", "", phone) if isinstance(phone, str) else ""
     if not _PHONE.fullmatch(phone):
         raise DomainError.invalid("phone", "a Korean mobile number (010…)")
