@@ -70,7 +70,7 @@ def _gateway_failure(exc: GatewayError | GatewayUnavailable) -> DomainError:
     # Bootpay's message is left out on purpose: an identity call's message could quote what was sent.
     if isinstance(exc, GatewayUnavailable):
         return DomainError(ErrorCode.GATEWAY_UNAVAILABLE, details={"reason": exc.reason})
-    if exc.code in _REFUSALS:
+    if exc.code in _REFUSALS or exc.code.startswith("AUTH_"):
         return _failed(exc.code.lower())
     return DomainError(ErrorCode.GATEWAY_ERROR, details={"pg_code": exc.code})
 

@@ -252,6 +252,9 @@ class Handler(ControlApi, BaseHTTPRequestHandler):
             return self.state.cancel_reservation(last)
         if route == ("PUT", "escrow/shipping/start", True):
             return self.state.shipping_start(last, **body)
+        handled, answer = self.state.identity_answer(self.command, path, body)  # identity.py
+        if handled:
+            return answer
         # never echo an id segment: on these paths it may be a billing key
         shown = f"{template}/{{id}}" if template != path else mask_billing_keys(path)
         raise SandboxError(404, "NOT_FOUND_PATH", f"no such API: {self.command} /v2/{shown}")

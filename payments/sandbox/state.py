@@ -41,6 +41,7 @@ from payments.sandbox.common import (
     SandboxError,
     bad_request,
 )
+from payments.sandbox.identity import IdentityState
 from payments.sandbox.receipts import ReceiptsState
 
 __all__ = [
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 
-class SandboxState(ReceiptsState, BillingState):
+class SandboxState(ReceiptsState, BillingState, IdentityState):
     """All emulator state, guarded by one lock."""
 
     def __init__(self) -> None:
@@ -80,6 +81,9 @@ class SandboxState(ReceiptsState, BillingState):
         self._reservations: dict[str, dict[str, Any]] = {}  # reserve id -> reserve object
         self._reservation_keys: dict[str, str] = {}  # reserve id -> billing key
         self._shipments: dict[str, dict[str, Any]] = {}  # receipt id -> escrow shipping registration
+        self._certificates: dict[
+            str, dict[str, Any]
+        ] = {}  # receipt id -> identity verification (identity.py)
 
     def reset(self) -> None:
         """Forget everything: receipts, billing keys, reservations, tokens, faults, counters, clock offset
