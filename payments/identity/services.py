@@ -114,7 +114,7 @@ def _accept(
                 person_hash=person,
                 adult=adult,
                 verified_at=verified_at,
-                expires_at=max(verified_at, now) + settings.IDENTITY_VERIFICATION_TTL,
+                expires_at=verified_at + settings.IDENTITY_VERIFICATION_TTL,
             )
     except IntegrityError:  # the same receipt presented at the same moment by two accounts
         earlier = _earlier(certificate.receipt_id, user)
