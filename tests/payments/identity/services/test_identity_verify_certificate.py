@@ -40,7 +40,7 @@ def test_a_verified_adult_is_stored_without_anything_personal(buyer, certificate
     ids=["turns-19-this-year", "turns-19-next-year", "twenty", "child"],
 )
 def test_adulthood_counts_by_birth_year(buyer, certificate, born_years_ago, years, adult):
-    # 청소년보호법 제2조제1호: born in (this year − 19) is no longer a youth from 1 January, even on 31 December.
+    # 청소년보호법 제2조제1호: born in (this year − 19) is no youth from 1 January, even born on 31 December.
     receipt_id = certificate(birth=born_years_ago(years, month=12, day=31))
 
     assert identity_verify_certificate(user=buyer, receipt_id=receipt_id).adult is adult
