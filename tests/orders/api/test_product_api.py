@@ -33,6 +33,7 @@ def test_anyone_lists_active_products_paginated(api_client, market):
         "is_tax_free": False,
         "stock": 48,  # 2 reserved by order_1
         "is_active": True,
+        "adult_only": False,
         "subscription_interval": None,  # not sold by subscription
         "created_at": first["created_at"],
         "updated_at": first["updated_at"],
