@@ -9,6 +9,7 @@ const api = vi.hoisted(() => ({
   createOrder: vi.fn(),
   verifyPayment: vi.fn(),
   confirmPayment: vi.fn(),
+  verifyIdentity: vi.fn(),
 }));
 vi.mock('../api/backend', () => api);
 
@@ -23,6 +24,7 @@ const widget = vi.hoisted(() => ({
 }));
 vi.mock('../payment', () => ({
   createPaymentWidget: () => widget as unknown as PaymentWidget,
+  createIdentityVerifier: vi.fn(),
   preferredOpenType: () => 'iframe',
   RETURN_PATH: '/checkout/return',
 }));

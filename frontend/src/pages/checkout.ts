@@ -13,6 +13,7 @@ import { outcomeFromQuery } from '../payment/outcome';
 import { navigate } from '../router';
 import { ESCROW_LABEL, escrowOffered } from '../shipping';
 import { getMe, loginPath } from '../session';
+import { adultStep } from './adult';
 import { alertSlot, pageHeading, statusRegion } from './common';
 import { orderSummary, virtualAccountView } from './views';
 
@@ -35,6 +36,7 @@ interface View {
   status: HTMLParagraphElement;
   alert: ReturnType<typeof alertSlot>;
   escrow: EscrowChoice;
+  adult: HTMLElement;
 }
 
 interface EscrowChoice {
@@ -77,8 +79,18 @@ function buildView(root: HTMLElement, title: string): View {
     status: statusRegion(),
     alert: alertSlot(),
     escrow: escrowChoice(),
+    adult: h('section', { className: 'card adult-step', 'aria-label': '성인 인증', hidden: true }),
   };
-  root.append(view.summary, view.status, view.alert.el, view.escrow.el, view.widget, view.payButton, view.result);
+  root.append(
+    view.summary,
+    view.status,
+    view.alert.el,
+    view.adult,
+    view.escrow.el,
+    view.widget,
+    view.payButton,
+    view.result,
+  );
   return view;
 }
 
@@ -126,7 +138,18 @@ export async function checkoutPage(root: HTMLElement, url: URL): Promise<() => v
   }
   const view = buildView(root, '주문 결제');
   const machine = new CheckoutMachine(liveDeps);
+  const items = readCart().map((line) => ({ productId: line.productId, quantity: line.quantity }));
+  let verifyingAdult = false;
   machine.subscribe((state) => {
+    // An adult-only product and no live adult verification: the server refused the order before reserving
+    // anything. Verify (성인 인증), then order again.
+    if (state.error?.code === 'adult_verification_required' && !verifyingAdult && items.length > 0) {
+      verifyingAdult = true;
+      void adultStep(view.adult).then(() => {
+        verifyingAdult = false;
+        void machine.start({ items }, view.widget);
+      });
+    }
     render(view, state, machine.canPay);
     renderEscrowChoice(view.escrow, state, machine.escrowChoosable);
     // The order exists now: a reload resumes it instead of ordering again.
@@ -141,7 +164,6 @@ export async function checkoutPage(root: HTMLElement, url: URL): Promise<() => v
   view.escrow.input.addEventListener('change', () => machine.setEscrow(view.escrow.input.checked));
 
   const orderId = url.searchParams.get('order');
-  const items = readCart().map((line) => ({ productId: line.productId, quantity: line.quantity }));
   if (orderId) {
     void machine.start({ orderId }, view.widget);
   } else if (items.length > 0) {
