@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
         "BillingKeyStatusEnum": "payments.billing.models.BillingKey.Status",
         "SubscriptionStatusEnum": "payments.billing.models.Subscription.Status",
         "SubscriptionChargeStatusEnum": "payments.billing.models.SubscriptionCharge.State",
+        "CashReceiptTypeEnum": "orders.api.serializers.CASH_RECEIPT_TYPE_CHOICES",
     },
     # Token (`Authorization: Token …`) and session-cookie schemes come from the authentication classes.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},

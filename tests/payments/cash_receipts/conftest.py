@@ -66,7 +66,7 @@ def paid_cash(bootpay, cash_bootpay, buyer, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def refund(cash_bootpay, django_capture_on_commit_callbacks, make_user):
-    """`refund(payment, amount)`: a partial (or whole, amount None) refund; the receipt follows after commit."""
+    """`refund(payment, amount)`: a partial (whole: amount None) refund; the receipt follows after commit."""
     from payments.services import payment_cancel
 
     staff = make_user(is_staff=True)
