@@ -37,7 +37,7 @@ def cash_receipt_choice_clean(*, type: Any, identifier: Any, prefix: str = "") -
     """(type, digits) from a caller's `{type, identifier}`; identifier "" for `none`. Raises
     validation_error for an unknown type, cash_receipt_identifier_invalid for a bad identifier."""
     if type not in TYPES:
-        raise DomainError.invalid(f"{prefix}type", f"one of {', '.join(TYPES)}")
+        raise DomainError.invalid(f"{prefix}type", f"must be one of: {', '.join(TYPES)}")
     if type == CashReceiptType.NONE:
         return type, ""
     return type, identifier_clean(type=type, identifier=identifier, field=f"{prefix}identifier")
@@ -50,7 +50,7 @@ def on_order_created(sender, *, order: Order, options: Mapping[str, Any], **kwar
     if choice is None:
         return
     if not isinstance(choice, Mapping):
-        raise DomainError.invalid("cash_receipt", "an object {type, identifier}")
+        raise DomainError.invalid("cash_receipt", "an object with type and identifier")
     kind, digits = cash_receipt_choice_clean(
         type=choice.get("type"), identifier=choice.get("identifier"), prefix="cash_receipt."
     )
