@@ -26,6 +26,14 @@ VBANK_HEADING = "가상계좌가 발급되었습니다"
 CLOSED_TEXT = "결제창이 닫혔습니다. 다시 결제할 수 있습니다."
 AMOUNT_MISMATCH_TEXT = "결제 금액이 주문 금액과 달라"
 
+# Adult-only products (docs/identity.md): the card's badge, the checkout's 성인 인증 step and its TEST panel
+ADULT_BADGE = "19세 이상"
+ADULT_STEP = "성인 인증"
+ADULT_REQUIRED_TEXT = "성인 전용 상품이 있습니다. 성인 인증 후 결제할 수 있습니다."
+TEST_IDENTITY_BUTTON = "테스트 본인인증"
+MINOR_IDENTITY_LABEL = "미성년자로 인증 (테스트)"
+MINOR_REFUSED_TEXT = "만 19세 미만(청소년)은 성인 전용 상품을 구매할 수 없습니다."
+
 
 def won(amount: int) -> str:
     return f"{amount:,}원"
@@ -72,6 +80,26 @@ def choose_and_pay(page: Page, scenario: str) -> None:
     sandbox_panel(page).get_by_role("radio", name=scenario, exact=True).check()
     expect(pay_button(page)).to_be_enabled()
     pay_button(page).click()
+
+
+def adult_step(page: Page) -> Locator:
+    """The checkout's 성인 인증 step (shown when the server answered adult_verification_required)."""
+    return page.get_by_role("region", name=ADULT_STEP, exact=True)
+
+
+def identity_panel(page: Page) -> Locator:
+    """The sandbox stand-in for Bootpay's requestAuthentication window, inside the 성인 인증 step."""
+    return adult_step(page).get_by_role("group", name=re.compile("TEST"))
+
+
+def verify_identity(page: Page, *, minor: bool = False) -> None:
+    """Run the sandbox identity verification as an adult (or, `minor`, as a minor) and wait for the
+    server's verifyIdentity answer."""
+    expect(identity_panel(page)).to_be_visible()
+    choice = identity_panel(page).get_by_role("checkbox", name=MINOR_IDENTITY_LABEL, exact=True)
+    choice.set_checked(minor)
+    with graphql_call(page, "verifyIdentity"):
+        identity_panel(page).get_by_role("button", name=TEST_IDENTITY_BUTTON, exact=True).click()
 
 
 def status_text(page: Page, text: str) -> Locator:
@@ -145,6 +173,10 @@ class Emulator:
 
     def webhook(self, receipt_id: str, url: str) -> dict:
         return self._call("POST", f"receipts/{receipt_id}/webhook", url=url)
+
+    def certificate(self, receipt_id: str) -> dict:
+        """An identity verification as the emulator holds it (person data included: a test tool)."""
+        return self._call("GET", f"certificates/{receipt_id}")
 
     def calls(self) -> dict[str, int]:
         return self._call("GET", "calls")
