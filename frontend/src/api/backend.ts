@@ -18,6 +18,7 @@ import {
   ProductsQuery,
   RegisterBillingKeyMutation,
   RequestBillingKeyMutation,
+  RequestCashReceiptMutation,
   SellerOrdersQuery,
   SubscribableProductQuery,
   SubscribeMutation,
@@ -37,8 +38,23 @@ export const fetchCheckoutConfig = async () => (await gql(CheckoutConfigQuery)).
 
 export const fetchOrder = async (orderId: string) => (await gql(OrderQuery, { orderId })).order ?? null;
 
-export const createOrder = async (items: { productId: string; quantity: number }[]) =>
-  unwrap((await gql(CreateOrderMutation, { items })).createOrder).order;
+/**
+ * The buyer's 현금영수증 choice goes with the order (DESIGN: `cash_receipt: {type, identifier}`); 신청 안 함 is
+ * sent as `{type: 'none'}` without an identifier; no choice at all (null) sends no `cashReceipt`.
+ */
+export const createOrder = async (
+  items: { productId: string; quantity: number }[],
+  cashReceipt: { type: string; identifier: string } | null = null,
+) => {
+  const receipt = cashReceipt && (cashReceipt.type === 'none' ? { type: 'none' } : cashReceipt);
+  return unwrap((await gql(CreateOrderMutation, { input: receipt ? { items, cashReceipt: receipt } : { items } })).createOrder)
+    .order;
+};
+
+/** Requests (or changes: cancel and re-issue) the 현금영수증 of a paid cash-like order; then reload the order. */
+export const requestCashReceipt = async (orderId: string, type: string, identifier: string): Promise<void> => {
+  unwrap((await gql(RequestCashReceiptMutation, { orderId, type, identifier })).requestCashReceipt);
+};
 
 export const verifyPayment = async (orderId: string, receiptId: string) =>
   unwrap((await gql(VerifyPaymentMutation, { orderId, receiptId })).verifyPayment).payment;
@@ -102,6 +118,7 @@ export const cancelSubscription = async (subscriptionId: string) =>
 export type Product = Awaited<ReturnType<typeof fetchProducts>>[number];
 export type Order = NonNullable<Awaited<ReturnType<typeof fetchOrder>>>;
 export type Payment = Order['payments'][number];
+export type OrderCashReceipt = NonNullable<Order['cashReceipt']>;
 export type SellerOrder = Awaited<ReturnType<typeof fetchSellerOrders>>[number];
 export type Me = NonNullable<Awaited<ReturnType<typeof fetchMe>>>;
 export type BillingCard = Awaited<ReturnType<typeof fetchMyBillingKeys>>[number];
