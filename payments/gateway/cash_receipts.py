@@ -25,7 +25,10 @@ CASH_RECEIPT_TYPE_WORDS = {"income_deduction": "소득공제", "expense_proof": 
 @dataclass(frozen=True)
 class CashReceiptResult:
     """What Bootpay says about an issued cash receipt: the id to cancel it by, the approval number
-    (`cash_receipt_data.tid`, or `bank_data.cash_receipt_tid` on a bank/vbank receipt), the amount."""
+    (`cash_receipt_data.tid`, or `bank_data.cash_receipt_tid` on a bank/vbank receipt), and the amount it
+    covers: what the answering receipt still holds (`price − cancelled_price`, tax-free likewise), since a
+    publish on a payment answers the payment's receipt, whose `price` is what was paid, not what is kept
+    (issued for what the payment holds: our emulator's rule, an assumption about Bootpay)."""
 
     receipt_id: str
     approval_no: str
@@ -45,8 +48,8 @@ class CashReceiptResult:
         bank = bank if isinstance(bank, dict) else {}
         approval_no = str(data.get("tid") or bank.get("cash_receipt_tid") or "")
         try:
-            price = int(payload.get("price") or 0)
-            tax_free = int(payload.get("tax_free") or 0)
+            price = int(payload.get("price") or 0) - int(payload.get("cancelled_price") or 0)
+            tax_free = int(payload.get("tax_free") or 0) - int(payload.get("cancelled_tax_free") or 0)
         except (TypeError, ValueError) as exc:
             raise GatewayUnavailable("cash receipt amount is not a number") from exc
         return cls(

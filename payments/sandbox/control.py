@@ -91,6 +91,12 @@ class ControlApi:
             )
         self._send_json(200, outcome)
 
+    def _ctl_cash_receipts(self, body: dict[str, Any]) -> None:
+        query = parse_qs(urlsplit(self.path).query)
+        order_id = query.get("order_id", [None])[0]
+        receipt_id = query.get("receipt_id", [None])[0]
+        self._send_json(200, self.state.list_cash_receipts(order_id=order_id, receipt_id=receipt_id))
+
     def _ctl_faults(self, body: dict[str, Any]) -> None:
         self._send_json(200, self.state.faults())
 

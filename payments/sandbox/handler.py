@@ -12,7 +12,7 @@ import logging
 import socket
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from payments.sandbox.control import ControlApi
 from payments.sandbox.routes import (
@@ -252,9 +252,21 @@ class Handler(ControlApi, BaseHTTPRequestHandler):
             return self.state.cancel_reservation(last)
         if route == ("PUT", "escrow/shipping/start", True):
             return self.state.shipping_start(last, **body)
+        if route == ("POST", "request/receipt/cash/publish", False):
+            return self.state.cash_receipt_publish(**body)
+        if route == ("DELETE", "request/receipt/cash/cancel", True):
+            return self.state.cash_receipt_cancel_on_receipt(last, **self._query())  # answers null
+        if route == ("POST", "request/cash/receipt", False):
+            return self.state.cash_receipt_issue(**body)
+        if route == ("DELETE", "request/cash/receipt", True):
+            return self.state.cash_receipt_cancel(last, **self._query())
         # never echo an id segment: on these paths it may be a billing key
         shown = f"{template}/{{id}}" if template != path else mask_billing_keys(path)
         raise SandboxError(404, "NOT_FOUND_PATH", f"no such API: {self.command} /v2/{shown}")
+
+    def _query(self) -> dict[str, str]:
+        """The query parameters of the request (the last value of a repeated one)."""
+        return dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
 
     def _notify(self, receipt: dict[str, Any], feedback_url: Any = None, content_type: Any = None) -> Any:
         """Owe the webhook of a change (sent once the call ends, however it ends); returns ``receipt``."""

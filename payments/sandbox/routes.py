@@ -13,7 +13,8 @@ from typing import Any
 from payments.sandbox.state import SandboxError
 
 MAX_BODY_BYTES = 1024 * 1024
-REDACTED_BODY_KEYS = frozenset({"private_key", "secret_key", "card_pw", "card_identity_no"})
+# identity_no: the number a cash receipt is issued to (personal data), never kept in the request log
+REDACTED_BODY_KEYS = frozenset({"private_key", "secret_key", "card_pw", "card_identity_no", "identity_no"})
 HTML_502 = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
@@ -23,6 +24,8 @@ MALFORMED_BODY = b'{"receipt_id": '
 
 # Paths ending in an id: the template drops it (``receipt/<id>`` -> ``receipt``). Longest prefix first.
 _ID_PATH_PREFIXES = (
+    "request/receipt/cash/cancel/",
+    "request/cash/receipt/",
     "escrow/shipping/start/",
     "subscribe/payment/reserve/",
     "subscribe/billing_key/",
@@ -252,6 +255,16 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "webhook; answers {reservation, receipt, error, webhook}",
         body={"webhook_url": "where to POST the receipt (default: its feedback_url, else settings)"},
     ),
+    ControlRoute(
+        "GET",
+        "cash-receipts",
+        "_ctl_cash_receipts",
+        "the cash receipts held (on a payment and stand-alone), identifiers as their last 4 digits",
+        query={
+            "order_id": "those of this order's payments, and the stand-alone ones with order_id X or X-cr<N>",
+            "receipt_id": "those of this payment (on it, and stand-alone ones linked to its order_id)",
+        },
+    ),
     ControlRoute("GET", "faults", "_ctl_faults", "the active faults"),
     ControlRoute(
         "POST",
@@ -287,7 +300,8 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "POST",
         "reset",
         "_ctl_reset",
-        "forget everything: receipts, billing keys, reservations, tokens, faults, counters, clock, settings",
+        "forget everything: receipts, billing keys, reservations, cash receipts, tokens, faults, counters, "
+        "clock, settings",
     ),
 )
 
@@ -312,6 +326,22 @@ BOOTPAY_ROUTES: tuple[tuple[str, str, str], ...] = (
         "PUT",
         "escrow/shipping/start/{receipt_id}",
         "register an escrow payment's shipment (tracking_number, delivery_corp): the receipt, 배송중",
+    ),
+    (
+        "POST",
+        "request/receipt/cash/publish",
+        "issue the cash receipt of a paid vbank/bank payment: the payment receipt, cash_receipt_data filled",
+    ),
+    (
+        "DELETE",
+        "request/receipt/cash/cancel/{receipt_id}",
+        "cancel a payment's cash receipt: null (RC_CASH_RECEIPT_NOT_FOUND when none is live)",
+    ),
+    ("POST", "request/cash/receipt", "issue a stand-alone (별건) cash receipt: a receipt of its own"),
+    (
+        "DELETE",
+        "request/cash/receipt/{receipt_id}",
+        "cancel a stand-alone cash receipt: the receipt, status 20",
     ),
 )
 

@@ -7,9 +7,9 @@ spend the same balance). Methods return deep copies; callers can never mutate st
 Business errors are raised as :class:`SandboxError`, which carries the Bootpay-style ``error_code``
 and the HTTP status the server answers with.
 
-The state is one object, written in three modules: receipts.py (receipts, cancels, escrow), billing.py
-(billing keys, charges, reservations) and this one (clock, settings, tokens, faults, the call log);
-common.py holds the constants, the error, credentials and faults.
+The state is one object, written in four modules: receipts.py (receipts, cancels, escrow), billing.py
+(billing keys, charges, reservations), cash_receipts.py (cash receipts) and this one (clock, settings,
+tokens, faults, the call log); common.py holds the constants, the error, credentials and faults.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from payments.sandbox.billing import BillingState
+from payments.sandbox.cash_receipts import CashReceiptsState
 from payments.sandbox.common import (
     DEFAULT_HANG_S,
     DUPLICATE_CANCEL_POLICIES,
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 
-class SandboxState(ReceiptsState, BillingState):
+class SandboxState(CashReceiptsState, ReceiptsState, BillingState):
     """All emulator state, guarded by one lock."""
 
     def __init__(self) -> None:
@@ -80,10 +81,13 @@ class SandboxState(ReceiptsState, BillingState):
         self._reservations: dict[str, dict[str, Any]] = {}  # reserve id -> reserve object
         self._reservation_keys: dict[str, str] = {}  # reserve id -> billing key
         self._shipments: dict[str, dict[str, Any]] = {}  # receipt id -> escrow shipping registration
+        self._cash_records: list[dict[str, Any]] = []  # cash receipts of both kinds (see cash_receipts.py)
+        self._cash_standalone: dict[str, dict[str, Any]] = {}  # receipt id -> stand-alone cash receipt
+        self._cash_fingerprints: dict[str, tuple[Any, ...]] = {}  # receipt id -> what a retry must repeat
 
     def reset(self) -> None:
-        """Forget everything: receipts, billing keys, reservations, tokens, faults, counters, clock offset
-        and settings."""
+        """Forget everything: receipts, billing keys, reservations, cash receipts, tokens, faults, counters,
+        clock offset and settings."""
         with self.lock:
             self._reset_unlocked()
 
