@@ -39,16 +39,19 @@ export const fetchCheckoutConfig = async () => (await gql(CheckoutConfigQuery)).
 export const fetchOrder = async (orderId: string) => (await gql(OrderQuery, { orderId })).order ?? null;
 
 /**
- * The buyer's 현금영수증 choice goes with the order (DESIGN: `cash_receipt: {type, identifier}`); 신청 안 함 is
- * sent as `{type: 'none'}` without an identifier; no choice at all (null) sends no `cashReceipt`.
+ * The buyer's 현금영수증 choice goes with the order (DESIGN: `cash_receipt: {type, identifier}`). 신청 안 함 sends
+ * no `cashReceipt` at all: the same for the server as `{type: 'none'}` (nothing requested; 자진발급 still
+ * applies), and an order without one stays valid for a backend that does not know the field.
  */
 export const createOrder = async (
   items: { productId: string; quantity: number }[],
   cashReceipt: { type: string; identifier: string } | null = null,
 ) => {
-  const receipt = cashReceipt && (cashReceipt.type === 'none' ? { type: 'none' } : cashReceipt);
-  return unwrap((await gql(CreateOrderMutation, { input: receipt ? { items, cashReceipt: receipt } : { items } })).createOrder)
-    .order;
+  const input =
+    cashReceipt && cashReceipt.type !== 'none'
+      ? { items, cashReceipt: { type: cashReceipt.type, identifier: cashReceipt.identifier } }
+      : { items };
+  return unwrap((await gql(CreateOrderMutation, { input })).createOrder).order;
 };
 
 /** Requests (or changes: cancel and re-issue) the 현금영수증 of a paid cash-like order; then reload the order. */

@@ -66,7 +66,7 @@ export function cashReceiptForm(options: CashReceiptFormOptions): CashReceiptFor
     name: 'cash-receipt-identifier',
     type: 'text',
     autocomplete: 'off',
-    maxlength: '24',
+    maxlength: '32',
     spellcheck: 'false',
     'aria-describedby': `${hintId} ${errorId}`,
   });

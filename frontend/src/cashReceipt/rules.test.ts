@@ -5,6 +5,7 @@ import {
   cashReceiptTypeText,
   checkIdentifier,
   IDENTIFIER_MESSAGES,
+  identifierKind,
   isBusinessNumber,
   isCardNumber,
   isCashLikeMethod,
@@ -99,9 +100,22 @@ describe('checkIdentifier', () => {
     expect(checkIdentifier('income_deduction', '02-123-4567')).toEqual({ ok: false, message: IDENTIFIER_MESSAGES.incomeDeduction });
   });
 
-  it('지출증빙 takes a business registration number with a valid check digit only', () => {
-    expect(checkIdentifier('expense_proof', '010-1234-5678')).toEqual({ ok: false, message: IDENTIFIER_MESSAGES.businessLength });
+  it('지출증빙 takes a business registration number with a valid check digit (or, as the server, a phone or card)', () => {
     expect(checkIdentifier('expense_proof', '124-81-00997')).toEqual({ ok: false, message: IDENTIFIER_MESSAGES.businessCheckDigit });
+    expect(checkIdentifier('expense_proof', '12345')).toEqual({ ok: false, message: IDENTIFIER_MESSAGES.businessLength });
+    expect(checkIdentifier('expense_proof', '010-1234-5678')).toEqual({ ok: true, identifier: '01012345678' });
+    expect(checkIdentifier('expense_proof', '1234567890123')).toEqual({ ok: true, identifier: '1234567890123' });
+  });
+
+  it('a phone wins over a business number of the same length (the server\'s order)', () => {
+    expect(identifierKind('0101234567')).toBe('phone');
+    expect(identifierKind('1248100998')).toBe('business');
+    expect(identifierKind('1234567890123')).toBe('card');
+    expect(identifierKind('1234567890')).toBeNull();
+  });
+
+  it('refuses more than 25 digits, as the server does', () => {
+    expect(checkIdentifier('income_deduction', '1'.repeat(26))).toEqual({ ok: false, message: IDENTIFIER_MESSAGES.notDigits });
   });
 });
 
@@ -114,12 +128,15 @@ describe('texts', () => {
     expect(cashReceiptStatusText('issued')).toBe('발급 완료');
     expect(cashReceiptStatusText('failed')).toBe('발급 실패');
     expect(cashReceiptStatusText('cancelled')).toBe('발급 취소');
+    expect(cashReceiptStatusText('not_applicable')).toContain('해당 없음');
     expect(cashReceiptStatusText('mystery')).toBe('mystery');
   });
 
-  it('masks all but the first three and last four digits', () => {
-    expect(maskIdentifier('01012345678')).toBe('010****5678');
-    expect(maskIdentifier('1248100998')).toBe('124***0998');
+  it('masks as the server does (identifier_mask)', () => {
+    expect(maskIdentifier('01012345678')).toBe('010-****-5678');
+    expect(maskIdentifier('0101234567')).toBe('010-***-4567');
+    expect(maskIdentifier('1248100998')).toBe('124-81-*****');
+    expect(maskIdentifier('1234567890123456')).toBe('1234-****-****-3456');
     expect(maskIdentifier('1234')).toBe('****');
   });
 

@@ -6,8 +6,10 @@
  * - 소득공제 (income_deduction): a mobile phone number (010, 011, 016–019; 10–11 digits) or a
  *   현금영수증카드 (cash receipt card) number (13–19 digits);
  * - 지출증빙 (expense_proof): a 사업자등록번호 (business registration number), 10 digits whose last one is the
- *   National Tax Service check digit (weights 1,3,7,1,3,7,1,3,5; see businessNumberCheckDigit).
- * Hyphens and spaces people type are dropped before checking and sending.
+ *   National Tax Service check digit (weights 1,3,7,1,3,7,1,3,5; see businessNumberCheckDigit); the server
+ *   also takes a phone or card number here (Hometax lists all three for either use), and so do we.
+ * What a number is follows the server's order (payments/cash_receipts/identifiers.py): a phone first, then
+ * a business number, then a card. Hyphens and spaces people type are dropped before checking and sending.
  */
 
 export type CashReceiptType = 'income_deduction' | 'expense_proof' | 'none';
@@ -43,7 +45,7 @@ export const IDENTIFIER_FIELD: Record<Exclude<CashReceiptType, 'none'>, { label:
   expense_proof: {
     label: '사업자등록번호',
     placeholder: '예: 123-45-67890',
-    hint: '숫자 10자리. 하이픈(-)은 빼도 됩니다.',
+    hint: '숫자 10자리. 하이픈(-)은 빼도 됩니다. 휴대폰 번호나 현금영수증카드 번호로도 발급할 수 있습니다.',
   },
 };
 
@@ -85,6 +87,24 @@ export function isBusinessNumber(digits: string): boolean {
   return BUSINESS.test(digits) && businessNumberCheckDigit(digits.slice(0, 9)) === Number(digits[9]);
 }
 
+export type IdentifierKind = 'phone' | 'business' | 'card';
+
+/** What a digits-only identifier is, in the server's order: a phone wins over a business number of 10 digits. */
+export function identifierKind(digits: string): IdentifierKind | null {
+  if (isPhoneNumber(digits)) return 'phone';
+  if (isBusinessNumber(digits)) return 'business';
+  if (isCardNumber(digits)) return 'card';
+  return null;
+}
+
+const ACCEPTED: Record<Exclude<CashReceiptType, 'none'>, readonly IdentifierKind[]> = {
+  income_deduction: ['phone', 'card'],
+  expense_proof: ['business', 'phone', 'card'],
+};
+
+/** The server refuses longer input outright (identifier_clean: more than 25 digits). */
+const MAX_DIGITS = 25;
+
 export type IdentifierCheck = { ok: true; identifier: string } | { ok: false; message: string };
 
 export const IDENTIFIER_MESSAGES = {
@@ -94,7 +114,7 @@ export const IDENTIFIER_MESSAGES = {
   },
   notDigits: '숫자와 하이픈(-)만 입력해 주세요.',
   incomeDeduction: '휴대폰 번호(010·011·016~019로 시작하는 10~11자리) 또는 현금영수증카드 번호(13~19자리)를 확인해 주세요.',
-  businessLength: '사업자등록번호는 숫자 10자리입니다.',
+  businessLength: '사업자등록번호(숫자 10자리), 휴대폰 번호 또는 현금영수증카드 번호를 확인해 주세요.',
   businessCheckDigit: '올바른 사업자등록번호가 아닙니다. 번호를 다시 확인해 주세요.',
 } as const;
 
@@ -103,29 +123,26 @@ export function checkIdentifier(type: CashReceiptType, raw: string): IdentifierC
   if (type === 'none') return { ok: true, identifier: '' };
   const digits = normaliseIdentifier(raw);
   if (digits === '') return { ok: false, message: IDENTIFIER_MESSAGES.required[type] };
-  if (!/^\d+$/.test(digits)) return { ok: false, message: IDENTIFIER_MESSAGES.notDigits };
-  if (type === 'income_deduction') {
-    return isPhoneNumber(digits) || isCardNumber(digits)
-      ? { ok: true, identifier: digits }
-      : { ok: false, message: IDENTIFIER_MESSAGES.incomeDeduction };
-  }
-  if (digits.length !== 10) return { ok: false, message: IDENTIFIER_MESSAGES.businessLength };
-  return isBusinessNumber(digits)
-    ? { ok: true, identifier: digits }
-    : { ok: false, message: IDENTIFIER_MESSAGES.businessCheckDigit };
+  if (!/^\d+$/.test(digits) || digits.length > MAX_DIGITS) return { ok: false, message: IDENTIFIER_MESSAGES.notDigits };
+  const kind = identifierKind(digits);
+  if (kind !== null && ACCEPTED[type].includes(kind)) return { ok: true, identifier: digits };
+  if (type === 'income_deduction') return { ok: false, message: IDENTIFIER_MESSAGES.incomeDeduction };
+  // 지출증빙: a 10-digit number that is no phone is a business number with the wrong check digit.
+  return {
+    ok: false,
+    message: digits.length === 10 ? IDENTIFIER_MESSAGES.businessCheckDigit : IDENTIFIER_MESSAGES.businessLength,
+  };
 }
 
 // --- Showing an issued (or pending) receipt --------------------------------------------------------
 
+// The server's statuses (GraphQL CashReceipt.status): pending | issued | failed | cancelled | not_applicable.
 const STATUS_TEXT: Record<string, string> = {
-  requested: '발급 대기',
   pending: '발급 대기',
-  issuing: '발급 중',
   issued: '발급 완료',
   failed: '발급 실패',
-  cancelling: '취소 중',
   cancelled: '발급 취소',
-  reissuing: '재발급 중',
+  not_applicable: '해당 없음 (현금 결제가 아님)',
 };
 
 /** The server's receipt status in Korean; an unknown value is shown as it is. */
@@ -145,12 +162,15 @@ export const CASH_RECEIPT_ERROR_TEXT: Record<string, string> = {
 };
 
 /**
- * A masked identifier for showing the buyer's own choice before the server answers with its
- * `identifierMasked`: the first three and last four digits stay (010-****-5678 style, without hyphens).
+ * The buyer's own choice, masked as the server masks it (identifier_mask) until its `identifierMasked`
+ * arrives: `010-****-5678`, `123-45-*****`, `1234-****-****-5678`.
  */
 export function maskIdentifier(digits: string): string {
-  if (digits.length <= 7) return '*'.repeat(digits.length);
-  return `${digits.slice(0, 3)}${'*'.repeat(digits.length - 7)}${digits.slice(-4)}`;
+  const kind = identifierKind(digits);
+  if (kind === 'phone') return `${digits.slice(0, 3)}-${'*'.repeat(digits.length - 7)}-${digits.slice(-4)}`;
+  if (kind === 'business') return `${digits.slice(0, 3)}-${digits.slice(3, 5)}-*****`;
+  if (digits.length >= 8) return `${digits.slice(0, 4)}-****-****-${digits.slice(-4)}`;
+  return '****';
 }
 
 export const CHECKOUT_NOTES = {

@@ -124,7 +124,7 @@ describe('checkout: 현금영수증 before the order (from the cart)', () => {
     const summary = root.querySelector<HTMLElement>('.cash-receipt-summary')!;
     expect(summary.hidden).toBe(false);
     expect(summary.textContent).toContain('소득공제');
-    expect(summary.textContent).toContain('010****5678');
+    expect(summary.textContent).toContain('010-****-5678');
   });
 
   it('an invalid number never reaches createOrder', async () => {
