@@ -32,8 +32,8 @@ from tests.e2e.pages import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE_TYPED = "010-1234-5678"  # as a buyer types it; the page sends the digits
-PHONE = "01012345678"
+PHONE_TYPED = "010-9876-5432"  # as a buyer types it; the page sends the digits
+PHONE = "01098765432"
 BUSINESS_TYPED = "124-81-00998"  # a real, published registration number (valid check digit)
 BUSINESS = "1248100998"
 ISSUED = "발급 완료"
@@ -96,7 +96,7 @@ def test_virtual_account_with_income_deduction_receipt(page, shop, catalogue, bu
     assert order.total_amount == 30_000
     chosen = page.get_by_role("region", name="현금영수증")
     expect(chosen).to_contain_text(CASH_RECEIPT_INCOME)
-    expect(chosen).to_contain_text("5678")
+    expect(chosen).to_contain_text("5432")
 
     choose_and_pay(page, VBANK)
     expect(page.get_by_role("heading", name=VBANK_HEADING)).to_be_visible()
@@ -118,7 +118,7 @@ def test_virtual_account_with_income_deduction_receipt(page, shop, catalogue, bu
     assert len(held) == 1, f"expected one live cash receipt at the emulator, it has {held}"
     issued = held[0]
     assert issued["cash_receipt_type"] in ("소득공제", 1, "1")
-    assert issued["identifier_last4"] == "5678"
+    assert issued["identifier_last4"] == "5432"
     assert issued["price"] == order.total_amount
 
     wait_for_issued(page, order.order_id, issued["tid"])
@@ -126,7 +126,7 @@ def test_virtual_account_with_income_deduction_receipt(page, shop, catalogue, bu
     expect(shown).to_contain_text(CASH_RECEIPT_INCOME)
     expect(shown).to_contain_text(ISSUED)
     expect(shown).to_contain_text(won(order.total_amount))
-    expect(shown).to_contain_text("5678")
+    expect(shown).to_contain_text("5432")
     assert_never_in_page(page, PHONE, PHONE_TYPED)
     expect(order_article(page, order.order_id)).to_contain_text("결제 완료")
 
@@ -173,7 +173,7 @@ def test_request_then_change_a_receipt_on_my_orders(page, shop, catalogue, buyer
         form.get_by_role("button", name="변경하기").click()
     held = emulator.cash_receipts(order.order_id)
     live = [r for r in held if r["status"] == "live"]
-    assert len(live) == 1 and live[0]["identifier_last4"] == "5678", held
+    assert len(live) == 1 and live[0]["identifier_last4"] == "5432", held
     assert any(r["status"] == "cancelled" and r["identifier_last4"] == "0998" for r in held), held
     wait_for_issued(page, order.order_id, live[0]["tid"])
     expect(receipt_section(page, order.order_id)).to_contain_text(CASH_RECEIPT_INCOME)

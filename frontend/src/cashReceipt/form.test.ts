@@ -115,3 +115,20 @@ describe('cashReceiptForm', () => {
     expect(input.disabled).toBe(false);
   });
 });
+
+describe('cashReceiptForm in a form', () => {
+  it('leaving the number for the submit button does not show the message early (the submit does)', () => {
+    const fields = cashReceiptForm({ idPrefix: 'f', legend: '현금영수증', allowNone: false });
+    const submit = document.createElement('button');
+    submit.type = 'submit';
+    const form = document.createElement('form');
+    form.append(fields.el, submit);
+    document.body.replaceChildren(form);
+    const input = form.querySelector<HTMLInputElement>('input[name=cash-receipt-identifier]')!;
+    input.value = '02-123-4567';
+    input.dispatchEvent(new FocusEvent('blur', { relatedTarget: submit }));
+    expect(input.hasAttribute('aria-invalid')).toBe(false);
+    input.dispatchEvent(new FocusEvent('blur', { relatedTarget: null }));
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+  });
+});

@@ -119,8 +119,12 @@ export function cashReceiptForm(options: CashReceiptFormOptions): CashReceiptFor
       applyType();
     }),
   );
-  // A finished entry is checked when the buyer leaves the field; an empty one waits for the submit.
-  input.addEventListener('blur', () => {
+  // A finished entry is checked when the buyer leaves the field; an empty one waits for the submit. Not when
+  // focus goes to this form's submit button: the message appearing would move the button between the
+  // press and the release and swallow the click (the submit checks it anyway).
+  input.addEventListener('blur', (event: FocusEvent) => {
+    const next = event.relatedTarget;
+    if (next instanceof HTMLButtonElement && next.type === 'submit' && next.form !== null && next.form === input.form) return;
     if (type === 'none' || input.value.trim() === '') return;
     const checked = checkIdentifier(type, input.value);
     showError(checked.ok ? null : checked.message);
