@@ -347,6 +347,15 @@ LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
 # Celery workers log through the same root handler instead of replacing it with their own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Identity verification (docs/identity.md) ---------------------------------------------------
+# How long an account's adult verification counts for adult-only orders (our choice; docs/identity.md).
+IDENTITY_VERIFICATION_TTL = timedelta(days=env.int("IDENTITY_VERIFICATION_TTL_DAYS", default=365))
+# Key of the HMAC-SHA256 that turns a person's CI into the stored hash (tells people apart, reveals nothing).
+# Derived from SECRET_KEY unless set; changing it makes stored hashes incomparable with new ones.
+IDENTITY_HASH_KEY = env.str("IDENTITY_HASH_KEY", default="")
+# The PG Bootpay runs the REST (SMS) verification with (Bootpay's REST 본인인증 is Danal's; assumption).
+IDENTITY_SMS_PG = env.str("IDENTITY_SMS_PG", default="다날")
+
 # --- Bootpay webhooks -------------------------------------------------------------------------
 # The endpoint stores each delivery and enqueues `payments.tasks.process_webhook_delivery` after commit;
 # whatever the enqueue missed (broker down) the sweep below picks up.

@@ -26,13 +26,17 @@ from graphql_api.mutations.auth import AuthMutation
 from graphql_api.mutations.cancel_order import CancelOrderMutation
 from graphql_api.mutations.cancel_payment import CancelPaymentMutation
 from graphql_api.mutations.cancel_subscription import CancelSubscriptionMutation
+from graphql_api.mutations.confirm_identity_sms import ConfirmIdentitySmsMutation
 from graphql_api.mutations.confirm_payment import ConfirmPaymentMutation
 from graphql_api.mutations.create_order import CreateOrderMutation
 from graphql_api.mutations.mark_item_shipped import MarkItemShippedMutation
 from graphql_api.mutations.register_billing_key import RegisterBillingKeyMutation
 from graphql_api.mutations.remove_billing_key import RemoveBillingKeyMutation
 from graphql_api.mutations.request_billing_key import RequestBillingKeyMutation
+from graphql_api.mutations.request_identity_sms import RequestIdentitySmsMutation
+from graphql_api.mutations.resend_identity_sms import ResendIdentitySmsMutation
 from graphql_api.mutations.subscribe import SubscribeMutation
+from graphql_api.mutations.verify_identity import VerifyIdentityMutation
 from graphql_api.mutations.verify_payment import VerifyPaymentMutation
 from graphql_api.queries import Query
 from graphql_api.statements import WON_SCALAR, StatementQuery, Won
@@ -52,6 +56,10 @@ Mutation = merge_types(
         RemoveBillingKeyMutation,
         SubscribeMutation,
         CancelSubscriptionMutation,
+        VerifyIdentityMutation,
+        RequestIdentitySmsMutation,
+        ConfirmIdentitySmsMutation,
+        ResendIdentitySmsMutation,
     ),
 )
 

@@ -17,6 +17,7 @@ from strawberry import Info, auto, relay
 from strawberry.scalars import JSON
 
 from graphql_api.context import current_user
+from graphql_api.identity import IdentityType
 from orders.models import Order, OrderItem, Product, Seller
 from orders.selectors import (
     ESCROW_STATUS_BY_STATE,
@@ -33,6 +34,7 @@ from payments.billing.selectors import (
     subscription_charge_filter_visible,
     subscription_filter_visible,
 )
+from payments.identity.selectors import identity_state
 from payments.models import Cancellation, Payment, PaymentEvent
 from payments.selectors import (
     cancellation_filter_visible,
@@ -51,6 +53,13 @@ class UserType:
     def is_seller(self, root) -> bool:
         return user_is_seller(root)
 
+    @strawberry_django.field(description="Own identity verification (본인인증) state; never personal data.")
+    def identity(self, root, info: Info) -> IdentityType | None:
+        # Only the signed-in user's own (UserType is only ever `me`, but a nested path must not leak).
+        if current_user(info).pk != root.pk:
+            return None
+        return IdentityType.from_state(identity_state(user=root))
+
 
 @strawberry_django.type(Seller, name="Seller")
 class SellerType(relay.Node):
@@ -64,6 +73,9 @@ class ProductType(relay.Node):
     is_tax_free: auto
     stock: auto
     is_active: auto
+    adult_only: bool = strawberry_django.field(
+        description="Only a buyer verified as an adult may order it (청소년유해매체물; `verifyIdentity`)."
+    )
     seller: SellerType
     # No get_queryset here: a withdrawn product must still show on the order lines that bought it.
     # The catalogue queries (`products`, `product`) hide inactive products from the public.

@@ -22,9 +22,18 @@ class SellerAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "seller", "price", "is_tax_free", "stock", "is_active", "created_at"]
+    list_display = [
+        "name",
+        "seller",
+        "price",
+        "is_tax_free",
+        "adult_only",
+        "stock",
+        "is_active",
+        "created_at",
+    ]
     list_select_related = ["seller"]
-    list_filter = ["is_active", "is_tax_free", "created_at"]
+    list_filter = ["is_active", "is_tax_free", "adult_only", "created_at"]
     search_fields = ["name", "seller__name"]
     autocomplete_fields = ["seller"]
 

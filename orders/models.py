@@ -45,6 +45,10 @@ class Product(TimeStamped):
     is_tax_free = models.BooleanField(default=False, help_text="면세 상품: its amount is sent as tax_free.")
     stock = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    adult_only = models.BooleanField(
+        default=False,
+        help_text="청소년유해매체물: only a buyer verified as an adult may order it (docs/identity.md).",
+    )
     subscription_interval = models.CharField(
         max_length=8,
         choices=SubscriptionInterval.choices,

@@ -33,6 +33,7 @@ class ProductOutputSerializer(ModelOutputSerializer):
             "is_tax_free",
             "stock",
             "is_active",
+            "adult_only",
             "subscription_interval",
             "created_at",
             "updated_at",

@@ -93,6 +93,9 @@ class ProductCreateApi(APIView):
         is_tax_free = serializers.BooleanField(default=False)
         stock = serializers.IntegerField(min_value=0, max_value=PRODUCT_MAX_STOCK, default=0)
         is_active = serializers.BooleanField(default=True)
+        adult_only = serializers.BooleanField(
+            default=False, help_text="Only a buyer verified as an adult may order it (청소년유해매체물)."
+        )
         subscription_interval = SubscriptionIntervalField(default="")
 
         class Meta:
@@ -131,6 +134,9 @@ class ProductUpdateApi(APIView):
         is_tax_free = serializers.BooleanField(required=False)
         stock = serializers.IntegerField(min_value=0, max_value=PRODUCT_MAX_STOCK, required=False)
         is_active = serializers.BooleanField(required=False)
+        adult_only = serializers.BooleanField(
+            required=False, help_text="Only a buyer verified as an adult may order it (청소년유해매체물)."
+        )
         subscription_interval = SubscriptionIntervalField(required=False)
 
         class Meta:

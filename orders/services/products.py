@@ -15,7 +15,7 @@ from orders.selectors import Role, user_role
 PRODUCT_MAX_PRICE = 1_000_000_000
 PRODUCT_MAX_STOCK = 1_000_000
 PRODUCT_EDITABLE_FIELDS = frozenset(
-    {"name", "price", "is_tax_free", "stock", "is_active", "subscription_interval"}
+    {"name", "price", "is_tax_free", "stock", "is_active", "adult_only", "subscription_interval"}
 )
 
 
@@ -46,6 +46,7 @@ def product_create(
     is_tax_free: bool = False,
     stock: int = 0,
     is_active: bool = True,
+    adult_only: bool = False,
     subscription_interval: str = "",
 ) -> Product:
     """A seller lists a product in its own shop (`subscription_interval`: also sold by subscription).
@@ -65,6 +66,7 @@ def product_create(
         is_tax_free=is_tax_free,
         stock=stock,
         is_active=is_active,
+        adult_only=adult_only,
         subscription_interval=subscription_interval,
     )
     _full_clean(product)

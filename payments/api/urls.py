@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("payments.webhooks.api.urls")),
     path("", include("payments.billing.api.urls")),
     path("", include("payments.statements.api.urls")),
+    path("", include("payments.identity.api.urls")),  # payments/identity/, docs/identity.md
 ]

@@ -13,4 +13,9 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identity verification"
 
     def ready(self) -> None:
-        pass
+        from orders.services import order_creating
+        from payments.identity.receivers import refuse_adult_only_without_verification
+
+        order_creating.connect(
+            refuse_adult_only_without_verification, dispatch_uid="identity.refuse_adult_only"
+        )

@@ -14,8 +14,10 @@ from rest_framework.views import APIView
 
 from config.errors import DomainError, ErrorCode
 from payments.sandbox.checkout import (
+    IDENTITY_AGES,
     Scenario,
     sandbox_enabled,
+    sandbox_identity_create,
     sandbox_issue_billing_key,
     sandbox_payment_create,
 )
@@ -91,3 +93,18 @@ class SandboxBillingKeyApi(_SandboxOnlyApi):
             payload.validated_data["subscription_id"], decline=payload.validated_data["decline"]
         )
         return Response(SandboxBillingKeyOutputSerializer({"receipt_id": receipt_id}).data, status=201)
+
+
+class SandboxIdentityApi(_SandboxOnlyApi):
+    """The TEST PAYMENT panel's stand-in for Bootpay's requestAuthentication (BOOTPAY_MODE=sandbox only):
+    answers the receipt id of a completed verification of an adult or a minor, nothing more."""
+
+    class InputSerializer(serializers.Serializer):
+        person = serializers.ChoiceField(choices=list(IDENTITY_AGES), default="adult")
+
+    @extend_schema(exclude=True)  # a development tool, not part of the partner API
+    def post(self, request: Request) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        receipt_id = sandbox_identity_create(person=payload.validated_data["person"])
+        return Response({"receipt_id": receipt_id}, status=201)

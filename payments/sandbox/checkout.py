@@ -16,6 +16,7 @@ from enum import StrEnum
 import requests
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from orders.selectors import order_get_visible
@@ -102,6 +103,19 @@ def sandbox_issue_billing_key(subscription_id: str, *, decline: bool = False) ->
         raise DomainError(ErrorCode.NOT_FOUND)
     answer = _emulator_post("billing-keys", {"subscription_id": subscription_id, "decline": decline})
     return answer["receipt_id"]
+
+
+# The sandbox panel's identity verification: a person born in this year (adult: 30 years ago; minor: 10).
+IDENTITY_AGES = {"adult": 30, "minor": 10}
+
+
+def sandbox_identity_create(*, person: str) -> str:
+    """Create at the emulator the verification the buyer's requestAuthentication would have produced, of
+    an adult or a minor; returns its receipt id (the browser sends it to POST identity/verifications/)."""
+    if not sandbox_enabled():
+        raise DomainError(ErrorCode.NOT_FOUND)
+    year = timezone.localdate().year - IDENTITY_AGES[person]
+    return _emulator_post("certificates", {"birth": f"{year}0101"})["receipt_id"]
 
 
 def _emulator_create_receipt(**fields) -> dict:

@@ -55,6 +55,12 @@ class ControlApi:
     def _ctl_expire(self, body: dict[str, Any], receipt_id: str) -> None:
         self._send_json(200, self.state.expire(receipt_id))
 
+    def _ctl_create_certificate(self, body: dict[str, Any]) -> None:
+        self._send_json(201, self.state.create_certificate(**body))
+
+    def _ctl_certificate(self, body: dict[str, Any], receipt_id: str) -> None:
+        self._send_json(200, self.state.certificate_detail(receipt_id))
+
     def _ctl_webhook(self, body: dict[str, Any], receipt_id: str) -> None:
         self._send_json(200, self._webhook(receipt_id, body))
 

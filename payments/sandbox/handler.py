@@ -260,6 +260,9 @@ class Handler(ControlApi, BaseHTTPRequestHandler):
             return self.state.cash_receipt_issue(**body)
         if route == ("DELETE", "request/cash/receipt", True):
             return self.state.cash_receipt_cancel(last, **self._query())
+        handled, answer = self.state.identity_answer(self.command, path, body)  # identity.py
+        if handled:
+            return answer
         # never echo an id segment: on these paths it may be a billing key
         shown = f"{template}/{{id}}" if template != path else mask_billing_keys(path)
         raise SandboxError(404, "NOT_FOUND_PATH", f"no such API: {self.command} /v2/{shown}")

@@ -10,11 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from payments.sandbox.identity import CERTIFICATE_FIELDS
 from payments.sandbox.state import SandboxError
 
 MAX_BODY_BYTES = 1024 * 1024
-# identity_no: the number a cash receipt is issued to (personal data), never kept in the request log
-REDACTED_BODY_KEYS = frozenset({"private_key", "secret_key", "card_pw", "card_identity_no", "identity_no"})
+# identity_no: the number a cash receipt is issued to, or an SMS verification's birth digits; otp: its code
+REDACTED_BODY_KEYS = frozenset(
+    {"private_key", "secret_key", "card_pw", "card_identity_no", "identity_no", "otp"}
+)
 HTML_502 = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
@@ -31,6 +34,7 @@ _ID_PATH_PREFIXES = (
     "subscribe/billing_key/",
     "billing_key/",
     "receipt/",
+    "certificate/",
 )
 # A billing key in a path (`billing_key/<key>`, `subscribe/billing_key/<key>`, `billing-keys/<key>`):
 # masked in the emulator's own log lines, as a real server's access log should.
@@ -265,6 +269,21 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
             "receipt_id": "those of this payment (on it, and stand-alone ones linked to its order_id)",
         },
     ),
+    # identity verification (identity.py)
+    ControlRoute(
+        "POST",
+        "certificates",
+        "_ctl_create_certificate",
+        "an identity verification as the browser's requestAuthentication leaves it (201); pending: an SMS "
+        "one awaiting its code (`otp` in the answer)",
+        body=CERTIFICATE_FIELDS,
+    ),
+    ControlRoute(
+        "GET",
+        "certificates/{receipt_id}",
+        "_ctl_certificate",
+        "one identity verification, person data and the current SMS code (`otp`) included",
+    ),
     ControlRoute("GET", "faults", "_ctl_faults", "the active faults"),
     ControlRoute(
         "POST",
@@ -322,6 +341,14 @@ BOOTPAY_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "subscribe/payment/reserve/{reserve_id}", "the reserve object"),
     ("DELETE", "subscribe/payment/reserve/{reserve_id}", "revoke a pending reservation"),
     ("DELETE", "subscribe/billing_key/{billing_key}", "destroy a billing key (its reservations stay)"),
+    (
+        "GET",
+        "certificate/{receipt_id}",
+        "an identity verification (status 12 verified; AUTH_EXPIRED after 30 min)",
+    ),
+    ("POST", "request/authentication", "start an SMS identity verification: a code is 'texted' (status 0)"),
+    ("POST", "authenticate/confirm", "confirm it with the code (AUTH_CONFIRM_READY_FAILED when wrong)"),
+    ("POST", "authenticate/realarm", "send the code again (a new code)"),
     (
         "PUT",
         "escrow/shipping/start/{receipt_id}",

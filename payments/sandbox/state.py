@@ -42,6 +42,7 @@ from payments.sandbox.common import (
     SandboxError,
     bad_request,
 )
+from payments.sandbox.identity import IdentityState
 from payments.sandbox.receipts import ReceiptsState
 
 __all__ = [
@@ -56,7 +57,7 @@ __all__ = [
 ]
 
 
-class SandboxState(CashReceiptsState, ReceiptsState, BillingState):
+class SandboxState(CashReceiptsState, ReceiptsState, BillingState, IdentityState):
     """All emulator state, guarded by one lock."""
 
     def __init__(self) -> None:
@@ -84,6 +85,9 @@ class SandboxState(CashReceiptsState, ReceiptsState, BillingState):
         self._cash_records: list[dict[str, Any]] = []  # cash receipts of both kinds (see cash_receipts.py)
         self._cash_standalone: dict[str, dict[str, Any]] = {}  # receipt id -> stand-alone cash receipt
         self._cash_fingerprints: dict[str, tuple[Any, ...]] = {}  # receipt id -> what a retry must repeat
+        self._certificates: dict[
+            str, dict[str, Any]
+        ] = {}  # receipt id -> identity verification (identity.py)
 
     def reset(self) -> None:
         """Forget everything: receipts, billing keys, reservations, cash receipts, tokens, faults, counters,

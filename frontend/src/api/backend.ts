@@ -12,6 +12,7 @@ import {
   MarkItemShippedMutation,
   MeQuery,
   MyBillingKeysQuery,
+  MyIdentityQuery,
   MyOrdersQuery,
   MySubscriptionsQuery,
   OrderQuery,
@@ -22,6 +23,7 @@ import {
   SellerOrdersQuery,
   SubscribableProductQuery,
   SubscribeMutation,
+  VerifyIdentityMutation,
   VerifyPaymentMutation,
 } from './operations';
 
@@ -117,6 +119,13 @@ export const subscribe = async (productId: string, billingKeyId: string) =>
 
 export const cancelSubscription = async (subscriptionId: string) =>
   unwrap((await gql(CancelSubscriptionMutation, { subscriptionId })).cancelSubscription).subscription;
+
+/** The caller's identity verification (본인인증) state; null when signed out. */
+export const fetchMyIdentity = async () => (await gql(MyIdentityQuery)).me?.identity ?? null;
+
+/** Hand the receipt of Bootpay's requestAuthentication to the server, which reads and judges it. */
+export const verifyIdentity = async (receiptId: string) =>
+  unwrap((await gql(VerifyIdentityMutation, { receiptId })).verifyIdentity).verification;
 
 export type Product = Awaited<ReturnType<typeof fetchProducts>>[number];
 export type Order = NonNullable<Awaited<ReturnType<typeof fetchOrder>>>;

@@ -134,6 +134,7 @@ export const ProductsQuery = graphql(`
           name
           price
           isTaxFree
+          adultOnly
           stock
           isActive
           subscriptionInterval
@@ -448,6 +449,33 @@ export const CancelSubscriptionMutation = graphql(`
       ... on CancelSubscriptionSuccess {
         subscription {
           ...SubscriptionFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const MyIdentityQuery = graphql(`
+  query MyIdentity {
+    me {
+      identity {
+        verified
+        adult
+        expiresAt
+      }
+    }
+  }
+`);
+
+export const VerifyIdentityMutation = graphql(`
+  mutation VerifyIdentity($receiptId: String!) {
+    verifyIdentity(receiptId: $receiptId) {
+      __typename
+      ... on VerifyIdentitySuccess {
+        verification {
+          adult
+          expiresAt
         }
       }
       ...ErrorFields

@@ -24,6 +24,9 @@ const BY_CODE: Record<string, string> = {
   product_not_found: '상품을 찾을 수 없습니다.',
   throttled: '요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.',
   network_error: '서버에 연결할 수 없습니다. 네트워크를 확인한 뒤 다시 시도해 주세요.',
+  // Adult-only products (identity verification)
+  adult_verification_required: '성인 전용 상품이 있습니다. 성인 인증 후 결제할 수 있습니다.',
+  identity_verification_failed: '본인인증이 완료되지 않았거나 만료되었습니다. 다시 인증해 주세요.',
   // Automatic payments (subscriptions)
   billing_key_invalid: '카드를 등록하지 못했습니다. 카드 등록을 처음부터 다시 해 주세요.',
   billing_key_not_found: '등록된 카드를 찾을 수 없습니다. 카드를 다시 등록해 주세요.',

@@ -22,7 +22,7 @@ type Documents = {
     "\n  query Me {\n    me {\n      username\n      isStaff\n      isSeller\n    }\n  }\n": typeof types.MeDocument,
     "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on LoginSuccess {\n        user {\n          username\n          isStaff\n          isSeller\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation Logout {\n    logout {\n      ok\n    }\n  }\n": typeof types.LogoutDocument,
-    "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.ProductsDocument,
+    "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          adultOnly\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.ProductsDocument,
     "\n  query CheckoutConfig {\n    checkoutConfig {\n      webApplicationId\n      widgetKey\n      mode\n      separatelyConfirmed\n    }\n  }\n": typeof types.CheckoutConfigDocument,
     "\n  query Order($orderId: String!) {\n    order(orderId: $orderId) {\n      ...OrderFields\n    }\n  }\n": typeof types.OrderDocument,
     "\n  mutation CreateOrder($input: CreateOrderInput!) {\n    createOrder(input: $input) {\n      __typename\n      ... on CreateOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.CreateOrderDocument,
@@ -43,6 +43,8 @@ type Documents = {
     "\n  mutation RegisterBillingKey($receiptId: String!) {\n    registerBillingKey(receiptId: $receiptId) {\n      __typename\n      ... on RegisterBillingKeySuccess {\n        billingKey {\n          ...BillingKeyFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RegisterBillingKeyDocument,
     "\n  mutation Subscribe($productId: ID!, $billingKeyId: ID!) {\n    subscribe(productId: $productId, billingKeyId: $billingKeyId) {\n      __typename\n      ... on SubscribeSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ... on OperationError {\n        details\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.SubscribeDocument,
     "\n  mutation CancelSubscription($subscriptionId: ID!) {\n    cancelSubscription(subscriptionId: $subscriptionId) {\n      __typename\n      ... on CancelSubscriptionSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.CancelSubscriptionDocument,
+    "\n  query MyIdentity {\n    me {\n      identity {\n        verified\n        adult\n        expiresAt\n      }\n    }\n  }\n": typeof types.MyIdentityDocument,
+    "\n  mutation VerifyIdentity($receiptId: String!) {\n    verifyIdentity(receiptId: $receiptId) {\n      __typename\n      ... on VerifyIdentitySuccess {\n        verification {\n          adult\n          expiresAt\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.VerifyIdentityDocument,
     "\n  query SellerStatement($from: Date!, $to: Date!) {\n    sellerStatement(from: $from, to: $to) {\n      from\n      to\n      sellers {\n        sellerId\n        sellerName\n        gross {\n          total\n          taxable\n          taxFree\n          count\n        }\n        refunds {\n          total\n          taxable\n          taxFree\n          count\n        }\n        net {\n          total\n          taxable\n          taxFree\n        }\n        days {\n          date\n          gross {\n            total\n            count\n          }\n          refunds {\n            total\n            count\n          }\n          net {\n            total\n          }\n        }\n      }\n    }\n  }\n": typeof types.SellerStatementDocument,
 };
 const documents: Documents = {
@@ -53,7 +55,7 @@ const documents: Documents = {
     "\n  query Me {\n    me {\n      username\n      isStaff\n      isSeller\n    }\n  }\n": types.MeDocument,
     "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on LoginSuccess {\n        user {\n          username\n          isStaff\n          isSeller\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.LoginDocument,
     "\n  mutation Logout {\n    logout {\n      ok\n    }\n  }\n": types.LogoutDocument,
-    "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.ProductsDocument,
+    "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          adultOnly\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.ProductsDocument,
     "\n  query CheckoutConfig {\n    checkoutConfig {\n      webApplicationId\n      widgetKey\n      mode\n      separatelyConfirmed\n    }\n  }\n": types.CheckoutConfigDocument,
     "\n  query Order($orderId: String!) {\n    order(orderId: $orderId) {\n      ...OrderFields\n    }\n  }\n": types.OrderDocument,
     "\n  mutation CreateOrder($input: CreateOrderInput!) {\n    createOrder(input: $input) {\n      __typename\n      ... on CreateOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.CreateOrderDocument,
@@ -74,6 +76,8 @@ const documents: Documents = {
     "\n  mutation RegisterBillingKey($receiptId: String!) {\n    registerBillingKey(receiptId: $receiptId) {\n      __typename\n      ... on RegisterBillingKeySuccess {\n        billingKey {\n          ...BillingKeyFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.RegisterBillingKeyDocument,
     "\n  mutation Subscribe($productId: ID!, $billingKeyId: ID!) {\n    subscribe(productId: $productId, billingKeyId: $billingKeyId) {\n      __typename\n      ... on SubscribeSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ... on OperationError {\n        details\n      }\n      ...ErrorFields\n    }\n  }\n": types.SubscribeDocument,
     "\n  mutation CancelSubscription($subscriptionId: ID!) {\n    cancelSubscription(subscriptionId: $subscriptionId) {\n      __typename\n      ... on CancelSubscriptionSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.CancelSubscriptionDocument,
+    "\n  query MyIdentity {\n    me {\n      identity {\n        verified\n        adult\n        expiresAt\n      }\n    }\n  }\n": types.MyIdentityDocument,
+    "\n  mutation VerifyIdentity($receiptId: String!) {\n    verifyIdentity(receiptId: $receiptId) {\n      __typename\n      ... on VerifyIdentitySuccess {\n        verification {\n          adult\n          expiresAt\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.VerifyIdentityDocument,
     "\n  query SellerStatement($from: Date!, $to: Date!) {\n    sellerStatement(from: $from, to: $to) {\n      from\n      to\n      sellers {\n        sellerId\n        sellerName\n        gross {\n          total\n          taxable\n          taxFree\n          count\n        }\n        refunds {\n          total\n          taxable\n          taxFree\n          count\n        }\n        net {\n          total\n          taxable\n          taxFree\n        }\n        days {\n          date\n          gross {\n            total\n            count\n          }\n          refunds {\n            total\n            count\n          }\n          net {\n            total\n          }\n        }\n      }\n    }\n  }\n": types.SellerStatementDocument,
 };
 
@@ -108,7 +112,7 @@ export function graphql(source: "\n  mutation Logout {\n    logout {\n      ok\n
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').ProductsDocument;
+export function graphql(source: "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          adultOnly\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').ProductsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -189,6 +193,14 @@ export function graphql(source: "\n  mutation Subscribe($productId: ID!, $billin
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CancelSubscription($subscriptionId: ID!) {\n    cancelSubscription(subscriptionId: $subscriptionId) {\n      __typename\n      ... on CancelSubscriptionSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').CancelSubscriptionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyIdentity {\n    me {\n      identity {\n        verified\n        adult\n        expiresAt\n      }\n    }\n  }\n"): typeof import('./graphql').MyIdentityDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifyIdentity($receiptId: String!) {\n    verifyIdentity(receiptId: $receiptId) {\n      __typename\n      ... on VerifyIdentitySuccess {\n        verification {\n          adult\n          expiresAt\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').VerifyIdentityDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -67,7 +67,7 @@ export type LogoutMutation = { logout: { ok: boolean } };
 export type ProductsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProductsQuery = { products: { edges: Array<{ node: { id: string, name: string, price: number, isTaxFree: boolean, stock: number, isActive: boolean, subscriptionInterval: string | null, seller: { id: string, name: string } } }> } };
+export type ProductsQuery = { products: { edges: Array<{ node: { id: string, name: string, price: number, isTaxFree: boolean, adultOnly: boolean, stock: number, isActive: boolean, subscriptionInterval: string | null, seller: { id: string, name: string } } }> } };
 
 export type CheckoutConfigQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -240,6 +240,22 @@ export type CancelSubscriptionMutation = { cancelSubscription:
     | { __typename: 'CancelSubscriptionSuccess', subscription: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
+   };
+
+export type MyIdentityQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyIdentityQuery = { me: { identity: { verified: boolean, adult: boolean, expiresAt: string | null } | null } | null };
+
+export type VerifyIdentityMutationVariables = Exact<{
+  receiptId: string;
+}>;
+
+
+export type VerifyIdentityMutation = { verifyIdentity:
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+    | { __typename: 'VerifyIdentitySuccess', verification: { adult: boolean, expiresAt: string } }
    };
 
 export type SellerStatementQueryVariables = Exact<{
@@ -462,6 +478,7 @@ export const ProductsDocument = new TypedDocumentString(`
         name
         price
         isTaxFree
+        adultOnly
         stock
         isActive
         subscriptionInterval
@@ -1218,6 +1235,40 @@ fragment SubscriptionFields on BillingSubscription {
     paymentId
   }
 }`) as unknown as TypedDocumentString<CancelSubscriptionMutation, CancelSubscriptionMutationVariables>;
+export const MyIdentityDocument = new TypedDocumentString(`
+    query MyIdentity {
+  me {
+    identity {
+      verified
+      adult
+      expiresAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MyIdentityQuery, MyIdentityQueryVariables>;
+export const VerifyIdentityDocument = new TypedDocumentString(`
+    mutation VerifyIdentity($receiptId: String!) {
+  verifyIdentity(receiptId: $receiptId) {
+    __typename
+    ... on VerifyIdentitySuccess {
+      verification {
+        adult
+        expiresAt
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}`) as unknown as TypedDocumentString<VerifyIdentityMutation, VerifyIdentityMutationVariables>;
 export const SellerStatementDocument = new TypedDocumentString(`
     query SellerStatement($from: Date!, $to: Date!) {
   sellerStatement(from: $from, to: $to) {

@@ -9,6 +9,7 @@ const api = vi.hoisted(() => ({
   createOrder: vi.fn(),
   verifyPayment: vi.fn(),
   confirmPayment: vi.fn(),
+  verifyIdentity: vi.fn(),
 }));
 vi.mock('../api/backend', () => api);
 
@@ -23,9 +24,14 @@ const widget = vi.hoisted(() => ({
 }));
 vi.mock('../payment', () => ({
   createPaymentWidget: () => widget as unknown as PaymentWidget,
+  createIdentityVerifier: vi.fn(),
   preferredOpenType: () => 'iframe',
   RETURN_PATH: '/checkout/return',
 }));
+
+// The 성인 인증 step itself is tested in adult.test.ts; here it passes at once.
+const adult = vi.hoisted(() => ({ adultStep: vi.fn(async () => {}) }));
+vi.mock('./adult', () => adult);
 
 import { checkoutPage } from './checkout';
 
@@ -155,6 +161,24 @@ describe('checkout: 현금영수증 before the order (from the cart)', () => {
     expect(api.createOrder).toHaveBeenLastCalledWith([{ productId: '7', quantity: 2 }], {
       type: 'income_deduction',
       identifier: '01098765432',
+    });
+  });
+
+  it('after 성인 인증 (adult_verification_required) the order is made again with the same 현금영수증 choice', async () => {
+    const { ApiError } = await import('../api/client');
+    api.createOrder
+      .mockRejectedValueOnce(new ApiError('adult_verification_required', 'adult'))
+      .mockResolvedValueOnce({ ...order, escrowEligible: false });
+    const { choose, identifier, submit } = await fromCart();
+    choose('expense_proof');
+    identifier.value = '124-81-00998';
+    submit();
+    await vi.waitFor(() => expect(widget.mount).toHaveBeenCalled());
+    expect(adult.adultStep).toHaveBeenCalledTimes(1);
+    expect(api.createOrder).toHaveBeenCalledTimes(2);
+    expect(api.createOrder).toHaveBeenLastCalledWith([{ productId: '7', quantity: 2 }], {
+      type: 'expense_proof',
+      identifier: '1248100998',
     });
   });
 

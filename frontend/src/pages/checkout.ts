@@ -21,6 +21,7 @@ import { outcomeFromQuery } from '../payment/outcome';
 import { navigate } from '../router';
 import { ESCROW_LABEL, escrowOffered } from '../shipping';
 import { getMe, loginPath } from '../session';
+import { adultStep } from './adult';
 import { alertSlot, pageHeading, statusRegion } from './common';
 import { orderSummary, virtualAccountView } from './views';
 
@@ -45,6 +46,7 @@ interface View {
   status: HTMLParagraphElement;
   alert: ReturnType<typeof alertSlot>;
   escrow: EscrowChoice;
+  adult: HTMLElement;
 }
 
 interface EscrowChoice {
@@ -88,12 +90,14 @@ function buildView(root: HTMLElement, title: string): View {
     status: statusRegion(),
     alert: alertSlot(),
     escrow: escrowChoice(),
+    adult: h('section', { className: 'card adult-step', 'aria-label': '성인 인증', hidden: true }),
   };
   root.append(
     view.summary,
     view.cashReceipt,
     view.status,
     view.alert.el,
+    view.adult,
     view.escrow.el,
     view.widget,
     view.payButton,
@@ -217,16 +221,28 @@ export async function checkoutPage(root: HTMLElement, url: URL): Promise<() => v
   }
   const view = buildView(root, '주문 결제');
   const machine = new CheckoutMachine(liveDeps);
+  const cart = readCart();
+  const items = cart.map((line) => ({ productId: line.productId, quantity: line.quantity }));
   let chosen: CashReceiptChoice | null = null;
   let form: OrderForm | null = null;
+  let verifyingAdult = false;
   machine.subscribe((state) => {
+    // An adult-only product and no live adult verification: the server refused the order before reserving
+    // anything. Verify (성인 인증), then order again (with the same 현금영수증 choice).
+    if (state.error?.code === 'adult_verification_required' && !verifyingAdult && items.length > 0) {
+      verifyingAdult = true;
+      void adultStep(view.adult).then(() => {
+        verifyingAdult = false;
+        void machine.start({ items, cashReceipt: chosen }, view.widget);
+      });
+    }
     render(view, state, machine.canPay);
     renderEscrowChoice(view.escrow, state, machine.escrowChoosable);
     renderCashReceiptSummary(view.cashReceipt, state.order, chosen);
     if (form && state.order) {
       form.el.remove(); // the order exists: its 현금영수증 is shown read-only above
       form = null;
-    } else if (form && state.phase === 'blocked') {
+    } else if (form && state.phase === 'blocked' && !verifyingAdult) {
       // createOrder refused: the buyer may correct the form (e.g. the identifier) and send it again.
       form.cashReceipt.setDisabled(false);
       form.submit.disabled = false;
@@ -244,8 +260,6 @@ export async function checkoutPage(root: HTMLElement, url: URL): Promise<() => v
   view.escrow.input.addEventListener('change', () => machine.setEscrow(view.escrow.input.checked));
 
   const orderId = url.searchParams.get('order');
-  const cart = readCart();
-  const items = cart.map((line) => ({ productId: line.productId, quantity: line.quantity }));
   if (orderId) {
     void machine.start({ orderId }, view.widget);
   } else if (items.length > 0) {

@@ -112,6 +112,7 @@ export async function shopPage(root: HTMLElement): Promise<void> {
         h('p', { className: 'seller' }, product.seller.name),
         h('p', { className: 'price' }, formatWon(product.price)),
         product.isTaxFree && h('p', null, h('span', { className: 'badge tax-free' }, '면세 상품')),
+        product.adultOnly && h('p', null, h('span', { className: 'badge adult-only', title: '성인 인증 후 구매' }, '19세 이상')),
         h('p', { className: 'stock' }, product.stock > 0 ? `재고 ${product.stock}개` : '품절'),
         product.subscriptionInterval && [
           h('p', null, h('span', { className: 'badge subscription' }, `정기구독 ${formatPerInterval(product.price, product.subscriptionInterval)}`)),

@@ -8,11 +8,16 @@ const sdk = vi.hoisted(() => ({
     destroy: vi.fn(),
     setEnvironmentMode: vi.fn(),
   },
-  Bootpay: { destroy: vi.fn(), requestSubscription: vi.fn(), setEnvironmentMode: vi.fn() },
+  Bootpay: {
+    destroy: vi.fn(),
+    requestSubscription: vi.fn(),
+    requestAuthentication: vi.fn(),
+    setEnvironmentMode: vi.fn(),
+  },
 }));
 vi.mock('@bootpay/client-js', () => ({ ...sdk, default: sdk.Bootpay }));
 
-import { BootpayAdapter, BootpayCardRegistrar, requestSubscription } from './bootpay';
+import { BootpayAdapter, BootpayCardRegistrar, requestAuthentication, requestSubscription } from './bootpay';
 import type { CardMountParams, MountParams } from './types';
 
 const base: MountParams = {
@@ -248,5 +253,41 @@ describe('BootpayCardRegistrar', () => {
     expect(sdk.Bootpay.requestSubscription.mock.lastCall?.[0]).toMatchObject({ subscription_id: 'bkr_9', price: 9900 });
     registrar.teardown();
     expect(el.querySelector('button')).toBeNull();
+  });
+});
+
+describe('requestAuthentication', () => {
+  beforeEach(() => {
+    for (const fn of Object.values(sdk.Bootpay)) fn.mockReset();
+  });
+
+  it('opens Bootpay\'s identity verification and reports its receipt id', async () => {
+    sdk.Bootpay.requestAuthentication.mockResolvedValue({ event: 'done', data: { receipt_id: 'auth-receipt' } });
+
+    const outcome = await requestAuthentication({
+      applicationId: 'web-app-id',
+      environment: 'development',
+      authenticationId: 'auth_1',
+      orderName: '성인 인증',
+    });
+
+    expect(outcome).toMatchObject({ kind: 'done', receiptId: 'auth-receipt' });
+    expect(sdk.Bootpay.setEnvironmentMode).toHaveBeenCalledWith('development', undefined);
+    expect(sdk.Bootpay.requestAuthentication).toHaveBeenCalledWith(
+      expect.objectContaining({ application_id: 'web-app-id', authentication_id: 'auth_1', extra: { open_type: 'iframe' } }),
+    );
+  });
+
+  it('a closed window is cancelled', async () => {
+    sdk.Bootpay.requestAuthentication.mockRejectedValue({ event: 'cancel', error_code: 'RC_CLOSE_WINDOW' });
+
+    const outcome = await requestAuthentication({
+      applicationId: 'a',
+      environment: 'production',
+      authenticationId: 'auth_2',
+      orderName: '성인 인증',
+    });
+
+    expect(outcome.kind).toBe('cancelled');
   });
 });

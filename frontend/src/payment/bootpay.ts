@@ -1,5 +1,6 @@
 /**
- * The real Bootpay adapters: the payment widget and the card registration (requestSubscription). The ONLY module that imports `@bootpay/client-js`, and only through a dynamic
+ * The real Bootpay adapters: the payment widget, the card registration (requestSubscription) and the
+ * identity verification (requestAuthentication). The ONLY module that imports `@bootpay/client-js`, and only through a dynamic
  * import(), so the SDK is its own lazily loaded chunk, fetched on the payment step (never in sandbox mode).
  */
 import { h } from '../dom';
@@ -8,6 +9,8 @@ import type {
   CardMountParams,
   CardRegistrar,
   CardRequest,
+  IdentityRequest,
+  IdentityVerifier,
   MountParams,
   Outcome,
   PayRequest,
@@ -195,5 +198,58 @@ export class BootpayCardRegistrar implements CardRegistrar {
     this.button?.remove();
     this.button = null;
     this.params = null;
+  }
+}
+
+/**
+ * Bootpay's identity verification (본인인증): `Bootpay.requestAuthentication`. Bootpay answers `done` with
+ * the verification's receipt only; the name, birth date and phone stay with Bootpay until our server reads
+ * the certificate (verifyIdentity), which keeps none of them. The PG is Danal (Bootpay's 본인인증 PG;
+ * assumption: the merchant's Bootpay configuration decides).
+ */
+export async function requestAuthentication(request: IdentityRequest): Promise<Outcome> {
+  let sdk: Sdk;
+  try {
+    sdk = await loadSdk();
+  } catch (error: unknown) {
+    return normaliseOutcome(error, true);
+  }
+  sdk.Bootpay.setEnvironmentMode(request.environment, undefined);
+  try {
+    const result: unknown = await sdk.Bootpay.requestAuthentication({
+      application_id: request.applicationId,
+      pg: '다날',
+      method: '본인인증',
+      authentication_id: request.authenticationId,
+      order_name: request.orderName,
+      // The promise, not a redirect.
+      extra: { open_type: 'iframe' },
+    });
+    return normaliseOutcome(result, false);
+  } catch (error: unknown) {
+    return normaliseOutcome(error, true);
+  }
+}
+
+/** The real identity verification: a "본인인증" button that opens Bootpay's window. */
+export class BootpayIdentityVerifier implements IdentityVerifier {
+  private button: HTMLButtonElement | null = null;
+
+  mount(el: HTMLElement, start: () => void): void {
+    this.button = h('button', { type: 'button', onclick: start }, '본인인증 하기');
+    el.replaceChildren(this.button);
+  }
+
+  verify(request: IdentityRequest): Promise<Outcome> {
+    return requestAuthentication(request);
+  }
+
+  setBusy(busy: boolean): void {
+    if (this.button) this.button.disabled = busy;
+  }
+
+  teardown(): void {
+    this.button?.remove();
+    this.button = null;
   }
 }

@@ -11,6 +11,8 @@ import type {
   CardMountParams,
   CardRegistrar,
   CardRequest,
+  IdentityRequest,
+  IdentityVerifier,
   MountParams,
   Outcome,
   PayRequest,
@@ -204,5 +206,52 @@ export class SandboxCardRegistrar implements CardRegistrar {
   teardown(): void {
     this.panel?.remove();
     this.panel = this.button = this.decline = null;
+  }
+}
+
+export const TEST_IDENTITY_BUTTON = '테스트 본인인증';
+export const MINOR_IDENTITY_LABEL = '미성년자로 인증 (테스트)';
+
+/** The sandbox stand-in for Bootpay's identity verification window: a verified adult (or, ticked, a minor). */
+export class SandboxIdentityVerifier implements IdentityVerifier {
+  private panel: HTMLElement | null = null;
+  private button: HTMLButtonElement | null = null;
+  private minor: HTMLInputElement | null = null;
+
+  mount(el: HTMLElement, start: () => void): void {
+    this.minor = h('input', { type: 'checkbox', name: 'sandbox-minor' });
+    this.button = h('button', { type: 'button', onclick: start }, TEST_IDENTITY_BUTTON);
+    this.panel = h(
+      'fieldset',
+      { className: 'sandbox-panel' },
+      h('legend', null, 'TEST · 테스트 본인인증'),
+      h('p', { className: 'sandbox-note' }, '테스트 모드입니다. 실제 본인인증은 하지 않습니다 (no real verification).'),
+      h('label', { className: 'sandbox-choice' }, this.minor, ' ', MINOR_IDENTITY_LABEL),
+      this.button,
+    );
+    el.replaceChildren(this.panel);
+  }
+
+  async verify(_request: IdentityRequest): Promise<Outcome> {
+    let receipt: { receipt_id: string };
+    try {
+      receipt = await rest<{ receipt_id: string }>('POST', '/api/v1/sandbox/identity/', {
+        person: this.minor?.checked ? 'minor' : 'adult',
+      });
+    } catch (error: unknown) {
+      const code = error instanceof ApiError ? error.code : 'network_error';
+      return { kind: 'failed', errorCode: code, message: error instanceof Error ? error.message : undefined };
+    }
+    // What Bootpay.requestAuthentication resolves with: `done`, the receipt under `data`.
+    return normaliseOutcome({ event: 'done', data: { receipt_id: receipt.receipt_id } }, false);
+  }
+
+  setBusy(busy: boolean): void {
+    if (this.button) this.button.disabled = busy;
+  }
+
+  teardown(): void {
+    this.panel?.remove();
+    this.panel = this.button = this.minor = null;
   }
 }

@@ -82,3 +82,24 @@ export interface CardRegistrar {
   setBusy(busy: boolean): void;
   teardown(): void;
 }
+
+// --- Identity verification (본인인증; Bootpay's requestAuthentication) ------------------------------
+
+export interface IdentityRequest {
+  applicationId: string;
+  /** Bootpay's host set, as for payments. */
+  environment: 'production' | 'development';
+  /** Ours, unique per attempt: Bootpay's authentication_id. */
+  authenticationId: string;
+  orderName: string;
+}
+
+/** Runs Bootpay's identity verification (or the sandbox panel's stand-in) and reports its receipt id. */
+export interface IdentityVerifier {
+  /** Renders the control that starts a verification into `el`; `start` is called when the buyer uses it. */
+  mount(el: HTMLElement, start: () => void): void;
+  /** Resolves `done` with the verification's receipt id (the server reads the rest), `cancelled` or `failed`. */
+  verify(request: IdentityRequest): Promise<Outcome>;
+  setBusy(busy: boolean): void;
+  teardown(): void;
+}

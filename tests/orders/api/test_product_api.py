@@ -33,6 +33,7 @@ def test_anyone_lists_active_products_paginated(api_client, market):
         "is_tax_free": False,
         "stock": 48,  # 2 reserved by order_1
         "is_active": True,
+        "adult_only": False,
         "subscription_interval": None,  # not sold by subscription
         "created_at": first["created_at"],
         "updated_at": first["updated_at"],
@@ -233,6 +234,19 @@ def test_only_sellers_create_products(as_role, market, role, status, code):
 
     assert (response.status_code, response.json()["code"]) == (status, code)
     assert Product.objects.count() == before
+
+
+def test_a_seller_marks_a_product_adult_only_on_create_and_change(as_role, market):
+    seller = as_role("seller")
+
+    created = seller.post(
+        "/api/v1/products/", {"name": "x", "price": 1_000, "adult_only": True}, format="json"
+    )
+    changed = seller.patch(f"/api/v1/products/{market.a1.pk}/", {"adult_only": True}, format="json")
+
+    assert created.status_code == 201 and created.json()["adult_only"] is True
+    assert changed.status_code == 200 and changed.json()["adult_only"] is True
+    assert as_role("anonymous").get(f"/api/v1/products/{market.a1.pk}/").json()["adult_only"] is True
 
 
 # --- PATCH /api/v1/products/{id}/ -----------------------------------------------------------------
