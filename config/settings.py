@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
         "BillingKeyStatusEnum": "payments.billing.models.BillingKey.Status",
         "SubscriptionStatusEnum": "payments.billing.models.Subscription.Status",
         "SubscriptionChargeStatusEnum": "payments.billing.models.SubscriptionCharge.State",
+        "CashReceiptTypeEnum": "orders.api.serializers.CASH_RECEIPT_TYPE_CHOICES",
     },
     # Token (`Authorization: Token …`) and session-cookie schemes come from the authentication classes.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
@@ -337,6 +338,17 @@ if not _increasing or any(hours < 1 for hours in BILLING_RETRY_SCHEDULE_HOURS):
 # A charge whose outcome is unknown (Bootpay did not answer) is never sent again by itself: its webhook
 # books it. Unknown for longer than this, the subscription turns past_due for staff to settle.
 BILLING_UNKNOWN_GRACE = timedelta(minutes=env.int("BILLING_UNKNOWN_GRACE_MINUTES", default=60))
+
+# Cash receipts (현금영수증; docs/cash-receipts.md). A paid cash sale of at least
+# CASH_RECEIPT_SELF_ISSUE_MIN_AMOUNT won nobody asked a receipt for is issued to the tax office's number
+# (자진발급) this long after the money arrived: the buyer may still ask for one meanwhile. The law gives 5
+# days from the receipt of the cash, so anything from 5 days up is refused.
+CASH_RECEIPT_SELF_ISSUE_AFTER = timedelta(hours=env.int("CASH_RECEIPT_SELF_ISSUE_AFTER_HOURS", default=24))
+if not timedelta(0) <= CASH_RECEIPT_SELF_ISSUE_AFTER < timedelta(days=5):
+    raise ImproperlyConfigured("CASH_RECEIPT_SELF_ISSUE_AFTER_HOURS must be between 0 and 119")
+CASH_RECEIPT_SELF_ISSUE_MIN_AMOUNT = env.int("CASH_RECEIPT_SELF_ISSUE_MIN_AMOUNT", default=100_000)
+# How long after the money arrived a buyer may ask for (or change) a receipt: the 5-day issuance window.
+CASH_RECEIPT_REQUEST_DAYS = env.int("CASH_RECEIPT_REQUEST_DAYS", default=5)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # JSON lines (timestamp, level, logger, message, request_id, extra fields) for log collectors, or a plain
@@ -438,5 +450,9 @@ CELERY_BEAT_SCHEDULE = {
     "settle-subscription-reservations": {
         "task": "payments.tasks.settle_subscription_reservations",
         "schedule": env.float("SCHEDULE_BILLING_RESERVATIONS_S", default=300.0),
+    },
+    "sweep-cash-receipts": {
+        "task": "payments.cash_receipts.tasks.sweep_cash_receipts",
+        "schedule": env.float("SCHEDULE_CASH_RECEIPTS_S", default=300.0),
     },
 }

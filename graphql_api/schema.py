@@ -33,6 +33,7 @@ from graphql_api.mutations.mark_item_shipped import MarkItemShippedMutation
 from graphql_api.mutations.register_billing_key import RegisterBillingKeyMutation
 from graphql_api.mutations.remove_billing_key import RemoveBillingKeyMutation
 from graphql_api.mutations.request_billing_key import RequestBillingKeyMutation
+from graphql_api.mutations.request_cash_receipt import RequestCashReceiptMutation
 from graphql_api.mutations.request_identity_sms import RequestIdentitySmsMutation
 from graphql_api.mutations.resend_identity_sms import ResendIdentitySmsMutation
 from graphql_api.mutations.subscribe import SubscribeMutation
@@ -60,6 +61,7 @@ Mutation = merge_types(
         RequestIdentitySmsMutation,
         ConfirmIdentitySmsMutation,
         ResendIdentitySmsMutation,
+        RequestCashReceiptMutation,
     ),
 )
 

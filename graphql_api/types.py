@@ -20,8 +20,11 @@ from graphql_api.context import current_user
 from graphql_api.identity import IdentityType
 from orders.models import Order, OrderItem, Product, Seller
 from orders.selectors import (
+    CASH_RECEIPT_RELATION,
+    CASH_RECEIPT_STATUSES,
     ESCROW_STATUS_BY_STATE,
     escrow_payments_prefetch,
+    order_cash_receipt,
     order_escrow,
     order_filter_visible,
     order_item_filter_visible,
@@ -242,6 +245,20 @@ class EscrowShippingType:
     error_code: str | None = strawberry.field(description="Bootpay's error_code when it refused.")
 
 
+@strawberry.type(
+    name="CashReceipt", description="An order's cash receipt (현금영수증); the number only masked"
+)
+class CashReceiptType:
+    type: str = strawberry.field(description="income_deduction | expense_proof | none (withdrawn)")
+    identifier_masked: str | None = strawberry.field(description="e.g. 010-****-5678, 123-45-*****")
+    approval_no: str | None = strawberry.field(description="Bootpay's approval number once issued.")
+    amount: int | None = strawberry.field(description="Won the live receipt covers (the money kept).")
+    status: str = strawberry.field(
+        description=f"{' | '.join(CASH_RECEIPT_STATUSES)} (REST's `cash_receipt.status`)"
+    )
+    issued_at: datetime | None
+
+
 @strawberry_django.type(Order, name="Order")
 class OrderType(relay.Node):
     # The global id wraps the public order_id: the numeric pk never leaves the server.
@@ -306,6 +323,14 @@ class OrderType(relay.Node):
         # prefetched, unless a mutation returned the order
         escrow = order_escrow(root, user=current_user(info))
         return EscrowShippingType(**asdict(escrow)) if escrow else None
+
+    @strawberry_django.field(
+        select_related=[CASH_RECEIPT_RELATION],
+        description="The cash receipt (현금영수증) for its buyer and staff; else (or none applies) null.",
+    )
+    def cash_receipt(self, root: Order, info: Info) -> CashReceiptType | None:
+        shown = order_cash_receipt(root, user=current_user(info))
+        return CashReceiptType(**asdict(shown)) if shown else None
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Order], info: Info, **kwargs) -> QuerySet[Order]:

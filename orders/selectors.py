@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from config.errors import DomainError, ErrorCode
@@ -110,8 +111,12 @@ def order_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Or
     Three queries whatever the page size (orders, count, items with their seller).
     """
     items = order_item_filter_visible(OrderItem.objects.select_related("seller").order_by("pk"), user=user)
-    return order_filter_visible(Order.objects.all(), user=user).prefetch_related(
-        Prefetch("items", queryset=items, to_attr="visible_items"), escrow_payments_prefetch()
+    return (
+        order_filter_visible(Order.objects.all(), user=user)
+        .select_related(CASH_RECEIPT_RELATION)
+        .prefetch_related(
+            Prefetch("items", queryset=items, to_attr="visible_items"), escrow_payments_prefetch()
+        )
     )
 
 
@@ -140,7 +145,7 @@ def order_list_for_role(
     else:
         orders = Order.objects.filter(buyer=user)
     items = order_item_filter_visible(OrderItem.objects.select_related("seller").order_by("pk"), user=user)
-    return orders.prefetch_related(
+    return orders.select_related(CASH_RECEIPT_RELATION).prefetch_related(
         Prefetch("items", queryset=items, to_attr="visible_items"), escrow_payments_prefetch()
     )
 
@@ -160,14 +165,20 @@ def order_get_visible(*, order_id: str, user: AbstractBaseUser | AnonymousUser) 
     """
     if not _PUBLIC_ORDER_ID.fullmatch(order_id) or not user.is_authenticated:
         raise DomainError(ErrorCode.ORDER_NOT_FOUND)
-    lines = OrderItem.objects.select_related("order", "seller").filter(order__order_id=order_id)
+    lines = OrderItem.objects.select_related("order", f"order__{CASH_RECEIPT_RELATION}", "seller").filter(
+        order__order_id=order_id
+    )
     items = list(order_item_filter_visible(lines.order_by("pk"), user=user))
     if items:
         order = items[0].order
         for item in items:
             item.order = order  # one Order object, not one per joined row
     else:
-        order = order_filter_visible(Order.objects.filter(order_id=order_id), user=user).first()
+        order = (
+            order_filter_visible(Order.objects.filter(order_id=order_id), user=user)
+            .select_related(CASH_RECEIPT_RELATION)
+            .first()
+        )
         if order is None:
             raise DomainError(ErrorCode.ORDER_NOT_FOUND)
     order.visible_items = items
@@ -242,6 +253,53 @@ def order_escrow(order: Order, *, user: AbstractBaseUser | AnonymousUser) -> Esc
         registered_at=registration.completed_at if registration.state == "succeeded" else None,
         error_code=registration.error_code or None,
     )
+
+
+# --- Cash receipts (현금영수증): what an order shows of its receipt ---------------------------------
+# Orders never import payments: the summary row the cash receipts capability keeps per order
+# (`CashReceiptRequest.order`, related_name "cash_receipt_request") is reached by name only.
+
+CASH_RECEIPT_RELATION = "cash_receipt_request"
+CASH_RECEIPT_STATUSES = ("pending", "issued", "failed", "cancelled", "not_applicable")
+
+
+@dataclass(frozen=True)
+class CashReceiptShown:
+    """An order's cash receipt as the API shows it (DESIGN.md): never the identifier, only its mask."""
+
+    type: str
+    identifier_masked: str | None
+    approval_no: str | None
+    amount: int | None
+    status: str
+    issued_at: datetime | None
+
+
+def order_cash_receipt_shown(order: Order) -> CashReceiptShown | None:
+    """The order's cash receipt, or None when nobody asked for one and none was issued (the buyer chose
+    `none`, or made no choice, and nothing stands at Bootpay)."""
+    try:
+        row = getattr(order, CASH_RECEIPT_RELATION)
+    except ObjectDoesNotExist:
+        return None
+    if row.type == "none" and row.status not in ("issued", "cancelled", "failed"):
+        return None
+    return CashReceiptShown(
+        type=row.type,
+        identifier_masked=row.identifier_masked or None,
+        approval_no=row.approval_no or None,
+        amount=row.amount,
+        status=row.status,
+        issued_at=row.issued_at,
+    )
+
+
+def order_cash_receipt(order: Order, *, user: AbstractBaseUser | AnonymousUser) -> CashReceiptShown | None:
+    """`order_cash_receipt_shown` for its buyer and staff; None for a seller of some of its lines (the
+    receipt is the buyer's tax record for the whole order). The one rule for REST and GraphQL."""
+    if not user.is_authenticated or (order.buyer_id != user.pk and not user.is_staff):
+        return None
+    return order_cash_receipt_shown(order)
 
 
 def order_viewer_role(*, order: Order, user: AbstractBaseUser) -> Role:

@@ -83,7 +83,8 @@ def payment_get_for_cancel(*, public_id: str, user: AbstractBaseUser | Anonymous
 
 
 def _payment_detail_queryset() -> QuerySet[Payment]:
-    return Payment.objects.select_related("order").prefetch_related(
+    # The order's cash receipt summary (the cash receipts capability's row, by its relation name only).
+    return Payment.objects.select_related("order", "order__cash_receipt_request").prefetch_related(
         Prefetch(
             "cancellations",
             queryset=Cancellation.objects.order_by("created_at", "pk").prefetch_related("items"),

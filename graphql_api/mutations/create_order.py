@@ -9,6 +9,12 @@ from graphql_api.ids import pk_or_invalid
 from graphql_api.types import OrderType
 from orders.services import OrderLine, order_create
 
+# The services' field names → this mutation's arguments.
+CASH_RECEIPT_FIELDS = {
+    "cash_receipt.type": "cashReceipt.type",
+    "cash_receipt.identifier": "cashReceipt.identifier",
+}
+
 
 @strawberry.input
 class OrderLineInput:
@@ -16,9 +22,22 @@ class OrderLineInput:
     quantity: int
 
 
+@strawberry.input(
+    description="현금영수증 for a virtual-account or bank-transfer payment (REST's `cash_receipt`)."
+)
+class CashReceiptInput:
+    type: str | None = strawberry.field(default=None, description="income_deduction | expense_proof | none")
+    identifier: str | None = strawberry.field(
+        default=None, description="Phone, cash receipt card or business registration number; not for none."
+    )
+
+
 @strawberry.input
 class CreateOrderInput:
     items: list[OrderLineInput]
+    cash_receipt: CashReceiptInput | None = strawberry.field(
+        default=None, description="Issued once the money arrives (cash-like methods only)."
+    )
 
 
 @strawberry.type
@@ -42,6 +61,10 @@ class CreateOrderMutation:
                 )
                 for line in input.items
             ]
-            return CreateOrderSuccess(order=order_create(buyer=user, lines=lines))
+            options = {}
+            if input.cash_receipt is not None:
+                choice = input.cash_receipt
+                options["cash_receipt"] = {"type": choice.type, "identifier": choice.identifier}
+            return CreateOrderSuccess(order=order_create(buyer=user, lines=lines, options=options))
 
-        return as_signed_in_user(info, create)
+        return as_signed_in_user(info, create, field_names=CASH_RECEIPT_FIELDS)

@@ -5,7 +5,14 @@ from rest_framework import serializers
 
 from config.serializers import ModelOutputSerializer
 from orders.models import Order, OrderItem, Product, SubscriptionInterval
-from orders.selectors import Role, order_escrow, order_viewer_role, order_viewer_sees_totals
+from orders.selectors import (
+    CASH_RECEIPT_STATUSES,
+    Role,
+    order_cash_receipt,
+    order_escrow,
+    order_viewer_role,
+    order_viewer_sees_totals,
+)
 
 # Named `ViewerRoleEnum` in the schema (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 VIEWER_ROLE_CHOICES = [(role.value, role.value.title()) for role in (Role.BUYER, Role.SELLER, Role.STAFF)]
@@ -118,6 +125,41 @@ class EscrowShippingOutputSerializer(serializers.Serializer):
         ref_name = "EscrowShipping"
 
 
+CASH_RECEIPT_TYPE_CHOICES = [
+    ("income_deduction", "Income deduction"),
+    ("expense_proof", "Expense proof"),
+    ("none", "None"),
+]
+
+
+class CashReceiptOutputSerializer(serializers.Serializer):
+    """The order's cash receipt (현금영수증); the identifier is only ever shown masked."""
+
+    type = serializers.ChoiceField(
+        choices=CASH_RECEIPT_TYPE_CHOICES,
+        help_text="소득공제 (income_deduction), 지출증빙 (expense_proof), or none (withdrawn; see status).",
+    )
+    identifier_masked = serializers.CharField(
+        allow_null=True, help_text="The number it is issued to, masked: 010-****-5678, 123-45-*****."
+    )
+    approval_no = serializers.CharField(allow_null=True, help_text="Bootpay's approval number once issued.")
+    amount = serializers.IntegerField(
+        allow_null=True, help_text="Won the live receipt covers (the money kept)."
+    )
+    status = serializers.ChoiceField(
+        choices=[(value, value.replace("_", " ").capitalize()) for value in CASH_RECEIPT_STATUSES],
+        help_text=(
+            "`pending`: to be issued (money not received yet, or Bootpay not answered yet); `issued`; "
+            "`failed`: Bootpay refused (staff retry); `cancelled`: refunded or withdrawn; "
+            "`not_applicable`: paid by a method that is not cash."
+        ),
+    )
+    issued_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        ref_name = "CashReceipt"
+
+
 class OrderOutputSerializer(ModelOutputSerializer):
     """An order as the caller sees it: its buyer and staff see everything; a seller only its own lines."""
 
@@ -159,6 +201,7 @@ class OrderOutputSerializer(ModelOutputSerializer):
             "items",
             "escrow_eligible",
             "escrow",
+            "cash_receipt",
             "expires_at",
             "paid_at",
             "created_at",
@@ -170,6 +213,15 @@ class OrderOutputSerializer(ModelOutputSerializer):
 
     def _sees_totals(self, order: Order) -> bool:
         return order_viewer_sees_totals(order=order, user=self.context["request"].user)
+
+    cash_receipt = serializers.SerializerMethodField(
+        help_text="The cash receipt (현금영수증) for its buyer and staff, else null (also when none applies)."
+    )
+
+    @extend_schema_field(CashReceiptOutputSerializer(allow_null=True))
+    def get_cash_receipt(self, order: Order) -> dict | None:
+        shown = order_cash_receipt(order, user=self.context["request"].user)
+        return None if shown is None else CashReceiptOutputSerializer(shown).data
 
     @extend_schema_field(EscrowShippingOutputSerializer(allow_null=True))
     def get_escrow(self, order: Order) -> dict | None:

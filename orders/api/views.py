@@ -21,7 +21,7 @@ from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import DefaultPagination, KeysetPagination, list_response
 from orders.api.filters import OrderFilter, ProductFilter
-from orders.api.serializers import OrderOutputSerializer, ProductOutputSerializer
+from orders.api.serializers import CASH_RECEIPT_TYPE_CHOICES, OrderOutputSerializer, ProductOutputSerializer
 from orders.models import Order, Product, SubscriptionInterval
 from orders.selectors import (
     Role,
@@ -229,6 +229,27 @@ class OrderListApi(APIView):
         )
 
 
+class CashReceiptChoiceSerializer(serializers.Serializer):
+    """The shape of a cash receipt choice; what the number must be is the cash receipts capability's rule
+    (orders never imports payments: the choice reaches it through `order_create`'s `options`)."""
+
+    type = serializers.ChoiceField(
+        choices=CASH_RECEIPT_TYPE_CHOICES,
+        help_text="소득공제 (a mobile phone or cash receipt card number), 지출증빙 (a business registration "
+        "number, or a phone or card number), or none.",
+    )
+    identifier = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=40,
+        help_text="Digits; dashes and spaces are ignored. Not needed for `none`.",
+    )
+
+    class Meta:
+        ref_name = "CashReceiptChoice"
+
+
 class OrderCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -244,6 +265,15 @@ class OrderCreateApi(APIView):
         # documents as minItems/maxItems (a ListSerializer's are not).
         items = serializers.ListField(
             child=LineSerializer(), min_length=1, max_length=settings.ORDER_MAX_LINES
+        )
+        cash_receipt = CashReceiptChoiceSerializer(
+            required=False,
+            allow_null=True,
+            help_text=(
+                "현금영수증 for a virtual-account or bank-transfer payment, issued once the money arrives "
+                "(ignored for other methods). Checked by the cash receipts capability: "
+                "`cash_receipt_identifier_invalid` for a number the type does not take."
+            ),
         )
 
         class Meta:
@@ -264,6 +294,7 @@ class OrderCreateApi(APIView):
             ErrorCode.PRODUCT_NOT_FOUND,
             ErrorCode.PRODUCT_UNAVAILABLE,
             ErrorCode.INSUFFICIENT_STOCK,
+            ErrorCode.CASH_RECEIPT_IDENTIFIER_INVALID,
             *ALWAYS_ERRORS,
         ),
     )
@@ -271,7 +302,10 @@ class OrderCreateApi(APIView):
         payload = OrderCreateApi.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         lines = [OrderLine(**line) for line in payload.validated_data["items"]]
-        order = order_create(buyer=request.user, lines=lines)
+        options = {}
+        if (choice := payload.validated_data.get("cash_receipt")) is not None:
+            options["cash_receipt"] = dict(choice)
+        order = order_create(buyer=request.user, lines=lines, options=options)
         shown = order_get_visible(order_id=order.order_id, user=request.user)
         return Response(
             OrderOutputSerializer(shown, context={"request": request}).data, status=status.HTTP_201_CREATED

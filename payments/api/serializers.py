@@ -1,9 +1,12 @@
 """Output shapes for payments and automatic payments. Amounts are integer won; the raw PG receipt and
 the billing key are never exposed."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import ModelOutputSerializer
+from orders.api.serializers import CashReceiptOutputSerializer
+from orders.selectors import order_cash_receipt_shown
 from payments.models import (
     Cancellation,
     Payment,
@@ -95,10 +98,18 @@ class PaymentSummarySerializer(ModelOutputSerializer):
 class PaymentOutputSerializer(PaymentSummarySerializer):
     cancellations = CancellationOutputSerializer(many=True, read_only=True)
     events = PaymentEventOutputSerializer(many=True, read_only=True)
+    cash_receipt = serializers.SerializerMethodField(
+        help_text="The order's cash receipt (현금영수증); null when none applies."
+    )
 
     class Meta(PaymentSummarySerializer.Meta):
         ref_name = "Payment"
-        fields = [*PaymentSummarySerializer.Meta.fields, "cancellations", "events"]
+        fields = [*PaymentSummarySerializer.Meta.fields, "cancellations", "events", "cash_receipt"]
+
+    @extend_schema_field(CashReceiptOutputSerializer(allow_null=True))
+    def get_cash_receipt(self, payment: Payment) -> dict | None:
+        shown = order_cash_receipt_shown(payment.order)
+        return None if shown is None else CashReceiptOutputSerializer(shown).data
 
 
 class CancelOutputSerializer(serializers.Serializer):

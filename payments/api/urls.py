@@ -19,10 +19,12 @@ urlpatterns = [
     path("payments/<str:payment_id>/cancel/", PaymentCancelApi.as_view(), name="payment-cancel"),
     path("checkout/config/", CheckoutConfigApi.as_view(), name="checkout-config"),
     # Bootpay's webhooks (payments/webhooks/), automatic payments (payments/billing/, docs/billing.md) and
-    # seller statements (payments/statements/, docs/statements.md): each capability's own URLconf,
+    # seller statements (payments/statements/, docs/statements.md), cash receipts (payments/cash_receipts/,
+    # docs/cash-receipts.md): each capability's own URLconf,
     # included by its dotted name, so that this core module imports none of them.
     path("", include("payments.webhooks.api.urls")),
     path("", include("payments.billing.api.urls")),
     path("", include("payments.statements.api.urls")),
     path("", include("payments.identity.api.urls")),  # payments/identity/, docs/identity.md
+    path("", include("payments.cash_receipts.api.urls")),
 ]

@@ -14,4 +14,12 @@ class CashReceiptsConfig(AppConfig):
     verbose_name = "Cash receipts"
 
     def ready(self) -> None:
-        pass
+        from orders.services import order_created
+        from payments.cash_receipts.services import on_order_created, on_order_paid, on_payment_refunded
+        from payments.services.common import order_paid, payment_refunded
+
+        # The checkout's `cash_receipt` choice is stored with the order (a bad one refuses the order).
+        order_created.connect(on_order_created, dispatch_uid="payments.cash_receipts.order_created")
+        # The money arrived: issue (after commit). A refund: cancel, and re-issue for what is kept.
+        order_paid.connect(on_order_paid, dispatch_uid="payments.cash_receipts.order_paid")
+        payment_refunded.connect(on_payment_refunded, dispatch_uid="payments.cash_receipts.payment_refunded")

@@ -22,6 +22,7 @@ ORDER_FIELDS = {
     "items",
     "escrow_eligible",
     "escrow",
+    "cash_receipt",
     "expires_at",
     "paid_at",
     "created_at",

@@ -198,7 +198,9 @@ def test_unknown_receipt_and_unknown_path(server: SandboxServer, sdk: BootpayBac
     }
     response = requests.get(f"{server.api_url}/receipt/{'0' * 24}", headers=basic_header(), timeout=5)
     assert response.status_code == 404
-    assert sdk.certificate("abc")["error_code"] == "NOT_FOUND_PATH"  # out of scope for now
+    assert sdk.certificate("0" * 24)["error_code"] == "RC_NOT_FOUND"
+    response = requests.get(f"{server.api_url}/wallet", headers=basic_header(), timeout=5)
+    assert (response.status_code, response.json()["error_code"]) == (404, "NOT_FOUND_PATH")  # out of scope
     response = requests.get(f"{server.url}/elsewhere", timeout=5)
     assert (response.status_code, response.json()["error_code"]) == (404, "NOT_FOUND_PATH")
 
