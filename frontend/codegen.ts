@@ -2,8 +2,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 // Types for the operations in src/ (written with `graphql(...)` from src/gql), from the backend's SDL.
 const config: CodegenConfig = {
-  // cash-receipts.pending.graphql: the contract's cash-receipt fields until the backend's SDL has them (delete then).
-  schema: ['../graphql_api/schema.graphql', 'cash-receipts.pending.graphql'],
+  schema: '../graphql_api/schema.graphql',
   documents: ['src/**/*.ts', '!src/gql/**/*', '!src/**/*.test.ts'],
   ignoreNoDocuments: true,
   generates: {

@@ -4,12 +4,16 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** 현금영수증 for a virtual-account or bank-transfer payment (REST's `cash_receipt`). */
 export type CashReceiptInput = {
+  /** Phone, cash receipt card or business registration number; not for none. */
   identifier?: string | null | undefined;
-  type: string;
+  /** income_deduction | expense_proof | none */
+  type?: string | null | undefined;
 };
 
 export type CreateOrderInput = {
+  /** Issued once the money arrives (cash-like methods only). */
   cashReceipt?: CashReceiptInput | null | undefined;
   items: Array<OrderLineInput>;
 };
