@@ -102,6 +102,11 @@ def test_virtual_account_with_income_deduction_receipt(page, shop, catalogue, bu
     expect(page.get_by_role("heading", name=VBANK_HEADING)).to_be_visible()
     receipt = emulator.only_receipt(order.order_id)
     assert emulator.cash_receipts(order.order_id) == [], "a cash receipt before the money arrived"
+    page.goto(shop + "/orders/")
+    waiting = receipt_section(page, order.order_id)
+    expect(waiting).to_contain_text(CASH_RECEIPT_INCOME)
+    expect(waiting).to_contain_text("발급 대기")
+    expect(waiting.get_by_role("button", name="현금영수증 변경")).to_have_count(0)  # not paid yet
 
     # The buyer pays into the account; Bootpay notifies us; the backend issues the receipt.
     emulator.deposit(receipt["receipt_id"])
