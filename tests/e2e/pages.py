@@ -21,6 +21,14 @@ FAILED = "결제 실패"
 CLOSE = "결제창 닫기"
 TAMPERED = "금액 변조 (테스트)"
 
+# The checkout's step before the order exists (from the cart): 현금영수증, then the order is created.
+ORDER_NEXT = "다음: 결제 수단 선택"
+CASH_RECEIPT_INCOME = "소득공제"
+CASH_RECEIPT_EXPENSE = "지출증빙"
+CASH_RECEIPT_NONE = "신청 안 함"
+CASH_RECEIPT_PHONE_LABEL = "휴대폰 번호 또는 현금영수증카드 번호"
+CASH_RECEIPT_BUSINESS_LABEL = "사업자등록번호"
+
 PAID_HEADING = "결제가 완료되었습니다"
 VBANK_HEADING = "가상계좌가 발급되었습니다"
 CLOSED_TEXT = "결제창이 닫혔습니다. 다시 결제할 수 있습니다."
@@ -177,6 +185,12 @@ class Emulator:
     def certificate(self, receipt_id: str) -> dict:
         """An identity verification as the emulator holds it (person data included: a test tool)."""
         return self._call("GET", f"certificates/{receipt_id}")
+
+    def cash_receipts(self, order_id: str) -> list[dict]:
+        """The cash receipts the emulator holds for an order (on its payments, and stand-alone ones)."""
+        answer = requests.get(f"{self.base_url}/cash-receipts", params={"order_id": order_id}, timeout=15)
+        assert answer.ok, answer.text
+        return answer.json()
 
     def calls(self) -> dict[str, int]:
         return self._call("GET", "calls")

@@ -14,9 +14,11 @@ from tests.e2e.pages import (
     AMOUNT_MISMATCH_TEXT,
     CARD,
     CARD_SEPARATE,
+    CASH_RECEIPT_NONE,
     CLOSE,
     CLOSED_TEXT,
     FAILED,
+    ORDER_NEXT,
     PAID_HEADING,
     TAMPERED,
     VBANK,
@@ -81,6 +83,10 @@ def test_card_payment_from_the_shop(page, shop, catalogue, buyer, emulator):
     assert login_field.is_visible(), "an anonymous buyer reached the checkout without signing in"
     log_in(page, buyer.username)
     expect(page).to_have_url(re.compile(r"/checkout/"))
+    # From the cart the checkout first asks about 현금영수증 (신청 안 함 chosen), then creates the order.
+    assert not Order.objects.filter(buyer=buyer).exists()
+    expect(page.get_by_role("radio", name=CASH_RECEIPT_NONE)).to_be_checked()
+    page.get_by_role("button", name=ORDER_NEXT).click()
     expect(page.get_by_text("결제 금액").first).to_be_visible()
     expect(page.get_by_text(won(43_000)).first).to_be_visible()
     expect(page.get_by_text("면세 금액").first).to_be_visible()

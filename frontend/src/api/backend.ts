@@ -19,6 +19,7 @@ import {
   ProductsQuery,
   RegisterBillingKeyMutation,
   RequestBillingKeyMutation,
+  RequestCashReceiptMutation,
   SellerOrdersQuery,
   SubscribableProductQuery,
   SubscribeMutation,
@@ -39,8 +40,26 @@ export const fetchCheckoutConfig = async () => (await gql(CheckoutConfigQuery)).
 
 export const fetchOrder = async (orderId: string) => (await gql(OrderQuery, { orderId })).order ?? null;
 
-export const createOrder = async (items: { productId: string; quantity: number }[]) =>
-  unwrap((await gql(CreateOrderMutation, { items })).createOrder).order;
+/**
+ * The buyer's 현금영수증 choice goes with the order (DESIGN: `cash_receipt: {type, identifier}`). 신청 안 함 sends
+ * no `cashReceipt` at all: the same for the server as `{type: 'none'}` (nothing requested; 자진발급 still
+ * applies), and an order without one stays valid for a backend that does not know the field.
+ */
+export const createOrder = async (
+  items: { productId: string; quantity: number }[],
+  cashReceipt: { type: string; identifier: string } | null = null,
+) => {
+  const input =
+    cashReceipt && cashReceipt.type !== 'none'
+      ? { items, cashReceipt: { type: cashReceipt.type, identifier: cashReceipt.identifier } }
+      : { items };
+  return unwrap((await gql(CreateOrderMutation, { input })).createOrder).order;
+};
+
+/** Requests (or changes: cancel and re-issue) the 현금영수증 of a paid cash-like order; then reload the order. */
+export const requestCashReceipt = async (orderId: string, type: string, identifier: string): Promise<void> => {
+  unwrap((await gql(RequestCashReceiptMutation, { orderId, type, identifier })).requestCashReceipt);
+};
 
 export const verifyPayment = async (orderId: string, receiptId: string) =>
   unwrap((await gql(VerifyPaymentMutation, { orderId, receiptId })).verifyPayment).payment;
@@ -111,6 +130,7 @@ export const verifyIdentity = async (receiptId: string) =>
 export type Product = Awaited<ReturnType<typeof fetchProducts>>[number];
 export type Order = NonNullable<Awaited<ReturnType<typeof fetchOrder>>>;
 export type Payment = Order['payments'][number];
+export type OrderCashReceipt = NonNullable<Order['cashReceipt']>;
 export type SellerOrder = Awaited<ReturnType<typeof fetchSellerOrders>>[number];
 export type Me = NonNullable<Awaited<ReturnType<typeof fetchMe>>>;
 export type BillingCard = Awaited<ReturnType<typeof fetchMyBillingKeys>>[number];

@@ -60,6 +60,14 @@ export const OrderFields = graphql(`
     escrow {
       ...EscrowFields
     }
+    cashReceipt {
+      type
+      identifierMasked
+      approvalNo
+      amount
+      status
+      issuedAt
+    }
     items {
       id
       productName
@@ -160,8 +168,8 @@ export const OrderQuery = graphql(`
 `);
 
 export const CreateOrderMutation = graphql(`
-  mutation CreateOrder($items: [OrderLineInput!]!) {
-    createOrder(input: { items: $items }) {
+  mutation CreateOrder($input: CreateOrderInput!) {
+    createOrder(input: $input) {
       __typename
       ... on CreateOrderSuccess {
         order {
@@ -238,6 +246,16 @@ export const CancelPaymentMutation = graphql(`
           state
         }
       }
+      ...ErrorFields
+    }
+  }
+`);
+
+// Only the outcome's kind and error are read: the page loads the order again after a success.
+export const RequestCashReceiptMutation = graphql(`
+  mutation RequestCashReceipt($orderId: String!, $type: String!, $identifier: String!) {
+    requestCashReceipt(orderId: $orderId, type: $type, identifier: $identifier) {
+      __typename
       ...ErrorFields
     }
   }

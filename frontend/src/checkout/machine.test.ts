@@ -63,12 +63,31 @@ describe('CheckoutMachine', () => {
   it('creates the order and mounts the widget with the SERVER amount', async () => {
     const { machine, widget, deps, el } = setup();
     await machine.start({ items: [{ productId: 'p1', quantity: 2 }] }, el);
-    expect(deps.createOrder).toHaveBeenCalledWith([{ productId: 'p1', quantity: 2 }]);
+    expect(deps.createOrder).toHaveBeenCalledWith([{ productId: 'p1', quantity: 2 }], null);
     expect(widget.mounted).toMatchObject({ price: 43000, taxFree: 3000, orderName: '사과 외 1건', applicationId: 'app', widgetKey: 'wk', separatelyConfirmed: true, openType: 'iframe' });
     expect(machine.state.phase).toBe('ready');
     expect(machine.canPay).toBe(false); // no method yet
     widget.complete();
     expect(machine.canPay).toBe(true);
+  });
+
+  it('sends the buyer\'s 현금영수증 choice with createOrder', async () => {
+    const { machine, deps, el } = setup();
+    const cashReceipt = { type: 'income_deduction' as const, identifier: '01012345678' };
+    await machine.start({ items: [{ productId: 'p1', quantity: 1 }], cashReceipt }, el);
+    expect(deps.createOrder).toHaveBeenCalledWith([{ productId: 'p1', quantity: 1 }], cashReceipt);
+  });
+
+  it('a refused 현금영수증 identifier blocks before any widget, and the same machine can start again', async () => {
+    const { machine, widget, deps, el } = setup();
+    vi.mocked(deps.createOrder).mockRejectedValueOnce(new ApiError('cash_receipt_identifier_invalid', 'bad'));
+    await machine.start({ items: [{ productId: 'p1', quantity: 1 }], cashReceipt: { type: 'expense_proof', identifier: '1234567890' } }, el);
+    expect(machine.state.phase).toBe('blocked');
+    expect(machine.state.error?.code).toBe('cash_receipt_identifier_invalid');
+    expect(machine.state.error?.message).toContain('현금영수증 번호가 올바르지 않습니다');
+    expect(widget.mounted).toBeNull();
+    await machine.start({ items: [{ productId: 'p1', quantity: 1 }], cashReceipt: { type: 'none', identifier: '' } }, el);
+    expect(machine.state.phase).toBe('ready');
   });
 
   it('resumes ?order= with loadOrder and passes redirect_url for the redirect flavour', async () => {

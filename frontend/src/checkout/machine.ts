@@ -8,6 +8,7 @@
  *   cancelled → payable again · failed / error code → a Korean message.
  */
 import { ApiError } from '../api/client';
+import type { CashReceiptChoice } from '../cashReceipt/rules';
 import type { OpenType, Outcome, PaymentWidget } from '../payment/types';
 import { escrowOffered } from '../shipping';
 import { messageForCode, messageForFailedPayment } from './messages';
@@ -20,7 +21,15 @@ export interface CheckoutOrder {
   taxFreeAmount?: number | null;
   /** The server's rule (all lines from one seller): only then is 에스크로(구매안전) 결제 offered. */
   escrowEligible?: boolean | null;
+  /** The order's 현금영수증 (the buyer's choice, then what was issued), or null. */
+  cashReceipt?: CheckoutCashReceipt | null;
   payments?: readonly CheckoutPayment[];
+}
+
+export interface CheckoutCashReceipt {
+  type: string;
+  identifierMasked?: string | null;
+  status: string;
 }
 
 export interface VirtualAccountInfo {
@@ -45,7 +54,10 @@ export interface CheckoutConfigInfo {
 }
 
 export interface CheckoutDeps {
-  createOrder(items: { productId: string; quantity: number }[]): Promise<CheckoutOrder>;
+  createOrder(
+    items: { productId: string; quantity: number }[],
+    cashReceipt?: CashReceiptChoice | null,
+  ): Promise<CheckoutOrder>;
   loadOrder(orderId: string): Promise<CheckoutOrder | null>;
   checkoutConfig(): Promise<CheckoutConfigInfo>;
   verifyPayment(orderId: string, receiptId: string): Promise<CheckoutPayment>;
@@ -70,7 +82,9 @@ export interface CheckoutState {
   error: { code: string; message: string } | null;
 }
 
-export type CheckoutSource = { items: { productId: string; quantity: number }[] } | { orderId: string };
+export type CheckoutSource =
+  | { items: { productId: string; quantity: number }[]; cashReceipt?: CashReceiptChoice | null }
+  | { orderId: string };
 
 export const TEXT = {
   creating: '주문을 만드는 중입니다…',
@@ -135,7 +149,9 @@ export class CheckoutMachine {
     this.set({ phase: 'loading', status: creating ? TEXT.creating : TEXT.loadingOrder, error: null });
     let order: CheckoutOrder | null;
     try {
-      order = creating ? await this.deps.createOrder(source.items) : await this.deps.loadOrder(source.orderId);
+      order = creating
+        ? await this.deps.createOrder(source.items, source.cashReceipt ?? null)
+        : await this.deps.loadOrder(source.orderId);
     } catch (error) {
       return this.block(codeOf(error));
     }

@@ -1,3 +1,5 @@
+import { CASH_RECEIPT_ERROR_TEXT } from '../cashReceipt/rules';
+
 /** Korean text for every error `code` the backend (or the payment window) can answer with. */
 const BY_CODE: Record<string, string> = {
   amount_mismatch: '결제 금액이 주문 금액과 달라 결제가 취소되었습니다. 다시 결제해 주세요.',
@@ -32,6 +34,8 @@ const BY_CODE: Record<string, string> = {
   product_not_subscribable: '정기구독으로 판매하지 않는 상품입니다.',
   subscription_not_found: '구독을 찾을 수 없습니다.',
   subscription_not_active: '이미 해지된 구독입니다.',
+  // 현금영수증
+  ...CASH_RECEIPT_ERROR_TEXT,
 };
 
 export const GENERIC_ERROR = '요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.';

@@ -4,6 +4,20 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** 현금영수증 for a virtual-account or bank-transfer payment (REST's `cash_receipt`). */
+export type CashReceiptInput = {
+  /** Phone, cash receipt card or business registration number; not for none. */
+  identifier?: string | null | undefined;
+  /** income_deduction | expense_proof | none */
+  type?: string | null | undefined;
+};
+
+export type CreateOrderInput = {
+  /** Issued once the money arrives (cash-like methods only). */
+  cashReceipt?: CashReceiptInput | null | undefined;
+  items: Array<OrderLineInput>;
+};
+
 export type OrderLineInput = {
   productId: string | number;
   quantity: number;
@@ -30,7 +44,7 @@ export type PaymentFieldsFragment = { paymentId: string, receiptId: string, stat
 
 export type EscrowFieldsFragment = { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null };
 
-export type OrderFieldsFragment = { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> };
+export type OrderFieldsFragment = { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -69,15 +83,15 @@ export type OrderQueryVariables = Exact<{
 }>;
 
 
-export type OrderQuery = { order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } | null };
+export type OrderQuery = { order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } | null };
 
 export type CreateOrderMutationVariables = Exact<{
-  items: Array<OrderLineInput> | OrderLineInput;
+  input: CreateOrderInput;
 }>;
 
 
 export type CreateOrderMutation = { createOrder:
-    | { __typename: 'CreateOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
+    | { __typename: 'CreateOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -111,7 +125,7 @@ export type CancelOrderMutationVariables = Exact<{
 
 
 export type CancelOrderMutation = { cancelOrder:
-    | { __typename: 'CancelOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
+    | { __typename: 'CancelOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -131,10 +145,23 @@ export type CancelPaymentMutation = { cancelPayment:
     | { __typename: 'OperationError', code: string, message: string }
    };
 
+export type RequestCashReceiptMutationVariables = Exact<{
+  orderId: string;
+  type: string;
+  identifier: string;
+}>;
+
+
+export type RequestCashReceiptMutation = { requestCashReceipt:
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+    | { __typename: 'RequestCashReceiptSuccess' }
+   };
+
 export type MyOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }> } };
+export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }> } };
 
 export type SellerOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -316,6 +343,14 @@ export const OrderFieldsFragmentDoc = new TypedDocumentString(`
   escrowEligible
   escrow {
     ...EscrowFields
+  }
+  cashReceipt {
+    type
+    identifierMasked
+    approvalNo
+    amount
+    status
+    issuedAt
   }
   items {
     id
@@ -515,6 +550,14 @@ fragment OrderFields on Order {
   escrow {
     ...EscrowFields
   }
+  cashReceipt {
+    type
+    identifierMasked
+    approvalNo
+    amount
+    status
+    issuedAt
+  }
   items {
     id
     productName
@@ -537,8 +580,8 @@ fragment OrderFields on Order {
   }
 }`) as unknown as TypedDocumentString<OrderQuery, OrderQueryVariables>;
 export const CreateOrderDocument = new TypedDocumentString(`
-    mutation CreateOrder($items: [OrderLineInput!]!) {
-  createOrder(input: {items: $items}) {
+    mutation CreateOrder($input: CreateOrderInput!) {
+  createOrder(input: $input) {
     __typename
     ... on CreateOrderSuccess {
       order {
@@ -596,6 +639,14 @@ fragment OrderFields on Order {
   escrowEligible
   escrow {
     ...EscrowFields
+  }
+  cashReceipt {
+    type
+    identifierMasked
+    approvalNo
+    amount
+    status
+    issuedAt
   }
   items {
     id
@@ -761,6 +812,14 @@ fragment OrderFields on Order {
   escrow {
     ...EscrowFields
   }
+  cashReceipt {
+    type
+    identifierMasked
+    approvalNo
+    amount
+    status
+    issuedAt
+  }
   items {
     id
     productName
@@ -812,6 +871,23 @@ export const CancelPaymentDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<CancelPaymentMutation, CancelPaymentMutationVariables>;
+export const RequestCashReceiptDocument = new TypedDocumentString(`
+    mutation RequestCashReceipt($orderId: String!, $type: String!, $identifier: String!) {
+  requestCashReceipt(orderId: $orderId, type: $type, identifier: $identifier) {
+    __typename
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}`) as unknown as TypedDocumentString<RequestCashReceiptMutation, RequestCashReceiptMutationVariables>;
 export const MyOrdersDocument = new TypedDocumentString(`
     query MyOrders {
   myOrders(first: 20) {
@@ -860,6 +936,14 @@ fragment OrderFields on Order {
   escrowEligible
   escrow {
     ...EscrowFields
+  }
+  cashReceipt {
+    type
+    identifierMasked
+    approvalNo
+    amount
+    status
+    issuedAt
   }
   items {
     id

@@ -1,4 +1,5 @@
 import { cancelOrder, cancelPayment, fetchMyOrders, type Order, type Payment } from '../api/backend';
+import { cashReceiptSection } from '../cashReceipt/orderView';
 import { h } from '../dom';
 import { formatDateTime, formatWon, itemStatusText, orderStatusText, paymentStatusText } from '../format';
 import { AttemptKey } from '../idempotency';
@@ -129,6 +130,7 @@ function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElemen
       ),
     payment?.status === 'awaiting_deposit' &&
       payment.virtualAccount && [h('h3', null, '입금 계좌'), virtualAccountView(payment.virtualAccount)],
+    cashReceiptSection(order, reload, status),
     refundForm,
     actions.length > 0 && h('div', { className: 'actions' }, actions),
     alert.el,

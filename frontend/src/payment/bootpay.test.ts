@@ -54,9 +54,18 @@ describe('BootpayAdapter', () => {
       application_id: 'web-app-id',
       widget_key: 'widget-key',
       sandbox: true,
-      extra: { open_type: 'iframe', separately_confirmed: false },
+      extra: { open_type: 'iframe', separately_confirmed: false, display_cash_receipt: false },
     });
     expect(params.extra.redirect_url).toBeUndefined();
+  });
+
+  it('hides the PG window\'s own 현금영수증 (display_cash_receipt: false) in render and requestPayment: the backend issues it', async () => {
+    sdk.BootpayWidget.requestPayment.mockResolvedValue({ event: 'issued', data: { receipt_id: 'r1', order_id: 'o1' } });
+    const adapter = new BootpayAdapter();
+    await adapter.mount(container(), base);
+    expect(sdk.BootpayWidget.render.mock.calls[0][1].extra.display_cash_receipt).toBe(false);
+    await adapter.pay({ orderId: 'o1', orderName: 'x' });
+    expect(sdk.BootpayWidget.requestPayment.mock.calls[0][0].extra.display_cash_receipt).toBe(false);
   });
 
   it.each(['production', 'development'] as const)('talks to Bootpay\'s %s servers, as the backend does', async (environment) => {
@@ -78,6 +87,7 @@ describe('BootpayAdapter', () => {
       open_type: 'redirect',
       redirect_url: 'http://localhost/checkout/return',
       separately_confirmed: true,
+      display_cash_receipt: false,
     });
   });
 
@@ -120,6 +130,7 @@ describe('BootpayAdapter', () => {
     expect(sdk.BootpayWidget.render.mock.calls[0][1].extra).toEqual({
       open_type: 'iframe',
       separately_confirmed: false,
+      display_cash_receipt: false,
       escrow: true,
     });
     await adapter.pay({ orderId: 'o1', orderName: 'x' });
@@ -140,6 +151,7 @@ describe('BootpayAdapter', () => {
       open_type: 'redirect',
       redirect_url: 'http://localhost/checkout/return',
       separately_confirmed: false,
+      display_cash_receipt: false,
       escrow: true,
     });
     expect(params).not.toBe(sdk.BootpayWidget.render.mock.calls[0][1]); // a fresh object: render keeps it

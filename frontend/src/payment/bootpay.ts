@@ -119,14 +119,22 @@ interface WidgetExtra {
   open_type: string;
   redirect_url?: string;
   separately_confirmed: boolean;
+  display_cash_receipt: false;
   escrow?: true;
 }
 
 function extraFor(params: MountParams): WidgetExtra {
+  // 현금영수증: the buyer chooses it on our checkout (sent with createOrder) and the backend issues it through
+  // the SDK once the money arrives, so the PG window must not offer (and issue) its own. The field is the
+  // SDK's `ExtraModel.display_cash_receipt?: boolean // 현금 영수증 체크 노출 Y,N, default: true`
+  // (@bootpay/client-js 5.3.1, dist/src/types/bootpay-interface.d.ts; WidgetExtraModel extends it). The
+  // bundle passes `extra` through to Bootpay unread; that Bootpay's window honours it for every PG is
+  // unconfirmed offline (WIDGET.md does not cover it).
+  const common = { separately_confirmed: params.separatelyConfirmed, display_cash_receipt: false } as const;
   const extra: WidgetExtra =
     params.openType === 'redirect'
-      ? { open_type: 'redirect', redirect_url: params.redirectUrl, separately_confirmed: params.separatelyConfirmed }
-      : { open_type: 'iframe', separately_confirmed: params.separatelyConfirmed };
+      ? { open_type: 'redirect', redirect_url: params.redirectUrl, ...common }
+      : { open_type: 'iframe', ...common };
   // 에스크로(구매안전) 결제: Bootpay's `extra.escrow`; absent (not false) for an ordinary payment.
   if (params.escrow === true) extra.escrow = true;
   return extra;
