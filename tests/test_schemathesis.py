@@ -60,7 +60,14 @@ CALLER_BY_OPERATION = {
     "statements_retrieve": "staff",  # every seller and the total (a buyer is only ever refused)
 }
 # Operations under these paths may call Bootpay: they run with the gateway pointed at the emulator.
-_BOOTPAY_PATHS = ("/api/v1/payments/", "/api/v1/webhooks/", "/api/v1/billing-keys/", "/api/v1/subscriptions/")
+_BOOTPAY_PATHS = (
+    "/api/v1/payments/",
+    "/api/v1/webhooks/",
+    "/api/v1/billing-keys/",
+    "/api/v1/subscriptions/",
+    "/api/v1/orders/",  # a cash receipt requested on a paid order is issued at once (eager tasks)
+    "/api/v1/identity/",  # a verification is read from Bootpay (certificate, SMS)
+)
 # Top-level body fields that name rows (POST /api/v1/subscriptions/): real values as for path parameters.
 _BODY_IDS = ("product_id", "billing_key_id")
 

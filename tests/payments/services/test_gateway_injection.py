@@ -61,6 +61,40 @@ class Counting:
         self.calls.append("shipping_start")
         return self.inner.shipping_start(**kwargs)
 
+    # Cash receipts and identity verification, counted and passed on the same way.
+
+    def cash_receipt_publish(self, **kwargs):
+        self.calls.append("cash_receipt_publish")
+        return self.inner.cash_receipt_publish(**kwargs)
+
+    def cash_receipt_cancel_on_payment(self, **kwargs):
+        self.calls.append("cash_receipt_cancel_on_payment")
+        return self.inner.cash_receipt_cancel_on_payment(**kwargs)
+
+    def cash_receipt_issue(self, **kwargs):
+        self.calls.append("cash_receipt_issue")
+        return self.inner.cash_receipt_issue(**kwargs)
+
+    def cash_receipt_cancel(self, **kwargs):
+        self.calls.append("cash_receipt_cancel")
+        return self.inner.cash_receipt_cancel(**kwargs)
+
+    def certificate(self, receipt_id):
+        self.calls.append("certificate")
+        return self.inner.certificate(receipt_id)
+
+    def authentication_request(self, **kwargs):
+        self.calls.append("authentication_request")
+        return self.inner.authentication_request(**kwargs)
+
+    def authentication_confirm(self, **kwargs):
+        self.calls.append("authentication_confirm")
+        return self.inner.authentication_confirm(**kwargs)
+
+    def authentication_realarm(self, receipt_id):
+        self.calls.append("authentication_realarm")
+        return self.inner.authentication_realarm(receipt_id)
+
 
 class Refusing:
     def __getattr__(self, name):
