@@ -20,6 +20,7 @@ from tests.e2e.pages import (
     ADULT_REQUIRED_TEXT,
     CARD,
     MINOR_REFUSED_TEXT,
+    ORDER_NEXT,
     PAID_HEADING,
     add_to_cart,
     adult_step,
@@ -75,6 +76,7 @@ def checkout_reaches_the_adult_step(page, shop, product: Product, buyer) -> None
     add_to_cart(page, product.name)
     cart(page).get_by_role("button", name="주문하기").click()
     expect(page).to_have_url(re.compile(r"/checkout/"))
+    page.get_by_role("button", name=ORDER_NEXT).click()  # the cash-receipt step comes before the order
     expect(adult_step(page)).to_be_visible()
     expect(alert_text(page, ADULT_REQUIRED_TEXT)).to_be_visible()
     expect(pay_button(page)).to_be_hidden()
