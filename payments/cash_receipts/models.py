@@ -12,15 +12,15 @@ is shown without reading the ledger. `CashReceiptIssuance` is one receipt at Boo
 A row is saved (`requested` / `cancel_requested`) before Bootpay hears of it and claimed through
 `attempt_started_at` (a lease) by whoever talks to Bootpay, like the core's `Cancellation`. The database
 keeps at most one live row (requested, issued, cancel_requested) per order. Identifiers are stored only
-encrypted (the billing keys' Fernet keys, `payments.billing.crypto`); no field shows them but the mask.
+encrypted (`config.crypto`, the Fernet keys billing keys use too); no field shows them but the mask.
 """
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from config.crypto import secret_decrypt, secret_encrypt
 from orders.models import Order
-from payments.billing.crypto import billing_key_decrypt, billing_key_encrypt
 from payments.models import Payment
 
 
@@ -31,11 +31,11 @@ class CashReceiptType(models.TextChoices):
 
 
 def identifier_encrypt(plain: str) -> str:
-    return billing_key_encrypt(plain) if plain else ""
+    return secret_encrypt(plain) if plain else ""
 
 
 def identifier_decrypt(token: str) -> str:
-    return billing_key_decrypt(token) if token else ""
+    return secret_decrypt(token) if token else ""
 
 
 class CashReceiptRequest(models.Model):
