@@ -110,6 +110,9 @@ class CashReceiptIssuance(models.Model):
 
     LIVE_STATES = (State.REQUESTED, State.ISSUED, State.CANCEL_REQUESTED)
     OPEN_STATES = (State.REQUESTED, State.CANCEL_REQUESTED)
+    # Standing at Bootpay as far as the ledger knows: issued, and not (yet) cancelled there: a cancel
+    # sent and unanswered, or refused (the receipt stays until staff retry). What statements count.
+    STANDING_STATES = (State.ISSUED, State.CANCEL_REQUESTED, State.CANCEL_FAILED)
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cash_receipt_issuances")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="cash_receipt_issuances")
@@ -137,7 +140,15 @@ class CashReceiptIssuance(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["state", "attempt_started_at"], name="cash_receipt_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "attempt_started_at"], name="cash_receipt_state_idx"),
+            # The statements' cash-receipt columns: standing receipts by the day they were issued.
+            models.Index(
+                fields=["issued_at"],
+                condition=Q(state__in=("issued", "cancel_requested", "cancel_failed")),
+                name="cash_receipt_issued_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["order"],
