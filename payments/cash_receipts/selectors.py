@@ -20,7 +20,9 @@ def cash_receipt_issuances_failed() -> QuerySet[CashReceiptIssuance]:
     )
 
 
-def cash_receipts_standing(*, issued_from: datetime, issued_before: datetime) -> QuerySet[CashReceiptIssuance]:
+def cash_receipts_standing(
+    *, issued_from: datetime, issued_before: datetime
+) -> QuerySet[CashReceiptIssuance]:
     """Receipts standing at Bootpay as far as the ledger knows (issued; its cancel unanswered or refused),
     issued in [issued_from, issued_before): what the statements count, on the day of `issued_at`. A
     cancelled receipt is not among them (its re-issue is, on its own day). Index `cash_receipt_issued_idx`."""
