@@ -302,8 +302,9 @@ if BOOTPAY_MODE == "production" and not (
     )
 
 # --- Automatic payments (docs/billing.md) -------------------------------------------------------
-# Stored billing keys are encrypted with Fernet: comma-separated keys, the first encrypts, every one
-# decrypts (rotation: put the new key first, run `manage.py rotate_billing_keys`, then drop the old one).
+# Stored billing keys and cash receipt identifiers are encrypted with Fernet (config/crypto.py):
+# comma-separated keys, the first encrypts, every one decrypts (rotation: put the new key first, run
+# `manage.py rotate_billing_keys` and `rotate_cash_receipt_keys`, then drop the old one; docs/deploy.md).
 # Unset, one key is derived from SECRET_KEY (as django-fernet-fields does), so an upgrade starts without
 # new configuration; `check --deploy` warns outside local/dev/test (payments.checks), because rotating
 # SECRET_KEY would then make the stored keys unreadable and one leaked secret would open both.

@@ -40,16 +40,28 @@ class StatementMoneyType:
 @strawberry.type(name="StatementCountedMoney", description="Won with its parts, and how many made it.")
 class StatementCountedMoneyType(StatementMoneyType):
     count: int = strawberry.field(
-        description="Sales: (payment, seller) pairs; refunds: (cancellation, seller) pairs."
+        description=(
+            "Sales: (payment, seller) pairs; refunds: (cancellation, seller) pairs; cash receipts: (receipt, "
+            "seller) pairs."
+        )
     )
 
 
-@strawberry.type(name="StatementDay", description="One day (Asia/Seoul) with a sale or a refund.")
+@strawberry.type(
+    name="StatementDay", description="One day (Asia/Seoul) with a sale, a refund or a cash receipt."
+)
 class StatementDayType:
     date: date
     gross: StatementCountedMoneyType = strawberry.field(description="Sales booked on the day.")
     refunds: StatementCountedMoneyType = strawberry.field(description="Refunds booked on the day.")
     net: StatementMoneyType = strawberry.field(description="gross − refunds.")
+    cash_receipts: StatementCountedMoneyType = strawberry.field(
+        description=(
+            "The seller's part of the cash receipts (현금영수증) issued on the day that still stand (a "
+            "cancelled one counts nowhere; its re-issue on its own day), split by what each seller kept in "
+            "the payment. Not part of net."
+        )
+    )
 
 
 @strawberry.type(name="SellerStatement", description="One seller's sales, refunds and net in the period.")
@@ -58,8 +70,11 @@ class SellerStatementType:
     gross: StatementCountedMoneyType
     refunds: StatementCountedMoneyType
     net: StatementMoneyType = strawberry.field(description="gross − refunds.")
+    cash_receipts: StatementCountedMoneyType = strawberry.field(
+        description="The seller's part of the period's cash receipts."
+    )
     days: list[StatementDayType] = strawberry.field(
-        description="Only the days with a sale or a refund, oldest first."
+        description="Only the days with a sale, a refund or a cash receipt, oldest first."
     )
 
     @strawberry.field(description="The seller's global id (`Seller`, as `products(sellerId:)` takes).")
@@ -72,6 +87,9 @@ class StatementTotalType:
     gross: StatementCountedMoneyType
     refunds: StatementCountedMoneyType
     net: StatementMoneyType
+    cash_receipts: StatementCountedMoneyType = strawberry.field(
+        description="The period's standing cash receipts, all of them: Σ sellers."
+    )
 
 
 @strawberry.type(

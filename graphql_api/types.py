@@ -195,6 +195,18 @@ class PaymentType:
         account = root.virtual_account
         return VirtualAccountType(**asdict(account)) if account else None
 
+    @strawberry_django.field(
+        select_related=["order", f"order__{CASH_RECEIPT_RELATION}"],
+        only=["order__buyer_id"],
+        description=(
+            "The order's cash receipt (현금영수증), as REST's payment `cash_receipt`: for its buyer and "
+            "staff; else (or none applies) null."
+        ),
+    )
+    def cash_receipt(self, root: Payment, info: Info) -> CashReceiptType | None:
+        shown = order_cash_receipt(root.order, user=current_user(info))
+        return CashReceiptType(**asdict(shown)) if shown else None
+
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Payment], info: Info, **kwargs) -> QuerySet[Payment]:
         # Payments belong to the buyer (and staff); a seller never sees the buyer's payment.

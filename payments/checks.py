@@ -10,9 +10,9 @@ def billing_key_encryption_configured(app_configs, **kwargs):
         return []
     return [
         checks.Warning(
-            "BILLING_KEY_ENCRYPTION_KEYS is not set: stored billing keys are encrypted with a key derived "
-            "from SECRET_KEY, so rotating SECRET_KEY makes them unreadable.",
-            hint="Set BILLING_KEY_ENCRYPTION_KEYS to a Fernet key of its own (docs/billing.md).",
+            "BILLING_KEY_ENCRYPTION_KEYS is not set: stored billing keys and cash receipt identifiers are "
+            "encrypted with a key derived from SECRET_KEY, so rotating SECRET_KEY makes them unreadable.",
+            hint="Set BILLING_KEY_ENCRYPTION_KEYS to a Fernet key of its own (docs/deploy.md).",
             id="payments.W001",
         )
     ]

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from config.crypto import secret_decrypt
 from orders.models import Order, SubscriptionInterval
-from payments.billing.crypto import billing_key_decrypt
 
 
 def new_billing_key_request_id() -> str:
@@ -59,7 +59,7 @@ class BillingKeyRequest(models.Model):
 
 class BillingKey(models.Model):
     """A card registered for automatic payments. The key itself is stored only encrypted
-    (`payments.billing.crypto`); `key` decrypts it for the one gateway call that needs it. Nothing
+    (`config.crypto`); `key` decrypts it for the one gateway call that needs it. Nothing
     here shows it: not `str`, not `repr`, not the admin, no serializer."""
 
     class Status(models.TextChoices):
@@ -97,7 +97,7 @@ class BillingKey(models.Model):
     @property
     def key(self) -> str:
         """The plain billing key, decrypted; keep it in a local variable for one gateway call only."""
-        return billing_key_decrypt(self.key_encrypted)
+        return secret_decrypt(self.key_encrypted)
 
 
 class Subscription(models.Model):

@@ -12,15 +12,15 @@ is shown without reading the ledger. `CashReceiptIssuance` is one receipt at Boo
 A row is saved (`requested` / `cancel_requested`) before Bootpay hears of it and claimed through
 `attempt_started_at` (a lease) by whoever talks to Bootpay, like the core's `Cancellation`. The database
 keeps at most one live row (requested, issued, cancel_requested) per order. Identifiers are stored only
-encrypted (the billing keys' Fernet keys, `payments.billing.crypto`); no field shows them but the mask.
+encrypted (`config.crypto`, the Fernet keys billing keys use too); no field shows them but the mask.
 """
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from config.crypto import secret_decrypt, secret_encrypt
 from orders.models import Order
-from payments.billing.crypto import billing_key_decrypt, billing_key_encrypt
 from payments.models import Payment
 
 
@@ -31,11 +31,11 @@ class CashReceiptType(models.TextChoices):
 
 
 def identifier_encrypt(plain: str) -> str:
-    return billing_key_encrypt(plain) if plain else ""
+    return secret_encrypt(plain) if plain else ""
 
 
 def identifier_decrypt(token: str) -> str:
-    return billing_key_decrypt(token) if token else ""
+    return secret_decrypt(token) if token else ""
 
 
 class CashReceiptRequest(models.Model):
@@ -110,6 +110,9 @@ class CashReceiptIssuance(models.Model):
 
     LIVE_STATES = (State.REQUESTED, State.ISSUED, State.CANCEL_REQUESTED)
     OPEN_STATES = (State.REQUESTED, State.CANCEL_REQUESTED)
+    # Standing at Bootpay as far as the ledger knows: issued, and not (yet) cancelled there: a cancel
+    # sent and unanswered, or refused (the receipt stays until staff retry). What statements count.
+    STANDING_STATES = (State.ISSUED, State.CANCEL_REQUESTED, State.CANCEL_FAILED)
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cash_receipt_issuances")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="cash_receipt_issuances")
@@ -137,7 +140,15 @@ class CashReceiptIssuance(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["state", "attempt_started_at"], name="cash_receipt_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "attempt_started_at"], name="cash_receipt_state_idx"),
+            # The statements' cash-receipt columns: standing receipts by the day they were issued.
+            models.Index(
+                fields=["issued_at"],
+                condition=Q(state__in=("issued", "cancel_requested", "cancel_failed")),
+                name="cash_receipt_issued_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["order"],

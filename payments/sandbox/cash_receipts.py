@@ -10,8 +10,9 @@ Everything else is the emulator's choice (*ours*, written down in docs/sandbox.m
 - Publish needs a cash-like payment (``method_symbol`` vbank or bank) that holds money (status 1, or 20
   with ``price - cancelled_price > 0``) and issues for what it holds now; one live on-receipt cash receipt
   per payment (``RC_CASH_RECEIPT_ALREADY_PUBLISHED``); after a cancel it can be published again.
-- ``identity_no`` is 10-18 digits once '-' is removed; every refusal of a bad body or a payment that
-  cannot have one is 400 ``RC_CASH_RECEIPT_FAILED``.
+- ``identity_no`` is, once '-' is removed, 10 or 11 digits (a mobile phone; a business registration
+  number is 10) or 13-19 digits (a cash receipt card), the lengths the backend accepts; every refusal of
+  a bad body or a payment that cannot have one is 400 ``RC_CASH_RECEIPT_FAILED``.
 - The identifier is never answered in full: ``cash_receipt_no`` shows only its last 4 digits
   (``*******5678``); the emulator keeps a hash of it, not the number.
 - The payment receipt's ``cash_receipt_data`` {tid (9 digits), cash_receipt_type (1 소득공제, 2 지출증빙),
@@ -83,6 +84,11 @@ def _failed(message: str) -> SandboxError:
     return SandboxError(400, CASH_RECEIPT_FAILED, message)
 
 
+# Phone 10-11 digits (business registration number 10), cash receipt card 13-19: what the backend's
+# identifiers take (payments/cash_receipts/identifiers.py; tests/payments/sandbox pins the two together).
+IDENTITY_NO_LENGTHS = frozenset({10, 11, *range(13, 20)})
+
+
 def _checked_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
     unknown = set(fields) - allowed
     if unknown:
@@ -92,8 +98,8 @@ def _checked_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
 def _identity(value: Any) -> tuple[str, str]:
     """(masked number, hash) of ``identity_no``; the number itself is never kept nor quoted."""
     digits = value.replace("-", "") if isinstance(value, str) else ""
-    if not digits.isdigit() or not 10 <= len(digits) <= 18:
-        raise _failed("identity_no는 10~18자리 숫자여야 합니다.")
+    if not digits.isascii() or not digits.isdigit() or len(digits) not in IDENTITY_NO_LENGTHS:
+        raise _failed("identity_no는 휴대전화·사업자등록번호(10~11자리) 또는 카드번호(13~19자리)여야 합니다.")
     masked = "*" * (len(digits) - 4) + digits[-4:]
     return masked, hashlib.sha256(digits.encode()).hexdigest()
 

@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 from config.errors import DomainError
-from payments.statements.selectors import CountedMoney, Statement, net_of
+from payments.statements.selectors import SellerStatement, Statement, StatementDay, StatementTotal, net_of
 
 CSV_HEADERS = {
     "en": (
@@ -26,6 +26,10 @@ CSV_HEADERS = {
         "net_taxable",
         "net_tax_free",
         "net_total",
+        "cash_receipt_count",
+        "cash_receipt_taxable",
+        "cash_receipt_tax_free",
+        "cash_receipt_total",
     ),
     "ko": (
         "판매자 ID",
@@ -42,6 +46,10 @@ CSV_HEADERS = {
         "과세 순매출",
         "면세 순매출",
         "순매출 합계",
+        "현금영수증 건수",
+        "현금영수증 과세",
+        "현금영수증 면세",
+        "현금영수증 합계",
     ),
 }
 _TOTAL_LABEL = {"en": "total", "ko": "합계"}
@@ -56,7 +64,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _csv_row(seller_id: object, name: str, day: str, gross: CountedMoney, refunds: CountedMoney) -> list:
+def _csv_row(
+    seller_id: object, name: str, day: str, entry: StatementDay | SellerStatement | StatementTotal
+) -> list:
+    gross, refunds, cash = entry.gross, entry.refunds, entry.cash_receipts
     net = net_of(gross, refunds)
     return [
         seller_id,
@@ -73,6 +84,10 @@ def _csv_row(seller_id: object, name: str, day: str, gross: CountedMoney, refund
         net.taxable,
         net.tax_free,
         net.total,
+        cash.count,
+        cash.taxable,
+        cash.tax_free,
+        cash.total,
     ]
 
 
@@ -88,11 +103,11 @@ def statement_csv(statement: Statement, *, headers: str = "en") -> str:
     total_label = _TOTAL_LABEL[headers]
     for seller in statement.sellers:
         for day in seller.days:
-            row = _csv_row(seller.seller_id, seller.seller_name, day.date.isoformat(), day.gross, day.refunds)
+            row = _csv_row(seller.seller_id, seller.seller_name, day.date.isoformat(), day)
             writer.writerow([_cell(value) for value in row])
-        row = _csv_row(seller.seller_id, seller.seller_name, total_label, seller.gross, seller.refunds)
+        row = _csv_row(seller.seller_id, seller.seller_name, total_label, seller)
         writer.writerow([_cell(value) for value in row])
     if statement.total is not None:
         total = statement.total
-        writer.writerow(_csv_row("", _ALL_LABEL[headers], total_label, total.gross, total.refunds))
+        writer.writerow(_csv_row("", _ALL_LABEL[headers], total_label, total))
     return "\ufeff" + out.getvalue()

@@ -9,7 +9,13 @@ Booking rules (docs/statements.md):
   charged to the sellers in its recorded shares (`CancellationShare`, written by the cancel service:
   a line refund to the lines' sellers, an amount refund or a cancel made at Bootpay pro rata over
   what each seller had left), one refund per (cancellation, seller);
-- net = gross − refunds. Charges of subscriptions are orders and payments like any other.
+- net = gross − refunds. Charges of subscriptions are orders and payments like any other;
+- cash receipts (현금영수증): each receipt standing at Bootpay (issued, its cancel unanswered or refused;
+  `payments.cash_receipts.selectors.cash_receipts_standing`), booked on the day of its `issued_at`, is
+  split over the sellers of its order by what each kept in the payment when the receipt's amount was
+  decided (its lines − its shares of the cancellations that had succeeded by the receipt's `created_at`),
+  taxable and tax-free apart, largest remainder as for refunds (`apportion`): Σ sellers = Σ receipts.
+  A cancelled receipt counts nowhere; its re-issue counts on its own day. Informational: not in net.
 Only the REST, GraphQL and command adapters call this module (and the statement reconciliation);
 it aggregates in SQL. The CSV is `payments.statements.csv`.
 """
@@ -23,14 +29,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from config.errors import DomainError, ErrorCode
 from orders.models import Order, OrderItem, Seller
 from orders.selectors import Role, user_role
+from payments.cash_receipts.selectors import cash_receipts_standing
 from payments.models import Cancellation, CancellationShare, Payment
 from payments.money import Money  # total, taxable, tax_free
+from payments.services.settle import apportion
 
 STATEMENT_TIME_ZONE = "Asia/Seoul"
 STATEMENT_MAX_DAYS = 366
@@ -40,7 +48,8 @@ STATEMENT_CURRENCY = Order._meta.get_field("currency").default
 
 @dataclass(frozen=True)
 class CountedMoney(Money):
-    count: int  # sales: (payment, seller) pairs; refunds: (cancellation, seller) pairs
+    # sales: (payment, seller) pairs; refunds: (cancellation, seller); cash receipts: (receipt, seller)
+    count: int
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class StatementDay:
     gross: CountedMoney
     refunds: CountedMoney
     net: Money
+    cash_receipts: CountedMoney  # the seller's part of the cash receipts issued on the day
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,8 @@ class SellerStatement:
     gross: CountedMoney
     refunds: CountedMoney
     net: Money
-    days: list[StatementDay]  # only days with a sale or a refund, oldest first
+    cash_receipts: CountedMoney
+    days: list[StatementDay]  # only days with a sale, a refund or a cash receipt, oldest first
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class StatementTotal:
     gross: CountedMoney
     refunds: CountedMoney
     net: Money
+    cash_receipts: CountedMoney
 
 
 @dataclass(frozen=True)
@@ -235,6 +247,62 @@ def statement_payment_totals(date_from: date, date_to: date) -> tuple[Money, Mon
     )
 
 
+def statement_cash_receipts(
+    date_from: date, date_to: date, *, sellers: list[int] | None = None
+) -> dict[tuple[int, date], CountedMoney]:
+    """{(seller, KST day): its part of the cash receipts issued that day} (only `sellers`' when given).
+    Two queries, whatever the number of receipts: per (receipt, seller) the order's lines, and the
+    seller's shares of the payment's cancellations that had succeeded when the receipt was asked for."""
+    start, end = period_bounds(date_from, date_to)
+    receipts = cash_receipts_standing(issued_from=start, issued_before=end)
+    if sellers is not None:  # every seller of those orders still weighs in the split
+        receipts = receipts.filter(
+            Exists(OrderItem.objects.filter(order_id=OuterRef("order_id"), seller_id__in=sellers))
+        )
+    line_total = F("order__items__unit_price") * F("order__items__quantity")
+    lines = (
+        receipts.values(
+            "pk", "amount", "tax_free", day=_day("issued_at"), seller=F("order__items__seller_id")
+        )
+        .annotate(
+            lines_taxable=Coalesce(Sum(line_total, filter=Q(order__items__is_tax_free=False)), 0),
+            lines_tax_free=Coalesce(Sum(line_total, filter=Q(order__items__is_tax_free=True)), 0),
+        )
+        .order_by()
+    )
+    shares = "payment__cancellations__shares__"
+    spent = (  # driven by the period's receipts (their index), the payment's cancellations joined to them
+        receipts.filter(
+            payment__cancellations__state=Cancellation.State.SUCCEEDED,
+            payment__cancellations__completed_at__lte=F("created_at"),
+        )
+        .values(receipt=F("pk"), seller_id=F(f"{shares}seller_id"))
+        .annotate(amount=Sum(f"{shares}amount"), tax_free=Sum(f"{shares}tax_free_amount"))
+        .filter(amount__isnull=False)
+        .order_by()
+    )
+    spent_by = {(row["receipt"], row["seller_id"]): row for row in spent}
+    by_receipt: dict[int, list[dict]] = defaultdict(list)
+    for row in lines:
+        by_receipt[row["pk"]].append(row)
+    found: dict[tuple[int, date], CountedMoney] = defaultdict(lambda: _ZERO)
+    for receipt, rows in by_receipt.items():
+        left_taxable, left_tax_free, every_line = {}, {}, {}
+        for row in rows:
+            used = spent_by.get((receipt, row["seller"]), {"amount": 0, "tax_free": 0})
+            left_taxable[row["seller"]] = row["lines_taxable"] - (used["amount"] - used["tax_free"])
+            left_tax_free[row["seller"]] = row["lines_tax_free"] - used["tax_free"]
+            every_line[row["seller"]] = row["lines_taxable"] + row["lines_tax_free"]
+        amount, tax_free, day = rows[0]["amount"], rows[0]["tax_free"], rows[0]["day"]
+        taxable_of = apportion(amount - tax_free, [left_taxable, every_line])
+        tax_free_of = apportion(tax_free, [left_tax_free, every_line])
+        for seller in every_line:
+            if (sellers is None or seller in sellers) and taxable_of[seller] + tax_free_of[seller] > 0:
+                part = _counted(1, taxable_of[seller], tax_free_of[seller])
+                found[(seller, day)] = _add(found[(seller, day)], part)
+    return dict(found)
+
+
 # --- Building the statement ------------------------------------------------------------------------
 
 
@@ -260,32 +328,39 @@ def net_of(gross: Money, refunds: Money) -> Money:
 def _statement(
     date_from: date, date_to: date, *, sellers: dict[int, str] | None, with_total: bool
 ) -> Statement:
-    """Two grouped queries (sales, refunds) and, for staff's whole list, one for the sellers' names.
-    `sellers`: only these (listed even without activity); None: every seller with activity."""
+    """Two grouped queries (sales, refunds), two for the cash receipts and, for staff's whole list, one
+    for the sellers' names. `sellers`: only these (listed even without activity); None: every seller
+    with activity."""
     sales, refunds = statement_sales(date_from, date_to), statement_refunds(date_from, date_to)
     if sellers is not None:
         sales, refunds = (
             sales.filter(seller_id__in=list(sellers)),
             refunds.filter(seller_id__in=list(sellers)),
         )
-    days: dict[int, dict[date, list[CountedMoney]]] = defaultdict(lambda: defaultdict(lambda: [_ZERO, _ZERO]))
+    days: dict[int, dict[date, list[CountedMoney]]] = defaultdict(
+        lambda: defaultdict(lambda: [_ZERO, _ZERO, _ZERO])
+    )
     for row in sales:
         days[row["seller_id"]][row["day"]][0] = _counted(row["count"], row["taxable"], row["tax_free"])
     for row in refunds:
         days[row["seller_id"]][row["day"]][1] = _counted(
             row["count"], row["amount"] - row["tax_free"], row["tax_free"]
         )
+    receipts = statement_cash_receipts(date_from, date_to, sellers=None if sellers is None else list(sellers))
+    for (seller_pk, day), part in receipts.items():
+        days[seller_pk][day][2] = part
     if sellers is None:
         sellers = dict(Seller.objects.filter(pk__in=list(days)).values_list("pk", "name")) if days else {}
     listed = []
     for seller_pk, name in sorted(sellers.items(), key=lambda pair: (pair[1], pair[0])):
         entries = [
-            StatementDay(date=day, gross=gross, refunds=refund, net=net_of(gross, refund))
-            for day, (gross, refund) in sorted(days.get(seller_pk, {}).items())
+            StatementDay(date=day, gross=gross, refunds=refund, net=net_of(gross, refund), cash_receipts=cash)
+            for day, (gross, refund, cash) in sorted(days.get(seller_pk, {}).items())
         ]
-        gross, refund = _ZERO, _ZERO
+        gross, refund, cash = _ZERO, _ZERO, _ZERO
         for entry in entries:
             gross, refund = _add(gross, entry.gross), _add(refund, entry.refunds)
+            cash = _add(cash, entry.cash_receipts)
         listed.append(
             SellerStatement(
                 seller_id=seller_pk,
@@ -293,13 +368,15 @@ def _statement(
                 gross=gross,
                 refunds=refund,
                 net=net_of(gross, refund),
+                cash_receipts=cash,
                 days=entries,
             )
         )
     total = None
     if with_total:
-        gross, refund = _ZERO, _ZERO
+        gross, refund, cash = _ZERO, _ZERO, _ZERO
         for seller in listed:
             gross, refund = _add(gross, seller.gross), _add(refund, seller.refunds)
-        total = StatementTotal(gross=gross, refunds=refund, net=net_of(gross, refund))
+            cash = _add(cash, seller.cash_receipts)
+        total = StatementTotal(gross=gross, refunds=refund, net=net_of(gross, refund), cash_receipts=cash)
     return Statement(date_from=date_from, date_to=date_to, sellers=listed, total=total)

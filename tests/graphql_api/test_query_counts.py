@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 MY_ORDERS = """{ myOrders(first: 50) { totalCount edges { node {
   orderId status totalAmount
   items { productName quantity product { name price seller { name } } }
-  payments { paymentId status cancellations { amount state } }
+  payments { paymentId status cancellations { amount state } cashReceipt { status amount } }
 } } } }"""
 
 

@@ -183,4 +183,4 @@ def test_query_count_does_not_grow_with_orders_or_sellers(
     with CaptureQueriesContext(connection) as after:
         assert len(client(STATEMENT, NOVEMBER)["sellerStatement"]["sellers"]) == 5
 
-    assert len(after) == len(before) <= 5
+    assert len(after) == len(before) <= 7  # + 2: the cash receipt columns

@@ -1,5 +1,5 @@
 """Billing keys: a buyer's `requestSubscription` id, registering the issued key (encrypted,
-`payments.billing.crypto`), removing it, and destroying a key its last subscription no longer uses."""
+`config.crypto`), removing it, and destroying a key its last subscription no longer uses."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.crypto import secret_encrypt, secret_fingerprint
 from config.errors import DomainError, ErrorCode
-from payments.billing.crypto import billing_key_encrypt, billing_key_fingerprint
 from payments.billing.models import BillingKey, BillingKeyRequest, Subscription
 from payments.billing.services.common import (
     KEY_GONE,
@@ -70,7 +70,7 @@ def billing_key_register(
         raise _invalid_key("not_billing_receipt")
     if info.receipt_id and info.receipt_id != receipt_id:
         raise _invalid_key("not_billing_receipt")
-    fingerprint = billing_key_fingerprint(info.billing_key)
+    fingerprint = secret_fingerprint(info.billing_key)
     with transaction.atomic():
         request = (
             BillingKeyRequest.objects.select_for_update().filter(subscription_id=info.subscription_id).first()
@@ -86,7 +86,7 @@ def billing_key_register(
             with transaction.atomic():  # savepoint: the unique receipt and fingerprint are the last word
                 key = BillingKey.objects.create(
                     buyer=buyer,
-                    key_encrypted=billing_key_encrypt(info.billing_key),
+                    key_encrypted=secret_encrypt(info.billing_key),
                     key_fingerprint=fingerprint,
                     receipt_id=receipt_id,
                     card_company=info.card_company[:60],

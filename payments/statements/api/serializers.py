@@ -18,7 +18,11 @@ class StatementMoneySerializer(serializers.Serializer):
 
 class StatementCountedMoneySerializer(StatementMoneySerializer):
     count = serializers.IntegerField(
-        min_value=0, help_text="Sales: (payment, seller) pairs; refunds: (cancellation, seller) pairs."
+        min_value=0,
+        help_text=(
+            "Sales: (payment, seller) pairs; refunds: (cancellation, seller) pairs; cash receipts: (receipt, "
+            "seller) pairs."
+        ),
     )
 
     class Meta:
@@ -30,6 +34,13 @@ class StatementDaySerializer(serializers.Serializer):
     gross = StatementCountedMoneySerializer(help_text="Sales booked on the day.")
     refunds = StatementCountedMoneySerializer(help_text="Refunds booked on the day.")
     net = StatementMoneySerializer(help_text="gross − refunds.")
+    cash_receipts = StatementCountedMoneySerializer(
+        help_text=(
+            "The seller's part of the cash receipts (현금영수증) issued on the day that still stand (a "
+            "cancelled one counts nowhere; its re-issue on its own day), split by what each seller kept in "
+            "the payment. Not part of net."
+        )
+    )
 
     class Meta:
         ref_name = "StatementDay"
@@ -41,7 +52,12 @@ class SellerStatementSerializer(serializers.Serializer):
     gross = StatementCountedMoneySerializer(help_text="Sales in the period.")
     refunds = StatementCountedMoneySerializer(help_text="Refunds in the period.")
     net = StatementMoneySerializer(help_text="gross − refunds.")
-    days = StatementDaySerializer(many=True, help_text="Only the days with a sale or a refund, oldest first.")
+    cash_receipts = StatementCountedMoneySerializer(
+        help_text="The seller's part of the period's cash receipts."
+    )
+    days = StatementDaySerializer(
+        many=True, help_text="Only the days with a sale, a refund or a cash receipt, oldest first."
+    )
 
     class Meta:
         ref_name = "SellerStatement"
@@ -51,6 +67,9 @@ class StatementTotalSerializer(serializers.Serializer):
     gross = StatementCountedMoneySerializer()
     refunds = StatementCountedMoneySerializer()
     net = StatementMoneySerializer()
+    cash_receipts = StatementCountedMoneySerializer(
+        help_text="The period's standing cash receipts, all of them: Σ sellers."
+    )
 
     class Meta:
         ref_name = "StatementTotal"

@@ -26,8 +26,8 @@ from payments.statements.selectors import STATEMENT_MAX_DAYS, Statement, seller_
 _HEADERS = list(CSV_HEADERS)  # en, ko
 _CSV_EXAMPLE = (  # what statement_csv writes, for the schema's example
     "\ufeff" + ",".join(CSV_HEADERS["en"]) + "\r\n"
-    "7,커피농장,2026-11-02,3,30000,0,30000,1,10000,0,10000,20000,0,20000\r\n"
-    "7,커피농장,total,3,30000,0,30000,1,10000,0,10000,20000,0,20000\r\n"
+    "7,커피농장,2026-11-02,3,30000,0,30000,1,10000,0,10000,20000,0,20000,1,20000,0,20000\r\n"
+    "7,커피농장,total,3,30000,0,30000,1,10000,0,10000,20000,0,20000,1,20000,0,20000\r\n"
 )
 
 
@@ -50,14 +50,15 @@ class StatementApi(APIView):
 
     @extend_schema(
         operation_id="statements_retrieve",
-        summary="A seller statement: sales, refunds and net per seller and day (JSON or CSV)",
+        summary="A seller statement: sales, refunds, net and cash receipts per seller and day (JSON or CSV)",
         description=(
             "Days are Asia/Seoul dates, `from` to `to` inclusive, at most "
             f"{STATEMENT_MAX_DAYS} days. A sale is booked on the day its payment was made, "
             "a refund on the day its cancellation succeeded, each charged to the sellers whose lines it "
-            "was for (booking rules: docs/statements.md). A seller gets its own statement (naming another "
-            "seller is `permission_denied`); staff get every seller with activity, or `seller`, and the "
-            "`total`; anyone else `permission_denied`.\n\n"
+            "was for, a cash receipt (현금영수증) on the day it was issued while it stands, split over the "
+            "sellers by what each kept in the payment (booking rules: docs/statements.md). A seller gets "
+            "its own statement (naming another seller is `permission_denied`); staff get every seller "
+            "with activity, or `seller`, and the `total`; anyone else `permission_denied`.\n\n"
             "CSV with `Accept: text/csv` or `format=csv`: UTF-8 with a BOM (opens in Excel), CRLF line "
             "ends, per seller a row per day then its total row (`date` = `total`), staff statements end "
             "with an all-sellers row; downloaded as `statement-<from>_<to>.csv` (`Content-Disposition`). "

@@ -8,6 +8,7 @@ import json
 import pytest
 import requests
 
+from payments.cash_receipts.identifiers import identifier_clean
 from payments.gateway import GatewayError, GatewayUnavailable
 from payments.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_SECRET_KEY
 from payments.sandbox.routes import path_template
@@ -186,7 +187,8 @@ def test_a_fully_refunded_payment_cannot_have_one(sandbox, make_gateway):
     "changes",
     [
         {"identity_no": "123456789"},  # 9 digits
-        {"identity_no": "1" * 19},
+        {"identity_no": "1" * 12},  # between a phone's and a card's lengths
+        {"identity_no": "1" * 20},  # a card number is at most 19 digits
         {"identity_no": "010-1234-567a"},
         {"identity_no": None},
         {"cash_receipt_type": "income_deduction"},
@@ -201,6 +203,28 @@ def test_a_bad_publish_body_is_refused(sandbox, changes):
 
     assert (answer.status_code, answer.json()["error_code"]) == (400, "RC_CASH_RECEIPT_FAILED")
     assert "cash_receipt_data" not in sandbox.state.get_receipt(receipt_id)
+
+
+@pytest.mark.parametrize(
+    ("kind", "identifier"),
+    [
+        ("income_deduction", "010-123-4567"),  # a 10-digit phone
+        ("income_deduction", PHONE),  # 11 digits
+        ("income_deduction", "1" * 13),  # the shortest card number
+        ("income_deduction", "1234-5678-9012-3456-789"),  # the longest: 19 digits
+        ("expense_proof", "220-81-62517"),  # a business registration number (Naver's), 10 digits
+    ],
+)
+def test_every_identifier_the_backend_accepts_is_issued(sandbox, make_gateway, kind, identifier):
+    """The emulator takes what `identifier_clean` lets through, at the ends of each length range."""
+    digits = identifier_clean(type=kind, identifier=identifier)
+    gateway = make_gateway()
+
+    publish(gateway, paid(sandbox), kind=kind, identifier=digits)
+    issue(gateway, kind=kind, identifier=digits)
+
+    issued = sandbox.state.list_cash_receipts()
+    assert len(issued) == 2 and all(r["identifier_last4"] == digits[-4:] for r in issued), issued
 
 
 def test_publish_on_an_unknown_receipt_is_not_found(sandbox):

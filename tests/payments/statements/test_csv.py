@@ -20,11 +20,12 @@ from payments.statements.selectors import (
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 EN = (
     "seller_id,seller_name,date,sales_count,sales_taxable,sales_tax_free,sales_total,refund_count,"
-    "refund_taxable,refund_tax_free,refund_total,net_taxable,net_tax_free,net_total"
+    "refund_taxable,refund_tax_free,refund_total,net_taxable,net_tax_free,net_total,"
+    "cash_receipt_count,cash_receipt_taxable,cash_receipt_tax_free,cash_receipt_total"
 )
 KO = (
     "판매자 ID,판매자,일자,판매 건수,과세 매출,면세 매출,매출 합계,환불 건수,과세 환불,면세 환불,환불 합계,"
-    "과세 순매출,면세 순매출,순매출 합계"
+    "과세 순매출,면세 순매출,순매출 합계,현금영수증 건수,현금영수증 과세,현금영수증 면세,현금영수증 합계"
 )
 
 
@@ -37,8 +38,17 @@ def net(gross, refunds):
     return Money(amount=taxable + tax_free, tax_free=tax_free)
 
 
+def summed(parts):
+    parts = list(parts)
+    return counted(sum(p.count for p in parts), sum(p.taxable for p in parts), sum(p.tax_free for p in parts))
+
+
 def seller(pk, name, days):
-    entries = [StatementDay(date=d, gross=g, refunds=r, net=net(g, r)) for d, g, r in days]
+    """`days`: (date, gross, refunds[, cash receipts])."""
+    entries = [
+        StatementDay(date=d, gross=g, refunds=r, net=net(g, r), cash_receipts=c[0] if c else counted(0, 0, 0))
+        for d, g, r, *c in days
+    ]
     gross = counted(
         sum(e.gross.count for e in entries),
         sum(e.gross.taxable for e in entries),
@@ -50,7 +60,13 @@ def seller(pk, name, days):
         sum(e.refunds.tax_free for e in entries),
     )
     return SellerStatement(
-        seller_id=pk, seller_name=name, gross=gross, refunds=refunds, net=net(gross, refunds), days=entries
+        seller_id=pk,
+        seller_name=name,
+        gross=gross,
+        refunds=refunds,
+        net=net(gross, refunds),
+        cash_receipts=summed(e.cash_receipts for e in entries),
+        days=entries,
     )
 
 
@@ -59,12 +75,18 @@ def statement():
     a = seller(
         3,
         "가게 A",
-        [(D1, counted(2, 30_000, 5_000), counted(0, 0, 0)), (D2, counted(0, 0, 0), counted(1, 1_000, 500))],
+        [
+            (D1, counted(2, 30_000, 5_000), counted(0, 0, 0), counted(2, 28_000, 4_500)),
+            (D2, counted(0, 0, 0), counted(1, 1_000, 500)),
+        ],
     )
-    b = seller(7, '=HYPERLINK("http://x")', [(D2, counted(1, 9_900, 0), counted(0, 0, 0))])
+    b = seller(
+        7, '=HYPERLINK("http://x")', [(D2, counted(1, 9_900, 0), counted(0, 0, 0), counted(1, 9_900, 0))]
+    )
     gross = counted(3, 39_900, 5_000)
     refunds = counted(1, 1_000, 500)
-    total = StatementTotal(gross=gross, refunds=refunds, net=net(gross, refunds))
+    cash = summed((a.cash_receipts, b.cash_receipts))
+    total = StatementTotal(gross=gross, refunds=refunds, net=net(gross, refunds), cash_receipts=cash)
     return Statement(date_from=D1, date_to=D2, sellers=[a, b], total=total)
 
 
@@ -80,12 +102,27 @@ def test_rows_are_each_sellers_days_then_its_total_then_all_sellers(statement):
 
     name = '\'=HYPERLINK("http://x")'  # quoted: a spreadsheet would run it
     assert [(*row[:3], [int(cell) for cell in row[3:]]) for row in rows[1:]] == [
-        ("3", "가게 A", "2026-03-01", [2, 30000, 5000, 35000, 0, 0, 0, 0, 30000, 5000, 35000]),
-        ("3", "가게 A", "2026-03-02", [0, 0, 0, 0, 1, 1000, 500, 1500, -1000, -500, -1500]),
-        ("3", "가게 A", "total", [2, 30000, 5000, 35000, 1, 1000, 500, 1500, 29000, 4500, 33500]),
-        ("7", name, "2026-03-02", [1, 9900, 0, 9900, 0, 0, 0, 0, 9900, 0, 9900]),
-        ("7", name, "total", [1, 9900, 0, 9900, 0, 0, 0, 0, 9900, 0, 9900]),
-        ("", "all", "total", [3, 39900, 5000, 44900, 1, 1000, 500, 1500, 38900, 4500, 43400]),
+        (
+            "3",
+            "가게 A",
+            "2026-03-01",
+            [2, 30000, 5000, 35000, 0, 0, 0, 0, 30000, 5000, 35000, 2, 28000, 4500, 32500],
+        ),
+        ("3", "가게 A", "2026-03-02", [0, 0, 0, 0, 1, 1000, 500, 1500, -1000, -500, -1500, 0, 0, 0, 0]),
+        (
+            "3",
+            "가게 A",
+            "total",
+            [2, 30000, 5000, 35000, 1, 1000, 500, 1500, 29000, 4500, 33500, 2, 28000, 4500, 32500],
+        ),
+        ("7", name, "2026-03-02", [1, 9900, 0, 9900, 0, 0, 0, 0, 9900, 0, 9900, 1, 9900, 0, 9900]),
+        ("7", name, "total", [1, 9900, 0, 9900, 0, 0, 0, 0, 9900, 0, 9900, 1, 9900, 0, 9900]),
+        (
+            "",
+            "all",
+            "total",
+            [3, 39900, 5000, 44900, 1, 1000, 500, 1500, 38900, 4500, 43400, 3, 37900, 4500, 42400],
+        ),
     ]
 
 
@@ -93,6 +130,7 @@ def test_korean_headers_and_labels(statement):
     rows = list(csv.reader(io.StringIO(statement_csv(statement, headers="ko").lstrip("\ufeff"))))
 
     assert ",".join(rows[0]) == KO
+    assert len(rows[0]) == len(EN.split(",")) == 18 and all(len(row) == 18 for row in rows)
     assert [row[2] for row in rows[1:]] == ["2026-03-01", "2026-03-02", "합계", "2026-03-02", "합계", "합계"]
     assert rows[-1][:2] == ["", "전체"]
 

@@ -206,8 +206,9 @@ def test_the_number_of_queries_does_not_grow_with_orders_or_sellers(
     many = queries_of(lambda: seller_statement(user=staff, date_from=today, date_to=today))
     own_many = queries_of(lambda: seller_statement(user=first.user, date_from=today, date_to=today))
     assert len(seller_statement(user=staff, date_from=today, date_to=today).sellers) == 7
-    assert many == one <= 4
-    assert own_many == own_one <= 4
+    # sales, refunds, names (staff) or the caller's seller, + 2 for the cash receipts
+    assert many == one <= 6
+    assert own_many == own_one <= 6
 
 
 @pytest.mark.xfail(

@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, OrderItem
+from payments.cash_receipts.models import CashReceiptIssuance
 from payments.models import Cancellation, CancellationShare, Payment
 from payments.statements.reconcile import statement_reconcile
 from payments.statements.selectors import staff_statement
@@ -105,8 +106,26 @@ def seeded(buyer, make_product):
         ),
         batch_size=2_000,
     )
+    CashReceiptIssuance.objects.bulk_create(
+        (
+            CashReceiptIssuance(
+                order_id=payment.order_id,
+                payment=payment,
+                kind="standalone",
+                standalone_order_id=f"o{payment.pk}-cr1",
+                amount=900,
+                type="income_deduction",
+                identifier_encrypted="x",
+                identifier_masked="010-****-5678",
+                state="issued",
+                issued_at=kst(FIRST + timedelta(days=n // PER_DAY), 14),
+            )
+            for n, payment in enumerate(payments)
+        ),
+        batch_size=2_000,
+    )
     with connection.cursor() as cursor:
-        for model in (Order, OrderItem, Payment, Cancellation, CancellationShare):
+        for model in (Order, OrderItem, Payment, Cancellation, CancellationShare, CashReceiptIssuance):
             cursor.execute(f'ANALYZE "{model._meta.db_table}"')
 
 
@@ -133,6 +152,25 @@ def test_a_weeks_statement_reads_payments_and_cancellations_through_their_indexe
     ) in refunds_plan, refunds_plan
     assert ("Seq Scan", "payments_payment", None) not in sales_plan, sales_plan
     assert ("Seq Scan", "payments_cancellation", None) not in refunds_plan, refunds_plan
+
+
+def test_a_weeks_cash_receipt_columns_read_the_receipts_through_their_index(seeded):
+    """The two cash-receipt queries (receipts with their lines, shares spent before them) find the week's
+    standing receipts through `cash_receipt_issued_idx`, never by reading every receipt."""
+    week = (FIRST + timedelta(days=200), FIRST + timedelta(days=206))
+    with CaptureQueriesContext(connection) as captured:
+        statement = staff_statement(date_from=week[0], date_to=week[1])
+    assert statement.total.cash_receipts.count == 7 * PER_DAY
+    assert statement.total.cash_receipts.total == 7 * PER_DAY * 900
+
+    receipt_queries = [
+        q["sql"] for q in captured.captured_queries if '"cash_receipts_cashreceiptissuance"' in q["sql"]
+    ]
+    assert len(receipt_queries) == 2, receipt_queries
+    for sql in receipt_queries:
+        plan = _explain(sql, None)
+        assert any(index == "cash_receipt_issued_idx" for _, _, index in plan), plan
+        assert ("Seq Scan", "cash_receipts_cashreceiptissuance", None) not in plan, plan
 
 
 class _RefusingGateway:

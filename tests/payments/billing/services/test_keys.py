@@ -6,8 +6,8 @@ import logging
 import pytest
 from django.db import connection
 
+from config.crypto import secret_fingerprint
 from config.errors import DomainError, ErrorCode
-from payments.billing.crypto import billing_key_fingerprint
 from payments.billing.models import BillingKey, BillingKeyRequest
 from payments.billing.selectors import billing_key_get_visible, billing_key_list_visible
 from payments.billing.services import (
@@ -50,7 +50,7 @@ def test_registering_stores_the_key_encrypted_and_shows_only_the_masked_card(buy
         receipt_id,
     )
     assert key.key == plain  # decrypts in memory
-    assert key.key_fingerprint == billing_key_fingerprint(plain)
+    assert key.key_fingerprint == secret_fingerprint(plain)
     assert plain not in repr(key) and plain not in str(key)
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM payments_billingkey WHERE id = %s", [key.pk])
@@ -217,3 +217,6 @@ def test_rotating_the_encryption_key_keeps_every_key_readable(buyer, register_ke
     assert key.key_encrypted != old_token and key.key == plain
     settings.BILLING_KEY_ENCRYPTION_KEYS = [new]  # the old key dropped: still readable
     assert BillingKey.objects.get(pk=key.pk).key == plain
+    out = io.StringIO()
+    call_command("rotate_billing_keys", stdout=out)  # again: already under the newest key
+    assert out.getvalue().strip() == "rotated=0"

@@ -228,3 +228,58 @@ def test_bad_input_is_never_a_500(api_client_for, buyer, paid_bank_order, body):
         f"/api/v1/orders/{order.order_id}/cash-receipt/", body, format="json"
     )
     assert 400 <= response.status_code < 500
+
+
+PAYMENT_CASH_RECEIPT = """query($id: ID!) {
+  payment(id: $id) {
+    paymentId orderId
+    cashReceipt { type identifierMasked approvalNo amount status issuedAt }
+  }
+}"""
+
+
+def test_graphql_payment_carries_the_cash_receipt_like_rest(
+    api_client_for, buyer, make_user, paid_bank_order
+):
+    order = paid_bank_order(choice={"type": "income_deduction", "identifier": PHONE})
+    payment_id = order.payments.get().public_id
+    rest = api_client_for(buyer).get(f"/api/v1/payments/{payment_id}/").json()["cash_receipt"]
+
+    mine = gql(api_client_for(buyer), PAYMENT_CASH_RECEIPT, {"id": payment_id})
+    staff = gql(api_client_for(make_user(is_staff=True)), PAYMENT_CASH_RECEIPT, {"id": payment_id})
+
+    shown = mine["data"]["payment"]["cashReceipt"]
+    assert (
+        shown["status"] == "issued"
+        and shown["amount"] == 30_000
+        and shown["identifierMasked"] == "010-****-5432"
+    )
+    assert (
+        shown
+        == {
+            "type": rest["type"],
+            "identifierMasked": rest["identifier_masked"],
+            "approvalNo": rest["approval_no"],
+            "amount": rest["amount"],
+            "status": rest["status"],
+            "issuedAt": shown["issuedAt"],
+        }
+        and shown["issuedAt"]
+    )
+    assert staff["data"]["payment"]["cashReceipt"] == shown
+    assert PHONE not in json.dumps(mine)
+
+
+def test_graphql_payment_cash_receipt_is_null_without_one_and_hidden_from_a_seller(
+    api_client_for, buyer, paid_bank_order
+):
+    order = paid_bank_order()  # 30,000 won, nobody asked: no receipt (self-issuance is for ≥ 100,000)
+    payment_id = order.payments.get().public_id
+    seller_user = order.items.first().seller.user
+
+    mine = gql(api_client_for(buyer), PAYMENT_CASH_RECEIPT, {"id": payment_id})
+    theirs = gql(api_client_for(seller_user), PAYMENT_CASH_RECEIPT, {"id": payment_id})
+
+    assert mine["data"]["payment"]["cashReceipt"] is None
+    # A seller never sees the buyer's payment (nor, so, its receipt).
+    assert theirs["data"]["payment"] is None or theirs["data"]["payment"]["cashReceipt"] is None

@@ -48,18 +48,21 @@ def coffee_statement(world):
         "gross": counted(42_000, 42_000, 0, 2),
         "refunds": counted(30_000, 30_000, 0, 1),
         "net": money(12_000, 12_000, 0),
+        "cash_receipts": ZERO_COUNTED,
         "days": [
             {
                 "date": SALE_DAY.isoformat(),
                 "gross": counted(30_000, 30_000, 0, 1),
                 "refunds": ZERO_COUNTED,
                 "net": money(30_000, 30_000, 0),
+                "cash_receipts": ZERO_COUNTED,  # paid by card: no cash receipt
             },
             {
                 "date": REFUND_DAY.isoformat(),
                 "gross": counted(12_000, 12_000, 0, 1),
                 "refunds": counted(30_000, 30_000, 0, 1),
                 "net": money(-18_000, -18_000, 0),
+                "cash_receipts": ZERO_COUNTED,
             },
         ],
     }
@@ -72,12 +75,14 @@ def farm_statement(world):
         "gross": counted(20_000, 0, 20_000, 1),
         "refunds": ZERO_COUNTED,
         "net": money(20_000, 0, 20_000),
+        "cash_receipts": ZERO_COUNTED,
         "days": [
             {
                 "date": SALE_DAY.isoformat(),
                 "gross": counted(20_000, 0, 20_000, 1),
                 "refunds": ZERO_COUNTED,
                 "net": money(20_000, 0, 20_000),
+                "cash_receipts": ZERO_COUNTED,
             }
         ],
     }
@@ -111,6 +116,7 @@ def test_a_seller_without_activity_gets_an_empty_statement(api_client_for, world
             "gross": ZERO_COUNTED,
             "refunds": ZERO_COUNTED,
             "net": ZERO,
+            "cash_receipts": ZERO_COUNTED,
             "days": [],
         }
     ]
@@ -125,6 +131,7 @@ def test_staff_get_every_seller_with_activity_and_the_total(api_client_for, worl
         "gross": counted(62_000, 42_000, 20_000, 3),
         "refunds": counted(30_000, 30_000, 0, 1),
         "net": money(32_000, 12_000, 20_000),
+        "cash_receipts": ZERO_COUNTED,
     }
 
 
@@ -190,7 +197,7 @@ def test_csv_by_accept_or_format(api_client_for, world, query, headers):
     assert response["Content-Disposition"] == 'attachment; filename="statement-2026-11-01_2026-11-30.csv"'
     assert "Accept" in response["Vary"]
     rows = rows_of(response)
-    assert rows[0][:3] == ["seller_id", "seller_name", "date"] and len(rows[0]) == 14
+    assert rows[0][:3] == ["seller_id", "seller_name", "date"] and len(rows[0]) == 18
     coffee, farm = str(world.coffee.pk), str(world.farm.pk)
     assert [row[:4] for row in rows[1:]] == [
         [coffee, "coffee", "2026-11-02", "1"],
@@ -200,7 +207,14 @@ def test_csv_by_accept_or_format(api_client_for, world, query, headers):
         [farm, "farm", "total", "1"],
         ["", "all", "total", "3"],
     ]
-    assert rows[-1][-1] == "32000"  # net_total of everyone
+    assert rows[-1][13] == "32000"  # net_total of everyone
+    assert rows[0][14:] == [
+        "cash_receipt_count",
+        "cash_receipt_taxable",
+        "cash_receipt_tax_free",
+        "cash_receipt_total",
+    ]
+    assert all(row[14:] == ["0", "0", "0", "0"] for row in rows[1:])  # paid by card: no cash receipt
 
 
 def test_json_is_the_default_and_accept_json_stays_json(api_client_for, world):
@@ -218,7 +232,8 @@ def test_a_sellers_csv_in_korean(api_client_for, world):
     rows = rows_of(response)
     assert rows[0][:4] == ["판매자 ID", "판매자", "일자", "판매 건수"]
     assert [row[2] for row in rows[1:]] == ["2026-11-02", "2026-11-05", "합계"]  # no all-sellers row
-    assert rows[-1][-1] == "12000"
+    assert rows[-1][13] == "12000"
+    assert rows[0][14:] == ["현금영수증 건수", "현금영수증 과세", "현금영수증 면세", "현금영수증 합계"]
 
 
 def test_errors_answer_the_json_envelope_when_csv_was_asked_for(api_client_for, world):
@@ -311,7 +326,8 @@ def test_query_count_does_not_grow_with_orders_or_sellers(
         response = client.get(URL, query)
 
     assert response.status_code == 200
-    assert len(after) == len(before) <= 5, [q["sql"] for q in after.captured_queries]
+    # + 2 for the cash receipt columns (the receipts with their lines, the shares spent before them)
+    assert len(after) == len(before) <= 7, [q["sql"] for q in after.captured_queries]
     if fmt == "json" and role == "staff":
         assert len(response.json()["sellers"]) == 6
 
