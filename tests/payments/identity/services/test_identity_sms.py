@@ -87,6 +87,7 @@ def test_another_account_cannot_confirm_or_resend_the_challenge(buyer, make_user
         ("identity_no", "9013011"),
         ("carrier", "XYZ"),
         ("phone", "02-123-4567"),
+        ("phone", "010١٢٣٤٥٦٧٨"),  # Arabic-Indic digits: never sent to Bootpay as they are
         ("name", " "),
     ],
 )
