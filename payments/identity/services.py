@@ -36,6 +36,9 @@ logger = logging.getLogger("payments.identity")
 
 # Bootpay: a verification's result is usable for 30 minutes, then `AUTH_EXPIRED` (bootpay-mcp).
 CERTIFICATE_VALIDITY = timedelta(minutes=30)
+# How far Bootpay's clock may run ahead of ours: an `authenticated_at` later than this is no completed
+# verification (and would push `expires_at` past the TTL).
+CLOCK_SKEW = timedelta(minutes=5)
 # 청소년보호법 제2조제1호: a 청소년 is under 19, except one past 1 January of the year of turning 19.
 ADULT_AGE = 19
 # Bootpay refusals that mean "this verification cannot be used" (the caller's, not our configuration's).
@@ -43,9 +46,10 @@ _REFUSALS = frozenset(
     {"RC_NOT_FOUND", "AUTH_EXPIRED", "AUTH_NOT_READY", "AUTH_CONFIRM_READY_FAILED", "INVALID_RECEIPT_ID"}
 )
 CARRIERS = ("SKT", "KT", "LGT", "SKT_MVNO", "KT_MVNO", "LGT_MVNO")
-_PHONE = re.compile(r"^01[016789]\d{7,8}$")
-_IDENTITY_NO = re.compile(r"^\d{6}[1-8]$")  # 생년월일 YYMMDD + the first digit of the rest (sex, century)
-_OTP = re.compile(r"^\d{4,8}$")
+# ASCII digits only: `\d` alone takes any script's digits ('٠١٢'), which Bootpay would receive as they are.
+_PHONE = re.compile(r"^01[016789]\d{7,8}$", re.ASCII)
+_IDENTITY_NO = re.compile(r"^\d{6}[1-8]$", re.ASCII)  # 생년월일 YYMMDD + the first digit of the rest
+_OTP = re.compile(r"^\d{4,8}$", re.ASCII)
 SMS_ORDER_NAME = "본인인증"
 NAME_MAX = 50
 
@@ -100,6 +104,8 @@ def _accept(
         raise _failed("incomplete")
     if now - verified_at > CERTIFICATE_VALIDITY:
         raise _failed("expired")
+    if verified_at - now > CLOCK_SKEW:
+        raise _failed("not_verified")
     person = identity_person_hash(certificate.unique)
     # One account, one person: a verification of someone else does not replace the account's own.
     if IdentityVerification.objects.filter(user=user).exclude(person_hash=person).exists():

@@ -15,8 +15,10 @@ from payments.sandbox.state import SandboxError
 
 MAX_BODY_BYTES = 1024 * 1024
 # identity_no: the number a cash receipt is issued to, or an SMS verification's birth digits; otp: its code
+# Secrets, and the personal values of an identity verification (`request/authentication`'s name and phone
+# besides `identity_no`): the request log is served to anyone at `GET /_sandbox/requests`.
 REDACTED_BODY_KEYS = frozenset(
-    {"private_key", "secret_key", "card_pw", "card_identity_no", "identity_no", "otp"}
+    {"private_key", "secret_key", "card_pw", "card_identity_no", "identity_no", "otp", "username", "phone"}
 )
 HTML_502 = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"

@@ -179,8 +179,12 @@ def summary_refresh(*, order: Order, payment: Payment | None) -> None:
         status = Shown.PENDING
     elif payment is not None and payment.status in Payment.SOLD_STATUSES and not payment_is_cash(payment):
         status = Shown.NOT_APPLICABLE
-    elif latest is not None and latest.state in (State.FAILED, State.CANCEL_FAILED):
-        status = Shown.FAILED
+    elif latest is not None and latest.state == State.CANCEL_FAILED:
+        status = Shown.FAILED  # the refused cancel may have left a receipt standing: staff decide
+    elif latest is not None and latest.state == State.FAILED:
+        # A refused issuance waits for staff only while the payment holds money a receipt should cover.
+        held = payment is not None and money_kept(payment)[0] > 0
+        status = Shown.FAILED if held else Shown.CANCELLED
     elif latest is not None and latest.state == State.CANCELLED:
         status = Shown.CANCELLED
     else:

@@ -286,11 +286,15 @@ def _looked_up(row: CashReceiptIssuance, *, gateway: Gateway) -> CashReceiptResu
     found = _pg_cash_receipt(receipt.raw)
     if not found:
         return None
+    # The payment's receipt names the cash receipt but not the amount it was issued for: what the
+    # payment holds now says nothing of it once a refund came after the publish. Record what we asked
+    # for (the whole payment); a refund since then makes it differ from the money kept, so the next step
+    # cancels it and issues for what is kept.
     return CashReceiptResult(
         receipt_id=row.receipt_id,
         approval_no=found["tid"],
-        price=max(0, receipt.price - receipt.cancelled_price),
-        tax_free=max(0, receipt.tax_free - receipt.cancelled_tax_free),
+        price=row.amount,
+        tax_free=row.tax_free,
         issued_at=None,
         raw={"looked_up": True, "receipt_id": row.receipt_id},
     )

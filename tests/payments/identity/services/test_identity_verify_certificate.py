@@ -83,6 +83,17 @@ def test_a_verification_older_than_thirty_minutes_is_refused_even_if_bootpay_ans
     assert _refusal(excinfo) == (ErrorCode.IDENTITY_VERIFICATION_FAILED, "expired")
 
 
+def test_a_verification_dated_in_the_future_is_refused(buyer, certificate):
+    # Status 12 but `authenticated_at` a year ahead: accepted, it would count until a year past the TTL.
+    receipt_id = certificate(authenticated_ago_s=-365 * 24 * 3600)
+
+    with pytest.raises(DomainError) as excinfo:
+        identity_verify_certificate(user=buyer, receipt_id=receipt_id)
+
+    assert _refusal(excinfo) == (ErrorCode.IDENTITY_VERIFICATION_FAILED, "not_verified")
+    assert not IdentityVerification.objects.exists()
+
+
 def test_an_unknown_receipt_is_refused(buyer, emulator):
     with pytest.raises(DomainError) as excinfo:
         identity_verify_certificate(user=buyer, receipt_id="0123456789abcdef01234567")
