@@ -45,6 +45,7 @@ class CashReceiptRequest(models.Model):
         CHECKOUT = "checkout"  # chosen with the order
         AFTER_PAYMENT = "after_payment"  # asked for (or changed) once paid
         SELF_ISSUED = "self_issued"  # 자진발급: nobody asked, the sale is ≥ 100,000 won
+        PG = "pg"  # the PG's own window issued it: the number it went to is not ours to know
 
     class Shown(models.TextChoices):
         PENDING = "pending"  # to be issued: money not received yet, or Bootpay not answered yet
@@ -72,7 +73,8 @@ class CashReceiptRequest(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(type="none") | ~Q(identifier_encrypted=""), name="cash_receipt_request_identified"
+                condition=Q(type="none") | ~Q(identifier_encrypted="") | Q(source="pg"),
+                name="cash_receipt_request_identified",
             )
         ]
 

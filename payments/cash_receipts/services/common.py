@@ -94,18 +94,24 @@ def self_issue_due(*, payment: Payment, order: Order, now: datetime) -> bool:
 
 
 def desired_receipt(
-    *, order: Order, payment: Payment | None, request: CashReceiptRequest | None, now: datetime
+    *,
+    order: Order,
+    payment: Payment | None,
+    request: CashReceiptRequest | None,
+    now: datetime,
+    pg_issued: bool = False,
 ) -> Desired | None:
     """What the receipt should be: None when no receipt should stand (not a cash sale, nothing kept,
-    nobody asked and no self-issuance due)."""
+    nobody asked and no self-issuance due). `pg_issued`: the PG's window issued one (to a number we do not
+    know): what remains after a refund goes to the tax office's number, like an unknown buyer's."""
     if payment is None or not payment_is_cash(payment):
         return None
     amount, tax_free = money_kept(payment)
     if amount <= 0:
         return None
-    if request is not None and request.type != CashReceiptType.NONE:
+    if request is not None and request.type != CashReceiptType.NONE and request.identifier:
         return Desired(request.type, request.identifier, amount, tax_free, self_issued=False)
-    if self_issue_due(payment=payment, order=order, now=now):
+    if pg_issued or self_issue_due(payment=payment, order=order, now=now):
         return Desired(CashReceiptType.INCOME_DEDUCTION, SELF_ISSUE_IDENTIFIER, amount, tax_free, True)
     return None
 
@@ -163,13 +169,15 @@ def summary_refresh(*, order: Order, payment: Payment | None) -> None:
     if request is None:
         if latest is None:
             return
-        # A receipt the PG issued by itself, with no request of ours: show what it was issued to.
+        # A receipt the PG issued by itself, with no request of ours: shown as the PG's (number unknown).
         request = CashReceiptRequest(
             order=order,
             type=latest.type,
             identifier_encrypted=latest.identifier_encrypted,
             identifier_masked=latest.identifier_masked,
-            source=CashReceiptRequest.Source.CHECKOUT,
+            source=CashReceiptRequest.Source.PG
+            if latest.issued_by_pg
+            else CashReceiptRequest.Source.CHECKOUT,
         )
     approval_no, amount, issued_at = "", None, None
     if live is not None and live.state == State.ISSUED:

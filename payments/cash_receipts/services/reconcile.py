@@ -29,13 +29,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Order
 from orders.services import order_lock
-from payments.cash_receipts.identifiers import identifier_mask
-from payments.cash_receipts.models import CashReceiptIssuance, CashReceiptRequest, identifier_encrypt
+from payments.cash_receipts.identifiers import SELF_ISSUE_IDENTIFIER, identifier_mask
+from payments.cash_receipts.models import (
+    CashReceiptIssuance,
+    CashReceiptRequest,
+    CashReceiptType,
+    identifier_encrypt,
+)
 from payments.cash_receipts.services.common import (
     Desired,
     Issuance,
@@ -138,9 +144,12 @@ def _next_step(*, order, payment, rows, request, moment, now, retry_failed) -> t
     if payment is not None and not rows and _pg_cash_receipt(payment.raw_receipt):
         _record_pg_issued(order=order, payment=payment, moment=moment)
         return None, "done"
-    desired = desired_receipt(order=order, payment=payment, request=request, now=now)
+    pg_issued = any(row.issued_by_pg for row in rows)
+    desired = desired_receipt(order=order, payment=payment, request=request, now=now, pg_issued=pg_issued)
     if live is not None:  # issued
         if desired is not None and desired.matches(live):
+            return None, "done"
+        if live.issued_by_pg and _pg_receipt_stands(live, payment=payment, request=request):
             return None, "done"
         attempt = _claim(live, moment, state=State.CANCEL_REQUESTED)
         return _Step("cancel", live.pk, attempt, resend=False), ""
@@ -148,7 +157,14 @@ def _next_step(*, order, payment, rows, request, moment, now, retry_failed) -> t
         return None, "done"
     latest = rows[-1] if rows else None
     if latest is not None and latest.state == State.FAILED and desired.matches(latest) and not retry_failed:
-        return None, "failed"
+        if desired.self_issued or payment.amount < settings.CASH_RECEIPT_SELF_ISSUE_MIN_AMOUNT:
+            return None, "failed"  # staff retry from the admin
+        # Bootpay refused the buyer's number, and the law wants this sale receipted whatever becomes of it
+        # (a change that already cancelled the old receipt must not leave the sale with none): the tax
+        # office's number, as for an unknown buyer. The buyer may ask again with another number.
+        desired = Desired(
+            CashReceiptType.INCOME_DEDUCTION, SELF_ISSUE_IDENTIFIER, desired.amount, desired.tax_free, True
+        )
     if desired.self_issued:
         request_self_issued(order=order, request=request)
     row = _issuance_new(order=order, payment=payment, rows=rows, desired=desired, moment=moment)
@@ -184,6 +200,14 @@ def _issuance_new(*, order: Order, payment, rows, desired: Desired, moment: date
 
 
 # --- A receipt the PG's window issued by itself -------------------------------------------------------
+
+
+def _pg_receipt_stands(live: CashReceiptIssuance, *, payment, request) -> bool:
+    """The PG's own receipt is left alone while it covers the money kept, unless the buyer asked us since
+    the payment for another (a request after payment): we never issue on top of it."""
+    kept = money_kept(payment) if payment is not None else (0, 0)
+    changed_by_buyer = request is not None and request.source == CashReceiptRequest.Source.AFTER_PAYMENT
+    return (live.amount, live.tax_free) == kept and not changed_by_buyer
 
 
 def _pg_cash_receipt(raw: Any) -> dict[str, Any]:

@@ -4,8 +4,9 @@ No correctness depends on the broker: a trigger lost between commit and enqueue 
 `payment_refunded`) is found here. Candidates:
 - an open issuance (`requested` / `cancel_requested`) whose lease ran out (a lost answer, a dead worker);
 - a live issued receipt whose amount differs from the money the payment keeps (a refund);
-- a paid cash sale of the last CASH_RECEIPT_SWEEP_DAYS with no live receipt and no refused one, that
-  someone asked a receipt for, or that is due for self-issuance (자진발급).
+- a paid cash sale of the last CASH_RECEIPT_SWEEP_DAYS with no live receipt, that someone asked a
+  receipt for (and Bootpay has not refused), or that is due for self-issuance (자진발급) — also when
+  Bootpay refused the buyer's number, since the law wants a sale of ≥ 100,000 won receipted anyway.
 Each order is reconciled under its own lock: two sweeps at once issue once.
 """
 
@@ -40,18 +41,21 @@ def cash_receipts_due(*, now: datetime | None = None, limit: int = 500) -> list[
     )
     horizon = now - timedelta(days=max(settings.CASH_RECEIPT_REQUEST_DAYS, 5) + 2)
     grace = now - settings.CASH_RECEIPT_SELF_ISSUE_AFTER
-    settled = CashReceiptIssuance.objects.filter(order=OuterRef("order")).filter(
-        Q(state__in=CashReceiptIssuance.LIVE_STATES) | Q(state__in=(State.FAILED, State.CANCEL_FAILED))
-    )
+    rows = CashReceiptIssuance.objects.filter(order=OuterRef("order"))
+    standing = rows.filter(Q(state__in=CashReceiptIssuance.LIVE_STATES) | Q(state=State.CANCEL_FAILED))
+    refused = Exists(rows.filter(state=State.FAILED))
     asked = CashReceiptRequest.objects.filter(order=OuterRef("order")).exclude(type=CashReceiptType.NONE)
+    minimum = settings.CASH_RECEIPT_SELF_ISSUE_MIN_AMOUNT
     unissued = (
         Payment.objects.filter(
             method__in=CASH_METHODS, status__in=HOLDING_STATUSES, purchased_at__gte=horizon
         )
-        .exclude(Exists(settled))
+        .exclude(Exists(standing))
         .filter(
-            Exists(asked)
-            | Q(amount__gte=settings.CASH_RECEIPT_SELF_ISSUE_MIN_AMOUNT, purchased_at__lte=grace)
+            (Exists(asked) & ~refused)
+            | Q(amount__gte=minimum, purchased_at__lte=grace)
+            # a sale the law wants receipted whose buyer's number Bootpay refused: the tax office's number
+            | (Q(amount__gte=minimum) & refused)
         )
     )
     found: list[int] = []
