@@ -368,6 +368,8 @@ IDENTITY_VERIFICATION_TTL = timedelta(days=env.int("IDENTITY_VERIFICATION_TTL_DA
 IDENTITY_HASH_KEY = env.str("IDENTITY_HASH_KEY", default="")
 # The PG Bootpay runs the REST (SMS) verification with (Bootpay's REST 본인인증 is Danal's; assumption).
 IDENTITY_SMS_PG = env.str("IDENTITY_SMS_PG", default="다날")
+# Codes an SMS verification may be confirmed with before it is dead (a new one must be started).
+IDENTITY_SMS_MAX_ATTEMPTS = env.int("IDENTITY_SMS_MAX_ATTEMPTS", default=5)
 
 # --- Bootpay webhooks -------------------------------------------------------------------------
 # The endpoint stores each delivery and enqueues `payments.tasks.process_webhook_delivery` after commit;

@@ -57,6 +57,8 @@ class IdentitySmsChallenge(models.Model):
     receipt_id = models.CharField(max_length=64, unique=True)
     authentication_id = models.CharField(max_length=40, unique=True)
     resends = models.PositiveSmallIntegerField(default=0)
+    # Codes tried: a 6-digit code must not be guessable by trying (IDENTITY_SMS_MAX_ATTEMPTS per challenge).
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

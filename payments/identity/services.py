@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
@@ -250,14 +251,22 @@ def identity_sms_confirm(
     verification, under the same rules as a browser one.
 
     Raises not_authenticated, validation_error, identity_verification_failed (unknown_handle; a wrong code
-    or an expired one: Bootpay's code in `details.reason`), gateway_unavailable and gateway_error. A retry
-    after success answers the same verification.
+    or an expired one: Bootpay's code in `details.reason`; too_many_attempts after
+    IDENTITY_SMS_MAX_ATTEMPTS codes tried: start a new verification), gateway_unavailable and
+    gateway_error. A retry after success answers the same verification.
     """
     challenge = _challenge(user, handle)
     if not isinstance(otp, str) or not _OTP.fullmatch(otp):
         raise DomainError.invalid("otp", "the 4 to 8 digit code")
     if earlier := _earlier(challenge.receipt_id, user):
         return earlier
+    # One attempt counted before Bootpay hears the code (a conditional UPDATE, so racing callers together
+    # get at most IDENTITY_SMS_MAX_ATTEMPTS): the code cannot be guessed by trying.
+    counted = IdentitySmsChallenge.objects.filter(
+        pk=challenge.pk, attempts__lt=settings.IDENTITY_SMS_MAX_ATTEMPTS
+    ).update(attempts=F("attempts") + 1)
+    if not counted:
+        raise _failed("too_many_attempts")
     gateway = gateway_or_default(gateway)
     try:
         certificate = gateway.authentication_confirm(receipt_id=challenge.receipt_id, otp=otp)

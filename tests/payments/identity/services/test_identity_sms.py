@@ -45,6 +45,24 @@ def test_a_wrong_code_is_refused_and_the_right_one_still_works(buyer, emulator):
     assert identity_sms_confirm(user=buyer, handle=challenge.receipt_id, otp=otp).adult
 
 
+def test_after_the_last_allowed_attempt_even_the_right_code_is_refused(buyer, emulator, settings):
+    # A 6-digit code is not guessable by trying: a challenge takes IDENTITY_SMS_MAX_ATTEMPTS codes at most.
+    settings.IDENTITY_SMS_MAX_ATTEMPTS = 3
+    challenge = identity_sms_request(user=buyer, **PERSON)
+    otp = _otp(emulator, challenge.receipt_id)
+    for _ in range(3):
+        with pytest.raises(DomainError):
+            identity_sms_confirm(user=buyer, handle=challenge.receipt_id, otp=_wrong(otp))
+    sent = len([r for r in emulator.state.requests if r["template"] == "authenticate/confirm"])
+
+    with pytest.raises(DomainError) as excinfo:
+        identity_sms_confirm(user=buyer, handle=challenge.receipt_id, otp=otp)
+
+    assert excinfo.value.details["reason"] == "too_many_attempts"
+    assert len([r for r in emulator.state.requests if r["template"] == "authenticate/confirm"]) == sent
+    assert not IdentityVerification.objects.filter(user=buyer).exists()
+
+
 def test_resending_sends_a_new_code(buyer, emulator):
     challenge = identity_sms_request(user=buyer, **PERSON)
     first = _otp(emulator, challenge.receipt_id)
