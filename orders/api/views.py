@@ -242,8 +242,9 @@ class CashReceiptChoiceSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         allow_null=True,
-        max_length=40,
-        help_text="Digits; dashes and spaces are ignored. Not needed for `none`.",
+        # No max_length here: the cash receipts capability bounds it (40 characters as typed), so REST and
+        # GraphQL refuse an overlong number with the same code, cash_receipt_identifier_invalid.
+        help_text="Digits; dashes and spaces are ignored (at most 40 characters). Not needed for `none`.",
     )
 
     class Meta:

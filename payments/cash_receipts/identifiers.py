@@ -34,6 +34,7 @@ _PHONE = re.compile(r"01[016789]\d{7,8}")
 _CARD = re.compile(r"\d{13,19}")
 _BUSINESS = re.compile(r"\d{10}")
 _SEPARATORS = re.compile(r"[\s-]")
+IDENTIFIER_MAX_LENGTH = 40  # as typed, separators included
 BUSINESS_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 ACCEPTED = {
     "income_deduction": (IdentifierKind.PHONE, IdentifierKind.CARD),
@@ -73,6 +74,8 @@ def identifier_clean(*, type: str, identifier: object, field: str = "identifier"
     cash_receipt_identifier_invalid naming `field`, never quoting the value."""
     if not isinstance(identifier, str) or not identifier.strip():
         raise _invalid(field, "required for this receipt type")
+    if len(identifier) > IDENTIFIER_MAX_LENGTH:  # the one bound, for REST and GraphQL alike
+        raise _invalid(field, f"at most {IDENTIFIER_MAX_LENGTH} characters")
     digits = _SEPARATORS.sub("", identifier)
     if len(digits) > 25 or not digits.isascii() or not digits.isdigit():
         raise _invalid(field, "digits only (dashes and spaces are ignored)")

@@ -50,6 +50,11 @@ def test_checkout_stores_the_choice_and_the_order_shows_it_masked(api_client_for
         ({"type": "income_deduction", "identifier": "1208147522"}, "cash_receipt_identifier_invalid"),
         ({"type": "expense_proof", "identifier": "1208147522"}, "cash_receipt_identifier_invalid"),
         ({"type": "income_deduction"}, "cash_receipt_identifier_invalid"),
+        # Overlong, however few its digits: the same code over REST as over GraphQL.
+        (
+            {"type": "income_deduction", "identifier": "010-" + "-" * 40 + "1234-5678"},
+            "cash_receipt_identifier_invalid",
+        ),
         ({"type": "receipt", "identifier": PHONE}, "validation_error"),
         ({"type": "income_deduction", "identifier": "\x00" * 5}, "validation_error"),
         ("010", "validation_error"),
@@ -199,10 +204,21 @@ def test_graphql_request_cash_receipt_same_codes(api_client_for, buyer, make_use
 
     stranger = gql(api_client_for(make_user()), query, variables)
     bad = gql(api_client_for(buyer), query, {**variables, "identifier": "1"})
+    overlong = gql(api_client_for(buyer), query, {**variables, "identifier": "010-" + "-" * 40 + "9876-5432"})
+    rest_overlong = api_client_for(buyer).post(
+        f"/api/v1/orders/{order.order_id}/cash-receipt/",
+        {"type": "income_deduction", "identifier": "010-" + "-" * 40 + "9876-5432"},
+        format="json",
+    )
     good = gql(api_client_for(buyer), query, variables)
 
     assert stranger["data"]["requestCashReceipt"]["code"] == "order_not_found"
     assert bad["data"]["requestCashReceipt"]["code"] == "cash_receipt_identifier_invalid"
+    assert overlong["data"]["requestCashReceipt"]["code"] == "cash_receipt_identifier_invalid"
+    assert (rest_overlong.status_code, rest_overlong.json()["code"]) == (
+        400,
+        "cash_receipt_identifier_invalid",
+    )
     assert good["data"]["requestCashReceipt"]["cashReceipt"] == {
         "status": "issued",
         "amount": 30_000,
@@ -219,7 +235,7 @@ def test_graphql_request_cash_receipt_same_codes(api_client_for, buyer, make_use
         {"type": "income_deduction", "identifier": 12},
         [],
         "x",
-        {"type": "none", "identifier": "a" * 500},
+        {"type": "income_deduction", "identifier": "a" * 500},
     ],
 )
 def test_bad_input_is_never_a_500(api_client_for, buyer, paid_bank_order, body):
