@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from payments.gateway.types import GatewayUnavailable, parse_moment
+from payments.gateway.types import GatewayUnavailable, parse_moment, without_personal_identifiers
 
 # Our type names → Bootpay's `cash_receipt_type` words.
 CASH_RECEIPT_TYPE_WORDS = {"income_deduction": "소득공제", "expense_proof": "지출증빙"}
@@ -59,22 +59,8 @@ class CashReceiptResult:
             tax_free=tax_free,
             issued_at=parse_moment(payload.get("purchased_at") or payload.get("requested_at")),
             receipt_url=str(data.get("receipt_url") or ""),
-            raw=_without_identifier(payload),
+            raw=without_personal_identifiers(payload),
         )
-
-
-_IDENTIFIER_KEYS = ("cash_receipt_no", "identity_no")
-
-
-def _without_identifier(payload: dict[str, Any]) -> dict[str, Any]:
-    """The answer without the number the receipt was issued to (kept only encrypted, by the caller)."""
-    cleaned = {key: value for key, value in payload.items() if key not in ("identity_no",)}
-    for key in ("cash_receipt_data", "bank_data", "vbank_data"):
-        if isinstance(cleaned.get(key), dict):
-            cleaned[key] = {
-                k: v for k, v in cleaned[key].items() if k not in ("cash_receipt_no", "identity_no")
-            }
-    return cleaned
 
 
 def _type_word(kind: str) -> str:

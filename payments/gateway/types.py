@@ -102,6 +102,24 @@ def without_billing_key(value: Any) -> Any:
     return value
 
 
+# The number a cash receipt was issued to (a phone, card or business number): personal data, never stored.
+# Bootpay's receipts may carry it (`cash_receipt_data.cash_receipt_no`, `bank_data.cash_receipt_no`).
+PERSONAL_IDENTIFIER_KEYS = frozenset({"cash_receipt_no", "identity_no"})
+
+
+def without_personal_identifiers(value: Any) -> Any:
+    """`value` with every cash-receipt number dropped, at any depth (what a receipt's `raw` may keep)."""
+    if isinstance(value, dict):
+        return {
+            key: without_personal_identifiers(item)
+            for key, item in value.items()
+            if key not in PERSONAL_IDENTIFIER_KEYS
+        }
+    if isinstance(value, list):
+        return [without_personal_identifiers(item) for item in value]
+    return value
+
+
 def parse_moment(value: Any) -> datetime | None:
     """A Bootpay time (ISO 8601 with its +09:00 offset; once seen date-only), aware: a value without an
     offset is Bootpay's server time, KST (as Django read it when saved, with TIME_ZONE Asia/Seoul)."""
@@ -181,7 +199,7 @@ class Receipt:
             requested_at=parse_moment(payload.get("requested_at")),
             purchased_at=parse_moment(payload.get("purchased_at")),
             cancelled_at=parse_moment(payload.get("cancelled_at")),
-            raw=payload,
+            raw=without_personal_identifiers(payload),
             escrow=bool(escrow_data) or payload.get("escrow_status") not in (None, ""),
             escrow_shipping_started_at=parse_moment(escrow_data.get("shipping_started_at")),
         )

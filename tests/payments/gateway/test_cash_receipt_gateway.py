@@ -158,3 +158,23 @@ def test_publish_reports_the_amount_the_payment_still_holds(sandbox, make_gatewa
     assert (result.price, result.tax_free) == (20_000, 0)
     live = sandbox.state.list_cash_receipts(order_id="ord_kept")
     assert [r["price"] for r in live] == [20_000]
+
+
+def test_a_receipt_keeps_no_cash_receipt_number_whatever_bootpay_answers():
+    """The core stores a receipt's `raw` (payment, events, cancellations): should Bootpay answer the number
+    a cash receipt went to in full, it is dropped before anything can store it."""
+    from payments.gateway import Receipt
+
+    payload = {
+        "receipt_id": "64f1a2b3c4d5e6f708192a3b",
+        "status": 1,
+        "price": 30_000,
+        "bank_data": {"cash_receipt_tid": "123456789", "cash_receipt_no": "01098765432"},
+        "cash_receipt_data": {"tid": "123456789", "cash_receipt_no": "01098765432", "cash_receipt_type": 1},
+        "items": [{"identity_no": "01098765432"}],
+    }
+
+    receipt = Receipt.from_payload(payload)
+
+    assert "01098765432" not in str(receipt.raw)
+    assert receipt.raw["bank_data"] == {"cash_receipt_tid": "123456789"}
