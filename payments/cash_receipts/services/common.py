@@ -110,7 +110,9 @@ def desired_receipt(
     if amount <= 0:
         return None
     if request is not None and request.type != CashReceiptType.NONE and request.identifier:
-        return Desired(request.type, request.identifier, amount, tax_free, self_issued=False)
+        # A request a self-issuance wrote is still one: its refusal waits for staff (no fallback to itself).
+        self_issued = request.source == CashReceiptRequest.Source.SELF_ISSUED
+        return Desired(request.type, request.identifier, amount, tax_free, self_issued=self_issued)
     if pg_issued or self_issue_due(payment=payment, order=order, now=now):
         return Desired(CashReceiptType.INCOME_DEDUCTION, SELF_ISSUE_IDENTIFIER, amount, tax_free, True)
     return None

@@ -6,7 +6,8 @@ No correctness depends on the broker: a trigger lost between commit and enqueue 
 - a live issued receipt whose amount differs from the money the payment keeps (a refund);
 - a paid cash sale of the last CASH_RECEIPT_SWEEP_DAYS with no live receipt, that someone asked a
   receipt for (and Bootpay has not refused), or that is due for self-issuance (자진발급) — also when
-  Bootpay refused the buyer's number, since the law wants a sale of ≥ 100,000 won receipted anyway.
+  Bootpay refused the buyer's number, since the law wants a sale of ≥ 100,000 won receipted anyway. Any
+  other refusal (a self-issuance's, a smaller sale's) waits for staff: the sweep leaves the order alone.
 Each order is reconciled under its own lock: two sweeps at once issue once.
 """
 
@@ -15,7 +16,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.db import savepoint_if_in_transaction
@@ -46,17 +48,28 @@ def cash_receipts_due(*, now: datetime | None = None, limit: int = 500) -> list[
     refused = Exists(rows.filter(state=State.FAILED))
     asked = CashReceiptRequest.objects.filter(order=OuterRef("order")).exclude(type=CashReceiptType.NONE)
     minimum = settings.CASH_RECEIPT_SELF_ISSUE_MIN_AMOUNT
+    latest = rows.order_by("-pk")
+    # What the reconciler does with the order's latest row refused: a buyer's number on a sale the law wants
+    # receipted goes to the tax office's number (`fallback`); anything else waits for staff (`stuck`), so
+    # the sweep leaves it alone rather than pick it every time for nothing.
+    fallback = Q(amount__gte=minimum, last_state=State.FAILED, last_self_issued=False)
+    stuck = Q(last_state=State.FAILED) & ~fallback
     unissued = (
         Payment.objects.filter(
             method__in=CASH_METHODS, status__in=HOLDING_STATUSES, purchased_at__gte=horizon
         )
         .exclude(Exists(standing))
+        .annotate(
+            last_state=Coalesce(Subquery(latest.values("state")[:1]), Value("")),
+            last_self_issued=Coalesce(Subquery(latest.values("self_issued")[:1]), Value(False)),
+        )
         .filter(
             (Exists(asked) & ~refused)
             | Q(amount__gte=minimum, purchased_at__lte=grace)
             # a sale the law wants receipted whose buyer's number Bootpay refused: the tax office's number
-            | (Q(amount__gte=minimum) & refused)
+            | fallback
         )
+        .exclude(stuck)
     )
     found: list[int] = []
     for queryset in (

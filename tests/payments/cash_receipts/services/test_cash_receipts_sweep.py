@@ -84,3 +84,80 @@ def test_duplicate_triggers_at_once_issue_once(cash_order, bootpay, cash_bootpay
     assert refusals == [] and "done" in results
     assert CashReceiptIssuance.objects.get(order=order).state == "issued"
     assert len(cash_bootpay.live()) == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_self_issuance_is_left_to_staff_not_picked_by_every_sweep(
+    cash_order, paid_cash, cash_bootpay
+):
+    # Bootpay refuses the tax office's number too (its cash-receipt service is off for the shop, say): the
+    # reconciler answers `failed` and does nothing until staff retry. The sweep must not pick the order
+    # again every five minutes, nor let such orders fill its batch ahead of sales still to be receipted.
+    order = cash_order(prices=(150_000,))
+    paid_cash(order)
+    cash_bootpay.fault("cash_receipt_publish", "RC_CASH_RECEIPT_FAILED")
+    cash_bootpay.fault("cash_receipt_issue", "RC_CASH_RECEIPT_FAILED", times=10)
+    later = timezone.now() + LATER
+    assert cash_receipts_sweep(now=later) == {"failed": 1}
+    assert [row.state for row in CashReceiptIssuance.objects.filter(order=order)] == ["failed"]
+
+    assert cash_receipts_due(now=later) == []
+
+
+@pytest.mark.django_db
+def test_a_withdrawal_after_the_fallback_is_not_swept_until_self_issuance_is_due(
+    cash_order, paid_cash, cash_bootpay, buyer
+):
+    # The buyer's number is refused on a sale of 150,000 won: the tax office's number stands in. The buyer
+    # withdraws within the grace: nothing is to be issued until self-issuance is due, so the sweep has
+    # nothing to do with the order until then (not an empty reconcile every five minutes).
+    from payments.cash_receipts.services import cash_receipt_request
+
+    order = cash_order(prices=(150_000,), choice={"type": "income_deduction", "identifier": "01012345678"})
+    cash_bootpay.fault("cash_receipt_publish", "RC_CASH_RECEIPT_FAILED")
+    paid_cash(order)
+    assert [(r.state, r.self_issued) for r in CashReceiptIssuance.objects.filter(order=order)] == [
+        ("failed", False),
+        ("issued", True),
+    ]
+    cash_receipt_request(order_pk=order.pk, actor=buyer, type="none")
+    assert CashReceiptIssuance.objects.filter(order=order, state="issued").count() == 0
+
+    assert cash_receipts_due() == []
+    assert cash_receipts_due(now=timezone.now() + LATER) == [order.pk]  # due for self-issuance by then
+
+
+@pytest.mark.django_db
+def test_a_self_issuance_bootpay_keeps_refusing_is_sent_once_not_on_every_step_and_sweep(
+    cash_order, paid_cash, cash_bootpay
+):
+    # The request a self-issuance writes (source self_issued) must read back as a self-issuance: else the
+    # refused-number fallback takes its refusal for a buyer's and sends it again at once, up to the
+    # reconciler's step limit, on every sweep (one more refused row and stand-alone order id each time).
+    order = cash_order(prices=(150_000,))
+    paid_cash(order)
+    cash_bootpay.fault("cash_receipt_publish", "RC_CASH_RECEIPT_FAILED", times=10)
+    cash_bootpay.fault("cash_receipt_issue", "RC_CASH_RECEIPT_FAILED", times=10)
+    later = timezone.now() + LATER
+
+    cash_receipts_sweep(now=later)
+    cash_receipts_sweep(now=later)
+
+    sent = [call for call in cash_bootpay.calls if call in ("cash_receipt_publish", "cash_receipt_issue")]
+    assert sent == ["cash_receipt_publish"]
+    assert [row.state for row in CashReceiptIssuance.objects.filter(order=order)] == ["failed"]
+    assert CashReceiptRequest.objects.get(order=order).status == "failed"
+
+
+@pytest.mark.django_db
+def test_a_self_issued_receipt_reissued_after_a_refund_is_still_marked_self_issued(
+    cash_order, paid_cash, refund, cash_bootpay
+):
+    order = cash_order(prices=(100_000, 20_000))
+    payment = paid_cash(order)
+    cash_receipts_sweep(now=timezone.now() + LATER)
+
+    refund(payment, 20_000)
+
+    states = [(r.state, r.self_issued, r.amount) for r in CashReceiptIssuance.objects.filter(order=order)]
+    assert states == [("cancelled", True, 120_000), ("issued", True, 100_000)]
