@@ -142,8 +142,9 @@ def _next_step(*, order, payment, rows, request, moment, now, retry_failed) -> t
         attempt = _claim(stuck, moment, state=State.CANCEL_REQUESTED, error_code="")
         return _Step("cancel", stuck.pk, attempt, resend=False), ""
     if payment is not None and not rows and _pg_cash_receipt(payment.raw_receipt):
-        _record_pg_issued(order=order, payment=payment, moment=moment)
-        return None, "done"
+        # Recorded, then followed like any live receipt: a refund made before we first saw it cancels it.
+        live = _record_pg_issued(order=order, payment=payment, moment=moment)
+        rows = [live]
     pg_issued = any(row.issued_by_pg for row in rows)
     desired = desired_receipt(order=order, payment=payment, request=request, now=now, pg_issued=pg_issued)
     if live is not None:  # issued
@@ -223,14 +224,15 @@ def _pg_cash_receipt(raw: Any) -> dict[str, Any]:
     return {}
 
 
-def _record_pg_issued(*, order: Order, payment, moment: datetime) -> None:
+def _record_pg_issued(*, order: Order, payment, moment: datetime) -> CashReceiptIssuance:
     """The PG's window issued a receipt although we open it with `display_cash_receipt: false`: record
-    it as issued (never issue a second one). What it was issued to is not ours to know."""
+    it as issued (never issue a second one). What it was issued to is not ours to know; what for is the
+    payment's whole amount (the window issued it when paid), whatever has been refunded since."""
     found = _pg_cash_receipt(payment.raw_receipt)
-    amount, tax_free = money_kept(payment)
+    amount, tax_free = payment.amount, min(payment.tax_free_amount, payment.amount)
     request = CashReceiptRequest.objects.filter(order=order).first()
     kind = request.type if request is not None and request.type != "none" else "income_deduction"
-    CashReceiptIssuance.objects.create(
+    row = CashReceiptIssuance.objects.create(
         order=order,
         payment=payment,
         kind=Issuance.Kind.ON_RECEIPT,
@@ -246,6 +248,7 @@ def _record_pg_issued(*, order: Order, payment, moment: datetime) -> None:
         issued_at=payment.purchased_at or moment,
     )
     logger.info("cash receipt issued by the PG recorded", extra={"order_id": order.order_id})
+    return row
 
 
 # --- 2. send, with no transaction open -----------------------------------------------------------------

@@ -262,3 +262,35 @@ def test_what_a_refund_leaves_of_a_pg_issued_receipt_goes_to_the_tax_office_numb
 
     states = [(row.state, row.issued_by_pg, row.self_issued, row.amount) for row in rows(order)]
     assert states == [("cancelled", True, False, 40_000), ("issued", False, True, 30_000)]
+
+
+def test_a_pg_issued_receipt_first_seen_after_a_refund_is_recorded_for_what_the_pg_issued(
+    cash_order, paid_cash, refund, cash_bootpay
+):
+    # The PG's window issued a receipt for the whole 40,000 won; the `order_paid` trigger was lost and the
+    # refund's reconcile is the first to see it. Recorded for what is kept (30,000), it would "cover the
+    # money kept" and stand for 40,000 forever (the sweep sees no difference either). It is the payment's
+    # whole amount: cancelled at once, and what remains goes to the tax office's number.
+    order = cash_order(prices=(30_000, 10_000))  # no checkout choice
+    payment = paid_cash(order, run_hooks=False)
+    refund(payment, amount=10_000, run_hooks=False)
+    _pg_issued(payment)  # Bootpay's receipt after the refund still names the PG's cash receipt
+
+    assert cash_receipt_reconcile(order_pk=order.pk) == "done"
+
+    states = [(row.state, row.issued_by_pg, row.amount) for row in rows(order)]
+    assert states == [("cancelled", True, 40_000), ("issued", False, 30_000)]
+
+
+def test_a_pg_issued_receipt_first_seen_after_a_full_refund_is_cancelled_not_shown_issued(
+    cash_order, paid_cash, refund, cash_bootpay
+):
+    order = cash_order(prices=(30_000,))
+    payment = paid_cash(order, run_hooks=False)
+    refund(payment, run_hooks=False)
+    _pg_issued(payment)
+
+    assert cash_receipt_reconcile(order_pk=order.pk) == "done"
+
+    assert [(row.state, row.amount) for row in rows(order)] == [("cancelled", 30_000)]
+    assert CashReceiptRequest.objects.get(order=order).status == "cancelled"
