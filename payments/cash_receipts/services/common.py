@@ -113,6 +113,8 @@ def desired_receipt(
         # A request a self-issuance wrote is still one: its refusal waits for staff (no fallback to itself).
         self_issued = request.source == CashReceiptRequest.Source.SELF_ISSUED
         return Desired(request.type, request.identifier, amount, tax_free, self_issued=self_issued)
+    if request is not None and request.type == CashReceiptType.NONE:
+        pg_issued = False  # the buyer withdrew: only the law's own threshold still asks for a receipt
     if pg_issued or self_issue_due(payment=payment, order=order, now=now):
         return Desired(CashReceiptType.INCOME_DEDUCTION, SELF_ISSUE_IDENTIFIER, amount, tax_free, True)
     return None

@@ -54,6 +54,7 @@ from payments.cash_receipts.services.common import (
     new_standalone_order_id_for,
     payment_sold,
     request_self_issued,
+    request_set,
     summary_refresh,
 )
 from payments.gateway import CashReceiptResult, Gateway, GatewayError, GatewayUnavailable
@@ -107,6 +108,8 @@ def _decide(*, order_pk: int, retry_failed: bool, now: datetime | None) -> tuple
         payment = payment_sold(order)
         rows = issuances_locked(order)
         request = CashReceiptRequest.objects.filter(order=order).first()
+        if retry_failed:
+            request = _buyer_number_restored(order=order, rows=rows, request=request)
         step, outcome = _next_step(
             order=order,
             payment=payment,
@@ -118,6 +121,30 @@ def _decide(*, order_pk: int, retry_failed: bool, now: datetime | None) -> tuple
         )
         summary_refresh(order=order, payment=payment)
     return step, outcome
+
+
+def _buyer_number_restored(*, order: Order, rows, request: CashReceiptRequest | None):
+    """Staff's retry of a sale the fallback receipted to the tax office's number (Bootpay had refused the
+    buyer's): the buyer's number, kept encrypted on its refused row, becomes the request again, so the
+    retry sends it; refused again, the fallback takes over again."""
+    if request is None or request.source != CashReceiptRequest.Source.SELF_ISSUED:
+        return request
+    refused = next(
+        (
+            row
+            for row in reversed(rows)
+            if row.state == State.FAILED and not row.self_issued and row.identifier
+        ),
+        None,
+    )
+    if refused is None:
+        return request
+    return request_set(
+        order=order,
+        type=refused.type,
+        identifier=refused.identifier,
+        source=CashReceiptRequest.Source.AFTER_PAYMENT,
+    )
 
 
 def _claim(row: CashReceiptIssuance, moment: datetime, **fields: Any) -> datetime:

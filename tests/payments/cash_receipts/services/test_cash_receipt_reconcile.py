@@ -296,13 +296,6 @@ def test_a_pg_issued_receipt_first_seen_after_a_full_refund_is_cancelled_not_sho
     assert CashReceiptRequest.objects.get(order=order).status == "cancelled"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the fallback overwrites the request with the tax office's number (source self_issued, "
-    "requested_by cleared): the buyer's refused number survives only in the failed row, and staff's Retry "
-    "(retry_failed=True) answers 'done' without re-sending it, contrary to docs/cash-receipts.md ('re-sends "
-    "a refused issuance once'); staff cannot re-send it either (they see only its mask)",
-)
 def test_staff_retry_re_sends_a_buyers_number_refused_on_a_sale_the_fallback_receipted(
     cash_order, paid_cash, cash_bootpay
 ):
@@ -316,13 +309,6 @@ def test_staff_retry_re_sends_a_buyers_number_refused_on_a_sale_the_fallback_rec
     assert PHONE in cash_bootpay.identifiers_sent  # the refused number sent again (refusals are not logged)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pg_issued makes desired_receipt self-issue whatever the request says: a buyer who withdraws "
-    "(`none`) a sale under 100,000 won whose receipt the PG issued gets the PG's receipt cancelled and one "
-    "issued to 010-000-1234 in its place, and the request rewritten to self_issued (docs: `none` falls back "
-    "to self-issuance only from 100,000 won)",
-)
 def test_a_withdrawal_of_a_small_sale_the_pg_receipted_leaves_no_receipt(
     cash_order, paid_cash, cash_bootpay, buyer
 ):
