@@ -96,7 +96,10 @@ def test_a_paid_vbank_payment_gets_its_cash_receipt_for_what_it_holds(sandbox, m
     assert (result.receipt_id, result.price, result.tax_free) == (receipt_id, 30_000, 5_000)
     assert len(result.approval_no) == 9 and result.approval_no.isdigit()
     assert result.receipt_url
-    receipt = gateway.lookup_receipt(receipt_id).raw
+    receipt = sandbox.state.get_receipt(
+        receipt_id
+    )  # the emulator's own answer (the gateway drops the number)
+    assert "cash_receipt_no" not in str(gateway.lookup_receipt(receipt_id).raw)
     data = receipt["cash_receipt_data"]
     assert data["tid"] == result.approval_no and data["cash_receipt_type"] == 1
     assert data["cash_receipt_no"] == "*******5678"
@@ -135,7 +138,11 @@ def test_a_partly_refunded_bank_payment_issues_for_the_remainder(sandbox, make_g
 def test_cash_like_receipts_carry_empty_cash_receipt_fields_until_one_is_issued(sandbox, make_gateway):
     gateway = make_gateway()
     for method, key in (("vbank", "vbank_data"), ("bank", "bank_data")):
-        raw = gateway.lookup_receipt(paid(sandbox, method)).raw
+        receipt_id = paid(sandbox, method)
+        assert "cash_receipt_data" not in gateway.lookup_receipt(receipt_id).raw
+        raw = sandbox.state.get_receipt(
+            receipt_id
+        )  # the emulator's own answer (the gateway drops the number)
         assert "cash_receipt_data" not in raw
         assert {raw[key][f] for f in ("cash_receipt_tid", "cash_receipt_type", "cash_receipt_no")} == {None}
     issued = sandbox.state.create_receipt(order_id="ord_cr", price=1_000, state="vbank_issued")
