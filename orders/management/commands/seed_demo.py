@@ -26,6 +26,7 @@ SELLERS = {
             ("제주 감귤 5kg", 25_000, True, 30, ""),
             ("한라봉 3kg", 39_000, True, 10, ""),
             ("제철 과일 꾸러미", 29_000, True, 100, "week"),
+            ("제주 전통주 선물세트", 45_000, False, 20, ""),
         ],
     ),
     "hanok-books": (
@@ -33,6 +34,10 @@ SELLERS = {
         [("한국 현대 단편선", 15_000, True, 40, ""), ("북마크 세트", 6_000, False, 100, "")],
     ),
 }
+
+
+# Sold to verified adults only (본인인증; docs/identity.md): the shop's 성인 인증 step can be tried with it.
+ADULT_ONLY = frozenset({"제주 전통주 선물세트"})
 
 
 class Command(BaseCommand):
@@ -55,6 +60,7 @@ class Command(BaseCommand):
                             "is_tax_free": tax_free,
                             "stock": stock,
                             "subscription_interval": interval,
+                            "adult_only": name in ADULT_ONLY,
                         },
                     )
             self._user(users, "buyer")
@@ -72,6 +78,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  products: {Product.objects.filter(is_active=True).count()} active")
         subscribable = Product.objects.filter(is_active=True).exclude(subscription_interval="")
         self.stdout.write(f"  subscriptions: {', '.join(subscribable.values_list('name', flat=True))}")
+        adult_only = Product.objects.filter(is_active=True, adult_only=True)
+        self.stdout.write(f"  adult-only (성인 인증): {', '.join(adult_only.values_list('name', flat=True))}")
 
     @staticmethod
     def _user(users, username: str):
