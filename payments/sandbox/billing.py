@@ -11,7 +11,6 @@ from payments.sandbox.common import (
     BILLING_METHOD,
     BILLING_PG,
     CARD_COMPANY_CODES,
-    COMPANY_NAME,
     DECLINE_CODE,
     DECLINE_MESSAGE,
     DEFAULT_CARD_COMPANY,
@@ -19,7 +18,6 @@ from payments.sandbox.common import (
     GATEWAY_URL,
     MAX_PENDING_RESERVATIONS,
     REBILL_METHOD,
-    RECEIPT_URL,
     RESERVE_CANCELLED,
     RESERVE_EXECUTED,
     RESERVE_FAILED,
@@ -36,6 +34,7 @@ from payments.sandbox.common import (
     masked_card_number,
     parse_execute_at,
     random_digits,
+    receipt_skeleton,
 )
 
 
@@ -72,32 +71,21 @@ class BillingState:
             while billing_key in self._billing_keys:
                 billing_key = secrets.token_hex(12)
             now = self.now()
-            method_name, method_symbol = BILLING_METHOD
             self._receipts[receipt_id] = {
-                "receipt_id": receipt_id,
-                "order_id": subscription_id,  # requestSubscription names it subscription_id
+                **receipt_skeleton(
+                    receipt_id=receipt_id,
+                    order_id=subscription_id,  # requestSubscription names it subscription_id
+                    order_name="정기결제 카드 등록",
+                    price=0,
+                    tax_free=0,
+                    metadata={},
+                    pg=BILLING_PG,
+                    method=BILLING_METHOD,
+                    status=STATUS_BILLING_KEY_ISSUED,
+                    requested_at=self.iso(now),
+                    purchased_at=None,
+                ),
                 "subscription_id": subscription_id,
-                "price": 0,
-                "tax_free": 0,
-                "cancelled_price": 0,
-                "cancelled_tax_free": 0,
-                "order_name": "정기결제 카드 등록",
-                "company_name": COMPANY_NAME,
-                "gateway_url": GATEWAY_URL,
-                "metadata": {},
-                "sandbox": True,
-                "pg": BILLING_PG,
-                "method": method_name,
-                "method_origin": method_name,
-                "method_symbol": method_symbol,
-                "method_origin_symbol": method_symbol,
-                "requested_at": self.iso(now),
-                "purchased_at": None,
-                "cancelled_at": None,
-                "status": STATUS_BILLING_KEY_ISSUED,
-                "status_locale": STATUS_LOCALE[STATUS_BILLING_KEY_ISSUED],
-                "currency": "KRW",
-                "receipt_url": RECEIPT_URL.format(receipt_id=receipt_id),
             }
             self._cancellations[receipt_id] = []
             self._cancel_ids[receipt_id] = set()
@@ -227,32 +215,21 @@ class BillingState:
         """A paid receipt charged with ``record``'s key (the caller holds the lock)."""
         receipt_id = self._new_receipt_id()
         now = self.now()
-        method_name, method_symbol = REBILL_METHOD
-        receipt_url = RECEIPT_URL.format(receipt_id=receipt_id)
-        receipt: dict[str, Any] = {
-            "receipt_id": receipt_id,
-            "order_id": terms["order_id"],
-            "price": terms["price"],
-            "tax_free": terms["tax_free"],
-            "cancelled_price": 0,
-            "cancelled_tax_free": 0,
-            "order_name": terms["order_name"],
-            "company_name": COMPANY_NAME,
-            "gateway_url": GATEWAY_URL,
-            "metadata": terms["metadata"],
-            "sandbox": True,
-            "pg": BILLING_PG,
-            "method": method_name,
-            "method_origin": method_name,
-            "method_symbol": method_symbol,
-            "method_origin_symbol": method_symbol,
-            "requested_at": self.iso(now),
-            "purchased_at": self.iso(now),
-            "cancelled_at": None,
-            "status": STATUS_PAID,
-            "status_locale": STATUS_LOCALE[STATUS_PAID],
-            "currency": "KRW",
-            "receipt_url": receipt_url,
+        receipt = receipt_skeleton(
+            receipt_id=receipt_id,
+            order_id=terms["order_id"],
+            order_name=terms["order_name"],
+            price=terms["price"],
+            tax_free=terms["tax_free"],
+            metadata=terms["metadata"],
+            pg=BILLING_PG,
+            method=REBILL_METHOD,
+            status=STATUS_PAID,
+            requested_at=self.iso(now),
+            purchased_at=self.iso(now),
+        )
+        receipt_url = receipt["receipt_url"]
+        receipt |= {
             "card_data": {
                 "tid": f"sandbox{random_digits(13)}",
                 "card_approve_no": random_digits(8),

@@ -38,16 +38,14 @@ from datetime import datetime
 from typing import Any
 
 from payments.sandbox.common import (
-    COMPANY_NAME,
-    GATEWAY_URL,
     KST,
-    RECEIPT_URL,
     STATUS_CANCELLED,
     STATUS_LOCALE,
     STATUS_PAID,
     SandboxError,
     is_given,
     random_digits,
+    receipt_skeleton,
 )
 
 CASH_RECEIPT_FAILED = "RC_CASH_RECEIPT_FAILED"
@@ -244,33 +242,20 @@ class CashReceiptsState:
             while receipt_id in self._cash_standalone:
                 receipt_id = self._new_receipt_id()
             data = self._new_cash_data(type_code, masked)
-            method_name, method_symbol = CASH_RECEIPT_METHOD
-            receipt = {
-                "receipt_id": receipt_id,
-                "order_id": order_id,
-                "price": price,
-                "tax_free": tax_free,
-                "cancelled_price": 0,
-                "cancelled_tax_free": 0,
-                "order_name": order_name,
-                "company_name": COMPANY_NAME,
-                "gateway_url": GATEWAY_URL,
-                "metadata": dict(metadata or {}),
-                "sandbox": True,
-                "pg": CASH_RECEIPT_PG,
-                "method": method_name,
-                "method_origin": method_name,
-                "method_symbol": method_symbol,
-                "method_origin_symbol": method_symbol,
-                "requested_at": self.iso(),
-                "purchased_at": purchased_at,
-                "cancelled_at": None,
-                "status": STATUS_PAID,
-                "status_locale": STATUS_LOCALE[STATUS_PAID],
-                "currency": "KRW",
-                "receipt_url": RECEIPT_URL.format(receipt_id=receipt_id),
-                "cash_receipt_data": data,
-            }
+            receipt = receipt_skeleton(
+                receipt_id=receipt_id,
+                order_id=order_id,
+                order_name=order_name,
+                price=price,
+                tax_free=tax_free,
+                metadata=dict(metadata or {}),
+                pg=CASH_RECEIPT_PG,
+                method=CASH_RECEIPT_METHOD,
+                status=STATUS_PAID,
+                requested_at=self.iso(),
+                purchased_at=purchased_at,
+            )
+            receipt["cash_receipt_data"] = data
             self._cash_standalone[receipt_id] = receipt
             self._cash_fingerprints[receipt_id] = fingerprint
             self._record("standalone", receipt, data, price=price, tax_free=tax_free)

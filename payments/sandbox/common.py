@@ -124,6 +124,51 @@ class SandboxError(Exception):
         return {"error_code": self.error_code, "message": self.message}
 
 
+def receipt_skeleton(
+    *,
+    receipt_id: str,
+    order_id: str,
+    order_name: str,
+    price: int,
+    tax_free: int,
+    metadata: Any,
+    pg: str,
+    method: tuple[str, str],
+    status: int,
+    requested_at: str,
+    purchased_at: str | None,
+) -> dict[str, Any]:
+    """The fields every receipt the emulator makes carries (CONTRACT §3), in Bootpay's order, nothing
+    cancelled yet; the caller adds its method's data (`card_data`, `vbank_data`, `cash_receipt_data`…).
+    `method`: (localized name, symbol)."""
+    method_name, method_symbol = method
+    return {
+        "receipt_id": receipt_id,
+        "order_id": order_id,
+        "price": price,
+        "tax_free": tax_free,
+        "cancelled_price": 0,
+        "cancelled_tax_free": 0,
+        "order_name": order_name,
+        "company_name": COMPANY_NAME,
+        "gateway_url": GATEWAY_URL,
+        "metadata": metadata,
+        "sandbox": True,
+        "pg": pg,
+        "method": method_name,
+        "method_origin": method_name,
+        "method_symbol": method_symbol,
+        "method_origin_symbol": method_symbol,
+        "requested_at": requested_at,
+        "purchased_at": purchased_at,
+        "cancelled_at": None,
+        "status": status,
+        "status_locale": STATUS_LOCALE[status],
+        "currency": "KRW",
+        "receipt_url": RECEIPT_URL.format(receipt_id=receipt_id),
+    }
+
+
 def bad_request(message: str) -> SandboxError:
     return SandboxError(400, "INVALID_PARAMETER", message)
 

@@ -14,7 +14,6 @@ from payments.sandbox.common import (
     ESCROW_NOT_PAID_CODE,
     ESCROW_SHIPPING,
     ESCROW_WAITING,
-    GATEWAY_URL,
     METHODS,
     PARTIAL_CANCEL_LOCALE,
     RECEIPT_STATES,
@@ -32,6 +31,7 @@ from payments.sandbox.common import (
     bad_request,
     is_given,
     random_digits,
+    receipt_skeleton,
 )
 
 
@@ -87,34 +87,21 @@ class ReceiptsState:
             now = self.now()
             status = RECEIPT_STATES[state]
             method_name, pg_name, data_key = METHODS[method]
-            receipt: dict[str, Any] = {
-                "receipt_id": receipt_id,
-                "order_id": order_id,
-                "price": price,
-                "tax_free": tax_free,
-                "cancelled_price": 0,
-                "cancelled_tax_free": 0,
-                "order_name": order_name,
-                "company_name": COMPANY_NAME,
-                "gateway_url": GATEWAY_URL,
-                "metadata": dict(metadata or {}),
-                "sandbox": True,
-                "pg": pg_name,
-                "method": method_name,
-                "method_origin": method_name,
-                "method_symbol": method,
-                "method_origin_symbol": method,
-                "requested_at": self.iso(now),
-                "purchased_at": self.iso(now) if status == STATUS_PAID else None,
-                "cancelled_at": None,
-                "status": status,
-                "status_locale": STATUS_LOCALE[status],
-                "currency": "KRW",
-                "receipt_url": RECEIPT_URL.format(receipt_id=receipt_id),
-                data_key: self._method_data(method, receipt_id, now),
-                "escrow_status": None,
-                "escrow_status_locale": None,
-            }
+            receipt = receipt_skeleton(
+                receipt_id=receipt_id,
+                order_id=order_id,
+                order_name=order_name,
+                price=price,
+                tax_free=tax_free,
+                metadata=dict(metadata or {}),
+                pg=pg_name,
+                method=(method_name, method),
+                status=status,
+                requested_at=self.iso(now),
+                purchased_at=self.iso(now) if status == STATUS_PAID else None,
+            )
+            receipt[data_key] = self._method_data(method, receipt_id, now)
+            receipt["escrow_status"] = receipt["escrow_status_locale"] = None
             if escrow:
                 receipt["escrow_data"] = {
                     "status": ESCROW_WAITING[0],
