@@ -93,13 +93,21 @@ class ReservationStatus:
     FAILED = 4
 
 
+def without_keys(value: Any, keys: frozenset[str]) -> Any:
+    """`value` with every entry named in `keys` dropped, at any depth."""
+    if isinstance(value, dict):
+        return {key: without_keys(item, keys) for key, item in value.items() if key not in keys}
+    if isinstance(value, list):
+        return [without_keys(item, keys) for item in value]
+    return value
+
+
 def without_billing_key(value: Any) -> Any:
     """`value` with every `billing_key` entry dropped, at any depth (what may be stored and logged)."""
-    if isinstance(value, dict):
-        return {key: without_billing_key(item) for key, item in value.items() if key != "billing_key"}
-    if isinstance(value, list):
-        return [without_billing_key(item) for item in value]
-    return value
+    return without_keys(value, _BILLING_KEY)
+
+
+_BILLING_KEY = frozenset({"billing_key"})
 
 
 # The number a cash receipt was issued to (a phone, card or business number): personal data, never stored.
@@ -109,15 +117,7 @@ PERSONAL_IDENTIFIER_KEYS = frozenset({"cash_receipt_no", "identity_no"})
 
 def without_personal_identifiers(value: Any) -> Any:
     """`value` with every cash-receipt number dropped, at any depth (what a receipt's `raw` may keep)."""
-    if isinstance(value, dict):
-        return {
-            key: without_personal_identifiers(item)
-            for key, item in value.items()
-            if key not in PERSONAL_IDENTIFIER_KEYS
-        }
-    if isinstance(value, list):
-        return [without_personal_identifiers(item) for item in value]
-    return value
+    return without_keys(value, PERSONAL_IDENTIFIER_KEYS)
 
 
 def parse_moment(value: Any) -> datetime | None:
