@@ -55,6 +55,9 @@ def workers(bootpay):
 
     yield start
     for worker in started:
+        worker.stop()
+        # pytest shows a test's captured output only when it failed: the workers' side of the story.
+        print(f"--- worker {worker.name} log ---\n{worker.log()}")
         worker.close()
 
 
@@ -156,8 +159,11 @@ def test_deliveries_enqueued_while_the_broker_is_down_are_swept_after_it_returns
 
 
 def _broker_outage(redis_server, workers, make_order, pay_at_pg, bootpay):
-    # given a worker on our own Redis, processing deliveries (each receipt lookup takes a little while)
-    worker = workers("outage", redis_server.url, concurrency=2, WEBHOOK_SWEEP_GRACE_S=0).wait_ready()
+    # given a worker on our own Redis, processing deliveries (each receipt lookup takes a little while).
+    # Prefork, as the Procfile runs it: under the threads pool kombu 5.7 can crash the worker when the
+    # broker goes away mid-ack (AttributeError in the channel's restore of unacked messages).
+    worker = workers("outage", redis_server.url, pool="prefork", concurrency=2, WEBHOOK_SWEEP_GRACE_S=0)
+    worker.wait_ready()
     bootpay.state.add_fault(path="receipt", mode="latency", latency_s=0.05)
     receipts = [bootpay.state.get_receipt(pay_at_pg(make_order())) for _ in range(30)]
     before = [store(receipt) for receipt in receipts[:20]]
@@ -176,18 +182,22 @@ def _broker_outage(redis_server, workers, make_order, pay_at_pg, bootpay):
         started = time.monotonic()
         response = client.post(WEBHOOK_PATH, json.dumps(receipt), content_type="application/json")
         assert response.status_code == 200 and response.json() == {"success": True}
-        assert time.monotonic() - started < 3  # the enqueue fails fast; Bootpay still gets its answer
+        # The enqueue gives up (a bounded publish retry) instead of reconnecting forever: Bootpay still gets
+        # its answer. A bound on a hang, not a speed: generous for a loaded machine.
+        assert time.monotonic() - started < 10
     assert WebhookDelivery.objects.count() == 30
     left = WebhookDelivery.objects.filter(state="received").count()
     assert left >= 10  # at least the ten stored while the broker was down wait, `received`
 
     # then, once the broker is back, one sweep processes everything: nothing is lost
     redis_server.start()
-    wait_until(
-        lambda: "Connected to redis" in worker.log().split("Cannot connect")[-1], timeout=30, what="reconnect"
-    )
+    # The worker's second "Connected" line (its reconnect backs off 2 s, 4 s, 6 s… while the broker is down).
+    wait_until(lambda: worker.log().count("Connected to redis") >= 2, timeout=60, what="reconnect")
     tasks.sweep_webhook_deliveries.delay()
-    wait_until(lambda: pending() == 0, timeout=30, what="the sweep to process every delivery", interval=0.2)
+    try:
+        wait_until(lambda: pending() == 0, timeout=30, what="the sweep to process all", interval=0.2)
+    finally:  # shown when the test fails
+        print(list(WebhookDelivery.objects.values_list("pk", "state", "claimed_at", "attempts")))
     assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"processed"}
     assert set(Order.objects.values_list("status", flat=True)) == {"paid"}
     assert PaymentEvent.objects.filter(to_status="paid").count() == 30
