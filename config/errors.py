@@ -33,6 +33,10 @@ class ErrorCode(models.TextChoices):
     PAYMENT_NOT_CONFIRMABLE = "payment_not_confirmable"
     PAYMENT_FAILED = "payment_failed"
     CANCEL_IN_PROGRESS = "cancel_in_progress"
+    # What the PG does not allow, refused before Bootpay is asked (payments.pg_rules).
+    PARTIAL_CANCEL_UNSUPPORTED = "partial_cancel_unsupported"
+    CANCEL_PERIOD_OVER = "cancel_period_over"
+    CANCEL_UNSUPPORTED = "cancel_unsupported"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     GATEWAY_ERROR = "gateway_error"
     GATEWAY_UNAVAILABLE = "gateway_unavailable"
@@ -81,6 +85,9 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.PAYMENT_NOT_CONFIRMABLE: 409,
     ErrorCode.PAYMENT_FAILED: 409,
     ErrorCode.CANCEL_IN_PROGRESS: 409,
+    ErrorCode.PARTIAL_CANCEL_UNSUPPORTED: 409,
+    ErrorCode.CANCEL_PERIOD_OVER: 409,
+    ErrorCode.CANCEL_UNSUPPORTED: 409,
     ErrorCode.IDEMPOTENCY_KEY_REUSED: 422,
     ErrorCode.GATEWAY_ERROR: 502,
     ErrorCode.GATEWAY_UNAVAILABLE: 503,
@@ -128,6 +135,13 @@ DEFAULT_MESSAGES: dict[str, StrOrPromise] = {
     ErrorCode.PAYMENT_FAILED: _("Bootpay reports this payment as failed or cancelled."),
     ErrorCode.CANCEL_IN_PROGRESS: _(
         "Another request is settling this cancellation with Bootpay; retry soon."
+    ),
+    ErrorCode.PARTIAL_CANCEL_UNSUPPORTED: _(
+        "This payment's PG or method takes no partial cancel: cancel the whole payment instead."
+    ),
+    ErrorCode.CANCEL_PERIOD_OVER: _("The period in which the PG takes a cancel of this payment is over."),
+    ErrorCode.CANCEL_UNSUPPORTED: _(
+        "The PG does not take a cancel of this payment under the merchant's contract."
     ),
     ErrorCode.IDEMPOTENCY_KEY_REUSED: _("This Idempotency-Key was already used for a different request."),
     ErrorCode.GATEWAY_ERROR: _("The payment gateway refused the request."),

@@ -294,6 +294,16 @@ BOOTPAY_IOS_APPLICATION_ID = env.str(
 )
 # The widget asks for separate approval (`extra.separately_confirmed`): our server confirms each payment.
 BOOTPAY_SEPARATELY_CONFIRMED = env.bool("BOOTPAY_SEPARATELY_CONFIRMED", default=False)
+# What the merchant's PG contracts allow (payments.pg_rules, docs/cancellations.md): the PGs that take
+# partial card cancels (Bootpay's list by default) and whether deposited virtual accounts are refunded
+# through Bootpay (the PG's CMS special contract; without it they go back by hand).
+BOOTPAY_PARTIAL_CANCEL_PGS = env.list(
+    "BOOTPAY_PARTIAL_CANCEL_PGS", default=["inicis", "kcp", "danal", "payletter", "nicepay", "kakao", "payco"]
+)
+# Methods whose partial cancel those PGs take: Bootpay documents cards only; an operator whose PG also
+# takes partial refunds of bank transfers or virtual accounts adds "bank" / "vbank".
+BOOTPAY_PARTIAL_CANCEL_METHODS = env.list("BOOTPAY_PARTIAL_CANCEL_METHODS", default=["card"])
+BOOTPAY_VBANK_REFUND_CONTRACT = env.bool("BOOTPAY_VBANK_REFUND_CONTRACT", default=True)
 if BOOTPAY_MODE == "production" and not (
     (BOOTPAY_CLIENT_KEY and BOOTPAY_SECRET_KEY) or (BOOTPAY_APPLICATION_ID and BOOTPAY_PRIVATE_KEY)
 ):

@@ -18,6 +18,7 @@ from strawberry.scalars import JSON
 
 from graphql_api.context import current_user
 from graphql_api.identity import IdentityType
+from graphql_api.payment_actions import PaymentActionsType, payment_actions_type
 from orders.models import Order, OrderItem, Product, Seller
 from orders.selectors import (
     CASH_RECEIPT_RELATION,
@@ -41,6 +42,8 @@ from payments.identity.selectors import identity_state
 from payments.models import Cancellation, Payment, PaymentEvent
 from payments.selectors import (
     cancellation_filter_visible,
+    cancellations_in_flight_prefetch,
+    payment_actions,
     payment_event_filter_visible,
     payment_filter_visible,
     payment_live_list,
@@ -206,6 +209,14 @@ class PaymentType:
     def cash_receipt(self, root: Payment, info: Info) -> CashReceiptType | None:
         shown = order_cash_receipt(root.order, user=current_user(info))
         return CashReceiptType(**asdict(shown)) if shown else None
+
+    @strawberry_django.field(
+        only=["pg", "method", "status", "amount", "cancelled_amount", "purchased_at", "created_at"],
+        prefetch_related=[cancellations_in_flight_prefetch()],
+        description="What the PG would take now (REST's payment `actions`).",
+    )
+    def actions(self, root: Payment) -> PaymentActionsType:
+        return payment_actions_type(payment_actions(root))
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Payment], info: Info, **kwargs) -> QuerySet[Payment]:

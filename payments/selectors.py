@@ -14,6 +14,8 @@ from payments.models import (
     Payment,
     PaymentEvent,
 )
+from payments.pg_rules import PaymentActions
+from payments.pg_rules import payment_actions as pg_payment_actions
 
 # --- Who sees which payment rows: one rule, for REST and for GraphQL's `get_queryset` ---------------
 # Payments, their cancellations and their events belong to the order's buyer (and staff); a seller never
@@ -49,7 +51,16 @@ def payment_event_filter_visible(
 
 def payment_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Payment]:
     """Staff see every payment; anyone else the payments of their own orders."""
-    return payment_filter_visible(Payment.objects.select_related("order"), user=user)
+    return payment_filter_visible(
+        Payment.objects.select_related("order").prefetch_related(cancellations_in_flight_prefetch()),
+        user=user,
+    )
+
+
+def cancellations_in_flight_prefetch() -> Prefetch:
+    """A payment's still-`requested` cancellations, for `payment_actions` on a page of payments."""
+    requested = Cancellation.objects.filter(state=Cancellation.State.REQUESTED)
+    return Prefetch("cancellations", queryset=requested, to_attr="cancellations_in_flight")
 
 
 def payment_live_list() -> QuerySet[Payment]:
@@ -140,3 +151,20 @@ def payment_line_ids_in_flight(payment: Payment) -> QuerySet:
     return Cancellation.items.through.objects.filter(
         cancellation__payment=payment, cancellation__state=Cancellation.State.REQUESTED
     ).values_list("orderitem_id", flat=True)
+
+
+def payment_actions(payment: Payment, *, balance: int | None = None) -> PaymentActions:
+    """What may be done with the payment now (payments.pg_rules). `balance` (what is left to cancel,
+    cancels in flight counted) is read from the payment's prefetched cancellations when not given."""
+    if balance is None:
+        in_flight = getattr(payment, "cancellations_in_flight", None)
+        if in_flight is None:  # the detail queryset prefetches every cancellation
+            in_flight = [c for c in payment.cancellations.all() if c.state == Cancellation.State.REQUESTED]
+        balance = max(0, payment.amount - payment.cancelled_amount - sum(c.amount for c in in_flight))
+    return pg_payment_actions(
+        pg=payment.pg,
+        method=payment.method,
+        status=payment.status,
+        balance=balance,
+        paid_at=payment.purchased_at or payment.created_at,
+    )

@@ -1,9 +1,12 @@
 """Output shapes for payments and automatic payments. Amounts are integer won; the raw PG receipt and
 the billing key are never exposed."""
 
+from dataclasses import asdict
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.i18n import localize
 from config.serializers import ModelOutputSerializer
 from orders.api.serializers import CashReceiptOutputSerializer
 from orders.selectors import order_cash_receipt_shown
@@ -12,6 +15,8 @@ from payments.models import (
     Payment,
     PaymentEvent,
 )
+from payments.pg_rules import PaymentActions
+from payments.selectors import payment_actions
 
 
 class CancellationOutputSerializer(ModelOutputSerializer):
@@ -59,6 +64,41 @@ class VirtualAccountSerializer(serializers.Serializer):
         ref_name = "VirtualAccount"
 
 
+class ActionRefusalSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[(a, a) for a in ("cancel", "partial_cancel", "line_cancel")])
+    code = serializers.CharField(
+        help_text="The error code the action would be refused with, e.g. partial_cancel_unsupported."
+    )
+    message = serializers.CharField(help_text="Why, and what to do instead (the request's language).")
+
+    class Meta:
+        ref_name = "ActionRefusal"
+
+
+class PaymentActionsSerializer(serializers.Serializer):
+    """What may be done with the payment now, by the PG's rules (docs/cancellations.md); the caller's own
+    permissions (a buyer's shipped lines, a seller's own lines) still apply on top."""
+
+    cancel = serializers.BooleanField(help_text="A cancel of everything that is left would be taken.")
+    partial_cancel = serializers.BooleanField(help_text="A cancel of part of the amount would be taken.")
+    line_cancel = serializers.BooleanField(help_text="A refund of some of the order's lines would be taken.")
+    refund_account_required = serializers.BooleanField(
+        help_text="A cancel must name the bank account to refund to (`refund`): a deposited virtual account."
+    )
+    escrow_registration = serializers.BooleanField(
+        help_text="The PG takes escrow shipment registration through Bootpay (Inicis, KCP)."
+    )
+    reasons = ActionRefusalSerializer(many=True, help_text="One entry per action that would be refused.")
+
+    class Meta:
+        ref_name = "PaymentActions"
+
+    def to_representation(self, actions: PaymentActions) -> dict:
+        data = asdict(actions)
+        data["reasons"] = [{**reason, "message": localize(reason["message"])} for reason in data["reasons"]]
+        return data
+
+
 class PaymentSummarySerializer(ModelOutputSerializer):
     payment_id = serializers.CharField(source="public_id", read_only=True)
     order_id = serializers.CharField(source="order.order_id", read_only=True)
@@ -70,6 +110,11 @@ class PaymentSummarySerializer(ModelOutputSerializer):
         allow_null=True,
         help_text="The account to deposit into, for a virtual-account payment; null for other methods.",
     )
+    actions = serializers.SerializerMethodField(help_text=PaymentActionsSerializer.__doc__)
+
+    @extend_schema_field(PaymentActionsSerializer)
+    def get_actions(self, payment: Payment) -> dict:
+        return PaymentActionsSerializer(payment_actions(payment)).data
 
     class Meta:
         model = Payment
@@ -89,6 +134,7 @@ class PaymentSummarySerializer(ModelOutputSerializer):
             "pg",
             "sandbox",
             "virtual_account",
+            "actions",
             "purchased_at",
             "created_at",
             "updated_at",

@@ -94,6 +94,8 @@ SHIPPING_BODY_FIELDS = frozenset(
 )
 
 DUPLICATE_CANCEL_POLICIES = ("refuse", "replay")
+# What the emulator's `partial_cancel_methods` setting may list (pg_rules.py).
+PARTIAL_CANCEL_FAMILIES = frozenset({"card", "bank", "vbank", "phone"})
 FAULT_MODES = (
     "latency",
     "hang",

@@ -33,6 +33,7 @@ from payments.sandbox.common import (
     random_digits,
     receipt_skeleton,
 )
+from payments.sandbox.pg_rules import pg_cancel_refusal
 
 
 class ReceiptsState:
@@ -48,13 +49,17 @@ class ReceiptsState:
         order_name: str = "Sandbox order",
         metadata: dict[str, Any] | None = None,
         escrow: bool = False,
+        pg: str | None = None,
     ) -> dict[str, Any]:
         """Create a receipt as if a buyer went through the payment window.
 
         ``state``: paid (1), awaiting_confirm (2), vbank_issued (5, method vbank) or failed (-2).
         ``method``: card (default), vbank, bank or phone. ``escrow``: an escrow payment (its receipt
-        carries ``escrow_data`` and ``escrow_status``; null on every other receipt).
+        carries ``escrow_data`` and ``escrow_status``; null on every other receipt). ``pg``: the PG's
+        display name the receipt carries (default per method, e.g. 나이스페이먼츠); cancels follow its rules.
         """
+        if pg is not None and (not isinstance(pg, str) or not pg.strip() or len(pg) > 60):
+            raise bad_request("pg must be a PG's name, 1 to 60 characters")
         if not isinstance(escrow, bool):
             raise bad_request("escrow must be true or false")
         if not isinstance(order_id, str) or not order_id:
@@ -94,7 +99,7 @@ class ReceiptsState:
                 price=price,
                 tax_free=tax_free,
                 metadata=dict(metadata or {}),
-                pg=pg_name,
+                pg=pg or pg_name,
                 method=(method_name, method),
                 status=status,
                 requested_at=self.iso(now),
@@ -318,6 +323,10 @@ class ReceiptsState:
                 raise refused(
                     f"면세 취소 금액({tax_free})이 취소 가능 면세 금액({remaining_tax_free})보다 큽니다."
                 )
+
+            partial = price < receipt["price"]
+            if not uncharged and (refusal := pg_cancel_refusal(self, receipt, partial=partial)):
+                raise refused(refusal)
 
             # money already deposited into a virtual account goes back by bank transfer: need the target
             refund_ok = isinstance(refund, dict) and all(

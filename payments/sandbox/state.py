@@ -29,6 +29,7 @@ from payments.sandbox.common import (
     DUPLICATE_CANCEL_POLICIES,
     FAULT_MODES,
     KST,
+    PARTIAL_CANCEL_FAMILIES,
     REQUEST_LOG_SIZE,
     SANDBOX_APPLICATION_ID,
     SANDBOX_CLIENT_KEY,
@@ -77,6 +78,8 @@ class SandboxState(CashReceiptsState, ReceiptsState, BillingState, IdentityState
         self._clock_offset = 0.0
         self._duplicate_cancel_id = "refuse"
         self._webhook_url: str | None = None
+        self._vbank_refund_contract = True  # the merchant's CMS special contract (pg_rules.py)
+        self._partial_cancel_methods = ["card"]  # methods the merchant's PG partly cancels (pg_rules.py)
         self._billing_keys: dict[str, dict[str, Any]] = {}  # billing key -> record (see issue_billing_key)
         self._billing_receipts: dict[str, str] = {}  # issuance receipt id -> billing key
         self._reservations: dict[str, dict[str, Any]] = {}  # reserve id -> reserve object
@@ -142,14 +145,36 @@ class SandboxState(CashReceiptsState, ReceiptsState, BillingState, IdentityState
         with self.lock:
             self._webhook_url = url
 
+    @property
+    def vbank_refund_contract(self) -> bool:
+        """The merchant has the PG's CMS special contract: deposited virtual accounts can be refunded."""
+        return self._vbank_refund_contract
+
+    @property
+    def partial_cancel_methods(self) -> list[str]:
+        """Method families (card, bank, vbank, phone) whose partial cancel the merchant's PG takes."""
+        return list(self._partial_cancel_methods)
+
     def settings(self) -> dict[str, Any]:
-        return {"duplicate_cancel_id": self._duplicate_cancel_id, "webhook_url": self._webhook_url}
+        return {
+            "duplicate_cancel_id": self._duplicate_cancel_id,
+            "webhook_url": self._webhook_url,
+            "vbank_refund_contract": self._vbank_refund_contract,
+            "partial_cancel_methods": list(self._partial_cancel_methods),
+        }
 
     def update_settings(self, duplicate_cancel_id: str | None = None, **changes: Any) -> dict[str, Any]:
         """Change the given settings; ``webhook_url=None`` (given) switches the charge webhooks off."""
-        unknown = set(changes) - {"webhook_url"}
+        unknown = set(changes) - {"webhook_url", "vbank_refund_contract", "partial_cancel_methods"}
         if unknown:
             raise bad_request(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        contract = changes.get("vbank_refund_contract", self._vbank_refund_contract)
+        if not isinstance(contract, bool):
+            raise bad_request("vbank_refund_contract must be true or false")
+        partial_methods = changes.get("partial_cancel_methods", self._partial_cancel_methods)
+        if not isinstance(partial_methods, list) or not set(partial_methods) <= PARTIAL_CANCEL_FAMILIES:
+            allowed = ", ".join(sorted(PARTIAL_CANCEL_FAMILIES))
+            raise bad_request(f"partial_cancel_methods must be a list of {allowed}")
         with self.lock:  # all or nothing: a refused value changes no other setting
             before = self.settings()
             try:
@@ -163,6 +188,8 @@ class SandboxState(CashReceiptsState, ReceiptsState, BillingState, IdentityState
                     before["webhook_url"],
                 )
                 raise
+            self._vbank_refund_contract = contract
+            self._partial_cancel_methods = list(partial_methods)
             return self.settings()
 
     # ----- tokens ------------------------------------------------------------------------------------

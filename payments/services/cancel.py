@@ -21,7 +21,8 @@ from orders.selectors import Role, user_role
 from orders.services import order_lock
 from payments.gateway import Gateway, RefundAccount
 from payments.models import Cancellation, Payment
-from payments.selectors import order_live_payment, payment_line_ids_in_flight
+from payments.pg_rules import PaymentActions
+from payments.selectors import order_live_payment, payment_actions, payment_line_ids_in_flight
 from payments.services.common import (
     Actor,
     Money,
@@ -194,7 +195,10 @@ def _cancel_request(
     if payment.status not in (Status.PAID, Status.PARTIALLY_CANCELLED):
         code = ErrorCode.CANCEL_EXCEEDS_BALANCE if payment.status == Status.CANCELLED else None
         raise DomainError(code or ErrorCode.PAYMENT_NOT_CANCELLABLE, details={"status": payment.status})
-    if payment.method == "vbank" and refund is None:
+    balance = cancel_balance(payment)
+    actions = payment_actions(payment, balance=balance.amount)
+    _refuse_unless(actions, "cancel")
+    if actions.refund_account_required and refund is None:
         # Deposited money goes back by bank transfer; Bootpay refuses without a target account.
         raise DomainError.invalid("refund", "a deposited virtual account is refunded to a bank account")
     in_flight_lines = set(payment_line_ids_in_flight(payment))
@@ -203,7 +207,16 @@ def _cancel_request(
     role = user_role(user) if user is not None else Role.ANONYMOUS
     if role != Role.STAFF:
         items = _cancel_items_allowed(order, items, user, role, amount, tax_free_amount, in_flight_lines)
-    return items, _cancel_split(cancel_balance(payment), items, amount, tax_free_amount)
+    wanted = _cancel_split(balance, items, amount, tax_free_amount)
+    if wanted.amount < payment.amount:  # anything short of the whole payment is a partial cancel at the PG
+        _refuse_unless(actions, "line_cancel" if items else "partial_cancel")
+    return items, wanted
+
+
+def _refuse_unless(actions: PaymentActions, action: str) -> None:
+    """What the PG would refuse is refused here, with its code and what to do instead, before Bootpay."""
+    if (refusal := actions.refusal(action)) is not None:
+        raise DomainError(ErrorCode(refusal.code), refusal.message, details={"action": action})
 
 
 def _withdrawal_check(

@@ -321,6 +321,8 @@ def test_duplicate_cancel_id_replayed_when_configured(server: SandboxServer, sdk
     assert ctl(server, "POST", "settings", json={"duplicate_cancel_id": "replay"}).json() == {
         "duplicate_cancel_id": "replay",
         "webhook_url": None,
+        "vbank_refund_contract": True,
+        "partial_cancel_methods": ["card"],
     }
     receipt_id = create(server, price=10_000)["receipt_id"]
     first = sdk.cancel_payment(receipt_id, cancel_id="dup", cancel_price=4_000)

@@ -612,7 +612,13 @@ def test_bad_control_calls_on_keys_and_reservations_answer_json_errors(server: S
         response = ctl(server, "POST", path, json=body)
         assert response.status_code == status, (path, body, response.text)
         assert response.json()["error_code"] and response.json()["message"]
-    assert server.state.settings() == {"duplicate_cancel_id": "refuse", "webhook_url": None}  # all or nothing
+    # all or nothing
+    assert server.state.settings() == {
+        "duplicate_cancel_id": "refuse",
+        "webhook_url": None,
+        "vbank_refund_contract": True,
+        "partial_cancel_methods": ["card"],
+    }
 
 
 # ----- the emulator's own log -------------------------------------------------------------------------------
