@@ -12,7 +12,7 @@ from datetime import datetime
 import strawberry
 import strawberry_django
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from strawberry import Info, auto, relay
 from strawberry.scalars import JSON
 
@@ -47,6 +47,7 @@ from payments.selectors import (
     payment_event_filter_visible,
     payment_filter_visible,
     payment_live_list,
+    payments_with_money_prefetch,
 )
 
 
@@ -330,6 +331,20 @@ class OrderType(relay.Node):
         if live is None:
             live = list(payment_live_list().filter(order=root).only("public_id"))
         return live[0].public_id if live else None
+
+    @strawberry_django.field(
+        prefetch_related=[payments_with_money_prefetch("payments_with_money")],
+        description=(
+            "What the PG would take now for the payment holding this order's money (its `actions`), for "
+            "its buyer, staff and its sellers; null while no payment holds money."
+        ),
+    )
+    def payment_actions(self, root: Order) -> PaymentActionsType | None:
+        payments = getattr(root, "payments_with_money", None)  # prefetched, unless a mutation returned it
+        if payments is None:
+            prefetch_related_objects([root], payments_with_money_prefetch("payments_with_money"))
+            payments = root.payments_with_money
+        return payment_actions_type(payment_actions(payments[0])) if payments else None
 
     @strawberry_django.field(
         only=["seller_count"],

@@ -57,6 +57,12 @@ def payment_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[
     )
 
 
+def payments_with_money_prefetch(to_attr: str) -> Prefetch:
+    """An order's payment holding money (at most one) with its cancels in flight, for its `actions`."""
+    holding = Payment.objects.filter(status__in=(Payment.Status.PAID, Payment.Status.PARTIALLY_CANCELLED))
+    return Prefetch("payments", holding.prefetch_related(cancellations_in_flight_prefetch()), to_attr=to_attr)
+
+
 def cancellations_in_flight_prefetch() -> Prefetch:
     """A payment's still-`requested` cancellations, for `payment_actions` on a page of payments."""
     requested = Cancellation.objects.filter(state=Cancellation.State.REQUESTED)
