@@ -217,3 +217,13 @@ def deposited_vbank(buyer, make_order, pay_at_pg, bootpay):
         return payment
 
     return make
+
+
+@pytest.fixture
+def partial_refunds_of_cash_payments(request, settings):
+    """A merchant whose PG contract also takes partial refunds of bank transfers and virtual accounts
+    (Bootpay documents cards only: docs/cancellations.md), in our settings and at the emulator."""
+    methods = ["card", "bank", "vbank"]
+    settings.BOOTPAY_PARTIAL_CANCEL_METHODS = methods
+    if "sandbox" in request.fixturenames:  # after its reset
+        request.getfixturevalue("sandbox").state.update_settings(partial_cancel_methods=methods)

@@ -126,6 +126,7 @@ def test_an_injected_pg_code_is_a_refusal(sandbox, make_gateway):
     assert refused.value.code == "RC_CASH_RECEIPT_FAILED"
 
 
+@pytest.mark.usefixtures("partial_refunds_of_cash_payments")  # a partial refund of a cash sale
 def test_a_partial_refund_is_cancel_and_reissue_for_the_remainder(sandbox, make_gateway):
     """What the backend does on a partial refund of a cash-like payment: cancel the receipt issued on the
     payment, issue a stand-alone one for what the payment keeps (`<order_id>-cr<N>`)."""
@@ -144,6 +145,7 @@ def test_a_partial_refund_is_cancel_and_reissue_for_the_remainder(sandbox, make_
     assert sum(r["price"] for r in live) == 18_000 == kept.price - kept.cancelled_price
 
 
+@pytest.mark.usefixtures("partial_refunds_of_cash_payments")  # a partial refund of a cash sale
 def test_publish_reports_the_amount_the_payment_still_holds(sandbox, make_gateway):
     """A publish answers the payment's receipt: its `price` is what was paid; the receipt covers what is
     kept."""

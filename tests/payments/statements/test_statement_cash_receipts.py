@@ -16,7 +16,8 @@ from payments.statements.selectors import seller_statement, statement_cash_recei
 from tests.payments.cash_receipts.conftest import PHONE, cash_bootpay, pay_cash  # noqa: F401 - a fixture
 from tests.payments.statements.support import kst, kst_today
 
-pytestmark = pytest.mark.django_db
+# Partial refunds of cash-like payments need a PG contract that takes them (docs/cancellations.md).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("partial_refunds_of_cash_payments")]
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from payments.cash_receipts.models import CashReceiptIssuance, CashReceiptReques
 from payments.cash_receipts.services import cash_receipt_reconcile
 from tests.payments.cash_receipts.conftest import BUSINESS, PHONE
 
-pytestmark = pytest.mark.django_db
+# Partial refunds of cash-like payments need a PG contract that takes them (docs/cancellations.md).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("partial_refunds_of_cash_payments")]
 
 INCOME = {"type": "income_deduction", "identifier": "010-1234-5678"}
 

@@ -41,6 +41,7 @@ def test_a_smaller_unasked_sale_is_not_self_issued(cash_order, paid_cash, cash_b
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("partial_refunds_of_cash_payments")  # a partial refund of a cash sale
 def test_a_lost_trigger_is_found_by_the_sweep(cash_order, paid_cash, refund, cash_bootpay):
     order = cash_order(prices=(30_000,), choice={"type": "income_deduction", "identifier": "01012345678"})
     payment = paid_cash(order, run_hooks=False)
@@ -150,6 +151,7 @@ def test_a_self_issuance_bootpay_keeps_refusing_is_sent_once_not_on_every_step_a
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("partial_refunds_of_cash_payments")  # a partial refund of a cash sale
 def test_a_self_issued_receipt_reissued_after_a_refund_is_still_marked_self_issued(
     cash_order, paid_cash, refund, cash_bootpay
 ):
