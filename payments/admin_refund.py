@@ -13,24 +13,17 @@ from django import forms
 from django.db.models import QuerySet
 
 from config.errors import DomainError, ErrorCode
+from config.i18n import localize
 from orders.models import OrderItem
 from payments.gateway import RefundAccount
 from payments.models import Cancellation, Payment
-from payments.selectors import payment_line_ids_in_flight
+from payments.selectors import payment_actions, payment_line_ids_in_flight
 
 REASON_MAX = Cancellation._meta.get_field("reason").max_length
 
 
 def new_idempotency_key() -> str:
     return f"admin-{uuid.uuid4().hex}"
-
-
-def needs_refund_account(payment: Payment) -> bool:
-    """A deposited virtual account is refunded by bank transfer, to an account staff names."""
-    return payment.method == "vbank" and payment.status in (
-        Payment.Status.PAID,
-        Payment.Status.PARTIALLY_CANCELLED,
-    )
 
 
 def refundable_lines(payment: Payment) -> QuerySet[OrderItem]:
@@ -94,7 +87,15 @@ class RefundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.payment = payment
         self.fields["items"].queryset = refundable_lines(payment)
-        self.account_required = needs_refund_account(payment)
+        # What the payment's PG takes (payments.pg_rules): only those modes are offered, with the reason.
+        self.actions = payment_actions(payment)
+        if (refusal := self.actions.refusal("partial_cancel")) is not None:
+            self.fields["mode"].choices = [c for c in self.fields["mode"].choices if c[0] == self.REMAINDER]
+            self.fields["mode"].initial = self.REMAINDER
+            self.fields["mode"].help_text = f"{refusal.code}: {localize(refusal.message)}"
+            for name in ("amount", "tax_free_amount", "items"):
+                del self.fields[name]
+        self.account_required = self.actions.refund_account_required
         if not self.account_required:
             for name in self.ACCOUNT_FIELDS:
                 del self.fields[name]
