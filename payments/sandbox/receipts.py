@@ -324,10 +324,6 @@ class ReceiptsState:
                     f"면세 취소 금액({tax_free})이 취소 가능 면세 금액({remaining_tax_free})보다 큽니다."
                 )
 
-            partial = price < receipt["price"]
-            if not uncharged and (refusal := pg_cancel_refusal(self, receipt, partial=partial)):
-                raise refused(refusal)
-
             # money already deposited into a virtual account goes back by bank transfer: need the target
             refund_ok = isinstance(refund, dict) and all(
                 is_given(refund.get(key)) for key in ("bank_account", "bank_username", "bank_code")
@@ -337,6 +333,11 @@ class ReceiptsState:
                     "가상계좌 환불에는 환불 계좌 정보(refund: bank_account, bank_username, "
                     "bank_code)가 필요합니다."
                 )
+
+            # what the receipt's PG takes, once the request itself is well-formed
+            partial = price < receipt["price"]
+            if not uncharged and (refusal := pg_cancel_refusal(self, receipt, partial=partial)):
+                raise refused(refusal)
 
             now_iso = self.iso()
             receipt["cancelled_price"] += price

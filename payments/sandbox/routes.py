@@ -165,6 +165,7 @@ RECEIPT_FIELDS = {
     "order_name": "shown on the receipt (default 'Sandbox order')",
     "metadata": "object copied onto the receipt",
     "escrow": "true: an escrow payment (escrow_data, escrow_status; PUT escrow/shipping/start registers it)",
+    "pg": "the PG's display name, e.g. KCP, 토스페이먼츠 (default per method); its cancel rules apply",
 }
 FAULT_FIELDS = {
     "path": "/v2 path prefix it applies to ('' = every path), e.g. receipt, cancel, subscribe/payment",
@@ -308,6 +309,10 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
             "duplicate_cancel_id": "refuse (default) | replay: answer to a cancel_id used before",
             "webhook_url": "where /v2 changes are notified: charges, cancels, confirms, even when the "
             "caller's connection is gone (null: nowhere, the default)",
+            "vbank_refund_contract": "true (default) | false: the merchant's CMS special contract "
+            "(deposited virtual accounts are refunded only with it)",
+            "partial_cancel_methods": 'methods whose partial cancel the PG takes (default ["card"]; '
+            "also bank, vbank, phone)",
         },
     ),
     ControlRoute(

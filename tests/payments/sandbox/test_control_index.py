@@ -93,6 +93,7 @@ def test_index_lists_the_dispatch_table(server: SandboxServer, path: str) -> Non
         "order_name",
         "metadata",
         "escrow",
+        "pg",
     }
 
 

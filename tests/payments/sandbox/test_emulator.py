@@ -352,7 +352,13 @@ def test_vbank_issue_deposit_and_refund_rules(server: SandboxServer, sdk: Bootpa
     assert no_refund["error_code"] == "RC_CANCEL_SERVER_ERROR" and "refund" in no_refund["message"]
     partial_refund = sdk.cancel_payment(issued["receipt_id"], refund={"bank_code": "004"})
     assert partial_refund["error_code"] == "RC_CANCEL_SERVER_ERROR"
+    # Bootpay takes no partial cancel of a virtual account unless the merchant's PG contract does
+    partial = sdk.cancel_payment(issued["receipt_id"], cancel_price=5_000, refund=REFUND)
+    assert partial["error_code"] == "RC_CANCEL_SERVER_ERROR" and "부분취소" in partial["message"]
+    contract = ctl(server, "POST", "settings", json={"partial_cancel_methods": ["card", "vbank"]})
+    assert contract.status_code == 200, contract.text
     refunded = sdk.cancel_payment(issued["receipt_id"], cancel_price=5_000, refund=REFUND)
+    assert refunded.get("status") == 20, refunded
     assert (refunded["status"], refunded["cancelled_price"]) == (20, 5_000)
 
 
@@ -682,6 +688,7 @@ def test_state_python_api_without_http() -> None:
     state = SandboxState()
     receipt = state.create_receipt(order_id="py", price=3_000, method="bank")
     assert receipt["bank_data"]["bank_code"] and receipt["method"] == "계좌이체"
+    state.update_settings(partial_cancel_methods=["card", "bank"])
     state.cancel(receipt["receipt_id"], cancel_price=1_000, cancel_id="a")
     assert state.receipt_detail(receipt["receipt_id"])["_cancellations"][0]["cancel_id"] == "a"
     receipt["price"] = 1  # callers get copies

@@ -412,7 +412,7 @@ def test_charges_are_notified_to_the_configured_webhook(
 ) -> None:
     key = issue(server)["billing_key"]
     settings = ctl(server, "POST", "settings", json={"webhook_url": receiver.url})
-    assert settings.json() == {"duplicate_cancel_id": "refuse", "webhook_url": receiver.url}
+    assert settings.json()["webhook_url"] == receiver.url
 
     receipt = charge(sdk, key, order_id="ord_w1")
 

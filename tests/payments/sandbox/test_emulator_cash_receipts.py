@@ -118,6 +118,7 @@ def test_a_paid_vbank_payment_gets_its_cash_receipt_for_what_it_holds(sandbox, m
     )
 
 
+@pytest.mark.usefixtures("partial_refunds_of_cash_payments")  # a partial refund of a cash sale
 def test_a_partly_refunded_bank_payment_issues_for_the_remainder(sandbox, make_gateway):
     receipt_id = paid(sandbox, "bank", price=30_000, tax_free=6_000)
     sandbox.state.cancel(receipt_id, cancel_price=10_000, cancel_tax_free=1_000)
@@ -577,6 +578,7 @@ def test_the_identifier_never_appears_in_full(sandbox, make_gateway):
 # --- the control listing ---------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("partial_refunds_of_cash_payments")  # a partial refund of a cash sale
 def test_the_control_listing_links_standalone_receipts_by_order_id(sandbox, make_gateway):
     gateway = make_gateway()
     first = paid(sandbox, "bank", price=30_000, order_id="ord_a")
