@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "receipt_id", "dedupe_key", "state", "attempts", "received_at", "processed_at"]
+    list_display = ["id", "receipt_id", "dedupe_key", "state", "attempts", "received_at", "processed_at"]
     list_filter = ["state", "received_at"]
     date_hierarchy = "received_at"
     search_fields = ["receipt_id", "dedupe_key"]
