@@ -1,5 +1,7 @@
 """What every app's admin shares."""
 
+from django.utils.translation import gettext
+
 
 class ShownOnly:
     """For records that change only through the services (orders, payments, their history): the admin
@@ -13,3 +15,11 @@ class ShownOnly:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def won(amount: int, tax_free: int) -> str:
+    """An amount and its tax-free part as the admin shows them, in the request's language."""
+    return gettext("%(amount)s₩ (tax-free %(tax_free)s₩)") % {
+        "amount": f"{amount:,}",
+        "tax_free": f"{tax_free:,}",
+    }

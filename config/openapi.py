@@ -1,4 +1,4 @@
-"""OpenAPI helpers: the error envelope component and `error_responses(*codes)`.
+"""OpenAPI helpers: the error envelope component, `error_responses(*codes)` and our `AutoSchema`.
 
 Usage on a view::
 
@@ -10,6 +10,7 @@ the `Error` component each, with one response-only example per code, so the sche
 """
 
 from django.conf import settings
+from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
@@ -93,3 +94,14 @@ def error_responses(*codes: ErrorCode) -> dict[int, OpenApiResponse]:
         )
         for status, status_codes in sorted(by_status.items())
     }
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's, minus the `title` it takes from a model field's verbose name (a query or path
+    parameter read from the model): verbose names are the admin's labels, translated per request, and
+    never part of the API's document. (Model serializers leave them out too: `config.serializers`.)"""
+
+    def _map_model_field(self, model_field, direction):
+        schema = super()._map_model_field(model_field, direction)
+        schema.pop("title", None)
+        return schema

@@ -22,3 +22,11 @@ class ModelOutputSerializer(serializers.ModelSerializer):
             built = super().get_fields()
             type(self)._built_fields = built
         return copy.deepcopy(built)
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        # A model field's verbose name is the admin's column header, translated per request (locale/).
+        # DRF would turn it into the field's label and drf-spectacular into its `title`: the API keeps no
+        # label from the model, so the OpenAPI document is the same in every language.
+        field_class, field_kwargs = super().build_field(field_name, info, model_class, nested_depth)
+        field_kwargs.pop("label", None)
+        return field_class, field_kwargs

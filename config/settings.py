@@ -193,7 +193,7 @@ REST_FRAMEWORK = {
     # JSON only: one documented request format. (Form posts would read a missing boolean as false.)
     # DRF's JSONParser plus JSON_MAX_DEPTH and no NUL characters in strings (config/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.AutoSchema",
     # One envelope for every error: {"code", "message", "details"} (docs/api.md).
     "EXCEPTION_HANDLER": "config.exception_handler.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "config.pagination.DefaultPagination",

@@ -6,6 +6,7 @@ them). `payments.admin` adds the payments of an order to its page, so this modul
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from config.admin import ShownOnly
 from orders.models import Order, OrderItem, Product, Seller
@@ -61,7 +62,7 @@ class OrderItemInline(ShownOnly, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product", "seller")
 
-    @admin.display(description="line total")
+    @admin.display(description=_("line total"))
     def line_total(self, item: OrderItem) -> int:
         return item.line_total
 
@@ -82,7 +83,7 @@ class OrderAdmin(ShownOnly, admin.ModelAdmin):
     list_filter = ["status", "created_at", "paid_at"]
     date_hierarchy = "created_at"
     search_fields = ["order_id", "buyer__username", "buyer__email", "items__seller__name"]
-    search_help_text = "Order id, buyer username or email, seller name."
+    search_help_text = _("Order id, buyer username or email, seller name.")
     inlines = [OrderItemInline]
     fields = [
         "order_id",

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "orders"
-    verbose_name = "Catalogue and orders"
+    verbose_name = _("Catalogue and orders")
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save

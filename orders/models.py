@@ -9,6 +9,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 def new_public_order_id() -> str:
@@ -17,16 +18,22 @@ def new_public_order_id() -> str:
 
 
 class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
 
 
 class Seller(TimeStamped):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="seller")
-    name = models.CharField(max_length=100, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="seller", verbose_name=_("user")
+    )
+    name = models.CharField(_("shop name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("seller")
+        verbose_name_plural = _("sellers")
 
     def __str__(self) -> str:
         return self.name
@@ -39,17 +46,23 @@ class SubscriptionInterval(models.TextChoices):
 
 
 class Product(TimeStamped):
-    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="products")
-    name = models.CharField(max_length=200)
-    price = models.PositiveBigIntegerField(help_text="Unit price in won.")
-    is_tax_free = models.BooleanField(default=False, help_text="면세 상품: its amount is sent as tax_free.")
-    stock = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="products", verbose_name=_("seller")
+    )
+    name = models.CharField(_("product name"), max_length=200)
+    price = models.PositiveBigIntegerField(_("price"), help_text="Unit price in won.")
+    is_tax_free = models.BooleanField(
+        _("tax-free"), default=False, help_text="면세 상품: its amount is sent as tax_free."
+    )
+    stock = models.PositiveIntegerField(_("stock"), default=0)
+    is_active = models.BooleanField(_("on sale"), default=True)
     adult_only = models.BooleanField(
+        _("adult only"),
         default=False,
         help_text="청소년유해매체물: only a buyer verified as an adult may order it (docs/identity.md).",
     )
     subscription_interval = models.CharField(
+        _("subscription interval"),
         max_length=8,
         choices=SubscriptionInterval.choices,
         blank=True,
@@ -58,6 +71,8 @@ class Product(TimeStamped):
     )
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=1), name="product_price_positive"),
@@ -77,22 +92,32 @@ class Order(TimeStamped):
         CANCELLED = "cancelled"
         EXPIRED = "expired"
 
-    order_id = models.CharField(max_length=40, unique=True, default=new_public_order_id, editable=False)
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
-    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT)
-    order_name = models.CharField(max_length=200, help_text="Shown in the payment window.")
-    total_amount = models.PositiveBigIntegerField()
-    tax_free_amount = models.PositiveBigIntegerField(default=0)
-    currency = models.CharField(max_length=3, default="KRW", editable=False)
-    expires_at = models.DateTimeField(
-        help_text="Unpaid after this moment, the order expires and stock returns."
+    order_id = models.CharField(
+        _("order id"), max_length=40, unique=True, default=new_public_order_id, editable=False
     )
-    paid_at = models.DateTimeField(null=True, blank=True)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("buyer")
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT
+    )
+    order_name = models.CharField(_("order name"), max_length=200, help_text="Shown in the payment window.")
+    total_amount = models.PositiveBigIntegerField(_("total amount"))
+    tax_free_amount = models.PositiveBigIntegerField(_("tax-free amount"), default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="KRW", editable=False)
+    expires_at = models.DateTimeField(
+        _("expires at"), help_text="Unpaid after this moment, the order expires and stock returns."
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     seller_count = models.PositiveSmallIntegerField(
-        default=1, help_text="How many sellers the order's lines come from (fixed when it is created)."
+        _("seller count"),
+        default=1,
+        help_text="How many sellers the order's lines come from (fixed when it is created).",
     )
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "expires_at"], name="order_status_expiry_idx"),
@@ -130,26 +155,41 @@ class OrderItem(models.Model):
         REFUNDED = "refunded"
         CANCELLED = "cancelled"  # the order was cancelled or expired before payment
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="order_items", verbose_name=_("product")
+    )
     # Denormalised so one seller's lines can be listed, refunded and settled without joining products.
-    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="order_items")
-    product_name = models.CharField(max_length=200)
-    quantity = models.PositiveIntegerField()
-    unit_price = models.PositiveBigIntegerField(help_text="Snapshot of the product price when ordered.")
-    is_tax_free = models.BooleanField(default=False)
-    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT)
-    shipped = models.BooleanField(default=False)
-    courier = models.CharField(max_length=40, blank=True, help_text="택배사: who carries the parcel.")
-    tracking_number = models.CharField(max_length=40, blank=True, help_text="송장번호 of the parcel.")
-    shipped_at = models.DateTimeField(null=True, blank=True)
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="order_items", verbose_name=_("seller")
+    )
+    product_name = models.CharField(_("product name"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.PositiveBigIntegerField(
+        _("unit price"), help_text="Snapshot of the product price when ordered."
+    )
+    is_tax_free = models.BooleanField(_("tax-free"), default=False)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT
+    )
+    shipped = models.BooleanField(_("shipped"), default=False)
+    courier = models.CharField(
+        _("courier"), max_length=40, blank=True, help_text="택배사: who carries the parcel."
+    )
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=40, blank=True, help_text="송장번호 of the parcel."
+    )
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     holds_stock = models.BooleanField(
+        _("holds stock"),
         default=True,
         help_text="Took its quantity from the product's stock (so gives it back when cancelled or refunded). "
         "False only for a subscription renewal made while the product was out of stock.",
     )
 
     class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_positive"),

@@ -24,12 +24,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from config.admin import ShownOnly
+from config.admin import ShownOnly, won
 from config.errors import DomainError
+from config.i18n import localize
 from orders.admin import OrderAdmin
 from orders.models import Order
-from payments.admin_refund import RefundForm, new_idempotency_key, refusal_message
+from payments.admin_refund import RefundForm, new_idempotency_key, outcome_message, refusal_message
 from payments.models import (
     Cancellation,
     EscrowRegistration,
@@ -81,7 +85,7 @@ class OrderPaymentInline(ReadOnlyInline):
         "cancelled_amount",
         "created_at",
     ]
-    verbose_name_plural = "payments"
+    verbose_name_plural = _("payments")
 
 
 admin.site.unregister(Order)
@@ -93,7 +97,7 @@ class OrderWithPaymentsAdmin(OrderAdmin):
 
     inlines = [*OrderAdmin.inlines, OrderPaymentInline]
     search_fields = [*OrderAdmin.search_fields, "payments__receipt_id"]
-    search_help_text = "Order id, receipt id, buyer username or email, seller name."
+    search_help_text = _("Order id, receipt id, buyer username or email, seller name.")
 
 
 # --- Payments -------------------------------------------------------------------------------------------
@@ -103,7 +107,7 @@ class PaymentEventInline(ReadOnlyInline):
     model = PaymentEvent
     fields = ["created_at", "kind", "from_status", "to_status", "actor", "actor_label", "data"]
     ordering = ["created_at", "pk"]
-    verbose_name_plural = "timeline"
+    verbose_name_plural = _("timeline")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -128,7 +132,7 @@ class CancellationInline(ReadOnlyInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("requested_by").prefetch_related("items")
 
-    @admin.display(description="lines")
+    @admin.display(description=_("lines"))
     def lines(self, cancellation: Cancellation) -> str:
         return ", ".join(f"#{item.pk} {item}" for item in cancellation.items.all()) or "—"
 
@@ -178,7 +182,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         "order__buyer__email",
         "order__items__seller__name",
     ]
-    search_help_text = "Receipt id, payment id, order id, buyer username or email, seller name."
+    search_help_text = _("Receipt id, payment id, order id, buyer username or email, seller name.")
     fields = [
         "public_id",
         "order",
@@ -208,20 +212,20 @@ class PaymentAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order", "order__buyer")
 
-    @admin.display(description="buyer", ordering="order__buyer__username")
+    @admin.display(description=_("buyer"), ordering="order__buyer__username")
     def buyer(self, payment: Payment) -> str:
         return payment.order.buyer.get_username()
 
-    @admin.display(description="left to refund")
+    @admin.display(description=_("left to refund"))
     def balance(self, payment: Payment) -> str:
         tax_free = payment.tax_free_amount - payment.cancelled_tax_free_amount
-        return f"{payment.cancellable_amount():,}₩ (tax-free {tax_free:,}₩)"
+        return won(payment.cancellable_amount(), tax_free)
 
-    @admin.display(description="refund")
+    @admin.display(description=_("refund"))
     def refund(self, payment: Payment) -> str:
         if payment.status not in REFUNDABLE_STATUSES:
             return "—"
-        return format_html('<a href="{}">Refund…</a>', self.refund_url(payment))
+        return format_html('<a href="{}">{}</a>', self.refund_url(payment), gettext("Refund…"))
 
     # --- The refund door ------------------------------------------------------------------------------
 
@@ -260,11 +264,11 @@ class PaymentAdmin(ReadOnlyAdmin):
             fields = [name for name in fields if name != "refund"]
         return fields
 
-    @admin.action(description="Refund the selected payment…", permissions=["refund"])
+    @admin.action(description=_("Refund the selected payment…"), permissions=["refund"])
     def refund_selected(self, request, queryset):
         payments = list(queryset[:2])
         if len(payments) != 1:
-            self.message_user(request, "Select exactly one payment to refund.", messages.WARNING)
+            self.message_user(request, gettext("Select exactly one payment to refund."), messages.WARNING)
             return None
         return HttpResponseRedirect(self.refund_url(payments[0]))
 
@@ -288,7 +292,7 @@ class PaymentAdmin(ReadOnlyAdmin):
             form = RefundForm(payment=payment, initial={"idempotency_key": new_idempotency_key()})
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Refund {payment.receipt_id}",
+            "title": gettext("Refund %(receipt_id)s") % {"receipt_id": payment.receipt_id},
             "opts": self.opts,
             "payment": payment,
             "balance": self.balance(payment),
@@ -308,13 +312,7 @@ class PaymentAdmin(ReadOnlyAdmin):
             self.message_user(request, refusal_message(exc), messages.ERROR)
             return None
         level = messages.SUCCESS if cancellation.state == Cancellation.State.SUCCEEDED else messages.WARNING
-        prefix = "This form was already submitted: " if repeat else ""
-        self.message_user(
-            request,
-            f"{prefix}refund {cancellation.cancel_id} of {cancellation.amount:,}₩ "
-            f"(tax-free {cancellation.tax_free_amount:,}₩): {cancellation.state}.",
-            level,
-        )
+        self.message_user(request, outcome_message(cancellation, repeat=repeat), level)
         return cancellation
 
     def _form_after_refusal(self, request: HttpRequest, payment: Payment, form: RefundForm) -> RefundForm:
@@ -336,7 +334,7 @@ class PaymentEventAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "created_at"]
     date_hierarchy = "created_at"
     search_fields = ["payment__receipt_id", "payment__order__order_id"]
-    search_help_text = "Receipt id, order id."
+    search_help_text = _("Receipt id, order id.")
 
 
 @admin.register(Cancellation)
@@ -361,7 +359,7 @@ class CancellationAdmin(ReadOnlyAdmin):
         "payment__order__buyer__username",
         "payment__order__buyer__email",
     ]
-    search_help_text = "Cancel id, receipt id, order id, buyer username or email."
+    search_help_text = _("Cancel id, receipt id, order id, buyer username or email.")
     # The refund account is kept for retries; staff see where the money went, not the whole number.
     fields = [
         "cancel_id",
@@ -386,38 +384,39 @@ class CancellationAdmin(ReadOnlyAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [name for name in super().get_readonly_fields(request, obj) if name != "refund_account"]
 
-    @admin.display(description="charged to")
+    @admin.display(description=_("charged to"))
     def charged_to(self, cancellation: Cancellation) -> str:
         """The sellers' shares (docs/statements.md)."""
         shares = cancellation.shares.select_related("seller")
         return (
-            format_html_join(
-                ", ", "{} {}₩ (tax-free {}₩)", ((s.seller, s.amount, s.tax_free_amount) for s in shares)
-            )
+            format_html_join(", ", "{} {}", ((s.seller, won(s.amount, s.tax_free_amount)) for s in shares))
             or "—"
         )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("payment", "requested_by")
 
-    @admin.display(description="lines")
+    @admin.display(description=_("lines"))
     def lines(self, cancellation: Cancellation) -> str:
         return format_html_join(", ", "#{} {}", ((item.pk, str(item)) for item in cancellation.items.all()))
 
-    @admin.display(description="refunded to")
+    @admin.display(description=_("refunded to"))
     def refund_to(self, cancellation: Cancellation) -> str:
         account = cancellation.refund_account or {}
         number = str(account.get("bank_account", ""))
         if not number:
             return "—"
-        return f"bank {account.get('bank_code', '')}, account …{number[-4:]}"
+        return gettext("bank %(bank_code)s, account …%(last4)s") % {
+            "bank_code": account.get("bank_code", ""),
+            "last4": number[-4:],
+        }
 
 
 class EscrowRetryForm(ActionForm):
     """Beside the action menu: corrected values for "send again" (both or neither: neither keeps them)."""
 
-    courier = forms.CharField(label="Courier", required=False, max_length=40)
-    tracking_number = forms.CharField(label="Tracking number", required=False, max_length=40)
+    courier = forms.CharField(label=capfirst(_("courier")), required=False, max_length=40)
+    tracking_number = forms.CharField(label=capfirst(_("tracking number")), required=False, max_length=40)
 
 
 @admin.register(EscrowRegistration)
@@ -440,7 +439,7 @@ class EscrowRegistrationAdmin(ReadOnlyAdmin):
     list_select_related = ["payment"]
     list_filter = ["state", "created_at"]
     search_fields = ["payment__receipt_id", "payment__order__order_id", "tracking_number"]
-    search_help_text = "Receipt id, order id or tracking number."
+    search_help_text = _("Receipt id, order id or tracking number.")
     fields = [
         "payment",
         "item",
@@ -459,7 +458,9 @@ class EscrowRegistrationAdmin(ReadOnlyAdmin):
         return bool(user.is_active and user.is_staff and user.has_perm("payments.change_escrowregistration"))
 
     @admin.action(
-        description="Send the failed registration again (courier and tracking number: corrected, or empty)",
+        description=_(
+            "Send the failed registration again (courier and tracking number: corrected, or empty)"
+        ),
         permissions=["escrow_retry"],
     )
     def send_again(self, request, queryset):
@@ -474,7 +475,9 @@ class EscrowRegistrationAdmin(ReadOnlyAdmin):
                     tracking_number=tracking_number,
                 )
             except DomainError as exc:
-                self.message_user(request, f"#{registration.pk}: {exc.code}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request, f"#{registration.pk}: {exc.code}: {localize(exc.message)}", messages.ERROR
+                )
                 continue
             level = (
                 messages.SUCCESS

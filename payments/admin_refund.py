@@ -11,7 +11,10 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from config.admin import won
 from config.errors import DomainError, ErrorCode
 from config.i18n import localize
 from orders.models import OrderItem
@@ -38,12 +41,10 @@ def refundable_lines(payment: Payment) -> QuerySet[OrderItem]:
 
 class LineChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, item: OrderItem) -> str:
-        tax_free = ", tax-free" if item.is_tax_free else ""
-        shipped = ", shipped" if item.shipped else ""
-        return (
-            f"#{item.pk} {item.product_name} × {item.quantity} = {item.line_total:,}₩ "
-            f"({item.seller.name}{tax_free}{shipped})"
-        )
+        notes = [item.seller.name]
+        notes += [gettext("tax-free")] if item.is_tax_free else []
+        notes += [gettext("shipped")] if item.shipped else []
+        return f"#{item.pk} {item.product_name} × {item.quantity} = {item.line_total:,}₩ ({', '.join(notes)})"
 
 
 class RefundForm(forms.Form):
@@ -51,34 +52,38 @@ class RefundForm(forms.Form):
 
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
     mode = forms.ChoiceField(
-        label="Refund",
+        label=_("Refund"),
         choices=[
-            (AMOUNT, "An amount"),
-            (LINES, "Order lines"),
-            (REMAINDER, "Everything left on the payment"),
+            (AMOUNT, _("An amount")),
+            (LINES, _("Order lines")),
+            (REMAINDER, _("Everything left on the payment")),
         ],
         widget=forms.RadioSelect,
         initial=AMOUNT,
     )
-    amount = forms.IntegerField(label="Amount (won)", min_value=1, required=False)
+    amount = forms.IntegerField(label=_("Amount (won)"), min_value=1, required=False)
     tax_free_amount = forms.IntegerField(
-        label="Tax-free part (won)",
+        label=_("Tax-free part (won)"),
         min_value=0,
         required=False,
-        help_text="Amount refunds only. Left empty, taxable money goes back first.",
+        help_text=_("Amount refunds only. Left empty, taxable money goes back first."),
     )
     items = LineChoiceField(
-        label="Lines",
+        label=_("Lines"),
         queryset=OrderItem.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Paid lines not yet refunded; the amount is their total.",
+        help_text=_("Paid lines not yet refunded; the amount is their total."),
     )
-    reason = forms.CharField(max_length=REASON_MAX, widget=forms.TextInput(attrs={"size": 60}))
-    bank_code = forms.CharField(label="Refund bank code", required=False, max_length=3, help_text="e.g. 004")
-    bank_account = forms.CharField(label="Refund account number", required=False, max_length=30)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_MAX, widget=forms.TextInput(attrs={"size": 60})
+    )
+    bank_code = forms.CharField(
+        label=_("Refund bank code"), required=False, max_length=3, help_text=_("e.g. 004")
+    )
+    bank_account = forms.CharField(label=_("Refund account number"), required=False, max_length=30)
     bank_username = forms.CharField(
-        label="Account holder", required=False, max_length=RefundAccount.BANK_USERNAME_MAX
+        label=_("Account holder"), required=False, max_length=RefundAccount.BANK_USERNAME_MAX
     )
 
     ACCOUNT_FIELDS = ("bank_code", "bank_account", "bank_username")
@@ -103,7 +108,7 @@ class RefundForm(forms.Form):
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Give the reason for the refund.")
+            raise forms.ValidationError(gettext("Give the reason for the refund."))
         return reason
 
     def clean(self) -> dict[str, Any]:
@@ -111,20 +116,22 @@ class RefundForm(forms.Form):
         mode = data.get("mode")
         amount, tax_free, items = data.get("amount"), data.get("tax_free_amount"), data.get("items")
         if mode == self.AMOUNT and amount is None:
-            self.add_error("amount", "Give the amount to refund.")
+            self.add_error("amount", gettext("Give the amount to refund."))
         if mode != self.AMOUNT:
             if amount is not None:
-                self.add_error("amount", "Only for an amount refund.")
+                self.add_error("amount", gettext("Only for an amount refund."))
             if tax_free is not None:
-                self.add_error("tax_free_amount", "Only for an amount refund.")
+                self.add_error("tax_free_amount", gettext("Only for an amount refund."))
         if mode == self.LINES and not items:
-            self.add_error("items", "Choose at least one line.")
+            self.add_error("items", gettext("Choose at least one line."))
         if mode != self.LINES and items:
-            self.add_error("items", "Only for a refund of lines.")
+            self.add_error("items", gettext("Only for a refund of lines."))
         if self.account_required:
             for name in self.ACCOUNT_FIELDS:
                 if not data.get(name, "").strip():
-                    self.add_error(name, "A deposited virtual account is refunded to a bank account.")
+                    self.add_error(
+                        name, gettext("A deposited virtual account is refunded to a bank account.")
+                    )
         return data
 
     def service_arguments(self) -> dict[str, Any]:
@@ -144,14 +151,31 @@ class RefundForm(forms.Form):
         return arguments
 
 
+def outcome_message(cancellation: Cancellation, *, repeat: bool) -> str:
+    """What became of the refund a form asked for (`repeat`: the form's key had been used already)."""
+    text = (
+        gettext("This form was already submitted: refund %(cancel_id)s of %(amount)s: %(state)s.")
+        if repeat
+        else gettext("Refund %(cancel_id)s of %(amount)s: %(state)s.")
+    )
+    amount = won(cancellation.amount, cancellation.tax_free_amount)
+    return text % {"cancel_id": cancellation.cancel_id, "amount": amount, "state": cancellation.state}
+
+
 def refusal_message(exc: DomainError) -> str:
-    """`code: message` and what the details name (fields, balance…), for an admin error message."""
-    parts = [f"Refund refused ({exc.code}): {exc.message}"]
+    """`code: message` and what the details name (fields, balance…), for an admin error message, in the
+    request's language (the service's English message and field problems are looked up like the API's)."""
+    parts = [
+        gettext("Refund refused (%(code)s): %(message)s")
+        % {"code": exc.code, "message": localize(exc.message)}
+    ]
     details = dict(exc.details)
     fields = details.pop("fields", None)
     if isinstance(fields, dict):
-        parts += [f"{field}: {'; '.join(map(str, problems))}" for field, problems in fields.items()]
+        parts += [f"{field}: {'; '.join(map(localize, problems))}" for field, problems in fields.items()]
     parts += [f"{key}: {value}" for key, value in details.items()]
     if exc.code == ErrorCode.GATEWAY_UNAVAILABLE:
-        parts.append("The refund stays requested; submit the same form again or let reconcile settle it.")
+        parts.append(
+            gettext("The refund stays requested; submit the same form again or let reconcile settle it.")
+        )
     return " — ".join(parts)

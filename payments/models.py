@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderItem, Seller
 
@@ -69,27 +70,41 @@ class Payment(models.Model):
     LIVE_STATUSES = LIVE_PAYMENT_STATUSES
     SOLD_STATUSES = SOLD_PAYMENT_STATUSES
 
-    public_id = models.CharField(max_length=40, unique=True, default=new_public_payment_id, editable=False)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
-    receipt_id = models.CharField(max_length=64, unique=True)
-    status = models.CharField(max_length=24, choices=Status.choices, default=Status.READY)
-    amount = models.PositiveBigIntegerField(help_text="Amount approved by the PG, in won.")
-    tax_free_amount = models.PositiveBigIntegerField(default=0)
-    cancelled_amount = models.PositiveBigIntegerField(default=0)
-    cancelled_tax_free_amount = models.PositiveBigIntegerField(default=0)
-    method = models.CharField(max_length=40, blank=True, help_text="Bootpay method_symbol, e.g. card, vbank.")
-    method_name = models.CharField(max_length=60, blank=True, help_text="Localized method name.")
-    pg = models.CharField(max_length=60, blank=True)
-    sandbox = models.BooleanField(default=False)
-    escrow = models.BooleanField(
-        default=False, help_text="Paid by escrow (에스크로): its shipment is registered with Bootpay."
+    public_id = models.CharField(
+        _("payment id"), max_length=40, unique=True, default=new_public_payment_id, editable=False
     )
-    raw_receipt = models.JSONField(default=dict, blank=True, help_text="Last receipt the PG returned.")
-    purchased_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="payments", verbose_name=_("order")
+    )
+    receipt_id = models.CharField(_("receipt id"), max_length=64, unique=True)
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.READY)
+    amount = models.PositiveBigIntegerField(_("amount"), help_text="Amount approved by the PG, in won.")
+    tax_free_amount = models.PositiveBigIntegerField(_("tax-free amount"), default=0)
+    cancelled_amount = models.PositiveBigIntegerField(_("cancelled amount"), default=0)
+    cancelled_tax_free_amount = models.PositiveBigIntegerField(_("cancelled tax-free amount"), default=0)
+    method = models.CharField(
+        _("payment method"), max_length=40, blank=True, help_text="Bootpay method_symbol, e.g. card, vbank."
+    )
+    method_name = models.CharField(
+        _("payment method name"), max_length=60, blank=True, help_text="Localized method name."
+    )
+    pg = models.CharField(_("PG"), max_length=60, blank=True)
+    sandbox = models.BooleanField(_("sandbox"), default=False)
+    escrow = models.BooleanField(
+        _("escrow"),
+        default=False,
+        help_text="Paid by escrow (에스크로): its shipment is registered with Bootpay.",
+    )
+    raw_receipt = models.JSONField(
+        _("raw receipt"), default=dict, blank=True, help_text="Last receipt the PG returned."
+    )
+    purchased_at = models.DateTimeField(_("purchased at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
         # Staff's keyset pages of every payment, newest first (a buyer's go through its orders' order_id).
         indexes = [
@@ -165,21 +180,30 @@ class PaymentEvent(models.Model):
         ESCROW_REGISTERED = "escrow_registered"
         ESCROW_FAILED = "escrow_failed"
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    from_status = models.CharField(max_length=24, blank=True)
-    to_status = models.CharField(max_length=24, blank=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="events", verbose_name=_("payment")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    from_status = models.CharField(_("from status"), max_length=24, blank=True)
+    to_status = models.CharField(_("to status"), max_length=24, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(
-        max_length=40, blank=True, help_text="'system', 'webhook', … when no user."
+        _("actor label"), max_length=40, blank=True, help_text="'system', 'webhook', … when no user."
     )
-    pg_response = models.JSONField(default=dict, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    pg_response = models.JSONField(_("PG response"), default=dict, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["payment", "created_at"], name="payment_event_timeline_idx")]
 
@@ -205,31 +229,44 @@ class Cancellation(models.Model):
         SUCCEEDED = "succeeded"
         FAILED = "failed"
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="cancellations")
-    # Generated and committed before the SDK call so a retry or reconciliation reuses the same id.
-    cancel_id = models.CharField(max_length=64, unique=True, default=new_cancel_id, editable=False)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
-    # Digest of what the caller asked for: the same key with a different request is refused.
-    request_fingerprint = models.CharField(max_length=64, blank=True)
-    amount = models.PositiveBigIntegerField()
-    tax_free_amount = models.PositiveBigIntegerField(default=0)
-    reason = models.CharField(max_length=200)
-    items = models.ManyToManyField(OrderItem, blank=True, related_name="cancellations")
-    # Kept so a retried virtual-account refund can be sent again with the same target account.
-    refund_account = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.REQUESTED)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="cancellations", verbose_name=_("payment")
     )
-    pg_response = models.JSONField(default=dict, blank=True)
-    error_code = models.CharField(max_length=60, blank=True)
+    # Generated and committed before the SDK call so a retry or reconciliation reuses the same id.
+    cancel_id = models.CharField(
+        _("cancel id"), max_length=64, unique=True, default=new_cancel_id, editable=False
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)
+    # Digest of what the caller asked for: the same key with a different request is refused.
+    request_fingerprint = models.CharField(_("request fingerprint"), max_length=64, blank=True)
+    amount = models.PositiveBigIntegerField(_("amount"))
+    tax_free_amount = models.PositiveBigIntegerField(_("tax-free amount"), default=0)
+    reason = models.CharField(_("reason"), max_length=200)
+    items = models.ManyToManyField(
+        OrderItem, blank=True, related_name="cancellations", verbose_name=_("order items")
+    )
+    # Kept so a retried virtual-account refund can be sent again with the same target account.
+    refund_account = models.JSONField(_("refund account"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    pg_response = models.JSONField(_("PG response"), default=dict, blank=True)
+    error_code = models.CharField(_("error code"), max_length=60, blank=True)
     # Set while a request is talking to the PG about it, so a concurrent retry answers
     # cancel_in_progress instead of sending the same cancel_id twice at once.
-    attempt_started_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    attempt_started_at = models.DateTimeField(_("attempt started at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("cancellation")
+        verbose_name_plural = _("cancellations")
         ordering = ["created_at", "pk"]
         # Statements: the refunds of a period (payments.statements).
         indexes = [models.Index(fields=["state", "completed_at"], name="cancellation_booked_idx")]
@@ -262,20 +299,29 @@ class EscrowRegistration(models.Model):
         SUCCEEDED = "succeeded"
         FAILED = "failed"  # Bootpay refused it (error_code)
 
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="escrow_registration")
-    item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="escrow_registrations")
-    courier = models.CharField(max_length=40)
-    tracking_number = models.CharField(max_length=40)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.REQUESTED)
-    attempt_started_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set while someone is sending it to Bootpay (a lease)."
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="escrow_registration", verbose_name=_("payment")
     )
-    error_code = models.CharField(max_length=60, blank=True)
-    pg_response = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    item = models.ForeignKey(
+        OrderItem, on_delete=models.PROTECT, related_name="escrow_registrations", verbose_name=_("order item")
+    )
+    courier = models.CharField(_("courier"), max_length=40)
+    tracking_number = models.CharField(_("tracking number"), max_length=40)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REQUESTED)
+    attempt_started_at = models.DateTimeField(
+        _("attempt started at"),
+        null=True,
+        blank=True,
+        help_text="Set while someone is sending it to Bootpay (a lease).",
+    )
+    error_code = models.CharField(_("error code"), max_length=60, blank=True)
+    pg_response = models.JSONField(_("PG response"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("escrow registration")
+        verbose_name_plural = _("escrow registrations")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["state", "created_at"], name="escrow_registration_state_idx")]
 
@@ -290,12 +336,18 @@ class CancellationShare(models.Model):
     A payment that never sold (failed, never paid) has none. Σ shares == the cancellation's amount,
     and its tax-free part likewise."""
 
-    cancellation = models.ForeignKey(Cancellation, on_delete=models.PROTECT, related_name="shares")
-    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="cancellation_shares")
-    amount = models.PositiveBigIntegerField()
-    tax_free_amount = models.PositiveBigIntegerField(default=0)
+    cancellation = models.ForeignKey(
+        Cancellation, on_delete=models.PROTECT, related_name="shares", verbose_name=_("cancellation")
+    )
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="cancellation_shares", verbose_name=_("seller")
+    )
+    amount = models.PositiveBigIntegerField(_("amount"))
+    tax_free_amount = models.PositiveBigIntegerField(_("tax-free amount"), default=0)
 
     class Meta:
+        verbose_name = _("cancellation share")
+        verbose_name_plural = _("cancellation shares")
         ordering = ["cancellation", "seller"]
         constraints = [
             models.UniqueConstraint(
@@ -322,26 +374,30 @@ class WebhookDelivery(models.Model):
         PROCESSING = "processing"  # claimed by a worker; stale ones are picked up again
         INVALID = "invalid"  # body unusable (no receipt_id)
 
-    raw_body = models.TextField()
-    headers = models.JSONField(default=dict)
-    remote_ip = models.GenericIPAddressField(null=True, blank=True)
+    raw_body = models.TextField(_("raw body"))
+    headers = models.JSONField(_("headers"), default=dict)
+    remote_ip = models.GenericIPAddressField(_("remote IP"), null=True, blank=True)
     # What the body claims (receipt:type:status:cancelled_price), for inspection only: not unique,
     # because an unverified body must never be able to stand in for a later, real delivery.
-    dedupe_key = models.CharField(max_length=200, db_index=True)
-    receipt_id = models.CharField(max_length=64, blank=True, db_index=True)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.RECEIVED)
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last took it.")
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200, db_index=True)
+    receipt_id = models.CharField(_("receipt id"), max_length=64, blank=True, db_index=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RECEIVED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(
+        _("claimed at"), null=True, blank=True, help_text="When a worker last took it."
+    )
     # The processing round holding it: a worker only finishes rows its own round claimed, so a worker
     # whose claim went stale (and was taken over) cannot overwrite the newer outcome.
-    claim_token = models.CharField(max_length=32, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(_("claim token"), max_length=32, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     # The X-Request-ID of the request that received it: its processing (a task, a sweep) logs that id too.
-    request_id = models.CharField(max_length=64, null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, null=True, blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-received_at", "-pk"]
         indexes = [models.Index(fields=["state", "received_at"], name="webhook_state_idx")]
 

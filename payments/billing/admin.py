@@ -16,8 +16,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
+from config.i18n import localize
 from payments.admin import ReadOnlyAdmin, ReadOnlyInline
 from payments.billing.models import BillingKey, Subscription, SubscriptionCharge, SubscriptionEvent
 from payments.billing.services import (
@@ -31,7 +34,9 @@ from payments.billing.services import (
 
 class BookReceiptForm(forms.Form):
     receipt_id = forms.CharField(
-        max_length=64, help_text="The receipt id Bootpay's console shows for the order."
+        label=_("Receipt id"),
+        max_length=64,
+        help_text=_("The receipt id Bootpay's console shows for the order."),
     )
 
 
@@ -41,7 +46,7 @@ class BillingKeyAdmin(ReadOnlyAdmin):
     list_select_related = ["buyer"]
     list_filter = ["status", "created_at"]
     search_fields = ["billing_key_id", "receipt_id", "buyer__username", "buyer__email"]
-    search_help_text = "Billing key id, issuance receipt id, buyer username or email."
+    search_help_text = _("Billing key id, issuance receipt id, buyer username or email.")
     # Never the key, nor its ciphertext or fingerprint.
     fields = [
         "billing_key_id",
@@ -77,7 +82,7 @@ class SubscriptionChargeInline(ReadOnlyInline):
     ]
     ordering = ["period", "pk"]
     show_change_link = False
-    verbose_name_plural = "charges (one order per period)"
+    verbose_name_plural = _("charges (one order per period)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order")
@@ -88,7 +93,7 @@ class SubscriptionEventInline(ReadOnlyInline):
     fields = ["created_at", "kind", "actor", "actor_label", "data"]
     ordering = ["created_at", "pk"]
     show_change_link = False
-    verbose_name_plural = "timeline"
+    verbose_name_plural = _("timeline")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -98,11 +103,11 @@ class OpenOutcomeFilter(admin.SimpleListFilter):
     """Subscriptions with a charge sent to Bootpay whose outcome is open (`sending`, `unknown`), whatever
     their status: money may be at Bootpay unbooked (docs/billing.md, "Open outcomes")."""
 
-    title = "PG outcome"
+    title = _("PG outcome")
     parameter_name = "open_outcome"
 
     def lookups(self, request, model_admin):
-        return [("yes", "open (sent, no answer)")]
+        return [("yes", _("open (sent, no answer)"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -134,7 +139,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "charges__order__order_id",
         "charges__receipt_id",
     ]
-    search_help_text = (
+    search_help_text = _(
         "Subscription id, buyer username or email, product name, a period's order or receipt id."
     )
     fields = [
@@ -173,14 +178,14 @@ class SubscriptionAdmin(ReadOnlyAdmin):
             fields.append("book_receipt")
         return fields
 
-    @admin.display(description="unknown outcome")
+    @admin.display(description=_("unknown outcome"))
     def book_receipt(self, subscription: Subscription) -> str:
         url = reverse(
             "admin:billing_subscription_book_receipt",
             args=[subscription.pk],
             current_app=self.admin_site.name,
         )
-        return format_html('<a href="{}">Book the receipt Bootpay shows…</a>', url)
+        return format_html('<a href="{}">{}</a>', url, gettext("Book the receipt Bootpay shows…"))
 
     def get_urls(self):
         book = path(
@@ -209,9 +214,16 @@ class SubscriptionAdmin(ReadOnlyAdmin):
                     actor=request.user,
                 )
             except DomainError as exc:
-                self.message_user(request, f"Not booked ({exc.code}): {exc.message}", messages.ERROR)
+                message = gettext("Not booked (%(code)s): %(message)s")
+                self.message_user(
+                    request, message % {"code": exc.code, "message": localize(exc.message)}, messages.ERROR
+                )
             else:
-                self.message_user(request, f"Period {charge.period}: {charge.state}.", messages.SUCCESS)
+                message = gettext("Period %(period)s: %(state)s.") % {
+                    "period": charge.period,
+                    "state": charge.state,
+                }
+                self.message_user(request, message, messages.SUCCESS)
                 return HttpResponseRedirect(change_url)
         charge = (
             subscription.charges.filter(period=subscription.current_period + 1)
@@ -220,7 +232,8 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         )
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Book a receipt for {subscription.subscription_id}",
+            "title": gettext("Book a receipt for %(subscription_id)s")
+            % {"subscription_id": subscription.subscription_id},
             "opts": self.opts,
             "subscription": subscription,
             "period": subscription.current_period + 1,
@@ -239,7 +252,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         )
 
     @admin.action(
-        description="Charge the due period again (checked at Bootpay: no money taken)",
+        description=_("Charge the due period again (checked at Bootpay: no money taken)"),
         permissions=["billing"],
     )
     def charge_again(self, request, queryset, *, no_charge_confirmed: bool = False):
@@ -251,29 +264,38 @@ class SubscriptionAdmin(ReadOnlyAdmin):
                     no_charge_confirmed=no_charge_confirmed,
                 )
             except DomainError as exc:
-                self.message_user(
-                    request, f"{subscription.subscription_id}: {exc.code}: {exc.message}", messages.ERROR
-                )
+                self.message_user(request, self._refusal(subscription, exc), messages.ERROR)
                 continue
-            state = charge.state if charge is not None else "nothing due"
-            self.message_user(request, f"{subscription.subscription_id}: charge {state}.", messages.INFO)
+            state = charge.state if charge is not None else gettext("nothing due")
+            message = gettext("%(subscription_id)s: charge %(state)s.")
+            self.message_user(
+                request,
+                message % {"subscription_id": subscription.subscription_id, "state": state},
+                messages.INFO,
+            )
 
     @admin.action(
-        description="Charge the due period again now: I checked Bootpay's console, the unknown charge took "
-        "no money",
+        description=_(
+            "Charge the due period again now: I checked Bootpay's console, the unknown charge took no money"
+        ),
         permissions=["billing"],
     )
     def charge_again_confirmed(self, request, queryset):
         self.charge_again(request, queryset, no_charge_confirmed=True)
 
-    @admin.action(description="Cancel the selected subscriptions", permissions=["billing"])
+    @admin.action(description=_("Cancel the selected subscriptions"), permissions=["billing"])
     def cancel_selected(self, request, queryset):
         for subscription in queryset.order_by("pk"):
             try:
                 subscription_cancel(subscription_id=subscription.subscription_id, actor=request.user)
             except DomainError as exc:
-                self.message_user(
-                    request, f"{subscription.subscription_id}: {exc.code}: {exc.message}", messages.ERROR
-                )
+                self.message_user(request, self._refusal(subscription, exc), messages.ERROR)
                 continue
-            self.message_user(request, f"{subscription.subscription_id}: cancelled.", messages.SUCCESS)
+            message = gettext("%(subscription_id)s: cancelled.") % {
+                "subscription_id": subscription.subscription_id
+            }
+            self.message_user(request, message, messages.SUCCESS)
+
+    @staticmethod
+    def _refusal(subscription: Subscription, exc: DomainError) -> str:
+        return f"{subscription.subscription_id}: {exc.code}: {localize(exc.message)}"

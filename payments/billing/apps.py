@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BillingConfig(AppConfig):
@@ -10,7 +11,7 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments.billing"
     label = "billing"
-    verbose_name = "Automatic payments"
+    verbose_name = _("Automatic payments")
 
     def ready(self) -> None:
         from orders.services import unpaid_order_closing

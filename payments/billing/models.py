@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from config.crypto import secret_decrypt
 from orders.models import Order, SubscriptionInterval
@@ -37,15 +38,22 @@ class BillingKeyRequest(models.Model):
     ORDER_NAME = "정기결제 카드 등록"
 
     subscription_id = models.CharField(
-        max_length=40, unique=True, default=new_billing_key_request_id, editable=False
+        _("subscription id"), max_length=40, unique=True, default=new_billing_key_request_id, editable=False
     )
     buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="billing_key_requests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="billing_key_requests",
+        verbose_name=_("buyer"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    used_at = models.DateTimeField(null=True, blank=True, help_text="When its key was registered.")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    used_at = models.DateTimeField(
+        _("used at"), null=True, blank=True, help_text="When its key was registered."
+    )
 
     class Meta:
+        verbose_name = _("billing key request")
+        verbose_name_plural = _("billing key requests")
         db_table = "payments_billingkeyrequest"
         ordering = ["-created_at", "-pk"]
 
@@ -67,21 +75,42 @@ class BillingKey(models.Model):
         REMOVED = "removed"  # destroyed at Bootpay (by the buyer, or when its last subscription ended)
         EXPIRED = "expired"  # Bootpay answered SUBSCRIBE_BK_EXPIRED: the key no longer charges
 
-    billing_key_id = models.CharField(max_length=40, unique=True, default=new_billing_key_id, editable=False)
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="billing_keys")
-    key_encrypted = models.TextField(editable=False, help_text="Fernet token of the billing key.")
-    key_fingerprint = models.CharField(
-        max_length=64, unique=True, editable=False, help_text="SHA-256 of the key: one registration per key."
+    billing_key_id = models.CharField(
+        _("billing key id"), max_length=40, unique=True, default=new_billing_key_id, editable=False
     )
-    receipt_id = models.CharField(max_length=64, unique=True, help_text="The billing-key issuance receipt.")
-    card_company = models.CharField(max_length=60, blank=True)
-    card_number_masked = models.CharField(max_length=40, blank=True, help_text="As Bootpay masked it.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Bootpay's billing_expire_at.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="billing_keys",
+        verbose_name=_("buyer"),
+    )
+    key_encrypted = models.TextField(
+        _("encrypted key"), editable=False, help_text="Fernet token of the billing key."
+    )
+    key_fingerprint = models.CharField(
+        _("key fingerprint"),
+        max_length=64,
+        unique=True,
+        editable=False,
+        help_text="SHA-256 of the key: one registration per key.",
+    )
+    receipt_id = models.CharField(
+        _("receipt id"), max_length=64, unique=True, help_text="The billing-key issuance receipt."
+    )
+    card_company = models.CharField(_("card company"), max_length=60, blank=True)
+    card_number_masked = models.CharField(
+        _("card number (masked)"), max_length=40, blank=True, help_text="As Bootpay masked it."
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    expires_at = models.DateTimeField(
+        _("expires at"), null=True, blank=True, help_text="Bootpay's billing_expire_at."
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("billing key")
+        verbose_name_plural = _("billing keys")
         db_table = "payments_billingkey"
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["buyer", "-created_at", "-id"], name="billing_key_buyer_idx")]
@@ -116,33 +145,51 @@ class Subscription(models.Model):
     LIVE_STATUSES = (Status.ACTIVE, Status.PAST_DUE)
 
     subscription_id = models.CharField(
-        max_length=40, unique=True, default=new_subscription_id, editable=False
+        _("subscription id"), max_length=40, unique=True, default=new_subscription_id, editable=False
     )
     buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscriptions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=_("buyer"),
     )
-    product = models.ForeignKey("orders.Product", on_delete=models.PROTECT, related_name="subscriptions")
-    billing_key = models.ForeignKey(BillingKey, on_delete=models.PROTECT, related_name="subscriptions")
-    interval = models.CharField(max_length=8, choices=SubscriptionInterval.choices)
+    product = models.ForeignKey(
+        "orders.Product", on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("product")
+    )
+    billing_key = models.ForeignKey(
+        BillingKey, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("billing key")
+    )
+    interval = models.CharField(_("interval"), max_length=8, choices=SubscriptionInterval.choices)
     price = models.PositiveBigIntegerField(
-        help_text="Charged every period: the product's price at subscribe."
+        _("price"), help_text="Charged every period: the product's price at subscribe."
     )
-    tax_free = models.PositiveBigIntegerField(default=0)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.CHARGE)
-    current_period = models.PositiveIntegerField(default=0, help_text="The last period paid (1-based).")
-    current_period_start = models.DateTimeField(null=True, blank=True)
-    current_period_end = models.DateTimeField(null=True, blank=True)
+    tax_free = models.PositiveBigIntegerField(_("tax-free amount"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    mode = models.CharField(_("charge mode"), max_length=8, choices=Mode.choices, default=Mode.CHARGE)
+    current_period = models.PositiveIntegerField(
+        _("current period"), default=0, help_text="The last period paid (1-based)."
+    )
+    current_period_start = models.DateTimeField(_("current period start"), null=True, blank=True)
+    current_period_end = models.DateTimeField(_("current period end"), null=True, blank=True)
     next_charge_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the next charge (or its retry) is due; none while cancelled."
+        _("next charge at"),
+        null=True,
+        blank=True,
+        help_text="When the next charge (or its retry) is due; none while cancelled.",
     )
-    retry_count = models.PositiveIntegerField(default=0, help_text="Declined retries of the period due.")
-    reserve_id = models.CharField(max_length=64, blank=True, help_text="Bootpay's pending reservation.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    retry_count = models.PositiveIntegerField(
+        _("retries"), default=0, help_text="Declined retries of the period due."
+    )
+    reserve_id = models.CharField(
+        _("reservation id"), max_length=64, blank=True, help_text="Bootpay's pending reservation."
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         db_table = "payments_subscription"
         ordering = ["-created_at", "-pk"]
         indexes = [
@@ -181,20 +228,34 @@ class SubscriptionCharge(models.Model):
     # whatever happens to its order or subscription, until a receipt (or staff) settles it.
     OPEN_STATES = (State.SENDING, State.UNKNOWN)
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="charges")
-    period = models.PositiveIntegerField()
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="subscription_charge")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveIntegerField(default=0, help_text="Charges (or reservations) sent.")
-    last_error_code = models.CharField(max_length=60, blank=True)
-    sending_until = models.DateTimeField(null=True, blank=True, help_text="The sender's lease.")
-    sent_at = models.DateTimeField(null=True, blank=True, help_text="When it was last sent to Bootpay.")
-    first_declined_at = models.DateTimeField(null=True, blank=True, help_text="Retries count from here.")
-    receipt_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="charges", verbose_name=_("subscription")
+    )
+    period = models.PositiveIntegerField(_("period"))
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="subscription_charge", verbose_name=_("order")
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(
+        _("attempts"), default=0, help_text="Charges (or reservations) sent."
+    )
+    last_error_code = models.CharField(_("last error code"), max_length=60, blank=True)
+    sending_until = models.DateTimeField(
+        _("sending until"), null=True, blank=True, help_text="The sender's lease."
+    )
+    sent_at = models.DateTimeField(
+        _("sent at"), null=True, blank=True, help_text="When it was last sent to Bootpay."
+    )
+    first_declined_at = models.DateTimeField(
+        _("first declined at"), null=True, blank=True, help_text="Retries count from here."
+    )
+    receipt_id = models.CharField(_("receipt id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("subscription charge")
+        verbose_name_plural = _("subscription charges")
         db_table = "payments_subscriptioncharge"
         ordering = ["period", "pk"]
         constraints = [
@@ -234,18 +295,27 @@ class SubscriptionEvent(models.Model):
         LATE_ANSWER = "late_answer"  # an answer to an earlier attempt, after a newer one was sent
         STAFF_ACTION = "staff_action"
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    data = models.JSONField(default=dict, blank=True)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="events", verbose_name=_("subscription")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    data = models.JSONField(_("data"), default=dict, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(
-        max_length=40, blank=True, help_text="'system', 'webhook', … when no user."
+        _("actor label"), max_length=40, blank=True, help_text="'system', 'webhook', … when no user."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("subscription event")
+        verbose_name_plural = _("subscription events")
         db_table = "payments_subscriptionevent"
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["subscription", "created_at"], name="subscription_event_idx")]

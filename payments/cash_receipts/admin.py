@@ -6,6 +6,8 @@ import logging
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from config.db import savepoint_if_in_transaction
 from payments.cash_receipts.models import CashReceiptIssuance, CashReceiptRequest
@@ -13,11 +15,11 @@ from payments.cash_receipts.services import cash_receipt_reconcile
 
 
 class OutcomeFilter(admin.SimpleListFilter):
-    title = "outcome"
+    title = _("outcome")
     parameter_name = "outcome"
 
     def lookups(self, request, model_admin):
-        return [("open", "Open at Bootpay (sent, unanswered)"), ("failed", "Refused (staff retry)")]
+        return [("open", _("Open at Bootpay (sent, unanswered)")), ("failed", _("Refused (staff retry)"))]
 
     def queryset(self, request, queryset):
         if self.value() == "open":
@@ -56,7 +58,9 @@ class CashReceiptIssuanceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.action(description="Retry: bring the receipt in line with the money kept (re-sends refused ones)")
+    @admin.action(
+        description=_("Retry: bring the receipt in line with the money kept (re-sends refused ones)")
+    )
     def retry(self, request: HttpRequest, queryset: QuerySet[CashReceiptIssuance]) -> None:
         outcomes: dict[str, int] = {}
         for order_pk in sorted(set(queryset.values_list("order_id", flat=True))):
@@ -68,7 +72,9 @@ class CashReceiptIssuanceAdmin(admin.ModelAdmin):
                 outcome = "error"
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         summary = ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
-        self.message_user(request, f"Cash receipts reconciled — {summary}", messages.INFO)
+        self.message_user(
+            request, gettext("Cash receipts reconciled — %(summary)s") % {"summary": summary}, messages.INFO
+        )
 
 
 @admin.register(CashReceiptRequest)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CashReceiptsConfig(AppConfig):
@@ -11,7 +12,7 @@ class CashReceiptsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments.cash_receipts"
     label = "cash_receipts"
-    verbose_name = "Cash receipts"
+    verbose_name = _("Cash receipts")
 
     def ready(self) -> None:
         from orders.services import order_created

@@ -18,6 +18,7 @@ encrypted (`config.crypto`, the Fernet keys billing keys use too); no field show
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from config.crypto import secret_decrypt, secret_encrypt
 from orders.models import Order
@@ -54,23 +55,34 @@ class CashReceiptRequest(models.Model):
         CANCELLED = "cancelled"  # the money was refunded (or the request withdrawn): nothing is issued
         NOT_APPLICABLE = "not_applicable"  # paid by a method that is not cash (card, phone…)
 
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="cash_receipt_request")
-    type = models.CharField(max_length=20, choices=CashReceiptType.choices)
-    identifier_encrypted = models.TextField(blank=True, editable=False, help_text="Fernet token.")
-    identifier_masked = models.CharField(max_length=40, blank=True)
-    source = models.CharField(max_length=16, choices=Source.choices)
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="cash_receipt_request", verbose_name=_("order")
+    )
+    type = models.CharField(_("receipt type"), max_length=20, choices=CashReceiptType.choices)
+    identifier_encrypted = models.TextField(
+        _("encrypted identifier"), blank=True, editable=False, help_text="Fernet token."
+    )
+    identifier_masked = models.CharField(_("identifier (masked)"), max_length=40, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     # The summary shown with the order, written by the services with each ledger change.
-    status = models.CharField(max_length=16, choices=Shown.choices, default=Shown.PENDING)
-    approval_no = models.CharField(max_length=64, blank=True)
-    amount = models.PositiveBigIntegerField(null=True, blank=True)
-    issued_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(_("status"), max_length=16, choices=Shown.choices, default=Shown.PENDING)
+    approval_no = models.CharField(_("approval number"), max_length=64, blank=True)
+    amount = models.PositiveBigIntegerField(_("amount"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("cash receipt request")
+        verbose_name_plural = _("cash receipt requests")
         constraints = [
             models.CheckConstraint(
                 condition=Q(type="none") | ~Q(identifier_encrypted="") | Q(source="pg"),
@@ -116,31 +128,54 @@ class CashReceiptIssuance(models.Model):
     # sent and unanswered, or refused (the receipt stays until staff retry). What statements count.
     STANDING_STATES = (State.ISSUED, State.CANCEL_REQUESTED, State.CANCEL_FAILED)
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cash_receipt_issuances")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="cash_receipt_issuances")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    standalone_order_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    receipt_id = models.CharField(max_length=64, blank=True, help_text="Bootpay's id to cancel it by.")
-    approval_no = models.CharField(max_length=64, blank=True, help_text="Bootpay's cash receipt tid.")
-    amount = models.PositiveBigIntegerField()
-    tax_free = models.PositiveBigIntegerField(default=0)
-    type = models.CharField(max_length=20, choices=CashReceiptType.choices)
-    identifier_encrypted = models.TextField(editable=False, help_text="Fernet token of the number.")
-    identifier_masked = models.CharField(max_length=40)
-    self_issued = models.BooleanField(default=False, help_text="자진발급 to the tax office's number.")
-    issued_by_pg = models.BooleanField(default=False, help_text="Issued by the PG's window, not by us.")
-    state = models.CharField(max_length=20, choices=State.choices, default=State.REQUESTED)
-    attempt_started_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set while someone is talking to Bootpay about it (a lease)."
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="cash_receipt_issuances", verbose_name=_("order")
     )
-    error_code = models.CharField(max_length=60, blank=True)
-    pg_response = models.JSONField(default=dict, blank=True, help_text="Bootpay's answer, no identifier.")
-    issued_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="cash_receipt_issuances", verbose_name=_("payment")
+    )
+    kind = models.CharField(_("issuance kind"), max_length=16, choices=Kind.choices)
+    standalone_order_id = models.CharField(
+        _("stand-alone order id"), max_length=64, unique=True, null=True, blank=True
+    )
+    receipt_id = models.CharField(
+        _("receipt id"), max_length=64, blank=True, help_text="Bootpay's id to cancel it by."
+    )
+    approval_no = models.CharField(
+        _("approval number"), max_length=64, blank=True, help_text="Bootpay's cash receipt tid."
+    )
+    amount = models.PositiveBigIntegerField(_("amount"))
+    tax_free = models.PositiveBigIntegerField(_("tax-free amount"), default=0)
+    type = models.CharField(_("receipt type"), max_length=20, choices=CashReceiptType.choices)
+    identifier_encrypted = models.TextField(
+        _("encrypted identifier"), editable=False, help_text="Fernet token of the number."
+    )
+    identifier_masked = models.CharField(_("identifier (masked)"), max_length=40)
+    self_issued = models.BooleanField(
+        _("self-issued"), default=False, help_text="자진발급 to the tax office's number."
+    )
+    issued_by_pg = models.BooleanField(
+        _("issued by the PG"), default=False, help_text="Issued by the PG's window, not by us."
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.REQUESTED)
+    attempt_started_at = models.DateTimeField(
+        _("attempt started at"),
+        null=True,
+        blank=True,
+        help_text="Set while someone is talking to Bootpay about it (a lease).",
+    )
+    error_code = models.CharField(_("error code"), max_length=60, blank=True)
+    pg_response = models.JSONField(
+        _("PG response"), default=dict, blank=True, help_text="Bootpay's answer, no identifier."
+    )
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("cash receipt issuance")
+        verbose_name_plural = _("cash receipt issuances")
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["state", "attempt_started_at"], name="cash_receipt_state_idx"),

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdentityConfig(AppConfig):
@@ -10,7 +11,7 @@ class IdentityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments.identity"
     label = "identity"
-    verbose_name = "Identity verification"
+    verbose_name = _("Identity verification")
 
     def ready(self) -> None:
         from orders.services import order_creating

@@ -4,6 +4,7 @@ hash of the person's CI and Bootpay's receipt id. Never the name, birth date, ph
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IdentityVerification(models.Model):
@@ -18,19 +19,31 @@ class IdentityVerification(models.Model):
         SMS = "sms"  # REST: request_authentication + confirm_authentication (apps)
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_verifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="identity_verifications",
+        verbose_name=_("user"),
     )
-    receipt_id = models.CharField(max_length=64, unique=True, help_text="Bootpay's verification receipt.")
-    method = models.CharField(max_length=8, choices=Method.choices)
+    receipt_id = models.CharField(
+        _("receipt id"), max_length=64, unique=True, help_text="Bootpay's verification receipt."
+    )
+    method = models.CharField(_("verification method"), max_length=8, choices=Method.choices)
     person_hash = models.CharField(
-        max_length=64, db_index=True, help_text="HMAC-SHA256 of the person's CI (IDENTITY_HASH_KEY)."
+        _("person hash"),
+        max_length=64,
+        db_index=True,
+        help_text="HMAC-SHA256 of the person's CI (IDENTITY_HASH_KEY).",
     )
-    adult = models.BooleanField(help_text="Not a 청소년 under 청소년보호법 제2조제1호 when verified.")
-    verified_at = models.DateTimeField(help_text="Bootpay's authenticated_at.")
-    expires_at = models.DateTimeField(help_text="verified_at + IDENTITY_VERIFICATION_TTL.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    adult = models.BooleanField(
+        _("adult"), help_text="Not a 청소년 under 청소년보호법 제2조제1호 when verified."
+    )
+    verified_at = models.DateTimeField(_("verified at"), help_text="Bootpay's authenticated_at.")
+    expires_at = models.DateTimeField(_("expires at"), help_text="verified_at + IDENTITY_VERIFICATION_TTL.")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("identity verification")
+        verbose_name_plural = _("identity verifications")
         ordering = ["-verified_at", "-pk"]
         indexes = [models.Index(fields=["user", "-expires_at"], name="identity_user_expiry")]
         constraints = [
@@ -52,16 +65,21 @@ class IdentitySmsChallenge(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_sms_challenges"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="identity_sms_challenges",
+        verbose_name=_("user"),
     )
-    receipt_id = models.CharField(max_length=64, unique=True)
-    authentication_id = models.CharField(max_length=40, unique=True)
-    resends = models.PositiveSmallIntegerField(default=0)
+    receipt_id = models.CharField(_("receipt id"), max_length=64, unique=True)
+    authentication_id = models.CharField(_("authentication id"), max_length=40, unique=True)
+    resends = models.PositiveSmallIntegerField(_("resends"), default=0)
     # Codes tried: a 6-digit code must not be guessable by trying (IDENTITY_SMS_MAX_ATTEMPTS per challenge).
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(_("codes tried"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("SMS verification")
+        verbose_name_plural = _("SMS verifications")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SandboxConfig(AppConfig):
@@ -7,4 +8,4 @@ class SandboxConfig(AppConfig):
 
     name = "payments.sandbox"
     label = "bootpay_sandbox"
-    verbose_name = "Bootpay sandbox emulator"
+    verbose_name = _("Bootpay sandbox emulator")

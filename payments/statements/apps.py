@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StatementsConfig(AppConfig):
@@ -7,4 +8,4 @@ class StatementsConfig(AppConfig):
 
     name = "payments.statements"
     label = "statements"
-    verbose_name = "Seller statements"
+    verbose_name = _("Seller statements")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhooksConfig(AppConfig):
@@ -7,4 +8,4 @@ class WebhooksConfig(AppConfig):
 
     name = "payments.webhooks"
     label = "webhooks"
-    verbose_name = "Bootpay webhooks"
+    verbose_name = _("Bootpay webhooks")

@@ -116,7 +116,7 @@ def test_submitting_the_same_form_twice_refunds_once(staff_client, paid, bootpay
     assert cancel_calls(bootpay) == 1
     payment.refresh_from_db()
     assert payment.cancelled_amount == 10_000
-    assert any("already submitted" in message for message in messages_of(again))
+    assert any("이미 제출된" in message for message in messages_of(again))  # Korean: the default language
     # A new form is a new request: it gets its own key.
     assert refund_form(staff_client, payment)["idempotency_key"] != form["idempotency_key"]
 
@@ -300,7 +300,7 @@ def test_the_refund_action_opens_the_form_for_one_payment(staff_client, paid):
     two = staff_client.post(
         changelist, {"action": "refund_selected", "_selected_action": [payment.pk, paid().pk]}, follow=True
     )
-    assert any("exactly one" in message for message in messages_of(two))
+    assert any("하나만 선택" in message for message in messages_of(two))
 
 
 # --- Webhook deliveries ------------------------------------------------------------------------------

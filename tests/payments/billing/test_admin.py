@@ -62,7 +62,7 @@ def test_staff_charge_again_after_an_unknown_outcome(staff_client, buyer, fake_b
         follow=True,
     )
 
-    assert "charge paid" in response.content.decode()
+    assert "결제 paid" in response.content.decode()  # Korean (the default language): "charge paid"
     subscription.refresh_from_db()
     assert subscription.current_period == 2
     [action] = subscription.events.filter(kind="staff_action")
@@ -112,7 +112,7 @@ def test_staff_book_the_receipt_of_an_unanswered_charge(staff_client, buyer, fak
     assert url in page
     assert charge.order.order_id in staff_client.get(url).content.decode()
     refused = staff_client.post(url, {"receipt_id": "0" * 24}, follow=True).content.decode()
-    assert "Not booked" in refused
+    assert "반영하지 못했습니다" in refused  # "Not booked", in the default language
     response = staff_client.post(url, {"receipt_id": receipt_id})
 
     assert response.status_code == 302

@@ -246,4 +246,4 @@ def test_the_admin_shows_who_a_cancellation_is_charged_to(client, make_user, sho
     page = client.get(reverse("admin:payments_cancellation_change", args=[cancellation.pk]))
 
     assert page.status_code == 200
-    assert "A-shop 30000₩ (tax-free 0₩)" in page.content.decode()
+    assert "A-shop 30,000₩ (면세 0₩)" in page.content.decode()  # Korean, the default language

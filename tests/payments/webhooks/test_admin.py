@@ -63,7 +63,7 @@ def test_reprocess_syncs_failed_and_waiting_deliveries_and_reports_each(
     assert len(texts) == 3
     assert f"#{failed.pk}" in texts[0] and "processed" in texts[0]
     assert f"#{unknown.pk}" in texts[1] and "unmatched" in texts[1]
-    assert f"#{done.pk}" in texts[2] and "nothing to do" in texts[2]
+    assert f"#{done.pk}" in texts[2] and "처리할 것이 없습니다" in texts[2]  # "nothing to do"
     failed.refresh_from_db()
     assert failed.state == "processed" and failed.attempts == 1
     payment.refresh_from_db()
@@ -87,6 +87,6 @@ def test_reprocess_goes_on_after_a_delivery_whose_processing_meets_a_database_er
     # then the first is reported as an error and the second is processed
     texts = messages_of(response)
     assert fault.fired and len(texts) == 2
-    assert f"#{first.pk}" in texts[0] and "raised an error" in texts[0]
+    assert f"#{first.pk}" in texts[0] and "오류가 발생했습니다" in texts[0]  # "raised an error"
     assert f"#{second.pk}" in texts[1] and "processed" in texts[1]
     assert WebhookDelivery.objects.get(pk=second.pk).state == "processed"
