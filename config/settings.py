@@ -389,8 +389,10 @@ GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=DEBUG)
 
 # --- Celery (config/celery.py; README "Background work") -------------------------------------------
 # Broker: REDIS_URL. Without it every task runs eagerly in-process (the quickstart needs no broker, and
-# nothing is scheduled: run the management commands by hand).
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# nothing is scheduled: run the management commands by hand). Celery's eager path still takes a producer
+# from the broker URL, so the in-memory one names the host kombu would otherwise fill in with a warning
+# ("No hostname was supplied") on the first task.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 # Every task writes its outcome to the database: no result backend.
