@@ -161,6 +161,51 @@ def test_without_a_broker_the_first_webhook_logs_no_kombu_hostname_warning(tmp_p
     assert [line for line in outcome["logs"] if "hostname" in line.lower()] == []
 
 
+# Two writers on the quickstart's SQLite file, as the dev server's threads are when the emulator's webhook
+# and the browser's verify arrive together: each transaction reads, then writes.
+SQLITE_WRITERS = """
+import threading, time
+import django
+django.setup()
+from django.db import connection, connections, transaction
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (n integer)")
+first_wrote, outcomes = threading.Event(), []
+def write(name, hold_s):
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM counter")
+                if name == "second":
+                    first_wrote.wait(5)
+                cursor.execute("INSERT INTO counter VALUES (1)")
+                if name == "first":
+                    first_wrote.set()
+                    time.sleep(hold_s)
+        outcomes.append(f"{name} ok")
+    except Exception as exc:
+        outcomes.append(f"{name} {exc}")
+    finally:
+        connections.close_all()
+threads = [threading.Thread(target=write, args=(name, 0.3)) for name in ("first", "second")]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join(10)
+print(sorted(outcomes))
+"""
+
+
+def test_sqlite_transactions_wait_for_each_other_instead_of_failing_locked(tmp_path):
+    # A deferred transaction that read first cannot wait for the lock it needs to write (SQLite answers
+    # "database is locked" at once); an immediate one takes it at BEGIN and waits up to the timeout.
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'quickstart.sqlite3'}"}
+
+    outcome = settings_in_fresh_process(SQLITE_WRITERS, without=("DATABASE_URL",), **env)
+
+    assert outcome == "['first ok', 'second ok']"
+
+
 def _database_setting(**env: str) -> str:
     code = (
         "from django.conf import settings; d = settings.DATABASES['default']; "
