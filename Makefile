@@ -37,15 +37,23 @@ migrate: install
 
 # Local quickstart: SQLite, demo data, the Bootpay sandbox emulator and the dev server. The emulator
 # notifies the dev server's webhook endpoint as Bootpay would (a deposit pays the order by itself).
+# The demo accounts are printed last, after the URLs and once the emulator has printed its banner, so
+# they are what the terminal shows when the dev server starts instead of scrolling away above it.
 run: export DEBUG ?= 1
 run: export BOOTPAY_API_URL ?= http://$(HOST):$(SANDBOX_PORT)/v2
 run: migrate frontend
-	$(PY) manage.py seed_demo
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@$(PY) manage.py bootpay_sandbox --host $(HOST) --port $(SANDBOX_PORT) \
+	@color=; if [ -t 1 ]; then color=--force-color; fi; \
+	demo="$$($(PY) manage.py seed_demo $$color)" || exit 1; \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 || exit 1; \
+	PYTHONUNBUFFERED=1 $(PY) manage.py bootpay_sandbox --host $(HOST) --port $(SANDBOX_PORT) \
 	  --webhook-url http://$(HOST):$(PORT)/api/v1/webhooks/bootpay/ & sandbox_pid=$$!; \
 	trap 'kill $$sandbox_pid 2>/dev/null' EXIT INT TERM; \
-	sleep 1; \
+	for i in $$(seq 50); do \
+	  kill -0 $$sandbox_pid 2>/dev/null || exit 1; \
+	  $(PY) -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+	    http://$(HOST):$(SANDBOX_PORT)/_sandbox/health 2>/dev/null && break; \
+	  sleep 0.2; \
+	done; \
 	echo; \
 	echo "  Shop (checkout):   http://$(HOST):$(PORT)/"; \
 	echo "  REST API:          http://$(HOST):$(PORT)/api/v1/"; \
@@ -54,6 +62,8 @@ run: migrate frontend
 	echo "  Django admin:      http://$(HOST):$(PORT)/admin/"; \
 	echo "  Bootpay sandbox:   http://$(HOST):$(SANDBOX_PORT)/v2 (control API: /_sandbox/)"; \
 	echo "                     webhooks to http://$(HOST):$(PORT)/api/v1/webhooks/bootpay/"; \
+	echo; \
+	echo "$$demo"; \
 	echo; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
