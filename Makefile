@@ -35,15 +35,25 @@ frontend-check: frontend/node_modules/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-# Local quickstart: SQLite, demo data, the Bootpay sandbox emulator and the dev server.
+# Local quickstart: SQLite, demo data, the Bootpay sandbox emulator and the dev server. The emulator
+# notifies the dev server's webhook endpoint as Bootpay would (a deposit pays the order by itself).
+# The demo accounts are printed last, after the URLs and once the emulator has printed its banner, so
+# they are what the terminal shows when the dev server starts instead of scrolling away above it.
 run: export DEBUG ?= 1
 run: export BOOTPAY_API_URL ?= http://$(HOST):$(SANDBOX_PORT)/v2
 run: migrate frontend
-	$(PY) manage.py seed_demo
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@$(PY) manage.py bootpay_sandbox --host $(HOST) --port $(SANDBOX_PORT) & sandbox_pid=$$!; \
+	@color=; if [ -t 1 ]; then color=--force-color; fi; \
+	demo="$$($(PY) manage.py seed_demo $$color)" || exit 1; \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 || exit 1; \
+	PYTHONUNBUFFERED=1 $(PY) manage.py bootpay_sandbox --host $(HOST) --port $(SANDBOX_PORT) \
+	  --webhook-url http://$(HOST):$(PORT)/api/v1/webhooks/bootpay/ & sandbox_pid=$$!; \
 	trap 'kill $$sandbox_pid 2>/dev/null' EXIT INT TERM; \
-	sleep 1; \
+	for i in $$(seq 50); do \
+	  kill -0 $$sandbox_pid 2>/dev/null || exit 1; \
+	  $(PY) -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+	    http://$(HOST):$(SANDBOX_PORT)/_sandbox/health 2>/dev/null && break; \
+	  sleep 0.2; \
+	done; \
 	echo; \
 	echo "  Shop (checkout):   http://$(HOST):$(PORT)/"; \
 	echo "  REST API:          http://$(HOST):$(PORT)/api/v1/"; \
@@ -51,6 +61,9 @@ run: migrate frontend
 	echo "  GraphQL (GraphiQL): http://$(HOST):$(PORT)/graphql/"; \
 	echo "  Django admin:      http://$(HOST):$(PORT)/admin/"; \
 	echo "  Bootpay sandbox:   http://$(HOST):$(SANDBOX_PORT)/v2 (control API: /_sandbox/)"; \
+	echo "                     webhooks to http://$(HOST):$(PORT)/api/v1/webhooks/bootpay/"; \
+	echo; \
+	echo "$$demo"; \
 	echo; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -83,7 +96,8 @@ serve-environment:
 	  echo "error: make serve is for PostgreSQL; DATABASE_URL is not a postgres:// URL" >&2; exit 2;; esac
 
 sandbox: install
-	$(PY) manage.py bootpay_sandbox --host $(HOST) --port $(SANDBOX_PORT)
+	$(PY) manage.py bootpay_sandbox --host $(HOST) --port $(SANDBOX_PORT) \
+	  --webhook-url http://$(HOST):$(PORT)/api/v1/webhooks/bootpay/
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -114,8 +114,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     # in transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite serialises writers; waiting a little beats "database is locked" under the dev server.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # SQLite serialises writers; waiting a little beats "database is locked" under the dev server. A
+    # transaction takes its write lock at BEGIN (IMMEDIATE): one that read first could not wait for it and
+    # failed at once, e.g. the browser's verify racing the emulator's webhook of the same receipt.
+    sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    sqlite_options.setdefault("timeout", 20)
+    sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -399,8 +403,10 @@ GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=DEBUG)
 
 # --- Celery (config/celery.py; README "Background work") -------------------------------------------
 # Broker: REDIS_URL. Without it every task runs eagerly in-process (the quickstart needs no broker, and
-# nothing is scheduled: run the management commands by hand).
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# nothing is scheduled: run the management commands by hand). Celery's eager path still takes a producer
+# from the broker URL, so the in-memory one names the host kombu would otherwise fill in with a warning
+# ("No hostname was supplied") on the first task.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 # Every task writes its outcome to the database: no result backend.

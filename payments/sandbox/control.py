@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from payments.sandbox.routes import CONTROL_ROUTES, checked_fields, control_index
 from payments.sandbox.state import SandboxError
-from payments.sandbox.webhooks import FORM_CONTENT_TYPE, NOTIFY_INTERVAL_S, NOTIFY_RETRIES, send_webhook
+from payments.sandbox.webhooks import send_webhook
 
 
 class ControlApi:
@@ -44,13 +44,14 @@ class ControlApi:
         self._send_json(200, self.state.list_receipts(order_id))
 
     def _ctl_create_receipt(self, body: dict[str, Any]) -> None:
-        self._send_json(201, self.state.create_receipt(**body))
+        # the payment window's outcome: paid (1) and a virtual account issued (5) are notified
+        self._send_json(201, self._notify(self.state.create_receipt(**body)))
 
     def _ctl_receipt(self, body: dict[str, Any], receipt_id: str) -> None:
         self._send_json(200, self.state.receipt_detail(receipt_id))
 
     def _ctl_deposit(self, body: dict[str, Any], receipt_id: str) -> None:
-        self._send_json(200, self.state.deposit(receipt_id))
+        self._send_json(200, self._notify(self.state.deposit(receipt_id)))
 
     def _ctl_expire(self, body: dict[str, Any], receipt_id: str) -> None:
         self._send_json(200, self.state.expire(receipt_id))
@@ -82,18 +83,12 @@ class ControlApi:
             raise SandboxError(400, "INVALID_PARAMETER", "webhook_url must be an http(s) URL or null")
         outcome = self.state.execute_reservation(reserve_id)
         reservation, receipt = outcome["reservation"], outcome["receipt"]
-        url = url or reservation.get("feedback_url") or self.state.webhook_url
         outcome["webhook"] = None
-        if receipt is not None and url:
-            # delivered before answering (outside the state lock: the receiver may call back in)
-            outcome["webhook"] = dict(
-                send_webhook(
-                    receipt,
-                    url,
-                    form=reservation.get("content_type") == FORM_CONTENT_TYPE,
-                    retries=NOTIFY_RETRIES,
-                    retry_interval_s=NOTIFY_INTERVAL_S,
-                )
+        if receipt is not None:  # the charge is notified like any other: the log entry, in the background
+            outcome["webhook"] = self.state.notify(
+                receipt,
+                feedback_url=url or reservation.get("feedback_url"),
+                content_type=reservation.get("content_type"),
             )
         self._send_json(200, outcome)
 
@@ -125,6 +120,15 @@ class ControlApi:
     def _ctl_update_settings(self, body: dict[str, Any]) -> None:
         self.state.update_settings(**body)
         self._send_json(200, self.state.settings())
+
+    def _ctl_notifications(self, body: dict[str, Any]) -> None:
+        self._send_json(200, self.state.notifications())
+
+    def _ctl_hold_notifications(self, body: dict[str, Any]) -> None:
+        self._send_json(200, self.state.hold_notifications(body["hold"]))
+
+    def _ctl_release_notifications(self, body: dict[str, Any]) -> None:
+        self._send_json(200, {"released": self.state.release_notifications()})
 
     def _ctl_clock(self, body: dict[str, Any]) -> None:
         offset = self.state.advance_clock(body.get("advance_s", 0))

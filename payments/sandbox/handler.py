@@ -27,7 +27,6 @@ from payments.sandbox.routes import (
     redacted_body,
 )
 from payments.sandbox.state import Fault, SandboxError, SandboxState
-from payments.sandbox.webhooks import Notification, owed_notification
 
 if TYPE_CHECKING:
     from payments.sandbox.server import SandboxServer, _HTTPServer
@@ -187,22 +186,16 @@ class Handler(ControlApi, BaseHTTPRequestHandler):
         if fault is not None and self._apply_fault(fault):
             return
         lose_answer = fault is not None and fault.mode == "lost_answer"
-        self._owed: list[Notification] = []  # the webhooks of the changes this call applies
         try:
-            try:
-                answer = self._bootpay_answer(path, raw)
-            except SandboxError:
-                if not lose_answer:
-                    raise
-                answer = None
-            if lose_answer:
-                self._drop(reset=False)  # applied (or refused), then the connection closes: no answer at all
-            else:
-                self._send_json(200, answer)
-        finally:
-            # Bootpay notifies whatever became of its answer: sent, lost, or the caller gone (broken pipe)
-            for owed in self._owed:
-                self.sandbox._notify_in_background(owed.receipt, owed.url, form=owed.form)
+            answer = self._bootpay_answer(path, raw)
+        except SandboxError:
+            if not lose_answer:
+                raise
+            answer = None
+        if lose_answer:
+            self._drop(reset=False)  # applied (or refused), then the connection closes: no answer at all
+        else:
+            self._send_json(200, answer)
 
     def _bootpay_answer(self, path: str, raw: bytes) -> Any:
         """The 200 answer of a /v2 call (after auth); a refusal raises SandboxError."""
@@ -272,10 +265,10 @@ class Handler(ControlApi, BaseHTTPRequestHandler):
         return dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
 
     def _notify(self, receipt: dict[str, Any], feedback_url: Any = None, content_type: Any = None) -> Any:
-        """Owe the webhook of a change (sent once the call ends, however it ends); returns ``receipt``."""
-        owed = owed_notification(receipt, self.state.webhook_url, feedback_url, content_type)
-        if owed is not None:
-            self._owed.append(owed)
+        """Notify the change that left ``receipt`` so, as Bootpay does (notifications.py): started before
+        the answer is written, delivered in the background, so it goes out whatever becomes of the answer
+        (sent, lost, the caller gone); returns ``receipt``."""
+        self.state.notify(receipt, feedback_url=feedback_url, content_type=content_type)
         return receipt
 
     def _request_entry(self, path: str, template: str, raw: bytes) -> dict[str, Any]:

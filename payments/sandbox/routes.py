@@ -207,7 +207,8 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "POST",
         "receipts",
         "_ctl_create_receipt",
-        "create a receipt as if the buyer had gone through the payment window (201)",
+        "create a receipt as if the buyer had gone through the payment window (201); paid and "
+        "vbank_issued are notified to the webhook_url",
         body=RECEIPT_FIELDS,
         required=("order_id", "price"),
     ),
@@ -218,7 +219,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "POST",
         "receipts/{receipt_id}/deposit",
         "_ctl_deposit",
-        "the buyer pays into the issued virtual account: status 5 -> 1",
+        "the buyer pays into the issued virtual account: status 5 -> 1, notified to the webhook_url",
     ),
     ControlRoute(
         "POST",
@@ -258,8 +259,9 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "POST",
         "reservations/{reserve_id}/execute",
         "_ctl_execute_reservation",
-        "Bootpay runs the reservation now: a paid receipt (status 2) or a failure (status 4), then the "
-        "webhook; answers {reservation, receipt, error, webhook}",
+        "Bootpay runs the reservation now: a paid receipt (status 2) or a failure (status 4); answers "
+        "{reservation, receipt, error, webhook} (webhook: the notification's log entry; it is sent in the "
+        "background)",
         body={"webhook_url": "where to POST the receipt (default: its feedback_url, else settings)"},
     ),
     ControlRoute(
@@ -307,13 +309,35 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "change settings",
         body={
             "duplicate_cancel_id": "refuse (default) | replay: answer to a cancel_id used before",
-            "webhook_url": "where /v2 changes are notified: charges, cancels, confirms, even when the "
-            "caller's connection is gone (null: nowhere, the default)",
+            "webhook_url": "where changes are notified (payments, virtual accounts issued and deposited, "
+            "confirms, cancels, charges), even when the caller's connection is gone (null: nowhere; the "
+            "default unless bootpay_sandbox --webhook-url)",
             "vbank_refund_contract": "true (default) | false: the merchant's CMS special contract "
             "(deposited virtual accounts are refunded only with it)",
             "partial_cancel_methods": 'methods whose partial cancel the PG takes (default ["card"]; '
             "also bank, vbank, phone)",
         },
+    ),
+    ControlRoute(
+        "GET",
+        "notifications",
+        "_ctl_notifications",
+        "the automatic webhooks: {hold, webhook_url, notifications: the last 200, each held, sending, "
+        "delivered or failed, with its attempts}",
+    ),
+    ControlRoute(
+        "POST",
+        "notifications",
+        "_ctl_hold_notifications",
+        "hold the automatic webhooks back (hold: true; logged as held) or send them as changes happen again",
+        body={"hold": "true | false (default false: sent as changes happen)"},
+        required=("hold",),
+    ),
+    ControlRoute(
+        "POST",
+        "notifications/release",
+        "_ctl_release_notifications",
+        "send the held webhooks now, oldest first; answers {released}",
     ),
     ControlRoute(
         "POST",
@@ -327,7 +351,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "reset",
         "_ctl_reset",
         "forget everything: receipts, billing keys, reservations, cash receipts, tokens, faults, counters, "
-        "clock, settings",
+        "clock, notifications; settings back to the start's",
     ),
 )
 

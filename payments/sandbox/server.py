@@ -5,8 +5,9 @@
 ``/_sandbox/...`` control API for tests and the local checkout (no auth; never expose it publicly).
                  ``GET /_sandbox/`` lists it, from the CONTROL_ROUTES table the dispatcher uses.
 
-A /v2 call that changes something (charge, cancel, confirm) notifies the configured ``webhook_url`` as
-Bootpay does, whatever becomes of its own answer (sent, lost, or the caller gone); see webhooks.py.
+A change Bootpay notifies (a payment or virtual account issued, a deposit, a confirm, a cancel, a charge),
+made by a /v2 call or the control API, is POSTed to the configured ``webhook_url`` as Bootpay does,
+whatever becomes of the call's own answer (sent, lost, or the caller gone); see notifications.py.
 
 Point the unmodified SDK at it with::
 
@@ -39,7 +40,6 @@ from payments.sandbox.routes import (
     mask_billing_keys,
 )
 from payments.sandbox.state import SandboxCredentials, SandboxState
-from payments.sandbox.webhooks import notify_in_background
 
 # One logger for the whole HTTP front, under the name it has always had.
 logger = logging.getLogger("payments.sandbox.server")
@@ -140,6 +140,7 @@ class SandboxServer:
     def stop(self) -> None:
         """Stop serving, release hanging requests and close open connections. Idempotent."""
         self._stopping.set()
+        self.state.stop_notifications()  # no delivery outlives the emulator
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
@@ -166,11 +167,6 @@ class SandboxServer:
         return f"<SandboxServer {where}>"
 
     # bookkeeping used by the handler
-    def _notify_in_background(self, receipt: dict[str, Any], url: str, *, form: bool = False) -> None:
-        """POST the receipt of a change to ``url`` from a thread of its own, best effort (as Bootpay
-        notifies): the answer to the call never waits for it."""
-        notify_in_background(receipt, url, form=form)
-
     def _track(self, conn: socket.socket) -> None:
         with self._conn_lock:
             self._connections.add(conn)

@@ -7,9 +7,10 @@ spend the same balance). Methods return deep copies; callers can never mutate st
 Business errors are raised as :class:`SandboxError`, which carries the Bootpay-style ``error_code``
 and the HTTP status the server answers with.
 
-The state is one object, written in four modules: receipts.py (receipts, cancels, escrow), billing.py
-(billing keys, charges, reservations), cash_receipts.py (cash receipts) and this one (clock, settings,
-tokens, faults, the call log); common.py holds the constants, the error, credentials and faults.
+The state is one object, written in several modules: receipts.py (receipts, cancels, escrow), billing.py
+(billing keys, charges, reservations), cash_receipts.py (cash receipts), identity.py (identity
+verifications), notifications.py (the automatic webhooks, their hold switch and log) and this one (clock,
+settings, tokens, faults, the call log); common.py holds the constants, the error, credentials and faults.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from payments.sandbox.common import (
     bad_request,
 )
 from payments.sandbox.identity import IdentityState
+from payments.sandbox.notifications import NotificationsState
 from payments.sandbox.receipts import ReceiptsState
 
 __all__ = [
@@ -58,11 +60,14 @@ __all__ = [
 ]
 
 
-class SandboxState(CashReceiptsState, ReceiptsState, BillingState, IdentityState):
-    """All emulator state, guarded by one lock."""
+class SandboxState(CashReceiptsState, ReceiptsState, BillingState, IdentityState, NotificationsState):
+    """All emulator state, guarded by one lock. ``webhook_url``: where changes are notified from the
+    start and again after every reset (``bootpay_sandbox --webhook-url``); None: nowhere."""
 
-    def __init__(self) -> None:
+    def __init__(self, webhook_url: str | None = None) -> None:
         self.lock = threading.RLock()
+        _check_webhook_url(webhook_url)
+        self._default_webhook_url = webhook_url
         self._reset_unlocked()
 
     def _reset_unlocked(self) -> None:
@@ -77,7 +82,7 @@ class SandboxState(CashReceiptsState, ReceiptsState, BillingState, IdentityState
         self._requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._clock_offset = 0.0
         self._duplicate_cancel_id = "refuse"
-        self._webhook_url: str | None = None
+        self._webhook_url: str | None = self._default_webhook_url
         self._vbank_refund_contract = True  # the merchant's CMS special contract (pg_rules.py)
         self._partial_cancel_methods = ["card"]  # methods the merchant's PG partly cancels (pg_rules.py)
         self._billing_keys: dict[str, dict[str, Any]] = {}  # billing key -> record (see issue_billing_key)
@@ -91,10 +96,12 @@ class SandboxState(CashReceiptsState, ReceiptsState, BillingState, IdentityState
         self._certificates: dict[
             str, dict[str, Any]
         ] = {}  # receipt id -> identity verification (identity.py)
+        self._reset_notifications_unlocked()
 
     def reset(self) -> None:
         """Forget everything: receipts, billing keys, reservations, cash receipts, tokens, faults, counters,
-        clock offset and settings."""
+        clock offset, the notification log and hold switch (deliveries still retrying are abandoned);
+        settings go back to the start's (``webhook_url`` to the one the state was made with)."""
         with self.lock:
             self._reset_unlocked()
 
@@ -135,13 +142,12 @@ class SandboxState(CashReceiptsState, ReceiptsState, BillingState, IdentityState
 
     @property
     def webhook_url(self) -> str | None:
-        """Where the emulator notifies charges with a billing key (None: nowhere)."""
+        """Where the emulator notifies the changes Bootpay notifies (None: nowhere)."""
         return self._webhook_url
 
     @webhook_url.setter
     def webhook_url(self, url: str | None) -> None:
-        if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
-            raise bad_request("webhook_url must be an http(s) URL or null")
+        _check_webhook_url(url)
         with self.lock:
             self._webhook_url = url
 
@@ -296,3 +302,8 @@ class SandboxState(CashReceiptsState, ReceiptsState, BillingState, IdentityState
         """The last 200 /v2 requests (method, path, template, headers without secrets, auth scheme, body)."""
         with self.lock:
             return copy.deepcopy(list(self._requests))
+
+
+def _check_webhook_url(url: Any) -> None:
+    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise bad_request("webhook_url must be an http(s) URL or null")

@@ -2,17 +2,15 @@
 
 Bootpay POSTs the receipt plus ``webhook_type`` to the merchant's URL and counts a delivery as done
 only when the answer is HTTP 200 with the JSON body ``{"success": true}``; anything else is retried.
-``send_webhook`` delivers synchronously so tests can assert on the outcome right away; the changes a
-``/v2`` call applies (a charge, a cancel, a confirm) are notified from a background thread instead
-(``notify_in_background``), whatever became of the call's own answer: Bootpay notifies whether or not
-the caller was still there to read it.
+``send_webhook`` delivers synchronously (the control API's hand-made ``/webhook`` answers its outcome);
+the automatic notifications of changes go through it too, one attempt at a time, from the background
+threads of notifications.py.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -22,9 +20,11 @@ import requests
 logger = logging.getLogger(__name__)
 
 BODY_PREVIEW_CHARS = 2000
-# Background notifications are best effort: a few quick attempts (Bootpay retries for much longer).
-NOTIFY_RETRIES = 2
+# Automatic notifications (notifications.py): Bootpay's default count of retries, after pauses doubling
+# from NOTIFY_INTERVAL_S to NOTIFY_MAX_INTERVAL_S (~30 s in all: a dev server's restart is waited out).
+NOTIFY_RETRIES = 10
 NOTIFY_INTERVAL_S = 0.2
+NOTIFY_MAX_INTERVAL_S = 5.0
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
@@ -126,25 +126,10 @@ def owed_notification(
     receipt: dict[str, Any], configured_url: str | None, feedback_url: Any = None, content_type: Any = None
 ) -> Notification | None:
     """Where a change is notified: the call's ``feedback_url`` (billing charges only), else the
-    configured webhook URL; None when neither is set."""
+    configured webhook URL; None when neither is set or the status is one Bootpay does not notify
+    (awaiting approval, failed, a billing key's issuance)."""
+    if derive_webhook_type(receipt) is None:
+        return None
     url = feedback_url if isinstance(feedback_url, str) and feedback_url.startswith("http") else None
     url = url or configured_url
     return Notification(receipt, url, content_type == FORM_CONTENT_TYPE) if url else None
-
-
-def notify_in_background(receipt: dict[str, Any], url: str, *, form: bool = False) -> threading.Thread:
-    """POST ``receipt`` (its ``webhook_type`` derived from its status) to ``url`` from a thread of its
-    own, best effort: the caller never waits for it and a failure never reaches it."""
-
-    def deliver() -> None:
-        try:
-            result = send_webhook(
-                receipt, url, form=form, retries=NOTIFY_RETRIES, retry_interval_s=NOTIFY_INTERVAL_S
-            )
-            logger.debug("sandbox webhook for %s: %s", receipt["receipt_id"], result["delivered"])
-        except Exception:  # best effort: never take the emulator down
-            logger.debug("sandbox webhook for %s failed", receipt["receipt_id"], exc_info=True)
-
-    thread = threading.Thread(target=deliver, name="bootpay-sandbox-webhook", daemon=True)
-    thread.start()
-    return thread

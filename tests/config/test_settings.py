@@ -1,5 +1,6 @@
 """Production-like settings, checked in a fresh process (settings are read once, at import)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -111,10 +112,98 @@ def test_without_redis_tasks_run_eagerly_and_with_it_redis_is_the_broker():
         "['charge-due-subscriptions', 'expire-unpaid-orders', 'reconcile-payments', "
         "'settle-subscription-reservations', 'sweep-cash-receipts', 'sweep-webhook-deliveries']"
     )
-    assert celery_conf() == f"True memory:// True 1 ['json'] {schedules}"
+    assert celery_conf() == f"True memory://localhost/ True 1 ['json'] {schedules}"
     assert celery_conf(REDIS_URL="redis://127.0.0.1:6379/3") == (
         f"False redis://127.0.0.1:6379/3 True 1 ['json'] {schedules}"
     )
+
+
+# `make run` without a broker: a webhook through the endpoint, its task run eagerly; every log record kept.
+FIRST_WEBHOOK = """
+import json, logging
+import django
+django.setup()
+records = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        records.append(f"{record.levelname} {record.name} {record.getMessage()}")
+logging.getLogger().addHandler(Keep(level=logging.DEBUG))
+logging.getLogger().setLevel(logging.DEBUG)
+from django.db import connection
+from django.test import Client
+from payments.models import WebhookDelivery
+with connection.schema_editor() as editor:  # the one table a delivery needs, instead of every migration
+    editor.create_model(WebhookDelivery)
+answer = Client().post(
+    "/api/v1/webhooks/bootpay/", {"receipt_id": "0123456789abcdef01234567", "status": 1},
+    content_type="application/json", HTTP_HOST="127.0.0.1",
+)
+state = WebhookDelivery.objects.get().state
+print(json.dumps({"status": answer.status_code, "state": state, "logs": records}))
+"""
+
+
+def test_without_a_broker_the_first_webhook_logs_no_kombu_hostname_warning(tmp_path):
+    # Celery's eager path still takes a producer from the broker URL's pool: kombu warned on the bare
+    # "memory://" ("No hostname was supplied") on the quickstart's first webhook.
+    env = {
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'quickstart.sqlite3'}",
+        "BOOTPAY_MODE": "sandbox",
+        "BOOTPAY_API_URL": "http://127.0.0.1:9/v2",  # nothing listens: the task's lookup fails at once
+    }
+    outcome = json.loads(
+        settings_in_fresh_process(FIRST_WEBHOOK, without=("REDIS_URL", "DATABASE_URL", "BOOTPAY_"), **env)
+    )
+
+    assert outcome["status"] == 200 and outcome["state"] == "failed"  # stored, and its task did run
+    assert any("process_webhook_delivery" in line for line in outcome["logs"]), outcome["logs"]
+    assert [line for line in outcome["logs"] if "hostname" in line.lower()] == []
+
+
+# Two writers on the quickstart's SQLite file, as the dev server's threads are when the emulator's webhook
+# and the browser's verify arrive together: each transaction reads, then writes.
+SQLITE_WRITERS = """
+import threading, time
+import django
+django.setup()
+from django.db import connection, connections, transaction
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (n integer)")
+first_wrote, outcomes = threading.Event(), []
+def write(name, hold_s):
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM counter")
+                if name == "second":
+                    first_wrote.wait(5)
+                cursor.execute("INSERT INTO counter VALUES (1)")
+                if name == "first":
+                    first_wrote.set()
+                    time.sleep(hold_s)
+        outcomes.append(f"{name} ok")
+    except Exception as exc:
+        outcomes.append(f"{name} {exc}")
+    finally:
+        connections.close_all()
+threads = [threading.Thread(target=write, args=(name, 0.3)) for name in ("first", "second")]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join(10)
+print(sorted(outcomes))
+"""
+
+
+def test_sqlite_transactions_wait_for_each_other_instead_of_failing_locked(tmp_path):
+    # A deferred transaction that read first cannot wait for the lock it needs to write (SQLite answers
+    # "database is locked" at once); an immediate one takes it at BEGIN and waits up to the timeout.
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'quickstart.sqlite3'}"}
+
+    outcome = settings_in_fresh_process(SQLITE_WRITERS, without=("DATABASE_URL",), **env)
+
+    assert outcome == "['first ok', 'second ok']"
 
 
 def _database_setting(**env: str) -> str:

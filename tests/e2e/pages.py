@@ -6,6 +6,7 @@ The Korean strings are the UI text contract (frontend ↔ backend ↔ e2e); chan
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 
 import requests
@@ -181,6 +182,27 @@ class Emulator:
 
     def webhook(self, receipt_id: str, url: str) -> dict:
         return self._call("POST", f"receipts/{receipt_id}/webhook", url=url)
+
+    def notify(self, webhook_url: str) -> dict:
+        """Point the emulator's automatic webhooks at `webhook_url`, as `make run` starts it."""
+        return self._call("POST", "settings", webhook_url=webhook_url)
+
+    def notifications(self) -> list[dict]:
+        """The webhooks the emulator sent (or holds) by itself, oldest first."""
+        return self._call("GET", "notifications")["notifications"]
+
+    def wait_delivered(self, receipt_id: str, status: int, timeout_s: float = 10.0) -> dict:
+        """The emulator's own notification of `receipt_id` in `status`, once our server acknowledged it
+        (without a broker the server processes a webhook before it answers)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            sent = [n for n in self.notifications() if (n["receipt_id"], n["status"]) == (receipt_id, status)]
+            if sent and sent[-1]["state"] == "delivered":
+                return sent[-1]
+            assert time.monotonic() < deadline, (
+                f"no delivered notification ({status}) of {receipt_id}: {sent}"
+            )
+            time.sleep(0.1)
 
     def certificate(self, receipt_id: str) -> dict:
         """An identity verification as the emulator holds it (person data included: a test tool)."""

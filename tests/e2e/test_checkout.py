@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import Order
-from payments.models import Cancellation, Payment
+from payments.models import Cancellation, Payment, WebhookDelivery
 from tests.e2e.pages import (
     AMOUNT_MISMATCH_TEXT,
     CARD,
@@ -38,7 +38,10 @@ from tests.e2e.pages import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+WEBHOOK_PATH = "/api/v1/webhooks/bootpay/"
+
 STATUS_PAID = 1
+STATUS_VBANK_ISSUED = 5
 STATUS_CANCELLED = 20
 STATUS_FAILED = -2
 
@@ -143,6 +146,34 @@ def test_virtual_account_then_deposit_webhook(page, shop, catalogue, new_order, 
     page.reload()
     expect(order_article(page, order.order_id)).to_contain_text("결제 완료")
     assert_paid(order, emulator)
+
+
+def test_virtual_account_deposit_pays_the_order_with_no_manual_webhook(
+    page, shop, catalogue, new_order, emulator
+):
+    # As `make run` starts it: the emulator notifies our webhook endpoint by itself, like Bootpay.
+    emulator.notify(shop + WEBHOOK_PATH)
+    order = new_order(catalogue.keyboard, catalogue.tea)
+    open_checkout(page, shop, order)
+
+    choose_and_pay(page, VBANK)
+    expect(page.get_by_role("heading", name=VBANK_HEADING)).to_be_visible()
+    receipt = emulator.only_receipt(order.order_id)
+    emulator.wait_delivered(receipt["receipt_id"], STATUS_VBANK_ISSUED)
+    page.goto(shop + "/orders/")
+    expect(order_article(page, order.order_id)).to_contain_text("입금 대기")
+
+    # The buyer pays into the account, through the emulator's control API as a developer would.
+    emulator.deposit(receipt["receipt_id"])
+
+    emulator.wait_delivered(receipt["receipt_id"], STATUS_PAID)
+    page.reload()
+    expect(order_article(page, order.order_id)).to_contain_text("결제 완료")
+    assert_paid(order, emulator)
+    # Both notices came from the emulator itself: issued (5), then paid (1); nobody sent one by hand.
+    notices = [(n["status"], n["webhook_type"]) for n in emulator.notifications()]
+    assert notices == [(5, "PAYMENT_VIRTUAL_ACCOUNT_ISSUED"), (1, "PAYMENT_COMPLETED")]
+    assert WebhookDelivery.objects.filter(receipt_id=receipt["receipt_id"]).count() == 2
 
 
 def test_tampered_amount_is_refused_and_refunded(page, shop, catalogue, new_order, emulator):

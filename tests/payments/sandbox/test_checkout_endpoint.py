@@ -1,5 +1,7 @@
 """`POST /api/v1/sandbox/payments/`: the TEST PAYMENT panel's receipts, in sandbox mode only."""
 
+import time
+
 import pytest
 from django.test import Client
 
@@ -164,3 +166,22 @@ def test_an_order_from_two_sellers_is_not_paid_by_escrow(order, buyer, api_clien
     assert (response.status_code, response.json()["code"]) == (400, "validation_error")
     assert "escrow" in response.json()["details"]["fields"]
     assert bootpay.state.list_receipts(order.order_id) == []
+
+
+@pytest.mark.parametrize(
+    ("scenario", "notified"),
+    [("paid", (1, "PAYMENT_COMPLETED")), ("vbank", (5, "PAYMENT_VIRTUAL_ACCOUNT_ISSUED")), ("confirm", None)],
+)
+def test_the_panels_receipt_is_notified_as_bootpay_would(
+    scenario, notified, order, buyer, api_client_for, bootpay, receiver
+):
+    # `receiver` is the emulator's configured webhook URL (tests/payments/sandbox/conftest.py)
+    body = _create(api_client_for(buyer), order.order_id, scenario).json()
+
+    if notified is None:  # awaiting our approval: Bootpay notifies only once it is confirmed
+        time.sleep(0.3)
+        assert receiver.received == []
+        return
+    [delivered] = receiver.payloads(1)
+    assert (delivered["receipt_id"], delivered["order_id"]) == (body["receipt_id"], order.order_id)
+    assert (delivered["status"], delivered["webhook_type"]) == notified

@@ -25,6 +25,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "receipts/{receipt_id}/webhook"): {"url": "http://127.0.0.1:9/unreachable", "timeout_s": 0.5},
     ("POST", "faults"): {"path": "never-called", "mode": "latency", "times": 1},
     ("POST", "settings"): {"duplicate_cancel_id": "refuse"},
+    ("POST", "notifications"): {"hold": False},
     ("POST", "clock"): {"advance_s": 0},
     ("POST", "billing-keys"): {"subscription_id": "bkr_index"},
     ("POST", "billing-keys/{billing_key}/decline"): {"decline": True},

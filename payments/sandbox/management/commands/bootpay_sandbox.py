@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 
-from payments.sandbox import SandboxCredentials, SandboxServer
+from payments.sandbox import SandboxCredentials, SandboxError, SandboxServer, SandboxState
 from payments.sandbox.server import describe_routes
 
 DESCRIPTION = """\
@@ -21,7 +21,12 @@ status codes and response shapes, so the unmodified SDK talks to it when BOOTPAY
 it) creates receipts, issues test billing keys, executes reserved charges, makes virtual-account
 deposits, sends webhooks and injects faults. It accepts the
 key pairs configured in settings (BOOTPAY_APPLICATION_ID/PRIVATE_KEY, BOOTPAY_CLIENT_KEY/SECRET_KEY) and
-refuses to start when BOOTPAY_MODE=production. State lives in memory and is lost on exit."""
+refuses to start when BOOTPAY_MODE=production. State lives in memory and is lost on exit.
+
+With --webhook-url it notifies that URL as Bootpay's 웹훅 설정 does: a payment (status 1), a virtual
+account issued (5) and paid into (1), a cancel (20), a charge with a billing key, in the background and
+retried until answered {"success": true}; make run points it at the dev server's
+/api/v1/webhooks/bootpay/. POST /_sandbox/notifications {"hold": true} holds them back."""
 
 
 class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -41,6 +46,12 @@ class Command(BaseCommand):
             "--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any free port)"
         )
         parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+        parser.add_argument(
+            "--webhook-url",
+            default=None,
+            help="where changes are notified, e.g. http://127.0.0.1:8000/api/v1/webhooks/bootpay/ "
+            "(default: nowhere; POST /_sandbox/settings changes it)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if getattr(settings, "BOOTPAY_MODE", "sandbox") == "production":
@@ -54,8 +65,12 @@ class Command(BaseCommand):
             secret_key=getattr(settings, "BOOTPAY_SECRET_KEY", "") or "",
         )
         try:
+            state = SandboxState(webhook_url=options["webhook_url"])
+        except SandboxError as exc:
+            raise CommandError(f"--webhook-url: {exc.message}") from exc
+        try:
             server = SandboxServer(
-                host=options["host"], port=options["port"], credentials=credentials
+                state=state, host=options["host"], port=options["port"], credentials=credentials
             ).start()
         except OSError as exc:
             raise CommandError(f"Cannot listen on {options['host']}:{options['port']}: {exc}") from exc
@@ -70,6 +85,7 @@ class Command(BaseCommand):
                 f"  application_id: {', '.join(credentials.legacy)}; client_key: "
                 f"{', '.join(credentials.client)}"
             )
+            self.stdout.write(f"  webhooks to: {state.webhook_url or 'nowhere (no --webhook-url)'}")
             self.stdout.write("Press Ctrl-C to stop.")
             self.wait()
         except KeyboardInterrupt:
