@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 
 from config.errors import DomainError, ErrorCode
 from orders.models import OrderItem
-from payments.gateway import RefundAccount
+from payments.gateway import REFUND_ACCOUNT_RULE, REFUND_BANKS, RefundAccount
 from payments.models import Cancellation, Payment
 from payments.selectors import payment_line_ids_in_flight
 
@@ -82,10 +82,20 @@ class RefundForm(forms.Form):
         help_text="Paid lines not yet refunded; the amount is their total.",
     )
     reason = forms.CharField(max_length=REASON_MAX, widget=forms.TextInput(attrs={"size": 60}))
-    bank_code = forms.CharField(label="Refund bank code", required=False, max_length=3, help_text="e.g. 004")
-    bank_account = forms.CharField(label="Refund account number", required=False, max_length=30)
+    # The banks and limits RefundAccount.problems() applies (payments/gateway/banks.py), as the shop has.
+    bank_code = forms.ChoiceField(
+        label="Refund bank",
+        required=False,
+        choices=[("", "---------"), *((bank.code, f"{bank.name} ({bank.code})") for bank in REFUND_BANKS)],
+    )
+    bank_account = forms.CharField(
+        label="Refund account number",
+        required=False,
+        max_length=30,
+        help_text="Hyphens and spaces are dropped.",
+    )
     bank_username = forms.CharField(
-        label="Account holder", required=False, max_length=RefundAccount.BANK_USERNAME_MAX
+        label="Account holder", required=False, max_length=REFUND_ACCOUNT_RULE.holder_max_length
     )
 
     ACCOUNT_FIELDS = ("bank_code", "bank_account", "bank_username")
