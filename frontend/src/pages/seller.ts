@@ -2,6 +2,7 @@ import { cancelPayment, fetchSellerOrders, markItemShipped, type SellerOrder } f
 import { h } from '../dom';
 import { formatDateTime, formatWon, itemStatusText, orderStatusText } from '../format';
 import { AttemptKey } from '../idempotency';
+import { refundConfirmText } from '../refund/rules';
 import { navigate } from '../router';
 import { getMe, loginPath } from '../session';
 import {
@@ -47,6 +48,7 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
       refund.addEventListener('click', async () => {
         if (!reason.value.trim()) return alert.show('환불 사유를 입력해 주세요.');
         if (!paymentId) return alert.show('아직 결제되지 않은 주문입니다.');
+        if (!window.confirm(refundConfirmText([item.productName], item.lineTotal))) return;
         const args = { paymentId, reason: reason.value.trim(), itemIds: [item.id] };
         const idempotencyKey = attempt.for(JSON.stringify(args));
         refund.disabled = true;
