@@ -158,6 +158,12 @@ describe('판매자 lines', () => {
     return root;
   }
 
+  it('names each ship form (a landmark) uniquely, with its order', async () => {
+    const root = await renderSeller();
+    const names = [...root.querySelectorAll('form.ship-form')].map((f) => f.getAttribute('aria-label'));
+    expect(names).toEqual(['발송 정보: 무선 키보드 (주문 ord_1)', '발송 정보: 무선 키보드 (주문 ord_2)']);
+  });
+
   it('asks before refunding a line; a no sends nothing', async () => {
     const root = await renderSeller();
     const reason = root.querySelector<HTMLInputElement>('input[name=reason]')!;
@@ -166,5 +172,11 @@ describe('판매자 lines', () => {
     root.querySelector<HTMLButtonElement>('.row-actions button[type=button]')!.click();
     expect(confirm).toHaveBeenCalledWith('무선 키보드 (18,000원)을(를) 환불하시겠습니까? 환불을 요청하면 되돌릴 수 없습니다.');
     expect(api.cancelPayment).not.toHaveBeenCalled();
+  });
+
+  it('quantities and amounts are number cells', async () => {
+    const root = await renderSeller();
+    const row = root.querySelector('tbody tr')!;
+    expect([...row.querySelectorAll('.num')].map((c) => c.textContent)).toEqual(['1개', '18,000원']);
   });
 });
