@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.auth_api import AuthTokenApi
 from config.health import healthz, readyz
-from config.spa import spa
+from config.spa import favicon, spa
 from graphql_api.views import graphql_view
 
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
     # The checkout bundle's routes (frontend/): each answers its index.html, the SPA's router does the rest
     # (`checkout/return` is where Bootpay's mobile redirect comes back).
+    path("favicon.ico", favicon, name="favicon"),
     path("", spa, name="shop"),
     re_path(r"^(?:login|checkout|orders|seller|subscribe|subscriptions)/.*$", spa, name="spa"),
 ]

@@ -243,7 +243,7 @@ def screenshot(page, node) -> Path | None:
 
 
 def _newest_source_mtime() -> float:
-    sources = [p for p in (FRONTEND / "src").rglob("*") if p.is_file()]
+    sources = [p for folder in ("src", "public") for p in (FRONTEND / folder).rglob("*") if p.is_file()]
     # entry HTML, package.json / lockfile, vite and TypeScript configs
     sources += [p for p in FRONTEND.iterdir() if p.is_file()]
     return max((p.stat().st_mtime for p in sources), default=0.0)
