@@ -14,7 +14,12 @@ urlpatterns = [
     path("healthz", healthz, name="health"),
     path("readyz", readyz, name="ready"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "api/docs/",
+        # Our copy of drf-spectacular's page: <html lang>, a proper <title> (config/templates/api_docs/).
+        SpectacularSwaggerView.as_view(url_name="schema", template_name="api_docs/swagger_ui.html"),
+        name="swagger-ui",
+    ),
     path("api/v1/auth/token/", AuthTokenApi.as_view(), name="auth-token"),
     path("api/v1/", include("orders.api.urls")),
     path("api/v1/", include("payments.api.urls")),

@@ -176,3 +176,11 @@ def test_every_bundle_page_names_its_icon_language_and_title(page):
     assert '<link rel="icon" type="image/svg+xml" href="/assets/favicon.svg" />' in html
     assert re.search(r'<html lang="(ko|en)">', html)
     assert re.search(r"<title>[^<]+</title>", html)
+
+
+def test_the_api_docs_page_has_a_language_a_title_and_an_icon(db):
+    html = Client().get("/api/docs/").content.decode()
+
+    assert '<html lang="en">' in html
+    assert "<title>Marketplace payments API · Swagger UI</title>" in html
+    assert '<link rel="icon" href="' in html
