@@ -39,6 +39,7 @@ TEMPLATES: tuple[str, ...] = (
         "(taxable {}, tax-free {})"
     ),
     gettext_noop("1 to {} characters"),
+    gettext_noop("{} to {} digits (hyphens and spaces are left out)"),
     gettext_noop("at most {} characters"),
 )
 

@@ -12,9 +12,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
+from django.templatetags.static import static
 from django.views.decorators.http import require_safe
+
+# The site's icon: frontend/public/assets/favicon.svg, which the build copies into the bundle's assets as is.
+FAVICON = "assets/favicon.svg"
 
 NOT_BUILT = """<!doctype html><html lang="ko"><meta charset="utf-8"><title>Frontend not built</title>
 <h1>The checkout bundle is not built</h1>
@@ -78,4 +82,17 @@ def frontend_page(request: HttpRequest, name: str) -> HttpResponse:
 def spa(request: HttpRequest, **kwargs) -> HttpResponse:
     response = frontend_page(request, "index.html")
     response["Content-Security-Policy"] = content_security_policy()
+    return response
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """`/favicon.ico`, which browsers ask for on any page that names no icon of its own (the admin, a JSON
+    answer): the bundle's icon, by a redirect to its static URL (content-hashed once collected)."""
+    try:
+        url = static(FAVICON)
+    except ValueError:  # manifest storage, and the bundle was not built before collectstatic
+        raise Http404("no icon") from None
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "public, max-age=86400"
     return response

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.auth_api import AuthTokenApi
 from config.health import healthz, readyz
-from config.spa import spa
+from config.spa import favicon, spa
 from graphql_api.views import graphql_view
 
 urlpatterns = [
@@ -14,13 +14,19 @@ urlpatterns = [
     path("healthz", healthz, name="health"),
     path("readyz", readyz, name="ready"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "api/docs/",
+        # Our copy of drf-spectacular's page: <html lang>, a proper <title> (config/templates/api_docs/).
+        SpectacularSwaggerView.as_view(url_name="schema", template_name="api_docs/swagger_ui.html"),
+        name="swagger-ui",
+    ),
     path("api/v1/auth/token/", AuthTokenApi.as_view(), name="auth-token"),
     path("api/v1/", include("orders.api.urls")),
     path("api/v1/", include("payments.api.urls")),
     path("graphql/", graphql_view, name="graphql"),
     # The checkout bundle's routes (frontend/): each answers its index.html, the SPA's router does the rest
     # (`checkout/return` is where Bootpay's mobile redirect comes back).
+    path("favicon.ico", favicon, name="favicon"),
     path("", spa, name="shop"),
     re_path(r"^(?:login|checkout|orders|seller|subscribe|subscriptions)/.*$", spa, name="spa"),
 ]

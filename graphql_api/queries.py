@@ -1,7 +1,6 @@
 """Read side of the schema. Visibility comes from the types' `get_queryset`; these only narrow it."""
 
 from collections.abc import Iterable
-from dataclasses import asdict
 from enum import Enum
 
 import strawberry
@@ -18,12 +17,12 @@ from config.errors import DomainError
 from config.keyset import InvalidCursor, Keyset
 from config.keyset import keyset as config_keyset
 from config.pagination import LIST_COUNT_CAP
+from graphql_api.checkout_config import CheckoutConfigType
 from graphql_api.context import current_user
 from graphql_api.ids import node_pk, pk_or_invalid
 from graphql_api.permissions import SIGNED_IN_ONLY, signed_in
 from graphql_api.types import (
     BillingKeyType,
-    CheckoutConfigType,
     OrderType,
     PaymentType,
     ProductType,
@@ -286,4 +285,4 @@ class Query:
 
     @strawberry.field(description="Public values the checkout needs (never a private key).")
     def checkout_config(self) -> CheckoutConfigType:
-        return CheckoutConfigType(**asdict(checkout_config()))
+        return CheckoutConfigType.of(checkout_config())

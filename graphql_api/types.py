@@ -234,18 +234,6 @@ class VirtualAccountType:
     due_at: datetime | None = strawberry.field(description="Deposit deadline.")
 
 
-@strawberry.type(name="CheckoutConfig", description="Public values for opening Bootpay's payment window.")
-class CheckoutConfigType:
-    web_application_id: str = strawberry.field(description="Bootpay's Web application id.")
-    android_application_id: str
-    ios_application_id: str
-    widget_key: str
-    mode: str = strawberry.field(description="production, development or sandbox (our local emulator).")
-    separately_confirmed: bool = strawberry.field(
-        description="Render the widget with extra.separately_confirmed: the server approves each payment."
-    )
-
-
 @strawberry.type(
     name="EscrowShipping",
     description="An escrow (에스크로) payment's shipment, registered with Bootpay by its first shipped line",

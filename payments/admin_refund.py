@@ -18,7 +18,7 @@ from config.admin import won
 from config.errors import DomainError, ErrorCode
 from config.i18n import localize
 from orders.models import OrderItem
-from payments.gateway import RefundAccount
+from payments.gateway import REFUND_ACCOUNT_RULE, REFUND_BANKS, RefundAccount
 from payments.models import Cancellation, Payment
 from payments.selectors import payment_actions, payment_line_ids_in_flight
 
@@ -78,12 +78,20 @@ class RefundForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=REASON_MAX, widget=forms.TextInput(attrs={"size": 60})
     )
-    bank_code = forms.CharField(
-        label=_("Refund bank code"), required=False, max_length=3, help_text=_("e.g. 004")
+    # The banks and limits RefundAccount.problems() applies (payments/gateway/banks.py), as the shop has.
+    bank_code = forms.ChoiceField(
+        label=_("Refund bank"),
+        required=False,
+        choices=[("", "---------"), *((bank.code, f"{bank.name} ({bank.code})") for bank in REFUND_BANKS)],
     )
-    bank_account = forms.CharField(label=_("Refund account number"), required=False, max_length=30)
+    bank_account = forms.CharField(
+        label=_("Refund account number"),
+        required=False,
+        max_length=30,
+        help_text=_("Hyphens and spaces are dropped."),
+    )
     bank_username = forms.CharField(
-        label=_("Account holder"), required=False, max_length=RefundAccount.BANK_USERNAME_MAX
+        label=_("Account holder"), required=False, max_length=REFUND_ACCOUNT_RULE.holder_max_length
     )
 
     ACCOUNT_FIELDS = ("bank_code", "bank_account", "bank_username")

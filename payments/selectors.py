@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from config.errors import DomainError, ErrorCode
 from orders.models import Order
 from orders.selectors import Role, user_role
+from payments.gateway import REFUND_ACCOUNT_RULE, REFUND_BANKS, Bank, RefundAccountRule
 from payments.models import (
     Cancellation,
     Payment,
@@ -137,6 +138,9 @@ class CheckoutConfig:
     widget_key: str
     mode: str  # production | development | sandbox (then the frontend shows its TEST PAYMENT panel)
     separately_confirmed: bool  # the widget asks for separate approval; our server confirms
+    # What a buyer refunding a deposited virtual account is asked for (the rule RefundAccount applies).
+    refund_banks: tuple[Bank, ...]
+    refund_account_rule: RefundAccountRule
 
 
 def checkout_config() -> CheckoutConfig:
@@ -148,6 +152,8 @@ def checkout_config() -> CheckoutConfig:
         widget_key=settings.BOOTPAY_WIDGET_KEY,
         mode=settings.BOOTPAY_MODE,
         separately_confirmed=settings.BOOTPAY_SEPARATELY_CONFIRMED,
+        refund_banks=REFUND_BANKS,
+        refund_account_rule=REFUND_ACCOUNT_RULE,
     )
 
 

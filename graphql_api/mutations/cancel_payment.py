@@ -15,9 +15,11 @@ from payments.services import payment_cancel
 
 @strawberry.input(description="Where a deposited virtual account's money goes back (needed to refund one).")
 class RefundAccountInput:
-    bank_code: str = strawberry.field(description="Three digits, e.g. 004 (KB).")
-    bank_account: str
-    bank_username: str
+    bank_code: str = strawberry.field(description="One of checkoutConfig.refundBanks' codes, e.g. 004.")
+    bank_account: str = strawberry.field(
+        description="Account number; hyphens and spaces are dropped (checkoutConfig.refundAccountRule)."
+    )
+    bank_username: str = strawberry.field(description="Account holder's name.")
 
 
 @strawberry.type

@@ -171,6 +171,23 @@ class CancelOutputSerializer(serializers.Serializer):
         ref_name = "CancelResult"
 
 
+class RefundBankSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Three-digit bank code, sent as the refund's bank_code.")
+    name = serializers.CharField(help_text="The bank's Korean name, e.g. KB국민은행.")
+
+    class Meta:
+        ref_name = "RefundBank"
+
+
+class RefundAccountRuleSerializer(serializers.Serializer):
+    min_digits = serializers.IntegerField(help_text="Fewest digits of an account number.")
+    max_digits = serializers.IntegerField(help_text="Most digits of an account number.")
+    holder_max_length = serializers.IntegerField(help_text="Longest account holder's name (characters).")
+
+    class Meta:
+        ref_name = "RefundAccountRule"
+
+
 class CheckoutConfigOutputSerializer(serializers.Serializer):
     web_application_id = serializers.CharField(help_text="Bootpay's Web application id (public).")
     android_application_id = serializers.CharField(help_text="Bootpay's Android application id (public).")
@@ -182,6 +199,19 @@ class CheckoutConfigOutputSerializer(serializers.Serializer):
     )
     separately_confirmed = serializers.BooleanField(
         help_text="Render the widget with extra.separately_confirmed: the server approves each payment."
+    )
+    refund_banks = RefundBankSerializer(
+        many=True,
+        help_text=(
+            "The banks a deposited virtual account can be refunded to (a cancel's refund.bank_code is one of "
+            "these codes), in the order to offer them."
+        ),
+    )
+    refund_account_rule = RefundAccountRuleSerializer(
+        help_text=(
+            "A refund account number is its digits only (hyphens and spaces are dropped), min_digits to "
+            "max_digits of them; the holder's name 1 to holder_max_length characters."
+        )
     )
 
     class Meta:

@@ -148,11 +148,16 @@ class PaymentCancelApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         class RefundSerializer(serializers.Serializer):
-            bank_code = serializers.RegexField(
-                RefundAccount.BANK_CODE_PATTERN, help_text="Bank code, e.g. 004 (KB)."
+            # Shape only: RefundAccount.problems() judges the account (the bank among refund_banks, the
+            # number's digits), for REST and GraphQL alike, and names the field it refuses.
+            bank_code = serializers.CharField(
+                max_length=10, help_text="One of the checkout config's refund_banks codes, e.g. 004 (KB국민)."
             )
-            bank_account = serializers.RegexField(RefundAccount.BANK_ACCOUNT_PATTERN)
-            bank_username = serializers.CharField(max_length=RefundAccount.BANK_USERNAME_MAX)
+            bank_account = serializers.CharField(
+                max_length=40,
+                help_text="Account number; hyphens and spaces are dropped (see refund_account_rule).",
+            )
+            bank_username = serializers.CharField(max_length=100, help_text="Account holder's name.")
 
             class Meta:
                 ref_name = "RefundAccount"

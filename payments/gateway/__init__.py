@@ -10,6 +10,8 @@ What it adds on top of the SDK (which has no timeout and never looks at HTTP sta
   transport that stands in for the `requests` module it calls (`install_transport`, applied when
   the first `BootpayGateway` is built, not when this package is imported): transport.py;
 - one access-token call per expiry window per process (legacy application_id/private_key auth): tokens.py;
+- the banks a virtual-account refund goes to and the refund account's rule (`REFUND_BANKS`,
+  `RefundAccount.problems()`), which the checkout config hands to the frontend: banks.py;
 - typed results (`Receipt`, `BillingKeyInfo`, `Reservation`) and typed failures: `GatewayUnavailable`
   when the outcome is unknown (timeout, connection error, 5xx, unreadable body), `GatewayError(code,
   message)` when Bootpay answered with a definite `error_code`: types.py, which imports no SDK;
@@ -24,6 +26,7 @@ Import from here (`from payments.gateway import Receipt`); the modules are its l
 
 from bootpay_backend import BootpayBackend  # the SDK's per-mode base URLs (config/health.py)
 
+from payments.gateway.banks import REFUND_ACCOUNT_RULE, REFUND_BANKS, Bank, RefundAccountRule
 from payments.gateway.cash_receipts import CASH_RECEIPT_TYPE_WORDS, CashReceiptResult
 from payments.gateway.client import BootpayGateway, get_gateway, set_gateway
 from payments.gateway.identity import Certificate
@@ -51,6 +54,9 @@ from payments.gateway.types import (
 )
 
 __all__ = [
+    "REFUND_ACCOUNT_RULE",
+    "REFUND_BANKS",
+    "Bank",
     "CASH_RECEIPT_TYPE_WORDS",
     "CashReceiptResult",
     "Certificate",
@@ -70,6 +76,7 @@ __all__ = [
     "Receipt",
     "ReceiptStatus",
     "RefundAccount",
+    "RefundAccountRule",
     "Reservation",
     "ReservationStatus",
     "get_gateway",

@@ -14,6 +14,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils.dateparse import parse_date, parse_datetime
 
+from payments.gateway.banks import (
+    REFUND_ACCOUNT_RULE,
+    REFUND_BANK_CODES,
+    REFUND_BANK_UNKNOWN,
+    account_number_digits,
+    is_account_number,
+)
+
 if TYPE_CHECKING:
     from payments.gateway.cash_receipts import CashReceiptResult
     from payments.gateway.identity import Certificate
@@ -211,26 +219,38 @@ class Receipt:
 
 @dataclass(frozen=True)
 class RefundAccount:
-    """Where a virtual-account (vbank) refund goes; Bootpay needs it to cancel a deposited vbank."""
+    """Where a virtual-account (vbank) refund goes; Bootpay needs it to cancel a deposited vbank.
 
-    # The shape every transport accepts (REST serializer, GraphQL input): checked once, here.
-    BANK_CODE_PATTERN = re.compile(r"^\d{3}$")
-    BANK_ACCOUNT_PATTERN = re.compile(r"^[\d-]{6,30}$")
-    BANK_USERNAME_MAX = 50
+    Made from what a person typed: the account number keeps only its digits and the holder's name loses
+    its surrounding spaces, so the account that is checked is the one stored and sent to Bootpay.
+    """
 
     bank_code: str
     bank_account: str
     bank_username: str
 
+    def __post_init__(self) -> None:
+        for name, tidy in (
+            ("bank_code", str.strip),
+            ("bank_account", account_number_digits),
+            ("bank_username", str.strip),
+        ):
+            if isinstance(value := getattr(self, name), str):
+                object.__setattr__(self, name, tidy(value))  # frozen: set once, here
+
     def problems(self) -> dict[str, list[str]]:
-        """Field → problems, empty when the account has a usable shape."""
+        """Field → problems, empty when the account is one Bootpay can refund to. The one rule every
+        transport applies (REST, GraphQL, the admin), and the one the checkout config describes."""
+        rule = REFUND_ACCOUNT_RULE
         found: dict[str, list[str]] = {}
-        if not self.BANK_CODE_PATTERN.match(self.bank_code):
-            found["refund.bank_code"] = ["three digits, e.g. 004"]
-        if not self.BANK_ACCOUNT_PATTERN.match(self.bank_account):
-            found["refund.bank_account"] = ["6 to 30 digits or dashes"]
-        if not 1 <= len(self.bank_username.strip()) <= self.BANK_USERNAME_MAX:
-            found["refund.bank_username"] = [f"1 to {self.BANK_USERNAME_MAX} characters"]
+        if self.bank_code not in REFUND_BANK_CODES:
+            found["refund.bank_code"] = [REFUND_BANK_UNKNOWN]
+        if not is_account_number(self.bank_account):
+            found["refund.bank_account"] = [
+                f"{rule.min_digits} to {rule.max_digits} digits (hyphens and spaces are left out)"
+            ]
+        if not 1 <= len(self.bank_username) <= rule.holder_max_length:
+            found["refund.bank_username"] = [f"1 to {rule.holder_max_length} characters"]
         return found
 
     def as_payload(self) -> dict[str, str]:

@@ -2,8 +2,10 @@
 
 import os
 import re
+from pathlib import Path
 
 import pytest
+from django.templatetags.static import static
 from django.test import Client, RequestFactory
 
 from config.spa import content_security_policy
@@ -120,6 +122,7 @@ def test_graphiql_comes_from_the_bundle_not_a_cdn(built, db):
         ("/static/assets/index-BnX8k2lA.css", True),
         ("/static/admin/css/base.0123456789ab.css", True),  # Django's manifest storage
         ("/static/assets/index.js", False),
+        ("/static/assets/favicon.svg", False),  # copied as it is (frontend/public/): its name never changes
         ("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js", False),
         ("/static/index.html", False),
     ],
@@ -143,3 +146,41 @@ def test_the_pages_are_not_also_plain_static_files_without_their_policy(name, se
     assert (tmp_path / "assets").is_dir()  # the bundle's assets are collected ...
     assert not (tmp_path / name).exists()  # ... its pages are not
     assert Client().get(f"/static/{name}").status_code == 404
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_favicon_ico_leads_to_the_bundles_icon(db):
+    response = Client().get("/favicon.ico")
+
+    assert response.status_code == 302
+    assert response["Location"] == static("assets/favicon.svg")
+    assert "max-age" in response["Cache-Control"]
+    # What it leads to is in the bundle's sources, copied into the build's assets as it is.
+    assert (REPO / "frontend" / "public" / "assets" / "favicon.svg").read_text().startswith("<svg")
+
+
+def test_favicon_ico_is_a_404_when_a_collected_build_has_no_icon(settings, tmp_path, db):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = tmp_path  # collected nothing: no manifest entry for the icon
+    assert Client().get("/favicon.ico").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["index.html", "graphiql.html"])
+def test_every_bundle_page_names_its_icon_language_and_title(page):
+    html = (REPO / "frontend" / page).read_text(encoding="utf-8")
+    assert '<link rel="icon" type="image/svg+xml" href="/assets/favicon.svg" />' in html
+    assert re.search(r'<html lang="(ko|en)">', html)
+    assert re.search(r"<title>[^<]+</title>", html)
+
+
+def test_the_api_docs_page_has_a_language_a_title_and_an_icon(db):
+    html = Client().get("/api/docs/").content.decode()
+
+    assert '<html lang="en">' in html
+    assert "<title>Marketplace payments API · Swagger UI</title>" in html
+    assert '<link rel="icon" href="' in html

@@ -178,7 +178,13 @@ def assert_no_csp_violation(violations: list[str]) -> None:
 
 
 @pytest.fixture
-def page(page, request, csp_violations):
+def dialogs() -> list[str]:
+    """The messages of the page's dialogs so far (confirm("…환불하시겠습니까?…")), each accepted."""
+    return []
+
+
+@pytest.fixture
+def page(page, request, csp_violations, dialogs):
     """The test's page; uncaught page errors and CSP violations fail the test; the last state is a PNG.
 
     Chromium reports every Content-Security-Policy refusal of the page as a console message naming the
@@ -199,7 +205,7 @@ def page(page, request, csp_violations):
             csp_violations.append(f"console.{message.type} at {at}: {message.text}")
 
     page.on("pageerror", lambda error: page_errors.append(str(error)))
-    page.on("dialog", _accept_dialog)
+    page.on("dialog", lambda dialog: _accept_dialog(dialog, dialogs))
     page.on("console", on_console)
     yield page
     screenshot(page, request.node)
@@ -212,9 +218,10 @@ def page(page, request, csp_violations):
         pytest.fail("\n".join(problems), pytrace=False)
 
 
-def _accept_dialog(dialog) -> None:
+def _accept_dialog(dialog, seen: list[str]) -> None:
     # A confirm("환불하시겠습니까?") would otherwise be dismissed by Playwright and nothing would happen.
     print(f"[browser dialog {dialog.type}] {dialog.message}")
+    seen.append(dialog.message)
     dialog.accept()
 
 
@@ -236,7 +243,7 @@ def screenshot(page, node) -> Path | None:
 
 
 def _newest_source_mtime() -> float:
-    sources = [p for p in (FRONTEND / "src").rglob("*") if p.is_file()]
+    sources = [p for folder in ("src", "public") for p in (FRONTEND / folder).rglob("*") if p.is_file()]
     # entry HTML, package.json / lockfile, vite and TypeScript configs
     sources += [p for p in FRONTEND.iterdir() if p.is_file()]
     return max((p.stat().st_mtime for p in sources), default=0.0)

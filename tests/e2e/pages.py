@@ -48,6 +48,11 @@ def won(amount: int) -> str:
     return f"{amount:,}원"
 
 
+def refund_question(product: str, amount: int) -> str:
+    """What the buyer (내 주문) and the seller are asked before a line refund is requested."""
+    return f"{product} ({won(amount)})을(를) 환불하시겠습니까? 환불을 요청하면 되돌릴 수 없습니다."
+
+
 def nav(page: Page) -> Locator:
     return page.get_by_role("navigation", name="주요 메뉴")
 

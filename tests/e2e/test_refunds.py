@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from orders.models import Order, OrderItem
 from payments.models import Cancellation
-from tests.e2e.pages import graphql_call, log_in, nav, order_article, scope_of
+from tests.e2e.pages import graphql_call, log_in, nav, order_article, refund_question, scope_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def assert_only_line_refunded(order: Order, refunded: OrderItem, kept: OrderItem
     assert emulator.receipt(payment.receipt_id)["cancelled_price"] == refunded.line_total
 
 
-def test_buyer_refunds_an_unshipped_line(page, shop, catalogue, buyer, paid_order, emulator):
+def test_buyer_refunds_an_unshipped_line(page, shop, catalogue, buyer, paid_order, emulator, dialogs):
     order = paid_order(catalogue.keyboard, catalogue.tea)
     keyboard = line(order, catalogue.keyboard)
     log_in(page, buyer.username, base_url=shop)
@@ -40,9 +40,11 @@ def test_buyer_refunds_an_unshipped_line(page, shop, catalogue, buyer, paid_orde
     article.get_by_role("checkbox", name=f"환불할 상품: {keyboard.product_name}").check()
     article.get_by_label("환불 사유").fill("단순 변심")
     with graphql_call(page, "cancelPayment"):
-        article.get_by_role("button", name="선택 상품 환불 요청").click()
+        article.get_by_role("button", name="선택 상품 환불 요청").click()  # the confirm is accepted
     expect(article).to_contain_text("부분 환불")
 
+    # Asked first, as 구독 해지 is: what goes back and that it cannot be undone.
+    assert dialogs == [refund_question(keyboard.product_name, 18_000)]
     assert keyboard.line_total == 18_000
     assert_only_line_refunded(order, keyboard, line(order, catalogue.tea), emulator)
     assert emulator.receipt(order.payments.get().receipt_id)["cancelled_tax_free"] == 0
@@ -60,15 +62,28 @@ def test_buyer_refunds_a_virtual_account_line_to_an_account(
     article.get_by_role("checkbox", name=f"환불할 상품: {keyboard.product_name}").check()
     article.get_by_label("환불 사유").fill("단순 변심")
     account = article.get_by_role("group", name="환불 받을 계좌")
-    account.get_by_label("환불 은행 코드").fill("004")
-    account.get_by_label("환불 계좌번호").fill("12345678901234")
+    bank = account.get_by_label("환불 은행")
+    number = account.get_by_label("환불 계좌번호")
+    # The bank is picked from the server's list (the checkout config's refund_banks), not typed as a code.
+    expect(bank.get_by_role("option", name="신한은행")).to_have_attribute("value", "088")
+    bank.select_option(label="신한은행")
     account.get_by_label("예금주").fill("홍길동")
+    # A number the server's rule refuses is refused here first, under the field, and nothing is sent.
+    number.fill("110-123")
+    article.get_by_role("button", name="선택 상품 환불 요청").click()
+    expect(number).to_have_attribute("aria-invalid", "true")
+    expect(account).to_contain_text("계좌번호는 숫자 10~16자리로 입력해 주세요.")
+    assert not Cancellation.objects.exists()
+
+    number.fill("110-123-456789")
     with graphql_call(page, "cancelPayment"):
         article.get_by_role("button", name="선택 상품 환불 요청").click()
     expect(article).to_contain_text("부분 환불")
 
     # The emulator, like Bootpay, refunds a virtual account only with the account to send the money to.
     assert_only_line_refunded(order, keyboard, line(order, catalogue.tea), emulator)
+    (cancel,) = emulator.receipt(order.payments.get().receipt_id)["_cancellations"]
+    assert cancel["refund"] == {"bank_code": "088", "bank_account": "110123456789", "bank_username": "홍길동"}
 
 
 def seller_page(page, shop, catalogue):
@@ -99,7 +114,7 @@ def test_seller_marks_a_line_shipped(page, shop, catalogue, paid_order):
     assert order.status == Order.Status.PAID
 
 
-def test_seller_refunds_an_own_line(page, shop, catalogue, paid_order, emulator):
+def test_seller_refunds_an_own_line(page, shop, catalogue, paid_order, emulator, dialogs):
     order = paid_order(catalogue.keyboard, catalogue.mouse, catalogue.tea)
     keyboard, mouse = line(order, catalogue.keyboard), line(order, catalogue.mouse)
     seller_page(page, shop, catalogue)
@@ -107,7 +122,8 @@ def test_seller_refunds_an_own_line(page, shop, catalogue, paid_order, emulator)
     refund = page.get_by_role("button", name=f"환불: {mouse.product_name}")
     scope_of(page, refund, "환불 사유").get_by_label("환불 사유").fill("품절로 판매 취소")
     with graphql_call(page, "cancelPayment"):
-        refund.click()
+        refund.click()  # the confirm is accepted
+    assert dialogs == [refund_question(mouse.product_name, 12_000)]
     # Reloaded: a refunded line offers no refund any more; the keyboard still does.
     expect(refund).to_have_count(0)
     expect(page.get_by_role("button", name=f"환불: {keyboard.product_name}")).to_be_visible()

@@ -17,6 +17,7 @@ import {
   MySubscriptionsQuery,
   OrderQuery,
   ProductsQuery,
+  RefundAccountRulesQuery,
   RegisterBillingKeyMutation,
   RequestBillingKeyMutation,
   RequestCashReceiptMutation,
@@ -37,6 +38,12 @@ export const logout = async () => (await gql(LogoutMutation)).logout.ok;
 export const fetchProducts = async () => (await gql(ProductsQuery)).products.edges.map((edge) => edge.node);
 
 export const fetchCheckoutConfig = async () => (await gql(CheckoutConfigQuery)).checkoutConfig;
+
+/** The banks a virtual-account refund goes to and the account number's limits (checkoutConfig). */
+export const fetchRefundAccountRules = async () => {
+  const config = (await gql(RefundAccountRulesQuery)).checkoutConfig;
+  return { banks: config.refundBanks, rule: config.refundAccountRule };
+};
 
 export const fetchOrder = async (orderId: string) => (await gql(OrderQuery, { orderId })).order ?? null;
 

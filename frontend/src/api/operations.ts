@@ -159,6 +159,23 @@ export const CheckoutConfigQuery = graphql(`
   }
 `);
 
+// What a refund of a deposited virtual account asks for: the server's own bank list and account rule.
+export const RefundAccountRulesQuery = graphql(`
+  query RefundAccountRules {
+    checkoutConfig {
+      refundBanks {
+        code
+        name
+      }
+      refundAccountRule {
+        minDigits
+        maxDigits
+        holderMaxLength
+      }
+    }
+  }
+`);
+
 export const OrderQuery = graphql(`
   query Order($orderId: String!) {
     order(orderId: $orderId) {

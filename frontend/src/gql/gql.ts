@@ -24,6 +24,7 @@ type Documents = {
     "\n  mutation Logout {\n    logout {\n      ok\n    }\n  }\n": typeof types.LogoutDocument,
     "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          adultOnly\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.ProductsDocument,
     "\n  query CheckoutConfig {\n    checkoutConfig {\n      webApplicationId\n      widgetKey\n      mode\n      separatelyConfirmed\n    }\n  }\n": typeof types.CheckoutConfigDocument,
+    "\n  query RefundAccountRules {\n    checkoutConfig {\n      refundBanks {\n        code\n        name\n      }\n      refundAccountRule {\n        minDigits\n        maxDigits\n        holderMaxLength\n      }\n    }\n  }\n": typeof types.RefundAccountRulesDocument,
     "\n  query Order($orderId: String!) {\n    order(orderId: $orderId) {\n      ...OrderFields\n    }\n  }\n": typeof types.OrderDocument,
     "\n  mutation CreateOrder($input: CreateOrderInput!) {\n    createOrder(input: $input) {\n      __typename\n      ... on CreateOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.CreateOrderDocument,
     "\n  mutation VerifyPayment($orderId: String!, $receiptId: String!) {\n    verifyPayment(orderId: $orderId, receiptId: $receiptId) {\n      __typename\n      ... on VerifyPaymentSuccess {\n        payment {\n          ...PaymentFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.VerifyPaymentDocument,
@@ -57,6 +58,7 @@ const documents: Documents = {
     "\n  mutation Logout {\n    logout {\n      ok\n    }\n  }\n": types.LogoutDocument,
     "\n  query Products {\n    products(first: 50) {\n      edges {\n        node {\n          id\n          name\n          price\n          isTaxFree\n          adultOnly\n          stock\n          isActive\n          subscriptionInterval\n          seller {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.ProductsDocument,
     "\n  query CheckoutConfig {\n    checkoutConfig {\n      webApplicationId\n      widgetKey\n      mode\n      separatelyConfirmed\n    }\n  }\n": types.CheckoutConfigDocument,
+    "\n  query RefundAccountRules {\n    checkoutConfig {\n      refundBanks {\n        code\n        name\n      }\n      refundAccountRule {\n        minDigits\n        maxDigits\n        holderMaxLength\n      }\n    }\n  }\n": types.RefundAccountRulesDocument,
     "\n  query Order($orderId: String!) {\n    order(orderId: $orderId) {\n      ...OrderFields\n    }\n  }\n": types.OrderDocument,
     "\n  mutation CreateOrder($input: CreateOrderInput!) {\n    createOrder(input: $input) {\n      __typename\n      ... on CreateOrderSuccess {\n        order {\n          ...OrderFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.CreateOrderDocument,
     "\n  mutation VerifyPayment($orderId: String!, $receiptId: String!) {\n    verifyPayment(orderId: $orderId, receiptId: $receiptId) {\n      __typename\n      ... on VerifyPaymentSuccess {\n        payment {\n          ...PaymentFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.VerifyPaymentDocument,
@@ -117,6 +119,10 @@ export function graphql(source: "\n  query Products {\n    products(first: 50) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query CheckoutConfig {\n    checkoutConfig {\n      webApplicationId\n      widgetKey\n      mode\n      separatelyConfirmed\n    }\n  }\n"): typeof import('./graphql').CheckoutConfigDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RefundAccountRules {\n    checkoutConfig {\n      refundBanks {\n        code\n        name\n      }\n      refundAccountRule {\n        minDigits\n        maxDigits\n        holderMaxLength\n      }\n    }\n  }\n"): typeof import('./graphql').RefundAccountRulesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -25,9 +25,11 @@ export type OrderLineInput = {
 
 /** Where a deposited virtual account's money goes back (needed to refund one). */
 export type RefundAccountInput = {
+  /** Account number; hyphens and spaces are dropped (checkoutConfig.refundAccountRule). */
   bankAccount: string;
-  /** Three digits, e.g. 004 (KB). */
+  /** One of checkoutConfig.refundBanks' codes, e.g. 004. */
   bankCode: string;
+  /** Account holder's name. */
   bankUsername: string;
 };
 
@@ -77,6 +79,11 @@ export type CheckoutConfigQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type CheckoutConfigQuery = { checkoutConfig: { webApplicationId: string, widgetKey: string, mode: string, separatelyConfirmed: boolean } };
+
+export type RefundAccountRulesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RefundAccountRulesQuery = { checkoutConfig: { refundBanks: Array<{ code: string, name: string }>, refundAccountRule: { minDigits: number, maxDigits: number, holderMaxLength: number } } };
 
 export type OrderQueryVariables = Exact<{
   orderId: string;
@@ -505,6 +512,21 @@ export const CheckoutConfigDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CheckoutConfigQuery, CheckoutConfigQueryVariables>;
+export const RefundAccountRulesDocument = new TypedDocumentString(`
+    query RefundAccountRules {
+  checkoutConfig {
+    refundBanks {
+      code
+      name
+    }
+    refundAccountRule {
+      minDigits
+      maxDigits
+      holderMaxLength
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RefundAccountRulesQuery, RefundAccountRulesQueryVariables>;
 export const OrderDocument = new TypedDocumentString(`
     query Order($orderId: String!) {
   order(orderId: $orderId) {

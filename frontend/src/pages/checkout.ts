@@ -92,11 +92,13 @@ function buildView(root: HTMLElement, title: string): View {
     escrow: escrowChoice(),
     adult: h('section', { className: 'card adult-step', 'aria-label': '성인 인증', hidden: true }),
   };
+  // The status and the alert first, as on the other pages: the order's summary and 현금영수증 fill in after the
+  // order loads, and anything drawn below them would be pushed down the page (a layout shift).
   root.append(
-    view.summary,
-    view.cashReceipt,
     view.status,
     view.alert.el,
+    view.summary,
+    view.cashReceipt,
     view.adult,
     view.escrow.el,
     view.widget,

@@ -1,8 +1,18 @@
-import { cancelOrder, cancelPayment, fetchMyOrders, type Order, type Payment } from '../api/backend';
+import {
+  cancelOrder,
+  cancelPayment,
+  fetchMyOrders,
+  fetchRefundAccountRules,
+  type Order,
+  type Payment,
+} from '../api/backend';
+import { ApiError } from '../api/client';
 import { cashReceiptSection } from '../cashReceipt/orderView';
 import { h } from '../dom';
 import { formatDateTime, formatWon, itemStatusText, orderStatusText, paymentStatusText } from '../format';
 import { AttemptKey } from '../idempotency';
+import { refundAccountForm, type RefundAccountForm } from '../refund/accountForm';
+import { refundConfirmText, type RefundAccountRules } from '../refund/rules';
 import { navigate } from '../router';
 import { getMe, loginPath } from '../session';
 import { ESCROW_LABEL } from '../shipping';
@@ -19,23 +29,49 @@ function statusText(order: Order): string {
   return orderStatusText(order.status);
 }
 
+/**
+ * What a refund of this payment asks for besides the lines and a reason: a deposited virtual account has no card
+ * to return the money to, so Bootpay needs the buyer's own bank account.
+ */
+const refundNeedsAccount = (payment: Payment): boolean => payment.method === 'vbank';
+
+const refundableLines = (order: Order, payment: Payment | undefined): Order['items'] =>
+  payment !== undefined && REFUNDABLE_PAYMENT.has(payment.status)
+    ? order.items.filter((item) => item.status === 'paid' && !item.shipped)
+    : [];
+
 export async function ordersPage(root: HTMLElement, url: URL): Promise<void> {
   if (!(await getMe())) return navigate(loginPath(url.pathname), { replace: true });
   pageHeading(root, '내 주문');
-  await orderList(root, fetchMyOrders, orderCard, '주문 내역이 없습니다.');
+  // The refund-account form is built from the server's banks and rule: loaded with the orders, once, when an
+  // order needs it, so every card is drawn complete in one go.
+  let rules: RefundAccountRules | null = null;
+  const load = async (): Promise<Order[]> => {
+    const orders = await fetchMyOrders();
+    const needsRules = orders.some((order) => {
+      const payment = livePayment(order);
+      return payment !== undefined && refundNeedsAccount(payment) && refundableLines(order, payment).length > 0;
+    });
+    if (needsRules && rules === null) rules = await fetchRefundAccountRules();
+    return orders;
+  };
+  await orderList(root, load, (order, reload, status) => orderCard(order, reload, status, rules), '주문 내역이 없습니다.');
 }
 
-function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElement): HTMLElement {
+function orderCard(
+  order: Order,
+  reload: () => Promise<void>,
+  status: HTMLElement,
+  rules: RefundAccountRules | null,
+): HTMLElement {
   const alert = alertSlot();
   const payment = livePayment(order);
-  const canRefund = payment !== undefined && REFUNDABLE_PAYMENT.has(payment.status);
-  const checkboxes: { input: HTMLInputElement; itemId: string }[] = [];
-  const attempt = new AttemptKey();
+  const refundableIds = new Set(refundableLines(order, payment).map((item) => item.id));
+  const refundable: RefundableLine[] = [];
 
   const lines = order.items.map((item) => {
-    const refundable = canRefund && item.status === 'paid' && !item.shipped;
-    const checkbox = refundable ? h('input', { type: 'checkbox', value: item.id }) : null;
-    if (checkbox) checkboxes.push({ input: checkbox, itemId: item.id });
+    const checkbox = refundableIds.has(item.id) ? h('input', { type: 'checkbox', value: item.id }) : null;
+    if (checkbox) refundable.push({ checkbox, item });
     return h(
       'li',
       { className: 'line' },
@@ -68,45 +104,8 @@ function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElemen
     actions.push(h('a', { href: `/checkout/?order=${encodeURIComponent(order.orderId)}`, className: 'button primary' }, '결제하기'), cancel);
   }
 
-  let refundForm: HTMLFormElement | null = null;
-  if (checkboxes.length > 0 && payment) {
-    const reasonId = `reason-${order.orderId}`;
-    const reason = h('input', { id: reasonId, name: 'reason', required: true, maxlength: '200' });
-    const submit = h('button', { type: 'submit' }, '선택 상품 환불 요청');
-    // A deposited virtual account has no card to refund to: Bootpay needs the buyer's own account.
-    const account = payment.method === 'vbank' ? refundAccountFields(order.orderId) : null;
-    refundForm = h(
-      'form',
-      { className: 'refund' },
-      h('div', { className: 'field' }, h('label', { for: reasonId }, '환불 사유'), reason),
-      account?.fieldset ?? null,
-      submit,
-    );
-    refundForm.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const itemIds = checkboxes.filter((c) => c.input.checked).map((c) => c.itemId);
-      if (itemIds.length === 0) return alert.show('환불할 상품을 선택해 주세요.');
-      if (!reason.value.trim()) return alert.show('환불 사유를 입력해 주세요.');
-      const refund = account?.value();
-      if (account && !refund) return alert.show('환불 받을 계좌의 은행 코드(숫자 3자리), 계좌번호, 예금주를 입력해 주세요.');
-      const args = { paymentId: payment.paymentId, reason: reason.value.trim(), itemIds, ...(refund ? { refund } : {}) };
-      const idempotencyKey = attempt.for(JSON.stringify(args));
-      submit.disabled = true;
-      alert.show(null);
-      status.textContent = '환불을 요청하는 중입니다…';
-      try {
-        const cancellation = await cancelPayment({ ...args, idempotencyKey });
-        attempt.settle();
-        status.textContent = `${formatWon(cancellation.amount)} 환불을 요청했습니다.`;
-        await reload();
-      } catch (error) {
-        if (!RETRYABLE_REFUND_CODES.has(errorCode(error))) attempt.settle();
-        status.textContent = '';
-        alert.show(errorMessage(error));
-        submit.disabled = false;
-      }
-    });
-  }
+  const refundForm =
+    payment && refundable.length > 0 ? lineRefundForm(order, payment, refundable, rules, { reload, status, alert }) : null;
 
   const headingId = `order-${order.orderId}`;
   return h(
@@ -137,26 +136,80 @@ function orderCard(order: Order, reload: () => Promise<void>, status: HTMLElemen
   );
 }
 
-/** The refund account inputs for a virtual-account payment; `value()` is null until all three are filled. */
-function refundAccountFields(orderId: string) {
-  const field = (name: string, label: string, attrs: Record<string, string>) => {
-    const id = `refund-${name}-${orderId}`;
-    const input = h('input', { id, name, required: true, ...attrs });
-    return { input, el: h('div', { className: 'field' }, h('label', { for: id }, label), input) };
-  };
-  const bank = field('bank-code', '환불 은행 코드', { inputmode: 'numeric', pattern: '[0-9]{3}', maxlength: '3' });
-  const number = field('bank-account', '환불 계좌번호', { inputmode: 'numeric', maxlength: '30' });
-  const holder = field('bank-username', '예금주', { maxlength: '20' });
-  return {
-    fieldset: h('fieldset', { className: 'refund-account' }, h('legend', null, '환불 받을 계좌'), bank.el, number.el, holder.el),
-    // Only "filled in" here: the server checks the account's shape (validation_error names the field).
-    value() {
-      const bankCode = bank.input.value.trim();
-      const bankAccount = number.input.value.trim();
-      const bankUsername = holder.input.value.trim();
-      return bankCode && bankAccount && bankUsername ? { bankCode, bankAccount, bankUsername } : null;
-    },
-  };
+interface RefundableLine {
+  checkbox: HTMLInputElement;
+  item: Order['items'][number];
+}
+
+interface CardContext {
+  reload: () => Promise<void>;
+  status: HTMLElement;
+  alert: ReturnType<typeof alertSlot>;
+}
+
+/**
+ * 선택 상품 환불 요청: the reason, the refund account when the payment needs one, then the request, after the buyer
+ * confirmed what goes back. The lines are the card's ticked checkboxes.
+ */
+function lineRefundForm(
+  order: Order,
+  payment: Payment,
+  lines: RefundableLine[],
+  rules: RefundAccountRules | null,
+  { reload, status, alert }: CardContext,
+): HTMLFormElement | null {
+  let account: RefundAccountForm | null = null;
+  if (refundNeedsAccount(payment)) {
+    if (!rules) return null; // never: the page loads the banks with such an order (or says it could not)
+    account = refundAccountForm(order.orderId, rules);
+  }
+  const attempt = new AttemptKey();
+  const reasonId = `reason-${order.orderId}`;
+  const reason = h('input', { id: reasonId, name: 'reason', required: true, maxlength: '200' });
+  const submit = h('button', { type: 'submit' }, '선택 상품 환불 요청');
+  const form = h(
+    'form',
+    { className: 'refund' },
+    h('div', { className: 'field refund-reason' }, h('label', { for: reasonId }, '환불 사유'), reason),
+    account?.el,
+    submit,
+  );
+  form.noValidate = true; // the checks below say what is missing, in Korean, where it is
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const chosen = lines.filter((line) => line.checkbox.checked).map((line) => line.item);
+    if (chosen.length === 0) return alert.show('환불할 상품을 선택해 주세요.');
+    if (!reason.value.trim()) {
+      reason.focus();
+      return alert.show('환불 사유를 입력해 주세요.');
+    }
+    alert.show(null);
+    const refund = account ? account.read() : null;
+    if (account && !refund) return;
+    const total = chosen.reduce((sum, item) => sum + item.lineTotal, 0);
+    if (!window.confirm(refundConfirmText(chosen.map((item) => item.productName), total))) return;
+    const args = {
+      paymentId: payment.paymentId,
+      reason: reason.value.trim(),
+      itemIds: chosen.map((item) => item.id),
+      ...(refund ? { refund } : {}),
+    };
+    const idempotencyKey = attempt.for(JSON.stringify(args));
+    submit.disabled = true;
+    status.textContent = '환불을 요청하는 중입니다…';
+    try {
+      const cancellation = await cancelPayment({ ...args, idempotencyKey });
+      attempt.settle();
+      status.textContent = `${formatWon(cancellation.amount)} 환불을 요청했습니다.`;
+      await reload();
+    } catch (error) {
+      if (!RETRYABLE_REFUND_CODES.has(errorCode(error))) attempt.settle();
+      status.textContent = '';
+      if (!(error instanceof ApiError && account?.showServerError(error))) alert.show(errorMessage(error));
+      submit.disabled = false;
+    }
+  });
+  return form;
 }
 
 /** A shipped line's courier, tracking number and shipped date (택배사 · 송장번호 · 발송일). */

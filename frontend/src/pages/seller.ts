@@ -2,6 +2,7 @@ import { cancelPayment, fetchSellerOrders, markItemShipped, type SellerOrder } f
 import { h } from '../dom';
 import { formatDateTime, formatWon, itemStatusText, orderStatusText } from '../format';
 import { AttemptKey } from '../idempotency';
+import { refundConfirmText } from '../refund/rules';
 import { navigate } from '../router';
 import { getMe, loginPath } from '../session';
 import {
@@ -14,7 +15,6 @@ import {
 } from '../shipping';
 import { alertSlot, errorCode, errorMessage, orderList, pageHeading, RETRYABLE_REFUND_CODES } from './common';
 import { statementSection } from './statement';
-
 
 export async function sellerPage(root: HTMLElement, url: URL): Promise<void> {
   const me = await getMe();
@@ -32,6 +32,16 @@ export async function sellerPage(root: HTMLElement, url: URL): Promise<void> {
   ]);
 }
 
+// The lines table's columns. Quantities and amounts are right-aligned and never wrap; the actions column takes
+// what is left (styles.css, `.lines-table`).
+const COLUMNS: [string, string][] = [
+  ['상품', 'product-cell'],
+  ['수량', 'num'],
+  ['금액', 'num'],
+  ['상태', 'state-cell'],
+  ['처리', 'actions-cell'],
+];
+
 function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status: HTMLElement): HTMLElement {
   const alert = alertSlot();
   // Sellers may cancel their own lines of the order's live payment (they never see the payment itself).
@@ -47,6 +57,7 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
       refund.addEventListener('click', async () => {
         if (!reason.value.trim()) return alert.show('환불 사유를 입력해 주세요.');
         if (!paymentId) return alert.show('아직 결제되지 않은 주문입니다.');
+        if (!window.confirm(refundConfirmText([item.productName], item.lineTotal))) return;
         const args = { paymentId, reason: reason.value.trim(), itemIds: [item.id] };
         const idempotencyKey = attempt.for(JSON.stringify(args));
         refund.disabled = true;
@@ -67,11 +78,11 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
     return h(
       'tr',
       null,
-      h('th', { scope: 'row' }, item.productName),
-      h('td', null, `${item.quantity}개`),
-      h('td', null, formatWon(item.lineTotal)),
-      h('td', null, item.shipped ? shippedCell(item) : itemStatusText(item.status)),
-      h('td', null, h('div', { className: 'row-actions' }, cells)),
+      h('th', { scope: 'row', className: 'product-cell' }, item.productName),
+      h('td', { className: 'num' }, `${item.quantity}개`),
+      h('td', { className: 'num' }, formatWon(item.lineTotal)),
+      h('td', { className: 'state-cell' }, item.shipped ? shippedCell(item) : itemStatusText(item.status)),
+      h('td', { className: 'actions-cell' }, h('div', { className: 'row-actions' }, cells)),
     );
   });
   const headingId = `seller-order-${order.orderId}`;
@@ -84,7 +95,7 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
     h(
       'table',
       { className: 'lines-table' },
-      h('thead', null, h('tr', null, ['상품', '수량', '금액', '상태', '처리'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', null, h('tr', null, COLUMNS.map(([text, className]) => h('th', { scope: 'col', className }, text)))),
       h('tbody', null, rows),
     ),
     alert.el,
@@ -125,7 +136,9 @@ function shipForm(
   const ship = h('button', { type: 'submit', 'aria-label': `발송 처리: ${item.productName}` }, '발송 처리');
   const form = h(
     'form',
-    { className: 'ship-form', 'aria-label': `발송 정보: ${item.productName}` },
+    // A named form is a landmark: the order id makes each one's name unique on the page (the same product can
+    // be in several orders).
+    { className: 'ship-form', 'aria-label': `발송 정보: ${item.productName} (주문 ${order.orderId})` },
     h('span', { className: 'field inline' }, h('label', { for: courierId }, '택배사'), courier),
     h('span', { className: 'field inline' }, h('label', { for: trackingId }, '송장번호'), tracking),
     ship,

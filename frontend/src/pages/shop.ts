@@ -10,12 +10,15 @@ export async function shopPage(root: HTMLElement): Promise<void> {
   const status = statusRegion();
   const alert = alertSlot();
   const list = h('div', { className: 'product-grid' });
-  const cart = h('section', { 'aria-label': '장바구니', className: 'cart' });
+  // Drawn with the products, not before them: on a narrow screen the cart sits under the list, and drawn first it
+  // would be pushed down the page when the list arrives (Lighthouse's layout shift).
+  const cart = h('section', { 'aria-label': '장바구니', className: 'cart', hidden: true });
   root.append(status, alert.el, h('div', { className: 'shop-layout' }, list, cart));
 
   const stockById = new Map<string, number>();
   const renderCart = (lines: CartLine[]) => {
     const groups = groupBySeller(lines);
+    cart.hidden = false;
     replace(
       cart,
       h('h2', null, '장바구니'),
@@ -85,7 +88,6 @@ export async function shopPage(root: HTMLElement): Promise<void> {
       ),
     );
   };
-  renderCart(readCart());
 
   let products: Product[];
   try {
@@ -95,11 +97,12 @@ export async function shopPage(root: HTMLElement): Promise<void> {
   } catch (error) {
     status.textContent = '';
     alert.show(errorMessage(error));
+    renderCart(readCart());
     return;
   }
   for (const p of products) stockById.set(p.id, p.stock);
-  renderCart(readCart());
   const visible = products.filter((p) => p.isActive);
+  renderCart(readCart());
   replace(
     list,
     visible.length === 0 && h('p', null, '판매 중인 상품이 없습니다.'),

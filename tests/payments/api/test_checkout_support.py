@@ -4,12 +4,14 @@ import json
 
 import pytest
 
+from payments.gateway import REFUND_BANKS
 from payments.models import Payment
 from payments.services import payment_verify
 from tests.graphql_api.conftest import GraphQLClient
 
 CONFIG_QUERY = """{ checkoutConfig { webApplicationId androidApplicationId iosApplicationId widgetKey mode
-  separatelyConfirmed } }"""
+  separatelyConfirmed refundBanks { code name }
+  refundAccountRule { minDigits maxDigits holderMaxLength } } }"""
 
 
 @pytest.fixture
@@ -36,6 +38,8 @@ def test_rest_and_graphql_give_the_same_public_config_and_never_a_key(configured
         "widget_key": "widget-key-1",
         "mode": "sandbox",
         "separately_confirmed": True,
+        "refund_banks": [{"code": bank.code, "name": bank.name} for bank in REFUND_BANKS],
+        "refund_account_rule": {"min_digits": 10, "max_digits": 16, "holder_max_length": 50},
     }
     graphql = GraphQLClient()(CONFIG_QUERY)["checkoutConfig"]
     assert graphql == {
@@ -45,6 +49,8 @@ def test_rest_and_graphql_give_the_same_public_config_and_never_a_key(configured
         "widgetKey": "widget-key-1",
         "mode": "sandbox",
         "separatelyConfirmed": True,
+        "refundBanks": [{"code": bank.code, "name": bank.name} for bank in REFUND_BANKS],
+        "refundAccountRule": {"minDigits": 10, "maxDigits": 16, "holderMaxLength": 50},
     }
     answers = response.content.decode() + json.dumps(graphql)
     for secret in ("rest-app-secretish", "private-key-must-not-leak", "client-key", "secret-key"):
