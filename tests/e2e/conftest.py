@@ -387,12 +387,14 @@ def new_order(buyer):
 @pytest.fixture
 def paid_order(new_order, buyer, pay_at_pg, bootpay):
     """An order paid at the emulator and verified by the services (not through the page): by card, or
-    (`vbank=True`) into a virtual account deposited and synced."""
+    (`vbank=True`) into a virtual account deposited and synced; at the emulator's default PG or `pg`."""
     from payments.services import payment_reconcile, payment_verify
 
-    def make(*products: Product, vbank: bool = False) -> Order:
+    def make(*products: Product, vbank: bool = False, pg: str | None = None) -> Order:
         order = new_order(*products)
         options = {"method": "vbank", "state": "vbank_issued"} if vbank else {}
+        if pg is not None:  # the PG's display name: its cancel rules apply (docs/cancellations.md)
+            options["pg"] = pg
         receipt_id = pay_at_pg(order, **options)
         payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
         if vbank:

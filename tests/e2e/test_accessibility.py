@@ -67,10 +67,11 @@ def test_my_orders_with_a_refund_account_form(page, shop, catalogue, buyer, paid
     expect(account).to_be_visible()
     assert_accessible(page, "내 주문")
 
-    # The refund account's problems, each under its field.
-    article.get_by_role("checkbox", name=f"환불할 상품: {catalogue.keyboard.name}").check()
+    # A virtual account is refunded whole (its PG takes no partial cancel: the note says so); the refund
+    # account's problems, each under its field.
+    expect(article.get_by_role("note")).to_be_visible()
     article.get_by_label("환불 사유").fill("단순 변심")
-    article.get_by_role("button", name="선택 상품 환불 요청").click()
+    article.get_by_role("button", name="전체 환불 요청").click()
     expect(account.get_by_label("환불 은행")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page, "내 주문, the refund account's errors shown")
 

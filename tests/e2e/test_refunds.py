@@ -51,8 +51,9 @@ def test_buyer_refunds_an_unshipped_line(page, shop, catalogue, buyer, paid_orde
 
 
 def test_buyer_refunds_a_virtual_account_line_to_an_account(
-    page, shop, catalogue, buyer, paid_order, emulator
+    page, shop, catalogue, buyer, paid_order, emulator, partial_refunds_of_cash_payments
 ):
+    # A line of a virtual account is a partial refund: a PG contract that takes them (docs/cancellations.md).
     order = paid_order(catalogue.keyboard, catalogue.tea, vbank=True)
     keyboard = line(order, catalogue.keyboard)
     log_in(page, buyer.username, base_url=shop)
@@ -130,3 +131,53 @@ def test_seller_refunds_an_own_line(page, shop, catalogue, paid_order, emulator,
 
     assert mouse.line_total == 12_000
     assert_only_line_refunded(order, mouse, keyboard, emulator)
+
+
+# --- What the PG does not take (docs/cancellations.md, "What each PG allows") ----------------------------
+
+
+def test_a_pg_without_partial_cancels_offers_the_buyer_only_the_whole_refund(
+    page, shop, catalogue, buyer, paid_order, emulator, api_client_for, dialogs
+):
+    order = paid_order(catalogue.keyboard, catalogue.tea, pg="토스페이먼츠")
+    keyboard = line(order, catalogue.keyboard)
+    payment = order.payments.get()
+    log_in(page, buyer.username, base_url=shop)
+    nav(page).get_by_role("link", name="내 주문").click()
+
+    # No line to tick: the PG takes no partial cancel, and the card says so and what to do instead.
+    article = order_article(page, order.order_id)
+    expect(article.get_by_role("note")).to_contain_text("부분 취소를 지원하지 않습니다")
+    expect(article.get_by_role("checkbox")).to_have_count(0)
+    expect(article.get_by_role("button", name="선택 상품 환불 요청")).to_have_count(0)
+
+    # Asked anyway through the API, the line refund is refused with its code before Bootpay hears of it.
+    refused = api_client_for(buyer).post(
+        f"/api/v1/payments/{payment.public_id}/cancel/",
+        {"reason": "x", "items": [keyboard.pk]},
+        format="json",
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "partial_cancel_unsupported"
+    assert emulator.receipt(payment.receipt_id)["cancelled_price"] == 0
+
+    # The whole refund is offered, and taken.
+    article.get_by_label("환불 사유").fill("단순 변심")
+    with graphql_call(page, "cancelPayment"):
+        article.get_by_role("button", name="전체 환불 요청").click()
+    expect(article).to_contain_text("환불 완료")
+    assert len(dialogs) == 1
+    assert emulator.receipt(payment.receipt_id)["cancelled_price"] == order.total_amount
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED
+
+
+def test_a_pg_without_partial_cancels_offers_the_seller_no_line_refund(page, shop, catalogue, paid_order):
+    order = paid_order(catalogue.keyboard, catalogue.tea, pg="토스페이먼츠")
+    log_in(page, catalogue.seller_a.user.username, base_url=shop)
+    nav(page).get_by_role("link", name="판매자").click()
+
+    card = page.get_by_role("article").filter(has=page.get_by_role("heading", name=f"주문 {order.order_id}"))
+    expect(card.get_by_role("note")).to_contain_text("부분 취소를 지원하지 않습니다")
+    expect(card.get_by_role("button", name=f"환불: {catalogue.keyboard.name}")).to_have_count(0)
+    # Shipping is still offered: only the refund is the PG's to refuse.
+    expect(card.get_by_role("button", name=f"발송 처리: {catalogue.keyboard.name}")).to_be_visible()

@@ -33,6 +33,23 @@ export const PaymentFields = graphql(`
       holder
       dueAt
     }
+    actions {
+      ...PaymentActionsFields
+    }
+  }
+`);
+
+export const PaymentActionsFields = graphql(`
+  fragment PaymentActionsFields on PaymentActions {
+    cancel
+    partialCancel
+    lineCancel
+    refundAccountRequired
+    reasons {
+      action
+      code
+      message
+    }
   }
 `);
 
@@ -310,6 +327,9 @@ export const SellerOrdersQuery = graphql(`
             shippedAt
           }
           paymentId
+          paymentActions {
+            ...PaymentActionsFields
+          }
           escrow {
             ...EscrowFields
           }

@@ -42,11 +42,13 @@ export type ErrorFieldsFragment =
   | ErrorFields_OperationError_Fragment
 ;
 
-export type PaymentFieldsFragment = { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null };
+export type PaymentFieldsFragment = { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null, actions: { cancel: boolean, partialCancel: boolean, lineCancel: boolean, refundAccountRequired: boolean, reasons: Array<{ action: string, code: string, message: string }> } };
+
+export type PaymentActionsFieldsFragment = { cancel: boolean, partialCancel: boolean, lineCancel: boolean, refundAccountRequired: boolean, reasons: Array<{ action: string, code: string, message: string }> };
 
 export type EscrowFieldsFragment = { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null };
 
-export type OrderFieldsFragment = { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> };
+export type OrderFieldsFragment = { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null, actions: { cancel: boolean, partialCancel: boolean, lineCancel: boolean, refundAccountRequired: boolean, reasons: Array<{ action: string, code: string, message: string }> } }> };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -90,7 +92,7 @@ export type OrderQueryVariables = Exact<{
 }>;
 
 
-export type OrderQuery = { order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } | null };
+export type OrderQuery = { order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null, actions: { cancel: boolean, partialCancel: boolean, lineCancel: boolean, refundAccountRequired: boolean, reasons: Array<{ action: string, code: string, message: string }> } }> } | null };
 
 export type CreateOrderMutationVariables = Exact<{
   input: CreateOrderInput;
@@ -98,7 +100,7 @@ export type CreateOrderMutationVariables = Exact<{
 
 
 export type CreateOrderMutation = { createOrder:
-    | { __typename: 'CreateOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
+    | { __typename: 'CreateOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null, actions: { cancel: boolean, partialCancel: boolean, lineCancel: boolean, refundAccountRequired: boolean, reasons: Array<{ action: string, code: string, message: string }> } }> } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -112,7 +114,7 @@ export type VerifyPaymentMutationVariables = Exact<{
 export type VerifyPaymentMutation = { verifyPayment:
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
-    | { __typename: 'VerifyPaymentSuccess', payment: { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null } }
+    | { __typename: 'VerifyPaymentSuccess', payment: { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null, actions: { cancel: boolean, partialCancel: boolean, lineCancel: boolean, refundAccountRequired: boolean, reasons: Array<{ action: string, code: string, message: string }> } } }
    };
 
 export type ConfirmPaymentMutationVariables = Exact<{
@@ -121,7 +123,7 @@ export type ConfirmPaymentMutationVariables = Exact<{
 
 
 export type ConfirmPaymentMutation = { confirmPayment:
-    | { __typename: 'ConfirmPaymentSuccess', payment: { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null } }
+    | { __typename: 'ConfirmPaymentSuccess', payment: { paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null, actions: { cancel: boolean, partialCancel: boolean, lineCancel: boolean, refundAccountRequired: boolean, reasons: Array<{ action: string, code: string, message: string }> } } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -132,7 +134,7 @@ export type CancelOrderMutationVariables = Exact<{
 
 
 export type CancelOrderMutation = { cancelOrder:
-    | { __typename: 'CancelOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }
+    | { __typename: 'CancelOrderSuccess', order: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null, actions: { cancel: boolean, partialCancel: boolean, lineCancel: boolean, refundAccountRequired: boolean, reasons: Array<{ action: string, code: string, message: string }> } }> } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -168,12 +170,12 @@ export type RequestCashReceiptMutation = { requestCashReceipt:
 export type MyOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null }> } }> } };
+export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { orderId: string, status: string, orderName: string, totalAmount: number | null, taxFreeAmount: number | null, expiresAt: string, createdAt: string, paidAt: string | null, escrowEligible: boolean, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null, cashReceipt: { type: string, identifierMasked: string | null, approvalNo: string | null, amount: number | null, status: string, issuedAt: string | null } | null, items: Array<{ id: string, productName: string, quantity: number, unitPrice: number, lineTotal: number, isTaxFree: boolean, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null, seller: { id: string, name: string } }>, payments: Array<{ paymentId: string, receiptId: string, status: string, amount: number, taxFreeAmount: number, cancelledAmount: number, cancellableAmount: number, method: string, methodName: string, createdAt: string, virtualAccount: { bankCode: string, bankName: string, accountNumber: string, holder: string, dueAt: string | null } | null, actions: { cancel: boolean, partialCancel: boolean, lineCancel: boolean, refundAccountRequired: boolean, reasons: Array<{ action: string, code: string, message: string }> } }> } }> } };
 
 export type SellerOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SellerOrdersQuery = { sellerOrders: { edges: Array<{ node: { orderId: string, status: string, createdAt: string, paymentId: string | null, items: Array<{ id: string, productName: string, quantity: number, lineTotal: number, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null }>, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null } }> } };
+export type SellerOrdersQuery = { sellerOrders: { edges: Array<{ node: { orderId: string, status: string, createdAt: string, paymentId: string | null, items: Array<{ id: string, productName: string, quantity: number, lineTotal: number, status: string, shipped: boolean, courier: string | null, trackingNumber: string | null, shippedAt: string | null }>, paymentActions: { cancel: boolean, partialCancel: boolean, lineCancel: boolean, refundAccountRequired: boolean, reasons: Array<{ action: string, code: string, message: string }> } | null, escrow: { status: string, courier: string | null, trackingNumber: string | null, registeredAt: string | null, errorCode: string | null } | null } }> } };
 
 export type MarkItemShippedMutationVariables = Exact<{
   orderId: string;
@@ -316,6 +318,19 @@ export const EscrowFieldsFragmentDoc = new TypedDocumentString(`
   errorCode
 }
     `, {"fragmentName":"EscrowFields"}) as unknown as TypedDocumentString<EscrowFieldsFragment, unknown>;
+export const PaymentActionsFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PaymentActionsFields on PaymentActions {
+  cancel
+  partialCancel
+  lineCancel
+  refundAccountRequired
+  reasons {
+    action
+    code
+    message
+  }
+}
+    `, {"fragmentName":"PaymentActionsFields"}) as unknown as TypedDocumentString<PaymentActionsFieldsFragment, unknown>;
 export const PaymentFieldsFragmentDoc = new TypedDocumentString(`
     fragment PaymentFields on Payment {
   paymentId
@@ -335,8 +350,21 @@ export const PaymentFieldsFragmentDoc = new TypedDocumentString(`
     holder
     dueAt
   }
+  actions {
+    ...PaymentActionsFields
+  }
 }
-    `, {"fragmentName":"PaymentFields"}) as unknown as TypedDocumentString<PaymentFieldsFragment, unknown>;
+    fragment PaymentActionsFields on PaymentActions {
+  cancel
+  partialCancel
+  lineCancel
+  refundAccountRequired
+  reasons {
+    action
+    code
+    message
+  }
+}`, {"fragmentName":"PaymentFields"}) as unknown as TypedDocumentString<PaymentFieldsFragment, unknown>;
 export const OrderFieldsFragmentDoc = new TypedDocumentString(`
     fragment OrderFields on Order {
   orderId
@@ -397,6 +425,20 @@ export const OrderFieldsFragmentDoc = new TypedDocumentString(`
     accountNumber
     holder
     dueAt
+  }
+  actions {
+    ...PaymentActionsFields
+  }
+}
+fragment PaymentActionsFields on PaymentActions {
+  cancel
+  partialCancel
+  lineCancel
+  refundAccountRequired
+  reasons {
+    action
+    code
+    message
   }
 }
 fragment EscrowFields on EscrowShipping {
@@ -551,6 +593,20 @@ export const OrderDocument = new TypedDocumentString(`
     holder
     dueAt
   }
+  actions {
+    ...PaymentActionsFields
+  }
+}
+fragment PaymentActionsFields on PaymentActions {
+  cancel
+  partialCancel
+  lineCancel
+  refundAccountRequired
+  reasons {
+    action
+    code
+    message
+  }
 }
 fragment EscrowFields on EscrowShipping {
   status
@@ -640,6 +696,20 @@ fragment PaymentFields on Payment {
     accountNumber
     holder
     dueAt
+  }
+  actions {
+    ...PaymentActionsFields
+  }
+}
+fragment PaymentActionsFields on PaymentActions {
+  cancel
+  partialCancel
+  lineCancel
+  refundAccountRequired
+  reasons {
+    action
+    code
+    message
   }
 }
 fragment EscrowFields on EscrowShipping {
@@ -731,6 +801,20 @@ fragment PaymentFields on Payment {
     holder
     dueAt
   }
+  actions {
+    ...PaymentActionsFields
+  }
+}
+fragment PaymentActionsFields on PaymentActions {
+  cancel
+  partialCancel
+  lineCancel
+  refundAccountRequired
+  reasons {
+    action
+    code
+    message
+  }
 }`) as unknown as TypedDocumentString<VerifyPaymentMutation, VerifyPaymentMutationVariables>;
 export const ConfirmPaymentDocument = new TypedDocumentString(`
     mutation ConfirmPayment($paymentId: ID!) {
@@ -772,6 +856,20 @@ fragment PaymentFields on Payment {
     holder
     dueAt
   }
+  actions {
+    ...PaymentActionsFields
+  }
+}
+fragment PaymentActionsFields on PaymentActions {
+  cancel
+  partialCancel
+  lineCancel
+  refundAccountRequired
+  reasons {
+    action
+    code
+    message
+  }
 }`) as unknown as TypedDocumentString<ConfirmPaymentMutation, ConfirmPaymentMutationVariables>;
 export const CancelOrderDocument = new TypedDocumentString(`
     mutation CancelOrder($orderId: String!) {
@@ -812,6 +910,20 @@ fragment PaymentFields on Payment {
     accountNumber
     holder
     dueAt
+  }
+  actions {
+    ...PaymentActionsFields
+  }
+}
+fragment PaymentActionsFields on PaymentActions {
+  cancel
+  partialCancel
+  lineCancel
+  refundAccountRequired
+  reasons {
+    action
+    code
+    message
   }
 }
 fragment EscrowFields on EscrowShipping {
@@ -938,6 +1050,20 @@ export const MyOrdersDocument = new TypedDocumentString(`
     holder
     dueAt
   }
+  actions {
+    ...PaymentActionsFields
+  }
+}
+fragment PaymentActionsFields on PaymentActions {
+  cancel
+  partialCancel
+  lineCancel
+  refundAccountRequired
+  reasons {
+    action
+    code
+    message
+  }
 }
 fragment EscrowFields on EscrowShipping {
   status
@@ -1008,6 +1134,9 @@ export const SellerOrdersDocument = new TypedDocumentString(`
           shippedAt
         }
         paymentId
+        paymentActions {
+          ...PaymentActionsFields
+        }
         escrow {
           ...EscrowFields
         }
@@ -1015,7 +1144,18 @@ export const SellerOrdersDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment EscrowFields on EscrowShipping {
+    fragment PaymentActionsFields on PaymentActions {
+  cancel
+  partialCancel
+  lineCancel
+  refundAccountRequired
+  reasons {
+    action
+    code
+    message
+  }
+}
+fragment EscrowFields on EscrowShipping {
   status
   courier
   trackingNumber

@@ -31,14 +31,31 @@ function statusText(order: Order): string {
 
 /**
  * What a refund of this payment asks for besides the lines and a reason: a deposited virtual account has no card
- * to return the money to, so Bootpay needs the buyer's own bank account.
+ * to return the money to, so Bootpay needs the buyer's own bank account (the server's rule, `actions`).
  */
-const refundNeedsAccount = (payment: Payment): boolean => payment.method === 'vbank';
+const refundNeedsAccount = (payment: Payment): boolean => payment.actions.refundAccountRequired;
 
 const refundableLines = (order: Order, payment: Payment | undefined): Order['items'] =>
   payment !== undefined && REFUNDABLE_PAYMENT.has(payment.status)
     ? order.items.filter((item) => item.status === 'paid' && !item.shipped)
     : [];
+
+/**
+ * The refund this card offers, from what the payment's PG takes (`payment.actions`, the server's rules table):
+ * chosen lines; or, where the PG takes no partial cancel, only everything at once (every line still paid and
+ * none shipped, nothing refunded yet); or none, with the server's reason, which says what to do instead.
+ */
+export type RefundOffer = { kind: 'lines' } | { kind: 'whole'; note: string } | { kind: 'none'; note: string };
+
+export function refundOffer(order: Order, payment: Payment | undefined): RefundOffer | null {
+  if (payment === undefined || refundableLines(order, payment).length === 0) return null;
+  const { actions } = payment;
+  const why = (action: string) => actions.reasons.find((reason) => reason.action === action)?.message ?? '';
+  if (actions.lineCancel) return { kind: 'lines' };
+  const untouched = payment.cancelledAmount === 0 && order.items.every((item) => item.status === 'paid' && !item.shipped);
+  if (actions.cancel && untouched) return { kind: 'whole', note: why('line_cancel') };
+  return { kind: 'none', note: why('cancel') || why('line_cancel') };
+}
 
 export async function ordersPage(root: HTMLElement, url: URL): Promise<void> {
   if (!(await getMe())) return navigate(loginPath(url.pathname), { replace: true });
@@ -50,7 +67,8 @@ export async function ordersPage(root: HTMLElement, url: URL): Promise<void> {
     const orders = await fetchMyOrders();
     const needsRules = orders.some((order) => {
       const payment = livePayment(order);
-      return payment !== undefined && refundNeedsAccount(payment) && refundableLines(order, payment).length > 0;
+      const offer = refundOffer(order, payment);
+      return payment !== undefined && refundNeedsAccount(payment) && offer !== null && offer.kind !== 'none';
     });
     if (needsRules && rules === null) rules = await fetchRefundAccountRules();
     return orders;
@@ -66,11 +84,13 @@ function orderCard(
 ): HTMLElement {
   const alert = alertSlot();
   const payment = livePayment(order);
+  const offer = refundOffer(order, payment);
   const refundableIds = new Set(refundableLines(order, payment).map((item) => item.id));
   const refundable: RefundableLine[] = [];
 
   const lines = order.items.map((item) => {
-    const checkbox = refundableIds.has(item.id) ? h('input', { type: 'checkbox', value: item.id }) : null;
+    const choosable = offer?.kind === 'lines' && refundableIds.has(item.id);
+    const checkbox = choosable ? h('input', { type: 'checkbox', value: item.id }) : null;
     if (checkbox) refundable.push({ checkbox, item });
     return h(
       'li',
@@ -104,8 +124,16 @@ function orderCard(
     actions.push(h('a', { href: `/checkout/?order=${encodeURIComponent(order.orderId)}`, className: 'button primary' }, '결제하기'), cancel);
   }
 
-  const refundForm =
-    payment && refundable.length > 0 ? lineRefundForm(order, payment, refundable, rules, { reload, status, alert }) : null;
+  const context = { reload, status, alert };
+  let refundForm: HTMLElement | null = null;
+  if (payment && offer?.kind === 'lines' && refundable.length > 0) {
+    refundForm = lineRefundForm(order, payment, refundable, rules, context);
+  } else if (payment && offer?.kind === 'whole') {
+    const everything = refundableLines(order, payment).map((item) => ({ checkbox: null, item }));
+    refundForm = h('div', null, refundNote(offer.note), lineRefundForm(order, payment, everything, rules, context));
+  } else if (offer?.kind === 'none') {
+    refundForm = refundNote(offer.note);
+  }
 
   const headingId = `order-${order.orderId}`;
   return h(
@@ -137,9 +165,12 @@ function orderCard(
 }
 
 interface RefundableLine {
-  checkbox: HTMLInputElement;
+  checkbox: HTMLInputElement | null; // null: refunded with every other line, never on its own
   item: Order['items'][number];
 }
+
+/** Why this payment cannot be refunded line by line (or at all) here, in the server's words. */
+const refundNote = (note: string): HTMLElement => h('p', { className: 'refund-note', role: 'note' }, note);
 
 interface CardContext {
   reload: () => Promise<void>;
@@ -166,7 +197,8 @@ function lineRefundForm(
   const attempt = new AttemptKey();
   const reasonId = `reason-${order.orderId}`;
   const reason = h('input', { id: reasonId, name: 'reason', required: true, maxlength: '200' });
-  const submit = h('button', { type: 'submit' }, '선택 상품 환불 요청');
+  const wholeOnly = lines.every((line) => line.checkbox === null);
+  const submit = h('button', { type: 'submit' }, wholeOnly ? '전체 환불 요청' : '선택 상품 환불 요청');
   const form = h(
     'form',
     { className: 'refund' },
@@ -177,7 +209,7 @@ function lineRefundForm(
   form.noValidate = true; // the checks below say what is missing, in Korean, where it is
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const chosen = lines.filter((line) => line.checkbox.checked).map((line) => line.item);
+    const chosen = lines.filter((line) => line.checkbox === null || line.checkbox.checked).map((line) => line.item);
     if (chosen.length === 0) return alert.show('환불할 상품을 선택해 주세요.');
     if (!reason.value.trim()) {
       reason.focus();

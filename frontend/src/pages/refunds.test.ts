@@ -41,7 +41,23 @@ const line = (id: string, productName: string, lineTotal: number) => ({
   seller: { id: '1', name: '키보드상회' },
 });
 
-function order(method: string) {
+const NO_PARTIAL = {
+  action: 'line_cancel',
+  code: 'partial_cancel_unsupported',
+  message: '이 PG사는 부분 취소를 지원하지 않습니다. 결제 전체를 취소하거나, 차액은 부트페이 밖에서 돌려주세요.',
+};
+// What the server's rules table says of the payment (`actions`): by default a PG that takes partial cancels.
+const actions = (overrides: Record<string, unknown> = {}) => ({
+  cancel: true,
+  partialCancel: true,
+  lineCancel: true,
+  refundAccountRequired: false,
+  reasons: [] as (typeof NO_PARTIAL)[],
+  ...overrides,
+});
+const WHOLE_ONLY = actions({ partialCancel: false, lineCancel: false, reasons: [{ ...NO_PARTIAL, action: 'partial_cancel' }, NO_PARTIAL] });
+
+function order(method: string, paymentActions = actions({ refundAccountRequired: method === 'vbank' })) {
   return {
     orderId: 'ord_1',
     status: 'paid',
@@ -52,14 +68,16 @@ function order(method: string) {
     escrowEligible: true,
     escrow: null,
     cashReceipt: null,
-    payments: [{ paymentId: 'pay_1', status: 'paid', method, methodName: method, cancelledAmount: 0, virtualAccount: null }],
+    payments: [
+      { paymentId: 'pay_1', status: 'paid', method, methodName: method, cancelledAmount: 0, virtualAccount: null, actions: paymentActions },
+    ],
     items: [line('11', '무선 키보드', 18000), line('12', '무선 마우스', 12000)],
   };
 }
 
-async function renderOrders(method: string) {
+async function renderOrders(method: string, paymentActions?: ReturnType<typeof actions>) {
   setMe({ username: 'buyer', isStaff: false, isSeller: false }); // the session is cached for the page's life
-  api.fetchMyOrders.mockResolvedValue([order(method)]);
+  api.fetchMyOrders.mockResolvedValue([order(method, paymentActions)]);
   api.fetchRefundAccountRules.mockResolvedValue(RULES);
   const root = document.createElement('div');
   document.body.replaceChildren(root);
@@ -74,9 +92,9 @@ async function renderOrders(method: string) {
       .querySelector('input')!;
     box.checked = true;
   };
-  const submit = () =>
-    [...root.querySelectorAll('button')].find((b) => b.textContent === '선택 상품 환불 요청')!.click();
-  return { root, byLabel, tick, submit };
+  const button = (text: string) => [...root.querySelectorAll('button')].find((b) => b.textContent === text);
+  const submit = () => button('선택 상품 환불 요청')!.click();
+  return { root, byLabel, tick, submit, button };
 }
 
 let confirm: ReturnType<typeof vi.fn>;
@@ -138,20 +156,62 @@ describe('내 주문 line refund', () => {
   });
 });
 
+describe('내 주문 refunds follow what the PG takes', () => {
+  it('where the PG takes no partial cancel, offers only the whole refund and says why', async () => {
+    api.cancelPayment.mockResolvedValue({ cancelId: 'c', amount: 30000, state: 'succeeded' });
+    const page = await renderOrders('card', WHOLE_ONLY);
+    expect(page.root.querySelectorAll('input[type=checkbox]')).toHaveLength(0);
+    expect(page.button('선택 상품 환불 요청')).toBeUndefined();
+    expect(page.root.querySelector('.refund-note')!.textContent).toBe(NO_PARTIAL.message);
+    page.byLabel('환불 사유').value = '단순 변심';
+    page.button('전체 환불 요청')!.click();
+    await vi.waitFor(() => expect(api.cancelPayment).toHaveBeenCalledTimes(1));
+    expect(api.cancelPayment.mock.calls[0][0]).toMatchObject({ itemIds: ['11', '12'] });
+  });
+
+  it('offers nothing once a line is shipped, and says why', async () => {
+    const shipped = order('card', WHOLE_ONLY);
+    shipped.items[1] = { ...shipped.items[1], shipped: true };
+    setMe({ username: 'buyer', isStaff: false, isSeller: false });
+    api.fetchMyOrders.mockResolvedValue([shipped]);
+    const root = document.createElement('div');
+    await ordersPage(root, new URL('http://localhost/orders/'));
+    expect(root.querySelector('form.refund')).toBeNull();
+    expect(root.querySelector('.refund-note')!.textContent).toBe(NO_PARTIAL.message);
+  });
+
+  it('offers nothing the PG refuses outright, in the server\'s words', async () => {
+    const over = actions({
+      cancel: false,
+      partialCancel: false,
+      lineCancel: false,
+      reasons: ['cancel', 'partial_cancel', 'line_cancel'].map((action) => ({
+        action,
+        code: 'cancel_period_over',
+        message: '휴대폰 결제는 결제한 달이 지나면 취소할 수 없습니다.',
+      })),
+    });
+    const page = await renderOrders('phone', over);
+    expect(page.root.querySelector('form.refund')).toBeNull();
+    expect(page.root.querySelector('.refund-note')!.textContent).toContain('결제한 달이 지나면');
+  });
+});
+
 describe('판매자 lines', () => {
   const sellerLine = (id: string) => ({ ...line(id, '무선 키보드', 18000) });
-  const sellerOrder = (orderId: string) => ({
+  const sellerOrder = (orderId: string, paymentActions = actions()) => ({
     orderId,
     status: 'paid',
     createdAt: '2026-12-01T12:00:00+00:00',
     paymentId: 'pay_1',
+    paymentActions,
     escrow: null,
     items: [sellerLine('11')],
   });
 
-  async function renderSeller() {
+  async function renderSeller(paymentActions = actions()) {
     setMe({ username: 'seller', isStaff: false, isSeller: true });
-    api.fetchSellerOrders.mockResolvedValue([sellerOrder('ord_1'), sellerOrder('ord_2')]);
+    api.fetchSellerOrders.mockResolvedValue([sellerOrder('ord_1', paymentActions), sellerOrder('ord_2', paymentActions)]);
     const root = document.createElement('div');
     document.body.replaceChildren(root);
     await sellerPage(root, new URL('http://localhost/seller/'));
@@ -172,6 +232,12 @@ describe('판매자 lines', () => {
     root.querySelector<HTMLButtonElement>('.row-actions button[type=button]')!.click();
     expect(confirm).toHaveBeenCalledWith('무선 키보드 (18,000원)을(를) 환불하시겠습니까? 환불을 요청하면 되돌릴 수 없습니다.');
     expect(api.cancelPayment).not.toHaveBeenCalled();
+  });
+
+  it('offers no line refund where the PG takes no partial cancel, and says why', async () => {
+    const root = await renderSeller(WHOLE_ONLY);
+    expect([...root.querySelectorAll('button')].filter((b) => b.textContent?.startsWith('환불:'))).toHaveLength(0);
+    expect(root.querySelector('.refund-note')!.textContent).toBe(`환불: ${NO_PARTIAL.message}`);
   });
 
   it('quantities and amounts are number cells', async () => {

@@ -44,13 +44,16 @@ const COLUMNS: [string, string][] = [
 
 function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status: HTMLElement): HTMLElement {
   const alert = alertSlot();
-  // Sellers may cancel their own lines of the order's live payment (they never see the payment itself).
+  // Sellers may cancel their own lines of the order's live payment (they never see the payment itself), where
+  // its PG takes a partial cancel (`paymentActions`, the server's rules); else the server says why and what instead.
   const paymentId = order.paymentId;
+  const lineRefunds = order.paymentActions?.lineCancel ?? false;
+  const refusal = order.paymentActions?.reasons.find((reason) => reason.action === 'line_cancel');
   const rows = order.items.map((item) => {
     const attempt = new AttemptKey();
     const cells: (HTMLElement | null)[] = [];
     if (item.status === 'paid' && !item.shipped) cells.push(shipForm(order, item, reload, status, alert));
-    if (item.status === 'paid') {
+    if (item.status === 'paid' && lineRefunds) {
       const reasonId = `seller-reason-${order.orderId}-${item.id}`;
       const reason = h('input', { id: reasonId, name: 'reason', maxlength: '200' });
       const refund = h('button', { type: 'button' }, `환불: ${item.productName}`);
@@ -92,6 +95,7 @@ function sellerOrderCard(order: SellerOrder, reload: () => Promise<void>, status
     h('h2', { id: headingId }, `주문 ${order.orderId}`),
     h('p', { className: 'order-meta' }, `${orderStatusText(order.status)} · ${formatDateTime(order.createdAt)}`),
     escrowState(order),
+    refusal && order.items.some((item) => item.status === 'paid') && h('p', { className: 'refund-note', role: 'note' }, `환불: ${refusal.message}`),
     h(
       'table',
       { className: 'lines-table' },
