@@ -307,7 +307,9 @@ BOOTPAY_PARTIAL_CANCEL_PGS = env.list(
 )
 # Methods whose partial cancel those PGs take: Bootpay documents cards only; an operator whose PG also
 # takes partial refunds of bank transfers or virtual accounts adds "bank" / "vbank".
-BOOTPAY_PARTIAL_CANCEL_METHODS = env.list("BOOTPAY_PARTIAL_CANCEL_METHODS", default=["card"])
+BOOTPAY_PARTIAL_CANCEL_METHODS = [
+    method.strip().lower() for method in env.list("BOOTPAY_PARTIAL_CANCEL_METHODS", default=["card"])
+]
 BOOTPAY_VBANK_REFUND_CONTRACT = env.bool("BOOTPAY_VBANK_REFUND_CONTRACT", default=True)
 if BOOTPAY_MODE == "production" and not (
     (BOOTPAY_CLIENT_KEY and BOOTPAY_SECRET_KEY) or (BOOTPAY_APPLICATION_ID and BOOTPAY_PRIVATE_KEY)

@@ -327,12 +327,17 @@ class OrderType(relay.Node):
             "its buyer, staff and its sellers; null while no payment holds money."
         ),
     )
-    def payment_actions(self, root: Order) -> PaymentActionsType | None:
+    def payment_actions(self, root: Order, info: Info) -> PaymentActionsType | None:
         payments = getattr(root, "payments_with_money", None)  # prefetched, unless a mutation returned it
         if payments is None:
             prefetch_related_objects([root], payments_with_money_prefetch("payments_with_money"))
             payments = root.payments_with_money
-        return payment_actions_type(payment_actions(payments[0])) if payments else None
+        if not payments:
+            return None
+        actions = payment_actions(payments[0])
+        if not order_viewer_sees_totals(order=root, user=current_user(info)):  # a seller: not the payment
+            actions = actions.for_seller()
+        return payment_actions_type(actions)
 
     @strawberry_django.field(
         only=["seller_count"],

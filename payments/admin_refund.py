@@ -102,7 +102,10 @@ class RefundForm(forms.Form):
         self.fields["items"].queryset = refundable_lines(payment)
         # What the payment's PG takes (payments.pg_rules): only those modes are offered, with the reason.
         self.actions = payment_actions(payment)
-        if (refusal := self.actions.refusal("partial_cancel")) is not None:
+        if (refusal := self.actions.refusal("cancel")) is not None:  # nothing the PG would take
+            self.fields["mode"].choices = []
+            self.fields["mode"].help_text = f"{refusal.code}: {localize(refusal.message)}"
+        elif (refusal := self.actions.refusal("partial_cancel")) is not None:
             self.fields["mode"].choices = [c for c in self.fields["mode"].choices if c[0] == self.REMAINDER]
             self.fields["mode"].initial = self.REMAINDER
             self.fields["mode"].help_text = f"{refusal.code}: {localize(refusal.message)}"

@@ -29,14 +29,14 @@ KST = ZoneInfo("Asia/Seoul")
 # Canonical PG keys and the names Bootpay uses for them: codes in requests and webhooks ("kcp"), display
 # names in REST receipts ("나이스페이먼츠", "KCP"); compared lower-cased without spaces.
 PG_NAMES: dict[str, tuple[str, ...]] = {
-    "inicis": ("inicis", "이니시스", "kg이니시스", "kginicis"),
-    "kcp": ("kcp", "nhnkcp", "엔에이치엔케이씨피", "한국사이버결제"),
+    "inicis": ("inicis", "이니시스", "kg이니시스"),
+    "kcp": ("kcp", "nhnkcp"),
     "danal": ("danal", "다날"),
     "payletter": ("payletter", "페이레터"),
-    "nicepay": ("nicepay", "nice", "나이스페이", "나이스페이먼츠", "나이스정보통신"),
-    "kakao": ("kakao", "kakaopay", "카카오페이", "카카오"),
+    "nicepay": ("nicepay", "나이스페이", "나이스페이먼츠"),
+    "kakao": ("kakao", "kakaopay", "카카오페이"),
     "payco": ("payco", "페이코"),
-    "naverpay": ("naverpay", "npay", "네이버페이"),
+    "naverpay": ("naverpay", "네이버페이"),
     "toss": ("toss", "tosspayments", "토스", "토스페이먼츠"),
     "kicc": ("kicc", "easypay", "이지페이", "한국정보통신"),
     "welcome": ("welcome", "welcomepayments", "웰컴페이먼츠"),
@@ -61,9 +61,15 @@ def pg_key(pg: str) -> str:
     return _CANONICAL.get(compact, compact)
 
 
+def method_key(method: str) -> str:
+    """A method symbol as the table spells it ("VBANK ", "vbank" alike): a rule never fails open on case."""
+    return (method or "").strip().lower()
+
+
 def method_family(method: str) -> str:
     """`card` for every card symbol (checkout, billing charges), else the symbol itself."""
-    return "card" if method in CARD_METHODS else method
+    key = method_key(method)
+    return "card" if key in CARD_METHODS else key
 
 
 def partial_cancel_pgs() -> frozenset[str]:
@@ -97,6 +103,11 @@ MESSAGE_MONTH_OVER = _(
     "A phone payment cannot be cancelled after the month it was paid in (carrier policy): give the money "
     "back outside Bootpay."
 )
+MESSAGE_REST_OUTSIDE = _(
+    "Part of this payment is already cancelled and this PG takes no partial cancel: give the rest back "
+    "outside Bootpay."
+)
+MESSAGE_FOR_SELLER = _("The PG does not take this refund of the payment: ask the marketplace's staff.")
 MESSAGE_NOTHING_LEFT = _("Nothing is left to cancel.")
 MESSAGE_NO_MONEY = _("This payment holds no money to give back.")
 
@@ -116,6 +127,18 @@ class PaymentActions:
     def refusal(self, action: str) -> Refusal | None:
         return next((reason for reason in self.reasons if reason.action == action), None)
 
+    def for_seller(self) -> PaymentActions:
+        """What a seller of the order is told: what may be done and the codes, never what the messages
+        and the refund account would say of the buyer's payment (its method)."""
+        return PaymentActions(
+            cancel=self.cancel,
+            partial_cancel=self.partial_cancel,
+            line_cancel=self.line_cancel,
+            refund_account_required=False,
+            escrow_registration=False,
+            reasons=[Refusal(reason.action, reason.code, MESSAGE_FOR_SELLER) for reason in self.reasons],
+        )
+
 
 @dataclass(frozen=True)
 class PgRule:
@@ -130,8 +153,9 @@ class PgRule:
 
 def pg_rule(*, pg: str, method: str) -> PgRule:
     """The rules table: one row per PG × method, with the merchant's contract settings applied."""
-    key = pg_key(pg)
-    partial_method = method_family(method) in settings.BOOTPAY_PARTIAL_CANCEL_METHODS or key in WALLET_PGS
+    key, method = pg_key(pg), method_key(method)
+    partial_methods = {method_key(name) for name in settings.BOOTPAY_PARTIAL_CANCEL_METHODS}
+    partial_method = method_family(method) in partial_methods or key in WALLET_PGS
     cancel = None
     if method in VBANK_METHODS and not settings.BOOTPAY_VBANK_REFUND_CONTRACT:
         cancel = Refusal("cancel", ErrorCode.CANCEL_UNSUPPORTED, MESSAGE_NO_CMS_CONTRACT)
@@ -166,10 +190,12 @@ def payment_actions(
     status: str,
     balance: int,
     paid_at: datetime | None,
+    amount: int | None = None,
     now: datetime | None = None,
 ) -> PaymentActions:
     """What may be done with a payment now: its PG rule, its state (`balance`: what is left to cancel,
-    counting cancels in flight) and the time."""
+    counting cancels in flight, of `amount` paid) and the time. Once part of the payment is gone (a
+    partial cancel, made here or in Bootpay's console), cancelling the rest is itself a partial cancel."""
     rule = pg_rule(pg=pg, method=method)
     reasons: list[Refusal] = []
     if status not in CANCELLABLE_STATUSES or balance < 1:
@@ -181,6 +207,8 @@ def payment_actions(
         refusal = Refusal("cancel", ErrorCode.CANCEL_PERIOD_OVER, MESSAGE_MONTH_OVER)
     else:
         refusal = rule.cancel
+    if refusal is None and rule.partial is not None and amount is not None and balance < amount:
+        refusal = Refusal("cancel", rule.partial.code, MESSAGE_REST_OUTSIDE)
     if refusal is not None:
         reasons.append(refusal)
         reasons.append(Refusal("partial_cancel", refusal.code, refusal.message))

@@ -178,5 +178,6 @@ def payment_actions(payment: Payment, *, balance: int | None = None) -> PaymentA
         method=payment.method,
         status=payment.status,
         balance=balance,
+        amount=payment.amount,
         paid_at=payment.purchased_at or payment.created_at,
     )

@@ -30,7 +30,7 @@ PARTIAL_CANCEL_PGS = frozenset(
     }
 )  # fmt: skip
 WALLET_PGS = frozenset({"카카오페이", "kakao", "kakaopay", "페이코", "payco", "네이버페이", "naverpay"})
-CARD_METHODS = frozenset({"card", "card_rebill", "card_rebill_rest"})
+CARD_METHODS = frozenset({"card", "card_rebill", "card_rebill_rest", "card_auto", "easy_card"})
 
 
 def _name(pg: Any) -> str:

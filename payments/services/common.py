@@ -165,10 +165,16 @@ def payment_update(payment: Payment, *, status: str, receipt: Receipt) -> None:
     fields = receipt_fields(receipt, status=status, purchased_at=payment.purchased_at)
     payment.status = status
     escrow = payment.escrow
+    known = {"method": payment.method, "method_name": payment.method_name, "pg": payment.pg}
     for name, value in fields.items():
         setattr(payment, name, value)
     # Once escrow, always: a later answer that leaves escrow_data out (a cancel's) does not unmake it.
     payment.escrow = escrow or receipt.escrow
+    # Likewise the PG and method the cancel rules read (payments.pg_rules): a later answer without them
+    # keeps what an earlier one said.
+    for name in ("method", "method_name", "pg"):
+        if not fields[name]:
+            setattr(payment, name, known[name])
     payment.save()
 
 

@@ -83,3 +83,39 @@ def test_graphql_payment_actions_match_rest(paid, buyer, api_client_for, bootpay
     assert actions["cancel"] is rest["cancel"] is True
     assert actions["partialCancel"] is rest["partial_cancel"] is False
     assert [r["code"] for r in actions["reasons"]] == [r["code"] for r in rest["reasons"]]
+
+
+def test_a_seller_sees_what_may_be_done_but_not_the_buyers_payment_method(
+    buyer, make_order, pay_at_pg, bootpay, settings
+):
+    from payments.services import payment_reconcile
+
+    settings.BOOTPAY_VBANK_REFUND_CONTRACT = False
+    bootpay.state.update_settings(vbank_refund_contract=False)
+    order = make_order(prices=(6_000,))
+    receipt_id = pay_at_pg(order, method="vbank", state="vbank_issued")
+    payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
+    bootpay.state.deposit(receipt_id)
+    payment_reconcile(older_than_minutes=0)
+    seller_user = order.items.first().seller.user
+    query = """{ sellerOrders(first: 5) { edges { node {
+      paymentActions { cancel lineCancel refundAccountRequired reasons { code message } } } } } }"""
+
+    told = GraphQLClient(seller_user)(query)["sellerOrders"]["edges"][0]["node"]["paymentActions"]
+    buyers = GraphQLClient(buyer)(MY_ORDERS)["myOrders"]["edges"][0]["node"]["paymentActions"]
+
+    assert buyers["refundAccountRequired"] is True and "가상계좌" in buyers["reasons"][0]["message"]
+    assert told["cancel"] is False and told["refundAccountRequired"] is False
+    assert {r["code"] for r in told["reasons"]} == {"cancel_unsupported"}
+    assert all("가상계좌" not in r["message"] for r in told["reasons"])
+
+
+def test_a_later_receipt_without_a_method_keeps_the_one_the_rules_read(paid, bootpay):
+    from payments.gateway.types import Receipt
+    from payments.services.common import payment_update
+
+    payment = paid(pg="KCP", method="phone")
+    raw = bootpay.state.get_receipt(payment.receipt_id) | {"method_symbol": "", "method": "", "pg": ""}
+    payment_update(payment, status=payment.status, receipt=Receipt.from_payload(raw))
+    payment.refresh_from_db()
+    assert (payment.method, payment.pg) == ("phone", "KCP")

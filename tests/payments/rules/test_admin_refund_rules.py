@@ -46,3 +46,21 @@ def test_a_listed_pg_keeps_every_mode(staff_client, buyer, make_order, pay_at_pg
     payment = paid_at("KCP", buyer, make_order, pay_at_pg)
     form = staff_client.get(reverse("admin:payments_payment_refund", args=[payment.pk])).context["form"]
     assert {value for value, _ in form.fields["mode"].choices} == {"amount", "lines", "remainder"}
+
+
+def test_nothing_is_offered_where_the_pg_takes_no_cancel_at_all(
+    staff_client, buyer, make_order, pay_at_pg, bootpay, settings
+):
+    settings.BOOTPAY_VBANK_REFUND_CONTRACT = False
+    order = make_order(prices=(6_000,))
+    receipt_id = pay_at_pg(order, method="vbank", state="vbank_issued")
+    payment = payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
+    bootpay.state.deposit(receipt_id)
+    from payments.services import payment_reconcile
+
+    payment_reconcile(older_than_minutes=0)
+
+    page = staff_client.get(reverse("admin:payments_payment_refund", args=[payment.pk]))
+
+    assert page.context["form"].fields["mode"].choices == []
+    assert "cancel_unsupported" in page.content.decode()

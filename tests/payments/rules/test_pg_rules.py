@@ -120,3 +120,37 @@ def test_escrow_registration_is_for_inicis_and_kcp():
     assert pg_rule(pg="KG이니시스", method="card").escrow_registration
     assert pg_rule(pg="KCP", method="vbank").escrow_registration
     assert not pg_rule(pg="나이스페이먼츠", method="card").escrow_registration
+
+
+@pytest.mark.parametrize("method", ["VBANK", " vbank", "vbank "])
+def test_a_method_symbol_is_read_whatever_its_case_or_spaces(settings, method):
+    settings.BOOTPAY_VBANK_REFUND_CONTRACT = False
+    result = actions(method=method)
+    assert not result.cancel and result.refusal("cancel").code == "cancel_unsupported"
+    assert actions(method="PHONE ", paid_at=datetime(2025, 1, 1, tzinfo=KST)).refusal("cancel").code == (
+        "cancel_period_over"
+    )
+
+
+def test_the_operators_method_list_is_read_whatever_its_case(settings):
+    settings.BOOTPAY_PARTIAL_CANCEL_METHODS = ["Card", " bank"]
+    assert actions(method="bank").partial_cancel
+
+
+def test_the_rest_of_a_partly_cancelled_payment_is_itself_a_partial_cancel():
+    # e.g. a partial cancel made in Bootpay's console, on a PG that takes none through the API
+    result = payment_actions(pg="토스페이먼츠", method="card", status="partially_cancelled", balance=6_000,
+                             amount=10_000, paid_at=NOW, now=NOW)  # fmt: skip
+    assert not (result.cancel or result.partial_cancel or result.line_cancel)
+    assert result.refusal("cancel").code == "partial_cancel_unsupported"
+    assert "outside Bootpay" in result.refusal("cancel").message
+    # untouched, the same payment is cancelled whole
+    assert actions(pg="토스페이먼츠", balance=10_000).cancel
+
+
+def test_a_seller_is_told_what_may_be_done_but_nothing_of_the_buyers_payment(settings):
+    settings.BOOTPAY_VBANK_REFUND_CONTRACT = False
+    told = actions(method="vbank").for_seller()
+    assert (told.cancel, told.line_cancel, told.refund_account_required) == (False, False, False)
+    assert {r.code for r in told.reasons} == {"cancel_unsupported"}
+    assert all("virtual account" not in r.message for r in told.reasons)
