@@ -53,6 +53,10 @@ PHONE_METHODS = frozenset({"phone"})
 VBANK_METHODS = frozenset({"vbank"})
 ESCROW_REGISTRATION_PGS = frozenset({"inicis", "kcp"})
 CANCELLABLE_STATUSES = frozenset({"paid", "partially_cancelled"})
+# The codes of the PGs' own refusals (the others in `reasons` restate the payment's state).
+PG_RULE_CODES = frozenset(
+    {ErrorCode.PARTIAL_CANCEL_UNSUPPORTED, ErrorCode.CANCEL_PERIOD_OVER, ErrorCode.CANCEL_UNSUPPORTED}
+)
 
 
 def pg_key(pg: str) -> str:

@@ -21,7 +21,7 @@ from orders.selectors import Role, user_role
 from orders.services import order_lock
 from payments.gateway import Gateway, RefundAccount
 from payments.models import Cancellation, Payment
-from payments.pg_rules import PaymentActions
+from payments.pg_rules import PG_RULE_CODES, PaymentActions
 from payments.selectors import order_live_payment, payment_actions, payment_line_ids_in_flight
 from payments.services.common import (
     Actor,
@@ -214,8 +214,10 @@ def _cancel_request(
 
 
 def _refuse_unless(actions: PaymentActions, action: str) -> None:
-    """What the PG would refuse is refused here, with its code and what to do instead, before Bootpay."""
-    if (refusal := actions.refusal(action)) is not None:
+    """What the PG would refuse is refused here, with its code and what to do instead, before Bootpay.
+    A payment's own state (nothing left, lines in flight) keeps the refusals the checks around it give."""
+    refusal = actions.refusal(action)
+    if refusal is not None and refusal.code in PG_RULE_CODES:
         raise DomainError(ErrorCode(refusal.code), refusal.message, details={"action": action})
 
 
