@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "payments.billing",
     "payments.cash_receipts",
     "payments.identity",
+    "payments.events",
     "graphql_api",
 ]
 
@@ -473,8 +474,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.settle_subscription_reservations",
         "schedule": env.float("SCHEDULE_BILLING_RESERVATIONS_S", default=300.0),
     },
+    "dispatch-events": {  # a sweep: each commit that records an event dispatches it at once
+        "task": "payments.events.tasks.events_dispatch_task",
+        "schedule": env.float("SCHEDULE_EVENTS_DISPATCH_S", default=30.0),
+    },
+    "report-open-pg-outcomes": {
+        "task": "payments.events.tasks.pg_outcomes_report_task",
+        "schedule": env.float("SCHEDULE_OPEN_OUTCOMES_S", default=600.0),
+    },
     "sweep-cash-receipts": {
         "task": "payments.cash_receipts.tasks.sweep_cash_receipts",
         "schedule": env.float("SCHEDULE_CASH_RECEIPTS_S", default=300.0),
     },
 }
+
+# --- Events, partner webhooks and notifications (payments/events/conf.py, docs/events.md) ----------
+from payments.events.conf import *  # noqa: E402, F403

@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("payments.statements.api.urls")),
     path("", include("payments.identity.api.urls")),  # payments/identity/, docs/identity.md
     path("", include("payments.cash_receipts.api.urls")),
+    path("", include("payments.events.api.urls")),  # payments/events/, docs/events.md
 ]

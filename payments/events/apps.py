@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EventsConfig(AppConfig):
+    """Domain events (the outbox), partner webhooks and notifications (docs/events.md).
+
+    It hooks into the payment core and the capabilities through their signals and append-only logs,
+    connected here; none of them imports it.
+    """
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "payments.events"
+    label = "events"
+    verbose_name = _("Events and notifications")
+
+    def ready(self) -> None:
+        from payments.events import receivers
+
+        receivers.connect()

@@ -1,0 +1,107 @@
+"""Writing events: `event_record` and the payload snapshots it stores.
+
+A payload is a snapshot of what partners and people need to act, taken when the fact happened: public
+ids, amounts, states. Never a billing key, a cash-receipt identifier (not even masked), an identity
+result or a buyer's name, email or phone: the buyer is a number (`buyer_id`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import Order
+from payments.events.models import Event
+
+logger = logging.getLogger(__name__)
+
+
+def event_record(
+    *,
+    type: str,
+    dedup_key: str,
+    aggregate: str,
+    data: dict[str, Any],
+    order: Order | None = None,
+    buyer_id: int | None = None,
+    seller_id: int | None = None,
+) -> None:
+    """Record one event in the caller's transaction, once per `dedup_key` (again: nothing happens).
+
+    Must run inside the transaction that makes the change, under the aggregate's row lock (so events
+    of one order or subscription are numbered in the order they happened). One INSERT … ON CONFLICT DO
+    NOTHING; dispatch starts after commit.
+    """
+    event = Event(
+        type=type,
+        dedup_key=dedup_key,
+        aggregate=aggregate,
+        data=data,
+        order=order,
+        buyer_id=buyer_id if buyer_id is not None else (order.buyer_id if order is not None else None),
+        seller_id=seller_id,
+    )
+    Event.objects.bulk_create([event], ignore_conflicts=True)
+    logger.info("event recorded", extra={"event_type": type, "aggregate": aggregate, "dedup_key": dedup_key})
+    transaction.on_commit(_dispatch_soon, robust=True)
+
+
+def _dispatch_soon() -> None:
+    from payments.events.tasks import events_dispatch_task
+
+    events_dispatch_task.delay()
+
+
+# --- Payload snapshots --------------------------------------------------------------------------------
+
+
+def iso(moment) -> str | None:
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def order_snapshot(order: Order) -> dict[str, Any]:
+    items = order.items.order_by("pk").values(
+        "pk", "product_id", "seller_id", "product_name", "quantity", "unit_price", "is_tax_free", "status"
+    )
+    return {
+        "order_id": order.order_id,
+        "status": order.status,
+        "order_name": order.order_name,
+        "total_amount": order.total_amount,
+        "tax_free_amount": order.tax_free_amount,
+        "currency": order.currency,
+        "paid_at": iso(order.paid_at),
+        "buyer_id": order.buyer_id,
+        "items": [
+            {
+                "item_id": item["pk"],
+                "product_id": item["product_id"],
+                "seller_id": item["seller_id"],
+                "product_name": item["product_name"],
+                "quantity": item["quantity"],
+                "unit_price": item["unit_price"],
+                "is_tax_free": item["is_tax_free"],
+                "status": item["status"],
+            }
+            for item in items
+        ],
+    }
+
+
+def payment_snapshot(payment) -> dict[str, Any]:
+    return {
+        "payment_id": payment.public_id,
+        "receipt_id": payment.receipt_id,
+        "status": payment.status,
+        "amount": payment.amount,
+        "tax_free_amount": payment.tax_free_amount,
+        "cancelled_amount": payment.cancelled_amount,
+        "cancelled_tax_free_amount": payment.cancelled_tax_free_amount,
+        "method": payment.method,
+        "method_name": payment.method_name,
+        "pg": payment.pg,
+        "purchased_at": iso(payment.purchased_at),
+    }

@@ -1,0 +1,22 @@
+"""Celery tasks of the events capability (schedules in settings.CELERY_BEAT_SCHEDULE). Idempotent and
+safe on several workers: dispatch takes events under row locks; the open-outcome report records each
+outcome once (its deduplication key)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from payments.events.services.dispatch import events_dispatch
+from payments.events.services.open_outcomes import pg_outcomes_report_open
+
+
+@shared_task(name="payments.events.tasks.events_dispatch_task")
+def events_dispatch_task() -> int:
+    """Hand new events to partner webhooks and notifications (after each commit, and as a sweep)."""
+    return events_dispatch()
+
+
+@shared_task(name="payments.events.tasks.pg_outcomes_report_task")
+def pg_outcomes_report_task() -> int:
+    """Record `pg_outcome.open` for each PG outcome left open past its grace (staff must look)."""
+    return pg_outcomes_report_open()
