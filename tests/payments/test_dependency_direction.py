@@ -44,6 +44,8 @@ CAPABILITIES = {
     "payments.cash_receipts": "cash_receipts",
     # identity verification (본인인증) and the adult-only rule at order creation
     "payments.identity": "identity",
+    # domain events (the outbox), partner webhooks and notifications
+    "payments.events": "events",
 }
 
 # The payment core: a module under one of these and under no capability entry (a capability entry
