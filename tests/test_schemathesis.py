@@ -58,6 +58,7 @@ CALLER_BY_OPERATION = {
     "products_update": "seller",
     "payments_cancel": "staff",  # staff may cancel any amount: the widest input space
     "statements_retrieve": "staff",  # every seller and the total (a buyer is only ever refused)
+    "events_list": "staff",  # every event (a buyer is only ever refused)
 }
 # Operations under these paths may call Bootpay: they run with the gateway pointed at the emulator.
 _BOOTPAY_PATHS = (
