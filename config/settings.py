@@ -490,3 +490,5 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Events, partner webhooks and notifications (payments/events/conf.py, docs/events.md) ----------
 from payments.events.conf import *  # noqa: E402, F403
+
+CELERY_BEAT_SCHEDULE |= EVENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
