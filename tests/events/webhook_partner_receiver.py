@@ -37,6 +37,7 @@ class Receiver:
     secrets: list[str] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)  # "500" or "timeout", one per request, then 200s
     timeout_sleep_s: float = 1.0
+    delay_s: float = 0.0  # every answer this late (a slow partner: races overlap)
     requests: list[Request] = field(default_factory=list)  # every request, verified or not
     accepted: list[Request] = field(default_factory=list)  # verified and answered 2xx
     rejected: list[Request] = field(default_factory=list)  # signature did not verify
@@ -52,6 +53,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 request = Request({k.lower(): v for k, v in self.headers.items()}, body)
                 status = receiver._answer(request)
+                time.sleep(receiver.delay_s)
                 if status == 0:  # a timeout: answer long after the sender gave up
                     time.sleep(receiver.timeout_sleep_s)
                     status = 200

@@ -110,6 +110,8 @@ class WebhookEndpointDelivery(models.Model):
     last_error = models.CharField(_("last error"), max_length=240, blank=True)
     last_latency_ms = models.PositiveIntegerField(_("last latency (ms)"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # A replay of a finished delivery is one attempt: if it fails, the delivery is `failed` again.
+    replayed = models.BooleanField(_("replayed"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

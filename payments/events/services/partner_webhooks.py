@@ -223,12 +223,11 @@ def webhook_delivery_replay(*, endpoint: WebhookEndpoint, delivery_id: str) -> W
         )
         if delivery is None:
             raise DomainError(ErrorCode.NOT_FOUND)
-        if delivery.state != WebhookEndpointDelivery.State.PENDING:
-            # The schedule starts over at its last step: a failure after a replay is final at once.
-            delivery.attempts = max(delivery.attempts, len(settings.EVENTS_WEBHOOK_RETRY_SCHEDULE_S) - 1)
+        # A finished delivery gets one attempt (failing, it is `failed` again); a pending one is due now.
+        delivery.replayed = delivery.state != WebhookEndpointDelivery.State.PENDING
         delivery.state = WebhookEndpointDelivery.State.PENDING
         delivery.next_attempt_at = timezone.now()
-        delivery.save(update_fields=["state", "next_attempt_at", "attempts"])
+        delivery.save(update_fields=["state", "next_attempt_at", "replayed"])
         transaction.on_commit(lambda: _send_soon([delivery.pk]), robust=True)
     return delivery
 

@@ -204,9 +204,12 @@ def _record(*, delivery: WebhookEndpointDelivery, claimed_at: datetime, result: 
                 current.delivered_at = now
             current.next_attempt_at = None
             current.attempt_started_at = None
+            current.replayed = False
         elif ours and current.state == State.PENDING:
             current.attempt_started_at = None
-            if current.attempts < len(schedule):
+            if current.replayed:
+                current.state, current.next_attempt_at, current.replayed = State.FAILED, None, False
+            elif current.attempts < len(schedule):
                 retry_in = schedule[current.attempts]
                 current.next_attempt_at = now + timedelta(seconds=retry_in)
             else:
