@@ -36,3 +36,12 @@ EVENTS_CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SCHEDULE_EVENTS_WEBHOOK_SWEEP_S", default=10.0),
     },
 }
+
+# Merged into SPECTACULAR_SETTINGS by config/settings.py: the partner webhook catalogue (`x-webhooks` and
+# the `<Type>Event` schemas, payments/events/api/schema.py) after drf-spectacular's own enum hook.
+EVENTS_SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "payments.events.api.schema.webhooks_postprocess",
+    ],
+}
