@@ -184,7 +184,9 @@ def _record(*, delivery: WebhookEndpointDelivery, claimed_at: datetime, result: 
     schedule = settings.EVENTS_WEBHOOK_RETRY_SCHEDULE_S
     retry_in: int | None = None
     with transaction.atomic():
-        current = WebhookEndpointDelivery.objects.select_for_update().get(pk=delivery.pk)
+        current = WebhookEndpointDelivery.objects.select_for_update().filter(pk=delivery.pk).first()
+        if current is None:  # its endpoint was deleted while the request was out
+            return "deleted"
         WebhookDeliveryAttempt.objects.create(
             delivery=current,
             number=delivery.attempts,
