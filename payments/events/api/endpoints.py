@@ -156,9 +156,9 @@ class WebhookEndpointDetailApi(APIView):
         responses={200: WebhookEndpointOutputSerializer} | error_responses(*BODY_ERRORS, *_ONE_ERRORS),
     )
     def patch(self, request: Request, endpoint_id: str) -> Response:
-        endpoint = webhook_endpoint_get_visible(endpoint_id=endpoint_id, user=request.user)
         payload = self.InputSerializer(data=request.data, partial=True)
-        payload.is_valid(raise_exception=True)
+        payload.is_valid(raise_exception=True)  # the body first: a malformed one is 400 for anyone
+        endpoint = webhook_endpoint_get_visible(endpoint_id=endpoint_id, user=request.user)
         endpoint = webhook_endpoint_update(endpoint=endpoint, actor=request.user, **payload.validated_data)
         return Response(WebhookEndpointOutputSerializer(endpoint).data)
 
