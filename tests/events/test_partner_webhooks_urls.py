@@ -57,3 +57,29 @@ def test_in_production_an_endpoint_now_resolving_privately_is_not_called(
     delivery = WebhookEndpointDelivery.objects.get(endpoint=endpoint)
     assert (delivery.state, delivery.last_status_code) == ("pending", None)
     assert delivery.last_error.startswith("refused")
+
+
+def test_rotating_the_encryption_key_keeps_the_secrets_verifying(
+    settings, staff, endpoint_for, emit, make_order
+):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from payments.events.models import WebhookEndpoint
+
+    # Given an endpoint, then a new encryption key put first
+    endpoint, partner = endpoint_for(staff)
+    settings.BILLING_KEY_ENCRYPTION_KEYS = [
+        Fernet.generate_key().decode(),
+        *settings.BILLING_KEY_ENCRYPTION_KEYS,
+    ]
+    before = WebhookEndpoint.objects.get(pk=endpoint.pk).secret_encrypted
+
+    # When the secrets are re-encrypted and the old key dropped
+    call_command("rotate_webhook_endpoint_keys")
+    settings.BILLING_KEY_ENCRYPTION_KEYS = settings.BILLING_KEY_ENCRYPTION_KEYS[:1]
+    emit(make_order())
+
+    # Then deliveries are still signed with the same secret
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret_encrypted != before
+    assert len(partner.accepted) == 1 and partner.rejected == []

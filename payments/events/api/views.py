@@ -53,7 +53,9 @@ class EventListApi(APIView):
             )
         ],
         responses={200: EventOutputSerializer(many=True)}
-        | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *ALWAYS_ERRORS),
+        | error_responses(
+            ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED, *ALWAYS_ERRORS
+        ),
     )
     def get(self, request: Request) -> Response:
         events, seller_pk = event_list_visible(user=request.user)
