@@ -58,6 +58,7 @@ CALLER_BY_OPERATION = {
     "products_update": "seller",
     "payments_cancel": "staff",  # staff may cancel any amount: the widest input space
     "statements_retrieve": "staff",  # every seller and the total (a buyer is only ever refused)
+    "events_list": "staff",  # every event (a buyer is only ever refused)
     # Partner webhook endpoints: a seller manages its own (a buyer is only ever refused).
     **{
         f"webhook_endpoints_{name}": "seller"

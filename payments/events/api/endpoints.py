@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ErrorCode
+from config.filters import StrictFilterSet
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from config.pagination import KeysetPagination, list_response
 from payments.events.models import EventType, WebhookEndpoint, WebhookEndpointDelivery
@@ -232,7 +233,7 @@ class WebhookDeliveryOutputSerializer(serializers.Serializer):
         return WebhookDeliveryAttemptOutputSerializer(attempts, many=True).data
 
 
-class WebhookDeliveryFilter(filters.FilterSet):
+class WebhookDeliveryFilter(StrictFilterSet):
     state = filters.ChoiceFilter(choices=WebhookEndpointDelivery.State.choices)
 
     class Meta:
