@@ -41,6 +41,10 @@ TEMPLATES: tuple[str, ...] = (
     gettext_noop("1 to {} characters"),
     gettext_noop("{} to {} digits (hyphens and spaces are left out)"),
     gettext_noop("at most {} characters"),
+    # Partner webhook endpoints (payments.events.services.partner_webhooks).
+    gettext_noop("at most {} endpoints"),
+    gettext_noop("staff-only event types: {}"),
+    gettext_noop("unknown event types: {}"),
 )
 
 

@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "payments.billing.models.Subscription.Status",
         "SubscriptionChargeStatusEnum": "payments.billing.models.SubscriptionCharge.State",
         "CashReceiptTypeEnum": "orders.api.serializers.CASH_RECEIPT_TYPE_CHOICES",
+        "EventTypeEnum": "payments.events.models.EventType",
     },
     # Token (`Authorization: Token …`) and session-cookie schemes come from the authentication classes.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
@@ -490,3 +491,6 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Events, partner webhooks and notifications (payments/events/conf.py, docs/events.md) ----------
 from payments.events.conf import *  # noqa: E402, F403
+
+CELERY_BEAT_SCHEDULE |= EVENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
+SPECTACULAR_SETTINGS |= EVENTS_SPECTACULAR_SETTINGS  # noqa: F405

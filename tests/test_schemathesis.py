@@ -59,6 +59,20 @@ CALLER_BY_OPERATION = {
     "payments_cancel": "staff",  # staff may cancel any amount: the widest input space
     "statements_retrieve": "staff",  # every seller and the total (a buyer is only ever refused)
     "events_list": "staff",  # every event (a buyer is only ever refused)
+    # Partner webhook endpoints: a seller manages its own (a buyer is only ever refused).
+    **{
+        f"webhook_endpoints_{name}": "seller"
+        for name in (
+            "list",
+            "create",
+            "retrieve",
+            "update",
+            "destroy",
+            "rotate_secret",
+            "deliveries_list",
+            "deliveries_replay",
+        )
+    },
 }
 # Operations under these paths may call Bootpay: they run with the gateway pointed at the emulator.
 _BOOTPAY_PATHS = (
@@ -139,6 +153,7 @@ def fuzz_world(db, make_user, make_seller, make_product, sandbox, make_gateway) 
     )
     subscribable = make_product(seller=shop, price=9_900, stock=1_000_000, subscription_interval="month")
     keys, subscription = _billing(sandbox, make_gateway, buyer, subscribable)
+    endpoints, deliveries = _partner_webhooks(shop)
     return FuzzWorld(
         tokens={
             "buyer": Token.objects.create(user=buyer).key,
@@ -152,8 +167,23 @@ def fuzz_world(db, make_user, make_seller, make_product, sandbox, make_gateway) 
             "payment_id": [payment.public_id for payment in payments],
             "billing_key_id": [key.billing_key_id for key in keys],
             "subscription_id": [subscription.subscription_id],
+            "endpoint_id": endpoints,
+            "delivery_id": deliveries,
         },
     )
+
+
+def _partner_webhooks(shop) -> tuple[list[str], list[str]]:
+    """A webhook endpoint of the seller with a delivery of an event of its order (never sent here)."""
+    from payments.events.models import Event, WebhookEndpointDelivery
+    from payments.events.services.partner_webhooks import webhook_endpoint_create
+
+    endpoint, _ = webhook_endpoint_create(actor=shop.user, url="http://127.0.0.1:9/hooks")
+    deliveries = [
+        WebhookEndpointDelivery.objects.create(endpoint=endpoint, event=event, aggregate=event.aggregate)
+        for event in Event.objects.order_by("pk")[:1]
+    ]
+    return [endpoint.endpoint_id], [delivery.delivery_id for delivery in deliveries]
 
 
 def _billing(sandbox, make_gateway, buyer, product) -> tuple[list, object]:

@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
-from payments.events.models import Event
+from config.errors import DomainError
+from payments.events.models import Event, WebhookEndpoint, WebhookEndpointDelivery
+from payments.events.services.partner_webhooks import webhook_delivery_replay, webhook_endpoint_update
 
 
 @admin.register(Event)
@@ -22,3 +25,92 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Partner endpoints: enable, disable, change the URL or types. The secret is never shown here (the
+    REST creation and rotation answers show it once); staff add endpoints through the REST API."""
+
+    list_display = ("endpoint_id", "url", "seller", "enabled", "consecutive_failures", "failing_since")
+    list_filter = ("enabled",)
+    search_fields = ("endpoint_id", "url", "seller__name")
+    fields = (
+        "endpoint_id",
+        "owner",
+        "seller",
+        "url",
+        "event_types",
+        "enabled",
+        "disabled_reason",
+        "previous_valid_until",
+        "failing_since",
+        "consecutive_failures",
+        "created_at",
+    )
+    readonly_fields = (
+        "endpoint_id",
+        "owner",
+        "seller",
+        "previous_valid_until",
+        "failing_since",
+        "consecutive_failures",
+        "created_at",
+    )
+    actions = ("disable_endpoints", "enable_endpoints")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a secret must be shown once to someone: POST /api/v1/webhook-endpoints/
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Through the service: URL rules (SSRF) and enabling again send what waited.
+        changed = {name: form.cleaned_data[name] for name in ("url", "event_types", "enabled")}
+        try:
+            webhook_endpoint_update(endpoint=obj, actor=request.user, **changed)
+        except DomainError as exc:
+            self.message_user(request, f"Not saved: {exc.details or exc.code}", level=messages.ERROR)
+
+    @admin.action(description=_("Disable the selected endpoints"))
+    def disable_endpoints(self, request, queryset) -> None:
+        for endpoint in queryset:
+            webhook_endpoint_update(endpoint=endpoint, actor=request.user, enabled=False)
+
+    @admin.action(description=_("Enable the selected endpoints (sends what waited)"))
+    def enable_endpoints(self, request, queryset) -> None:
+        for endpoint in queryset:
+            webhook_endpoint_update(endpoint=endpoint, actor=request.user, enabled=True)
+
+
+@admin.register(WebhookEndpointDelivery)
+class WebhookEndpointDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log, read-only; replay sends a delivery again (same webhook-id)."""
+
+    list_display = (
+        "delivery_id",
+        "endpoint",
+        "event",
+        "state",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "delivered_at",
+    )
+    list_filter = ("state",)
+    search_fields = ("delivery_id", "endpoint__endpoint_id", "event__event_id", "aggregate")
+    list_select_related = ("endpoint", "event")
+    ordering = ("-pk",)
+    readonly_fields = [field.name for field in WebhookEndpointDelivery._meta.fields]
+    actions = ("replay_deliveries",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Replay the selected deliveries"))
+    def replay_deliveries(self, request, queryset) -> None:
+        for delivery in queryset.select_related("endpoint"):
+            webhook_delivery_replay(endpoint=delivery.endpoint, delivery_id=delivery.delivery_id)
+        self.message_user(request, _("Replay queued."))

@@ -16,7 +16,9 @@ from orders.models import Order
 from payments.billing.models import Subscription, SubscriptionEvent
 from payments.cash_receipts.models import CashReceiptIssuance
 from payments.events.models import EventType
+from payments.events.services.dispatch import event_dispatching
 from payments.events.services.outbox import event_record, iso, order_snapshot, payment_snapshot
+from payments.events.services.partner_webhooks import on_event_dispatching
 from payments.models import Cancellation, Payment, PaymentEvent
 from payments.services.common import order_paid
 
@@ -32,6 +34,8 @@ def connect() -> None:
     post_save.connect(
         on_subscription_event, sender=SubscriptionEvent, dispatch_uid="payments.events.subscription_event"
     )
+    # Consumers of dispatched events: partner webhooks create their deliveries.
+    event_dispatching.connect(on_event_dispatching, dispatch_uid="payments.events.partner_webhooks")
 
 
 def _order_aggregate(order: Order) -> str:

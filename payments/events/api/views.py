@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ErrorCode
+from config.filters import StrictFilterSet
 from config.openapi import ALWAYS_ERRORS, error_responses
 from config.pagination import KeysetPagination, list_response
 from payments.events.api.serializers import EventOutputSerializer
@@ -22,7 +23,7 @@ class EventPagination(KeysetPagination):
     ordering = ("pk",)
 
 
-class EventFilter(filters.FilterSet):
+class EventFilter(StrictFilterSet):  # `?type=` sent empty is a 400, not the whole list
     type = filters.MultipleChoiceFilter(choices=EventType.choices, help_text="Only these types (repeat it).")
 
     class Meta:
