@@ -482,6 +482,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.events.tasks.pg_outcomes_report_task",
         "schedule": env.float("SCHEDULE_OPEN_OUTCOMES_S", default=600.0),
     },
+    "sweep-notifications": {  # due retries and lost enqueues (payments/events, docs/events.md)
+        "task": "payments.events.tasks.notifications_sweep_task",
+        "schedule": env.float("SCHEDULE_NOTIFICATIONS_SWEEP_S", default=60.0),
+    },
     "sweep-cash-receipts": {
         "task": "payments.cash_receipts.tasks.sweep_cash_receipts",
         "schedule": env.float("SCHEDULE_CASH_RECEIPTS_S", default=300.0),

@@ -1,3 +1,18 @@
+from payments.events.models.notifications import (
+    ChannelName,
+    Language,
+    Notification,
+    NotificationPreference,
+    SandboxMessage,
+)
 from payments.events.models.outbox import Event, EventType
 
-__all__ = ["Event", "EventType"]
+__all__ = [
+    "ChannelName",
+    "Event",
+    "EventType",
+    "Language",
+    "Notification",
+    "NotificationPreference",
+    "SandboxMessage",
+]
