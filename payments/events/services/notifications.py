@@ -263,3 +263,33 @@ def notifications_send_due(*, now: datetime | None = None, limit: int = 500) -> 
     for notification_id in due:
         notification_send_task.delay(notification_id)
     return len(due)
+
+
+# --- Preferences -----------------------------------------------------------------------------------------
+
+
+def notification_preference_get(*, user, default_language: str = "ko") -> NotificationPreference:
+    """The user's preferences; an unsaved default (Korean unless told otherwise, every channel on)."""
+    preference = NotificationPreference.objects.filter(user=user).first()
+    return preference or NotificationPreference(user=user, language=default_language)
+
+
+def notification_preference_update(
+    *, user, default_language: str = "ko", **changes: object
+) -> NotificationPreference:
+    """Set some of `language`, `email_opt_out`, `alimtalk_opt_out`, `phone` (digits; "" clears it).
+
+    The opt-outs cover every notice but the legal ones (`LEGAL_NOTICES`), which are sent regardless.
+    A first save takes `default_language` (the request's Accept-Language) unless `language` is given.
+    """
+    allowed = {"language", "email_opt_out", "alimtalk_opt_out", "phone"}
+    with transaction.atomic():
+        preference, _ = NotificationPreference.objects.select_for_update().get_or_create(
+            user=user, defaults={"language": default_language}
+        )
+        for name, value in changes.items():
+            if name in allowed:
+                setattr(preference, name, value)
+        preference.full_clean()
+        preference.save()
+    return preference
