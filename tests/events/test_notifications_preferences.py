@@ -49,6 +49,18 @@ def test_patching_preferences_saves_them_and_masks_the_phone(api_client_for, mak
     assert api_client_for(other).get(URL).json()["email_opt_out"] is False
 
 
+def test_a_first_patch_keeps_the_requests_language(api_client_for, make_user):
+    user = make_user("english-speaker")
+
+    answer = api_client_for(user).patch(
+        URL, {"email_opt_out": False}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert (
+        answer.json()["language"] == "en" and NotificationPreference.objects.get(user=user).language == "en"
+    )
+
+
 @pytest.mark.parametrize(
     "body, field",
     [
