@@ -1,7 +1,5 @@
 """REST adapter for the caller's notification preferences (docs/events.md, "Notifications")."""
 
-import re
-
 from django.utils.translation import get_language_from_request
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -10,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.errors import DomainError
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
 from payments.events.models import Language
 from payments.events.services.channels import mask_phone
@@ -17,9 +16,8 @@ from payments.events.services.notifications import (
     LEGAL_NOTICES,
     notification_preference_get,
     notification_preference_update,
+    phone_normalize,
 )
-
-_MOBILE = re.compile(r"^01[016789]\d{7,8}$")
 
 
 class NotificationPreferenceOutputSerializer(serializers.Serializer):
@@ -61,10 +59,10 @@ class NotificationPreferenceApi(APIView):
             ref_name = "NotificationPreferenceUpdate"
 
         def validate_phone(self, value: str) -> str:
-            digits = re.sub(r"[\s-]", "", value)
-            if digits and not _MOBILE.match(digits):
-                raise serializers.ValidationError("not a Korean mobile number")
-            return digits
+            try:
+                return phone_normalize(value)
+            except DomainError as exc:
+                raise serializers.ValidationError(exc.details["fields"]["phone"]) from exc
 
     @extend_schema(
         operation_id="notification_preferences_retrieve",

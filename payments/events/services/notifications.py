@@ -13,6 +13,7 @@ picked up by the task's own retry or the beat sweep `notifications_send_due`.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,8 +22,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.errors import DomainError, ErrorCode
 from orders.models import OrderItem, Seller
-from payments.events.models import Event, EventType, Notification, NotificationPreference
+from payments.events.models import Event, EventType, Language, Notification, NotificationPreference
 from payments.events.services.channels import ChannelError, Recipient, channels_configured
 from payments.events.services.rendering import notice_render
 
@@ -274,22 +276,50 @@ def notification_preference_get(*, user, default_language: str = "ko") -> Notifi
     return preference or NotificationPreference(user=user, language=default_language)
 
 
+_MOBILE = re.compile(r"^01[016789]\d{7,8}$")
+
+
+def phone_normalize(value: str) -> str:
+    """A Korean mobile number as digits ("" stays ""); raises validation_error naming `phone`."""
+    digits = re.sub(r"[\s-]", "", value or "")
+    if digits and not _MOBILE.match(digits):
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, details={"fields": {"phone": ["not a Korean mobile number"]}}
+        )
+    return digits
+
+
 def notification_preference_update(
-    *, user, default_language: str = "ko", **changes: object
+    *,
+    user,
+    default_language: str = "ko",
+    language: str | None = None,
+    email_opt_out: bool | None = None,
+    alimtalk_opt_out: bool | None = None,
+    phone: str | None = None,
 ) -> NotificationPreference:
-    """Set some of `language`, `email_opt_out`, `alimtalk_opt_out`, `phone` (digits; "" clears it).
+    """Set the given preferences (None: unchanged); `phone` is a Korean mobile number, "" removes it.
 
     The opt-outs cover every notice but the legal ones (`LEGAL_NOTICES`), which are sent regardless.
     A first save takes `default_language` (the request's Accept-Language) unless `language` is given.
+    Raises validation_error (`language`, `phone`). Idempotent.
     """
-    allowed = {"language", "email_opt_out", "alimtalk_opt_out", "phone"}
+    if language is not None and language not in Language.values:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, details={"fields": {"language": [f"one of {Language.values}"]}}
+        )
+    changes = {
+        "language": language,
+        "email_opt_out": email_opt_out,
+        "alimtalk_opt_out": alimtalk_opt_out,
+        "phone": phone_normalize(phone) if phone is not None else None,
+    }
     with transaction.atomic():
         preference, _ = NotificationPreference.objects.select_for_update().get_or_create(
             user=user, defaults={"language": default_language}
         )
         for name, value in changes.items():
-            if name in allowed:
+            if value is not None:
                 setattr(preference, name, value)
-        preference.full_clean()
         preference.save()
     return preference
