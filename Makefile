@@ -41,6 +41,8 @@ migrate: install
 # they are what the terminal shows when the dev server starts instead of scrolling away above it.
 run: export DEBUG ?= 1
 run: export BOOTPAY_API_URL ?= http://$(HOST):$(SANDBOX_PORT)/v2
+# Mail is printed on the console (the local EMAIL_BACKEND); 알림톡 is recorded, never sent (docs/events.md).
+run: export NOTIFICATION_CHANNELS ?= email=payments.events.services.channels.EmailChannel,alimtalk=payments.events.services.channels.SandboxAlimtalkChannel
 run: migrate frontend
 	@color=; if [ -t 1 ]; then color=--force-color; fi; \
 	demo="$$($(PY) manage.py seed_demo $$color)" || exit 1; \

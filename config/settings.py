@@ -475,14 +475,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.settle_subscription_reservations",
         "schedule": env.float("SCHEDULE_BILLING_RESERVATIONS_S", default=300.0),
     },
-    "dispatch-events": {  # a sweep: each commit that records an event dispatches it at once
-        "task": "payments.events.tasks.events_dispatch_task",
-        "schedule": env.float("SCHEDULE_EVENTS_DISPATCH_S", default=30.0),
-    },
-    "report-open-pg-outcomes": {
-        "task": "payments.events.tasks.pg_outcomes_report_task",
-        "schedule": env.float("SCHEDULE_OPEN_OUTCOMES_S", default=600.0),
-    },
     "sweep-cash-receipts": {
         "task": "payments.cash_receipts.tasks.sweep_cash_receipts",
         "schedule": env.float("SCHEDULE_CASH_RECEIPTS_S", default=300.0),

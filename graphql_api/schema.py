@@ -37,8 +37,10 @@ from graphql_api.mutations.request_cash_receipt import RequestCashReceiptMutatio
 from graphql_api.mutations.request_identity_sms import RequestIdentitySmsMutation
 from graphql_api.mutations.resend_identity_sms import ResendIdentitySmsMutation
 from graphql_api.mutations.subscribe import SubscribeMutation
+from graphql_api.mutations.update_notification_preferences import UpdateNotificationPreferencesMutation
 from graphql_api.mutations.verify_identity import VerifyIdentityMutation
 from graphql_api.mutations.verify_payment import VerifyPaymentMutation
+from graphql_api.notifications import NotificationQuery
 from graphql_api.queries import Query
 from graphql_api.statements import WON_SCALAR, StatementQuery, Won
 
@@ -58,6 +60,7 @@ Mutation = merge_types(
         SubscribeMutation,
         CancelSubscriptionMutation,
         VerifyIdentityMutation,
+        UpdateNotificationPreferencesMutation,
         RequestIdentitySmsMutation,
         ConfirmIdentitySmsMutation,
         ResendIdentitySmsMutation,
@@ -132,7 +135,7 @@ def build_schema() -> strawberry.Schema:
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)
     return Schema(
-        query=merge_types("Query", (Query, StatementQuery)),
+        query=merge_types("Query", (Query, StatementQuery, NotificationQuery)),
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(

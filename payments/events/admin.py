@@ -1,8 +1,16 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
-from payments.events.models import Event, WebhookEndpoint, WebhookEndpointDelivery
+from payments.events.models import (
+    Event,
+    Notification,
+    NotificationPreference,
+    SandboxMessage,
+    WebhookEndpoint,
+    WebhookEndpointDelivery,
+)
 from payments.events.services.partner_webhooks import webhook_delivery_replay, webhook_endpoint_update
 
 
@@ -103,6 +111,28 @@ class WebhookEndpointDeliveryAdmin(admin.ModelAdmin):
     actions = ("replay_deliveries",)
     show_full_result_count = False
 
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Notices sent or due. Read-only but for one action: retry failed ones (a sent one is never resent)."""
+
+    list_display = ("id", "event", "channel", "audience", "state", "skip_reason", "attempts", "sent_at")
+    list_filter = ("state", "channel", "audience", "legal")
+    search_fields = ("event__event_id",)
+    ordering = ("-pk",)
+    readonly_fields = [field.name for field in Notification._meta.fields]
+    list_select_related = ("event",)
+    raw_id_fields = ("event", "recipient", "seller")
+    show_full_result_count = False
+    actions = ["retry_failed"]
+
+    @admin.action(description=_("Retry the failed notifications"))
+    def retry_failed(self, request, queryset) -> None:
+        count = queryset.filter(state=Notification.State.FAILED).update(
+            state=Notification.State.PENDING, next_attempt_at=timezone.now(), attempts=0, error=""
+        )
+        self.message_user(request, _("%(count)d notifications will be sent again.") % {"count": count})
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -114,3 +144,30 @@ class WebhookEndpointDeliveryAdmin(admin.ModelAdmin):
         for delivery in queryset.select_related("endpoint"):
             webhook_delivery_replay(endpoint=delivery.endpoint, delivery_id=delivery.delivery_id)
         self.message_user(request, _("Replay queued."))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "language", "email_opt_out", "alimtalk_opt_out", "updated_at")
+    list_filter = ("language", "email_opt_out", "alimtalk_opt_out")
+    raw_id_fields = ("user",)
+    exclude = ("phone",)  # staff have no need to read a number; users set it through the API
+
+
+@admin.register(SandboxMessage)
+class SandboxMessageAdmin(admin.ModelAdmin):
+    """What the sandbox 알림톡 channel would have sent (nothing left this server)."""
+
+    list_display = ("id", "notification", "channel", "template_code", "to_masked", "created_at")
+    list_filter = ("template_code",)
+    ordering = ("-pk",)
+    readonly_fields = [field.name for field in SandboxMessage._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

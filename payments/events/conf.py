@@ -30,6 +30,18 @@ EVENTS_WEBHOOK_MAX_ENDPOINTS_PER_OWNER = env.int("EVENTS_WEBHOOK_MAX_ENDPOINTS_P
 
 # Merged into CELERY_BEAT_SCHEDULE by config/settings.py.
 EVENTS_CELERY_BEAT_SCHEDULE = {
+    "dispatch-events": {  # a sweep: each commit that records an event dispatches it at once
+        "task": "payments.events.tasks.events_dispatch_task",
+        "schedule": env.float("SCHEDULE_EVENTS_DISPATCH_S", default=30.0),
+    },
+    "report-open-pg-outcomes": {
+        "task": "payments.events.tasks.pg_outcomes_report_task",
+        "schedule": env.float("SCHEDULE_OPEN_OUTCOMES_S", default=600.0),
+    },
+    "sweep-notifications": {  # due retries and lost enqueues (docs/events.md, "Notifications")
+        "task": "payments.events.tasks.notifications_sweep_task",
+        "schedule": env.float("SCHEDULE_NOTIFICATIONS_SWEEP_S", default=60.0),
+    },
     # Sends due retries and takes over deliveries whose sender died: no retry depends on the broker.
     "sweep-partner-webhook-deliveries": {
         "task": "payments.events.tasks.webhook_deliveries_sweep_task",
@@ -45,3 +57,46 @@ EVENTS_SPECTACULAR_SETTINGS = {
         "payments.events.api.schema.webhooks_postprocess",
     ],
 }
+# --- Notifications (docs/events.md, "Notifications") --------------------------------------------------
+# The shop's public address: links in notices (a price change's consent page is
+# `{SHOP_URL}/subscriptions/{subscription_id}`) and the name that prefixes every subject ("[상점] …").
+SHOP_URL = env.str("SHOP_URL", default="http://127.0.0.1:8000").rstrip("/")
+SHOP_NAME = env.str("SHOP_NAME", default="상점")
+
+# Django's email framework. Local runs print mail on the console; elsewhere SMTP unless another backend is
+# named, e.g. an email service provider through django-anymail (`anymail.backends.amazon_ses.EmailBackend`,
+# `anymail.backends.mailgun.EmailBackend`, …) with its credentials in ANYMAIL (JSON).
+_local = env.str("DJANGO_ENV", default="local") == "local"
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if _local
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_S", default=10)  # a send never holds a worker longer
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+ANYMAIL = env.json("ANYMAIL", default={})
+
+# Channel name → class (payments/events/services/channels.py `Channel`). Env: `name=dotted.path` pairs,
+# comma-separated. Email only by default; `make run` adds the sandbox 알림톡 channel, which records
+# messages and contacts nobody. A real Kakao 알림톡 / SMS provider is a class implementing `Channel`.
+NOTIFICATION_CHANNELS = dict(
+    pair.split("=", 1)
+    for pair in env.list(
+        "NOTIFICATION_CHANNELS", default=["email=payments.events.services.channels.EmailChannel"]
+    )
+    if "=" in pair
+)
+# A claimed notification is another worker's for this long (longer than one send can take).
+NOTIFICATION_LEASE_S = env.int("NOTIFICATION_LEASE_S", default=300)
+# Transient failures (SMTP down, a provider's 5xx) are retried with exponential backoff, then `failed`.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_BACKOFF_S = env.int("NOTIFICATION_RETRY_BACKOFF_S", default=30)
+NOTIFICATION_RETRY_BACKOFF_MAX_S = env.int("NOTIFICATION_RETRY_BACKOFF_MAX_S", default=3600)

@@ -15,7 +15,7 @@ from django.db.models.signals import post_save
 from orders.models import Order
 from payments.billing.models import Subscription, SubscriptionEvent
 from payments.cash_receipts.models import CashReceiptIssuance
-from payments.events.models import EventType
+from payments.events.models import Event, EventType
 from payments.events.services.dispatch import event_dispatching
 from payments.events.services.outbox import event_record, iso, order_snapshot, payment_snapshot
 from payments.events.services.partner_webhooks import on_event_dispatching
@@ -36,6 +36,14 @@ def connect() -> None:
     )
     # Consumers of dispatched events: partner webhooks create their deliveries.
     event_dispatching.connect(on_event_dispatching, dispatch_uid="payments.events.partner_webhooks")
+    # Consumers of dispatched events: notifications (buyers, sellers, staff).
+    event_dispatching.connect(on_event_dispatching_notify, dispatch_uid="payments.events.notifications")
+
+
+def on_event_dispatching_notify(sender: object = None, *, event: Event, **_: Any) -> None:
+    from payments.events.services.notifications import notifications_create
+
+    notifications_create(event=event)
 
 
 def _order_aggregate(order: Order) -> str:

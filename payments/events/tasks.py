@@ -36,3 +36,27 @@ def webhook_delivery_send_task(delivery_pk: int) -> str | None:
 def webhook_deliveries_sweep_task() -> int:
     """Enqueue due retries and deliveries whose sender died (beat: SCHEDULE_EVENTS_WEBHOOK_SWEEP_S)."""
     return webhook_deliveries_sweep()
+
+
+@shared_task(name="payments.events.tasks.notification_send_task")
+def notification_send_task(notification_id: int) -> str:
+    """Send one notification (after the dispatch commit, from the sweep, or as its own retry).
+
+    The service claims the row under a lease, so a duplicate delivery of this task sends nothing. A
+    transient failure schedules one retry here after the backoff; the sweep is the safety net when
+    the broker loses it (or a worker restarts).
+    """
+    from payments.events.services.notifications import notification_send
+
+    outcome, retry_in = notification_send(notification_id=notification_id)
+    if outcome == "retry" and retry_in:
+        notification_send_task.apply_async((notification_id,), countdown=retry_in)
+    return outcome
+
+
+@shared_task(name="payments.events.tasks.notifications_sweep_task")
+def notifications_sweep_task() -> int:
+    """Enqueue pending notifications that are due (lost enqueues, retries across worker restarts)."""
+    from payments.events.services.notifications import notifications_send_due
+
+    return notifications_send_due()

@@ -111,7 +111,7 @@ def test_without_redis_tasks_run_eagerly_and_with_it_redis_is_the_broker():
     schedules = (
         "['charge-due-subscriptions', 'dispatch-events', 'expire-unpaid-orders', 'reconcile-payments', "
         "'report-open-pg-outcomes', 'settle-subscription-reservations', 'sweep-cash-receipts', "
-        "'sweep-partner-webhook-deliveries', 'sweep-webhook-deliveries']"
+        "'sweep-notifications', 'sweep-partner-webhook-deliveries', 'sweep-webhook-deliveries']"
     )
     assert celery_conf() == f"True memory://localhost/ True 1 ['json'] {schedules}"
     assert celery_conf(REDIS_URL="redis://127.0.0.1:6379/3") == (

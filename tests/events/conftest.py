@@ -98,3 +98,6 @@ def later(on_commit):
         return on_commit(webhook_deliveries_sweep)
 
     return run
+
+
+from tests.events.smtp_server import smtp_server  # noqa: E402, F401 - the notification tests' fixture

@@ -10,6 +10,7 @@ from payments.events.api.endpoints import (
     WebhookEndpointDetailApi,
     WebhookEndpointRotateSecretApi,
 )
+from payments.events.api.notification_views import NotificationPreferenceApi
 from payments.events.api.views import EventListApi
 
 urlpatterns = [
@@ -34,5 +35,10 @@ urlpatterns = [
         "webhook-endpoints/<str:endpoint_id>/deliveries/<str:delivery_id>/replay/",
         WebhookDeliveryReplayApi.as_view(),
         name="webhook-delivery-replay",
+    ),
+    path(
+        "notification-preferences/",
+        NotificationPreferenceApi.as_view(),
+        name="notification-preferences",
     ),
 ]

@@ -1,4 +1,22 @@
 from payments.events.models.endpoints import WebhookDeliveryAttempt, WebhookEndpoint, WebhookEndpointDelivery
+from payments.events.models.notifications import (
+    ChannelName,
+    Language,
+    Notification,
+    NotificationPreference,
+    SandboxMessage,
+)
 from payments.events.models.outbox import Event, EventType
 
-__all__ = ["Event", "EventType", "WebhookDeliveryAttempt", "WebhookEndpoint", "WebhookEndpointDelivery"]
+__all__ = [
+    "ChannelName",
+    "Event",
+    "EventType",
+    "Language",
+    "Notification",
+    "NotificationPreference",
+    "SandboxMessage",
+    "WebhookDeliveryAttempt",
+    "WebhookEndpoint",
+    "WebhookEndpointDelivery",
+]
