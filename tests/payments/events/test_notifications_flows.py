@@ -8,7 +8,7 @@ from payments.billing.services import subscription_create
 from payments.events.models import Notification, NotificationPreference
 from payments.services import payment_reconcile, payment_verify
 from tests.billing_support import emulator_billing_key
-from tests.events.smtp_server import bodies
+from tests.payments.events.smtp_server import bodies
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

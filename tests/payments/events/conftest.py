@@ -12,7 +12,7 @@ from payments.events.models import WebhookEndpointDelivery
 from payments.events.services.outbox import event_record, order_snapshot
 from payments.events.services.partner_webhooks import webhook_endpoint_create
 from payments.events.services.webhook_delivery import webhook_deliveries_sweep
-from tests.events.webhook_partner_receiver import Receiver
+from tests.payments.events.webhook_partner_receiver import Receiver
 
 
 @pytest.fixture(autouse=True)
@@ -100,4 +100,4 @@ def later(on_commit):
     return run
 
 
-from tests.events.smtp_server import smtp_server  # noqa: E402, F401 - the notification tests' fixture
+from tests.payments.events.smtp_server import smtp_server  # noqa: E402, F401 - the notification tests' fixture

@@ -16,7 +16,7 @@ from payments.events.services.dispatch import events_dispatch
 from payments.events.services.notifications import notification_send, notifications_send_due
 from payments.events.tasks import notifications_sweep_task
 from payments.services import payment_verify
-from tests.events.smtp_server import bodies
+from tests.payments.events.smtp_server import bodies
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
