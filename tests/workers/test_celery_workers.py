@@ -17,8 +17,6 @@ from payments.webhooks import tasks
 from payments.webhooks.services import webhook_receive
 from tests.workers.harness import (
     RedisServer,
-    Worker,
-    flush_broker,
     machine_redis_url,
     publishing_to,
     wait_until,
@@ -34,40 +32,6 @@ pytestmark = [
 WEBHOOK_PATH = "/api/v1/webhooks/bootpay/"
 PROCESS = "payments.tasks.process_webhook_delivery"
 SWEEP = "payments.tasks.sweep_webhook_deliveries"
-
-
-@pytest.fixture
-def workers(bootpay):
-    """`workers(name, broker_url, pool=…, concurrency=…)` starts a worker; all are stopped after the test."""
-    started: list[Worker] = []
-
-    def start(name: str, broker_url: str, *, pool: str = "threads", concurrency: int = 2, **env) -> Worker:
-        worker = Worker(
-            name,
-            broker_url=broker_url,
-            bootpay_api_url=bootpay.api_url,
-            pool=pool,
-            concurrency=concurrency,
-            **env,
-        )
-        started.append(worker.start())
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
-        # pytest shows a test's captured output only when it failed: the workers' side of the story.
-        print(f"--- worker {worker.name} log ---\n{worker.log()}")
-        worker.close()
-
-
-@pytest.fixture
-def broker():
-    url = machine_redis_url()
-    flush_broker(url)
-    with publishing_to(url):
-        yield url
-    flush_broker(url)
 
 
 def store(receipt: dict) -> WebhookDelivery:
