@@ -5,8 +5,10 @@ outcome once (its deduplication key); partner webhooks send under a lease (servi
 from __future__ import annotations
 
 from celery import shared_task
+from django.core.cache import cache
 
 from payments.events.services.dispatch import events_dispatch
+from payments.events.services.outbox import DISPATCH_QUEUED_KEY
 from payments.events.services.open_outcomes import pg_outcomes_report_open
 from payments.events.services.webhook_delivery import webhook_deliveries_sweep, webhook_delivery_send
 
@@ -14,6 +16,7 @@ from payments.events.services.webhook_delivery import webhook_deliveries_sweep, 
 @shared_task(name="payments.events.tasks.events_dispatch_task")
 def events_dispatch_task() -> int:
     """Hand new events to partner webhooks and notifications (after each commit, and as a sweep)."""
+    cache.delete(DISPATCH_QUEUED_KEY)  # before reading: a commit from now on queues its own dispatch
     return events_dispatch()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,10 +50,23 @@ def event_record(
     transaction.on_commit(_dispatch_soon, robust=True)
 
 
+# Set while a dispatch is queued and has not started: a dispatch takes every event committed before it
+# starts, so commits meanwhile (a burst of webhooks, a transaction recording several events) queue no
+# other. The task clears it before it reads; if the queued task is lost, the key lapses and the beat
+# sweep dispatches anyway.
+DISPATCH_QUEUED_KEY = "events:dispatch-queued"
+
+
 def _dispatch_soon() -> None:
     from payments.events.tasks import events_dispatch_task
 
-    events_dispatch_task.delay()
+    try:
+        queue_one = cache.add(DISPATCH_QUEUED_KEY, 1, timeout=60)
+    except Exception:  # the cache is down: better a dispatch too many than one late
+        logger.warning("events dispatch: cache unavailable, queueing anyway", exc_info=True)
+        queue_one = True
+    if queue_one:
+        events_dispatch_task.delay()
 
 
 # --- Payload snapshots --------------------------------------------------------------------------------
