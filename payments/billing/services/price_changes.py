@@ -70,6 +70,8 @@ def subscription_price_change_create(
     now = timezone.now()
     if on_no_consent not in OnNoConsent.values:
         raise _invalid("on_no_consent", f"one of {', '.join(OnNoConsent.values)}")
+    if not 1 <= new_price <= settings.ORDER_MAX_TOTAL_AMOUNT:  # a period's order could never be paid
+        raise _invalid("new_price", f"must be between 1 and {settings.ORDER_MAX_TOTAL_AMOUNT}")
     if effective_at < now + timedelta(days=settings.BILLING_PRICE_CHANGE_NOTICE_DAYS):
         raise _invalid("effective_at", f"at least {settings.BILLING_PRICE_CHANGE_NOTICE_DAYS} days ahead")
     opens_at = max(now, effective_at - timedelta(days=settings.BILLING_PRICE_CHANGE_CONSENT_DAYS))
