@@ -61,8 +61,9 @@ def subscription_price_change_create(
     The product's seller or staff. Raises permission_denied (neither seller nor staff), product_not_found
     (unknown, or another seller's), product_not_subscribable, validation_error (`effective_at` sooner
     than `BILLING_PRICE_CHANGE_NOTICE_DAYS`, a deadline outside the consent window, an unknown
-    `on_no_consent`), price_change_exists (one of the product's changes has not applied yet). A price
-    decrease needs no consent and is not scheduled here (change the product's price). Not idempotent.
+    `on_no_consent`, no live subscription paying less than `new_price`: a decrease needs no consent and
+    is not scheduled here), price_change_exists (one of the product's changes has not applied yet). Not
+    idempotent.
     """
     role = user_role(actor)
     if role not in (Role.SELLER, Role.STAFF):
@@ -105,6 +106,10 @@ def subscription_price_change_create(
         )
         if earlier := unsettled.values_list("price_change_id", flat=True).first():
             raise DomainError(ErrorCode.PRICE_CHANGE_EXISTS, details={"price_change_id": earlier})
+        if not subscriptions:  # a decrease (or nobody pays less): nothing needs consent
+            raise _invalid(
+                "new_price", "no live subscription of the product pays less: nothing to consent to"
+            )
         change = SubscriptionPriceChange.objects.create(
             product=product,
             new_price=new_price,

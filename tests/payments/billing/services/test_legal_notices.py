@@ -319,3 +319,12 @@ def test_a_reserved_subscription_without_consent_is_cancelled_and_its_reservatio
     assert counts == {"cancelled": 1}
     assert reserved.status == "cancelled" and reserved.reserve_id == ""
     assert "reservation_cancel" in fake_bootpay.calls
+
+
+def test_a_decrease_asks_nobody_and_is_refused(yearly):
+    with pytest.raises(DomainError) as lower:
+        _raise(yearly, new_price=8_000)
+
+    assert lower.value.code == ErrorCode.VALIDATION_ERROR
+    assert "new_price" in lower.value.details["fields"]
+    assert not SubscriptionPriceConsent.objects.exists()
