@@ -109,8 +109,10 @@ def celery_conf(**env: str) -> str:
 
 def test_without_redis_tasks_run_eagerly_and_with_it_redis_is_the_broker():
     schedules = (
-        "['charge-due-subscriptions', 'expire-unpaid-orders', 'reconcile-payments', "
-        "'settle-subscription-reservations', 'sweep-cash-receipts', 'sweep-webhook-deliveries']"
+        "['apply-subscription-price-changes', 'charge-due-subscriptions', 'dispatch-events', "
+        "'expire-unpaid-orders', 'notify-upcoming-subscription-charges', 'reconcile-payments', "
+        "'report-open-pg-outcomes', 'settle-subscription-reservations', 'sweep-cash-receipts', "
+        "'sweep-webhook-deliveries']"
     )
     assert celery_conf() == f"True memory://localhost/ True 1 ['json'] {schedules}"
     assert celery_conf(REDIS_URL="redis://127.0.0.1:6379/3") == (
