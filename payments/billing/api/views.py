@@ -192,8 +192,11 @@ class SubscriptionCreateApi(APIView):
 
     @extend_schema(
         operation_id="subscriptions_create",
-        summary="Subscribe to a product with a registered card; the first period is charged now",
+        summary="Subscribe to a product with a registered card; period 1 is charged now (or after a trial)",
         description=(
+            "A product with `trial_days` (a buyer's first subscription to it) charges nothing now: "
+            "`trial_ends_at` says when the first paid period is due, announced at least 7 days ahead "
+            "(docs/billing.md, Notices the law requires). "
             "Price, tax-free part and interval are fixed now. Each period is an ordinary order paid by an "
             "ordinary payment (see `charges`). The first charge declined: 409 `payment_failed` with "
             "`details.pg_code` and `details.subscription_id` (that subscription is cancelled; the card is "

@@ -87,7 +87,11 @@ def subscription_create(
         if existing := _live_subscription_id(buyer.pk, product.pk):
             raise DomainError(ErrorCode.SUBSCRIPTION_EXISTS, details={"subscription_id": existing})
         now = timezone.now()
-        trial_ends_at = now + timedelta(days=product.trial_days) if product.trial_days else None
+        # One free trial per buyer and product: subscribing again after cancelling is charged at once.
+        had_one = Subscription.objects.filter(buyer_id=buyer.pk, product_id=product.pk).exists()
+        trial_ends_at = (
+            now + timedelta(days=product.trial_days) if product.trial_days and not had_one else None
+        )
         if trial_ends_at is not None:
             _trial_checks(buyer, product)
         try:

@@ -328,3 +328,21 @@ def test_a_decrease_asks_nobody_and_is_refused(yearly):
     assert lower.value.code == ErrorCode.VALIDATION_ERROR
     assert "new_price" in lower.value.details["fields"]
     assert not SubscriptionPriceConsent.objects.exists()
+
+
+def test_one_free_trial_per_buyer_and_product(buyer, register_key, subscribable, fake_bootpay):
+    from payments.billing.services import subscription_cancel, subscription_create
+
+    product, key = subscribable(trial_days=14, price=7_000), register_key(buyer)
+    first = subscription_create(
+        buyer=buyer, product_id=product.pk, billing_key_id=key.billing_key_id, gateway=fake_bootpay
+    )
+    subscription_cancel(subscription_id=first.subscription_id, actor=buyer, gateway=fake_bootpay)
+    key = register_key(buyer)  # the first card was destroyed with its last subscription
+
+    again = subscription_create(
+        buyer=buyer, product_id=product.pk, billing_key_id=key.billing_key_id, gateway=fake_bootpay
+    )
+
+    assert first.trial_ends_at is not None and again.trial_ends_at is None
+    assert (again.current_period, _charges(again)) == (1, [(1, 7_000)])
