@@ -50,6 +50,10 @@ class ErrorCode(models.TextChoices):
     SUBSCRIPTION_NOTHING_TO_RETRY = "subscription_nothing_to_retry"
     CHARGE_OUTCOME_OPEN = "charge_outcome_open"
     SUBSCRIPTION_EXISTS = "subscription_exists"
+    # A seller's price increase for existing subscribers (payments.billing.services.price_changes).
+    NO_PENDING_PRICE_CHANGE = "no_pending_price_change"
+    PRICE_CHANGE_CONSENT_CLOSED = "price_change_consent_closed"
+    PRICE_CHANGE_EXISTS = "price_change_exists"
     CASH_RECEIPT_IDENTIFIER_INVALID = "cash_receipt_identifier_invalid"
     CASH_RECEIPT_NOT_APPLICABLE = "cash_receipt_not_applicable"
     CASH_RECEIPT_IN_PROGRESS = "cash_receipt_in_progress"
@@ -100,6 +104,9 @@ HTTP_STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.SUBSCRIPTION_NOTHING_TO_RETRY: 409,
     ErrorCode.CHARGE_OUTCOME_OPEN: 409,
     ErrorCode.SUBSCRIPTION_EXISTS: 409,
+    ErrorCode.NO_PENDING_PRICE_CHANGE: 409,
+    ErrorCode.PRICE_CHANGE_CONSENT_CLOSED: 409,
+    ErrorCode.PRICE_CHANGE_EXISTS: 409,
     ErrorCode.CASH_RECEIPT_IDENTIFIER_INVALID: 400,
     ErrorCode.CASH_RECEIPT_NOT_APPLICABLE: 409,
     ErrorCode.CASH_RECEIPT_IN_PROGRESS: 409,
@@ -158,6 +165,12 @@ DEFAULT_MESSAGES: dict[str, StrOrPromise] = {
         "that no money was taken."
     ),
     ErrorCode.SUBSCRIPTION_EXISTS: _("You already have a live subscription to this product."),
+    ErrorCode.NO_PENDING_PRICE_CHANGE: _("This subscription has no price change waiting for your consent."),
+    ErrorCode.PRICE_CHANGE_CONSENT_CLOSED: _(
+        "Consent to this price change is not open now: it opens 30 days before the new price applies and "
+        "closes at its deadline."
+    ),
+    ErrorCode.PRICE_CHANGE_EXISTS: _("This product already has a price change that has not applied yet."),
     ErrorCode.CASH_RECEIPT_IDENTIFIER_INVALID: _(
         "The cash receipt number is not valid for this receipt type: a mobile phone or cash receipt card "
         "number for income deduction, a business registration number for expense proof."

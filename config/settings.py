@@ -481,8 +481,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Events, partner webhooks and notifications (payments/events/conf.py, docs/events.md) ----------
+# --- Events, partner webhooks and notifications (payments/events/conf.py, docs/events.md); automatic
+# payments' legal notices (payments/billing/conf.py, docs/billing.md, "Notices the law requires")
+from payments.billing.conf import *  # noqa: E402, F403
 from payments.events.conf import *  # noqa: E402, F403
 
 CELERY_BEAT_SCHEDULE |= EVENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
 SPECTACULAR_SETTINGS |= EVENTS_SPECTACULAR_SETTINGS  # noqa: F405
+CELERY_BEAT_SCHEDULE |= BILLING_NOTICE_BEAT_SCHEDULE  # noqa: F405

@@ -28,6 +28,7 @@ from graphql_api.mutations.cancel_payment import CancelPaymentMutation
 from graphql_api.mutations.cancel_subscription import CancelSubscriptionMutation
 from graphql_api.mutations.confirm_identity_sms import ConfirmIdentitySmsMutation
 from graphql_api.mutations.confirm_payment import ConfirmPaymentMutation
+from graphql_api.mutations.consent_to_price_change import ConsentToPriceChangeMutation
 from graphql_api.mutations.create_order import CreateOrderMutation
 from graphql_api.mutations.mark_item_shipped import MarkItemShippedMutation
 from graphql_api.mutations.register_billing_key import RegisterBillingKeyMutation
@@ -59,6 +60,7 @@ Mutation = merge_types(
         RemoveBillingKeyMutation,
         SubscribeMutation,
         CancelSubscriptionMutation,
+        ConsentToPriceChangeMutation,
         VerifyIdentityMutation,
         UpdateNotificationPreferencesMutation,
         RequestIdentitySmsMutation,

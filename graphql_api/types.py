@@ -16,6 +16,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from strawberry import Info, auto, relay
 from strawberry.scalars import JSON
 
+from graphql_api.billing_notices import PendingPriceChangeType
 from graphql_api.context import current_user
 from graphql_api.identity import IdentityType
 from graphql_api.payment_actions import PaymentActionsType, payment_actions_type
@@ -35,8 +36,10 @@ from orders.selectors import (
 from payments.billing.models import BillingKey, Subscription, SubscriptionCharge
 from payments.billing.selectors import (
     billing_key_filter_visible,
+    open_price_consents_prefetch,
     subscription_charge_filter_visible,
     subscription_filter_visible,
+    subscription_pending_price_change,
 )
 from payments.identity.selectors import identity_state
 from payments.models import Cancellation, Payment, PaymentEvent
@@ -83,6 +86,7 @@ class ProductType(relay.Node):
     adult_only: bool = strawberry_django.field(
         description="Only a buyer verified as an adult may order it (청소년유해매체물; `verifyIdentity`)."
     )
+    trial_days: int = strawberry_django.field(description="Free days before a subscription's first charge.")
     seller: SellerType
     # No get_queryset here: a withdrawn product must still show on the order lines that bought it.
     # The catalogue queries (`products`, `product`) hide inactive products from the public.
@@ -451,6 +455,7 @@ class SubscriptionType(relay.Node):
     next_charge_at: auto = strawberry_django.field(
         description="When the next charge (or its retry) is due; null once cancelled."
     )
+    trial_ends_at: auto = strawberry_django.field(description="Free until then; null: no trial.")
     created_at: auto
     cancelled_at: auto
     product: ProductType
@@ -469,6 +474,10 @@ class SubscriptionType(relay.Node):
     )
     def billing_key_id(self, root: Subscription) -> str:
         return root.billing_key.billing_key_id
+
+    @strawberry_django.field(only=["status"], prefetch_related=[open_price_consents_prefetch()])
+    def pending_price_change(self, root: Subscription) -> PendingPriceChangeType | None:
+        return PendingPriceChangeType.of(subscription_pending_price_change(root))
 
     @strawberry_django.field(only=["billing_key__card_company"], select_related=["billing_key"])
     def card_company(self, root: Subscription) -> str:

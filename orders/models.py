@@ -69,6 +69,12 @@ class Product(TimeStamped):
         help_text="Sold by subscription, charged every week, month or year (blank: not subscribable). "
         "It can still be ordered once like any product.",
     )
+    trial_days = models.PositiveSmallIntegerField(
+        _("free trial days"),
+        default=0,
+        help_text="A new subscription is free for this many days, then charged (0: no trial). "
+        "Its first charge is announced at least 7 days ahead (docs/billing.md).",
+    )
 
     class Meta:
         verbose_name = _("product")

@@ -42,6 +42,7 @@ class ProductOutputSerializer(ModelOutputSerializer):
             "is_active",
             "adult_only",
             "subscription_interval",
+            "trial_days",
             "created_at",
             "updated_at",
         ]

@@ -97,6 +97,9 @@ class ProductCreateApi(APIView):
             default=False, help_text="Only a buyer verified as an adult may order it (청소년유해매체물)."
         )
         subscription_interval = SubscriptionIntervalField(default="")
+        trial_days = serializers.IntegerField(
+            min_value=0, max_value=365, default=0, help_text="Free days before a subscription's first charge."
+        )
 
         class Meta:
             ref_name = "ProductCreate"
@@ -138,6 +141,12 @@ class ProductUpdateApi(APIView):
             required=False, help_text="Only a buyer verified as an adult may order it (청소년유해매체물)."
         )
         subscription_interval = SubscriptionIntervalField(required=False)
+        trial_days = serializers.IntegerField(
+            min_value=0,
+            max_value=365,
+            required=False,
+            help_text="Free days before a subscription's first charge.",
+        )
 
         class Meta:
             ref_name = "ProductUpdate"

@@ -15,7 +15,16 @@ from orders.selectors import Role, user_role
 PRODUCT_MAX_PRICE = 1_000_000_000
 PRODUCT_MAX_STOCK = 1_000_000
 PRODUCT_EDITABLE_FIELDS = frozenset(
-    {"name", "price", "is_tax_free", "stock", "is_active", "adult_only", "subscription_interval"}
+    {
+        "name",
+        "price",
+        "is_tax_free",
+        "stock",
+        "is_active",
+        "adult_only",
+        "subscription_interval",
+        "trial_days",
+    }
 )
 
 
@@ -29,6 +38,10 @@ def _check_bounds(values: dict[str, Any]) -> None:
         raise DomainError.invalid("price", f"must be between 1 and {max_price}")
     if "stock" in values and not 0 <= values["stock"] <= PRODUCT_MAX_STOCK:
         raise DomainError.invalid("stock", f"must be between 0 and {PRODUCT_MAX_STOCK}")
+    if "trial_days" in values and not 0 <= values["trial_days"] <= (
+        max_days := settings.BILLING_MAX_TRIAL_DAYS
+    ):
+        raise DomainError.invalid("trial_days", f"must be between 0 and {max_days}")
 
 
 def _full_clean(product: Product) -> None:
@@ -48,6 +61,7 @@ def product_create(
     is_active: bool = True,
     adult_only: bool = False,
     subscription_interval: str = "",
+    trial_days: int = 0,
 ) -> Product:
     """A seller lists a product in its own shop (`subscription_interval`: also sold by subscription).
 
@@ -58,7 +72,7 @@ def product_create(
     seller = Seller.objects.filter(user=actor).first() if actor.is_authenticated else None
     if seller is None:
         raise DomainError(ErrorCode.PERMISSION_DENIED)
-    _check_bounds({"price": price, "stock": stock})
+    _check_bounds({"price": price, "stock": stock, "trial_days": trial_days})
     product = Product(
         seller=seller,
         name=name,
@@ -68,6 +82,7 @@ def product_create(
         is_active=is_active,
         adult_only=adult_only,
         subscription_interval=subscription_interval,
+        trial_days=trial_days,
     )
     _full_clean(product)
     product.save()

@@ -299,3 +299,6 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     @staticmethod
     def _refusal(subscription: Subscription, exc: DomainError) -> str:
         return f"{subscription.subscription_id}: {exc.code}: {localize(exc.message)}"
+
+
+from payments.billing import admin_price_changes  # noqa: E402, F401  (registers the price changes' admin)

@@ -183,6 +183,24 @@ class Subscription(models.Model):
     reserve_id = models.CharField(
         _("reservation id"), max_length=64, blank=True, help_text="Bootpay's pending reservation."
     )
+    trial_ends_at = models.DateTimeField(
+        _("trial ends at"),
+        null=True,
+        blank=True,
+        help_text="Free until then: period 1 is its first paid period, charged no sooner (null: no trial).",
+    )
+    upcoming_notice_period = models.PositiveIntegerField(
+        _("upcoming charge notice: period"),
+        null=True,
+        blank=True,
+        help_text="The period whose paid-charge notice was recorded (one notice per period).",
+    )
+    upcoming_notice_at = models.DateTimeField(
+        _("upcoming charge notice: sent at"),
+        null=True,
+        blank=True,
+        help_text="That period is charged no sooner than BILLING_UPCOMING_NOTICE_DAYS after this.",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -294,6 +312,12 @@ class SubscriptionEvent(models.Model):
         CHARGE_REFUNDED = "charge_refunded"  # Bootpay charged, the money core refused and refunded it
         LATE_ANSWER = "late_answer"  # an answer to an earlier attempt, after a newer one was sent
         STAFF_ACTION = "staff_action"
+        # The legal notices (docs/billing.md, "Notices the law requires").
+        UPCOMING_CHARGE = "upcoming_charge"  # a paid charge after a free period is coming
+        PRICE_CHANGE_PENDING = "price_change_pending"  # a price increase awaits the buyer's consent
+        PRICE_CHANGE_CONSENTED = "price_change_consented"
+        PRICE_CHANGE_APPLIED = "price_change_applied"  # consented: charged the new price from now on
+        PRICE_CHANGE_DECLINED = "price_change_declined"  # no consent: kept the old price, or cancelled
 
     subscription = models.ForeignKey(
         Subscription, on_delete=models.PROTECT, related_name="events", verbose_name=_("subscription")
@@ -330,3 +354,108 @@ class SubscriptionEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Subscription events are append-only.")
+
+
+def new_price_change_id() -> str:
+    return f"pc_{secrets.token_hex(12)}"
+
+
+class SubscriptionPriceChange(models.Model):
+    """A seller's (or staff's) price increase for a product's existing subscribers: it applies only to
+    those who consent in time (전자상거래법 §13⑥); the others keep their price or are cancelled at the
+    end of their period, as `on_no_consent` says. Never edited once created (a new one replaces it)."""
+
+    class OnNoConsent(models.TextChoices):
+        KEEP_PRICE = "keep_price"
+        CANCEL_AT_PERIOD_END = "cancel_at_period_end"
+
+    price_change_id = models.CharField(
+        _("price change id"), max_length=40, unique=True, default=new_price_change_id, editable=False
+    )
+    product = models.ForeignKey(
+        "orders.Product", on_delete=models.PROTECT, related_name="price_changes", verbose_name=_("product")
+    )
+    new_price = models.PositiveBigIntegerField(_("new price"))
+    new_tax_free = models.PositiveBigIntegerField(_("new tax-free amount"), default=0)
+    effective_at = models.DateTimeField(
+        _("effective at"), help_text="Periods beginning at or after this are charged the new price."
+    )
+    consent_opens_at = models.DateTimeField(
+        _("consent opens at"), help_text="Consent counts from here (30 days before effective_at)."
+    )
+    consent_deadline = models.DateTimeField(_("consent deadline"))
+    on_no_consent = models.CharField(_("without consent"), max_length=24, choices=OnNoConsent.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subscription price change")
+        verbose_name_plural = _("subscription price changes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(new_price__gte=1), name="price_change_price_positive"),
+            models.CheckConstraint(
+                condition=Q(new_tax_free__lte=F("new_price")), name="price_change_tax_free_lte_price"
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_deadline__lte=F("effective_at")), name="price_change_deadline_first"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.price_change_id} → {self.new_price}"
+
+
+class SubscriptionPriceConsent(models.Model):
+    """One subscription's side of a price change: what it paid, whether its buyer consented, and what
+    became of it. Changes only under the subscription's lock (`services/price_changes.py`)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"  # waiting for the buyer
+        CONSENTED = "consented"  # the buyer agreed; the new price applies from the first period due
+        APPLIED = "applied"  # charged the new price from then on
+        KEPT = "kept"  # no consent: the old price stays (on_no_consent keep_price)
+        CANCELLED = "cancelled"  # no consent: the subscription ended with its paid period
+
+    OPEN_STATES = (State.PENDING, State.CONSENTED)
+
+    price_change = models.ForeignKey(
+        SubscriptionPriceChange,
+        on_delete=models.PROTECT,
+        related_name="consents",
+        verbose_name=_("price change"),
+    )
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="price_consents", verbose_name=_("subscription")
+    )
+    price = models.PositiveBigIntegerField(_("price before"), help_text="The subscription's price then.")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    consented_at = models.DateTimeField(_("consented at"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subscription price consent")
+        verbose_name_plural = _("subscription price consents")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["price_change", "subscription"], name="price_consent_one_per_subscription"
+            ),
+            # At most one open price change per subscription: the one its buyer is asked about.
+            models.UniqueConstraint(
+                fields=["subscription"],
+                condition=Q(state__in=("pending", "consented")),
+                name="price_consent_one_open_per_subscription",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.price_change_id} ({self.state})"

@@ -1,12 +1,13 @@
 """Reads of automatic payments: who sees which billing key, subscription and charge (REST and GraphQL)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from config.errors import DomainError, ErrorCode
-from payments.billing.models import BillingKey, Subscription, SubscriptionCharge
+from payments.billing.models import BillingKey, Subscription, SubscriptionCharge, SubscriptionPriceConsent
 from payments.selectors import _buyer_rows, payment_live_list  # one visibility rule, the core's
 
 # --- Automatic payments: a buyer's keys and subscriptions ---------------------------------------------
@@ -70,7 +71,59 @@ def subscription_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> Quer
                 .order_by("period", "pk"),
             )
         )
+        .prefetch_related(open_price_consents_prefetch())
         .order_by("-created_at", "-pk")
+    )
+
+
+def open_price_consents_prefetch() -> Prefetch:
+    """What `subscription_pending_price_change` reads, for a whole page of subscriptions at once."""
+    return Prefetch(
+        "price_consents",
+        queryset=SubscriptionPriceConsent.objects.filter(
+            state__in=SubscriptionPriceConsent.OPEN_STATES
+        ).select_related("price_change"),
+        to_attr="open_price_consents",
+    )
+
+
+@dataclass(frozen=True)
+class PendingPriceChange:
+    """`pending_price_change` of a subscription, as REST and GraphQL show it."""
+
+    price_change_id: str
+    price: int
+    new_price: int
+    effective_at: datetime
+    consent_opens_at: datetime
+    consent_deadline: datetime
+    on_no_consent: str
+    consented_at: datetime | None
+
+
+def subscription_pending_price_change(subscription: Subscription) -> PendingPriceChange | None:
+    """The open price change of a live subscription (from the prefetch when there is one), or None."""
+    if subscription.status not in Subscription.LIVE_STATUSES:
+        return None
+    rows = getattr(subscription, "open_price_consents", None)
+    if rows is None:
+        rows = list(
+            SubscriptionPriceConsent.objects.filter(
+                subscription=subscription, state__in=SubscriptionPriceConsent.OPEN_STATES
+            ).select_related("price_change")
+        )
+    if not rows:
+        return None
+    consent, change = rows[0], rows[0].price_change
+    return PendingPriceChange(
+        price_change_id=change.price_change_id,
+        price=consent.price,
+        new_price=change.new_price,
+        effective_at=change.effective_at,
+        consent_opens_at=change.consent_opens_at,
+        consent_deadline=change.consent_deadline,
+        on_no_consent=change.on_no_consent,
+        consented_at=consent.consented_at,
     )
 
 

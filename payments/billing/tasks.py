@@ -11,7 +11,12 @@ import logging
 
 from celery import shared_task
 
-from payments.billing.services import subscriptions_charge_due, subscriptions_settle_reservations
+from payments.billing.services import (
+    subscriptions_apply_price_changes,
+    subscriptions_charge_due,
+    subscriptions_notify_upcoming,
+    subscriptions_settle_reservations,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,4 +39,23 @@ def settle_subscription_reservations() -> dict[str, int]:
     counts = subscriptions_settle_reservations()
     if counts:
         logger.info("billing reservations: %s", " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    return counts
+
+
+@shared_task(name="payments.billing.tasks.notify_upcoming_charges")
+def notify_upcoming_charges() -> int:
+    """The legal notice of a paid charge after a free trial, at least 7 days ahead: once per period,
+    however often or on however many workers this runs (docs/billing.md, "Notices the law requires")."""
+    recorded = subscriptions_notify_upcoming()
+    if recorded:
+        logger.info("billing: %s upcoming-charge notice(s) recorded", recorded)
+    return recorded
+
+
+@shared_task(name="payments.billing.tasks.apply_price_changes")
+def apply_price_changes() -> dict[str, int]:
+    """Effective price changes of reserved subscriptions (charged ones are settled by their next claim)."""
+    counts = subscriptions_apply_price_changes()
+    if counts:
+        logger.info("billing price changes: %s", " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     return counts

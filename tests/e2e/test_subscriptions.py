@@ -4,12 +4,22 @@ then 내 구독 with its cancel. Checked on the page, in our database and at the
 import base64
 import re
 import urllib.parse
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from orders.models import Product
-from payments.billing.models import BillingKey, Subscription
+from payments.billing.models import (
+    BillingKey,
+    Subscription,
+    SubscriptionPriceChange,
+    SubscriptionPriceConsent,
+)
+from payments.billing.services import subscription_create, subscription_price_change_create
+from tests.billing_support import emulator_billing_key
+from tests.e2e.axe import assert_accessible
 from tests.e2e.pages import graphql_call, log_in, nav, product_card, sandbox_panel, status_text, urlpath, won
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -122,3 +132,37 @@ def test_a_declining_test_card_does_not_subscribe(page, shop, buyer, coffee, boo
 
 def _product_gid(product: Product) -> str:
     return urllib.parse.quote(base64.b64encode(f"Product:{product.pk}".encode()).decode(), safe="")
+
+
+def test_a_pending_price_increase_on_my_subscriptions_is_consented_with_one_click(
+    page, shop, buyer, coffee, bootpay
+):
+    """The seller raises the price for existing subscribers; 내 구독 shows the new price, the deadline and
+    what happens without consent, and 동의 records the consent (then the page says so)."""
+    key, _ = emulator_billing_key(buyer, bootpay)
+    subscription = subscription_create(buyer=buyer, product_id=coffee.pk, billing_key_id=key.billing_key_id)
+    subscription_price_change_create(
+        product_id=coffee.pk,
+        actor=coffee.seller.user,
+        new_price=19_000,
+        effective_at=timezone.now() + timedelta(days=31),
+        on_no_consent="cancel_at_period_end",
+    )
+    SubscriptionPriceChange.objects.update(consent_opens_at=timezone.now() - timedelta(minutes=1))
+
+    log_in(page, buyer.username, base_url=shop)
+    page.goto(shop + "/subscriptions/")
+    article = subscription_article(page, coffee.name)
+    notice = article.get_by_role("region", name="가격 변경 안내")
+    expect(notice).to_contain_text("매월 19,000원")
+    expect(notice).to_contain_text("동의 마감")
+    expect(notice).to_contain_text("구독이 해지되며")
+    assert_accessible(page, "내 구독 with a pending price change")
+
+    with graphql_call(page, "consentToPriceChange"):
+        notice.get_by_role("button", name=f"가격 변경 동의: {coffee.name}").click()
+    expect(status_text(page, f"{coffee.name} 가격 변경에 동의했습니다.")).to_be_visible()
+    expect(notice).to_contain_text("가격 변경에 동의했습니다")
+    expect(notice.get_by_role("button")).to_have_count(0)
+    consent = SubscriptionPriceConsent.objects.get(subscription=subscription)
+    assert consent.state == "consented" and consent.consented_at is not None

@@ -63,9 +63,10 @@ def test_order_total_count_is_capped_and_the_page_query_counts_no_whole_list(
 
 
 MY_SUBSCRIPTIONS = """{ mySubscriptions(first: 50) { totalCount edges { node {
-  subscriptionId status interval price nextChargeAt billingKeyId cardCompany cardNumberMasked
-  product { name price subscriptionInterval seller { name } }
+  subscriptionId status interval price nextChargeAt trialEndsAt billingKeyId cardCompany cardNumberMasked
+  product { name price subscriptionInterval trialDays seller { name } }
   charges { period status orderId paymentId }
+  pendingPriceChange { priceChangeId newPrice consentDeadline consentedAt }
 } } } }"""
 
 
@@ -97,8 +98,9 @@ def test_my_subscriptions_runs_a_constant_number_of_queries(
     subscriptions(count)
     client = gql_for(buyer)
 
-    # token+user, the count, the page (products, sellers and cards joined), charges (orders joined), payments
-    with django_assert_max_num_queries(5) as captured:
+    # token+user, the count, the page (products, sellers and cards joined), charges (orders joined), payments,
+    # the open price changes (their change joined)
+    with django_assert_max_num_queries(6) as captured:
         data = client(MY_SUBSCRIPTIONS)
 
     assert data["mySubscriptions"]["totalCount"] == count

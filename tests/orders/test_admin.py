@@ -105,7 +105,14 @@ def test_products_and_sellers_are_managed_here(staff_client, make_user, make_sel
     assert response.status_code == 302
     assert Seller.objects.filter(name="newshop", user=owner).exists()
 
-    add = {"seller": seller.pk, "name": "mug", "price": "12000", "stock": "5", "is_active": "on"}
+    add = {
+        "seller": seller.pk,
+        "name": "mug",
+        "price": "12000",
+        "stock": "5",
+        "is_active": "on",
+        "trial_days": "0",
+    }
     assert staff_client.post(reverse("admin:orders_product_add"), add).status_code == 302
     product = Product.objects.get(name="mug")
     change = reverse("admin:orders_product_change", args=[product.pk])

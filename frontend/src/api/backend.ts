@@ -6,6 +6,7 @@ import {
   CancelSubscriptionMutation,
   CheckoutConfigQuery,
   ConfirmPaymentMutation,
+  ConsentToPriceChangeMutation,
   CreateOrderMutation,
   LoginMutation,
   LogoutMutation,
@@ -126,6 +127,10 @@ export const subscribe = async (productId: string, billingKeyId: string) =>
 
 export const cancelSubscription = async (subscriptionId: string) =>
   unwrap((await gql(CancelSubscriptionMutation, { subscriptionId })).cancelSubscription).subscription;
+
+/** The buyer consents to their subscription's pending price increase (전자상거래법 §13⑥). Idempotent. */
+export const consentToPriceChange = async (subscriptionId: string) =>
+  unwrap((await gql(ConsentToPriceChangeMutation, { subscriptionId })).consentToPriceChange).subscription;
 
 /** The caller's identity verification (본인인증) state; null when signed out. */
 export const fetchMyIdentity = async () => (await gql(MyIdentityQuery)).me?.identity ?? null;

@@ -377,8 +377,19 @@ export const SubscriptionFields = graphql(`
     price
     currentPeriod
     nextChargeAt
+    trialEndsAt
     createdAt
     cancelledAt
+    pendingPriceChange {
+      priceChangeId
+      price
+      newPrice
+      effectiveAt
+      consentOpensAt
+      consentDeadline
+      onNoConsent
+      consentedAt
+    }
     billingKeyId
     cardCompany
     cardNumberMasked
@@ -404,6 +415,7 @@ export const SubscribableProductQuery = graphql(`
       isActive
       stock
       subscriptionInterval
+      trialDays
       seller {
         name
       }
@@ -484,6 +496,20 @@ export const CancelSubscriptionMutation = graphql(`
     cancelSubscription(subscriptionId: $subscriptionId) {
       __typename
       ... on CancelSubscriptionSuccess {
+        subscription {
+          ...SubscriptionFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const ConsentToPriceChangeMutation = graphql(`
+  mutation ConsentToPriceChange($subscriptionId: ID!) {
+    consentToPriceChange(subscriptionId: $subscriptionId) {
+      __typename
+      ... on ConsentToPriceChangeSuccess {
         subscription {
           ...SubscriptionFields
         }

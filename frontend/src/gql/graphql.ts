@@ -193,14 +193,14 @@ export type MarkItemShippedMutation = { markItemShipped:
 
 export type BillingKeyFieldsFragment = { billingKeyId: string, cardCompany: string, cardNumberMasked: string, status: string, createdAt: string };
 
-export type SubscriptionFieldsFragment = { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> };
+export type SubscriptionFieldsFragment = { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, trialEndsAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, pendingPriceChange: { priceChangeId: string, price: number, newPrice: number, effectiveAt: string, consentOpensAt: string, consentDeadline: string, onNoConsent: string, consentedAt: string | null } | null, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> };
 
 export type SubscribableProductQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type SubscribableProductQuery = { product: { id: string, name: string, price: number, isActive: boolean, stock: number, subscriptionInterval: string | null, seller: { name: string } } | null };
+export type SubscribableProductQuery = { product: { id: string, name: string, price: number, isActive: boolean, stock: number, subscriptionInterval: string | null, trialDays: number, seller: { name: string } } | null };
 
 export type MyBillingKeysQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -210,7 +210,7 @@ export type MyBillingKeysQuery = { myBillingKeys: { edges: Array<{ node: { billi
 export type MySubscriptionsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MySubscriptionsQuery = { mySubscriptions: { edges: Array<{ node: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }> } };
+export type MySubscriptionsQuery = { mySubscriptions: { edges: Array<{ node: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, trialEndsAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, pendingPriceChange: { priceChangeId: string, price: number, newPrice: number, effectiveAt: string, consentOpensAt: string, consentDeadline: string, onNoConsent: string, consentedAt: string | null } | null, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }> } };
 
 export type RequestBillingKeyMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -241,7 +241,7 @@ export type SubscribeMutationVariables = Exact<{
 export type SubscribeMutation = { subscribe:
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', details: unknown, code: string, message: string }
-    | { __typename: 'SubscribeSuccess', subscription: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }
+    | { __typename: 'SubscribeSuccess', subscription: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, trialEndsAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, pendingPriceChange: { priceChangeId: string, price: number, newPrice: number, effectiveAt: string, consentOpensAt: string, consentDeadline: string, onNoConsent: string, consentedAt: string | null } | null, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }
    };
 
 export type CancelSubscriptionMutationVariables = Exact<{
@@ -250,7 +250,18 @@ export type CancelSubscriptionMutationVariables = Exact<{
 
 
 export type CancelSubscriptionMutation = { cancelSubscription:
-    | { __typename: 'CancelSubscriptionSuccess', subscription: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }
+    | { __typename: 'CancelSubscriptionSuccess', subscription: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, trialEndsAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, pendingPriceChange: { priceChangeId: string, price: number, newPrice: number, effectiveAt: string, consentOpensAt: string, consentDeadline: string, onNoConsent: string, consentedAt: string | null } | null, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+   };
+
+export type ConsentToPriceChangeMutationVariables = Exact<{
+  subscriptionId: string | number;
+}>;
+
+
+export type ConsentToPriceChangeMutation = { consentToPriceChange:
+    | { __typename: 'ConsentToPriceChangeSuccess', subscription: { subscriptionId: string, status: string, interval: string, price: number, currentPeriod: number, nextChargeAt: string | null, trialEndsAt: string | null, createdAt: string, cancelledAt: string | null, billingKeyId: string, cardCompany: string, cardNumberMasked: string, pendingPriceChange: { priceChangeId: string, price: number, newPrice: number, effectiveAt: string, consentOpensAt: string, consentDeadline: string, onNoConsent: string, consentedAt: string | null } | null, product: { id: string, name: string }, charges: Array<{ period: number, status: string, orderId: string, paymentId: string | null }> } }
     | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
     | { __typename: 'OperationError', code: string, message: string }
    };
@@ -465,8 +476,19 @@ export const SubscriptionFieldsFragmentDoc = new TypedDocumentString(`
   price
   currentPeriod
   nextChargeAt
+  trialEndsAt
   createdAt
   cancelledAt
+  pendingPriceChange {
+    priceChangeId
+    price
+    newPrice
+    effectiveAt
+    consentOpensAt
+    consentDeadline
+    onNoConsent
+    consentedAt
+  }
   billingKeyId
   cardCompany
   cardNumberMasked
@@ -1202,6 +1224,7 @@ export const SubscribableProductDocument = new TypedDocumentString(`
     isActive
     stock
     subscriptionInterval
+    trialDays
     seller {
       name
     }
@@ -1242,8 +1265,19 @@ export const MySubscriptionsDocument = new TypedDocumentString(`
   price
   currentPeriod
   nextChargeAt
+  trialEndsAt
   createdAt
   cancelledAt
+  pendingPriceChange {
+    priceChangeId
+    price
+    newPrice
+    effectiveAt
+    consentOpensAt
+    consentDeadline
+    onNoConsent
+    consentedAt
+  }
   billingKeyId
   cardCompany
   cardNumberMasked
@@ -1340,8 +1374,19 @@ fragment SubscriptionFields on BillingSubscription {
   price
   currentPeriod
   nextChargeAt
+  trialEndsAt
   createdAt
   cancelledAt
+  pendingPriceChange {
+    priceChangeId
+    price
+    newPrice
+    effectiveAt
+    consentOpensAt
+    consentDeadline
+    onNoConsent
+    consentedAt
+  }
   billingKeyId
   cardCompany
   cardNumberMasked
@@ -1385,8 +1430,19 @@ fragment SubscriptionFields on BillingSubscription {
   price
   currentPeriod
   nextChargeAt
+  trialEndsAt
   createdAt
   cancelledAt
+  pendingPriceChange {
+    priceChangeId
+    price
+    newPrice
+    effectiveAt
+    consentOpensAt
+    consentDeadline
+    onNoConsent
+    consentedAt
+  }
   billingKeyId
   cardCompany
   cardNumberMasked
@@ -1401,6 +1457,62 @@ fragment SubscriptionFields on BillingSubscription {
     paymentId
   }
 }`) as unknown as TypedDocumentString<CancelSubscriptionMutation, CancelSubscriptionMutationVariables>;
+export const ConsentToPriceChangeDocument = new TypedDocumentString(`
+    mutation ConsentToPriceChange($subscriptionId: ID!) {
+  consentToPriceChange(subscriptionId: $subscriptionId) {
+    __typename
+    ... on ConsentToPriceChangeSuccess {
+      subscription {
+        ...SubscriptionFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}
+fragment SubscriptionFields on BillingSubscription {
+  subscriptionId
+  status
+  interval
+  price
+  currentPeriod
+  nextChargeAt
+  trialEndsAt
+  createdAt
+  cancelledAt
+  pendingPriceChange {
+    priceChangeId
+    price
+    newPrice
+    effectiveAt
+    consentOpensAt
+    consentDeadline
+    onNoConsent
+    consentedAt
+  }
+  billingKeyId
+  cardCompany
+  cardNumberMasked
+  product {
+    id
+    name
+  }
+  charges {
+    period
+    status
+    orderId
+    paymentId
+  }
+}`) as unknown as TypedDocumentString<ConsentToPriceChangeMutation, ConsentToPriceChangeMutationVariables>;
 export const MyIdentityDocument = new TypedDocumentString(`
     query MyIdentity {
   me {

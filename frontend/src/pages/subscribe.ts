@@ -47,7 +47,13 @@ function render(view: View, flow: SubscribeFlow, state: SubscribeState): void {
         h('dt', null, '구독 요금'),
         h('dd', { className: 'total' }, formatPerInterval(product.price, product.subscriptionInterval)),
         h('dt', null, '첫 결제'),
-        h('dd', null, '구독을 시작하면 바로 결제되고, 이후 같은 카드로 자동 결제됩니다.'),
+        h(
+          'dd',
+          null,
+          (product.trialDays ?? 0) > 0
+            ? `${product.trialDays}일 동안 무료로 이용한 뒤 결제됩니다. 첫 결제 7일 전에 미리 알려 드립니다.`
+            : '구독을 시작하면 바로 결제되고, 이후 같은 카드로 자동 결제됩니다.',
+        ),
       ),
     );
   }
@@ -99,7 +105,11 @@ function renderResult(view: View, state: SubscribeState): void {
     replace(
       view.result,
       h('h2', null, '구독이 시작되었습니다'),
-      h('p', null, `${formatPerInterval(subscription.price, subscription.interval)} · 다음 결제 ${next}`),
+      h(
+        'p',
+        null,
+        `${formatPerInterval(subscription.price, subscription.interval)} · ${subscription.trialEndsAt ? '무료 체험 후 첫 결제' : '다음 결제'} ${next}`,
+      ),
       h('p', null, h('a', { href: '/subscriptions/' }, '내 구독 보기')),
     );
   } else {

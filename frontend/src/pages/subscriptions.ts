@@ -4,6 +4,7 @@ import { chargeStatusText, formatDateTime, formatPerInterval, subscriptionStatus
 import { navigate } from '../router';
 import { getMe, loginPath } from '../session';
 import { alertSlot, errorMessage, orderList, pageHeading } from './common';
+import { priceChangeNotice } from './priceChange';
 
 const LIVE = new Set(['active', 'past_due']);
 
@@ -40,6 +41,9 @@ export function subscriptionCard(
     });
     cancel = button;
   }
+  // Free until the trial ends: its first charge (announced 7 days ahead) is the next one.
+  const inTrial = Boolean(subscription.trialEndsAt) && subscription.currentPeriod === 0 && LIVE.has(subscription.status);
+  const notice = LIVE.has(subscription.status) ? priceChangeNotice(subscription, alert, status, reload) : null;
   return h(
     'article',
     { className: 'card subscription', 'aria-labelledby': headingId },
@@ -53,7 +57,8 @@ export function subscriptionCard(
     h(
       'dl',
       { className: 'facts' },
-      h('dt', null, '다음 결제'),
+      inTrial && [h('dt', null, '무료 체험 종료'), h('dd', null, formatDateTime(subscription.trialEndsAt))],
+      h('dt', null, inTrial ? '첫 결제 예정' : '다음 결제'),
       h('dd', null, subscription.nextChargeAt ? formatDateTime(subscription.nextChargeAt) : '없음'),
       h('dt', null, '결제 카드'),
       h('dd', null, `${subscription.cardCompany} ${subscription.cardNumberMasked}`),
@@ -61,6 +66,7 @@ export function subscriptionCard(
       h('dd', null, subscription.subscriptionId),
       subscription.cancelledAt && [h('dt', null, '해지일'), h('dd', null, formatDateTime(subscription.cancelledAt))],
     ),
+    notice,
     h('h3', null, '결제 내역'),
     subscription.charges.length === 0
       ? h('p', null, '결제 내역이 없습니다.')

@@ -20,6 +20,8 @@ export interface SubscribableProductInfo {
   price: number;
   isActive: boolean;
   subscriptionInterval?: string | null;
+  /** Free days before the first charge (0: charged at once). */
+  trialDays?: number;
 }
 
 export interface CardInfo {
@@ -35,6 +37,8 @@ export interface SubscriptionInfo {
   interval: string;
   price: number;
   nextChargeAt?: string | null;
+  /** Free until then (its first charge is announced 7 days ahead); null: no trial. */
+  trialEndsAt?: string | null;
 }
 
 export interface SubscribeDeps {

@@ -4,8 +4,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import ModelOutputSerializer
-from payments.billing.models import BillingKey, BillingKeyRequest, Subscription, SubscriptionCharge
-from payments.billing.selectors import subscription_charge_rows
+from payments.billing.models import (
+    BillingKey,
+    BillingKeyRequest,
+    Subscription,
+    SubscriptionCharge,
+    SubscriptionPriceChange,
+)
+from payments.billing.selectors import subscription_charge_rows, subscription_pending_price_change
 
 # --- Automatic payments -------------------------------------------------------------------------------
 # None of these carries a billing key, its ciphertext or its fingerprint: only our public ids and the card
@@ -61,6 +67,53 @@ class SubscriptionChargeOutputSerializer(serializers.Serializer):
         ref_name = "SubscriptionCharge"
 
 
+class PendingPriceChangeOutputSerializer(serializers.Serializer):
+    """A seller's price increase waiting for (or consented to by) the buyer (docs/billing.md)."""
+
+    price_change_id = serializers.CharField(help_text="pc_…")
+    price = serializers.IntegerField(help_text="What the subscription is charged now (won).")
+    new_price = serializers.IntegerField(help_text="What it would be charged from effective_at (won).")
+    effective_at = serializers.DateTimeField(help_text="Periods beginning at or after this cost new_price.")
+    consent_opens_at = serializers.DateTimeField(help_text="Consent counts from here (30 days before).")
+    consent_deadline = serializers.DateTimeField(help_text="The last moment to consent.")
+    on_no_consent = serializers.ChoiceField(
+        choices=SubscriptionPriceChange.OnNoConsent.choices,
+        help_text="Without consent: keep_price (the old price stays) or cancel_at_period_end (no charge "
+        "after the paid period).",
+    )
+    consented_at = serializers.DateTimeField(allow_null=True, help_text="Null until the buyer consents.")
+
+    class Meta:
+        ref_name = "PendingPriceChange"
+
+
+class SubscriptionPriceChangeOutputSerializer(ModelOutputSerializer):
+    """A scheduled price increase of a product's existing subscriptions."""
+
+    product_id = serializers.IntegerField(read_only=True)
+    subscriptions_asked = serializers.SerializerMethodField(help_text="Subscriptions asked to consent.")
+
+    class Meta:
+        model = SubscriptionPriceChange
+        ref_name = "SubscriptionPriceChange"
+        fields = [
+            "price_change_id",
+            "product_id",
+            "new_price",
+            "new_tax_free",
+            "effective_at",
+            "consent_opens_at",
+            "consent_deadline",
+            "on_no_consent",
+            "created_at",
+            "subscriptions_asked",
+        ]
+        read_only_fields = fields
+
+    def get_subscriptions_asked(self, change: SubscriptionPriceChange) -> int:
+        return change.consents.count()
+
+
 class SubscriptionOutputSerializer(ModelOutputSerializer):
     """A product charged every interval to one of the buyer's cards."""
 
@@ -72,6 +125,9 @@ class SubscriptionOutputSerializer(ModelOutputSerializer):
     )
     card_number_masked = serializers.CharField(source="billing_key.card_number_masked", read_only=True)
     charges = serializers.SerializerMethodField(help_text="Its periods so far, oldest first.")
+    pending_price_change = serializers.SerializerMethodField(
+        help_text="A price increase waiting for the buyer's consent (or consented, not applied yet); null."
+    )
 
     class Meta:
         model = Subscription
@@ -90,9 +146,11 @@ class SubscriptionOutputSerializer(ModelOutputSerializer):
             "current_period_start",
             "current_period_end",
             "next_charge_at",
+            "trial_ends_at",
             "created_at",
             "cancelled_at",
             "charges",
+            "pending_price_change",
         ]
         read_only_fields = fields
         extra_kwargs = {
@@ -101,8 +159,16 @@ class SubscriptionOutputSerializer(ModelOutputSerializer):
             "next_charge_at": {
                 "help_text": "When the next charge (or its retry) is due; null once cancelled."
             },
+            "trial_ends_at": {
+                "help_text": "Free until then (null: no trial); the first charge is announced 7 days ahead."
+            },
         }
 
     @extend_schema_field(SubscriptionChargeOutputSerializer(many=True))
     def get_charges(self, subscription: Subscription) -> list:
         return SubscriptionChargeOutputSerializer(subscription_charge_rows(subscription), many=True).data
+
+    @extend_schema_field(PendingPriceChangeOutputSerializer(allow_null=True))
+    def get_pending_price_change(self, subscription: Subscription) -> dict | None:
+        pending = subscription_pending_price_change(subscription)
+        return PendingPriceChangeOutputSerializer(pending).data if pending else None

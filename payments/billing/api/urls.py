@@ -6,8 +6,10 @@ from payments.billing.api.views import (
     BillingKeyCollectionApi,
     BillingKeyRemoveApi,
     BillingKeyRequestApi,
+    ProductPriceChangeCreateApi,
     SubscriptionCancelApi,
     SubscriptionCollectionApi,
+    SubscriptionConsentApi,
     SubscriptionDetailApi,
 )
 
@@ -21,5 +23,15 @@ urlpatterns = [
         "subscriptions/<str:subscription_id>/cancel/",
         SubscriptionCancelApi.as_view(),
         name="subscription-cancel",
+    ),
+    path(
+        "subscriptions/<str:subscription_id>/consent/",
+        SubscriptionConsentApi.as_view(),
+        name="subscription-consent",
+    ),
+    path(
+        "products/<int:id>/price-changes/",
+        ProductPriceChangeCreateApi.as_view(),
+        name="product-price-change-list",
     ),
 ]

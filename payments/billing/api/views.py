@@ -22,8 +22,9 @@ from payments.billing.api.serializers import (
     BillingKeyOutputSerializer,
     BillingKeyRequestOutputSerializer,
     SubscriptionOutputSerializer,
+    SubscriptionPriceChangeOutputSerializer,
 )
-from payments.billing.models import BillingKey, Subscription
+from payments.billing.models import BillingKey, Subscription, SubscriptionPriceChange
 from payments.billing.selectors import (
     billing_key_list_visible,
     subscription_get_visible,
@@ -35,6 +36,8 @@ from payments.billing.services import (
     billing_key_request_start,
     subscription_cancel,
     subscription_create,
+    subscription_price_change_consent,
+    subscription_price_change_create,
 )
 
 _GATEWAY = (ErrorCode.GATEWAY_ERROR, ErrorCode.GATEWAY_UNAVAILABLE)
@@ -189,8 +192,11 @@ class SubscriptionCreateApi(APIView):
 
     @extend_schema(
         operation_id="subscriptions_create",
-        summary="Subscribe to a product with a registered card; the first period is charged now",
+        summary="Subscribe to a product with a registered card; period 1 is charged now (or after a trial)",
         description=(
+            "A product with `trial_days` (a buyer's first subscription to it) charges nothing now: "
+            "`trial_ends_at` says when the first paid period is due, announced at least 7 days ahead "
+            "(docs/billing.md, Notices the law requires). "
             "Price, tax-free part and interval are fixed now. Each period is an ordinary order paid by an "
             "ordinary payment (see `charges`). The first charge declined: 409 `payment_failed` with "
             "`details.pg_code` and `details.subscription_id` (that subscription is cancelled; the card is "
@@ -257,3 +263,81 @@ class SubscriptionCancelApi(APIView):
     def post(self, request: Request, subscription_id: str) -> Response:
         subscription_cancel(subscription_id=subscription_id, actor=request.user)
         return _subscription_response(request, subscription_id)
+
+
+class SubscriptionConsentApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="subscriptions_consent",
+        summary="Consent to the subscription's pending price increase (its buyer only)",
+        description=(
+            "Periods beginning at or after the change's `effective_at` are then charged its new price "
+            "(전자상거래법 §13⑥: an increase needs the buyer's consent within the 30 days before it). "
+            "Idempotent. Nothing pending: 409 `no_pending_price_change`; before the consent window opens "
+            "or after its deadline: 409 `price_change_consent_closed` (`details.consent_opens_at`, "
+            "`details.consent_deadline`). Someone else's subscription (staff included): 404."
+        ),
+        request=None,
+        responses={200: SubscriptionOutputSerializer}
+        | error_responses(
+            ErrorCode.SUBSCRIPTION_NOT_FOUND,
+            ErrorCode.NO_PENDING_PRICE_CHANGE,
+            ErrorCode.PRICE_CHANGE_CONSENT_CLOSED,
+            *ALWAYS_ERRORS,
+        ),
+    )
+    def post(self, request: Request, subscription_id: str) -> Response:
+        subscription_price_change_consent(subscription_id=subscription_id, actor=request.user)
+        return _subscription_response(request, subscription_id)
+
+
+class ProductPriceChangeCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        new_price = serializers.IntegerField(
+            min_value=1, max_value=PK_MAX, help_text="Won per period for those who consent."
+        )
+        effective_at = serializers.DateTimeField(
+            help_text="Periods beginning at or after this cost new_price; at least 30 days ahead."
+        )
+        consent_deadline = serializers.DateTimeField(
+            required=False, help_text="The last moment to consent; default effective_at."
+        )
+        on_no_consent = serializers.ChoiceField(
+            choices=SubscriptionPriceChange.OnNoConsent.choices,
+            help_text="keep_price: the old price stays; cancel_at_period_end: nothing charged after the "
+            "paid period.",
+        )
+
+        class Meta:
+            ref_name = "SubscriptionPriceChangeCreate"
+
+    @extend_schema(
+        operation_id="products_price_changes_create",
+        summary="Raise the price for a product's existing subscribers, with their consent (seller, staff)",
+        description=(
+            "Every live subscription of the product paying less than `new_price` is asked to consent "
+            "(event `subscription.price_change_pending`). Only those who consent in time move to the new "
+            "price, for periods beginning at or after `effective_at`; the others keep their price or are "
+            "cancelled with their paid period, as `on_no_consent` says. A decrease needs no consent: "
+            "change the product's price instead. 409 `price_change_exists` while an earlier change of the "
+            "product has not applied."
+        ),
+        request=InputSerializer,
+        responses={201: SubscriptionPriceChangeOutputSerializer}
+        | error_responses(
+            *BODY_ERRORS,
+            ErrorCode.PERMISSION_DENIED,
+            ErrorCode.PRODUCT_NOT_FOUND,
+            ErrorCode.PRODUCT_NOT_SUBSCRIBABLE,
+            ErrorCode.PRICE_CHANGE_EXISTS,
+            *ALWAYS_ERRORS,
+        ),
+    )
+    def post(self, request: Request, id: int) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        change = subscription_price_change_create(product_id=id, actor=request.user, **payload.validated_data)
+        return Response(SubscriptionPriceChangeOutputSerializer(change).data, status=status.HTTP_201_CREATED)

@@ -13,8 +13,10 @@ The money core's conventions hold here too:
   `payment_bind_receipt`, so its payment, events, webhooks, admin and refunds are the normal ones.
 
 Modules, each importing only those above it (`period` reaches `reservations` inside one function):
-`common` → `keys` → `outcomes` → `period` → `charge` → `subscribe` → `reservations` → `cancel` → `staff`
-→ `schedule`.
+`common` → `notices` → `keys` → `outcomes` → `period` → `charge` → `subscribe` → `reservations` → `cancel`
+→ `price_changes` → `staff` → `schedule`. The notices the law requires (a paid charge after a trial
+announced 7 days ahead; a price increase only with consent): `notices` (what they mean for a charge)
+and `price_changes` (the consent, the seller's change, the beat's sweeps).
 """
 
 from payments.billing.services.cancel import (
@@ -32,6 +34,12 @@ from payments.billing.services.outcomes import (
     subscription_charges_mark_lost,
 )
 from payments.billing.services.period import on_order_paid, subscription_order_paid
+from payments.billing.services.price_changes import (
+    subscription_price_change_consent,
+    subscription_price_change_create,
+    subscriptions_apply_price_changes,
+    subscriptions_notify_upcoming,
+)
 from payments.billing.services.reservations import subscription_reservation_settle
 from payments.billing.services.schedule import subscriptions_charge_due, subscriptions_settle_reservations
 from payments.billing.services.staff import subscription_charge_book_receipt, subscription_charge_retry
@@ -55,6 +63,10 @@ __all__ = [
     "subscription_charges_mark_lost",
     "subscription_create",
     "subscription_order_paid",
+    "subscription_price_change_consent",
+    "subscription_price_change_create",
+    "subscriptions_apply_price_changes",
+    "subscriptions_notify_upcoming",
     "subscription_period_order_closed",
     "subscription_reservation_settle",
     "subscriptions_charge_due",

@@ -54,9 +54,21 @@ def subscription_cancel(
     Raises subscription_not_found; gateway_unavailable / gateway_error when the reservation could not be
     cancelled (nothing changed: retry). Idempotent: cancelling again retries a key destroy that failed.
     """
-    gateway = gateway_or_default(gateway)
     subscription = _visible_subscription(subscription_id, actor)
     who = Actor.of(actor)
+    reason = (
+        "cancelled_by_buyer"
+        if who.user is not None and who.user.pk == subscription.buyer_id
+        else "cancelled_by_staff"
+    )
+    return _subscription_cancel(subscription, who=who, reason=reason, gateway=gateway_or_default(gateway))
+
+
+def _subscription_cancel(
+    subscription: Subscription, *, who: Actor, reason: str, gateway: Gateway
+) -> Subscription:
+    """`subscription_cancel` once the caller is known to be allowed (also billing's own cancels, e.g. a
+    price increase not consented to): reservation, subscription and orders, then the unused key."""
     if subscription.reserve_id:
         _reservation_revoke(subscription.pk, actor=who, gateway=gateway)
     now = timezone.now()
@@ -64,11 +76,6 @@ def subscription_cancel(
         subscription = _subscription_lock(subscription.pk)
         leftover_reservation = bool(subscription.reserve_id)  # reserved by a settle racing with us
         if subscription.status != SubStatus.CANCELLED:
-            reason = (
-                "cancelled_by_buyer"
-                if who.user is not None and who.user.pk == subscription.buyer_id
-                else "cancelled_by_staff"
-            )
             _cancel_in_tx(subscription, actor=who, reason=reason, now=now)
     if leftover_reservation:
         try:

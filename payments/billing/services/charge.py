@@ -33,6 +33,8 @@ from payments.billing.services.common import (
     _Secret,
     _subscription_lock,
 )
+from payments.billing.services.keys import _key_destroy_if_unused
+from payments.billing.services.notices import _legal_holds
 from payments.billing.services.outcomes import _charge_declined, _charge_refunded, _charge_unknown
 from payments.billing.services.period import _period_settle_and_reserve
 from payments.billing.states import ChargeEvent, can_transition, charge_transition
@@ -57,6 +59,7 @@ class _Claim:
     order: Order | None = None
     key: _Secret | None = None  # set when this caller is to send the charge
     settle: bool = False  # the order is paid: advance
+    ended: bool = False  # cancelled for want of consent to a price change: destroy an unused key
 
 
 def subscription_charge_period(
@@ -80,6 +83,12 @@ def subscription_charge_period(
     gateway = gateway_or_default(gateway)
     now = now or timezone.now()
     claim = _charge_claim(subscription_pk, actor=actor, now=now, skip_locked=skip_locked)
+    if claim.ended:
+        subscription = Subscription.objects.get(pk=subscription_pk)
+        _key_destroy_if_unused(
+            key_pk=subscription.billing_key_id, subscription=subscription, actor=actor, gateway=gateway
+        )
+        return None
     if claim.settle and claim.charge is not None:
         return _period_settle_and_reserve(claim.charge.pk, actor=actor, gateway=gateway)
     if claim.key is None or claim.charge is None or claim.order is None:
@@ -120,6 +129,11 @@ def _charge_claim(subscription_pk: int, *, actor: Actor, now: datetime, skip_loc
             raise DomainError(ErrorCode.SUBSCRIPTION_NOT_FOUND)
         if subscription.status == SubStatus.CANCELLED:
             raise DomainError(ErrorCode.SUBSCRIPTION_NOT_ACTIVE)
+        # The notices the law requires come first: a paid charge after a trial announced 7 days ahead,
+        # a price increase only with consent (services/notices.py).
+        hold, ended = _legal_holds(subscription, actor=actor, now=now)
+        if hold:
+            return _Claim(charge=None, ended=ended)
         read = _period_due(subscription, actor=actor, now=now)
         if read is None:
             return _Claim(charge=None)

@@ -144,7 +144,7 @@ def _charge_create(subscription: Subscription, *, period: int, due: datetime) ->
         is_tax_free=subscription.tax_free > 0,
         order_id=period_order_id(subscription.pk, period),
         expires_at=_order_deadline(due),
-        renewal=period > 1,
+        renewal=period > 1 or subscription.trial_ends_at is not None,  # after a trial: like a renewal
     )
     return SubscriptionCharge.objects.create(subscription=subscription, period=period, order=order)
 

@@ -102,7 +102,7 @@ def _charge_declined(
                 status=KeyStatus.EXPIRED
             )
             _cancel_in_tx(subscription, actor=actor, reason="billing_key_gone", now=now, **keep)
-        elif charge.period == 1:
+        elif charge.period == 1 and subscription.trial_ends_at is None:  # after a trial: retried
             _cancel_in_tx(subscription, actor=actor, reason="first_charge_declined", now=now, **keep)
         elif subscription.retry_count < len(schedule):
             close_order = False

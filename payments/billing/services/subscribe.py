@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
@@ -9,9 +11,11 @@ from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from orders.models import Product
+from orders.services import order_creating
 from payments.billing.models import BillingKey, Subscription
 from payments.billing.services.charge import subscription_charge_period
 from payments.billing.services.common import KeyStatus, Kind, State, _charge_create, _event
+from payments.billing.services.notices import _upcoming_notice_record, notice_days
 from payments.gateway import Gateway
 from payments.services.common import Actor
 
@@ -26,6 +30,17 @@ def _live_subscription_id(buyer_pk: int, product_pk: int) -> str | None:
     )
 
 
+def _trial_checks(buyer: AbstractBaseUser, product: Product) -> None:
+    """A trial takes no unit now, but the product must be one the buyer could order now (its first paid
+    period then takes a unit when there is one, like a renewal)."""
+    if not product.is_active:
+        raise DomainError(ErrorCode.PRODUCT_UNAVAILABLE, details={"product_ids": [product.pk]})
+    if product.stock < 1:
+        short = [{"product_id": product.pk, "requested": 1, "available": product.stock}]
+        raise DomainError(ErrorCode.INSUFFICIENT_STOCK, details={"items": short})
+    order_creating.send(sender=Product, buyer=buyer, products=[product], options={})
+
+
 def subscription_create(
     *,
     buyer: AbstractBaseUser | AnonymousUser,
@@ -33,7 +48,9 @@ def subscription_create(
     billing_key_id: str,
     gateway: Gateway | None = None,
 ) -> Subscription:
-    """Subscribe the buyer to a subscribable product with one of their keys; period 1 is charged now.
+    """Subscribe the buyer to a subscribable product with one of their keys; period 1 is charged now,
+    or, when the product offers a free trial (`trial_days`), nothing now: period 1 is charged when the
+    trial ends, at least `BILLING_UPCOMING_NOTICE_DAYS` after its notice (services/notices.py).
 
     Price, tax-free part and interval are fixed now (later price changes do not touch it). Raises
     product_not_found, product_not_subscribable, product_unavailable / insufficient_stock (the first
@@ -70,6 +87,13 @@ def subscription_create(
         if existing := _live_subscription_id(buyer.pk, product.pk):
             raise DomainError(ErrorCode.SUBSCRIPTION_EXISTS, details={"subscription_id": existing})
         now = timezone.now()
+        # One free trial per buyer and product: subscribing again after cancelling is charged at once.
+        had_one = Subscription.objects.filter(buyer_id=buyer.pk, product_id=product.pk).exists()
+        trial_ends_at = (
+            now + timedelta(days=product.trial_days) if product.trial_days and not had_one else None
+        )
+        if trial_ends_at is not None:
+            _trial_checks(buyer, product)
         try:
             with transaction.atomic():
                 subscription = Subscription.objects.create(
@@ -80,7 +104,8 @@ def subscription_create(
                     price=product.price,
                     tax_free=product.price if product.is_tax_free else 0,
                     mode=settings.BILLING_MODE,
-                    next_charge_at=now,
+                    next_charge_at=trial_ends_at or now,
+                    trial_ends_at=trial_ends_at,
                 )
         except IntegrityError as exc:
             existing = _live_subscription_id(buyer.pk, product.pk)
@@ -95,7 +120,14 @@ def subscription_create(
             interval=subscription.interval,
             mode=subscription.mode,
             billing_key_id=key.billing_key_id,
+            trial_ends_at=trial_ends_at.isoformat() if trial_ends_at else None,
         )
+        if trial_ends_at is not None:
+            # Free until then: nothing is charged now. A trial ending within the notice window is
+            # announced at once (its first charge then comes no sooner than 7 days from now).
+            if trial_ends_at <= now + notice_days() + settings.BILLING_UPCOMING_NOTICE_LEAD:
+                _upcoming_notice_record(subscription, actor=actor, now=now)
+            return subscription
         _charge_create(subscription, period=1, due=now)
     charge = subscription_charge_period(subscription_pk=subscription.pk, actor=actor, gateway=gateway)
     subscription.refresh_from_db()

@@ -35,6 +35,7 @@ def test_anyone_lists_active_products_paginated(api_client, market):
         "is_active": True,
         "adult_only": False,
         "subscription_interval": None,  # not sold by subscription
+        "trial_days": 0,
         "created_at": first["created_at"],
         "updated_at": first["updated_at"],
     }

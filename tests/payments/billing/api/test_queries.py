@@ -23,8 +23,9 @@ def test_the_subscription_list_runs_a_constant_number_of_queries(
     subscriptions(count)
     client = api_client_for(buyer)
 
-    # token+user, the capped count, the page (product and card joined), charges+orders, their payments
-    with django_assert_max_num_queries(5) as captured:
+    # token+user, the capped count, the page (product and card joined), charges+orders, their payments,
+    # the open price changes
+    with django_assert_max_num_queries(6) as captured:
         response = client.get("/api/v1/subscriptions/?page_size=100")
 
     body = response.json()
@@ -39,7 +40,8 @@ def test_a_subscription_detail_runs_a_fixed_number_of_queries(
     [subscription] = subscriptions(1)
     client = api_client_for(buyer)
 
-    with django_assert_num_queries(4):  # token+user, the subscription (joined), charges+orders, payments
+    # token+user, the subscription (joined), charges+orders, payments, the open price change
+    with django_assert_num_queries(5):
         response = client.get(f"/api/v1/subscriptions/{subscription.subscription_id}/")
 
     assert response.status_code == 200

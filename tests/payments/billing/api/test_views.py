@@ -35,9 +35,11 @@ SUBSCRIPTION_FIELDS = {
     "current_period_start",
     "current_period_end",
     "next_charge_at",
+    "trial_ends_at",
     "created_at",
     "cancelled_at",
     "charges",
+    "pending_price_change",
 }
 
 
