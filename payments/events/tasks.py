@@ -8,8 +8,8 @@ from celery import shared_task
 from django.core.cache import cache
 
 from payments.events.services.dispatch import events_dispatch
-from payments.events.services.outbox import DISPATCH_QUEUED_KEY
 from payments.events.services.open_outcomes import pg_outcomes_report_open
+from payments.events.services.outbox import DISPATCH_QUEUED_KEY
 from payments.events.services.webhook_delivery import webhook_deliveries_sweep, webhook_delivery_send
 
 

@@ -66,7 +66,11 @@ def main() -> None:
             for workers in (1, 2):
                 rates[workers] = delivery_round(server, receiver, args, workers)
                 ideal = workers * args.concurrency / (args.latency_ms / 1000) if args.latency_ms else 0
-                note = f" (ideal {ideal:.0f}/s: slots / latency; ratio {rates[workers] / ideal:.2f})" if ideal else ""
+                note = (
+                    f" (ideal {ideal:.0f}/s: slots / latency; ratio {rates[workers] / ideal:.2f})"
+                    if ideal
+                    else ""
+                )
                 print(f"  {workers} worker(s): {rates[workers]:8.1f} events/s{note}")
             print(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x")
     finally:
