@@ -72,8 +72,16 @@ def webhook_delivery_claim(*, delivery_pk: int) -> WebhookEndpointDelivery | Non
     disabled, or an earlier delivery of its aggregate still pending). Counts the attempt."""
     now = timezone.now()
     with transaction.atomic():
+        # Not while an earlier delivery of its aggregate is pending: its turn comes when that one is
+        # done (`_kick_next`) or by the sweep.
+        earlier = _earlier_open(
+            endpoint_id=OuterRef("endpoint_id"),
+            aggregate=OuterRef("aggregate"),
+            event_id=OuterRef("event_id"),
+        )
         delivery = (
             _claimable(now)
+            .exclude(Exists(earlier))
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint", "event")
             .filter(pk=delivery_pk)
@@ -81,10 +89,6 @@ def webhook_delivery_claim(*, delivery_pk: int) -> WebhookEndpointDelivery | Non
         )
         if delivery is None:
             return None
-        if _earlier_open(
-            endpoint_id=delivery.endpoint_id, aggregate=delivery.aggregate, event_id=delivery.event_id
-        ).exists():
-            return None  # its turn comes when the earlier one is done (`_kick_next`) or by the sweep
         delivery.attempts += 1
         delivery.attempt_started_at = now
         delivery.save(update_fields=["attempts", "attempt_started_at"])
@@ -218,7 +222,11 @@ def _record(*, delivery: WebhookEndpointDelivery, claimed_at: datetime, result: 
                 current.state = State.FAILED
                 current.next_attempt_at = None
         current.save()
-        _endpoint_health(endpoint_pk=current.endpoint_id, ok=result.ok, now=now)
+        healthy = not delivery.endpoint.consecutive_failures and delivery.endpoint.failing_since is None
+        if not (
+            result.ok and healthy
+        ):  # as read at the claim: a success on a healthy endpoint changes nothing
+            _endpoint_health(endpoint_pk=current.endpoint_id, ok=result.ok, now=now)
         final = current.state != State.PENDING
         if final:
             transaction.on_commit(lambda: _kick_next(current), robust=True)
