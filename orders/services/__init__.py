@@ -25,6 +25,7 @@ from orders.services.products import (
     PRODUCT_MAX_PRICE,
     PRODUCT_MAX_STOCK,
     product_create,
+    product_lock_managed,
     product_update,
 )
 from orders.services.shipping import (
@@ -35,6 +36,7 @@ from orders.services.shipping import (
 )
 
 __all__ = [
+    "product_lock_managed",
     "PRODUCT_EDITABLE_FIELDS",
     "PRODUCT_MAX_PRICE",
     "PRODUCT_MAX_STOCK",

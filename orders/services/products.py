@@ -89,6 +89,17 @@ def product_create(
     return product
 
 
+def product_lock_managed(*, product_id: int, actor: AbstractBaseUser | AnonymousUser, role: Role) -> Product:
+    """The product under its row lock, if `actor` (of `role`: its seller, or staff) may manage it; else
+    product_not_found (another seller's product's existence is not revealed). Call inside a transaction."""
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("seller").filter(pk=product_id).first()
+    )
+    if product is None or (role == Role.SELLER and product.seller.user_id != actor.pk):
+        raise DomainError(ErrorCode.PRODUCT_NOT_FOUND, details={"product_ids": [product_id]})
+    return product
+
+
 def product_update(*, product_id: int, actor: AbstractBaseUser | AnonymousUser, **changes: Any) -> Product:
     """Change some of a product's fields (`PRODUCT_EDITABLE_FIELDS`); the owning seller or staff only.
 
@@ -104,14 +115,7 @@ def product_update(*, product_id: int, actor: AbstractBaseUser | AnonymousUser, 
         raise DomainError(ErrorCode.PERMISSION_DENIED)
     _check_bounds(changes)
     with transaction.atomic():
-        product = (
-            Product.objects.select_for_update(of=("self",))
-            .select_related("seller")
-            .filter(pk=product_id)
-            .first()
-        )
-        if product is None or (role == Role.SELLER and product.seller.user_id != actor.pk):
-            raise DomainError(ErrorCode.PRODUCT_NOT_FOUND, details={"product_ids": [product_id]})
+        product = product_lock_managed(product_id=product_id, actor=actor, role=role)
         if not changes:
             return product
         for field, value in changes.items():

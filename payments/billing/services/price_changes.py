@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
-from orders.models import Product
 from orders.selectors import Role, user_role
+from orders.services import product_lock_managed
 from payments.billing.models import (
     Subscription,
     SubscriptionPriceChange,
@@ -87,14 +87,7 @@ def subscription_price_change_create(
             .filter(product_id=product_id, status__in=Subscription.LIVE_STATUSES, price__lt=new_price)
             .order_by("pk")
         )
-        product = (
-            Product.objects.select_for_update(of=("self",))
-            .select_related("seller")
-            .filter(pk=product_id)
-            .first()
-        )
-        if product is None or (role == Role.SELLER and product.seller.user_id != actor.pk):
-            raise DomainError(ErrorCode.PRODUCT_NOT_FOUND, details={"product_ids": [product_id]})
+        product = product_lock_managed(product_id=product_id, actor=actor, role=role)
         if not product.subscription_interval:
             raise DomainError(ErrorCode.PRODUCT_NOT_SUBSCRIBABLE, details={"product_id": product_id})
         unsettled = SubscriptionPriceChange.objects.filter(product=product).filter(
