@@ -28,7 +28,7 @@ urlpatterns = [
     # (`checkout/return` is where Bootpay's mobile redirect comes back).
     path("favicon.ico", favicon, name="favicon"),
     path("", spa, name="shop"),
-    re_path(r"^(?:login|checkout|orders|seller|subscribe|subscriptions)/.*$", spa, name="spa"),
+    re_path(r"^(?:login|checkout|orders|seller|settings|subscribe|subscriptions)/.*$", spa, name="spa"),
 ]
 
 if apps.is_installed("payments.sandbox"):  # BOOTPAY_MODE is not production (config/settings.py)
