@@ -87,7 +87,9 @@ def test_the_alimtalk_number_is_checked_saved_masked_and_removed(page, shop, buy
     assert NotificationPreference.objects.get(user=buyer).phone == ""
 
 
-def test_a_subscriptions_link_opens_my_subscriptions_at_that_subscription(page, shop, buyer, catalogue, bootpay):
+def test_a_subscriptions_link_opens_my_subscriptions_at_that_subscription(
+    page, shop, buyer, catalogue, bootpay
+):
     """The price-change notice links /subscriptions/<id>: 내 구독 with that card marked, focused and on
     screen, its 동의 button right there."""
     products = [

@@ -5,7 +5,7 @@ import {
   type NotificationPreferencesChanges,
 } from '../api/backend';
 import { ApiError } from '../api/client';
-import { GENERIC_ERROR, messageForCode } from '../checkout/messages';
+import { GENERIC_ERROR } from '../checkout/messages';
 import { h } from '../dom';
 import { navigate } from '../router';
 import { getMe, loginPath } from '../session';
@@ -63,18 +63,14 @@ export async function notificationSettingsPage(root: HTMLElement, url: URL): Pro
   pageHeading(root, '알림 설정');
   const status = statusRegion();
   const alert = alertSlot();
-  root.append(
-    h('p', null, '주문·결제·구독 알림을 받을 언어와 방법을 정합니다.'),
-    status,
-    alert.el,
-  );
+  root.append(h('p', null, '주문·결제·구독 알림을 받을 언어와 방법을 정합니다.'), status, alert.el);
   status.textContent = '알림 설정을 불러오는 중입니다…';
   let current: NotificationPreferences;
   try {
     current = await fetchMyNotificationPreferences();
   } catch (error) {
     status.textContent = '';
-    alert.show(error instanceof ApiError && error.code === 'not_authenticated' ? messageForCode(error.code) : errorMessage(error));
+    alert.show(errorMessage(error));
     return;
   }
   status.textContent = '';
