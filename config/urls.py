@@ -25,10 +25,11 @@ urlpatterns = [
     path("api/v1/", include("payments.api.urls")),
     path("graphql/", graphql_view, name="graphql"),
     # The checkout bundle's routes (frontend/): each answers its index.html, the SPA's router does the rest
-    # (`checkout/return` is where Bootpay's mobile redirect comes back).
+    # (`checkout/return` is where Bootpay's mobile redirect comes back; the notices link
+    # `settings/notifications` and `subscriptions/<subscription_id>`).
     path("favicon.ico", favicon, name="favicon"),
     path("", spa, name="shop"),
-    re_path(r"^(?:login|checkout|orders|seller|subscribe|subscriptions)/.*$", spa, name="spa"),
+    re_path(r"^(?:login|checkout|orders|seller|settings|subscribe|subscriptions)/.*$", spa, name="spa"),
 ]
 
 if apps.is_installed("payments.sandbox"):  # BOOTPAY_MODE is not production (config/settings.py)

@@ -3,12 +3,13 @@ import { logout } from './api/backend';
 import { h, replace } from './dom';
 import { checkoutPage, checkoutReturnPage } from './pages/checkout';
 import { loginPage } from './pages/login';
+import { notificationSettingsPage } from './pages/notificationSettings';
 import { ordersPage } from './pages/orders';
 import { sellerPage } from './pages/seller';
 import { shopPage } from './pages/shop';
 import { subscribePage } from './pages/subscribe';
 import { subscriptionsPage } from './pages/subscriptions';
-import { navigate, startRouter, type Page } from './router';
+import { isSubscriptionPath, navigate, startRouter, type Page } from './router';
 import { getMe, onSessionChange, setMe } from './session';
 import type { Me } from './api/backend';
 
@@ -22,7 +23,13 @@ const ROUTES: Record<string, Page> = {
   '/seller/': sellerPage,
   '/subscribe/': subscribePage,
   '/subscriptions/': subscriptionsPage,
+  '/settings/notifications': notificationSettingsPage,
+  '/settings/notifications/': notificationSettingsPage,
 };
+
+/** Exact paths first; then `/subscriptions/<subscription_id>` (the notices' link), 내 구독 with it highlighted. */
+const pageFor = (path: string): Page | undefined =>
+  ROUTES[path] ?? (isSubscriptionPath(path) ? subscriptionsPage : undefined);
 
 const app = document.getElementById('app') ?? document.body;
 const nav = h('nav', { 'aria-label': '주요 메뉴' });
@@ -50,6 +57,7 @@ function renderNav(me: Me | null, path: string): void {
       h('li', null, link('/orders/', '내 주문')),
       h('li', null, link('/subscriptions/', '내 구독')),
       me?.isSeller && h('li', null, link('/seller/', '판매자')),
+      me && h('li', null, link('/settings/notifications', '알림 설정')),
       h('li', null, me ? signOut : link('/login/', '로그인')),
     ),
   );
@@ -64,7 +72,7 @@ async function route(url: URL): Promise<void> {
   cleanup = undefined;
   main.replaceChildren();
   void getMe().then((me) => renderNav(me, url.pathname));
-  const page = ROUTES[url.pathname];
+  const page = pageFor(url.pathname);
   if (!page) {
     replace(main, h('h1', null, '페이지를 찾을 수 없습니다'), h('p', null, h('a', { href: '/' }, '상점으로 가기')));
     return;

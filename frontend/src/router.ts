@@ -34,5 +34,11 @@ const SPA = [
   '/seller/',
   '/subscribe/',
   '/subscriptions/',
+  '/settings/notifications',
+  '/settings/notifications/',
 ];
-export const isSpaPath = (path: string): boolean => SPA.includes(path);
+
+/** `/subscriptions/<subscription_id>` (one segment, optional trailing slash): 내 구독 with that subscription. */
+export const isSubscriptionPath = (path: string): boolean => /^\/subscriptions\/[^/]+\/?$/.test(path);
+
+export const isSpaPath = (path: string): boolean => SPA.includes(path) || isSubscriptionPath(path);

@@ -33,6 +33,9 @@ def built(settings, tmp_path):
         "/subscribe/",
         "/subscriptions/",
         "/checkout/x/y",
+        # The notices' links: 알림 설정 and 내 구독 opened at one subscription
+        "/settings/notifications",
+        "/subscriptions/sub_anything",
     ],
 )
 def test_every_spa_route_answers_the_bundles_index_with_its_policy_and_a_csrf_cookie(built, path, db):

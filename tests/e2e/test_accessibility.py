@@ -86,3 +86,15 @@ def test_the_seller_page_with_several_orders_of_one_product(page, shop, catalogu
     found = assert_accessible(page, "the seller page")
     # Moderate, so not caught above: two ship forms of the same product were one landmark name twice.
     assert "landmark-unique" not in {violation["id"] for violation in found}
+
+
+def test_the_notification_settings_with_a_wrong_number(page, shop, buyer):
+    log_in(page, buyer.username, base_url=shop)
+    nav(page).get_by_role("link", name="알림 설정").click()
+    expect(page.get_by_role("group", name="알림 언어")).to_be_visible()
+    assert_accessible(page, "알림 설정")
+
+    page.get_by_label("새 휴대폰 번호").fill("12345")
+    page.get_by_role("button", name="저장", exact=True).click()
+    expect(page.get_by_label("새 휴대폰 번호")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page, "알림 설정, a wrong 알림톡 number")

@@ -14,6 +14,7 @@ import {
   MeQuery,
   MyBillingKeysQuery,
   MyIdentityQuery,
+  MyNotificationPreferencesQuery,
   MyOrdersQuery,
   MySubscriptionsQuery,
   OrderQuery,
@@ -25,6 +26,7 @@ import {
   SellerOrdersQuery,
   SubscribableProductQuery,
   SubscribeMutation,
+  UpdateNotificationPreferencesMutation,
   VerifyIdentityMutation,
   VerifyPaymentMutation,
 } from './operations';
@@ -139,6 +141,15 @@ export const fetchMyIdentity = async () => (await gql(MyIdentityQuery)).me?.iden
 export const verifyIdentity = async (receiptId: string) =>
   unwrap((await gql(VerifyIdentityMutation, { receiptId })).verifyIdentity).verification;
 
+/** The caller's notification preferences (language, opt-outs, masked 알림톡 number, the legal notices). */
+export const fetchMyNotificationPreferences = async () =>
+  (await gql(MyNotificationPreferencesQuery)).myNotificationPreferences;
+
+/** Change the given preferences (left out: unchanged); `phone: ''` removes the number. */
+export const updateNotificationPreferences = async (changes: NotificationPreferencesChanges) =>
+  unwrap((await gql(UpdateNotificationPreferencesMutation, changes)).updateNotificationPreferences)
+    .notificationPreferences;
+
 export type Product = Awaited<ReturnType<typeof fetchProducts>>[number];
 export type Order = NonNullable<Awaited<ReturnType<typeof fetchOrder>>>;
 export type Payment = Order['payments'][number];
@@ -148,3 +159,10 @@ export type Me = NonNullable<Awaited<ReturnType<typeof fetchMe>>>;
 export type BillingCard = Awaited<ReturnType<typeof fetchMyBillingKeys>>[number];
 export type MySubscription = Awaited<ReturnType<typeof fetchMySubscriptions>>[number];
 export type SubscribableProduct = NonNullable<Awaited<ReturnType<typeof fetchSubscribableProduct>>>;
+export type NotificationPreferences = Awaited<ReturnType<typeof fetchMyNotificationPreferences>>;
+export interface NotificationPreferencesChanges {
+  language?: string;
+  emailOptOut?: boolean;
+  alimtalkOptOut?: boolean;
+  phone?: string;
+}

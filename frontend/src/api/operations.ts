@@ -545,3 +545,47 @@ export const VerifyIdentityMutation = graphql(`
     }
   }
 `);
+
+// --- Notification preferences (알림 설정; docs/events.md "Notifications") ---------------------------------
+
+export const NotificationPreferencesFields = graphql(`
+  fragment NotificationPreferencesFields on NotificationPreferences {
+    language
+    emailOptOut
+    alimtalkOptOut
+    phoneMasked
+    alwaysSent
+  }
+`);
+
+export const MyNotificationPreferencesQuery = graphql(`
+  query MyNotificationPreferences {
+    myNotificationPreferences {
+      ...NotificationPreferencesFields
+    }
+  }
+`);
+
+export const UpdateNotificationPreferencesMutation = graphql(`
+  mutation UpdateNotificationPreferences(
+    $language: String
+    $emailOptOut: Boolean
+    $alimtalkOptOut: Boolean
+    $phone: String
+  ) {
+    updateNotificationPreferences(
+      language: $language
+      emailOptOut: $emailOptOut
+      alimtalkOptOut: $alimtalkOptOut
+      phone: $phone
+    ) {
+      __typename
+      ... on UpdateNotificationPreferencesSuccess {
+        notificationPreferences {
+          ...NotificationPreferencesFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);

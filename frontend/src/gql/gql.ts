@@ -48,6 +48,9 @@ type Documents = {
     "\n  mutation ConsentToPriceChange($subscriptionId: ID!) {\n    consentToPriceChange(subscriptionId: $subscriptionId) {\n      __typename\n      ... on ConsentToPriceChangeSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.ConsentToPriceChangeDocument,
     "\n  query MyIdentity {\n    me {\n      identity {\n        verified\n        adult\n        expiresAt\n      }\n    }\n  }\n": typeof types.MyIdentityDocument,
     "\n  mutation VerifyIdentity($receiptId: String!) {\n    verifyIdentity(receiptId: $receiptId) {\n      __typename\n      ... on VerifyIdentitySuccess {\n        verification {\n          adult\n          expiresAt\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.VerifyIdentityDocument,
+    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language\n    emailOptOut\n    alimtalkOptOut\n    phoneMasked\n    alwaysSent\n  }\n": typeof types.NotificationPreferencesFieldsFragmentDoc,
+    "\n  query MyNotificationPreferences {\n    myNotificationPreferences {\n      ...NotificationPreferencesFields\n    }\n  }\n": typeof types.MyNotificationPreferencesDocument,
+    "\n  mutation UpdateNotificationPreferences(\n    $language: String\n    $emailOptOut: Boolean\n    $alimtalkOptOut: Boolean\n    $phone: String\n  ) {\n    updateNotificationPreferences(\n      language: $language\n      emailOptOut: $emailOptOut\n      alimtalkOptOut: $alimtalkOptOut\n      phone: $phone\n    ) {\n      __typename\n      ... on UpdateNotificationPreferencesSuccess {\n        notificationPreferences {\n          ...NotificationPreferencesFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.UpdateNotificationPreferencesDocument,
     "\n  query SellerStatement($from: Date!, $to: Date!) {\n    sellerStatement(from: $from, to: $to) {\n      from\n      to\n      sellers {\n        sellerId\n        sellerName\n        gross {\n          total\n          taxable\n          taxFree\n          count\n        }\n        refunds {\n          total\n          taxable\n          taxFree\n          count\n        }\n        net {\n          total\n          taxable\n          taxFree\n        }\n        days {\n          date\n          gross {\n            total\n            count\n          }\n          refunds {\n            total\n            count\n          }\n          net {\n            total\n          }\n        }\n      }\n    }\n  }\n": typeof types.SellerStatementDocument,
 };
 const documents: Documents = {
@@ -84,6 +87,9 @@ const documents: Documents = {
     "\n  mutation ConsentToPriceChange($subscriptionId: ID!) {\n    consentToPriceChange(subscriptionId: $subscriptionId) {\n      __typename\n      ... on ConsentToPriceChangeSuccess {\n        subscription {\n          ...SubscriptionFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.ConsentToPriceChangeDocument,
     "\n  query MyIdentity {\n    me {\n      identity {\n        verified\n        adult\n        expiresAt\n      }\n    }\n  }\n": types.MyIdentityDocument,
     "\n  mutation VerifyIdentity($receiptId: String!) {\n    verifyIdentity(receiptId: $receiptId) {\n      __typename\n      ... on VerifyIdentitySuccess {\n        verification {\n          adult\n          expiresAt\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.VerifyIdentityDocument,
+    "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language\n    emailOptOut\n    alimtalkOptOut\n    phoneMasked\n    alwaysSent\n  }\n": types.NotificationPreferencesFieldsFragmentDoc,
+    "\n  query MyNotificationPreferences {\n    myNotificationPreferences {\n      ...NotificationPreferencesFields\n    }\n  }\n": types.MyNotificationPreferencesDocument,
+    "\n  mutation UpdateNotificationPreferences(\n    $language: String\n    $emailOptOut: Boolean\n    $alimtalkOptOut: Boolean\n    $phone: String\n  ) {\n    updateNotificationPreferences(\n      language: $language\n      emailOptOut: $emailOptOut\n      alimtalkOptOut: $alimtalkOptOut\n      phone: $phone\n    ) {\n      __typename\n      ... on UpdateNotificationPreferencesSuccess {\n        notificationPreferences {\n          ...NotificationPreferencesFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.UpdateNotificationPreferencesDocument,
     "\n  query SellerStatement($from: Date!, $to: Date!) {\n    sellerStatement(from: $from, to: $to) {\n      from\n      to\n      sellers {\n        sellerId\n        sellerName\n        gross {\n          total\n          taxable\n          taxFree\n          count\n        }\n        refunds {\n          total\n          taxable\n          taxFree\n          count\n        }\n        net {\n          total\n          taxable\n          taxFree\n        }\n        days {\n          date\n          gross {\n            total\n            count\n          }\n          refunds {\n            total\n            count\n          }\n          net {\n            total\n          }\n        }\n      }\n    }\n  }\n": types.SellerStatementDocument,
 };
 
@@ -219,6 +225,18 @@ export function graphql(source: "\n  query MyIdentity {\n    me {\n      identit
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation VerifyIdentity($receiptId: String!) {\n    verifyIdentity(receiptId: $receiptId) {\n      __typename\n      ... on VerifyIdentitySuccess {\n        verification {\n          adult\n          expiresAt\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').VerifyIdentityDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment NotificationPreferencesFields on NotificationPreferences {\n    language\n    emailOptOut\n    alimtalkOptOut\n    phoneMasked\n    alwaysSent\n  }\n"): typeof import('./graphql').NotificationPreferencesFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyNotificationPreferences {\n    myNotificationPreferences {\n      ...NotificationPreferencesFields\n    }\n  }\n"): typeof import('./graphql').MyNotificationPreferencesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateNotificationPreferences(\n    $language: String\n    $emailOptOut: Boolean\n    $alimtalkOptOut: Boolean\n    $phone: String\n  ) {\n    updateNotificationPreferences(\n      language: $language\n      emailOptOut: $emailOptOut\n      alimtalkOptOut: $alimtalkOptOut\n      phone: $phone\n    ) {\n      __typename\n      ... on UpdateNotificationPreferencesSuccess {\n        notificationPreferences {\n          ...NotificationPreferencesFields\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): typeof import('./graphql').UpdateNotificationPreferencesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

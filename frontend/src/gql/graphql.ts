@@ -282,6 +282,27 @@ export type VerifyIdentityMutation = { verifyIdentity:
     | { __typename: 'VerifyIdentitySuccess', verification: { adult: boolean, expiresAt: string } }
    };
 
+export type NotificationPreferencesFieldsFragment = { language: string, emailOptOut: boolean, alimtalkOptOut: boolean, phoneMasked: string | null, alwaysSent: Array<string> };
+
+export type MyNotificationPreferencesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyNotificationPreferencesQuery = { myNotificationPreferences: { language: string, emailOptOut: boolean, alimtalkOptOut: boolean, phoneMasked: string | null, alwaysSent: Array<string> } };
+
+export type UpdateNotificationPreferencesMutationVariables = Exact<{
+  language?: string | null | undefined;
+  emailOptOut?: boolean | null | undefined;
+  alimtalkOptOut?: boolean | null | undefined;
+  phone?: string | null | undefined;
+}>;
+
+
+export type UpdateNotificationPreferencesMutation = { updateNotificationPreferences:
+    | { __typename: 'InputError', code: string, message: string, fields: Array<{ field: string, messages: Array<string> }> }
+    | { __typename: 'OperationError', code: string, message: string }
+    | { __typename: 'UpdateNotificationPreferencesSuccess', notificationPreferences: { language: string, emailOptOut: boolean, alimtalkOptOut: boolean, phoneMasked: string | null, alwaysSent: Array<string> } }
+   };
+
 export type SellerStatementQueryVariables = Exact<{
   from: string;
   to: string;
@@ -504,6 +525,15 @@ export const SubscriptionFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"SubscriptionFields"}) as unknown as TypedDocumentString<SubscriptionFieldsFragment, unknown>;
+export const NotificationPreferencesFieldsFragmentDoc = new TypedDocumentString(`
+    fragment NotificationPreferencesFields on NotificationPreferences {
+  language
+  emailOptOut
+  alimtalkOptOut
+  phoneMasked
+  alwaysSent
+}
+    `, {"fragmentName":"NotificationPreferencesFields"}) as unknown as TypedDocumentString<NotificationPreferencesFieldsFragment, unknown>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -1547,6 +1577,53 @@ export const VerifyIdentityDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<VerifyIdentityMutation, VerifyIdentityMutationVariables>;
+export const MyNotificationPreferencesDocument = new TypedDocumentString(`
+    query MyNotificationPreferences {
+  myNotificationPreferences {
+    ...NotificationPreferencesFields
+  }
+}
+    fragment NotificationPreferencesFields on NotificationPreferences {
+  language
+  emailOptOut
+  alimtalkOptOut
+  phoneMasked
+  alwaysSent
+}`) as unknown as TypedDocumentString<MyNotificationPreferencesQuery, MyNotificationPreferencesQueryVariables>;
+export const UpdateNotificationPreferencesDocument = new TypedDocumentString(`
+    mutation UpdateNotificationPreferences($language: String, $emailOptOut: Boolean, $alimtalkOptOut: Boolean, $phone: String) {
+  updateNotificationPreferences(
+    language: $language
+    emailOptOut: $emailOptOut
+    alimtalkOptOut: $alimtalkOptOut
+    phone: $phone
+  ) {
+    __typename
+    ... on UpdateNotificationPreferencesSuccess {
+      notificationPreferences {
+        ...NotificationPreferencesFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment ErrorFields on Error {
+  code
+  message
+  ... on InputError {
+    fields {
+      field
+      messages
+    }
+  }
+}
+fragment NotificationPreferencesFields on NotificationPreferences {
+  language
+  emailOptOut
+  alimtalkOptOut
+  phoneMasked
+  alwaysSent
+}`) as unknown as TypedDocumentString<UpdateNotificationPreferencesMutation, UpdateNotificationPreferencesMutationVariables>;
 export const SellerStatementDocument = new TypedDocumentString(`
     query SellerStatement($from: Date!, $to: Date!) {
   sellerStatement(from: $from, to: $to) {

@@ -100,3 +100,35 @@ describe('내 구독', () => {
     expect(root.querySelector('.without-consent')!.textContent).toContain('그대로 유지');
   });
 });
+
+describe('/subscriptions/<id>', () => {
+  it('reads the id from the path', async () => {
+    const { selectedSubscriptionId } = await import('./subscriptions');
+    expect(selectedSubscriptionId('/subscriptions/')).toBeNull();
+    expect(selectedSubscriptionId('/subscriptions/sub_2')).toBe('sub_2');
+    expect(selectedSubscriptionId('/subscriptions/sub_2/')).toBe('sub_2');
+    expect(selectedSubscriptionId('/subscriptions/a/b')).toBeNull();
+  });
+
+  it('marks and focuses that subscription', async () => {
+    setMe({ username: 'buyer', isStaff: false, isSeller: false });
+    api.fetchMySubscriptions.mockResolvedValue([subscription(), subscription({ subscriptionId: 'sub_2' })]);
+    const root = document.createElement('div');
+    document.body.replaceChildren(root);
+    await subscriptionsPage(root, new URL('http://localhost/subscriptions/sub_2'));
+    const current = root.querySelectorAll('article[aria-current="true"]');
+    expect(current).toHaveLength(1);
+    expect(current[0].textContent).toContain('sub_2');
+    expect(document.activeElement).toBe(current[0]);
+  });
+
+  it('says so when the subscription is not among the buyer’s', async () => {
+    setMe({ username: 'buyer', isStaff: false, isSeller: false });
+    api.fetchMySubscriptions.mockResolvedValue([subscription()]);
+    const root = document.createElement('div');
+    document.body.replaceChildren(root);
+    await subscriptionsPage(root, new URL('http://localhost/subscriptions/sub_9'));
+    expect(root.querySelector('article[aria-current]')).toBeNull();
+    expect(root.textContent).toContain('sub_9을(를) 찾을 수 없습니다');
+  });
+});

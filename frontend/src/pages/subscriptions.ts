@@ -8,11 +8,47 @@ import { priceChangeNotice } from './priceChange';
 
 const LIVE = new Set(['active', 'past_due']);
 
-/** /subscriptions/: the buyer's subscriptions with their next charge and periods; 구독 해지 stops them. */
+const PREFIX = '/subscriptions/';
+
+/** `/subscriptions/<subscription_id>` (the price-change notice's link) → that id; null for `/subscriptions/`. */
+export function selectedSubscriptionId(pathname: string): string | null {
+  if (!pathname.startsWith(PREFIX)) return null;
+  const rest = pathname.slice(PREFIX.length).replace(/\/$/, '');
+  if (!rest || rest.includes('/')) return null;
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return rest;
+  }
+}
+
+/**
+ * /subscriptions/: the buyer's subscriptions with their next charge and periods; 구독 해지 stops them.
+ * /subscriptions/<id>: the same, that subscription's card marked (aria-current), focused and scrolled to,
+ * so a pending price change's 동의 is right there.
+ */
 export async function subscriptionsPage(root: HTMLElement, url: URL): Promise<void> {
   if (!(await getMe())) return navigate(loginPath(url.pathname), { replace: true });
-  pageHeading(root, '내 구독');
-  await orderList(root, fetchMySubscriptions, subscriptionCard, '구독 중인 상품이 없습니다.', '구독을 불러오는 중입니다…');
+  const heading = pageHeading(root, '내 구독');
+  const selected = selectedSubscriptionId(url.pathname);
+  const card = (subscription: MySubscription, reload: () => Promise<void>, status: HTMLElement) => {
+    const el = subscriptionCard(subscription, reload, status);
+    if (subscription.subscriptionId === selected) {
+      el.setAttribute('aria-current', 'true');
+      el.setAttribute('tabindex', '-1');
+      el.classList.add('selected');
+    }
+    return el;
+  };
+  await orderList(root, fetchMySubscriptions, card, '구독 중인 상품이 없습니다.', '구독을 불러오는 중입니다…');
+  if (!selected) return;
+  const found = root.querySelector<HTMLElement>('article[aria-current="true"]');
+  if (found) {
+    found.focus({ preventScroll: true });
+    found.scrollIntoView?.({ block: 'start' });
+  } else {
+    heading.after(h('p', { className: 'not-found' }, `구독 ${selected}을(를) 찾을 수 없습니다. 아래 목록에서 확인해 주세요.`));
+  }
 }
 
 export function subscriptionCard(
