@@ -16,7 +16,8 @@ class EventSpec:
     type: str
     summary: str
     data: tuple[str, ...]  # top-level keys of `data`
-    staff_only: bool = False  # sellers' endpoints and lists never get it
+    staff_only: bool = False  # only staff's endpoints and lists get it (a seller may not subscribe to it)
+    for_sellers: bool = True  # the sellers of the lines it is about may read it (never when staff_only)
 
 
 ORDER_DATA = ("order", "payment")
@@ -89,13 +90,18 @@ CATALOGUE: dict[str, EventSpec] = {
             "An escrow payment's shipment was registered with the PG.",
             (*ORDER_DATA, "escrow"),
         ),
+        # The buyer's tax matter: the orders API shows a seller no cash receipt either.
         EventSpec(
             EventType.CASH_RECEIPT_ISSUED,
             "A cash receipt (현금영수증) was issued.",
             ("order_id", "cash_receipt"),
+            for_sellers=False,
         ),
         EventSpec(
-            EventType.CASH_RECEIPT_CANCELLED, "A cash receipt was cancelled.", ("order_id", "cash_receipt")
+            EventType.CASH_RECEIPT_CANCELLED,
+            "A cash receipt was cancelled.",
+            ("order_id", "cash_receipt"),
+            for_sellers=False,
         ),
         EventSpec(
             EventType.PG_OUTCOME_OPEN,
@@ -107,3 +113,6 @@ CATALOGUE: dict[str, EventSpec] = {
 }
 
 STAFF_ONLY_TYPES = tuple(spec.type for spec in CATALOGUE.values() if spec.staff_only)
+NOT_FOR_SELLERS = frozenset(
+    spec.type for spec in CATALOGUE.values() if spec.staff_only or not spec.for_sellers
+)

@@ -106,10 +106,14 @@ def on_payment_event(sender: object = None, *, instance: PaymentEvent, created: 
         data["error_code"] = (instance.data or {}).get("code", "") or (instance.data or {}).get(
             "error_code", ""
         )
-    elif kind == EventType.ESCROW_REGISTERED:
+    if kind == EventType.ESCROW_REGISTERED:
         registration = getattr(payment, "escrow_registration", None)
         data["escrow"] = (
-            {"courier": registration.courier, "tracking_number": registration.tracking_number}
+            {
+                "item_id": registration.item_id,
+                "courier": registration.courier,
+                "tracking_number": registration.tracking_number,
+            }
             if registration is not None
             else None
         )
@@ -132,7 +136,9 @@ _REFUND_EVENTS = {
 
 def _refund_record(kind: str, payment: Payment, order: Order, cancel_id: str) -> None:
     cancellation = Cancellation.objects.filter(payment=payment, cancel_id=cancel_id).first()
-    if cancellation is None:
+    if cancellation is None or payment.purchased_at is None:
+        # A payment that never took money (a virtual account withdrawn before its deposit) gives
+        # nothing back: no refund to tell anyone of.
         return
     refund = {
         "cancel_id": cancellation.cancel_id,

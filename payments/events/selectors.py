@@ -11,18 +11,17 @@ import copy
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from config.errors import DomainError, ErrorCode
-from orders.models import OrderItem, Seller
-from payments.events.catalogue import STAFF_ONLY_TYPES
-from payments.events.models import Event
+from orders.models import Seller
+from payments.events.models import Event, EventSeller
 from payments.events.services.outbox import iso
 
 
 def event_filter_for_seller(queryset: QuerySet[Event], *, seller_pk: int) -> QuerySet[Event]:
-    own_lines = OrderItem.objects.filter(order=OuterRef("order_id"), seller_id=seller_pk)
-    return queryset.filter(Q(seller_id=seller_pk) | Exists(own_lines)).exclude(type__in=STAFF_ONLY_TYPES)
+    """The events `seller_pk` may read: those it was recorded as a reader of (`Event.sellers`)."""
+    return queryset.filter(Exists(EventSeller.objects.filter(event=OuterRef("pk"), seller_id=seller_pk)))
 
 
 def event_list_visible(*, user: AbstractBaseUser) -> tuple[QuerySet[Event], int | None]:
@@ -36,13 +35,28 @@ def event_list_visible(*, user: AbstractBaseUser) -> tuple[QuerySet[Event], int 
 
 
 def event_data_for(event: Event, *, seller_pk: int | None) -> dict[str, Any]:
-    """`event.data` as a reader sees it: a seller only its own lines of an order's snapshot."""
-    if seller_pk is None or not isinstance(event.data.get("order"), dict):
+    """`event.data` as a reader sees it. Staff: whole. A seller what the orders API shows it: its own
+    lines and their sum (`seller_total`), not the order's totals, not the buyer (not even a number),
+    not the payment (its method and amounts are the buyer's), no virtual account; of a refund, its own
+    refunded lines and their sum."""
+    if seller_pk is None:
         return event.data
     data = copy.deepcopy(event.data)
-    data["order"]["items"] = [
-        item for item in data["order"].get("items", []) if item.get("seller_id") == seller_pk
-    ]
+    order = data.get("order")
+    own: dict[int, int] = {}
+    if isinstance(order, dict):
+        lines = [line for line in order.get("items", []) if line.get("seller_id") == seller_pk]
+        own = {line["item_id"]: line["unit_price"] * line["quantity"] for line in lines}
+        order.update(items=lines, total_amount=None, tax_free_amount=None, buyer_id=None)
+        order["seller_total"] = sum(own.values())
+    if isinstance(data.get("subscription"), dict):
+        data["subscription"]["buyer_id"] = None
+    for key in ("payment", "virtual_account"):
+        if key in data:
+            data[key] = None
+    if isinstance(refund := data.get("refund"), dict):
+        refund["item_ids"] = [item_id for item_id in refund.get("item_ids", []) if item_id in own]
+        refund.update(amount=sum(own[item_id] for item_id in refund["item_ids"]), tax_free_amount=None)
     return data
 
 

@@ -18,9 +18,10 @@ from payments.events.selectors import event_envelope, event_list_visible
 
 
 class EventPagination(KeysetPagination):
-    """Oldest first: a partner walks forward from where it stopped (`next`), never missing a later row."""
+    """In dispatch order (`Event.sequence`, numbered in commit order): a partner walks forward from where
+    it stopped (`next`) and never misses a row that commits later."""
 
-    ordering = ("pk",)
+    ordering = ("sequence", "pk")
 
 
 class EventFilter(StrictFilterSet):  # `?type=` sent empty is a 400, not the whole list
@@ -60,12 +61,13 @@ class EventListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         events, seller_pk = event_list_visible(user=request.user)
+        events = events.filter(sequence__gt=0)  # listed once dispatched (within moments of commit)
         after = request.query_params.get("after")
         if after is not None:
-            anchor = events.filter(event_id=after).values_list("pk", flat=True).first()
+            anchor = events.filter(event_id=after).values_list("sequence", flat=True).first()
             if anchor is None:
                 raise ValidationError({"after": ["not an event of this list"]})
-            events = events.filter(pk__gt=anchor)
+            events = events.filter(sequence__gt=anchor)
         return list_response(
             request=request,
             view=self,

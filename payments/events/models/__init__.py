@@ -6,11 +6,12 @@ from payments.events.models.notifications import (
     NotificationPreference,
     SandboxMessage,
 )
-from payments.events.models.outbox import Event, EventType
+from payments.events.models.outbox import Event, EventSeller, EventType
 
 __all__ = [
     "ChannelName",
     "Event",
+    "EventSeller",
     "EventType",
     "Language",
     "Notification",

@@ -80,11 +80,24 @@ class Event(models.Model):
     dedup_key = models.CharField(_("deduplication key"), max_length=160, unique=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    # The catch-up list's order: numbered at dispatch, by one dispatcher at a time, so a number is never
+    # given after a higher one is visible (a pk is taken at insert, and inserts commit out of pk order).
+    sequence = models.BigIntegerField(_("sequence"), default=0, editable=False)  # 0: not dispatched yet
+    # The sellers who may read it (list, webhooks, notices), decided when it is recorded: the sellers of
+    # the lines it is about (an order's, a refund's, a parcel's), the subscribed product's seller, or none.
+    sellers = models.ManyToManyField(
+        "orders.Seller", through="EventSeller", related_name="+", blank=True, verbose_name=_("sellers")
+    )
 
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sequence"], condition=models.Q(sequence__gt=0), name="event_sequence_unique"
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["id"],
@@ -97,3 +110,23 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.aggregate}"
+
+
+class EventSeller(models.Model):
+    """One seller who may read one event (`Event.sellers`)."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="audience", verbose_name=_("event")
+    )
+    seller = models.ForeignKey(
+        "orders.Seller", on_delete=models.PROTECT, related_name="+", verbose_name=_("seller")
+    )
+
+    class Meta:
+        verbose_name = _("event reader")
+        verbose_name_plural = _("event readers")
+        constraints = [models.UniqueConstraint(fields=["event", "seller"], name="event_seller_unique")]
+        indexes = [models.Index(fields=["seller", "event"], name="event_seller_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.seller_id} reads {self.event_id}"

@@ -23,8 +23,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
-from orders.models import OrderItem, Seller
-from payments.events.models import Event, EventType, Language, Notification, NotificationPreference
+from orders.models import Seller
+from payments.events.models import (
+    Event,
+    EventSeller,
+    EventType,
+    Language,
+    Notification,
+    NotificationPreference,
+)
 from payments.events.services.channels import ChannelError, Recipient, channels_configured
 from payments.events.services.rendering import notice_render
 
@@ -99,12 +106,9 @@ def _buyer_hears_elsewhere(event: Event) -> bool:
 
 
 def _seller_ids(event: Event, *, refund_only: bool) -> list[int]:
-    items = (event.data.get("order") or {}).get("items") or []
-    named = set((event.data.get("refund") or {}).get("item_ids") or []) if refund_only else set()
-    ids = {item["seller_id"] for item in items if not named or item.get("item_id") in named}
-    if not ids and event.order_id is not None:  # a payload without lines: the order's own
-        ids = set(OrderItem.objects.filter(order_id=event.order_id).values_list("seller_id", flat=True))
-    return sorted(seller_id for seller_id in ids if seller_id is not None)
+    """The sellers recorded as readers of `event`: an order's sellers, a refund's lines' sellers (an
+    amount refund names no line and tells no seller), a parcel's seller (`Event.sellers`)."""
+    return sorted(EventSeller.objects.filter(event=event).values_list("seller_id", flat=True))
 
 
 def notifications_create(*, event: Event) -> list[int]:

@@ -11,11 +11,12 @@ import logging
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orders.models import Order
-from payments.events.models import Event
+from payments.events.catalogue import NOT_FOR_SELLERS
+from payments.events.models import Event, EventSeller
 
 logger = logging.getLogger(__name__)
 
@@ -29,25 +30,54 @@ def event_record(
     order: Order | None = None,
     buyer_id: int | None = None,
     seller_id: int | None = None,
-) -> None:
-    """Record one event in the caller's transaction, once per `dedup_key` (again: nothing happens).
+) -> Event | None:
+    """Record one event in the caller's transaction, once per `dedup_key` (again: nothing happens, None).
 
     Must run inside the transaction that makes the change, under the aggregate's row lock (so events
-    of one order or subscription are numbered in the order they happened). One INSERT … ON CONFLICT DO
-    NOTHING; dispatch starts after commit.
+    of one order or subscription are numbered in the order they happened). Dispatch starts after commit.
+
+    Who else may read it (`Event.sellers`) is `event_readers`'.
     """
-    event = Event(
-        type=type,
-        dedup_key=dedup_key,
-        aggregate=aggregate,
-        data=data,
-        order=order,
-        buyer_id=buyer_id if buyer_id is not None else (order.buyer_id if order is not None else None),
-        seller_id=seller_id,
+    try:
+        with transaction.atomic():  # a savepoint: a twin recorded first must not abort the caller's work
+            event = Event.objects.create(
+                type=type,
+                dedup_key=dedup_key,
+                aggregate=aggregate,
+                data=data,
+                order=order,
+                buyer_id=buyer_id
+                if buyer_id is not None
+                else (order.buyer_id if order is not None else None),
+                seller_id=seller_id,
+            )
+    except IntegrityError:
+        return None
+    if readers := event_readers(type=type, data=data, seller_id=seller_id):
+        EventSeller.objects.bulk_create([EventSeller(event=event, seller_id=pk) for pk in readers])
+    logger.info(
+        "event recorded", extra={"event_id": event.event_id, "event_type": type, "aggregate": aggregate}
     )
-    Event.objects.bulk_create([event], ignore_conflicts=True)
-    logger.info("event recorded", extra={"event_type": type, "aggregate": aggregate, "dedup_key": dedup_key})
     transaction.on_commit(_dispatch_soon, robust=True)
+    return event
+
+
+def event_readers(*, type: str, data: dict[str, Any], seller_id: int | None = None) -> list[int]:
+    """The sellers who may read an event (its list rows, webhooks and notices): the sellers of the lines
+    it is about, as the orders API shows a seller an order holding its lines. A refund is about the lines
+    it names (an amount refund names none: no seller), a parcel about its line, anything else about the
+    order's lines; a subscription's event about its product's seller (`seller_id`). Nobody for a type
+    the catalogue keeps from sellers (an open PG outcome, a cash receipt)."""
+    if type in NOT_FOR_SELLERS:
+        return []
+    lines = (data.get("order") or {}).get("items") or []
+    if isinstance(data.get("refund"), dict):
+        about = set(data["refund"].get("item_ids") or [])
+        lines = [line for line in lines if line["item_id"] in about]
+    elif isinstance(data.get("escrow"), dict):
+        lines = [line for line in lines if line["item_id"] == data["escrow"].get("item_id")]
+    readers = {line["seller_id"] for line in lines} | ({seller_id} if seller_id else set())
+    return sorted(readers)
 
 
 # Set while a dispatch is queued and has not started: a dispatch takes every event committed before it

@@ -19,14 +19,14 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from config.crypto import secret_encrypt
 from config.errors import DomainError, ErrorCode
-from orders.models import OrderItem, Seller
+from orders.models import Seller
 from payments.events.catalogue import CATALOGUE, STAFF_ONLY_TYPES
-from payments.events.models import Event, WebhookEndpoint, WebhookEndpointDelivery
+from payments.events.models import Event, EventSeller, WebhookEndpoint, WebhookEndpointDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -236,11 +236,8 @@ def webhook_delivery_replay(*, endpoint: WebhookEndpoint, delivery_id: str) -> W
 
 
 def _sellers_who_see(event: Event) -> QuerySet[Seller]:
-    """The sellers `event_filter_for_seller` shows `event` to, in one query (its rule, turned around)."""
-    if event.type in STAFF_ONLY_TYPES:
-        return Seller.objects.none()
-    own_lines = OrderItem.objects.filter(order_id=event.order_id, seller_id=OuterRef("pk"))
-    return Seller.objects.filter(Q(pk=event.seller_id) | Exists(own_lines))
+    """The sellers recorded as readers of `event` (`Event.sellers`: the list's rule too)."""
+    return Seller.objects.filter(pk__in=EventSeller.objects.filter(event=event).values("seller_id"))
 
 
 def on_event_dispatching(sender: object = None, *, event: Event, **_: Any) -> None:

@@ -125,7 +125,8 @@ def notice_context(
         }
     if refund := data.get("refund"):
         ids = set(refund.get("item_ids") or [])
-        context["refund_items"] = _items(order or {}, language, only=ids) if ids else context.get("items", [])
+        # Only the lines it names: an amount refund lists none (never a whole line for part of its price).
+        context["refund_items"] = _items(order or {}, language, only=ids) if ids else []
         show_amount = not seller_view or context.get("whole_order_is_sellers")
         context["refund_amount"] = won(refund.get("amount"), language) if show_amount else ""
         context["refund_reason"] = refund.get("reason", "")

@@ -112,3 +112,41 @@ def test_type_filter_and_bad_input_answer_validation_errors(api_client_for, make
     for query in ("type=nope", "cursor=%00", "page_size=0", "after="):
         answer = staff.get(f"/api/v1/events/?{query}")
         assert answer.status_code == 400 and answer.json()["code"] == "validation_error", query
+
+
+@pytest.mark.postgres_only
+def test_an_event_that_commits_after_a_later_numbered_one_is_still_listed_after_the_cursor(
+    api_client_for, make_user
+):
+    # Two money transactions overlap: A takes the lower pk but commits last. A partner that polled in
+    # between and resumes after what it saw must still get A's event.
+    import threading
+
+    from django.db import connection
+
+    staff = api_client_for(make_user(is_staff=True))
+    started, release = threading.Event(), threading.Event()
+
+    def slow():
+        try:
+            with transaction.atomic():
+                event_record(type="order.paid", dedup_key="slow", aggregate="order:SLOW", data={})
+                started.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    assert started.wait(10)
+    with transaction.atomic():
+        event_record(type="order.paid", dedup_key="fast", aggregate="order:FAST", data={})
+    seen = staff.get("/api/v1/events/").json()["results"]
+    release.set()
+    thread.join()
+
+    assert [event["data"] for event in seen] == [{}] and len(seen) == 1
+    resumed = staff.get(f"/api/v1/events/?after={seen[0]['id']}").json()["results"]
+    slow_event = Event.objects.get(dedup_key="slow")
+    assert [event["id"] for event in resumed] == [slow_event.event_id]
+    assert slow_event.pk < Event.objects.get(dedup_key="fast").pk  # it was numbered first, listed later
