@@ -54,7 +54,9 @@ def notify_upcoming_charges() -> int:
 
 @shared_task(name="payments.billing.tasks.apply_price_changes")
 def apply_price_changes() -> dict[str, int]:
-    """Effective price changes of reserved subscriptions (charged ones are settled by their next claim)."""
+    """Price changes of reserved subscriptions: a standing reservation a non-consented cancel would charge
+    is revoked, and a change whose answer is known is settled and its period reserved at the agreed price
+    (charged subscriptions are settled by their next claim; docs/billing.md, "Reserved mode")."""
     counts = subscriptions_apply_price_changes()
     if counts:
         logger.info("billing price changes: %s", " ".join(f"{k}={v}" for k, v in sorted(counts.items())))

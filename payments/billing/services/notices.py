@@ -123,14 +123,53 @@ def _price_change_due(subscription: Subscription, *, actor: Actor, now: datetime
     return _price_consent_settle(subscription, consent, actor=actor, now=now)
 
 
-def _legal_holds(subscription: Subscription, *, actor: Actor, now: datetime) -> tuple[bool, bool]:
-    """Under the subscription's lock, before its next period's charge exists: (hold, ended). `hold`:
-    do not charge now (a notice is owed or too young, or the subscription ended for want of consent);
-    `ended`: it was cancelled here. A period whose charge exists already is past both checks."""
-    due = subscription.next_charge_at is not None and subscription.next_charge_at <= now
-    period = subscription.current_period + 1
-    if not due or SubscriptionCharge.objects.filter(subscription=subscription, period=period).exists():
+def _price_change_outcome(subscription: Subscription, *, actor: Actor, now: datetime) -> tuple[bool, bool]:
+    """Before the next period is reserved at Bootpay (mode `reserve`, caller holds the lock): (unknown,
+    ended). A change effective for that period whose answer is known (consented, or its deadline passed)
+    is settled now, so the reservation is made at the price the buyer agreed to, or not at all (`ended`:
+    cancelled for want of consent). `unknown`: the buyer may still consent — reserve nothing yet."""
+    consent = _open_price_consent(subscription)
+    if consent is None or subscription.next_charge_at is None:
         return False, False
+    change = consent.price_change
+    if change.effective_at > subscription.next_charge_at:
+        return False, False  # that period begins before the new price: reserved as agreed
+    if consent.state == ConsentState.PENDING and now <= change.consent_deadline:
+        return True, False
+    return False, _price_consent_settle(subscription, consent, actor=actor, now=now)
+
+
+def _price_change_unsent_period(
+    subscription: Subscription, charge: SubscriptionCharge, *, actor: Actor, now: datetime
+) -> bool:
+    """The period due has a charge that took no money yet (`pending`: its reservation, made at the old
+    price before the change, was revoked by `subscriptions_apply_price_changes`; `declined`: it ran and
+    failed) and begins (`current_period_end`, where it was scheduled) at or after an open change's
+    `effective_at`: the change settles now, as it would have when the charge was created. True when the
+    subscription ended. Consented: the new price from the next period on — this period's order was
+    created at the old one and keeps it (docs/billing.md, "Reserved mode")."""
+    if charge.state not in (SubscriptionCharge.State.PENDING, SubscriptionCharge.State.DECLINED):
+        return False
+    begins = subscription.current_period_end
+    consent = _open_price_consent(subscription)
+    if consent is None or begins is None or consent.price_change.effective_at > begins:
+        return False
+    return _price_consent_settle(subscription, consent, actor=actor, now=now)
+
+
+def _legal_holds(subscription: Subscription, *, actor: Actor, now: datetime) -> tuple[bool, bool]:
+    """Under the subscription's lock, before its next period is charged: (hold, ended). `hold`: do not
+    charge now (a notice is owed or too young, or the subscription ended for want of consent); `ended`:
+    it was cancelled here. The notice is checked before the period's charge exists; the price change
+    also when the charge exists but took no money yet (a reservation revoked for it)."""
+    due = subscription.next_charge_at is not None and subscription.next_charge_at <= now
+    if not due:
+        return False, False
+    period = subscription.current_period + 1
+    charge = SubscriptionCharge.objects.filter(subscription=subscription, period=period).first()
+    if charge is not None:
+        ended = _price_change_unsent_period(subscription, charge, actor=actor, now=now)
+        return ended, ended
     if _upcoming_notice_holds(subscription, actor=actor, now=now):
         return True, False
     ended = _price_change_due(subscription, actor=actor, now=now)

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
@@ -32,7 +32,7 @@ from payments.billing.services.notices import (
     _upcoming_notice_record,
     notice_days,
 )
-from payments.billing.services.reservations import _reservation_revoke
+from payments.billing.services.reservations import _reservation_revoke, _reserve_next
 from payments.gateway import Gateway
 from payments.services.common import Actor, gateway_or_default, logger
 
@@ -218,20 +218,33 @@ def subscriptions_notify_upcoming(*, now: datetime | None = None, limit: int = 5
 def subscriptions_apply_price_changes(
     *, now: datetime | None = None, gateway: Gateway | None = None, limit: int = 200
 ) -> dict[str, int]:
-    """Price changes of reserved subscriptions, once effective. Bootpay charges their next period by
-    itself, so the charge's claim never sees them: consented → the new price for every period reserved
-    from now on; not consented → the old price kept, or the reservation revoked and the subscription
-    cancelled (`on_no_consent`). Charged subscriptions are settled by their next period's claim instead
-    (exactly when the period beginning at or after `effective_at` is due). Returns a count per outcome."""
+    """Price changes of reserved subscriptions. Bootpay charges their next period by itself from a
+    reservation, so the charge's claim never sees it: a period beginning at or after an open change's
+    `effective_at` must not be charged by a reservation while the buyer's answer is unknown or against it.
+
+    - not consented yet, `cancel_at_period_end`, a reservation standing (made at the old price before
+      the change): revoked at once (one that already ran is booked first: `_reservation_revoke`);
+      Bootpay not answering: tried again next run. The change is created at least
+      `BILLING_PRICE_CHANGE_NOTICE_DAYS` before `effective_at`, so the hourly run has that long;
+    - the answer known (consented, or `consent_deadline` passed): settled — consented → the new price,
+      not consented → the old price kept, or the subscription cancelled with its paid period — and the
+      period reserved at that price when nothing is (`_reserve_next` reserves nothing while unknown).
+
+    Charged subscriptions are settled by their next period's claim instead. Returns a count per outcome
+    (`held`: revoked, the answer still open)."""
     now = now or timezone.now()
     gateway = gateway_or_default(gateway)
+    revoke = Q(state=ConsentState.PENDING, price_change__on_no_consent=OnNoConsent.CANCEL_AT_PERIOD_END) & ~Q(
+        subscription__reserve_id=""
+    )
     rows = (
         SubscriptionPriceConsent.objects.filter(
             state__in=SubscriptionPriceConsent.OPEN_STATES,
-            price_change__effective_at__lte=now,
             subscription__mode=Subscription.Mode.RESERVE,
             subscription__status__in=Subscription.LIVE_STATUSES,
+            price_change__effective_at__lte=F("subscription__next_charge_at"),
         )
+        .filter(revoke | Q(state=ConsentState.CONSENTED) | Q(price_change__consent_deadline__lt=now))
         .order_by("pk")
         .values_list("subscription_id", flat=True)[:limit]
     )
@@ -248,14 +261,20 @@ def subscriptions_apply_price_changes(
     return counts
 
 
+def _affects_next_period(subscription: Subscription, change: SubscriptionPriceChange) -> bool:
+    return subscription.next_charge_at is not None and change.effective_at <= subscription.next_charge_at
+
+
 def _reserved_price_change_apply(subscription_pk: int, *, gateway: Gateway, now: datetime) -> str:
     subscription = Subscription.objects.get(pk=subscription_pk)
     consent = _open_price_consent(subscription)
     if consent is None:
         return "settled"
-    cancels = (
-        consent.state == ConsentState.PENDING
-        and consent.price_change.on_no_consent == OnNoConsent.CANCEL_AT_PERIOD_END
+    change = consent.price_change
+    if not _affects_next_period(subscription, change):
+        return "not_due"
+    cancels = consent.state == ConsentState.PENDING and (
+        change.on_no_consent == OnNoConsent.CANCEL_AT_PERIOD_END
     )
     if cancels and subscription.reserve_id:
         # Bootpay's reservation goes first: revoked (or its run booked), else nothing changes here.
@@ -265,12 +284,19 @@ def _reserved_price_change_apply(subscription_pk: int, *, gateway: Gateway, now:
         consent = _open_price_consent(subscription)
         if consent is None or subscription.status not in Subscription.LIVE_STATUSES:
             return "settled"
+        if consent.state == ConsentState.PENDING and now <= change.consent_deadline:
+            return "held"  # the buyer may still consent; nothing reserved meanwhile
         if cancels and subscription.reserve_id:
             return "reserved_again"  # a settle raced us: the next run revokes it
+        if not _affects_next_period(subscription, change):
+            return "not_due"  # its reservation ran meanwhile (booked): the next period decides
         ended = _price_consent_settle(subscription, consent, actor=SYSTEM, now=now)
         outcome = consent.state
+        reserve = not ended and not subscription.reserve_id
     if ended:
         _key_destroy_if_unused(
             key_pk=subscription.billing_key_id, subscription=subscription, actor=SYSTEM, gateway=gateway
         )
+    elif reserve:  # known now: the period is reserved at the agreed price (a fresh period only)
+        _reserve_next(subscription_pk, actor=SYSTEM, gateway=gateway)
     return outcome

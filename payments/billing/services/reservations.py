@@ -26,6 +26,8 @@ from payments.billing.services.common import (
     _Secret,
     _subscription_lock,
 )
+from payments.billing.services.keys import _key_destroy_if_unused
+from payments.billing.services.notices import _price_change_outcome
 from payments.billing.services.outcomes import _charge_declined, _charge_unknown
 from payments.billing.states import ChargeEvent, charge_transition
 from payments.gateway import (
@@ -50,9 +52,13 @@ def _reserve_next(subscription_pk: int, *, actor: Actor, gateway: Gateway) -> No
 
     Tried once per period, right after the previous one was paid: refused → the period is charged
     directly when due; no answer → the charge is `unknown` (a reservation may exist) and is never
-    sent again by itself, like an unknown charge.
+    sent again by itself, like an unknown charge. A period beginning at or after an open price change's
+    `effective_at` is reserved only once the buyer's answer is known (`_price_change_outcome`): until
+    then nothing is reserved (`subscriptions_apply_price_changes` reserves it once the answer is known;
+    else it is charged directly when due, which settles the change first).
     """
     now = timezone.now()
+    ended, plain = False, None
     with transaction.atomic():
         subscription = _subscription_lock(subscription_pk)
         if (
@@ -66,16 +72,24 @@ def _reserve_next(subscription_pk: int, *, actor: Actor, gateway: Gateway) -> No
         period = subscription.current_period + 1
         charge = SubscriptionCharge.objects.filter(subscription=subscription, period=period).first()
         if charge is None:
-            charge = _charge_create(subscription, period=period, due=subscription.next_charge_at)
-        if charge.state != State.PENDING or charge.attempts > 0:
-            return
+            unknown, ended = _price_change_outcome(subscription, actor=actor, now=now)
+            if not (unknown or ended):
+                charge = _charge_create(subscription, period=period, due=subscription.next_charge_at)
         key = BillingKey.objects.get(pk=subscription.billing_key_id)
-        if key.status != KeyStatus.ACTIVE:
-            return  # the direct charge at the due date finds out and ends it
-        plain = _Secret(key.key)
-        order = charge.order
-        execute_at = subscription.next_charge_at
-        _charge_mark_sending(charge, now=now)
+        # Only a fresh period with a live key; else (sent or reserved before, a key gone, nothing to
+        # reserve yet) the direct charge when due decides.
+        fresh = charge is not None and charge.state == State.PENDING and charge.attempts == 0
+        if fresh and key.status == KeyStatus.ACTIVE:
+            plain = _Secret(key.key)
+            order = charge.order
+            execute_at = subscription.next_charge_at
+            _charge_mark_sending(charge, now=now)
+    if ended:  # cancelled for want of consent: nothing reserved, the key destroyed when unused
+        _key_destroy_if_unused(
+            key_pk=subscription.billing_key_id, subscription=subscription, actor=actor, gateway=gateway
+        )
+    if plain is None:
+        return
     try:
         reservation = gateway.reserve_charge(
             billing_key=plain.value,

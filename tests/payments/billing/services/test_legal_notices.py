@@ -18,6 +18,7 @@ from payments.billing.services import (
     subscriptions_notify_upcoming,
 )
 from payments.events.models import Event
+from tests.payments.billing.billing_fakes import REVOKED
 
 pytestmark = pytest.mark.django_db
 
@@ -312,13 +313,22 @@ def test_a_reserved_subscription_without_consent_is_cancelled_and_its_reservatio
     assert reserved.reserve_id
     change = _raise(reserved, on_no_consent="cancel_at_period_end")
 
+    reserve_id = reserved.reserve_id
+
+    # The reservation was made at the old price before the change: revoked at the sweep's first run,
+    # while the buyer may still consent (the subscription lives on).
+    assert subscriptions_apply_price_changes(now=change.created_at, gateway=fake_bootpay) == {"held": 1}
+    reserved.refresh_from_db()
+    assert reserved.status == "active" and reserved.reserve_id == ""
+    assert fake_bootpay.reservations[reserve_id]["status"] == REVOKED
     assert subscriptions_apply_price_changes(now=change.effective_at - DAY, gateway=fake_bootpay) == {}
+
     counts = subscriptions_apply_price_changes(now=change.effective_at + DAY, gateway=fake_bootpay)
 
     reserved.refresh_from_db()
     assert counts == {"cancelled": 1}
     assert reserved.status == "cancelled" and reserved.reserve_id == ""
-    assert "reservation_cancel" in fake_bootpay.calls
+    assert fake_bootpay.calls.count("reservation_cancel") == 1
 
 
 def test_a_decrease_asks_nobody_and_is_refused(yearly):

@@ -41,3 +41,50 @@ def test_a_late_notice_racing_the_charge_beat_is_recorded_once_and_nothing_is_ch
     assert fake_bootpay.charged == []
     subscription.refresh_from_db()
     assert subscription.next_charge_at == late + timedelta(days=7)
+
+
+def test_bootpay_running_a_reservation_while_sweeps_revoke_it_is_booked_once_and_nothing_follows(
+    buyer, subscribe, fake_bootpay, settings
+):
+    """Reserved mode, an increase effective at the renewal with `cancel_at_period_end`, no consent: Bootpay
+    ran the old-price reservation before we could revoke it. Two price sweeps and two reservation lookups at
+    once book what it charged once (never erased, never refunded) and charge nothing after it."""
+    from payments.billing.models import SubscriptionCharge
+    from payments.billing.services import (
+        subscription_price_change_create,
+        subscriptions_apply_price_changes,
+        subscriptions_settle_reservations,
+    )
+    from payments.models import Payment
+
+    settings.BILLING_MODE = "reserve"
+    subscription = subscribe(buyer, price=10_000, interval="year")
+    subscription.refresh_from_db()
+    renewal, reserve_id = subscription.next_charge_at, subscription.reserve_id
+    subscription_price_change_create(
+        product_id=subscription.product_id,
+        actor=subscription.product.seller.user,
+        new_price=12_000,
+        effective_at=renewal,
+        on_no_consent="cancel_at_period_end",
+    )
+    fake_bootpay.execute(reserve_id)
+    at = renewal + timedelta(minutes=10)
+
+    def sweep():
+        return subscriptions_apply_price_changes(now=at, gateway=fake_bootpay)
+
+    def lookup():
+        return subscriptions_settle_reservations(now=at, gateway=fake_bootpay)
+
+    _, refusals = run_at_once(sweep, lookup, sweep, lookup)
+    sweep()  # whatever a lock made wait is settled by the next run
+
+    assert refusals == []
+    subscription.refresh_from_db()
+    period_2 = SubscriptionCharge.objects.get(subscription=subscription, period=2)
+    assert period_2.state == "paid" and Payment.objects.filter(order=period_2.order).count() == 1
+    assert (subscription.status, subscription.current_period, subscription.reserve_id) == ("cancelled", 2, "")
+    assert not SubscriptionCharge.objects.filter(subscription=subscription, period=3).exists()
+    assert len(fake_bootpay.charged) == 2 and list(fake_bootpay.reservations) == [reserve_id]
+    assert not any(receipt["cancelled_price"] for receipt in fake_bootpay.receipts.values())
