@@ -77,11 +77,10 @@ def webhook_http_post(
     if not addresses:
         raise requests.exceptions.InvalidURL("no checked address to connect to")
     session = _session()
-    # The Host header names the URL's host (and port, if any), whatever address is connected to.
-    netloc = urlsplit(url).netloc.rpartition("@")[2]
-    prepared = session.prepare_request(
-        requests.Request("POST", url, data=body, headers={**headers, "Host": netloc})
-    )
+    prepared = session.prepare_request(requests.Request("POST", url, data=body, headers=headers))
+    # The Host header names the URL's host (IDNA-encoded, with its port if any), whatever address is
+    # connected to.
+    prepared.headers["Host"] = urlsplit(prepared.url).netloc.rpartition("@")[2]
     tried = list(addresses[:MAX_ADDRESSES_TRIED])
     for index, address in enumerate(tried):
         prepared.pinned_address = address  # type: ignore[attr-defined]
