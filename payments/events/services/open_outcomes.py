@@ -3,6 +3,11 @@
 Timeouts and lost answers are settled by the sweeps (reconcile, billing, cash receipts) within minutes;
 one still open after `EVENTS_OPEN_OUTCOME_GRACE_S` needs a person, so it becomes one event (once per
 outcome: its deduplication key) that staff endpoints and staff notifications receive.
+
+Each run looks at the oldest open outcomes not reported yet, at most `LIMIT` of each kind: an outage with
+more of them reports them all over the next runs, and one already reported is neither read nor locked
+again. A subscription charge's reference names its attempt: a staff "charge again" whose outcome is
+unknown again is a new outcome, reported again.
 """
 
 from __future__ import annotations
@@ -12,21 +17,40 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from orders.services import order_lock
 from payments.billing.models import Subscription, SubscriptionCharge
 from payments.cash_receipts.models import CashReceiptIssuance
-from payments.events.models import EventType
+from payments.events.models import Event, EventType
 from payments.events.services.outbox import event_record, iso
 from payments.models import Cancellation, EscrowRegistration
+
+LIMIT = 500  # of each kind per run, oldest first
+
+
+def _field(name: str) -> Cast:
+    return Cast(OuterRef(name), output_field=CharField())
+
+
+def _unreported(rows: QuerySet, *key: str | Cast) -> QuerySet:
+    """`rows` less those already reported: whose event's dedup key, `pg_outcome.open:<kind>:<ref>` as
+    `pg_outcomes_report_open` builds it, exists. `key`: its parts (text, or `_field` of the row)."""
+    parts = [Value(f"{EventType.PG_OUTCOME_OPEN}:"), *(Value(p) if isinstance(p, str) else p for p in key)]
+    dedup_key = Concat(*parts, output_field=CharField())
+    return rows.exclude(Exists(Event.objects.filter(dedup_key=dedup_key)))
 
 
 def _open_outcomes(cutoff) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    for row in Cancellation.objects.filter(
-        state=Cancellation.State.REQUESTED, created_at__lte=cutoff
-    ).select_related("payment__order")[:500]:
+    refunds = Cancellation.objects.filter(state=Cancellation.State.REQUESTED, created_at__lte=cutoff)
+    for row in (
+        _unreported(refunds, "refund:", _field("cancel_id"))
+        .select_related("payment__order")
+        .order_by("created_at", "pk")[:LIMIT]
+    ):
         found.append(
             {
                 "kind": "refund",
@@ -37,9 +61,14 @@ def _open_outcomes(cutoff) -> list[dict[str, Any]]:
                 "payment_id": row.payment.public_id,
             }
         )
-    for row in EscrowRegistration.objects.filter(
+    escrows = EscrowRegistration.objects.filter(
         state=EscrowRegistration.State.REQUESTED, created_at__lte=cutoff
-    ).select_related("payment__order")[:500]:
+    )
+    for row in (
+        _unreported(escrows, "escrow_registration:", _field("pk"))
+        .select_related("payment__order")
+        .order_by("created_at", "pk")[:LIMIT]
+    ):
         found.append(
             {
                 "kind": "escrow_registration",
@@ -50,9 +79,14 @@ def _open_outcomes(cutoff) -> list[dict[str, Any]]:
                 "payment_id": row.payment.public_id,
             }
         )
-    for row in CashReceiptIssuance.objects.filter(
+    receipts = CashReceiptIssuance.objects.filter(
         state__in=CashReceiptIssuance.OPEN_STATES, created_at__lte=cutoff
-    ).select_related("order")[:500]:
+    )
+    for row in (
+        _unreported(receipts, "cash_receipt_", _field("state"), ":", _field("pk"))
+        .select_related("order")
+        .order_by("created_at", "pk")[:LIMIT]
+    ):
         found.append(
             {
                 "kind": f"cash_receipt_{row.state}",
@@ -63,13 +97,20 @@ def _open_outcomes(cutoff) -> list[dict[str, Any]]:
                 "payment_id": None,
             }
         )
-    for row in SubscriptionCharge.objects.filter(
+    charges = SubscriptionCharge.objects.filter(
         state__in=SubscriptionCharge.OPEN_STATES, updated_at__lte=cutoff
-    ).select_related("order", "subscription__product")[:500]:
+    )
+    charge_ref = (_field("subscription__subscription_id"), ":", _field("period"), ":", _field("attempts"))
+    for row in (
+        _unreported(charges, "subscription_charge:", *charge_ref)
+        .select_related("order", "subscription__product")
+        .order_by("updated_at", "pk")[:LIMIT]
+    ):
         found.append(
             {
                 "kind": "subscription_charge",
-                "ref": f"{row.subscription.subscription_id}:{row.period}",
+                # Its attempt too: each charge again whose outcome is open again is reported again.
+                "ref": f"{row.subscription.subscription_id}:{row.period}:{row.attempts}",
                 "order": row.order,
                 "since": row.sent_at or row.updated_at,
                 "amount": row.order.total_amount if row.order else None,

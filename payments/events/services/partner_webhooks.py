@@ -2,7 +2,8 @@
 the deliveries of each dispatched event (docs/events.md "Partner webhooks").
 
 Sending lives in `webhook_delivery`. Scope is decided once, at creation, from the creator's role: staff
-endpoints get every event; a seller's endpoint the events `event_filter_for_seller` lets it read.
+endpoints get every event; a seller's endpoint the events `event_filter_for_seller` lets it read. It is
+sent to only while the owner keeps that role (`OWNER_ENTITLED`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import mail_admins
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from config.crypto import secret_encrypt
@@ -58,13 +60,96 @@ def webhook_endpoint_get_visible(*, endpoint_id: str, user: AbstractBaseUser) ->
     return endpoint
 
 
+# --- Whose endpoint still receives ---------------------------------------------------------------------
+
+# An endpoint is sent to only while its owner still holds the role it was created with: an active staff
+# user for a staff endpoint (seller None), the seller's own active user for a seller's endpoint. Else the
+# dispatch and the sender disable it (`webhook_endpoints_disable_unentitled`) and staff are told once.
+OWNER_ENTITLED = Q(owner__is_active=True) & (
+    Q(seller__isnull=True, owner__is_staff=True) | Q(seller__isnull=False, seller__user_id=F("owner_id"))
+)
+
+
+def webhook_endpoint_owner_entitled(endpoint: WebhookEndpoint) -> bool:
+    """`OWNER_ENTITLED` for one endpoint (its owner and seller as loaded)."""
+    owner = endpoint.owner
+    if not owner.is_active:
+        return False
+    if endpoint.seller_id is None:
+        return bool(owner.is_staff)
+    return endpoint.seller.user_id == owner.pk
+
+
+def webhook_endpoints_disable_unentitled(endpoint_pks: list[int]) -> None:
+    """Disable each of these endpoints whose owner no longer holds its role (checked again under the
+    endpoint's lock), with a reason; tells staff once per endpoint (only the update that disabled it).
+    Runs after the caller's commit; its deliveries stay pending, sent if staff enable it again."""
+    for pk in sorted(set(endpoint_pks)):
+        with transaction.atomic():
+            endpoint = (
+                WebhookEndpoint.objects.select_for_update(of=("self",))
+                .select_related("owner", "seller")
+                .filter(pk=pk, enabled=True)
+                .first()
+            )
+            if endpoint is None or webhook_endpoint_owner_entitled(endpoint):
+                continue
+            role = "active staff" if endpoint.seller_id is None else "the seller's active user"
+            endpoint.enabled = False
+            now = timezone.now()
+            endpoint.disabled_reason = (
+                f"automatically disabled at {now:%Y-%m-%d %H:%M} UTC: its owner is no longer {role}"
+            )[:200]
+            endpoint.save(update_fields=["enabled", "disabled_reason", "updated_at"])
+        _alert_owner_gone(endpoint)
+
+
+def _alert_owner_gone(endpoint: WebhookEndpoint) -> None:
+    owner = endpoint.seller.name if endpoint.seller_id else "staff"
+    host = urlsplit(endpoint.url).hostname or ""
+    logger.error(
+        "webhook endpoint disabled: its owner lost the role",
+        extra={"endpoint_id": endpoint.endpoint_id, "owner": owner},
+    )
+    mail_admins(
+        f"Webhook endpoint {endpoint.endpoint_id} disabled",
+        f"The webhook endpoint {endpoint.endpoint_id} ({owner}, host {host}) was "
+        f"disabled: {endpoint.disabled_reason}. Nothing is sent to it any more; its pending deliveries "
+        "wait. Delete it, or restore its owner's role and enable it again.",
+        fail_silently=True,
+    )
+
+
 # --- Input rules --------------------------------------------------------------------------------------
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix: the last 32 bits are IPv4
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use NAT64: a private network
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d,
+    deprecated), NAT64 (64:ff9b::a.b.c.d) or 6to4 (2002:AABB:CCDD::)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or int(ip) >> 32 == 0:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _blocked_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    """True for an address partners' webhooks must never reach: not globally routable (private, loopback,
+    link-local, shared, reserved…), multicast, or an IPv6 address that leads to such an IPv4 one."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL or ip.teredo is not None:  # Teredo: the client hides behind a NAT
+            return True
+        ip = _embedded_ipv4(ip) or ip
     return not ip.is_global or ip.is_multicast
 
 
@@ -73,7 +158,8 @@ def webhook_url_check(url: str, *, resolve: bool = True) -> str:
 
     Anywhere: http(s) only, a host, no credentials. In production (BOOTPAY_MODE=production) also https
     only, and no host that is or resolves to a private, loopback, link-local or reserved address (SSRF);
-    the sender checks the address again before each attempt (DNS may change). Dev and sandbox modes take
+    the sender resolves the host again before each attempt, checks every address and connects to one it
+    checked (DNS may change; see services/webhook_http.py). Dev and sandbox modes take
     http://127.0.0.1 so a local receiver can be used.
     """
     if not isinstance(url, str) or len(url) > URL_MAX_LENGTH or not url.isprintable() or " " in url:
@@ -96,16 +182,27 @@ def webhook_url_check(url: str, *, resolve: bool = True) -> str:
     return url
 
 
-def webhook_host_blocked(host: str, port: int) -> bool:
-    """True when `host` is, or resolves to, an address partners' webhooks must never reach (or none)."""
-    if host.lower().rstrip(".") in ("localhost",) or host.lower().endswith(".localhost"):
-        return True
+def webhook_host_addresses(host: str, port: int) -> list[str]:
+    """`host`'s addresses, resolved once, in the resolver's order ([] when it does not resolve). The
+    sender connects to one of exactly these (services/webhook_http.py), never to a second resolution."""
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
+        return []
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def webhook_addresses_blocked(host: str, addresses: list[str]) -> bool:
+    """True when `host` is a local name, resolved to nothing, or any of `addresses` is blocked."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
         return True
-    addresses = {info[4][0].split("%", 1)[0] for info in infos}
     return not addresses or any(_blocked_address(address) for address in addresses)
+
+
+def webhook_host_blocked(host: str, port: int) -> bool:
+    """True when `host` is, or resolves to, an address partners' webhooks must never reach (or none)."""
+    return webhook_addresses_blocked(host, webhook_host_addresses(host, port))
 
 
 def _event_types_check(event_types: Any, *, staff: bool) -> list[str]:
@@ -176,6 +273,8 @@ def webhook_endpoint_update(
         if event_types is not None:
             endpoint.event_types = _event_types_check(event_types, staff=endpoint.seller_id is None)
         if enabled is not None and enabled != endpoint.enabled:
+            if enabled and not webhook_endpoint_owner_entitled(endpoint):
+                raise DomainError.invalid("enabled", "its owner no longer holds the role it was created with")
             endpoint.enabled = enabled
             if enabled:
                 endpoint.disabled_reason = ""
@@ -246,13 +345,17 @@ def on_event_dispatching(sender: object = None, *, event: Event, **_: Any) -> No
     endpoints = WebhookEndpoint.objects.filter(enabled=True).filter(
         Q(seller__isnull=True) | Q(seller__in=_sellers_who_see(event))
     )
+    rows = endpoints.annotate(entitled=ExpressionWrapper(OWNER_ENTITLED, output_field=BooleanField()))
+    rows = list(rows.values_list("pk", "event_types", "entitled"))
+    if orphaned := [pk for pk, _, entitled in rows if not entitled]:  # their owner lost the role
+        transaction.on_commit(lambda: webhook_endpoints_disable_unentitled(orphaned), robust=True)
     now = timezone.now()
     deliveries = [
         WebhookEndpointDelivery(
             endpoint_id=endpoint_pk, event=event, aggregate=event.aggregate, next_attempt_at=now
         )
-        for endpoint_pk, kinds in endpoints.values_list("pk", "event_types")
-        if not kinds or event.type in kinds
+        for endpoint_pk, kinds, entitled in rows
+        if entitled and (not kinds or event.type in kinds)
     ]
     if not deliveries:
         return

@@ -10,13 +10,14 @@ Guarantees (docs/events.md "Partner webhooks"):
 - Retries follow EVENTS_WEBHOOK_RETRY_SCHEDULE_S and live in the database (`next_attempt_at`): the beat
   sweep sends what is due, so no retry depends on the broker or on a worker staying alive.
 - The bytes signed are the bytes sent; no redirect is followed; no response body is read or stored.
+- In production only https, and only to the addresses checked at send time (services/webhook_http.py).
+- Only while the endpoint's owner holds the role it was created with (`OWNER_ENTITLED`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,22 +34,18 @@ from standardwebhooks import Webhook
 
 from payments.events.models import WebhookDeliveryAttempt, WebhookEndpoint, WebhookEndpointDelivery
 from payments.events.selectors import event_envelope
-from payments.events.services.partner_webhooks import webhook_host_blocked
+from payments.events.services.partner_webhooks import (
+    webhook_addresses_blocked,
+    webhook_endpoint_owner_entitled,
+    webhook_endpoints_disable_unentitled,
+    webhook_host_addresses,
+)
+from payments.events.services.webhook_http import webhook_http_post
 
 logger = logging.getLogger(__name__)
 
 State = WebhookEndpointDelivery.State
 USER_AGENT = "Marketplace-Webhooks/1.0 (Standard Webhooks)"
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    # One connection pool per thread (a Session is not meant to be shared between threads).
-    if getattr(_local, "session", None) is None:
-        session = requests.Session()
-        session.trust_env = False  # no proxy or netrc from the environment: the URL is the partner's
-        _local.session = session
-    return _local.session
 
 
 def _lease() -> timedelta:
@@ -69,7 +66,8 @@ def _claimable(now: datetime) -> QuerySet[WebhookEndpointDelivery]:
 
 def webhook_delivery_claim(*, delivery_pk: int) -> WebhookEndpointDelivery | None:
     """Take the lease of a due delivery, or None (not due, held by a live sender, final, its endpoint
-    disabled, or an earlier delivery of its aggregate still pending). Counts the attempt."""
+    disabled, an earlier delivery of its aggregate still pending, or its endpoint's owner no longer holds
+    its role: then the endpoint is disabled). Counts the attempt."""
     now = timezone.now()
     with transaction.atomic():
         # Not while an earlier delivery of its aggregate is pending: its turn comes when that one is
@@ -83,11 +81,16 @@ def webhook_delivery_claim(*, delivery_pk: int) -> WebhookEndpointDelivery | Non
             _claimable(now)
             .exclude(Exists(earlier))
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("endpoint", "event")
+            .select_related("endpoint__owner", "endpoint__seller", "event")
             .filter(pk=delivery_pk)
             .first()
         )
         if delivery is None:
+            return None
+        if not webhook_endpoint_owner_entitled(delivery.endpoint):
+            # Held, not sent nor counted: its endpoint is disabled (after this commit), so it waits.
+            pk = delivery.endpoint_id
+            transaction.on_commit(lambda: webhook_endpoints_disable_unentitled([pk]), robust=True)
             return None
         delivery.attempts += 1
         delivery.attempt_started_at = now
@@ -138,21 +141,29 @@ def _post(delivery: WebhookEndpointDelivery) -> Outcome:
         return Outcome(started, status, int((time.monotonic() - clock) * 1000), error[:240])
 
     parts = urlsplit(endpoint.url)
-    if settings.BOOTPAY_MODE == "production" and webhook_host_blocked(
-        parts.hostname or "", parts.port or 443
-    ):
+    production = settings.BOOTPAY_MODE == "production"
+    if production and parts.scheme != "https":
+        return outcome(None, "refused: only https:// is sent to in production")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return outcome(None, "refused: not a valid URL")
+    # Resolved once: the addresses checked are the addresses connected to (no DNS rebinding).
+    addresses = webhook_host_addresses(parts.hostname or "", port)
+    if production and webhook_addresses_blocked(parts.hostname or "", addresses):
         return outcome(None, "refused: the host does not resolve to a public address")
+    if not addresses:
+        return outcome(None, "connection error: the host does not resolve")
     body = webhook_body(delivery)
     headers = webhook_headers(endpoint=endpoint, msg_id=delivery.event.event_id, body=body, now=started)
     try:
-        response = _session().post(
+        response = webhook_http_post(
             endpoint.url,
-            data=body,
+            addresses=addresses,
+            body=body,
             headers=headers,
             timeout=settings.EVENTS_WEBHOOK_TIMEOUT_S,
-            allow_redirects=False,
-            stream=True,  # the status is all we read: a large or slow body costs nothing
-        )
+        )  # no redirect followed; streamed: the status is all we read, a large or slow body costs nothing
     except requests.Timeout:
         return outcome(None, "timeout")
     except requests.ConnectionError:

@@ -38,6 +38,7 @@ class Receiver:
     plan: list[str] = field(default_factory=list)  # "500" or "timeout", one per request, then 200s
     timeout_sleep_s: float = 1.0
     delay_s: float = 0.0  # every answer this late (a slow partner: races overlap)
+    ssl_context: Any = None  # a server-side ssl.SSLContext: an https receiver
     requests: list[Request] = field(default_factory=list)  # every request, verified or not
     accepted: list[Request] = field(default_factory=list)  # verified and answered 2xx
     rejected: list[Request] = field(default_factory=list)  # signature did not verify
@@ -66,12 +67,19 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.ssl_context is not None:
+            self.server.socket = self.ssl_context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/hooks"
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
 
     def stop(self) -> None:
         self.server.shutdown()
