@@ -8,7 +8,7 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 NPM ?= npm
 
-.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema api-snapshot messages clean frontend frontend-check bench
+.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema api-snapshot messages clean frontend frontend-check bench bench-events
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -125,6 +125,13 @@ bench: install
 	@command -v wrk >/dev/null 2>&1 || { \
 	  echo "error: make bench needs wrk (HTTP load generator): apt-get install wrk (or brew install wrk)" >&2; exit 1; }
 	$(PY) tests/bench/bench_table.py --orders $(BENCH_ORDERS) --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS)
+
+# Partner webhook delivery rate of real Celery workers, 1 then 2 (docs/events.md "Measured"): needs
+# DATABASE_URL (PostgreSQL; a throwaway test database is made) and REDIS_URL (its database is flushed).
+BENCH_EVENTS ?= 1000
+bench-events: install
+	@test -n "$(DATABASE_URL)" -a -n "$(REDIS_URL)" || { 	  echo "error: make bench-events needs DATABASE_URL (PostgreSQL) and REDIS_URL" >&2; exit 1; }
+	$(PY) tests/bench/bench_event_delivery.py --events $(BENCH_EVENTS)
 
 # After changing the GraphQL schema: refresh the committed SDL (a test fails while it is stale).
 graphql-schema: install
