@@ -43,7 +43,8 @@ def events_dispatch(*, batch: int = 200) -> int:
                 .filter(dispatched_at__isnull=True)
                 .order_by("pk")[:batch]
             )
-            last = (Event.objects.aggregate(last=Max("sequence"))["last"] or 0) if events else 0
+            numbered = Event.objects.filter(sequence__gt=0)  # reads the unique index's end
+            last = (numbered.aggregate(last=Max("sequence"))["last"] or 0) if events else 0
             now = timezone.now()
             for number, event in enumerate(events, start=last + 1):
                 event_dispatching.send(sender=Event, event=event)
