@@ -36,7 +36,7 @@ def event_record(
     Must run inside the transaction that makes the change, under the aggregate's row lock (so events
     of one order or subscription are numbered in the order they happened). Dispatch starts after commit.
 
-    Who else may read it (`Event.sellers`) is `event_readers`'.
+    Who else may read it (`Event.sellers`): `event_readers`.
     """
     try:
         with transaction.atomic():  # a savepoint: a twin recorded first must not abort the caller's work
