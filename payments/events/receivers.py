@@ -147,6 +147,14 @@ def _refund_record(kind: str, payment: Payment, order: Order, cancel_id: str) ->
         "tax_free_amount": cancellation.tax_free_amount,
         "reason": cancellation.reason,
         "item_ids": sorted(cancellation.items.values_list("pk", flat=True)),
+        # Whom it is charged to (their statements' refund): a line refund its lines' sellers; an amount
+        # refund, a whole cancel or one made at Bootpay each seller pro rata. They are its readers.
+        "shares": [
+            {"seller_id": seller_id, "amount": amount}
+            for seller_id, amount in cancellation.shares.order_by("seller_id").values_list(
+                "seller_id", "amount"
+            )
+        ],
         "error_code": cancellation.error_code,
         "requested_at": iso(cancellation.created_at),
         "completed_at": iso(cancellation.completed_at),

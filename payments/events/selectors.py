@@ -38,7 +38,7 @@ def event_data_for(event: Event, *, seller_pk: int | None) -> dict[str, Any]:
     """`event.data` as a reader sees it. Staff: whole. A seller what the orders API shows it: its own
     lines and their sum (`seller_total`), not the order's totals, not the buyer (not even a number),
     not the payment (its method and amounts are the buyer's), no virtual account; of a refund, its own
-    refunded lines and their sum."""
+    refunded lines and the part charged to it (its share)."""
     if seller_pk is None:
         return event.data
     data = copy.deepcopy(event.data)
@@ -56,7 +56,11 @@ def event_data_for(event: Event, *, seller_pk: int | None) -> dict[str, Any]:
             data[key] = None
     if isinstance(refund := data.get("refund"), dict):
         refund["item_ids"] = [item_id for item_id in refund.get("item_ids", []) if item_id in own]
-        refund.update(amount=sum(own[item_id] for item_id in refund["item_ids"]), tax_free_amount=None)
+        shares = [share for share in refund.get("shares") or [] if share.get("seller_id") == seller_pk]
+        amount = shares[0]["amount"] if shares else sum(own[item_id] for item_id in refund["item_ids"])
+        refund.update(amount=amount, tax_free_amount=None, shares=shares)
+    if isinstance(detail := data.get("detail"), dict):
+        detail.pop("receipt_id", None)  # the buyer's payment at the PG
     return data
 
 

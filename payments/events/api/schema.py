@@ -83,6 +83,11 @@ SNAPSHOTS: dict[str, dict[str, Any]] = {
             "tax_free_amount": {**INTEGER, "nullable": True, "description": "Null for a seller."},
             "reason": STRING,
             "item_ids": {"type": "array", "items": INTEGER},
+            "shares": {
+                "type": "array",
+                "description": "Whom it is charged to (a seller: its own share only).",
+                "items": _object({"seller_id": INTEGER, "amount": INTEGER}, "One seller's share."),
+            },
             "error_code": STRING,
             "requested_at": DATETIME,
             "completed_at": DATETIME,

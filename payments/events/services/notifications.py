@@ -40,7 +40,9 @@ logger = logging.getLogger(__name__)
 T = EventType
 BUYER = "buyer"  # event.buyer
 ORDER_SELLERS = "order_sellers"  # the user of each seller with lines in the event's order (its lines only)
-REFUND_SELLERS = "refund_sellers"  # … with lines in the refund (every seller of the order if none named)
+REFUND_SELLERS = (
+    "refund_sellers"  # … the refund is charged to (its lines' sellers; pro rata if it names none)
+)
 EVENT_SELLER = "event_seller"  # event.seller's user (a subscription's product's seller)
 STAFF = "staff"  # active staff users with an email
 

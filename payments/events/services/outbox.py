@@ -65,15 +65,17 @@ def event_record(
 def event_readers(*, type: str, data: dict[str, Any], seller_id: int | None = None) -> list[int]:
     """The sellers who may read an event (its list rows, webhooks and notices): the sellers of the lines
     it is about, as the orders API shows a seller an order holding its lines. A refund is about the lines
-    it names (an amount refund names none: no seller), a parcel about its line, anything else about the
-    order's lines; a subscription's event about its product's seller (`seller_id`). Nobody for a type
-    the catalogue keeps from sellers (an open PG outcome, a cash receipt)."""
+    it names and the sellers it is charged to (an amount refund or a whole cancel: each seller with a
+    share), a parcel about its line, anything else about the order's lines; a subscription's event about
+    its product's seller (`seller_id`). Nobody for a type the catalogue keeps from sellers (an open PG
+    outcome, a cash receipt)."""
     if type in NOT_FOR_SELLERS:
         return []
     lines = (data.get("order") or {}).get("items") or []
-    if isinstance(data.get("refund"), dict):
-        about = set(data["refund"].get("item_ids") or [])
+    if isinstance(refund := data.get("refund"), dict):
+        about = set(refund.get("item_ids") or [])
         lines = [line for line in lines if line["item_id"] in about]
+        lines += [{"seller_id": share["seller_id"]} for share in refund.get("shares") or []]
     elif isinstance(data.get("escrow"), dict):
         lines = [line for line in lines if line["item_id"] == data["escrow"].get("item_id")]
     readers = {line["seller_id"] for line in lines} | ({seller_id} if seller_id else set())

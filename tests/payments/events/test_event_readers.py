@@ -43,14 +43,10 @@ def test_a_seller_reads_its_lines_and_their_sum_never_the_orders_totals_the_buye
     assert paid["data"]["payment"] is None  # the buyer's method and amounts are the buyer's
 
 
-def test_a_refund_of_one_sellers_line_is_read_by_that_seller_only_and_an_amount_refund_by_none(
-    api_client_for, make_user, shared_order
-):
+def test_a_refund_of_one_sellers_line_is_read_by_that_seller_only(api_client_for, make_user, shared_order):
     order, payment, a, b = shared_order
-    staff = make_user(is_staff=True)
     line_b = order.items.get(seller=b)
     payment_cancel(payment_pk=payment.pk, actor=b.user, reason="재고 없음", item_ids=[line_b.pk])
-    payment_cancel(payment_pk=payment.pk, actor=staff, reason="배송비 환급", amount=1_000)
 
     types_a = [event["type"] for event in _listed(api_client_for(a.user))]
     listed_b = _listed(api_client_for(b.user))
@@ -58,8 +54,28 @@ def test_a_refund_of_one_sellers_line_is_read_by_that_seller_only_and_an_amount_
     assert [event["type"] for event in listed_b] == ["order.paid", "refund.requested", "refund.succeeded"]
     refund = listed_b[-1]["data"]["refund"]
     assert refund["item_ids"] == [line_b.pk] and refund["amount"] == 77_000
-    everything = [event["type"] for event in _listed(api_client_for(staff))]
-    assert everything.count("refund.succeeded") == 2  # staff read both, the amount refund too
+    assert refund["shares"] == [{"seller_id": b.pk, "amount": 77_000}]
+
+
+@pytest.mark.parametrize("how", ["whole", "amount"])
+def test_a_refund_naming_no_line_is_read_by_each_seller_it_is_charged_to_with_its_share_only(
+    api_client_for, make_user, shared_order, how
+):
+    # A whole cancel or an amount refund names no line, yet every seller's statement is charged a
+    # share: each is told (a seller must not ship a refunded order), and reads only its own part.
+    order, payment, a, b = shared_order
+    staff = make_user(is_staff=True)
+    amount = None if how == "whole" else 8_800
+    payment_cancel(payment_pk=payment.pk, actor=staff, reason="주문 취소", amount=amount)
+
+    for seller in (a, b):
+        (succeeded,) = [e for e in _listed(api_client_for(seller.user)) if e["type"] == "refund.succeeded"]
+        refund = succeeded["data"]["refund"]
+        assert [share["seller_id"] for share in refund["shares"]] == [seller.pk]
+        assert refund["amount"] == refund["shares"][0]["amount"] > 0
+    staff_view = [e for e in _listed(api_client_for(staff)) if e["type"] == "refund.succeeded"][0]
+    shares = staff_view["data"]["refund"]["shares"]
+    assert sum(share["amount"] for share in shares) == (88_000 if how == "whole" else 8_800)
 
 
 def test_a_virtual_account_withdrawn_before_its_deposit_is_no_refund(buyer, make_order, pay_at_pg, bootpay):
