@@ -19,6 +19,11 @@ from payments.events.models import Event, EventSeller
 from payments.events.services.outbox import iso
 
 
+def event_reader_ids(event: Event) -> QuerySet[EventSeller]:
+    """The pks of the sellers recorded as readers of `event` (`Event.sellers`), as a subquery."""
+    return EventSeller.objects.filter(event=event).values("seller_id")
+
+
 def event_filter_for_seller(queryset: QuerySet[Event], *, seller_pk: int) -> QuerySet[Event]:
     """The events `seller_pk` may read: those it was recorded as a reader of (`Event.sellers`)."""
     return queryset.filter(Exists(EventSeller.objects.filter(event=OuterRef("pk"), seller_id=seller_pk)))

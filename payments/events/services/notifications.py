@@ -26,12 +26,12 @@ from config.errors import DomainError, ErrorCode
 from orders.models import Seller
 from payments.events.models import (
     Event,
-    EventSeller,
     EventType,
     Language,
     Notification,
     NotificationPreference,
 )
+from payments.events.selectors import event_reader_ids
 from payments.events.services.channels import ChannelError, Recipient, channels_configured
 from payments.events.services.rendering import notice_render
 
@@ -39,28 +39,26 @@ logger = logging.getLogger(__name__)
 
 T = EventType
 BUYER = "buyer"  # event.buyer
-ORDER_SELLERS = "order_sellers"  # the user of each seller with lines in the event's order (its lines only)
-REFUND_SELLERS = (
-    "refund_sellers"  # … the refund is charged to (its lines' sellers; pro rata if it names none)
-)
-EVENT_SELLER = "event_seller"  # event.seller's user (a subscription's product's seller)
+# The user of each seller recorded as a reader of the event (`Event.sellers`, outbox.event_readers): an
+# order's sellers, those a refund is charged to, a subscription's product's seller; sees its view only.
+SELLERS = "sellers"
 STAFF = "staff"  # active staff users with an email
 
 # Who is told of what: the one table (docs/events.md, "Notifications", renders it). A type absent here
 # notifies nobody (escrow.registered: the seller registered it).
 NOTICES: dict[str, tuple[str, ...]] = {
-    T.ORDER_PAID: (BUYER, ORDER_SELLERS),
+    T.ORDER_PAID: (BUYER, SELLERS),
     T.PAYMENT_VIRTUAL_ACCOUNT_ISSUED: (BUYER,),
     T.PAYMENT_DEPOSIT_RECEIVED: (BUYER,),
     T.PAYMENT_FAILED: (BUYER,),
-    T.REFUND_REQUESTED: (REFUND_SELLERS,),
-    T.REFUND_SUCCEEDED: (BUYER, REFUND_SELLERS),
+    T.REFUND_REQUESTED: (SELLERS,),
+    T.REFUND_SUCCEEDED: (BUYER, SELLERS),
     T.REFUND_FAILED: (BUYER,),
-    T.SUBSCRIPTION_STARTED: (BUYER, EVENT_SELLER),
+    T.SUBSCRIPTION_STARTED: (BUYER, SELLERS),
     T.SUBSCRIPTION_CHARGED: (BUYER,),
     T.SUBSCRIPTION_DECLINED: (BUYER,),
     T.SUBSCRIPTION_PAST_DUE: (BUYER,),
-    T.SUBSCRIPTION_CANCELLED: (BUYER, EVENT_SELLER),
+    T.SUBSCRIPTION_CANCELLED: (BUYER, SELLERS),
     T.SUBSCRIPTION_UPCOMING_CHARGE: (BUYER,),
     T.SUBSCRIPTION_PRICE_CHANGE_PENDING: (BUYER,),
     T.CASH_RECEIPT_ISSUED: (BUYER,),
@@ -83,14 +81,10 @@ def _recipients(event: Event) -> list[tuple[int, str, int | None]]:
         if rule == BUYER:
             if event.buyer_id is not None and not _buyer_hears_elsewhere(event):
                 found.append((event.buyer_id, Audience.BUYER, None))
-        elif rule in (ORDER_SELLERS, REFUND_SELLERS):
-            seller_ids = _seller_ids(event, refund_only=rule == REFUND_SELLERS)
-            for seller_pk, user_pk in Seller.objects.filter(pk__in=seller_ids).values_list("pk", "user_id"):
+        elif rule == SELLERS:
+            readers = Seller.objects.filter(pk__in=event_reader_ids(event)).order_by("pk")
+            for seller_pk, user_pk in readers.values_list("pk", "user_id"):
                 found.append((user_pk, Audience.SELLER, seller_pk))
-        elif rule == EVENT_SELLER and event.seller_id is not None:
-            user_pk = Seller.objects.filter(pk=event.seller_id).values_list("user_id", flat=True).first()
-            if user_pk is not None:
-                found.append((user_pk, Audience.SELLER, event.seller_id))
         elif rule == STAFF:
             staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
             found.extend((user_pk, Audience.STAFF, None) for user_pk in staff.values_list("pk", flat=True))
@@ -105,12 +99,6 @@ def _buyer_hears_elsewhere(event: Event) -> bool:
     from payments.billing.models import SubscriptionCharge
 
     return SubscriptionCharge.objects.filter(order_id=event.order_id).exists()
-
-
-def _seller_ids(event: Event, *, refund_only: bool) -> list[int]:
-    """The sellers recorded as readers of `event`: an order's sellers, a refund's lines' sellers (an
-    amount refund names no line and tells no seller), a parcel's seller (`Event.sellers`)."""
-    return sorted(EventSeller.objects.filter(event=event).values_list("seller_id", flat=True))
 
 
 def notifications_create(*, event: Event) -> list[int]:

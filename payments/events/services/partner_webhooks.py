@@ -28,7 +28,8 @@ from config.crypto import secret_encrypt
 from config.errors import DomainError, ErrorCode
 from orders.models import Seller
 from payments.events.catalogue import CATALOGUE, STAFF_ONLY_TYPES
-from payments.events.models import Event, EventSeller, WebhookEndpoint, WebhookEndpointDelivery
+from payments.events.models import Event, WebhookEndpoint, WebhookEndpointDelivery
+from payments.events.selectors import event_reader_ids
 
 logger = logging.getLogger(__name__)
 
@@ -334,16 +335,11 @@ def webhook_delivery_replay(*, endpoint: WebhookEndpoint, delivery_id: str) -> W
 # --- Dispatch: one delivery per event × matching endpoint ---------------------------------------------
 
 
-def _sellers_who_see(event: Event) -> QuerySet[Seller]:
-    """The sellers recorded as readers of `event` (`Event.sellers`: the list's rule too)."""
-    return Seller.objects.filter(pk__in=EventSeller.objects.filter(event=event).values("seller_id"))
-
-
 def on_event_dispatching(sender: object = None, *, event: Event, **_: Any) -> None:
     """`event_dispatching` receiver: create the event's deliveries in the dispatch transaction; send
     them after its commit. Unique per (endpoint, event): a second dispatch creates nothing."""
     endpoints = WebhookEndpoint.objects.filter(enabled=True).filter(
-        Q(seller__isnull=True) | Q(seller__in=_sellers_who_see(event))
+        Q(seller__isnull=True) | Q(seller_id__in=event_reader_ids(event))
     )
     rows = endpoints.annotate(entitled=ExpressionWrapper(OWNER_ENTITLED, output_field=BooleanField()))
     rows = list(rows.values_list("pk", "event_types", "entitled"))

@@ -6,11 +6,9 @@ import pytest
 from payments.events.models import Event, EventType
 from payments.events.services.notifications import (
     BUYER,
-    EVENT_SELLER,
     LEGAL_NOTICES,
     NOTICES,
-    ORDER_SELLERS,
-    REFUND_SELLERS,
+    SELLERS,
     STAFF,
 )
 from payments.events.services.rendering import kst, notice_render, won
@@ -47,9 +45,7 @@ DATA = {
 }
 AUDIENCE = {
     BUYER: "buyer",
-    ORDER_SELLERS: "seller",
-    REFUND_SELLERS: "seller",
-    EVENT_SELLER: "seller",
+    SELLERS: "seller",
     STAFF: "staff",
 }
 
