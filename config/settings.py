@@ -376,8 +376,6 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # logger: every record is printed once, in one format.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if IS_LOCAL else "json")
 LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
-# Celery workers log through the same root handler instead of replacing it with their own format.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Identity verification (docs/identity.md) ---------------------------------------------------
 # How long an account's adult verification counts for adult-only orders (our choice; docs/identity.md).
@@ -485,6 +483,7 @@ CELERY_BEAT_SCHEDULE = {
 # payments' legal notices (payments/billing/conf.py, docs/billing.md, "Notices the law requires")
 from payments.billing.conf import *  # noqa: E402, F403
 from payments.events.conf import *  # noqa: E402, F403
+from config.celery_queues import *  # noqa: E402, F403  (queues per workload, docs/scaling.md)
 
 CELERY_BEAT_SCHEDULE |= EVENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
 SPECTACULAR_SETTINGS |= EVENTS_SPECTACULAR_SETTINGS  # noqa: F405

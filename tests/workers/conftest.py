@@ -7,16 +7,25 @@ from tests.workers.harness import Worker, flush_broker, machine_redis_url, publi
 
 @pytest.fixture
 def workers(bootpay):
-    """`workers(name, broker_url, pool=…, concurrency=…)` starts a worker; all are stopped after the test."""
+    """`workers(name, broker_url, pool=…, concurrency=…, queues=…)` starts a worker; all are stopped after the test."""
     started: list[Worker] = []
 
-    def start(name: str, broker_url: str, *, pool: str = "threads", concurrency: int = 2, **env) -> Worker:
+    def start(
+        name: str,
+        broker_url: str,
+        *,
+        pool: str = "threads",
+        concurrency: int = 2,
+        queues: tuple[str, ...] = (),
+        **env,
+    ) -> Worker:
         worker = Worker(
             name,
             broker_url=broker_url,
             bootpay_api_url=bootpay.api_url,
             pool=pool,
             concurrency=concurrency,
+            queues=queues,
             **env,
         )
         started.append(worker.start())

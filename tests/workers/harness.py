@@ -52,10 +52,21 @@ def database_url() -> str:
 
 
 class Worker:
-    """`celery -A config worker` in a subprocess, against the given broker and this process's database."""
+    """`celery -A config worker` in a subprocess, against the given broker and this process's database.
+
+    Without `queues` it consumes every queue (config/celery_queues.py), as the Procfile's worker does;
+    with them only those (`-Q`), as one worker group per workload does (docs/scaling.md)."""
 
     def __init__(
-        self, name: str, *, broker_url: str, bootpay_api_url: str, pool: str, concurrency: int, **env
+        self,
+        name: str,
+        *,
+        broker_url: str,
+        bootpay_api_url: str,
+        pool: str,
+        concurrency: int,
+        queues: tuple[str, ...] = (),
+        **env,
     ):
         self.name = name
         self.log_path = Path(tempfile.mkstemp(prefix=f"celery-{name}-", suffix=".log")[1])
@@ -76,6 +87,8 @@ class Worker:
             f"--pool={pool}", "-c", str(concurrency), "-n", f"{name}@%h",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
+        if queues:
+            self.command += ["-Q", ",".join(queues)]
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Worker:
