@@ -481,9 +481,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Events, partner webhooks and notifications (payments/events/conf.py, docs/events.md); automatic
 # payments' legal notices (payments/billing/conf.py, docs/billing.md, "Notices the law requires")
+# Celery queues per workload (config/celery_queues.py, docs/scaling.md).
+from config.celery_queues import *  # noqa: E402, F403
 from payments.billing.conf import *  # noqa: E402, F403
 from payments.events.conf import *  # noqa: E402, F403
-from config.celery_queues import *  # noqa: E402, F403  (queues per workload, docs/scaling.md)
 
 CELERY_BEAT_SCHEDULE |= EVENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
 SPECTACULAR_SETTINGS |= EVENTS_SPECTACULAR_SETTINGS  # noqa: F405

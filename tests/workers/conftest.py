@@ -7,7 +7,7 @@ from tests.workers.harness import Worker, flush_broker, machine_redis_url, publi
 
 @pytest.fixture
 def workers(bootpay):
-    """`workers(name, broker_url, pool=…, concurrency=…, queues=…)` starts a worker; all are stopped after the test."""
+    """`workers(name, broker_url, pool=…, concurrency=…, queues=…)` starts one; all stop after the test."""
     started: list[Worker] = []
 
     def start(
