@@ -123,6 +123,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     sqlite_options.setdefault("timeout", 20)
     sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A read replica for statements and lists, off unless set (config/db_router.py, docs/scaling.md).
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**DATABASES["default"], **env.db_url_config(DATABASE_REPLICA_URL)}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the test database under a second alias
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

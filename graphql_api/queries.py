@@ -21,6 +21,7 @@ from graphql_api.checkout_config import CheckoutConfigType
 from graphql_api.context import current_user
 from graphql_api.ids import node_pk, pk_or_invalid
 from graphql_api.permissions import SIGNED_IN_ONLY, signed_in
+from graphql_api.replica import replica_reads_field
 from graphql_api.types import (
     BillingKeyType,
     OrderType,
@@ -203,6 +204,7 @@ class Query:
             return None  # another type's id, or a pk no row can have
         return optimize(product_list_visible(user=current_user(info)).filter(pk=pk), info).first()
 
+    @replica_reads_field
     @strawberry_django.connection(ProductConnection, description="The catalogue, newest first by default.")
     def products(
         self,
@@ -226,6 +228,7 @@ class Query:
             products = products.filter(price__lte=max_price)
         return products.order_by(ordering.value if ordering else "-created_at", "-pk")
 
+    @replica_reads_field
     @strawberry_django.connection(
         OrderConnection,
         description=f"The caller's own orders, newest first. {SIGNED_IN_ONLY}",
@@ -237,6 +240,7 @@ class Query:
             orders = orders.filter(status=status)
         return orders.order_by("-created_at", "-pk")
 
+    @replica_reads_field
     @strawberry_django.connection(
         OrderConnection,
         description=(

@@ -15,6 +15,7 @@ from strawberry import Info, relay
 from graphql_api.context import current_user
 from graphql_api.ids import pk_or_invalid
 from graphql_api.permissions import signed_in
+from graphql_api.replica import replica_reads_field
 from payments.statements import selectors as statements
 
 # A year of a marketplace's sales does not fit GraphQL's Int (32-bit, at most 2,147,483,647).
@@ -119,6 +120,7 @@ class SellerStatementReportType:
 
 @strawberry.type
 class StatementQuery:
+    @replica_reads_field  # a statement tolerates seconds of lag
     @strawberry.field(
         description=(
             f"Sales, refunds and net per seller and day, `from` to `to` inclusive (Asia/Seoul dates, at "

@@ -11,6 +11,20 @@ from orders.services import OrderLine, order_create
 _names = itertools.count(1)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A second alias, `replica`, for the read replica's tests (tests/config/test_db_router.py): the test
+    database under another name (TEST MIRROR: its own connection, the same rows), as DATABASE_REPLICA_URL
+    would add it. Nothing reads it unless a test turns the router on (settings.DATABASE_ROUTERS)."""
+    from django.conf import settings
+
+    from config.db_router import REPLICA_DB_ALIAS
+
+    default = settings.DATABASES["default"]
+    mirror = {**default, "TEST": {**default.get("TEST", {}), "MIRROR": "default"}}
+    settings.DATABASES.setdefault(REPLICA_DB_ALIAS, mirror)
+
+
 def pytest_collection_modifyitems(config, items):
     # Row locks are no-ops on SQLite, so the race tests only mean something on PostgreSQL.
     for item in items:

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.db_router import replica_reads
 from config.errors import ErrorCode
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
@@ -59,6 +60,7 @@ class ProductListApi(APIView):
         responses={200: ProductOutputSerializer(many=True)}
         | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *ALWAYS_ERRORS),
     )
+    @replica_reads()  # a list: may lag the primary by a moment (docs/scaling.md "Read replica")
     def get(self, request: Request) -> Response:
         return list_response(
             request=request,
@@ -228,6 +230,7 @@ class OrderListApi(APIView):
         responses={200: OrderOutputSerializer(many=True)}
         | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *ALWAYS_ERRORS),
     )
+    @replica_reads()  # a list: may lag the primary by a moment (docs/scaling.md "Read replica")
     def get(self, request: Request) -> Response:
         role, seller_pk = _list_role(request)
         return list_response(

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.db_router import replica_reads
 from config.errors import ErrorCode
 from config.ids import PK_MAX
 from config.openapi import ALWAYS_ERRORS, BODY_ERRORS, error_responses
@@ -97,6 +98,7 @@ class PaymentListApi(APIView):
         responses={200: PaymentSummarySerializer(many=True)}
         | error_responses(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND, *ALWAYS_ERRORS),
     )
+    @replica_reads()  # a list, shown only: no money decision reads it (docs/scaling.md "Read replica")
     def get(self, request: Request) -> Response:
         return list_response(
             request=request,

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.db_router import replica_reads
 from config.errors import ErrorCode
 from config.filters import refuse_empty_parameters
 from config.ids import PK_MAX
@@ -109,6 +110,7 @@ class StatementApi(APIView):
             ).items()
         },
     )
+    @replica_reads()  # a statement tolerates seconds of lag (docs/scaling.md "Read replica")
     def get(self, request: Request) -> Response:
         refuse_empty_parameters(request.query_params, ("seller", "format", "headers"))
         query = self.InputSerializer(data=request.query_params)

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from config.db_router import replica_reads
 from config.errors import DomainError
 from payments.statements.csv import statement_csv
 from payments.statements.selectors import staff_statement, statement_period
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--headers", choices=("en", "ko"), default="en")
         parser.add_argument("--output", metavar="PATH", help="write to this file instead of stdout")
 
+    @replica_reads()  # a statement tolerates seconds of lag (docs/scaling.md "Read replica")
     def handle(self, *args, date_from, date_to, seller, headers, output, **options):
         try:
             start, end = statement_period(date_from=date_from, date_to=date_to)
