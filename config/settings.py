@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.database_replica import replica_routers
 from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -124,10 +125,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A read replica for statements and lists, off unless set (config/db_router.py, docs/scaling.md).
-if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
-    DATABASES["replica"] = {**DATABASES["default"], **env.db_url_config(DATABASE_REPLICA_URL)}
-    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the test database under a second alias
-    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+DATABASE_ROUTERS = replica_routers(DATABASES, env.str("DATABASE_REPLICA_URL", default=""))
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -485,12 +483,15 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Events, partner webhooks and notifications (payments/events/conf.py, docs/events.md); automatic
-# payments' legal notices (payments/billing/conf.py, docs/billing.md, "Notices the law requires")
-# Celery queues per workload (config/celery_queues.py, docs/scaling.md).
+# payments' legal notices (payments/billing/conf.py, docs/billing.md, "Notices the law requires"); Celery
+# queues per workload and retention (config/celery_queues.py, config/retention_conf.py, docs/scaling.md)
 from config.celery_queues import *  # noqa: E402, F403
+from config.retention_conf import *  # noqa: E402, F403
 from payments.billing.conf import *  # noqa: E402, F403
 from payments.events.conf import *  # noqa: E402, F403
+from payments.webhooks.conf import *  # noqa: E402, F403
 
 CELERY_BEAT_SCHEDULE |= EVENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
 SPECTACULAR_SETTINGS |= EVENTS_SPECTACULAR_SETTINGS  # noqa: F405
 CELERY_BEAT_SCHEDULE |= BILLING_NOTICE_BEAT_SCHEDULE  # noqa: F405
+CELERY_BEAT_SCHEDULE |= WEBHOOKS_CELERY_BEAT_SCHEDULE  # noqa: F405

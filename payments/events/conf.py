@@ -28,8 +28,21 @@ EVENTS_WEBHOOK_DISABLE_AFTER_FAILURES = env.int("EVENTS_WEBHOOK_DISABLE_AFTER_FA
 # Endpoints per owner (a seller, or staff together): bounds the fan-out of one event.
 EVENTS_WEBHOOK_MAX_ENDPOINTS_PER_OWNER = env.int("EVENTS_WEBHOOK_MAX_ENDPOINTS_PER_OWNER", default=10)
 
+# --- Retention (payments/events/services/retention.py, docs/scaling.md "Retention") ---------------------
+# Events dispatched this long ago whose deliveries and notifications are all final (none a legal notice)
+# go, with them. A partner's catch-up cursor (`after=`) older than this is refused: catch up within it.
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=90)
+# The HTTP attempt log of final partner webhook deliveries (the delivery keeps its last status).
+EVENTS_WEBHOOK_ATTEMPT_RETENTION_DAYS = env.int("EVENTS_WEBHOOK_ATTEMPT_RETENTION_DAYS", default=30)
+# Final notifications (sent, skipped, failed); legal notices are never pruned.
+EVENTS_NOTIFICATION_RETENTION_DAYS = env.int("EVENTS_NOTIFICATION_RETENTION_DAYS", default=30)
+
 # Merged into CELERY_BEAT_SCHEDULE by config/settings.py.
 EVENTS_CELERY_BEAT_SCHEDULE = {
+    "prune-events": {  # batches of PRUNE_BATCH_SIZE (config/retention_conf.py)
+        "task": "payments.events.tasks.events_prune_task",
+        "schedule": env.float("SCHEDULE_PRUNE_S", default=600.0),
+    },
     "dispatch-events": {  # a sweep: each commit that records an event dispatches it at once
         "task": "payments.events.tasks.events_dispatch_task",
         "schedule": env.float("SCHEDULE_EVENTS_DISPATCH_S", default=30.0),

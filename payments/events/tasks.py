@@ -63,3 +63,16 @@ def notifications_sweep_task() -> int:
     from payments.events.services.notifications import notifications_send_due
 
     return notifications_send_due()
+
+
+@shared_task(name="payments.events.tasks.events_prune_task")
+def events_prune_task() -> dict[str, int]:
+    """Retention (services/retention.py): attempt logs, then notifications, then events, each in bounded
+    batches; safe on several workers and when run twice."""
+    from payments.events.services.retention import events_prune, notifications_prune, webhook_attempts_prune
+
+    return {
+        "attempts": webhook_attempts_prune(),
+        "notifications": notifications_prune(),
+        "events": events_prune(),
+    }

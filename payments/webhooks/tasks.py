@@ -17,6 +17,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from payments.gateway import GatewayUnavailable
+from payments.webhooks.retention import webhook_deliveries_prune
 from payments.webhooks.services import webhook_process, webhooks_process_pending
 
 logger = logging.getLogger(__name__)
@@ -71,3 +72,9 @@ def sweep_webhook_deliveries(limit: int = 500) -> dict[str, int]:
     if counts:
         logger.info("webhook sweep: %s", " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     return counts
+
+
+@shared_task(name="payments.webhooks.tasks.prune_webhook_deliveries")
+def prune_webhook_deliveries() -> int:
+    """Delete done deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS, in bounded batches (retention.py)."""
+    return webhook_deliveries_prune()
