@@ -76,6 +76,20 @@ class Payment(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, related_name="payments", verbose_name=_("order")
     )
+    # The order's buyer, copied when the payment is created (`save`; an order's buyer never changes), so a
+    # buyer's payment list is one range of its own index, never every payment of its whole history.
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,  # filled by migration 0013 for payments made before it
+        editable=False,
+        db_index=False,  # payment_buyer_recent_idx leads with it
+        # No constraint of its own: the order's buyer is checked by the order's; adding one would scan
+        # (and block writes to) the whole table at deploy.
+        db_constraint=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("buyer"),
+    )
     receipt_id = models.CharField(_("receipt id"), max_length=64, unique=True)
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.READY)
     amount = models.PositiveBigIntegerField(_("amount"), help_text="Amount approved by the PG, in won.")
@@ -106,9 +120,10 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
-        # Staff's keyset pages of every payment, newest first (a buyer's go through its orders' order_id).
+        # The keyset pages, newest first: staff's of every payment, a buyer's of its own.
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="payment_recent_idx"),
+            models.Index(fields=["buyer", "-created_at", "-id"], name="payment_buyer_recent_idx"),
             # Statements: the sales of a period (payments.statements).
             models.Index(fields=["purchased_at"], name="payment_purchased_idx"),
         ]
@@ -129,6 +144,11 @@ class Payment(models.Model):
                 name="payment_one_live_per_order",
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        if self.buyer_id is None and self.order_id is not None:
+            self.buyer_id = self.order.buyer_id  # the order as given, or one read (payment_verify passes both)
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.receipt_id} ({self.status})"

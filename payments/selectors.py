@@ -51,11 +51,11 @@ def payment_event_filter_visible(
 
 
 def payment_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Payment]:
-    """Staff see every payment; anyone else the payments of their own orders."""
-    return payment_filter_visible(
-        Payment.objects.select_related("order").prefetch_related(cancellations_in_flight_prefetch()),
-        user=user,
-    )
+    """Staff see every payment; anyone else the payments of their own orders: `payment_filter_visible`'s
+    rule, read through the payment's copy of its order's buyer, so that a page is one range of
+    payment_buyer_recent_idx however many payments the buyer has made."""
+    payments = Payment.objects.select_related("order").prefetch_related(cancellations_in_flight_prefetch())
+    return _buyer_rows(payments, user=user, buyer_path="buyer")
 
 
 def payments_with_money_prefetch(to_attr: str) -> Prefetch:

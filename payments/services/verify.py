@@ -182,6 +182,7 @@ def _payment_create(order: Order, receipt: Receipt, status: str) -> Payment:
         with transaction.atomic():  # savepoint: the unique receipt is the last line of defence
             return Payment.objects.create(
                 order=order,
+                buyer_id=order.buyer_id,
                 receipt_id=receipt.receipt_id,
                 status=status,
                 amount=receipt.price,
