@@ -12,7 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from config.database_replica import replica_routers
+from config.databases import database_routers
 from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -124,8 +124,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     sqlite_options.setdefault("timeout", 20)
     sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# A read replica for statements and lists, off unless set (config/db_router.py, docs/scaling.md).
-DATABASE_ROUTERS = replica_routers(DATABASES, env.str("DATABASE_REPLICA_URL", default=""))
+# DATABASE_REPLICA_URL (a read replica for statements and lists) and DB_TRANSACTION_POOLER: docs/scaling.md.
+DATABASE_ROUTERS = database_routers(DATABASES, env)
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

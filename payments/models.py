@@ -145,13 +145,13 @@ class Payment(models.Model):
             ),
         ]
 
-    def save(self, *args, **kwargs):
-        if self.buyer_id is None and self.order_id is not None:
-            self.buyer_id = self.order.buyer_id  # the order as given, or one read (payment_verify passes both)
-        super().save(*args, **kwargs)
-
     def __str__(self) -> str:
         return f"{self.receipt_id} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if self.buyer_id is None and self.order_id is not None:
+            self.buyer_id = self.order.buyer_id  # the order given (payment_verify passes the buyer too)
+        super().save(*args, **kwargs)
 
     def cancellable_amount(self) -> int:
         """Money taken and not yet given back; 0 unless the payment holds money (paid, partly cancelled).

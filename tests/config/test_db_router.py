@@ -105,23 +105,30 @@ def test_database_replica_url_adds_the_alias_and_the_router():
     script = (
         "import django, json; from django.conf import settings; django.setup(); "
         "r = settings.DATABASES['replica']; "
-        "print(json.dumps([r['HOST'], r['NAME'], r['TEST']['MIRROR'], settings.DATABASE_ROUTERS]))"
+        "print(json.dumps([r['HOST'], r['NAME'], r['TEST']['MIRROR'], settings.DATABASE_ROUTERS, "
+        "[d.get('DISABLE_SERVER_SIDE_CURSORS', False) for d in settings.DATABASES.values()]]))"
     )
     env = os.environ | {
         "DATABASE_URL": "postgres://app@primary.internal:5432/shop",
         "DATABASE_REPLICA_URL": "postgres://app@replica.internal:5432/shop",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
-    shown = subprocess.run(
-        [sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout
 
-    assert json.loads(shown) == [
-        "replica.internal",
-        "shop",
-        "default",
-        ["config.db_router.ReplicaRouter"],
-    ]
+    def shown(**extra: str) -> list:
+        run = subprocess.run(
+            [sys.executable, "-c", script],
+            env=env | extra,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(run.stdout)
+
+    router = ["config.db_router.ReplicaRouter"]
+    assert shown() == ["replica.internal", "shop", "default", router, [False, False]]
+    # Behind PgBouncer in transaction mode: no server-side cursors on either alias.
+    assert shown(DB_TRANSACTION_POOLER="1") == ["replica.internal", "shop", "default", router, [True, True]]
 
 
 # --- The adapters that opt in, and those that do not ----------------------------------------------

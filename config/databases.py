@@ -1,0 +1,27 @@
+"""Database settings beyond the primary's URL (config/settings.py; docs/scaling.md): a read replica and
+a pooler in transaction mode. Imports nothing of Django's database layer, so settings may load it."""
+
+from typing import Any
+
+import environ
+
+ROUTER = "config.db_router.ReplicaRouter"
+
+
+def database_routers(databases: dict[str, dict[str, Any]], env: environ.Env) -> list[str]:
+    """The routers to set, after completing `databases` from the environment:
+
+    - DATABASE_REPLICA_URL: the `replica` alias (the primary's options, the replica's address; tests read
+      the test database through it, as a TEST MIRROR) and the router (config/db_router.py). Unset, nothing
+      is added and every read goes to the primary.
+    - DB_TRANSACTION_POOLER (e.g. PgBouncer with pool_mode=transaction): no server-side cursors
+      (`.iterator()` would otherwise keep a named cursor across transactions, which a pooler may run on
+      different server connections)."""
+    replica_url = env.str("DATABASE_REPLICA_URL", default="")
+    if replica_url:
+        databases["replica"] = {**databases["default"], **environ.Env.db_url_config(replica_url)}
+        databases["replica"]["TEST"] = {"MIRROR": "default"}
+    if env.bool("DB_TRANSACTION_POOLER", default=False):
+        for database in databases.values():
+            database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return [ROUTER] if replica_url else []
