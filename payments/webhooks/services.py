@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, F, Min, Q
 from django.utils import timezone
@@ -290,6 +291,61 @@ def _sync(receipt_id: str) -> tuple[str, str, GatewayUnavailable | None]:
 
 # --- Dispatch after the response -------------------------------------------------------------------
 
+# Set while a dispatch is queued and has not started (as the events outbox does): a dispatch enqueues
+# every delivery committed before it starts, so deliveries stored meanwhile (a burst of notices) queue no
+# other. The task clears it before it reads; if the queued task is lost, the key lapses and the next
+# delivery queues one, and the beat sweep takes whatever is still `received`.
+DISPATCH_QUEUED_KEY = "webhooks:dispatch-queued"
+# Deliveries one dispatch enqueues at most; a dispatch that reaches it queues the next one at once.
+DISPATCH_BATCH = 500
+
+
+def webhook_dispatch(*, delivery_pk: int) -> None:
+    """Have the delivery processed once it is committed: one coalesced dispatch (a cache `add`, then at
+    most one Celery message per burst) instead of a message per delivery; eager without a broker."""
+    transaction.on_commit(_dispatch_soon)
+
+
+def _dispatch_soon() -> None:
+    from payments.webhooks.tasks import dispatch_webhook_deliveries
+
+    try:
+        queue_one = cache.add(DISPATCH_QUEUED_KEY, 1, timeout=60)
+    except Exception:  # the cache is down: better a dispatch too many than one late
+        logger.warning("webhook dispatch: cache unavailable, queueing anyway", exc_info=True)
+        queue_one = True
+    if not queue_one:
+        return
+    try:
+        dispatch_webhook_deliveries.delay()
+    except Exception:
+        # Broker down: the delivery is stored, the sweep (`sweep_webhook_deliveries`) takes it later.
+        # Bootpay still gets its answer at once.
+        logger.exception("could not enqueue the webhook dispatch; deliveries left for the sweep")
+
+
+def webhooks_dispatch(*, limit: int = DISPATCH_BATCH) -> int:
+    """Enqueue the processing of every stored delivery no dispatch has queued yet: one task per receipt
+    (its round takes the receipt's other waiting deliveries). Returns the number of tasks sent."""
+    cache.delete(DISPATCH_QUEUED_KEY)  # before reading: a delivery committed from now on queues its own
+    with transaction.atomic():
+        rows = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(state=State.RECEIVED, queued_at__isnull=True)
+            .exclude(receipt_id="")
+            .order_by("pk")
+            .values_list("pk", "receipt_id")[:limit]
+        )
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(queued_at=timezone.now())
+    first_of_receipt: dict[str, int] = {}
+    for pk, receipt_id in rows:
+        first_of_receipt.setdefault(receipt_id, pk)
+    for pk in first_of_receipt.values():
+        _enqueue(pk)
+    if len(rows) == limit:
+        _dispatch_soon()
+    return len(first_of_receipt)
+
 
 def _enqueue(delivery_pk: int) -> None:
     from celery.exceptions import Retry
@@ -306,10 +362,4 @@ def _enqueue(delivery_pk: int) -> None:
         )
     except Exception:
         # Broker down: the delivery is stored, the sweep (`sweep_webhook_deliveries`) takes it later.
-        # Bootpay still gets its answer at once.
         logger.exception("could not enqueue webhook delivery %s; left for the sweep", delivery_pk)
-
-
-def webhook_dispatch(*, delivery_pk: int) -> None:
-    """Enqueue the delivery's processing once it is committed (a Celery task; eager without a broker)."""
-    transaction.on_commit(lambda: _enqueue(delivery_pk))

@@ -17,7 +17,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from payments.gateway import GatewayUnavailable
-from payments.webhooks.services import webhook_process, webhooks_process_pending
+from payments.webhooks.services import webhook_process, webhooks_dispatch, webhooks_process_pending
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,13 @@ def process_webhook_delivery(self: Any, delivery_pk: int) -> str | None:
             return "failed"
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from None
     return delivery.state if delivery is not None else None
+
+
+@shared_task(name="payments.webhooks.tasks.dispatch_webhook_deliveries")
+def dispatch_webhook_deliveries() -> int:
+    """Enqueue `process_webhook_delivery` for the deliveries stored since the last dispatch, one per
+    receipt (queued by the endpoint once per burst, after the delivery's commit)."""
+    return webhooks_dispatch()
 
 
 @shared_task(name="payments.tasks.sweep_webhook_deliveries")
