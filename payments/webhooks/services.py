@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, F, Min, Q
+from django.db.models import Exists, Min, Q
 from django.utils import timezone
 
 from config.db import savepoint_if_in_transaction
@@ -122,24 +122,32 @@ def webhook_process(
     `raise_unavailable`: when the delivery's round failed because Bootpay was unavailable (the delivery
     is then recorded `failed`), raise that GatewayUnavailable, for the caller to retry later.
     """
-    row = (
-        WebhookDelivery.objects.filter(pk=delivery_pk)
-        .exclude(receipt_id="")
-        .values_list("receipt_id", "request_id")
-        .first()
+    outcome = webhook_process_outcome(
+        delivery_pk=delivery_pk, retry_failed=retry_failed, raise_unavailable=raise_unavailable
     )
-    if row is None:
-        return None
-    receipt_id, request_id = row
+    return None if outcome is None else WebhookDelivery.objects.get(pk=delivery_pk)
+
+
+def webhook_process_outcome(
+    *, delivery_pk: int, retry_failed: bool = False, raise_unavailable: bool = False
+) -> str | None:
+    """`webhook_process`, answering only the state the delivery was left in (None: nothing to do for it),
+    without reading the row again: what the Celery task needs."""
     also = Q(pk=delivery_pk, state=State.FAILED) if retry_failed else None
+    with transaction.atomic():
+        row = _delivery_receipt_locked(delivery_pk)
+        if row is None:
+            return None
+        receipt_id, request_id = row
+        token, claimed = _claim(receipt_id, also=also)
     # Log lines of the processing carry the id of the request that received the delivery.
     with bind_request_id(request_id or current_request_id()):
-        result = _receipt_process(receipt_id, also=also)
+        result = _rounds(receipt_id, token, claimed)
     if delivery_pk not in result.outcomes:
         return None
     if raise_unavailable and (unavailable := result.unavailable.get(delivery_pk)) is not None:
         raise unavailable
-    return WebhookDelivery.objects.get(pk=delivery_pk)
+    return result.outcomes[delivery_pk]
 
 
 def webhooks_process_pending(
@@ -192,24 +200,50 @@ def _waiting(now: datetime) -> Q:
     return Q(state=State.RECEIVED) | Q(state=State.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
 
 
+_LOCK_PREFIX = "bootpay-webhook:"
+_TABLE = WebhookDelivery._meta.db_table
+
+
 def _receipt_lock(receipt_id: str) -> None:
     """Serialise the claim and release steps for one receipt until the transaction ends.
 
     PostgreSQL only: under READ COMMITTED two concurrent claims could both see the receipt free and
     take disjoint rows; behind this lock the second one sees the first one's committed claim. SQLite
     runs one writer at a time, which serialises the steps (less strictly: busy errors are possible).
+    The key is hashed in SQL so that `_delivery_receipt_locked` can take the same lock in its read.
     """
     if connection.vendor != "postgresql":
         return
-    digest = hashlib.blake2b(f"bootpay-webhook:{receipt_id}".encode(), digest_size=8).digest()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [_LOCK_PREFIX + receipt_id])
+
+
+def _delivery_receipt_locked(delivery_pk: int) -> tuple[str, str | None] | None:
+    """The delivery's (receipt_id, request_id), with its receipt's `_receipt_lock` taken: one statement
+    on PostgreSQL. None for no such delivery, or one without a receipt. Call inside a transaction."""
+    if connection.vendor != "postgresql":
+        row = (
+            WebhookDelivery.objects.filter(pk=delivery_pk)
+            .exclude(receipt_id="")
+            .values_list("receipt_id", "request_id")
+            .first()
+        )
+        return None if row is None else (row[0], row[1])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT receipt_id, request_id, pg_advisory_xact_lock(hashtextextended(%s || receipt_id, 0)) "
+            f"FROM {_TABLE} WHERE id = %s AND receipt_id <> ''",
+            [_LOCK_PREFIX, delivery_pk],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 def _claim(receipt_id: str, *, also: Q | None = None) -> tuple[str, list[int]]:
     """Take all waiting deliveries of a receipt for one round, unless a live worker holds it.
 
-    Call under `_receipt_lock`. Returns the round's token and the claimed pks (none when held).
+    Call under `_receipt_lock`. Returns the round's token and the claimed pks (none when held): one
+    `UPDATE … RETURNING` (PostgreSQL and SQLite both have it), its rows chosen by the ORM's filter.
     """
     now = timezone.now()
     token = uuid.uuid4().hex
@@ -219,10 +253,15 @@ def _claim(receipt_id: str, *, also: Q | None = None) -> tuple[str, list[int]]:
     held = WebhookDelivery.objects.filter(
         receipt_id=receipt_id, state=State.PROCESSING, claimed_at__gte=now - STALE_CLAIM
     )
-    WebhookDelivery.objects.filter(waiting, receipt_id=receipt_id).filter(~Exists(held)).update(
-        state=State.PROCESSING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
-    )
-    return token, list(WebhookDelivery.objects.filter(claim_token=token).values_list("pk", flat=True))
+    chosen = WebhookDelivery.objects.filter(waiting, receipt_id=receipt_id).filter(~Exists(held)).values("pk")
+    chosen_sql, chosen_params = chosen.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET state = %s, claimed_at = %s, claim_token = %s, attempts = attempts + 1 "
+            f"WHERE id IN ({chosen_sql}) RETURNING id",
+            [State.PROCESSING, connection.ops.adapt_datetimefield_value(now), token, *chosen_params],
+        )
+        return token, [pk for (pk,) in cursor.fetchall()]
 
 
 @dataclass
@@ -233,10 +272,15 @@ class _Result:
 
 def _receipt_process(receipt_id: str, *, also: Q | None = None) -> _Result:
     """Re-sync a receipt for its waiting deliveries, round after round."""
-    result = _Result()
     with transaction.atomic():
         _receipt_lock(receipt_id)
         token, claimed = _claim(receipt_id, also=also)
+    return _rounds(receipt_id, token, claimed)
+
+
+def _rounds(receipt_id: str, token: str, claimed: list[int]) -> _Result:
+    """From a first claim (`token`, `claimed`), process the receipt until no delivery waits."""
+    result = _Result()
     while claimed:
         state, error, unavailable = _apply(receipt_id)  # outside any transaction: a network call
         with transaction.atomic():
@@ -276,8 +320,8 @@ def _sync(receipt_id: str) -> tuple[str, str, GatewayUnavailable | None]:
     except GatewayUnavailable as exc:
         return State.FAILED, str(exc), exc
     try:
-        if Payment.objects.filter(receipt_id=receipt.receipt_id).exists():
-            payment_sync_from_receipt(receipt=receipt, actor=WEBHOOK_ACTOR)
+        if payment := Payment.objects.filter(receipt_id=receipt.receipt_id).first():
+            payment_sync_from_receipt(receipt=receipt, actor=WEBHOOK_ACTOR, payment=payment)
         elif order := Order.objects.filter(order_id=receipt.order_id).first():
             # The buyer's browser never called verify (closed tab, lost network): bind it here.
             payment_bind_receipt(order_pk=order.pk, receipt=receipt, actor=WEBHOOK_ACTOR)
