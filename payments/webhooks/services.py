@@ -27,7 +27,8 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, Min, Q
+from django.db.models import BooleanField, Min, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from config.db import savepoint_if_in_transaction
@@ -195,9 +196,16 @@ def webhooks_process_pending(
 # --- One receipt at a time -------------------------------------------------------------------------
 
 
+def _waiting_sql(now: datetime) -> tuple[str, list[Any]]:
+    """Deliveries no live worker holds: never claimed, or claimed by a worker that went silent. In SQL
+    (columns of the delivery table, unqualified): the claim runs it as is, the sweep through `_waiting`."""
+    stale_before = connection.ops.adapt_datetimefield_value(now - STALE_CLAIM)
+    sql = "(state = %s OR (state = %s AND claimed_at < %s))"
+    return sql, [State.RECEIVED, State.PROCESSING, stale_before]
+
+
 def _waiting(now: datetime) -> Q:
-    """Deliveries no live worker holds: never claimed, or claimed by a worker that went silent."""
-    return Q(state=State.RECEIVED) | Q(state=State.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+    return Q(RawSQL(*_waiting_sql(now), output_field=BooleanField()))
 
 
 _LOCK_PREFIX = "bootpay-webhook:"
@@ -243,25 +251,45 @@ def _claim(receipt_id: str, *, also: Q | None = None) -> tuple[str, list[int]]:
     """Take all waiting deliveries of a receipt for one round, unless a live worker holds it.
 
     Call under `_receipt_lock`. Returns the round's token and the claimed pks (none when held): one
-    `UPDATE … RETURNING` (PostgreSQL and SQLite both have it), its rows chosen by the ORM's filter.
+    `UPDATE … RETURNING` (PostgreSQL and SQLite both have it), written in SQL because it runs twice per
+    delivery and compiling it through the ORM cost more CPU than the rest of the round; `also` (replays,
+    the sweep's failures) goes through the ORM.
     """
     now = timezone.now()
     token = uuid.uuid4().hex
-    waiting = _waiting(now)
+    waiting, params = _waiting_sql(now)
     if also is not None:
-        waiting |= also
-    held = WebhookDelivery.objects.filter(
-        receipt_id=receipt_id, state=State.PROCESSING, claimed_at__gte=now - STALE_CLAIM
-    )
-    chosen = WebhookDelivery.objects.filter(waiting, receipt_id=receipt_id).filter(~Exists(held)).values("pk")
-    chosen_sql, chosen_params = chosen.query.sql_with_params()
+        also_sql, also_params = WebhookDelivery.objects.filter(also).values("pk").query.sql_with_params()
+        waiting, params = f"({waiting} OR id IN ({also_sql}))", [*params, *also_params]
+    live_since = connection.ops.adapt_datetimefield_value(now - STALE_CLAIM)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_TABLE} SET state = %s, claimed_at = %s, claim_token = %s, attempts = attempts + 1 "
-            f"WHERE id IN ({chosen_sql}) RETURNING id",
-            [State.PROCESSING, connection.ops.adapt_datetimefield_value(now), token, *chosen_params],
+            f"WHERE receipt_id = %s AND {waiting} AND NOT EXISTS (SELECT 1 FROM {_TABLE} held "
+            "WHERE held.receipt_id = %s AND held.state = %s AND held.claimed_at >= %s) RETURNING id",
+            [
+                State.PROCESSING,
+                connection.ops.adapt_datetimefield_value(now),
+                token,
+                receipt_id,
+                *params,
+                receipt_id,
+                State.PROCESSING,
+                live_since,
+            ],
         )
         return token, [pk for (pk,) in cursor.fetchall()]
+
+
+def _release(token: str, *, state: str, error: str) -> None:
+    """Record a round's outcome on the rows it still holds: if its claim went stale and was taken over,
+    the newer round wins. Call under `_receipt_lock`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET state = %s, error = %s, processed_at = %s "
+            "WHERE claim_token = %s AND state = %s",
+            [state, error, connection.ops.adapt_datetimefield_value(timezone.now()), token, State.PROCESSING],
+        )
 
 
 @dataclass
@@ -285,10 +313,7 @@ def _rounds(receipt_id: str, token: str, claimed: list[int]) -> _Result:
         state, error, unavailable = _apply(receipt_id)  # outside any transaction: a network call
         with transaction.atomic():
             _receipt_lock(receipt_id)
-            # Only rows still ours: if our claim went stale and was taken over, the newer round wins.
-            WebhookDelivery.objects.filter(claim_token=token, state=State.PROCESSING).update(
-                state=state, error=error, processed_at=timezone.now()
-            )
+            _release(token, state=state, error=error)
             result.outcomes.update(dict.fromkeys(claimed, state))
             if unavailable is not None:
                 result.unavailable.update(dict.fromkeys(claimed, unavailable))
