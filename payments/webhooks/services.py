@@ -259,7 +259,8 @@ def _claim(receipt_id: str, *, also: Q | None = None) -> tuple[str, list[int]]:
     token = uuid.uuid4().hex
     waiting, params = _waiting_sql(now)
     if also is not None:
-        also_sql, also_params = WebhookDelivery.objects.filter(also).values("pk").query.sql_with_params()
+        chosen = WebhookDelivery.objects.filter(also).order_by().values("pk")
+        also_sql, also_params = chosen.query.sql_with_params()
         waiting, params = f"({waiting} OR id IN ({also_sql}))", [*params, *also_params]
     live_since = connection.ops.adapt_datetimefield_value(now - STALE_CLAIM)
     with connection.cursor() as cursor:
