@@ -28,6 +28,7 @@ CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in QUEUES)
 # lost work and enqueue it to the queues below.
 CELERY_TASK_ROUTES = {
     "payments.tasks.process_webhook_delivery": {"queue": WEBHOOKS_QUEUE},
+    "payments.webhooks.tasks.dispatch_webhook_deliveries": {"queue": WEBHOOKS_QUEUE},
     # Registered under their pre-folder names; the billing capability's own tasks by its module path.
     "payments.tasks.charge_due_subscriptions": {"queue": BILLING_QUEUE},
     "payments.tasks.settle_subscription_reservations": {"queue": BILLING_QUEUE},

@@ -9,6 +9,14 @@ Every value can be set from the environment (docs/deploy.md "Web"):
     GUNICORN_GRACEFUL_TIMEOUT  time given to finish requests on SIGTERM (s)  default: 30
     GUNICORN_KEEPALIVE     idle keep-alive behind a load balancer (s)        default: 5
     GUNICORN_MAX_REQUESTS  recycle a worker after this many requests (0: never)  default: 1000 (± jitter 100)
+    GUNICORN_REUSE_PORT    1: a listening socket per worker (SO_REUSEPORT)   default: 0
+
+A single shared socket lets whichever worker wakes first accept a burst of new connections: a client
+holding a few keep-alive connections (a load balancer, a benchmark) can land them all on one worker while
+the others idle. With GUNICORN_REUSE_PORT=1 each worker listens on a socket of its own and the kernel
+spreads new connections over them by their address hash; the price is that connections still queued on
+a worker's socket when it exits (recycling, a restart) are reset, so it suits GUNICORN_MAX_REQUESTS=0.
+`make bench` turns it on (tests/bench/bench_table.py).
 
 Fixed, not from the environment: `limit_request_line` = 8190, gunicorn's maximum (its default, 4094, answered
 longer request lines with its own plain 414). The application refuses query strings over
@@ -32,6 +40,10 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _default_workers() -> int:
     return min(2 * multiprocessing.cpu_count() + 1, 8)
 
@@ -46,6 +58,7 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+reuse_port = _flag("GUNICORN_REUSE_PORT")
 # The most gunicorn allows (0 would mean unlimited): above the application's own query-string limit plus
 # any path, so the application answers over-long query strings in its error envelope (see the docstring).
 limit_request_line = 8190

@@ -165,24 +165,30 @@ def order_get_visible(*, order_id: str, user: AbstractBaseUser | AnonymousUser) 
     """
     if not _PUBLIC_ORDER_ID.fullmatch(order_id) or not user.is_authenticated:
         raise DomainError(ErrorCode.ORDER_NOT_FOUND)
-    lines = OrderItem.objects.select_related("order", f"order__{CASH_RECEIPT_RELATION}", "seller").filter(
-        order__order_id=order_id
+    lines = (
+        OrderItem.objects.select_related("order", f"order__{CASH_RECEIPT_RELATION}", "seller")
+        .filter(order__order_id=order_id)
+        .annotate(order_paid_by_escrow=_escrow_payment_exists("order_id"))
     )
     items = list(order_item_filter_visible(lines.order_by("pk"), user=user))
     if items:
         order = items[0].order
+        order.paid_by_escrow = items[0].order_paid_by_escrow
         for item in items:
             item.order = order  # one Order object, not one per joined row
     else:
         order = (
             order_filter_visible(Order.objects.filter(order_id=order_id), user=user)
             .select_related(CASH_RECEIPT_RELATION)
+            .annotate(paid_by_escrow=_escrow_payment_exists("pk"))
             .first()
         )
         if order is None:
             raise DomainError(ErrorCode.ORDER_NOT_FOUND)
     order.visible_items = items
-    return order  # its escrow payment is read when shown (`order_escrow`)
+    if not order.paid_by_escrow:
+        order.escrow_payments = []  # what `order_escrow` would read: no query for the usual order
+    return order  # an escrow payment is read when shown (`order_escrow`)
 
 
 # --- Escrow (에스크로): what an order shows of its payment's shipment registration -----------------------
@@ -208,6 +214,17 @@ class EscrowShipping:
     tracking_number: str | None
     registered_at: datetime | None
     error_code: str | None
+
+
+def _escrow_payment_exists(order_ref: str) -> Exists:
+    """Whether the order (`order_ref` of the outer query) has a live escrow payment: the rows
+    `escrow_payments_prefetch` would read, as an EXISTS inside the order's own query."""
+    payment_model = Order._meta.get_field("payments").related_model
+    return Exists(
+        payment_model.objects.filter(
+            order=OuterRef(order_ref), escrow=True, status__in=_LIVE_PAYMENT_STATUSES
+        )
+    )
 
 
 def escrow_payments_prefetch(to_attr: str = "escrow_payments") -> Prefetch:

@@ -412,6 +412,9 @@ class WebhookDelivery(models.Model):
     # whose claim went stale (and was taken over) cannot overwrite the newer outcome.
     claim_token = models.CharField(_("claim token"), max_length=32, blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    # When a dispatch enqueued its processing task (payments/webhooks/services.py `webhooks_dispatch`):
+    # a later dispatch leaves it alone. Only a hint: a delivery still `received` long after is swept.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     # The X-Request-ID of the request that received it: its processing (a task, a sweep) logs that id too.
     request_id = models.CharField(_("request id"), max_length=64, null=True, blank=True)
 

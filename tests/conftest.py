@@ -140,7 +140,10 @@ def _fresh_cache():
     """Throttle counters live in the default cache: each test starts with none (no test throttles another)."""
     from django.core.cache import cache
 
+    from config.throttling import process_local_counters
+
     cache.clear()
+    process_local_counters.clear()
     yield
 
 

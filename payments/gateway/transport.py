@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,18 +38,36 @@ class BoundedTransport:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        # What a session trusting the environment would re-read on every call (requests decodes the
+        # proxy variables, and more, each time: hundreds of environ reads per webhook), read once here:
+        # the proxy of each host, and the CA bundle (REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, as requests).
+        self._proxies_by_host: dict[tuple[str, str], dict[str, str]] = {}
+        self._verify: bool | str = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
 
     def _session(self) -> requests.Session:
         # Sessions pool connections but are not documented thread-safe: one per thread.
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            session.trust_env = False  # the environment's settings come from _proxies / _verify instead
         return session
+
+    def _proxies(self, url: str) -> dict[str, str]:
+        parts = urllib.parse.urlsplit(url)
+        host = (parts.scheme, parts.netloc)
+        proxies = self._proxies_by_host.get(host)
+        if proxies is None:  # HTTP(S)_PROXY / ALL_PROXY, NO_PROXY honoured as requests would
+            proxies = self._proxies_by_host[host] = requests.utils.get_environ_proxies(url)
+        return proxies
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         timeout = _call_timeout.get()
         if timeout is None:
             return requests.request(method, url, **kwargs)
+        kwargs.setdefault("proxies", self._proxies(url))
+        kwargs.setdefault("verify", self._verify)
         # (connect, read): a hung server trips the read timeout after `timeout` seconds of silence.
         response = self._session().request(method, url, timeout=(timeout, timeout), **kwargs)
         if response.status_code >= 500:

@@ -31,18 +31,27 @@ from payments.services.settle import (
 )
 
 
-def payment_sync_from_receipt(*, receipt: Receipt, actor: Actor, gateway: Gateway | None = None) -> Payment:
+def payment_sync_from_receipt(
+    *, receipt: Receipt, actor: Actor, gateway: Gateway | None = None, payment: Payment | None = None
+) -> Payment:
     """The one place a fetched receipt changes an existing payment (verify, confirm, webhook, reconcile).
 
     Moves only forward, so duplicated and out-of-order notices are harmless. A payment completing
     here (deposit, approval) is checked against the order again and refunded if it no longer fits.
     A cancellation made outside this service (Bootpay's admin) is recorded as a `Cancellation`; one
     we asked for and have not settled yet is left to the settle step. Appends an event only
-    when something changed. `gateway` sends the refund such a check may owe.
+    when something changed. `gateway` sends the refund such a check may owe. `payment`: the receipt's
+    payment as the caller just read it (unlocked), saving the read.
+
+    A receipt that an unlocked read already shows applied (a repeated notice, the webhook after the
+    buyer's verify) changes nothing and takes no lock: see `_nothing_to_apply`.
     """
+    if payment is None:
+        payment = Payment.objects.get(receipt_id=receipt.receipt_id)
+    if _nothing_to_apply(payment, receipt):
+        return payment
     refund: Cancellation | None = None
     with transaction.atomic():
-        payment = Payment.objects.get(receipt_id=receipt.receipt_id)
         order = order_lock(order_pk=payment.order_id)
         payment = payment_lock(payment_pk=payment.pk)
         before = payment.status
@@ -70,6 +79,25 @@ def payment_sync_from_receipt(*, receipt: Receipt, actor: Actor, gateway: Gatewa
         cancellation_execute(refund, actor=actor, gateway=gateway_or_default(gateway), raise_on_failure=False)
         payment.refresh_from_db()
     return payment
+
+
+def _nothing_to_apply(payment: Payment, receipt: Receipt) -> bool:
+    """Whether the locked path below would return without a change, judged from an unlocked read.
+
+    Sound because what it reads only moves forward: a status never goes back in STATUS_RANK's order
+    from paid on, and `cancelled_amount` only grows. So if a possibly stale row already covers the
+    receipt (a pending payment no further than the receipt, a fully cancelled one, or a paid one that
+    has booked at least the receipt's cancelled amount), the current row covers it too. A failed
+    payment is never skipped (it may owe a refund).
+    """
+    before = payment.status
+    if before == Status.CANCELLED:
+        return True
+    # A stale pending row may be paid by now, and a paid one books what the receipt shows cancelled.
+    booked = receipt.cancelled_price <= payment.cancelled_amount
+    if before in (Status.READY, Status.AWAITING_CONFIRM, Status.AWAITING_DEPOSIT):
+        return booked and STATUS_RANK[status_for_receipt(receipt)] <= STATUS_RANK[before]
+    return booked and before in (Status.PAID, Status.PARTIALLY_CANCELLED)
 
 
 def _payment_complete(payment: Payment, order: Order, receipt: Receipt, actor: Actor) -> Cancellation | None:

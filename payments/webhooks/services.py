@@ -25,8 +25,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, F, Min, Q
+from django.db.models import BooleanField, Min, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from config.db import savepoint_if_in_transaction
@@ -121,24 +123,32 @@ def webhook_process(
     `raise_unavailable`: when the delivery's round failed because Bootpay was unavailable (the delivery
     is then recorded `failed`), raise that GatewayUnavailable, for the caller to retry later.
     """
-    row = (
-        WebhookDelivery.objects.filter(pk=delivery_pk)
-        .exclude(receipt_id="")
-        .values_list("receipt_id", "request_id")
-        .first()
+    outcome = webhook_process_outcome(
+        delivery_pk=delivery_pk, retry_failed=retry_failed, raise_unavailable=raise_unavailable
     )
-    if row is None:
-        return None
-    receipt_id, request_id = row
+    return None if outcome is None else WebhookDelivery.objects.get(pk=delivery_pk)
+
+
+def webhook_process_outcome(
+    *, delivery_pk: int, retry_failed: bool = False, raise_unavailable: bool = False
+) -> str | None:
+    """`webhook_process`, answering only the state the delivery was left in (None: nothing to do for it),
+    without reading the row again: what the Celery task needs."""
     also = Q(pk=delivery_pk, state=State.FAILED) if retry_failed else None
+    with transaction.atomic():
+        row = _delivery_receipt_locked(delivery_pk)
+        if row is None:
+            return None
+        receipt_id, request_id = row
+        token, claimed = _claim(receipt_id, also=also)
     # Log lines of the processing carry the id of the request that received the delivery.
     with bind_request_id(request_id or current_request_id()):
-        result = _receipt_process(receipt_id, also=also)
+        result = _rounds(receipt_id, token, claimed)
     if delivery_pk not in result.outcomes:
         return None
     if raise_unavailable and (unavailable := result.unavailable.get(delivery_pk)) is not None:
         raise unavailable
-    return WebhookDelivery.objects.get(pk=delivery_pk)
+    return result.outcomes[delivery_pk]
 
 
 def webhooks_process_pending(
@@ -186,9 +196,20 @@ def webhooks_process_pending(
 # --- One receipt at a time -------------------------------------------------------------------------
 
 
+def _waiting_sql(now: datetime) -> tuple[str, list[Any]]:
+    """Deliveries no live worker holds: never claimed, or claimed by a worker that went silent. In SQL
+    (columns of the delivery table, unqualified): the claim runs it as is, the sweep through `_waiting`."""
+    stale_before = connection.ops.adapt_datetimefield_value(now - STALE_CLAIM)
+    sql = "(state = %s OR (state = %s AND claimed_at < %s))"
+    return sql, [State.RECEIVED, State.PROCESSING, stale_before]
+
+
 def _waiting(now: datetime) -> Q:
-    """Deliveries no live worker holds: never claimed, or claimed by a worker that went silent."""
-    return Q(state=State.RECEIVED) | Q(state=State.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+    return Q(RawSQL(*_waiting_sql(now), output_field=BooleanField()))
+
+
+_LOCK_PREFIX = "bootpay-webhook:"
+_TABLE = WebhookDelivery._meta.db_table
 
 
 def _receipt_lock(receipt_id: str) -> None:
@@ -197,31 +218,79 @@ def _receipt_lock(receipt_id: str) -> None:
     PostgreSQL only: under READ COMMITTED two concurrent claims could both see the receipt free and
     take disjoint rows; behind this lock the second one sees the first one's committed claim. SQLite
     runs one writer at a time, which serialises the steps (less strictly: busy errors are possible).
+    The key is hashed in SQL so that `_delivery_receipt_locked` can take the same lock in its read.
     """
     if connection.vendor != "postgresql":
         return
-    digest = hashlib.blake2b(f"bootpay-webhook:{receipt_id}".encode(), digest_size=8).digest()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [_LOCK_PREFIX + receipt_id])
+
+
+def _delivery_receipt_locked(delivery_pk: int) -> tuple[str, str | None] | None:
+    """The delivery's (receipt_id, request_id), with its receipt's `_receipt_lock` taken: one statement
+    on PostgreSQL. None for no such delivery, or one without a receipt. Call inside a transaction."""
+    if connection.vendor != "postgresql":
+        row = (
+            WebhookDelivery.objects.filter(pk=delivery_pk)
+            .exclude(receipt_id="")
+            .values_list("receipt_id", "request_id")
+            .first()
+        )
+        return None if row is None else (row[0], row[1])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT receipt_id, request_id, pg_advisory_xact_lock(hashtextextended(%s || receipt_id, 0)) "
+            f"FROM {_TABLE} WHERE id = %s AND receipt_id <> ''",
+            [_LOCK_PREFIX, delivery_pk],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 def _claim(receipt_id: str, *, also: Q | None = None) -> tuple[str, list[int]]:
     """Take all waiting deliveries of a receipt for one round, unless a live worker holds it.
 
-    Call under `_receipt_lock`. Returns the round's token and the claimed pks (none when held).
+    Call under `_receipt_lock`. Returns the round's token and the claimed pks (none when held): one
+    `UPDATE … RETURNING` (PostgreSQL and SQLite both have it), written in SQL because it runs twice per
+    delivery and compiling it through the ORM cost more CPU than the rest of the round; `also` (replays,
+    the sweep's failures) goes through the ORM.
     """
     now = timezone.now()
     token = uuid.uuid4().hex
-    waiting = _waiting(now)
+    waiting, params = _waiting_sql(now)
     if also is not None:
-        waiting |= also
-    held = WebhookDelivery.objects.filter(
-        receipt_id=receipt_id, state=State.PROCESSING, claimed_at__gte=now - STALE_CLAIM
-    )
-    WebhookDelivery.objects.filter(waiting, receipt_id=receipt_id).filter(~Exists(held)).update(
-        state=State.PROCESSING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
-    )
-    return token, list(WebhookDelivery.objects.filter(claim_token=token).values_list("pk", flat=True))
+        chosen = WebhookDelivery.objects.filter(also).order_by().values("pk")
+        also_sql, also_params = chosen.query.sql_with_params()
+        waiting, params = f"({waiting} OR id IN ({also_sql}))", [*params, *also_params]
+    live_since = connection.ops.adapt_datetimefield_value(now - STALE_CLAIM)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET state = %s, claimed_at = %s, claim_token = %s, attempts = attempts + 1 "
+            f"WHERE receipt_id = %s AND {waiting} AND NOT EXISTS (SELECT 1 FROM {_TABLE} held "
+            "WHERE held.receipt_id = %s AND held.state = %s AND held.claimed_at >= %s) RETURNING id",
+            [
+                State.PROCESSING,
+                connection.ops.adapt_datetimefield_value(now),
+                token,
+                receipt_id,
+                *params,
+                receipt_id,
+                State.PROCESSING,
+                live_since,
+            ],
+        )
+        return token, [pk for (pk,) in cursor.fetchall()]
+
+
+def _release(token: str, *, state: str, error: str) -> None:
+    """Record a round's outcome on the rows it still holds: if its claim went stale and was taken over,
+    the newer round wins. Call under `_receipt_lock`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET state = %s, error = %s, processed_at = %s "
+            "WHERE claim_token = %s AND state = %s",
+            [state, error, connection.ops.adapt_datetimefield_value(timezone.now()), token, State.PROCESSING],
+        )
 
 
 @dataclass
@@ -232,18 +301,20 @@ class _Result:
 
 def _receipt_process(receipt_id: str, *, also: Q | None = None) -> _Result:
     """Re-sync a receipt for its waiting deliveries, round after round."""
-    result = _Result()
     with transaction.atomic():
         _receipt_lock(receipt_id)
         token, claimed = _claim(receipt_id, also=also)
+    return _rounds(receipt_id, token, claimed)
+
+
+def _rounds(receipt_id: str, token: str, claimed: list[int]) -> _Result:
+    """From a first claim (`token`, `claimed`), process the receipt until no delivery waits."""
+    result = _Result()
     while claimed:
         state, error, unavailable = _apply(receipt_id)  # outside any transaction: a network call
         with transaction.atomic():
             _receipt_lock(receipt_id)
-            # Only rows still ours: if our claim went stale and was taken over, the newer round wins.
-            WebhookDelivery.objects.filter(claim_token=token, state=State.PROCESSING).update(
-                state=state, error=error, processed_at=timezone.now()
-            )
+            _release(token, state=state, error=error)
             result.outcomes.update(dict.fromkeys(claimed, state))
             if unavailable is not None:
                 result.unavailable.update(dict.fromkeys(claimed, unavailable))
@@ -275,8 +346,8 @@ def _sync(receipt_id: str) -> tuple[str, str, GatewayUnavailable | None]:
     except GatewayUnavailable as exc:
         return State.FAILED, str(exc), exc
     try:
-        if Payment.objects.filter(receipt_id=receipt.receipt_id).exists():
-            payment_sync_from_receipt(receipt=receipt, actor=WEBHOOK_ACTOR)
+        if payment := Payment.objects.filter(receipt_id=receipt.receipt_id).first():
+            payment_sync_from_receipt(receipt=receipt, actor=WEBHOOK_ACTOR, payment=payment)
         elif order := Order.objects.filter(order_id=receipt.order_id).first():
             # The buyer's browser never called verify (closed tab, lost network): bind it here.
             payment_bind_receipt(order_pk=order.pk, receipt=receipt, actor=WEBHOOK_ACTOR)
@@ -289,6 +360,61 @@ def _sync(receipt_id: str) -> tuple[str, str, GatewayUnavailable | None]:
 
 
 # --- Dispatch after the response -------------------------------------------------------------------
+
+# Set while a dispatch is queued and has not started (as the events outbox does): a dispatch enqueues
+# every delivery committed before it starts, so deliveries stored meanwhile (a burst of notices) queue no
+# other. The task clears it before it reads; if the queued task is lost, the key lapses and the next
+# delivery queues one, and the beat sweep takes whatever is still `received`.
+DISPATCH_QUEUED_KEY = "webhooks:dispatch-queued"
+# Deliveries one dispatch enqueues at most; a dispatch that reaches it queues the next one at once.
+DISPATCH_BATCH = 500
+
+
+def webhook_dispatch(*, delivery_pk: int) -> None:
+    """Have the delivery processed once it is committed: one coalesced dispatch (a cache `add`, then at
+    most one Celery message per burst) instead of a message per delivery; eager without a broker."""
+    transaction.on_commit(_dispatch_soon)
+
+
+def _dispatch_soon() -> None:
+    from payments.webhooks.tasks import dispatch_webhook_deliveries
+
+    try:
+        queue_one = cache.add(DISPATCH_QUEUED_KEY, 1, timeout=60)
+    except Exception:  # the cache is down: better a dispatch too many than one late
+        logger.warning("webhook dispatch: cache unavailable, queueing anyway", exc_info=True)
+        queue_one = True
+    if not queue_one:
+        return
+    try:
+        dispatch_webhook_deliveries.delay()
+    except Exception:
+        # Broker down: the delivery is stored, the sweep (`sweep_webhook_deliveries`) takes it later.
+        # Bootpay still gets its answer at once.
+        logger.exception("could not enqueue the webhook dispatch; deliveries left for the sweep")
+
+
+def webhooks_dispatch(*, limit: int = DISPATCH_BATCH) -> int:
+    """Enqueue the processing of every stored delivery no dispatch has queued yet: one task per receipt
+    (its round takes the receipt's other waiting deliveries). Returns the number of tasks sent."""
+    cache.delete(DISPATCH_QUEUED_KEY)  # before reading: a delivery committed from now on queues its own
+    with transaction.atomic():
+        rows = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(state=State.RECEIVED, queued_at__isnull=True)
+            .exclude(receipt_id="")
+            .order_by("pk")
+            .values_list("pk", "receipt_id")[:limit]
+        )
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(queued_at=timezone.now())
+    first_of_receipt: dict[str, int] = {}
+    for pk, receipt_id in rows:
+        first_of_receipt.setdefault(receipt_id, pk)
+    for pk in first_of_receipt.values():
+        _enqueue(pk)
+    if len(rows) == limit:
+        _dispatch_soon()
+    return len(first_of_receipt)
 
 
 def _enqueue(delivery_pk: int) -> None:
@@ -306,10 +432,4 @@ def _enqueue(delivery_pk: int) -> None:
         )
     except Exception:
         # Broker down: the delivery is stored, the sweep (`sweep_webhook_deliveries`) takes it later.
-        # Bootpay still gets its answer at once.
         logger.exception("could not enqueue webhook delivery %s; left for the sweep", delivery_pk)
-
-
-def webhook_dispatch(*, delivery_pk: int) -> None:
-    """Enqueue the delivery's processing once it is committed (a Celery task; eager without a broker)."""
-    transaction.on_commit(lambda: _enqueue(delivery_pk))

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from payments.gateway import GatewayUnavailable
 from payments.webhooks.retention import webhook_deliveries_prune
-from payments.webhooks.services import webhook_process, webhooks_process_pending
+from payments.webhooks.services import webhook_process_outcome, webhooks_dispatch, webhooks_process_pending
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def process_webhook_delivery(self: Any, delivery_pk: int) -> str | None:
     Returns the delivery's state, or None when another round had it (or already processed it).
     """
     try:
-        delivery = webhook_process(
+        outcome = webhook_process_outcome(
             delivery_pk=delivery_pk, retry_failed=self.request.retries > 0, raise_unavailable=True
         )
     except GatewayUnavailable as exc:
@@ -55,7 +55,14 @@ def process_webhook_delivery(self: Any, delivery_pk: int) -> str | None:
             )
             return "failed"
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from None
-    return delivery.state if delivery is not None else None
+    return outcome
+
+
+@shared_task(name="payments.webhooks.tasks.dispatch_webhook_deliveries")
+def dispatch_webhook_deliveries() -> int:
+    """Enqueue `process_webhook_delivery` for the deliveries stored since the last dispatch, one per
+    receipt (queued by the endpoint once per burst, after the delivery's commit)."""
+    return webhooks_dispatch()
 
 
 @shared_task(name="payments.tasks.sweep_webhook_deliveries")

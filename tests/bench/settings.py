@@ -13,6 +13,7 @@ ROOT_URLCONF = "tests.bench.urls"
 
 # Webhook tasks go to a queue of the benchmark's own, deleted at the end (no worker drains it here).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("BENCH_CELERY_QUEUE", "wtbench")
+CELERY_TASK_ROUTES = {"*": {"queue": CELERY_TASK_DEFAULT_QUEUE}}  # every workload's queue is the bench's
 
 # BENCH_CONNECTIONS=new: a new PostgreSQL connection per request. =persistent: the product's own
 # persistence (a pool or CONN_MAX_AGE > 0) when it has one, else CONN_MAX_AGE=600 forced for the bench.

@@ -29,6 +29,7 @@ def load(monkeypatch, **env) -> dict:
         "GUNICORN_BIND",
         "PORT",
         "GUNICORN_TIMEOUT",
+        "GUNICORN_REUSE_PORT",
         "LOG_FORMAT",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -42,6 +43,7 @@ def test_defaults(monkeypatch):
     assert conf["worker_class"] == "gthread" and conf["threads"] == 4
     assert conf["workers"] == min(2 * multiprocessing.cpu_count() + 1, 8)
     assert conf["bind"] == "0.0.0.0:8000" and conf["graceful_timeout"] == 30 and conf["accesslog"] == "-"
+    assert conf["reuse_port"] is False  # a worker's exit would reset the connections queued on its socket
 
 
 def test_values_from_the_environment(monkeypatch):
@@ -56,6 +58,7 @@ def test_values_from_the_environment(monkeypatch):
     assert (conf["workers"], conf["threads"], conf["bind"], conf["timeout"]) == (3, 8, "0.0.0.0:9001", 45)
     assert conf["logconfig_dict"]["formatters"]["default"]["fmt"] == "json"
     assert load(monkeypatch, GUNICORN_BIND="127.0.0.1:7000")["bind"] == "127.0.0.1:7000"
+    assert load(monkeypatch, GUNICORN_REUSE_PORT="1")["reuse_port"] is True
 
 
 def test_gunicorn_accepts_every_setting(monkeypatch):

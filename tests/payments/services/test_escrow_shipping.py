@@ -204,6 +204,20 @@ def test_a_refusal_for_a_shipment_bootpay_already_has_counts_as_registered(
     assert payment.events.last().data["pg_code"] == "RC_ESCROW_ALREADY_STARTED"
 
 
+def test_an_escrow_paid_order_detail_reads_its_payment_in_a_third_query(
+    escrow_order, buyer, api_client_for, bootpay, django_assert_num_queries
+):
+    order, _, _ = escrow_order()
+    _, _, _ = escrow_order(escrow=False)
+    client = api_client_for(buyer)
+
+    # token+user, the visible lines (escrow payment: exists), the escrow payment with its registration
+    with django_assert_num_queries(3):
+        body = client.get(f"/api/v1/orders/{order.order_id}/").json()
+
+    assert body["escrow"]["status"] == "pending"
+
+
 @pytest.mark.django_db(transaction=True)  # committed for real: the send runs before the answer is read
 def test_the_ship_answer_shows_the_registration(escrow_order, shop, buyer, api_client_for, bootpay):
     order, payment, (first, _) = escrow_order()
