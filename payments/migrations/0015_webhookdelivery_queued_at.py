@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0012_korean_verbose_names'),
+        ('payments', '0014_payment_buyer_list_idx'),
     ]
 
     operations = [
