@@ -485,7 +485,9 @@ CELERY_BEAT_SCHEDULE = {
 # payments' legal notices (payments/billing/conf.py, docs/billing.md, "Notices the law requires")
 from payments.billing.conf import *  # noqa: E402, F403
 from payments.events.conf import *  # noqa: E402, F403
+from payments.statements.conf import *  # noqa: E402, F403
 
 CELERY_BEAT_SCHEDULE |= EVENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
 SPECTACULAR_SETTINGS |= EVENTS_SPECTACULAR_SETTINGS  # noqa: F405
 CELERY_BEAT_SCHEDULE |= BILLING_NOTICE_BEAT_SCHEDULE  # noqa: F405
+CELERY_BEAT_SCHEDULE |= STATEMENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
