@@ -111,8 +111,8 @@ def seed(url: str, orders: int) -> None:
         )
         conn.execute(
             "INSERT INTO orders_product (id, seller_id, name, price, is_tax_free, stock, is_active, "
-            "subscription_interval, created_at, updated_at) "
-            "VALUES (1, 1, 'bench product', 10000, false, 1000000000, true, '', now(), now())"
+            "subscription_interval, adult_only, trial_days, created_at, updated_at) "
+            "VALUES (1, 1, 'bench product', 10000, false, 1000000000, true, '', false, 0, now(), now())"
         )
         conn.execute(
             """
