@@ -257,8 +257,9 @@ def statement_cash_receipts(
     date_from: date, date_to: date, *, sellers: list[int] | None = None
 ) -> dict[tuple[int, date], CountedMoney]:
     """{(seller, KST day): its part of the cash receipts issued that day} (only `sellers`' when given).
-    Two queries, whatever the number of receipts: per (receipt, seller) the order's lines, and the
-    seller's shares of the payment's cancellations that had succeeded when the receipt was asked for."""
+    Two queries, whatever the number of receipts (one when the period has none): per (receipt, seller)
+    the order's lines, and the seller's shares of the payment's cancellations that had succeeded when the
+    receipt was asked for."""
     start, end = period_bounds(date_from, date_to)
     receipts = cash_receipts_standing(issued_from=start, issued_before=end)
     if sellers is not None:  # every seller of those orders still weighs in the split
@@ -287,10 +288,12 @@ def statement_cash_receipts(
         .filter(amount__isnull=False)
         .order_by()
     )
-    spent_by = {(row["receipt"], row["seller_id"]): row for row in spent}
     by_receipt: dict[int, list[dict]] = defaultdict(list)
     for row in lines:
         by_receipt[row["pk"]].append(row)
+    if not by_receipt:
+        return {}  # no standing receipt in the period: nothing was spent before one
+    spent_by = {(row["receipt"], row["seller_id"]): row for row in spent}
     found: dict[tuple[int, date], CountedMoney] = defaultdict(lambda: _ZERO)
     for receipt, rows in by_receipt.items():
         left_taxable, left_tax_free, every_line = {}, {}, {}
