@@ -205,13 +205,15 @@ def rollups_fold_all(*, apps=global_apps) -> int:
 # --- Backfill --------------------------------------------------------------------------------------
 
 
-def _raw_sales(order_items: QuerySet) -> QuerySet:
-    """(source, seller_pk, booked_day, taxable, tax_free): per sold payment and seller, its lines."""
+def _raw_sales(order_items: QuerySet, payment_pks: list[int] | None = None) -> QuerySet:
+    """(source, seller_pk, booked_day, taxable, tax_free): per sold payment (of `payment_pks` when given)
+    and seller, its lines."""
     line_total = F("unit_price") * F("quantity")
+    sold = Q(order__payments__status__in=SOLD_PAYMENT_STATUSES, order__payments__purchased_at__isnull=False)
+    if payment_pks is not None:  # in the same filter(): the same payment, not any payment of the order
+        sold &= Q(order__payments__id__in=payment_pks)
     return (
-        order_items.filter(
-            order__payments__status__in=SOLD_PAYMENT_STATUSES, order__payments__purchased_at__isnull=False
-        )
+        order_items.filter(sold)
         .values(
             source=F("order__payments__id"),
             seller_pk=F("seller_id"),
@@ -278,7 +280,7 @@ def bookings_rebook(payment_pks: Iterable[int]) -> int:
     cancellations = list(Cancellation.objects.filter(payment_id__in=pks).values_list("pk", flat=True))
     due: dict[tuple[Key, date], list[int]] = {}
     for kind, rows in (
-        (SALE, _raw_sales(OrderItem.objects.filter(order__payments__id__in=pks))),
+        (SALE, _raw_sales(OrderItem.objects.all(), pks)),
         (REFUND, _raw_refunds(CancellationShare.objects.filter(cancellation_id__in=cancellations))),
     ):
         for row in rows:

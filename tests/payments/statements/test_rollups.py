@@ -239,3 +239,24 @@ def test_the_backfill_books_raw_rows_that_have_no_booking(staff, two_sellers, sa
     assert "folded=4" in capsys.readouterr().out
     assert served(today, today) == expected
     assert not StatementBooking.objects.filter(folded=False).exists()
+
+
+def test_rebooking_a_failed_payment_of_an_order_another_payment_sold_appends_nothing(
+    buyer, two_sellers, pay_at_pg, bootpay
+):
+    from config.errors import DomainError
+    from orders.services import OrderLine, order_create
+    from payments.services import payment_verify
+
+    _, _, pa, pb = two_sellers
+    order = order_create(buyer=buyer, lines=[OrderLine(pa.pk, 1), OrderLine(pb.pk, 1)])
+    with pytest.raises(DomainError):  # paid the wrong amount: failed, refunded
+        payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order, price=1), actor=buyer)
+    failed = Payment.objects.get(order=order, status="failed")
+    sold = payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order), actor=buyer)
+    before = bookings()
+
+    rebook(failed)
+    rebook(failed, sold)
+
+    assert bookings() == before and {row[1] for row in before} == {sold.pk}
