@@ -330,6 +330,17 @@ def _add(a: CountedMoney, b: CountedMoney) -> CountedMoney:
     return _counted(a.count + b.count, a.taxable + b.taxable, a.tax_free + b.tax_free)
 
 
+def _sum_of(parts: list[CountedMoney]) -> CountedMoney:
+    """Σ of counted amounts, built once (a statement adds up hundreds of days)."""
+    if not parts:
+        return _ZERO
+    return CountedMoney(
+        amount=sum(part.amount for part in parts),
+        tax_free=sum(part.tax_free for part in parts),
+        count=sum(part.count for part in parts),
+    )
+
+
 def net_of(gross: Money, refunds: Money) -> Money:
     return _money(gross.taxable - refunds.taxable, gross.tax_free - refunds.tax_free)
 
@@ -405,10 +416,9 @@ def _statement(
             StatementDay(date=day, gross=gross, refunds=refund, net=net_of(gross, refund), cash_receipts=cash)
             for day, (gross, refund, cash) in sorted(days.get(seller_pk, {}).items())
         ]
-        gross, refund, cash = _ZERO, _ZERO, _ZERO
-        for entry in entries:
-            gross, refund = _add(gross, entry.gross), _add(refund, entry.refunds)
-            cash = _add(cash, entry.cash_receipts)
+        gross = _sum_of([entry.gross for entry in entries])
+        refund = _sum_of([entry.refunds for entry in entries])
+        cash = _sum_of([entry.cash_receipts for entry in entries])
         listed.append(
             SellerStatement(
                 seller_id=seller_pk,
@@ -422,9 +432,8 @@ def _statement(
         )
     total = None
     if with_total:
-        gross, refund, cash = _ZERO, _ZERO, _ZERO
-        for seller in listed:
-            gross, refund = _add(gross, seller.gross), _add(refund, seller.refunds)
-            cash = _add(cash, seller.cash_receipts)
+        gross = _sum_of([seller.gross for seller in listed])
+        refund = _sum_of([seller.refunds for seller in listed])
+        cash = _sum_of([seller.cash_receipts for seller in listed])
         total = StatementTotal(gross=gross, refunds=refund, net=net_of(gross, refund), cash_receipts=cash)
     return Statement(date_from=date_from, date_to=date_to, sellers=listed, total=total)
