@@ -361,7 +361,7 @@ def statement_rollup_rows(
     only, only_params = "", []
     if sellers is not None:
         only, only_params = f" AND seller_id IN ({', '.join(['%s'] * len(sellers))})", list(sellers)
-    sums = ", ".join(f"SUM({name})" for name in ROLLUP_COLUMNS)
+    sums = ", ".join(f"CAST(SUM({name}) AS BIGINT)" for name in ROLLUP_COLUMNS)  # ints, not decimals
     of_kind = ", ".join(
         f"CASE WHEN kind = '{kind}' THEN {column} ELSE 0 END"
         for kind in (SALE, REFUND)
@@ -378,9 +378,7 @@ def statement_rollup_rows(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*bounds, *only_params, *bounds, *only_params])
-        return [
-            (seller, name, _as_date(day), *map(int, rest)) for seller, name, day, *rest in cursor.fetchall()
-        ]
+        return [(seller, name, _as_date(day), *rest) for seller, name, day, *rest in cursor.fetchall()]
 
 
 def _as_date(value: date | str) -> date:
