@@ -644,8 +644,8 @@ def measure(args, url, big: Server, small: Server, fresh: Server, load: Load) ->
             "≤ 2×",
             lambda r: r <= 2,
             f"{statements['sales']:,} sales and {statements['refunds']:,} refunds in the period, "
-            f"{STATEMENT_SELLERS} sellers; the selector: rollups + unfolded bookings with names, 2 "
-            f"cash-receipt queries; median of {statements['samples']}",
+            f"{STATEMENT_SELLERS} sellers; the selector: rollups + unfolded bookings with names, the "
+            f"cash-receipt query (1: no standing receipt here); median of {statements['samples']}",
         ),
         row(
             f"its sales and refunds query (rollups + unfolded bookings, every seller's days with names), "
