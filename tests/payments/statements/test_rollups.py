@@ -226,7 +226,7 @@ def test_reconcile_statement_reports_a_rollup_that_differs_from_the_raw_rows_and
     assert statement_reconcile(date_from=today, date_to=today).differences == []
 
 
-def test_the_backfill_books_raw_rows_that_have_no_booking(staff, two_sellers, sale, capsys):
+def test_the_backfill_books_raw_rows_that_have_no_booking(staff, two_sellers, pay_lines, sale, capsys):
     payment_cancel(payment_pk=sale.pk, actor=staff, reason="x", amount=3_000)
     today = kst_today()
     expected = raw_statement_rows(today, today)
@@ -239,6 +239,10 @@ def test_the_backfill_books_raw_rows_that_have_no_booking(staff, two_sellers, sa
     assert "folded=4" in capsys.readouterr().out
     assert served(today, today) == expected
     assert not StatementBooking.objects.filter(folded=False).exists()
+    pay_lines((two_sellers[2], 1))  # a sale since: one unfolded booking, folded by the cron's command
+    call_command("statement_rollups_rebuild", "--fold")
+    assert "folded=1" in capsys.readouterr().out
+    assert served(today, today) == raw_statement_rows(today, today)
 
 
 def test_rebooking_a_failed_payment_of_an_order_another_payment_sold_appends_nothing(

@@ -10,15 +10,20 @@ class Command(BaseCommand):
         "Repair the statement rollups of a period (KST dates, both inclusive) from the raw rows: rebook "
         "every payment with a sale or refund in it (corrections appended, under the orders' locks), then "
         "rewrite the period's rollups from the bookings. Safe while payments go on. --backfill instead "
-        "books every raw sale and refund not booked yet (all periods) and folds them (docs/statements.md)."
+        "books every raw sale and refund not booked yet (all periods) and folds them; --fold only folds "
+        "(docs/statements.md)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
         parser.add_argument("--backfill", action="store_true", help="book every unbooked raw sale and refund")
+        parser.add_argument("--fold", action="store_true", help="only fold the bookings (cron, without beat)")
 
-    def handle(self, *args, date_from, date_to, backfill, **options):
+    def handle(self, *args, date_from, date_to, backfill, fold, **options):
+        if fold:
+            self.stdout.write(f"folded={rollups_fold_all()}")
+            return
         if backfill:
             if date_from or date_to:
                 raise CommandError("--backfill covers every period: leave --from and --to out")
