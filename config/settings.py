@@ -444,22 +444,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 # Our LOGGING stays in charge of the worker's log lines.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Retries of one webhook delivery whose receipt lookup found Bootpay unavailable: exponential backoff
-# from WEBHOOK_RETRY_BACKOFF_S (with jitter), at most WEBHOOK_RETRY_BACKOFF_MAX_S apart.
-WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=6)
-WEBHOOK_RETRY_BACKOFF_S = env.int("WEBHOOK_RETRY_BACKOFF_S", default=5)
-WEBHOOK_RETRY_BACKOFF_MAX_S = env.int("WEBHOOK_RETRY_BACKOFF_MAX_S", default=600)
-# The sweep leaves deliveries this young to their own task; it retries failed ones this long after the
-# last attempt, for at most WEBHOOK_SWEEP_MAX_ATTEMPTS attempts (then `process_webhooks --failed`).
-WEBHOOK_SWEEP_GRACE_S = env.int("WEBHOOK_SWEEP_GRACE_S", default=20)
-WEBHOOK_SWEEP_FAILED_AFTER_S = env.int("WEBHOOK_SWEEP_FAILED_AFTER_S", default=300)
-WEBHOOK_SWEEP_MAX_ATTEMPTS = env.int("WEBHOOK_SWEEP_MAX_ATTEMPTS", default=10)
 RECONCILE_OLDER_THAN_MINUTES = env.int("RECONCILE_OLDER_THAN_MINUTES", default=10)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-webhook-deliveries": {
-        "task": "payments.tasks.sweep_webhook_deliveries",
-        "schedule": env.float("SCHEDULE_WEBHOOK_SWEEP_S", default=30.0),
-    },
     "reconcile-payments": {
         "task": "payments.tasks.reconcile_payments",
         "schedule": env.float("SCHEDULE_RECONCILE_S", default=300.0),
@@ -482,16 +468,21 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Events, partner webhooks and notifications (payments/events/conf.py, docs/events.md); automatic
+# --- Bootpay webhooks' retries, sweep and retention (payments/webhooks/conf.py); events, partner webhooks
+# and notifications (payments/events/conf.py, docs/events.md); automatic
 # payments' legal notices (payments/billing/conf.py, docs/billing.md, "Notices the law requires"); Celery
 # queues per workload and retention (config/celery_queues.py, config/retention_conf.py, docs/scaling.md)
 from config.celery_queues import *  # noqa: E402, F403
 from config.retention_conf import *  # noqa: E402, F403
 from payments.billing.conf import *  # noqa: E402, F403
 from payments.events.conf import *  # noqa: E402, F403
+from payments.statements.conf import *  # noqa: E402, F403
 from payments.webhooks.conf import *  # noqa: E402, F403
 
-CELERY_BEAT_SCHEDULE |= EVENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
 SPECTACULAR_SETTINGS |= EVENTS_SPECTACULAR_SETTINGS  # noqa: F405
-CELERY_BEAT_SCHEDULE |= BILLING_NOTICE_BEAT_SCHEDULE  # noqa: F405
-CELERY_BEAT_SCHEDULE |= WEBHOOKS_CELERY_BEAT_SCHEDULE  # noqa: F405
+CELERY_BEAT_SCHEDULE |= (
+    EVENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
+    | BILLING_NOTICE_BEAT_SCHEDULE  # noqa: F405
+    | WEBHOOKS_CELERY_BEAT_SCHEDULE  # noqa: F405
+    | STATEMENTS_CELERY_BEAT_SCHEDULE  # noqa: F405
+)

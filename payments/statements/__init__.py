@@ -1,10 +1,10 @@
 """Seller statements, a capability built on the payment core (docs/statements.md): what each seller
-sold and refunded in a period (`selectors`), as CSV (`csv`), checked against Bootpay
-(`reconcile`), over REST (`api/`), GraphQL (graphql_api/statements.py) and two commands
-(`manage.py statement`, `manage.py reconcile_statement`).
+sold and refunded in a period (`selectors`), served from per-(seller, KST day) rollups it keeps through
+the core's signals (`models`, `receivers`, `services`, `tasks`), as CSV (`csv`), checked against Bootpay
+and the raw rows (`reconcile`), over REST (`api/`), GraphQL (graphql_api/statements.py) and three
+commands (`statement`, `reconcile_statement`, `statement_rollups_rebuild`).
 
-A small Django app (label `statements`, no models: it reads the core's payments, cancellations and
-their `CancellationShare`s) so that Django finds its commands. The core never imports it.
+A Django app (label `statements`). The core never imports it.
 
 The public names below are read lazily: Django imports this package while it loads the apps, before
 any model can be imported.

@@ -19,7 +19,13 @@ from payments.gateway import Gateway, GatewayError, GatewayUnavailable, Receipt,
 from payments.models import Cancellation, Payment
 from payments.services.common import Status, attempt_lease, gateway_or_default, status_for_receipt
 from payments.services.reconcile import StatementDifference, period_open_outcomes
-from payments.statements.selectors import period_bounds, staff_statement, statement_payment_totals
+from payments.statements.selectors import (
+    period_bounds,
+    statement_payment_totals,
+    statement_refunds,
+    statement_rollup_rows,
+    statement_sales,
+)
 
 __all__ = [
     "RECONCILE_BATCH",
@@ -46,10 +52,11 @@ def statement_reconcile(
     """Check every payment with activity in the period (bought, created, or a cancellation completed
     in it) against its receipt at Bootpay, and our books among themselves: amounts and tax-free parts,
     cancelled totals, status, a failed payment still holding money, each live cancellation's shares
-    against its amount, the order's lines against the payment, and the period's identity Σ seller net
-    == Σ payments (paid in the period − cancelled in the period). Changes nothing; an unreachable or
-    refused lookup is reported as a difference, never raised. A bounded number of queries per batch
-    of payments, plus one lookup each."""
+    against its amount, the order's lines against the payment, the period's identity Σ seller net
+    == Σ payments (paid in the period − cancelled in the period), and each (seller, day) the statement
+    is served from (rollups) against the same computed from the raw rows (`rollup`). Changes nothing;
+    an unreachable or refused lookup is reported as a difference, never raised. A bounded number of
+    queries per batch of payments, plus one lookup each."""
     gateway = gateway_or_default(gateway)
     start, end = period_bounds(date_from, date_to)
     # Three index range reads (sold, created, a cancellation settled in the period) in one UNION: an OR
@@ -88,7 +95,9 @@ def statement_reconcile(
                 continue
             checked += 1
             differences += _receipt_differences(payment, receipt)
-    differences += _identity_differences(date_from, date_to)
+    raw = raw_statement_rows(date_from, date_to)
+    differences += _identity_differences(date_from, date_to, raw)
+    differences += rollup_differences(date_from, date_to, raw)
     differences += open_outcome_differences(start, end)
     return StatementReconciliation(
         date_from=date_from, date_to=date_to, payments_checked=checked, differences=differences
@@ -200,11 +209,57 @@ def open_outcome_differences(start: datetime, end: datetime) -> list[StatementDi
     return found
 
 
-def _identity_differences(date_from: date, date_to: date) -> list[StatementDifference]:
-    statement = staff_statement(date_from=date_from, date_to=date_to)
+Row = tuple[int, int, int, int, int, int]  # sales count, taxable, tax-free; refunds count, taxable, tax-free
+
+
+def raw_statement_rows(date_from: date, date_to: date) -> dict[tuple[int, date], Row]:
+    """{(seller, KST day): its sales and refunds} computed from the raw rows (payments × order lines,
+    cancellation shares): the reference the rollups are checked against."""
+    found: dict[tuple[int, date], list[int]] = {}
+    for row in statement_sales(date_from, date_to):
+        found.setdefault((row["seller_id"], row["day"]), [0] * 6)[0:3] = [
+            row["count"],
+            row["taxable"],
+            row["tax_free"],
+        ]
+    for row in statement_refunds(date_from, date_to):
+        found.setdefault((row["seller_id"], row["day"]), [0] * 6)[3:6] = [
+            row["count"],
+            row["amount"] - row["tax_free"],
+            row["tax_free"],
+        ]
+    return {key: tuple(values) for key, values in found.items()}
+
+
+def rollup_differences(
+    date_from: date, date_to: date, raw: dict[tuple[int, date], Row] | None = None
+) -> list[StatementDifference]:
+    """Every (seller, day) whose statement (rollups + unfolded bookings) differs from the raw rows."""
+    raw = raw_statement_rows(date_from, date_to) if raw is None else raw
+    served = {
+        (seller, day): tuple(rest) for seller, _name, day, *rest in statement_rollup_rows(date_from, date_to)
+    }
+    return [
+        StatementDifference(
+            "",
+            "rollup",
+            served.get(key, (0,) * 6),
+            raw.get(key, (0,) * 6),
+            f"seller {key[0]} on {key[1].isoformat()}: (sales count, taxable, tax_free, refunds count, "
+            "taxable, tax_free) served against the raw rows",
+        )
+        for key in sorted(set(served) | set(raw))
+        if served.get(key, (0,) * 6) != raw.get(key, (0,) * 6)
+    ]
+
+
+def _identity_differences(
+    date_from: date, date_to: date, raw: dict[tuple[int, date], Row]
+) -> list[StatementDifference]:
     sold, refunded = statement_payment_totals(date_from, date_to)
-    net = statement.total.net
-    ours = (net.total, net.tax_free)
+    taxable = sum(row[1] - row[4] for row in raw.values())
+    tax_free = sum(row[2] - row[5] for row in raw.values())
+    ours = (taxable + tax_free, tax_free)
     theirs = (sold.total - refunded.total, sold.tax_free - refunded.tax_free)
     if ours == theirs:
         return []

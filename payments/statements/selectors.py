@@ -16,8 +16,11 @@ Booking rules (docs/statements.md):
   decided (its lines − its shares of the cancellations that had succeeded by the receipt's `created_at`),
   taxable and tax-free apart, largest remainder as for refunds (`apportion`): Σ sellers = Σ receipts.
   A cancelled receipt counts nowhere; its re-issue counts on its own day. Informational: not in net.
-Only the REST, GraphQL and command adapters call this module (and the statement reconciliation);
-it aggregates in SQL. The CSV is `payments.statements.csv`.
+Only the REST, GraphQL and command adapters call this module (and the statement reconciliation).
+A statement is served from the per-(seller, KST day) rollups and the bookings not folded yet
+(`statement_rollup_rows`, kept by `payments.statements.services` in the money transactions); the raw-row
+selectors below (`statement_sales`, `statement_refunds`) are the reference the reconciliation checks the
+rollups against. Cash receipts are computed from their raw rows. The CSV is `payments.statements.csv`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connections, router
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
@@ -39,6 +43,8 @@ from payments.cash_receipts.selectors import cash_receipts_standing
 from payments.models import Cancellation, CancellationShare, Payment
 from payments.money import Money  # total, taxable, tax_free
 from payments.services.settle import apportion
+from payments.statements.models import SellerDayRollup, StatementBooking
+from payments.statements.services import REFUND, ROLLUP_COLUMNS, SALE
 
 STATEMENT_TIME_ZONE = "Asia/Seoul"
 STATEMENT_MAX_DAYS = 366
@@ -251,8 +257,9 @@ def statement_cash_receipts(
     date_from: date, date_to: date, *, sellers: list[int] | None = None
 ) -> dict[tuple[int, date], CountedMoney]:
     """{(seller, KST day): its part of the cash receipts issued that day} (only `sellers`' when given).
-    Two queries, whatever the number of receipts: per (receipt, seller) the order's lines, and the
-    seller's shares of the payment's cancellations that had succeeded when the receipt was asked for."""
+    Two queries, whatever the number of receipts (one when the period has none): per (receipt, seller)
+    the order's lines, and the seller's shares of the payment's cancellations that had succeeded when the
+    receipt was asked for."""
     start, end = period_bounds(date_from, date_to)
     receipts = cash_receipts_standing(issued_from=start, issued_before=end)
     if sellers is not None:  # every seller of those orders still weighs in the split
@@ -281,10 +288,12 @@ def statement_cash_receipts(
         .filter(amount__isnull=False)
         .order_by()
     )
-    spent_by = {(row["receipt"], row["seller_id"]): row for row in spent}
     by_receipt: dict[int, list[dict]] = defaultdict(list)
     for row in lines:
         by_receipt[row["pk"]].append(row)
+    if not by_receipt:
+        return {}  # no standing receipt in the period: nothing was spent before one
+    spent_by = {(row["receipt"], row["seller_id"]): row for row in spent}
     found: dict[tuple[int, date], CountedMoney] = defaultdict(lambda: _ZERO)
     for receipt, rows in by_receipt.items():
         left_taxable, left_tax_free, every_line = {}, {}, {}
@@ -321,46 +330,94 @@ def _add(a: CountedMoney, b: CountedMoney) -> CountedMoney:
     return _counted(a.count + b.count, a.taxable + b.taxable, a.tax_free + b.tax_free)
 
 
+def _sum_of(parts: list[CountedMoney]) -> CountedMoney:
+    """Σ of counted amounts, built once (a statement adds up hundreds of days)."""
+    if not parts:
+        return _ZERO
+    return CountedMoney(
+        amount=sum(part.amount for part in parts),
+        tax_free=sum(part.tax_free for part in parts),
+        count=sum(part.count for part in parts),
+    )
+
+
 def net_of(gross: Money, refunds: Money) -> Money:
     return _money(gross.taxable - refunds.taxable, gross.tax_free - refunds.tax_free)
+
+
+def statement_rollup_rows(
+    date_from: date, date_to: date, *, sellers: list[int] | None = None
+) -> list[tuple[int, str, date, int, int, int, int, int, int]]:
+    """(seller, name, day, sales count, taxable, tax-free, refunds count, taxable, tax-free) of every
+    (seller, KST day) of the period with a sale or a refund (only `sellers`' when given), served from the
+    rollups plus the bookings not folded yet, in ONE query: a fold committing meanwhile is seen whole or
+    not at all (one snapshot), so nothing is missed or counted twice. A seller's own reads only its rows
+    (the rollups' (seller, day) key, the unfolded bookings' partial (seller, day) index)."""
+    connection = connections[router.db_for_read(SellerDayRollup)]  # the replica when the caller opted in
+    rollup, booking = (
+        connection.ops.quote_name(m._meta.db_table) for m in (SellerDayRollup, StatementBooking)
+    )
+    seller_table = connection.ops.quote_name(Seller._meta.db_table)
+    bounds = [connection.ops.adapt_datefield_value(d) for d in (date_from, date_to)]
+    only, only_params = "", []
+    if sellers is not None:
+        only, only_params = f" AND seller_id IN ({', '.join(['%s'] * len(sellers))})", list(sellers)
+    sums = ", ".join(f"CAST(SUM({name}) AS BIGINT)" for name in ROLLUP_COLUMNS)  # ints, not decimals
+    of_kind = ", ".join(
+        f"CASE WHEN kind = '{kind}' THEN {column} ELSE 0 END"
+        for kind in (SALE, REFUND)
+        for column in ("count", "taxable", "tax_free")
+    )
+    sql = (
+        f"SELECT t.seller_id, s.name, t.day, {sums} FROM ("
+        f"SELECT seller_id, day, {', '.join(ROLLUP_COLUMNS)} FROM {rollup} "
+        f"WHERE day >= %s AND day <= %s{only} "
+        f"UNION ALL SELECT seller_id, day, {of_kind} FROM {booking} "
+        f"WHERE NOT folded AND day >= %s AND day <= %s{only}"
+        f") t JOIN {seller_table} s ON s.id = t.seller_id GROUP BY t.seller_id, s.name, t.day "
+        f"HAVING {' OR '.join(f'SUM({name}) <> 0' for name in ROLLUP_COLUMNS)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*bounds, *only_params, *bounds, *only_params])
+        return [(seller, name, _as_date(day), *rest) for seller, name, day, *rest in cursor.fetchall()]
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)  # SQLite answers text
 
 
 def _statement(
     date_from: date, date_to: date, *, sellers: dict[int, str] | None, with_total: bool
 ) -> Statement:
-    """Two grouped queries (sales, refunds), two for the cash receipts and, for staff's whole list, one
-    for the sellers' names. `sellers`: only these (listed even without activity); None: every seller
-    with activity."""
-    sales, refunds = statement_sales(date_from, date_to), statement_refunds(date_from, date_to)
-    if sellers is not None:
-        sales, refunds = (
-            sales.filter(seller_id__in=list(sellers)),
-            refunds.filter(seller_id__in=list(sellers)),
-        )
+    """One query for the sales and refunds (rollups + unfolded bookings, with the sellers' names), two for
+    the cash receipts. `sellers`: only these (listed even without activity); None: every seller with
+    activity."""
     days: dict[int, dict[date, list[CountedMoney]]] = defaultdict(
         lambda: defaultdict(lambda: [_ZERO, _ZERO, _ZERO])
     )
-    for row in sales:
-        days[row["seller_id"]][row["day"]][0] = _counted(row["count"], row["taxable"], row["tax_free"])
-    for row in refunds:
-        days[row["seller_id"]][row["day"]][1] = _counted(
-            row["count"], row["amount"] - row["tax_free"], row["tax_free"]
-        )
+    names: dict[int, str] = {}
+    rows = statement_rollup_rows(date_from, date_to, sellers=None if sellers is None else list(sellers))
+    for seller_pk, name, day, sales, taxable, tax_free, refunds, refunded_taxable, refunded_tax_free in rows:
+        names[seller_pk] = name
+        days[seller_pk][day][0] = _counted(sales, taxable, tax_free)
+        days[seller_pk][day][1] = _counted(refunds, refunded_taxable, refunded_tax_free)
     receipts = statement_cash_receipts(date_from, date_to, sellers=None if sellers is None else list(sellers))
     for (seller_pk, day), part in receipts.items():
         days[seller_pk][day][2] = part
     if sellers is None:
-        sellers = dict(Seller.objects.filter(pk__in=list(days)).values_list("pk", "name")) if days else {}
+        missing = [pk for pk in days if pk not in names]  # a seller whose only activity is a cash receipt
+        sellers = names | (
+            dict(Seller.objects.filter(pk__in=missing).values_list("pk", "name")) if missing else {}
+        )
     listed = []
     for seller_pk, name in sorted(sellers.items(), key=lambda pair: (pair[1], pair[0])):
         entries = [
             StatementDay(date=day, gross=gross, refunds=refund, net=net_of(gross, refund), cash_receipts=cash)
             for day, (gross, refund, cash) in sorted(days.get(seller_pk, {}).items())
         ]
-        gross, refund, cash = _ZERO, _ZERO, _ZERO
-        for entry in entries:
-            gross, refund = _add(gross, entry.gross), _add(refund, entry.refunds)
-            cash = _add(cash, entry.cash_receipts)
+        gross = _sum_of([entry.gross for entry in entries])
+        refund = _sum_of([entry.refunds for entry in entries])
+        cash = _sum_of([entry.cash_receipts for entry in entries])
         listed.append(
             SellerStatement(
                 seller_id=seller_pk,
@@ -374,9 +431,8 @@ def _statement(
         )
     total = None
     if with_total:
-        gross, refund, cash = _ZERO, _ZERO, _ZERO
-        for seller in listed:
-            gross, refund = _add(gross, seller.gross), _add(refund, seller.refunds)
-            cash = _add(cash, seller.cash_receipts)
+        gross = _sum_of([seller.gross for seller in listed])
+        refund = _sum_of([seller.refunds for seller in listed])
+        cash = _sum_of([seller.cash_receipts for seller in listed])
         total = StatementTotal(gross=gross, refunds=refund, net=net_of(gross, refund), cash_receipts=cash)
     return Statement(date_from=date_from, date_to=date_to, sellers=listed, total=total)

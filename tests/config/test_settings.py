@@ -110,8 +110,8 @@ def celery_conf(**env: str) -> str:
 def test_without_redis_tasks_run_eagerly_and_with_it_redis_is_the_broker():
     schedules = (
         "['apply-subscription-price-changes', 'charge-due-subscriptions', 'dispatch-events', "
-        "'expire-unpaid-orders', 'notify-upcoming-subscription-charges', 'prune-events', "
-        "'prune-webhook-deliveries', 'reconcile-payments', 'report-open-pg-outcomes', "
+        "'expire-unpaid-orders', 'fold-statement-rollups', 'notify-upcoming-subscription-charges', "
+        "'prune-events', 'prune-webhook-deliveries', 'reconcile-payments', 'report-open-pg-outcomes', "
         "'settle-subscription-reservations', 'sweep-cash-receipts', "
         "'sweep-notifications', 'sweep-partner-webhook-deliveries', 'sweep-webhook-deliveries']"
     )

@@ -12,6 +12,7 @@ from orders.models import Seller
 from orders.services import OrderLine, order_create
 from payments.models import Cancellation, Payment
 from payments.services import payment_cancel, payment_verify
+from payments.statements.services import payments_rebook
 
 KST = ZoneInfo("Asia/Seoul")
 NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
@@ -59,6 +60,7 @@ def build_statement_world(*, buyer, make_user, make_seller, make_product, pay_at
     )
     assert refund.state == "succeeded"
     Cancellation.objects.filter(pk=refund.pk).update(completed_at=kst(REFUND_DAY, 15))
+    payments_rebook([first.pk])  # the bare UPDATEs above bypass the bookings: book what they now say
     return world
 
 
@@ -68,4 +70,5 @@ def pay(buyer, pay_at_pg, lines, day: date) -> Payment:
     payment = payment_verify(order_id=order.order_id, receipt_id=pay_at_pg(order), actor=buyer)
     assert payment.status == "paid"
     Payment.objects.filter(pk=payment.pk).update(purchased_at=kst(day, 10))
+    payments_rebook([payment.pk])
     return payment

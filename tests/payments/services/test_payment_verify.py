@@ -225,8 +225,9 @@ def test_verify_costs_a_fixed_number_of_queries_and_pg_calls(
     # event, order and line updates; plus 4 savepoint statements (the test runs inside a transaction, so
     # the after-commit "is this a subscription's period?" lookup does not run here: one more in autocommit);
     # plus the outbox's `order.paid`: the paid payment, the order's lines for its snapshot, the insert in
-    # a savepoint (3) and its readers (the sellers of its lines)
-    with django_assert_num_queries(19):
+    # a savepoint (3) and its readers (the sellers of its lines); plus the statement's sale booking: one
+    # INSERT … SELECT of the lines per seller (payments.statements.services.sale_book)
+    with django_assert_num_queries(20):
         payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)
     with django_assert_num_queries(2):  # the retry: order and payment lookups, no PG call
         payment_verify(order_id=order.order_id, receipt_id=receipt_id, actor=buyer)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from payments.models import Payment
+from payments.statements.services import payments_rebook
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -24,5 +25,12 @@ def shares_of(cancellation) -> dict[int, tuple[int, int]]:
 
 
 def move_sale_to(payment: Payment, moment: datetime) -> None:
-    """The payment was made at `moment` (ours and Bootpay's books alike)."""
+    """The payment was made at `moment` (ours and Bootpay's books alike); its bookings follow."""
     Payment.objects.filter(pk=payment.pk).update(purchased_at=moment, created_at=moment, updated_at=moment)
+    rebook(payment)
+
+
+def rebook(*payments: Payment) -> None:
+    """After a test moved a payment's or a cancellation's instant with a bare UPDATE (no service, no
+    signal): its sale and refunds are booked again from the raw rows, as the repair command does."""
+    payments_rebook([payment.pk for payment in payments])

@@ -19,7 +19,7 @@ from payments.statements.selectors import (
     statement_period,
 )
 from tests.payments.faults import apply_at_bootpay
-from tests.payments.statements.support import kst, kst_today, move_sale_to
+from tests.payments.statements.support import kst, kst_today, move_sale_to, rebook
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +84,7 @@ def test_sales_and_refunds_are_booked_on_their_kst_day(staff, two_shops, pay_lin
     Payment.objects.filter(pk=early.pk).update(purchased_at=kst(D + timedelta(days=1)))  # 15:00 UTC on D
     refund = payment_cancel(payment_pk=late.pk, actor=staff, reason="x", amount=4_000)
     Cancellation.objects.filter(pk=refund.pk).update(completed_at=kst(D + timedelta(days=1), 0, 0, 0))
+    rebook(late, early)
 
     on_d = staff_statement(date_from=D, date_to=D)
     both = staff_statement(date_from=D, date_to=D + timedelta(days=1))
@@ -107,6 +108,7 @@ def test_a_refund_of_an_earlier_sale_makes_the_days_net_negative(staff, two_shop
     a, _, a_product, _ = two_shops
     payment = pay_lines((a_product, 1))
     Payment.objects.filter(pk=payment.pk).update(purchased_at=kst(D - timedelta(days=3), 12))
+    rebook(payment)
 
     payment_cancel(payment_pk=payment.pk, actor=staff, reason="x")
 

@@ -17,8 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from orders.models import Order, OrderItem
 from payments.cash_receipts.models import CashReceiptIssuance
 from payments.models import Cancellation, CancellationShare, Payment
-from payments.statements.reconcile import statement_reconcile
-from payments.statements.selectors import staff_statement
+from payments.statements.models import SellerDayRollup, StatementBooking
+from payments.statements.reconcile import raw_statement_rows, statement_reconcile
+from payments.statements.selectors import seller_statement, staff_statement
+from payments.statements.services import bookings_backfill, rollups_fold_all
 from tests.payments.statements.support import kst
 
 pytestmark = pytest.mark.django_db
@@ -124,16 +126,23 @@ def seeded(buyer, make_product):
         ),
         batch_size=2_000,
     )
+    # Rows made with bulk_create, as before the rollups existed: the migration's backfill books them.
+    bookings_backfill()
+    rollups_fold_all()
+    tables = (Order, OrderItem, Payment, Cancellation, CancellationShare, CashReceiptIssuance)
     with connection.cursor() as cursor:
-        for model in (Order, OrderItem, Payment, Cancellation, CancellationShare, CashReceiptIssuance):
+        for model in (*tables, StatementBooking, SellerDayRollup):
             cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    return products
 
 
-def test_a_weeks_statement_reads_payments_and_cancellations_through_their_indexes(seeded):
+def test_a_weeks_raw_rows_are_read_through_the_payments_and_cancellations_indexes(seeded):
+    """The raw-row computation reconcile_statement checks the rollups against (the statement's reference)."""
     week = (FIRST + timedelta(days=200), FIRST + timedelta(days=206))
     with CaptureQueriesContext(connection) as captured:
-        statement = staff_statement(date_from=week[0], date_to=week[1])
-    assert statement.total.gross.count == 7 * PER_DAY and statement.total.refunds.total == 7 * PER_DAY * 100
+        rows = raw_statement_rows(week[0], week[1])
+    assert sum(row[0] for row in rows.values()) == 7 * PER_DAY
+    assert sum(row[4] + row[5] for row in rows.values()) == 7 * PER_DAY * 100
 
     # the grouped sales and refunds queries, by the tables they read from
     sales = next(q["sql"] for q in captured.captured_queries if 'FROM "orders_orderitem"' in q["sql"])
@@ -152,6 +161,44 @@ def test_a_weeks_statement_reads_payments_and_cancellations_through_their_indexe
     ) in refunds_plan, refunds_plan
     assert ("Seq Scan", "payments_payment", None) not in sales_plan, sales_plan
     assert ("Seq Scan", "payments_cancellation", None) not in refunds_plan, refunds_plan
+
+
+ROLLUP_TABLES = ("statements_sellerdayrollup", "statements_statementbooking")
+RAW_TABLES = ("payments_payment", "orders_orderitem", "payments_cancellation", "payments_cancellationshare")
+
+
+def test_a_sellers_statement_reads_only_its_rollup_rows_and_no_payment_or_line(seeded):
+    """A seller's own statement: its (seller, day) rollups through their key and its unfolded bookings
+    through their partial index, in one query; no table of payments, lines or cancellations is read whole
+    (the cash-receipt queries reach the lines by order)."""
+    seller = seeded[3].seller
+    week = (FIRST + timedelta(days=200), FIRST + timedelta(days=206))
+    with CaptureQueriesContext(connection) as captured:
+        statement = seller_statement(user=seller.user, date_from=week[0], date_to=week[1])
+    (own,) = statement.sellers
+    assert (own.seller_id, own.gross.count, own.refunds.total) == (seller.pk, 7 * 2, 7 * 2 * 100)
+
+    (served,) = [q["sql"] for q in captured.captured_queries if "statements_sellerdayrollup" in q["sql"]]
+    plan = _explain(served, None)
+    assert any(index == "statement_rollup_seller_day" for _, _, index in plan), plan
+    assert any(index == "statement_booking_unfolded_idx" for _, _, index in plan), plan
+    for query in captured.captured_queries:
+        plan = _explain(query["sql"], None)
+        for table in (*RAW_TABLES, *ROLLUP_TABLES):
+            assert ("Seq Scan", table, None) not in plan, (query["sql"], plan)
+
+
+def test_staffs_statement_reads_the_periods_rollups_through_the_day_index(seeded):
+    week = (FIRST + timedelta(days=200), FIRST + timedelta(days=206))
+    with CaptureQueriesContext(connection) as captured:
+        statement = staff_statement(date_from=week[0], date_to=week[1])
+    assert statement.total.gross.count == 7 * PER_DAY and statement.total.refunds.total == 7 * PER_DAY * 100
+
+    (served,) = [q["sql"] for q in captured.captured_queries if "statements_sellerdayrollup" in q["sql"]]
+    plan = _explain(served, None)
+    assert any(index == "statement_rollup_day_idx" for _, _, index in plan), plan
+    for table in (*RAW_TABLES, *ROLLUP_TABLES):
+        assert ("Seq Scan", table, None) not in plan, plan
 
 
 def test_a_weeks_cash_receipt_columns_read_the_receipts_through_their_index(seeded):
