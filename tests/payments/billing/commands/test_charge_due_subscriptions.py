@@ -18,14 +18,14 @@ def run() -> str:
     return out.getvalue().strip()
 
 
-def test_the_command_charges_a_due_renewal_once_and_says_how_many_it_handled(buyer, fake_bootpay, subscribe):
+def test_the_command_charges_a_due_renewal_once_and_says_what_it_charged(buyer, fake_bootpay, subscribe):
     subscription = subscribe(buyer)
     Subscription.objects.filter(pk=subscription.pk).update(
         next_charge_at=timezone.now() - timedelta(minutes=1)
     )
 
-    assert run() == "handled=1"  # the process-wide gateway: the fake
-    assert run() == "handled=0"  # run again (cron overlapping beat): nothing is charged twice
+    assert run() == "charged=1"  # the process-wide gateway: the fake
+    assert run() == "nothing due"  # run again (cron overlapping beat): nothing is charged twice
 
     subscription.refresh_from_db()
     assert subscription.current_period == 2
@@ -36,5 +36,5 @@ def test_the_command_charges_a_due_renewal_once_and_says_how_many_it_handled(buy
 def test_nothing_due_charges_nothing(buyer, fake_bootpay, subscribe):
     subscribe(buyer)  # next period a month away
 
-    assert run() == "handled=0"
+    assert run() == "nothing due"
     assert fake_bootpay.calls.count("charge_billing_key") == 1
