@@ -350,6 +350,10 @@ def _charge_book(
         if unpaid:
             return charge
         reserve_id = ""  # consumed above
+    else:
+        settled = SubscriptionCharge.objects.get(pk=charge_pk)
+        if not reserve_id and reserve and settled.state == State.PAID:
+            return settled  # the booking's own hook (`on_order_paid`) settled and advanced it: no second pass
     return _period_settle_and_reserve(
         charge_pk, actor=actor, gateway=gateway, reserve=reserve, consumed_reserve_id=reserve_id
     )
