@@ -12,9 +12,9 @@ from payments.billing.models import Subscription, SubscriptionCharge
 pytestmark = pytest.mark.django_db
 
 
-def run() -> str:
+def run(*options: str) -> str:
     out = io.StringIO()
-    call_command("charge_due_subscriptions", stdout=out)  # returns normally: exit status 0
+    call_command("charge_due_subscriptions", *options, stdout=out)  # returns normally: exit status 0
     return out.getvalue().strip()
 
 
@@ -38,3 +38,15 @@ def test_nothing_due_charges_nothing(buyer, fake_bootpay, subscribe):
 
     assert run() == "nothing due"
     assert fake_bootpay.calls.count("charge_billing_key") == 1
+
+
+def test_with_enqueue_the_command_hands_the_renewals_to_the_workers(buyer, fake_bootpay, subscribe):
+    subscription = subscribe(buyer)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        next_charge_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    assert run("--enqueue") == "enqueued=1"  # tests run tasks inline: charged by its task
+    assert run("--enqueue") == "enqueued=0"
+
+    assert SubscriptionCharge.objects.get(subscription=subscription, period=2).state == "paid"

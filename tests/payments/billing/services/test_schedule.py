@@ -17,6 +17,9 @@ from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
+# A renewal charged end to end, inside the test's transaction (60 when the period was settled twice).
+RENEWAL_STATEMENTS = 54
+
 needs_redis = pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs Redis (set REDIS_URL)")
 
 
@@ -185,3 +188,12 @@ def test_the_serial_charger_counts_per_outcome(due, fake_bootpay):
     # The unknown one is looked at again (its grace runs), never sent again by itself.
     assert subscriptions_charge_due(gateway=fake_bootpay) == {"outcome_unknown": 1}
     assert fake_bootpay.calls.count("charge_billing_key") == 2 + 2
+
+
+def test_a_renewal_takes_a_bounded_number_of_statements(due, fake_bootpay, django_assert_max_num_queries):
+    """The claim, the booking through the money core and the period's advance: the booking's own hook
+    settles the period, and the charge path does not settle it a second time."""
+    [subscription] = due(1)
+
+    with django_assert_max_num_queries(RENEWAL_STATEMENTS):
+        assert subscription_renew(subscription_pk=subscription.pk, gateway=fake_bootpay) == "charged"
