@@ -8,7 +8,7 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 NPM ?= npm
 
-.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema api-snapshot messages clean frontend frontend-check bench bench-events
+.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema api-snapshot messages clean frontend frontend-check bench bench-events bench-renewals
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -132,6 +132,15 @@ BENCH_EVENTS ?= 1000
 bench-events: install
 	@test -n "$(DATABASE_URL)" -a -n "$(REDIS_URL)" || { 	  echo "error: make bench-events needs DATABASE_URL (PostgreSQL) and REDIS_URL" >&2; exit 1; }
 	$(PY) tests/bench/bench_event_delivery.py --events $(BENCH_EVENTS)
+
+# Renewal rate of real Celery workers, 1 then 2 (docs/billing.md "How renewals run"): 2,000 due renewals,
+# 100 ms at the emulator on each charge; needs DATABASE_URL (PostgreSQL; a throwaway test database is made)
+# and REDIS_URL (its database is flushed).
+BENCH_RENEWALS ?= 2000
+bench-renewals: install
+	@test -n "$(DATABASE_URL)" -a -n "$(REDIS_URL)" || { \
+	  echo "error: make bench-renewals needs DATABASE_URL (PostgreSQL) and REDIS_URL" >&2; exit 1; }
+	$(PY) tests/bench/bench_renewals.py --renewals $(BENCH_RENEWALS)
 
 # After changing the GraphQL schema: refresh the committed SDL (a test fails while it is stale).
 graphql-schema: install

@@ -456,7 +456,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "charge-due-subscriptions": {
         "task": "payments.tasks.charge_due_subscriptions",
-        "schedule": env.float("SCHEDULE_BILLING_CHARGE_S", default=300.0),
+        "schedule": env.float("SCHEDULE_BILLING_CHARGE_S", default=60.0),
     },
     "settle-subscription-reservations": {
         "task": "payments.tasks.settle_subscription_reservations",

@@ -64,3 +64,29 @@ def emulator_webhook_paid(receipt_id: str):
     body = f'{{"receipt_id": "{receipt_id}", "webhook_type": "PAYMENT_COMPLETED", "status": 1}}'.encode()
     delivery = webhook_receive(raw_body=body, content_type="application/json", headers={}, remote_ip=None)
     return webhook_process(delivery_pk=delivery.pk)
+
+
+def emulator_due_subscriptions(bootpay, buyer, seller, count: int, *, tag: str = "renewal") -> list:
+    """`count` monthly subscriptions of `buyer` on one card issued at the emulator `bootpay` (a product of
+    `seller` each), first periods paid through the process-wide gateway, whose renewal is due now."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import Product
+    from payments.billing.models import Subscription
+    from payments.billing.services import subscription_create
+
+    key, _ = emulator_billing_key(buyer, bootpay)
+    subscriptions = []
+    for n in range(count):
+        product = Product.objects.create(
+            seller=seller, name=f"{tag} {n}", price=9_900, stock=100, subscription_interval="month"
+        )
+        subscriptions.append(
+            subscription_create(buyer=buyer, product_id=product.pk, billing_key_id=key.billing_key_id)
+        )
+    Subscription.objects.filter(pk__in=[s.pk for s in subscriptions]).update(
+        next_charge_at=timezone.now() - timedelta(minutes=1)
+    )
+    return subscriptions

@@ -34,3 +34,16 @@ BILLING_NOTICE_BEAT_SCHEDULE = {
         "schedule": env.float("SCHEDULE_BILLING_PRICE_CHANGES_S", default=3600.0),
     },
 }
+
+# Renewals (docs/billing.md, "How renewals run"). The ceilings a PG contract sets on a merchant's charges,
+# across every worker (in Redis; without REDIS_URL within the one process): how many renewal charges at
+# once and how many per second; 0 turns one off. Our defaults sit below what PGs commonly allow a merchant;
+# set them to your contract.
+BILLING_CHARGE_CONCURRENCY = env.int("BILLING_CHARGE_CONCURRENCY", default=16)
+BILLING_CHARGES_PER_SECOND = env.float("BILLING_CHARGES_PER_SECOND", default=40.0)
+# The scheduler enqueues one task per due subscription and marks it queued for this long (the task clears
+# the mark when it has run; a message lost with the broker is enqueued again once it lapses), and never
+# keeps more than this many queued: a backlog does not grow with every beat tick. Keep QUEUE_MAX well
+# below what the workers charge within the TTL (at the per-second ceiling: 40/s x 3600 s = 144,000).
+BILLING_RENEWAL_QUEUE_MAX = env.int("BILLING_RENEWAL_QUEUE_MAX", default=20_000)
+BILLING_RENEWAL_QUEUED_TTL_S = env.int("BILLING_RENEWAL_QUEUED_TTL_S", default=3600)

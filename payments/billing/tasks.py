@@ -8,12 +8,14 @@ subscription's lock before it is sent).
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
 
 from payments.billing.services import (
+    subscription_renew,
     subscriptions_apply_price_changes,
-    subscriptions_charge_due,
+    subscriptions_enqueue_due,
     subscriptions_notify_upcoming,
     subscriptions_settle_reservations,
 )
@@ -23,13 +25,37 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="payments.tasks.charge_due_subscriptions")
 def charge_due_subscriptions() -> int:
-    """Charge the subscriptions whose period (or retry) is due. Each period's charge is claimed under
-    its subscription's lock before it is sent, so two runs at once send it once; an unknown outcome
-    is never sent again (docs/billing.md)."""
-    handled = subscriptions_charge_due()
-    if handled:
-        logger.info("billing: %s due subscription(s) handled", handled)
-    return handled
+    """The renewal scheduler (beat): one `charge_subscription` task per due subscription not queued
+    already; returns how many it enqueued (docs/billing.md, "How renewals run")."""
+    enqueued = subscriptions_enqueue_due(enqueue=enqueue_renewal)
+    if enqueued:
+        logger.info("billing: %s due renewal(s) enqueued", enqueued)
+    return enqueued
+
+
+def enqueue_renewal(subscription_pk: int, queued: int | None) -> None:
+    charge_subscription.apply_async(args=(subscription_pk, queued))
+
+
+@shared_task(bind=True, name="payments.billing.tasks.charge_subscription", max_retries=None)
+def charge_subscription(self, subscription_pk: int, queued: int | None = None) -> str:
+    """One renewal: the subscription's due period charged once (claimed under its lock, so a duplicate
+    task or a concurrent run finds it taken). Returns and logs the outcome (`charged`, `declined`,
+    `unknown`, or why nothing was sent: `held`, `not_due`, …). At a ceiling nothing is claimed and the
+    task re-queues itself with a countdown instead of sleeping on a worker slot (inline: it waits)."""
+    while True:
+        outcome = subscription_renew(subscription_pk=subscription_pk, queued=queued)
+        if isinstance(outcome, str):
+            logger.info("billing renewal of subscription pk=%s: %s", subscription_pk, outcome)
+            return outcome
+        if not self.request.is_eager:
+            logger.info(
+                "billing renewal of subscription pk=%s: limited, again in %.2fs",
+                subscription_pk,
+                outcome.wait_s,
+            )
+            raise self.retry(countdown=outcome.wait_s)
+        time.sleep(outcome.wait_s)  # inline (no broker): nothing else waits on this process
 
 
 @shared_task(name="payments.tasks.settle_subscription_reservations")

@@ -14,9 +14,9 @@ The money core's conventions hold here too:
 
 Modules, each importing only those above it (`period` reaches `reservations` inside one function):
 `common` → `notices` → `keys` → `outcomes` → `period` → `charge` → `subscribe` → `reservations` → `cancel`
-→ `price_changes` → `staff` → `schedule`. The notices the law requires (a paid charge after a trial
-announced 7 days ahead; a price increase only with consent): `notices` (what they mean for a charge)
-and `price_changes` (the consent, the seller's change, the beat's sweeps).
+→ `price_changes` → `staff` → `ceilings` → `schedule`. The notices the law requires (a paid charge after a
+trial announced 7 days ahead; a price increase only with consent): `notices` (what they mean for a
+charge) and `price_changes` (the consent, the seller's change, the beat's sweeps).
 """
 
 from payments.billing.services.cancel import (
@@ -24,7 +24,11 @@ from payments.billing.services.cancel import (
     subscription_cancel,
     subscription_period_order_closed,
 )
-from payments.billing.services.charge import subscription_charge_period
+from payments.billing.services.charge import (
+    ChargeAttempt,
+    subscription_charge_attempt,
+    subscription_charge_period,
+)
 from payments.billing.services.common import add_interval, period_order_id
 from payments.billing.services.keys import billing_key_register, billing_key_remove, billing_key_request_start
 from payments.billing.services.outcomes import (
@@ -41,11 +45,17 @@ from payments.billing.services.price_changes import (
     subscriptions_notify_upcoming,
 )
 from payments.billing.services.reservations import subscription_reservation_settle
-from payments.billing.services.schedule import subscriptions_charge_due, subscriptions_settle_reservations
+from payments.billing.services.schedule import (
+    subscription_renew,
+    subscriptions_charge_due,
+    subscriptions_enqueue_due,
+    subscriptions_settle_reservations,
+)
 from payments.billing.services.staff import subscription_charge_book_receipt, subscription_charge_retry
 from payments.billing.services.subscribe import subscription_create
 
 __all__ = [
+    "ChargeAttempt",
     "add_interval",
     "billing_key_register",
     "billing_key_remove",
@@ -57,6 +67,7 @@ __all__ = [
     "period_order_id",
     "subscription_cancel",
     "subscription_charge_book_receipt",
+    "subscription_charge_attempt",
     "subscription_charge_open_list",
     "subscription_charge_period",
     "subscription_charge_retry",
@@ -68,7 +79,9 @@ __all__ = [
     "subscriptions_apply_price_changes",
     "subscriptions_notify_upcoming",
     "subscription_period_order_closed",
+    "subscription_renew",
     "subscription_reservation_settle",
     "subscriptions_charge_due",
+    "subscriptions_enqueue_due",
     "subscriptions_settle_reservations",
 ]

@@ -60,6 +60,27 @@ class _Claim:
     key: _Secret | None = None  # set when this caller is to send the charge
     settle: bool = False  # the order is paid: advance
     ended: bool = False  # cancelled for want of consent to a price change: destroy an unused key
+    why: str = ""  # not sent by this caller: why (`ChargeAttempt.outcome`)
+
+
+@dataclass(frozen=True)
+class ChargeAttempt:
+    """What one call of `subscription_charge_attempt` did. `outcome`: `charged`, `declined` or `unknown`
+    (this caller sent the charge; `refunded` / `cancelled` when its answer could not be booked), else why
+    nothing was sent: `held` (another worker holds the subscription), `not_due`, `on_hold` (a notice the
+    law requires), `ended`, `settled` (paid elsewhere), `in_flight`, `outcome_unknown`, `reserved`,
+    `order_closed`, `paying_another_way`, `key_gone`."""
+
+    outcome: str
+    charge: SubscriptionCharge | None
+
+    @property
+    def sent(self) -> bool:
+        return self.outcome in _SENT_OUTCOMES
+
+
+# The state a sent charge ends in -> its outcome word (paid: `charged`).
+_SENT_OUTCOMES = {State.PAID: "charged", State.DECLINED: "declined", State.UNKNOWN: "unknown"}
 
 
 def subscription_charge_period(
@@ -79,6 +100,21 @@ def subscription_charge_period(
     (mode `reserve`): left to the reservation. Raises subscription_not_active once cancelled. None
     when `skip_locked` and another worker holds the subscription.
     """
+    return subscription_charge_attempt(
+        subscription_pk=subscription_pk, actor=actor, gateway=gateway, now=now, skip_locked=skip_locked
+    ).charge
+
+
+def subscription_charge_attempt(
+    *,
+    subscription_pk: int,
+    actor: Actor | None = None,
+    gateway: Gateway | None = None,
+    now: datetime | None = None,
+    skip_locked: bool = False,
+) -> ChargeAttempt:
+    """`subscription_charge_period`, saying what this call did (`ChargeAttempt.outcome`): the renewal task
+    counts what was charged, not what was looked at."""
     actor = actor or SYSTEM
     gateway = gateway_or_default(gateway)
     now = now or timezone.now()
@@ -88,11 +124,19 @@ def subscription_charge_period(
         _key_destroy_if_unused(
             key_pk=subscription.billing_key_id, subscription=subscription, actor=actor, gateway=gateway
         )
-        return None
+        return ChargeAttempt("ended", None)
     if claim.settle and claim.charge is not None:
-        return _period_settle_and_reserve(claim.charge.pk, actor=actor, gateway=gateway)
+        return ChargeAttempt(
+            "settled", _period_settle_and_reserve(claim.charge.pk, actor=actor, gateway=gateway)
+        )
     if claim.key is None or claim.charge is None or claim.order is None:
-        return claim.charge
+        return ChargeAttempt(claim.why, claim.charge)
+    charge = _charge_send(claim, actor=actor, gateway=gateway)
+    return ChargeAttempt(_SENT_OUTCOMES.get(charge.state, charge.state), charge)
+
+
+def _charge_send(claim: _Claim, *, actor: Actor, gateway: Gateway) -> SubscriptionCharge:
+    """The claimed charge sent to Bootpay (no transaction open), its answer applied."""
     order, charge = claim.order, claim.charge
     attempt = charge.attempts
     try:
@@ -125,7 +169,7 @@ def _charge_claim(subscription_pk: int, *, actor: Actor, now: datetime, skip_loc
         subscription = _subscription_lock(subscription_pk, skip_locked=skip_locked)
         if subscription is None:
             if skip_locked:
-                return _Claim(charge=None)
+                return _Claim(charge=None, why="held")
             raise DomainError(ErrorCode.SUBSCRIPTION_NOT_FOUND)
         if subscription.status == SubStatus.CANCELLED:
             raise DomainError(ErrorCode.SUBSCRIPTION_NOT_ACTIVE)
@@ -133,12 +177,13 @@ def _charge_claim(subscription_pk: int, *, actor: Actor, now: datetime, skip_loc
         # a price increase only with consent (services/notices.py).
         hold, ended = _legal_holds(subscription, actor=actor, now=now)
         if hold:
-            return _Claim(charge=None, ended=ended)
+            return _Claim(charge=None, ended=ended, why="on_hold")
         read = _period_due(subscription, actor=actor, now=now)
         if read is None:
-            return _Claim(charge=None)
-        for check in _CLAIM_CHECKS:
+            return _Claim(charge=None, why="not_due")
+        for check, why in _CLAIM_CHECKS:
             if (claim := check(read)) is not None:
+                claim.why = why
                 return claim
         plain = _Secret(read.key.key)  # before the claim: a key that cannot be decrypted changes nothing
         _charge_mark_sending(read.charge, now=now)
@@ -252,15 +297,16 @@ def _key_gone(read: _Due) -> _Claim | None:
 
 # In this order: a paid order wins over everything; an open outcome is never sent again; then only a
 # due `pending` or `declined` charge goes on, and is sent unless one of the last four holds it back.
+# Each with the outcome word of a claim it settles.
 _CLAIM_CHECKS = (
-    _booked_elsewhere,
-    _in_flight,
-    _outcome_unknown,
-    _not_sendable,
-    _reserved_at_bootpay,
-    _order_closed,
-    _paying_another_way,
-    _key_gone,
+    (_booked_elsewhere, "settled"),
+    (_in_flight, "in_flight"),
+    (_outcome_unknown, "outcome_unknown"),
+    (_not_sendable, "not_due"),
+    (_reserved_at_bootpay, "reserved"),
+    (_order_closed, "order_closed"),
+    (_paying_another_way, "paying_another_way"),
+    (_key_gone, "key_gone"),
 )
 
 
@@ -304,6 +350,10 @@ def _charge_book(
         if unpaid:
             return charge
         reserve_id = ""  # consumed above
+    else:
+        settled = SubscriptionCharge.objects.get(pk=charge_pk)
+        if not reserve_id and reserve and settled.state == State.PAID:
+            return settled  # the booking's own hook (`on_order_paid`) settled and advanced it: no second pass
     return _period_settle_and_reserve(
         charge_pk, actor=actor, gateway=gateway, reserve=reserve, consumed_reserve_id=reserve_id
     )

@@ -12,20 +12,20 @@ from payments.billing.models import Subscription, SubscriptionCharge
 pytestmark = pytest.mark.django_db
 
 
-def run() -> str:
+def run(*options: str) -> str:
     out = io.StringIO()
-    call_command("charge_due_subscriptions", stdout=out)  # returns normally: exit status 0
+    call_command("charge_due_subscriptions", *options, stdout=out)  # returns normally: exit status 0
     return out.getvalue().strip()
 
 
-def test_the_command_charges_a_due_renewal_once_and_says_how_many_it_handled(buyer, fake_bootpay, subscribe):
+def test_the_command_charges_a_due_renewal_once_and_says_what_it_charged(buyer, fake_bootpay, subscribe):
     subscription = subscribe(buyer)
     Subscription.objects.filter(pk=subscription.pk).update(
         next_charge_at=timezone.now() - timedelta(minutes=1)
     )
 
-    assert run() == "handled=1"  # the process-wide gateway: the fake
-    assert run() == "handled=0"  # run again (cron overlapping beat): nothing is charged twice
+    assert run() == "charged=1"  # the process-wide gateway: the fake
+    assert run() == "nothing due"  # run again (cron overlapping beat): nothing is charged twice
 
     subscription.refresh_from_db()
     assert subscription.current_period == 2
@@ -36,5 +36,17 @@ def test_the_command_charges_a_due_renewal_once_and_says_how_many_it_handled(buy
 def test_nothing_due_charges_nothing(buyer, fake_bootpay, subscribe):
     subscribe(buyer)  # next period a month away
 
-    assert run() == "handled=0"
+    assert run() == "nothing due"
     assert fake_bootpay.calls.count("charge_billing_key") == 1
+
+
+def test_with_enqueue_the_command_hands_the_renewals_to_the_workers(buyer, fake_bootpay, subscribe):
+    subscription = subscribe(buyer)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        next_charge_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    assert run("--enqueue") == "enqueued=1"  # tests run tasks inline: charged by its task
+    assert run("--enqueue") == "enqueued=0"
+
+    assert SubscriptionCharge.objects.get(subscription=subscription, period=2).state == "paid"

@@ -83,8 +83,8 @@ def test_a_renewal_is_charged_by_the_beat_when_due_and_keeps_the_anchor(buyer, f
     subscription = subscribe(buyer)
     first_end = subscription.current_period_end
 
-    assert subscriptions_charge_due(now=first_end - timedelta(minutes=1), gateway=fake_bootpay) == 0
-    assert subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay) == 1
+    assert subscriptions_charge_due(now=first_end - timedelta(minutes=1), gateway=fake_bootpay) == {}
+    assert subscriptions_charge_due(now=_due(subscription), gateway=fake_bootpay) == {"charged": 1}
 
     subscription.refresh_from_db()
     assert subscription.current_period == 2 and subscription.status == "active"
@@ -278,7 +278,7 @@ def test_a_timed_out_charge_is_never_sent_again_and_turns_past_due_after_the_gra
     }
     assert subscription.events.filter(kind="outcome_unknown").count() == 1
     assert fake_bootpay.calls.count("charge_billing_key") == 2
-    assert subscriptions_charge_due(now=due + timedelta(days=3), gateway=fake_bootpay) == 0
+    assert subscriptions_charge_due(now=due + timedelta(days=3), gateway=fake_bootpay) == {}
 
 
 def test_an_unknown_first_charge_leaves_the_subscription_active_and_says_so(
@@ -482,8 +482,9 @@ def test_the_beat_tasks_run_the_billing_services(buyer, fake_bootpay, subscribe,
         next_charge_at=timezone.now() - timedelta(minutes=1)
     )
 
-    assert charge_due_subscriptions.delay().get() == 1  # the process-wide gateway: the fake
-    assert charge_due_subscriptions.delay().get() == 0
+    # Enqueued, and (inline: no broker) charged by its task with the process-wide gateway: the fake.
+    assert charge_due_subscriptions.delay().get() == 1
+    assert charge_due_subscriptions.delay().get() == 0  # charged: no longer due, nothing enqueued
     assert settle_subscription_reservations.delay().get() == {}
 
     subscription.refresh_from_db()
@@ -510,7 +511,7 @@ def test_a_database_error_on_one_subscription_neither_stops_the_beat_nor_breaks_
         handled = subscriptions_charge_due(now=now, gateway=fake_bootpay)
 
     # then the other renewal is charged and booked, and the caller's transaction goes on
-    assert fault.fired and handled == 1
+    assert fault.fired and handled == {"charged": 1, "error": 1}
     assert (_charge(second, 2).state, _charge(second, 2).order.status) == ("paid", "paid")
     assert not SubscriptionCharge.objects.filter(subscription=first, period=2, state="paid").exists()
 

@@ -49,7 +49,7 @@ def test_a_trial_subscription_charges_nothing_until_the_trial_ends(buyer, subscr
     assert fake_bootpay.charged == [] and _charges(subscription) == []
     assert _kinds(subscription) == ["created"]  # 14 days ahead: the notice is the beat's, later
 
-    assert subscriptions_charge_due(now=subscription.trial_ends_at - DAY, gateway=fake_bootpay) == 0
+    assert subscriptions_charge_due(now=subscription.trial_ends_at - DAY, gateway=fake_bootpay) == {}
     assert subscriptions_notify_upcoming(now=subscription.trial_ends_at - 7 * DAY - timedelta(hours=1)) == 1
     subscription.refresh_from_db()
     assert subscription.next_charge_at == subscription.trial_ends_at  # told in time: not postponed

@@ -56,7 +56,7 @@ def test_a_paid_period_reserves_the_next_at_its_date(buyer, fake_bootpay, subscr
     # The beat does not charge it itself.
     assert (
         subscriptions_charge_due(now=subscription.next_charge_at + timedelta(hours=1), gateway=fake_bootpay)
-        == 0
+        == {}
     )
     assert fake_bootpay.calls.count("charge_billing_key") == 1
 
