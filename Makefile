@@ -117,7 +117,8 @@ test: lint frontend-check frontend
 
 # The performance table of docs/performance.md (not part of `make test`): throwaway PostgreSQL databases
 # (BENCH_DATABASE_URL, else DATABASE_URL), gunicorn on 127.0.0.1, wrk. `make bench BENCH_ORDERS=100000`
-# for a quicker run; BENCH_DURATION (s per load run) and BENCH_ROUNDS as well.
+# for a quicker run; BENCH_DURATION (s per load run) and BENCH_ROUNDS as well. With REDIS_URL it ends with
+# the renewal rows (bench-renewals: real Celery workers; the Redis database of REDIS_URL is flushed).
 BENCH_ORDERS ?= 1000000
 BENCH_DURATION ?= 5
 BENCH_ROUNDS ?= 3

@@ -481,6 +481,7 @@ def main() -> None:
         for server in servers:
             server.wait_ready()
         table = measure(args, url, big, small, fresh, Load(tmp, args.duration))
+        table += renewal_figures(url)
         print_table(args, table, time.monotonic() - started)
     finally:
         for server in servers:
@@ -493,6 +494,21 @@ def main() -> None:
             log(f"server logs kept in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def renewal_figures(url: str) -> list[dict]:
+    """Renewals/s of real Celery workers (tests/bench/bench_renewals.py, its own throwaway database and the
+    sandbox emulator); it flushes the Redis database of REDIS_URL, so it runs after the HTTP loads."""
+    from bench_renewals import renewal_rows  # beside this script (run as a file)
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        log("warning: no REDIS_URL: the renewal rows (real Celery workers) are not measured")
+        return []
+    log("renewals: 1 then 2 Celery workers ...")
+    return renewal_rows(
+        database_url=url, redis_url=redis_url, renewals=int(os.environ.get("BENCH_RENEWALS", 2000))
+    )
 
 
 def drop_queue() -> None:
