@@ -31,6 +31,7 @@ from django.db.models import BooleanField, Min, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from config.coalesce import enqueue_coalesced
 from config.db import savepoint_if_in_transaction
 from config.errors import DomainError
 from config.json import loads_limited, nul_paths
@@ -361,10 +362,7 @@ def _sync(receipt_id: str) -> tuple[str, str, GatewayUnavailable | None]:
 
 # --- Dispatch after the response -------------------------------------------------------------------
 
-# Set while a dispatch is queued and has not started (as the events outbox does): a dispatch enqueues
-# every delivery committed before it starts, so deliveries stored meanwhile (a burst of notices) queue no
-# other. The task clears it before it reads; if the queued task is lost, the key lapses and the next
-# delivery queues one, and the beat sweep takes whatever is still `received`.
+# Set while a dispatch is queued and has not started (config/coalesce.py): a burst of notices queues one.
 DISPATCH_QUEUED_KEY = "webhooks:dispatch-queued"
 # Deliveries one dispatch enqueues at most; a dispatch that reaches it queues the next one at once.
 DISPATCH_BATCH = 500
@@ -379,19 +377,8 @@ def webhook_dispatch(*, delivery_pk: int) -> None:
 def _dispatch_soon() -> None:
     from payments.webhooks.tasks import dispatch_webhook_deliveries
 
-    try:
-        queue_one = cache.add(DISPATCH_QUEUED_KEY, 1, timeout=60)
-    except Exception:  # the cache is down: better a dispatch too many than one late
-        logger.warning("webhook dispatch: cache unavailable, queueing anyway", exc_info=True)
-        queue_one = True
-    if not queue_one:
-        return
-    try:
-        dispatch_webhook_deliveries.delay()
-    except Exception:
-        # Broker down: the delivery is stored, the sweep (`sweep_webhook_deliveries`) takes it later.
-        # Bootpay still gets its answer at once.
-        logger.exception("could not enqueue the webhook dispatch; deliveries left for the sweep")
+    # Broker down: the delivery is stored and Bootpay has its answer; `sweep_webhook_deliveries` takes it.
+    enqueue_coalesced(dispatch_webhook_deliveries, key=DISPATCH_QUEUED_KEY, what="webhook dispatch")
 
 
 def webhooks_dispatch(*, limit: int = DISPATCH_BATCH) -> int:

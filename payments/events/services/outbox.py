@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.coalesce import enqueue_coalesced
 from orders.models import Order
 from payments.events.catalogue import NOT_FOR_SELLERS
 from payments.events.models import Event, EventSeller
@@ -82,23 +82,15 @@ def event_readers(*, type: str, data: dict[str, Any], seller_id: int | None = No
     return sorted(readers)
 
 
-# Set while a dispatch is queued and has not started: a dispatch takes every event committed before it
-# starts, so commits meanwhile (a burst of webhooks, a transaction recording several events) queue no
-# other. The task clears it before it reads; if the queued task is lost, the key lapses and the beat
-# sweep dispatches anyway.
+# Set while a dispatch is queued and has not started (config/coalesce.py): a burst of commits, or a
+# transaction recording several events, queues one; the beat sweep dispatches whatever a lost one left.
 DISPATCH_QUEUED_KEY = "events:dispatch-queued"
 
 
 def _dispatch_soon() -> None:
     from payments.events.tasks import events_dispatch_task
 
-    try:
-        queue_one = cache.add(DISPATCH_QUEUED_KEY, 1, timeout=60)
-    except Exception:  # the cache is down: better a dispatch too many than one late
-        logger.warning("events dispatch: cache unavailable, queueing anyway", exc_info=True)
-        queue_one = True
-    if queue_one:
-        events_dispatch_task.delay()
+    enqueue_coalesced(events_dispatch_task, key=DISPATCH_QUEUED_KEY, what="events dispatch")
 
 
 # --- Payload snapshots --------------------------------------------------------------------------------
