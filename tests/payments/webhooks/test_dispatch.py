@@ -89,5 +89,5 @@ def test_a_broker_down_still_answers_and_leaves_the_delivery_received(client, mo
 
     post(client, "a" * 24)
 
-    assert "left for the sweep" in caplog.text
+    assert "could not enqueue the webhook dispatch; left for its beat sweep" in caplog.text
     assert WebhookDelivery.objects.get().state == "received"
