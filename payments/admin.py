@@ -162,7 +162,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "receipt_id",
         "order",
-        "buyer",
+        "buyer_name",  # not "buyer": the payment's own copy of the buyer (a field) would win over it
         "status",
         "amount",
         "cancelled_amount",
@@ -213,7 +213,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).select_related("order", "order__buyer")
 
     @admin.display(description=_("buyer"), ordering="order__buyer__username")
-    def buyer(self, payment: Payment) -> str:
+    def buyer_name(self, payment: Payment) -> str:
         return payment.order.buyer.get_username()
 
     @admin.display(description=_("left to refund"))
