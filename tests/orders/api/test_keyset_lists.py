@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from config.pagination import KeysetPagination
-from orders.models import Order, OrderItem, Seller
+from orders.models import Order, OrderItem, Seller, SellerOrder
+from orders.services import order_lines_create
 from payments.models import Payment
 from tests.config.test_exception_handler import assert_envelope
 
@@ -81,14 +82,25 @@ def seeded(make_user, make_product):
         ),
         batch_size=2_000,
     )
+    SellerOrder.objects.bulk_create(  # each line's seller list row (as `order_lines_create` writes it)
+        (
+            SellerOrder(seller_id=products[n % 50].seller_id, order=order, created_at=order.created_at)
+            for n, order in enumerate(orders)
+        ),
+        batch_size=2_000,
+    )
     Payment.objects.bulk_create(
         (Payment(order=o, buyer_id=o.buyer_id, receipt_id=f"r{o.pk}", amount=1_000) for o in orders),
         batch_size=2_000,
     )
-    tables = [Order._meta.db_table, OrderItem._meta.db_table, Payment._meta.db_table]
+    tables = [model._meta.db_table for model in (Order, OrderItem, SellerOrder, Payment)]
     with connection.cursor() as cursor:
         for table in (Order._meta.db_table, Payment._meta.db_table):  # distinct times, newest = lowest id
             cursor.execute(f"UPDATE \"{table}\" SET created_at = now() - (id || ' seconds')::interval")
+        cursor.execute(  # the seller list's copy of its order's time
+            f'UPDATE "{SellerOrder._meta.db_table}" AS link SET created_at = o.created_at '
+            f'FROM "{Order._meta.db_table}" AS o WHERE o.id = link.order_id'
+        )
         for table in tables:
             cursor.execute(f'ANALYZE "{table}"')
     return {"buyer": buyers[7], "seller": products[3].seller.user, "staff": make_user("ops", is_staff=True)}
@@ -129,7 +141,7 @@ def test_each_roles_payment_page_reads_orders_and_payments_through_indexes(seede
 def _order(buyer, product=None) -> Order:
     order = Order.objects.create(buyer=buyer, order_name="x", total_amount=1_000, expires_at=EXPIRES)
     if product is not None:
-        OrderItem.objects.create(
+        line = OrderItem(
             order=order,
             product=product,
             seller=product.seller,
@@ -137,6 +149,7 @@ def _order(buyer, product=None) -> Order:
             quantity=1,
             unit_price=1_000,
         )
+        order_lines_create(order=order, lines=[line])  # the lines and the seller's list row, as ordering does
     return order
 
 
