@@ -137,11 +137,16 @@ def order_create(
 def order_lines_create(*, order: Order, lines: list[OrderItem]) -> list[OrderItem]:
     """Insert a new order's lines and, for each seller among them, the order's row in that seller's list
     (`SellerOrder`): the one place lines are written, so no order is missing from its sellers' lists.
-    Call inside the order's transaction (two statements, whatever the number of lines)."""
+    Call inside the order's transaction (two statements, whatever the number of lines). A seller already
+    listed with the order keeps its one row."""
     created = OrderItem.objects.bulk_create(lines)
     seller_ids = sorted({line.seller_id for line in lines})
     SellerOrder.objects.bulk_create(
-        SellerOrder(seller_id=seller_id, order=order, created_at=order.created_at) for seller_id in seller_ids
+        (
+            SellerOrder(seller_id=seller_id, order=order, created_at=order.created_at)
+            for seller_id in seller_ids
+        ),
+        ignore_conflicts=True,
     )
     return created
 

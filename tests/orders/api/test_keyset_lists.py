@@ -218,6 +218,45 @@ def test_a_cursor_walk_sees_every_order_once_in_order_though_orders_arrive(api_c
     assert seen == expected
 
 
+def test_a_sellers_walk_sees_each_order_holding_its_lines_once_both_ways(
+    api_client_for, buyer, make_seller, make_product
+):
+    shop, other = make_seller("walk-shop"), make_seller("other-shop")
+    mine, also_mine, theirs = make_product(seller=shop), make_product(seller=shop), make_product(seller=other)
+    for n in range(30):  # some orders hold two of the shop's lines, or a line of another shop too
+        order = _order(buyer)
+        products = [mine if n % 3 else theirs] + ([also_mine] if n % 4 == 0 else [])
+        lines = [
+            OrderItem(
+                order=order,
+                product=product,
+                seller=product.seller,
+                product_name="p",
+                quantity=1,
+                unit_price=1_000,
+            )
+            for product in products
+        ]
+        order_lines_create(order=order, lines=lines)
+    held = Order.objects.filter(pk__in=OrderItem.objects.filter(seller=shop).values("order_id"))
+    # Ties on created_at (the seller's rows copy them) are broken by the order's id.
+    tied = list(held.order_by("pk")[5:12])
+    Order.objects.filter(pk__in=[o.pk for o in tied]).update(created_at=tied[0].created_at)
+    SellerOrder.objects.filter(order__in=tied).update(created_at=tied[0].created_at)
+    expected = list(held.order_by("-created_at", "-pk").values_list("order_id", flat=True))
+    client = api_client_for(shop.user)
+
+    forward = _walk(client, "/api/v1/orders/?role=seller&page_size=4")
+    pages, url = [], "/api/v1/orders/?role=seller&page_size=4&page=6"  # the last page, then `previous`
+    while url:
+        body = client.get(url).json()
+        pages.insert(0, [o["order_id"] for o in body["results"]])
+        url = body["previous"]
+
+    assert len(expected) == 23 and forward == expected
+    assert [order_id for page in pages for order_id in page] == expected
+
+
 def test_the_previous_link_pages_back_to_the_same_rows(api_client_for, buyer):
     for _ in range(7):
         _order(buyer)
