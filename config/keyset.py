@@ -12,6 +12,12 @@ A page is that filter, the list's order (the reverse for the rows just before a 
 a LIMIT: never an OFFSET, so it costs one index range read however deep it is, and rows added elsewhere in
 the list never shift it.
 
+A list whose rows are found through another table's index keys its page on that table's copy of the key:
+`keyed_by(queryset, created_at=F("seller_links__created_at"), pk=F("seller_links__order_id"))` (a seller's
+orders, through `orders.SellerOrder`, which carries each order's created_at). The page's filter and order
+then name the joined columns, so that table's index serves it; keys and cursors are still read from the
+rows' own fields, which hold the same values.
+
 A cursor is a key as text: base64url (unpadded) of `tag|value|value…`, the tag naming what the cursor is
 for (REST: the direction, `n` or `p`; GraphQL: the list's model and ordering). Whatever does not decode to
 a tag the caller accepts and one well-formed value per field is refused with `InvalidCursor`, before any
@@ -37,6 +43,15 @@ from config.ids import PK_MAX
 CURSOR_MAX_LENGTH = 200
 _SEPARATOR = "|"
 _INTEGER = re.compile(r"-?[0-9]+")
+
+
+_ALIAS = "keyset_{}"
+
+
+def keyed_by(queryset: QuerySet, **columns: Any) -> QuerySet:
+    """`queryset` paged on `columns` (expressions over a joined row, by key field name) instead of its own
+    fields. Each must equal the row's own field; the join must give one row per listed row."""
+    return queryset.alias(**{_ALIAS.format(name): column for name, column in columns.items()})
 
 
 class InvalidCursor(ValueError):
@@ -129,24 +144,44 @@ class Keyset:
 
     # --- the rows after or before a key ------------------------------------------------------------------
 
-    def beyond(self, key: Sequence[Any], *, forward: bool) -> Q:
-        """The rows strictly after `key` in this order (`forward`), or strictly before it."""
+    def _names(self, queryset: QuerySet | None) -> tuple[str, ...]:
+        """What filters and orders name for each key field: its `keyed_by` column, else the field."""
+        aliases = queryset.query.annotations if queryset is not None else {}
+        return tuple(
+            alias if (alias := _ALIAS.format(field.name)) in aliases else field.name for field in self.fields
+        )
+
+    def beyond(self, key: Sequence[Any], *, forward: bool, queryset: QuerySet | None = None) -> Q:
+        """The rows strictly after `key` in this order (`forward`), or strictly before it (of `queryset`,
+        whose `keyed_by` columns it names)."""
         condition: Q | None = None
-        for field, value in reversed(tuple(zip(self.fields, key, strict=True))):
+        names = self._names(queryset)
+        for field, name, value in reversed(tuple(zip(self.fields, names, key, strict=True))):
             lookup = "lt" if field.descending == forward else "gt"
-            strictly = Q((f"{field.name}__{lookup}", value))
+            strictly = Q((f"{name}__{lookup}", value))
             if condition is None:
                 condition = strictly
             else:  # this field's range (an index reads it), then past `value` or on it and past the rest
-                condition = Q((f"{field.name}__{lookup}e", value)) & (strictly | condition)
+                condition = Q((f"{name}__{lookup}e", value)) & (strictly | condition)
         assert condition is not None
         return condition
 
     def after(self, queryset: QuerySet, key: Sequence[Any]) -> QuerySet:
-        return queryset.filter(self.beyond(key, forward=True))
+        return queryset.filter(self.beyond(key, forward=True, queryset=queryset))
 
     def before(self, queryset: QuerySet, key: Sequence[Any]) -> QuerySet:
-        return queryset.filter(self.beyond(key, forward=False))
+        return queryset.filter(self.beyond(key, forward=False, queryset=queryset))
+
+    def ordered(self, queryset: QuerySet, *, backward: bool = False) -> QuerySet:
+        """`queryset` in this order (or reversed), by its `keyed_by` columns where it has them."""
+        ordering = self.reversed_ordering if backward else self.ordering
+        names = self._names(queryset)
+        return queryset.order_by(
+            *(
+                f"-{name}" if item.startswith("-") else name
+                for item, name in zip(ordering, names, strict=True)
+            )
+        )
 
     def page(
         self,
@@ -165,7 +200,7 @@ class Keyset:
         if before is not None:
             queryset = self.before(queryset, before)
         queryset = self.with_key_loaded(queryset)
-        rows = list(queryset.order_by(*(self.reversed_ordering if backward else self.ordering))[: size + 1])
+        rows = list(self.ordered(queryset, backward=backward)[: size + 1])
         more, rows = len(rows) > size, rows[:size]
         return (rows[::-1] if backward else rows), more
 

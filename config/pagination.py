@@ -91,7 +91,7 @@ class KeysetPagination(BasePagination):
                 raise ValidationError(
                     {self.page_query_param: [f"pages reach {self.count_cap} rows; follow `next` (a cursor)"]}
                 )
-            rows = list(queryset.order_by(*self.keyset.ordering)[offset : offset + size + 1])
+            rows = list(self.keyset.ordered(queryset)[offset : offset + size + 1])
             if offset and not rows:
                 raise NotFound()
             if len(rows) > size:

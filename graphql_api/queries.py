@@ -30,8 +30,8 @@ from graphql_api.types import (
     SubscriptionType,
     UserType,
 )
-from orders.models import Order, OrderItem
-from orders.selectors import product_list_visible
+from orders.models import Order
+from orders.selectors import order_list_of_seller, product_list_visible, seller_pk_of
 from payments.billing.models import Subscription
 from payments.billing.selectors import billing_key_list_visible
 from payments.models import Payment
@@ -249,8 +249,7 @@ class Query:
         extensions=[signed_in()],
     )
     def seller_orders(self, info: Info, status: str | None = None) -> Iterable[OrderType]:
-        user = current_user(info)
-        orders = Order.objects.filter(pk__in=OrderItem.objects.filter(seller__user=user).values("order_id"))
+        orders = order_list_of_seller(seller=seller_pk_of(current_user(info)))  # one index range a page
         if status:
             orders = orders.filter(status=status)
         return orders.order_by("-created_at", "-pk")

@@ -210,3 +210,39 @@ class OrderItem(models.Model):
     @property
     def line_total(self) -> int:
         return self.unit_price * self.quantity
+
+
+class SellerOrder(models.Model):
+    """A seller's place in its order list: one row per (seller, order) the seller has lines in, carrying the
+    order's `created_at`, so a page of the list is one range of `seller_order_recent_idx` with a LIMIT.
+
+    Written with the lines, in the order's transaction (`orders.services.order_lines_create`); never
+    changed after (an order's sellers and creation time are fixed).
+    """
+
+    # No index of its own: the unique pair and the list's index both lead with it.
+    seller = models.ForeignKey(
+        Seller,
+        on_delete=models.PROTECT,
+        related_name="order_links",
+        verbose_name=_("seller"),
+        db_index=False,
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="seller_links", verbose_name=_("order")
+    )
+    created_at = models.DateTimeField(_("order created at"), help_text="The order's own `created_at`.")
+
+    class Meta:
+        verbose_name = _("seller's order")
+        verbose_name_plural = _("sellers' orders")
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "order"], name="seller_order_once"),
+        ]
+        indexes = [
+            # The seller's list, newest first (orders.selectors.order_list_for_role).
+            models.Index(fields=["seller", "-created_at", "-order"], name="seller_order_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seller_id} · {self.order_id}"

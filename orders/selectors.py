@@ -7,9 +7,10 @@ from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 
 from config.errors import DomainError, ErrorCode
+from config.keyset import keyed_by
 from orders.models import Order, OrderItem, Product, Seller
 
 
@@ -133,21 +134,38 @@ def order_list_for_role(
 ) -> QuerySet[Order]:
     """One list shape per role, each served by its own index (the caller checked that `user` holds `role`).
 
-    Buyer: `buyer_id = X` (orders' (buyer_id, created_at, id) index). Seller: the orders holding its lines,
-    `id IN (order_id of order_items WHERE seller_id = S)` (order_items' (seller_id, order_id) index), never
+    Buyer: `buyer_id = X` (orders' (buyer_id, created_at, id) index). Seller: `order_list_of_seller`, never
     the buyer-or-seller OR that made every page scan the whole table. Staff: all ((created_at, id) index).
     Lines as `order_list_visible` shows them: a seller only its own lines of another buyer's order.
     """
     if role == Role.STAFF:
         orders = Order.objects.all()
     elif role == Role.SELLER:
-        orders = Order.objects.filter(pk__in=OrderItem.objects.filter(seller_id=seller_pk).values("order_id"))
+        orders = order_list_of_seller(seller=seller_pk)
     else:
         orders = Order.objects.filter(buyer=user)
     items = order_item_filter_visible(OrderItem.objects.select_related("seller").order_by("pk"), user=user)
     return orders.select_related(CASH_RECEIPT_RELATION).prefetch_related(
         Prefetch("items", queryset=items, to_attr="visible_items"), escrow_payments_prefetch()
     )
+
+
+def order_list_of_seller(*, seller: int | Subquery) -> QuerySet[Order]:
+    """The orders holding lines of `seller` (a pk, or a subquery giving one), as a keyset list
+    (config.keyset) paged on the seller's `SellerOrder` rows: a page is one range of
+    `seller_order_recent_idx` with a LIMIT, each row's order then read by its pk, however long the shop's
+    history. The join gives one row per order (a seller appears once per order)."""
+    return keyed_by(
+        Order.objects.filter(seller_links__seller_id=seller),
+        created_at=F("seller_links__created_at"),
+        pk=F("seller_links__order_id"),
+    )
+
+
+def seller_pk_of(user: AbstractBaseUser) -> Subquery:
+    """The pk of `user`'s shop as a subquery (NULL without one, matching nothing): filters by it stay
+    one statement, and PostgreSQL reads it first, as a constant an index range can start from."""
+    return Subquery(Seller.objects.filter(user=user).values("pk")[:1])
 
 
 # The alphabet of public order ids (`orders.models.new_public_order_id`), within the column's length. Anything

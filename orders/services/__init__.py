@@ -17,6 +17,7 @@ from orders.services.orders import (
     order_creating,
     order_expire_unpaid,
     order_items_release_stock,
+    order_lines_create,
     order_lock,
     unpaid_order_closing,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "order_item_mark_shipped",
     "order_item_shipping",
     "order_items_release_stock",
+    "order_lines_create",
     "order_lock",
     "product_create",
     "product_update",

@@ -16,7 +16,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
-from orders.models import Order, OrderItem, Product
+from orders.models import Order, OrderItem, Product, SellerOrder
 
 
 @dataclass(frozen=True)
@@ -112,23 +112,43 @@ def order_create(
             expires_at=timezone.now() + settings.ORDER_PAYMENT_TTL,
             seller_count=len({product.seller_id for product in products}),
         )
-        OrderItem.objects.bulk_create(
-            OrderItem(
-                order=order,
-                product=product,
-                seller=product.seller,
-                product_name=product.name,
-                quantity=quantities[product.pk],
-                unit_price=product.price,
-                is_tax_free=product.is_tax_free,
-            )
-            for product in products
+        order_lines_create(
+            order=order,
+            lines=[
+                OrderItem(
+                    order=order,
+                    product=product,
+                    seller=product.seller,
+                    product_name=product.name,
+                    quantity=quantities[product.pk],
+                    unit_price=product.price,
+                    is_tax_free=product.is_tax_free,
+                )
+                for product in products
+            ],
         )
         for product in products:
             product.stock -= quantities[product.pk]
         Product.objects.bulk_update(products, ["stock", "updated_at"])
         order_created.send(sender=Order, order=order, options=options)
     return order
+
+
+def order_lines_create(*, order: Order, lines: list[OrderItem]) -> list[OrderItem]:
+    """Insert a new order's lines and, for each seller among them, the order's row in that seller's list
+    (`SellerOrder`): the one place lines are written, so no order is missing from its sellers' lists.
+    Call inside the order's transaction (two statements, whatever the number of lines). A seller already
+    listed with the order keeps its one row."""
+    created = OrderItem.objects.bulk_create(lines)
+    seller_ids = sorted({line.seller_id for line in lines})
+    SellerOrder.objects.bulk_create(
+        (
+            SellerOrder(seller_id=seller_id, order=order, created_at=order.created_at)
+            for seller_id in seller_ids
+        ),
+        ignore_conflicts=True,
+    )
+    return created
 
 
 def order_create_for_subscription(
@@ -171,15 +191,20 @@ def order_create_for_subscription(
         tax_free_amount=unit_price if is_tax_free else 0,
         expires_at=expires_at,
     )
-    OrderItem.objects.create(
+    order_lines_create(
         order=order,
-        product=product,
-        seller=product.seller,
-        product_name=product.name,
-        quantity=1,
-        unit_price=unit_price,
-        is_tax_free=is_tax_free,
-        holds_stock=holds_stock,
+        lines=[
+            OrderItem(
+                order=order,
+                product=product,
+                seller=product.seller,
+                product_name=product.name,
+                quantity=1,
+                unit_price=unit_price,
+                is_tax_free=is_tax_free,
+                holds_stock=holds_stock,
+            )
+        ],
     )
     if holds_stock:
         product.stock -= 1

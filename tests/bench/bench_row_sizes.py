@@ -49,6 +49,7 @@ from payments.webhooks.services import webhook_process, webhook_receive  # noqa:
 TABLES = [
     "orders_order",
     "orders_orderitem",
+    "orders_sellerorder",
     "payments_payment",
     "payments_paymentevent",
     "payments_cancellation",

@@ -140,6 +140,11 @@ def seed(url: str, orders: int) -> None:
             """,
             [STATEMENT_SELLERS, orders],
         )
+        conn.execute(  # each order's row in its seller's list (as orders.services.order_lines_create writes)
+            "INSERT INTO orders_sellerorder (seller_id, order_id, created_at) "
+            "SELECT i.seller_id, i.order_id, o.created_at "
+            "FROM orders_orderitem i JOIN orders_order o ON o.id = i.order_id"
+        )
         conn.execute(
             "INSERT INTO authtoken_token (key, user_id, created) "
             "VALUES (%s, 1, now()), (%s, 2, now()), (%s, 3, now())",

@@ -19,6 +19,7 @@ from strawberry import relay
 
 from config.db_router import REPLICA_DB_ALIAS, replica_reads
 from orders.models import Order, OrderItem
+from orders.services import order_lines_create
 from payments.models import Payment
 from tests.graphql_api.conftest import GraphQLClient
 from tests.workers.harness import REPO
@@ -58,9 +59,10 @@ class Reads:
 
 def _order(buyer, product) -> Order:
     order = Order.objects.create(buyer=buyer, order_name="x", total_amount=1_000, expires_at=EXPIRES)
-    OrderItem.objects.create(
+    line = OrderItem(
         order=order, product=product, seller=product.seller, product_name="p", quantity=1, unit_price=1_000
     )
+    order_lines_create(order=order, lines=[line])
     Payment.objects.create(order=order, receipt_id=f"r{order.pk}", amount=1_000)
     return order
 

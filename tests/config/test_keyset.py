@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db.models import F, Q
 
-from config.keyset import CURSOR_MAX_LENGTH, InvalidCursor, Keyset, keyset
+from config.keyset import CURSOR_MAX_LENGTH, InvalidCursor, Keyset, keyed_by, keyset
 from orders.models import Order, Product
 
 NEWEST = ("-created_at", "-pk")
@@ -27,6 +27,23 @@ def test_the_rows_after_and_before_a_key_are_rests_range_and_tiebreak():
         orders.filter(Q(created_at__gte=MOMENT) & (Q(created_at__gt=MOMENT) | Q(pk__gt=7)))
     )
     assert rule.reversed_ordering == ("created_at", "pk")
+
+
+def test_a_keyed_by_list_filters_and_orders_by_the_joined_rows_columns_in_one_join():
+    rule = keyset(Order, NEWEST)
+    through = keyed_by(
+        Order.objects.filter(seller_links__seller_id=3),
+        created_at=F("seller_links__created_at"),
+        pk=F("seller_links__order_id"),
+    )
+
+    sql = str(rule.ordered(rule.after(through, (MOMENT, 7)), backward=True).query)
+
+    assert sql.count("JOIN") == 1, sql  # the seller filter's join, reused by the key's columns
+    link = '"orders_sellerorder"'
+    assert f'{link}."created_at" <= ' in sql and f'{link}."order_id" < 7' in sql, sql
+    assert sql.endswith(f'ORDER BY {link}."created_at" ASC, {link}."order_id" ASC'), sql
+    assert '"orders_order"."created_at" <' not in sql  # the orders' own columns are not the page's
 
 
 def test_each_field_keeps_its_own_direction():

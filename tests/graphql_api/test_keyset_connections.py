@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from graphql_api.queries import ProductOrdering
 from orders.models import Order, OrderItem, Product
+from orders.services import order_lines_create
 from tests.orders.api.test_keyset_lists import _explain
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ PRODUCTS = page_query("products", node="id price", ordering="ProductOrdering")
 def _order(buyer, product=None) -> Order:
     order = Order.objects.create(buyer=buyer, order_name="x", total_amount=1_000, expires_at=EXPIRES)
     if product is not None:
-        OrderItem.objects.create(
+        line = OrderItem(
             order=order,
             product=product,
             seller=product.seller,
@@ -55,6 +56,7 @@ def _order(buyer, product=None) -> Order:
             quantity=1,
             unit_price=1_000,
         )
+        order_lines_create(order=order, lines=[line])  # the lines and the seller's list row, as ordering does
     return order
 
 

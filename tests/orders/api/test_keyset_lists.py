@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from config.pagination import KeysetPagination
-from orders.models import Order, OrderItem, Seller
+from orders.models import Order, OrderItem, Seller, SellerOrder
+from orders.services import order_lines_create
 from payments.models import Payment
 from tests.config.test_exception_handler import assert_envelope
 
@@ -81,14 +82,25 @@ def seeded(make_user, make_product):
         ),
         batch_size=2_000,
     )
+    SellerOrder.objects.bulk_create(  # each line's seller list row (as `order_lines_create` writes it)
+        (
+            SellerOrder(seller_id=products[n % 50].seller_id, order=order, created_at=order.created_at)
+            for n, order in enumerate(orders)
+        ),
+        batch_size=2_000,
+    )
     Payment.objects.bulk_create(
         (Payment(order=o, buyer_id=o.buyer_id, receipt_id=f"r{o.pk}", amount=1_000) for o in orders),
         batch_size=2_000,
     )
-    tables = [Order._meta.db_table, OrderItem._meta.db_table, Payment._meta.db_table]
+    tables = [model._meta.db_table for model in (Order, OrderItem, SellerOrder, Payment)]
     with connection.cursor() as cursor:
         for table in (Order._meta.db_table, Payment._meta.db_table):  # distinct times, newest = lowest id
             cursor.execute(f"UPDATE \"{table}\" SET created_at = now() - (id || ' seconds')::interval")
+        cursor.execute(  # the seller list's copy of its order's time
+            f'UPDATE "{SellerOrder._meta.db_table}" AS link SET created_at = o.created_at '
+            f'FROM "{Order._meta.db_table}" AS o WHERE o.id = link.order_id'
+        )
         for table in tables:
             cursor.execute(f'ANALYZE "{table}"')
     return {"buyer": buyers[7], "seller": products[3].seller.user, "staff": make_user("ops", is_staff=True)}
@@ -129,7 +141,7 @@ def test_each_roles_payment_page_reads_orders_and_payments_through_indexes(seede
 def _order(buyer, product=None) -> Order:
     order = Order.objects.create(buyer=buyer, order_name="x", total_amount=1_000, expires_at=EXPIRES)
     if product is not None:
-        OrderItem.objects.create(
+        line = OrderItem(
             order=order,
             product=product,
             seller=product.seller,
@@ -137,6 +149,7 @@ def _order(buyer, product=None) -> Order:
             quantity=1,
             unit_price=1_000,
         )
+        order_lines_create(order=order, lines=[line])  # the lines and the seller's list row, as ordering does
     return order
 
 
@@ -203,6 +216,45 @@ def test_a_cursor_walk_sees_every_order_once_in_order_though_orders_arrive(api_c
     seen = _walk(client, "/api/v1/orders/?page_size=10", on_page=lambda page: _order(buyer))
 
     assert seen == expected
+
+
+def test_a_sellers_walk_sees_each_order_holding_its_lines_once_both_ways(
+    api_client_for, buyer, make_seller, make_product
+):
+    shop, other = make_seller("walk-shop"), make_seller("other-shop")
+    mine, also_mine, theirs = make_product(seller=shop), make_product(seller=shop), make_product(seller=other)
+    for n in range(30):  # some orders hold two of the shop's lines, or a line of another shop too
+        order = _order(buyer)
+        products = [mine if n % 3 else theirs] + ([also_mine] if n % 4 == 0 else [])
+        lines = [
+            OrderItem(
+                order=order,
+                product=product,
+                seller=product.seller,
+                product_name="p",
+                quantity=1,
+                unit_price=1_000,
+            )
+            for product in products
+        ]
+        order_lines_create(order=order, lines=lines)
+    held = Order.objects.filter(pk__in=OrderItem.objects.filter(seller=shop).values("order_id"))
+    # Ties on created_at (the seller's rows copy them) are broken by the order's id.
+    tied = list(held.order_by("pk")[5:12])
+    Order.objects.filter(pk__in=[o.pk for o in tied]).update(created_at=tied[0].created_at)
+    SellerOrder.objects.filter(order__in=tied).update(created_at=tied[0].created_at)
+    expected = list(held.order_by("-created_at", "-pk").values_list("order_id", flat=True))
+    client = api_client_for(shop.user)
+
+    forward = _walk(client, "/api/v1/orders/?role=seller&page_size=4")
+    pages, url = [], "/api/v1/orders/?role=seller&page_size=4&page=6"  # the last page, then `previous`
+    while url:
+        body = client.get(url).json()
+        pages.insert(0, [o["order_id"] for o in body["results"]])
+        url = body["previous"]
+
+    assert len(expected) == 23 and forward == expected
+    assert [order_id for page in pages for order_id in page] == expected
 
 
 def test_the_previous_link_pages_back_to_the_same_rows(api_client_for, buyer):

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, OrderItem
+from orders.services import order_lines_create
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +28,19 @@ def orders_for(buyer, make_seller, make_product):
             order = Order.objects.create(
                 buyer=buyer, order_name="x", total_amount=a.price + b.price, expires_at="2030-01-01T00:00Z"
             )
-            OrderItem.objects.bulk_create(
-                OrderItem(
-                    order=order,
-                    product=p,
-                    seller=p.seller,
-                    product_name=p.name,
-                    quantity=1,
-                    unit_price=p.price,
-                )
-                for p in (a, b)
+            order_lines_create(  # the lines and each shop's list row
+                order=order,
+                lines=[
+                    OrderItem(
+                        order=order,
+                        product=p,
+                        seller=p.seller,
+                        product_name=p.name,
+                        quantity=1,
+                        unit_price=p.price,
+                    )
+                    for p in (a, b)
+                ],
             )
         return {"buyer": buyer, "seller": shop_a.user}
 
