@@ -473,6 +473,7 @@ CELERY_BEAT_SCHEDULE = {
 # payments' legal notices (payments/billing/conf.py, docs/billing.md, "Notices the law requires"); Celery
 # queues per workload and retention (config/celery_queues.py, config/retention_conf.py, docs/scaling.md)
 from config.celery_queues import *  # noqa: E402, F403
+from config.observability.conf import *  # noqa: E402, F403
 from config.retention_conf import *  # noqa: E402, F403
 from payments.billing.conf import *  # noqa: E402, F403
 from payments.events.conf import *  # noqa: E402, F403
