@@ -52,3 +52,22 @@ def _unbind_task_request_id(task_id: str | None = None, **kwargs: Any) -> None:
     context = _bound.pop(task_id, None) if task_id is not None else None
     if context is not None:
         context.__exit__(None, None, None)
+
+
+@signals.celeryd_init.connect
+def _report_errors_from_worker(**kwargs: Any) -> None:
+    # In the main worker process, before the pool forks: Sentry's Celery integration patches how task
+    # tracers are built, which the pool's processes do as they start; they inherit the client.
+    from config.observability.sentry import init_sentry
+
+    init_sentry()
+
+
+@signals.worker_process_init.connect
+@signals.beat_init.connect
+def _observe_worker(**kwargs: Any) -> None:
+    # In each pool process (prefork, solo) after its fork, and in beat: the span processor's export
+    # thread must belong to the process that records the spans (docs/operations.md "Traces").
+    from config.observability import setup_observability
+
+    setup_observability()

@@ -65,7 +65,8 @@ limit_request_line = 8190
 # Behind a load balancer the client's address comes from X-Forwarded-For (NUM_PROXIES); gunicorn only
 # needs to trust the proxy's X-Forwarded-Proto for wsgi.url_scheme.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
-# Workers load the app after the fork: a database connection is never shared between processes.
+# Workers load the app after the fork: a database connection is never shared between processes, and each
+# worker starts its own tracing and Sentry threads (config/wsgi.py), so no post_fork hook is needed.
 preload_app = False
 # Worker heartbeat files in memory, not on a possibly slow disk (containers).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

@@ -174,6 +174,16 @@ def add_request_id(_logger: Any, _method: str, event: dict[str, Any]) -> dict[st
     return event
 
 
+def add_trace_ids(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """`trace_id` and `span_id` of the active span, when tracing is on (config/observability/tracing.py)."""
+    from config.observability.tracing import current_trace_ids
+
+    if ids := current_trace_ids():
+        event.setdefault("trace_id", ids[0])
+        event.setdefault("span_id", ids[1])
+    return event
+
+
 def add_timestamp(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     record = event.get("_record")
     moment = datetime.fromtimestamp(record.created, UTC) if record is not None else datetime.now(UTC)
@@ -214,7 +224,7 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-_FIRST_KEYS = ("timestamp", "level", "logger", "message", "request_id")
+_FIRST_KEYS = ("timestamp", "level", "logger", "message", "request_id", "trace_id", "span_id")
 
 
 def redact_event(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -249,6 +259,7 @@ def _shared_processors() -> list[Any]:
         structlog.stdlib.ExtraAdder(),
         tidy_django_fields,
         add_request_id,
+        add_trace_ids,
         add_timestamp,
     ]
 

@@ -1,0 +1,67 @@
+"""What leaves the process for a trace backend or Sentry, scrubbed: the log redaction (config/logs.py) plus
+what only telemetry carries, applied in one place for both (tracing.ScrubbingSpanExporter, sentry.py).
+
+On top of `config.logs.redact`/`redact_text` (sensitive keys, `key=value` pairs of them, credentials,
+the configured Bootpay keys and SECRET_KEY, card numbers):
+
+- Bootpay's billing paths carry the billing key (`billing_key/{key}`, `subscribe/billing_key/{key}`): the
+  segment after `billing_key/` is replaced wherever it appears (a URL, an exception message);
+- e-mail addresses are replaced wherever they appear;
+- a URL's query string keeps its parameter names, never their values (a search term, a phone number).
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+from config.logs import REDACTED, is_sensitive_key, redact_text
+
+EMAIL_REDACTED = "[EMAIL]"
+_KEY_IN_PATH = re.compile(r"(billing_key/)[^/?#\s'\"]+")
+_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def scrub_text(text: str) -> str:
+    text = _KEY_IN_PATH.sub(rf"\1{REDACTED}", text)
+    text = _EMAIL.sub(EMAIL_REDACTED, text)
+    return redact_text(text)
+
+
+def scrub_query(query: str) -> str:
+    """`a=1&b=2` → `a=[REDACTED]&b=[REDACTED]`: which parameters were sent, not what they held."""
+    if not query:
+        return query
+    names = [name for name, _ in urllib.parse.parse_qsl(query, keep_blank_values=True)]
+    return "&".join(f"{scrub_text(name)}={REDACTED}" for name in names) if names else REDACTED
+
+
+def scrub_url(url: str) -> str:
+    """A URL (absolute, or a path with its query) without credentials, query values or billing keys."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return scrub_text(url)
+    netloc = parts.netloc.rpartition("@")[2]  # user:password@host → host
+    return scrub_text(
+        urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, scrub_query(parts.query), ""))
+    )
+
+
+def scrub(value: Any, _depth: int = 0) -> Any:
+    """`value` scrubbed: mappings by key (a sensitive key's value is replaced whole), then every text."""
+    if _depth > 20:
+        return REDACTED
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, Mapping):
+        return {
+            key: REDACTED if is_sensitive_key(key) else scrub(item, _depth + 1) for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(scrub(item, _depth + 1) for item in value)
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 13:
+        return scrub_text(str(value)) if scrub_text(str(value)) != str(value) else value  # a card number
+    return value
