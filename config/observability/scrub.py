@@ -6,7 +6,7 @@ the configured Bootpay keys and SECRET_KEY, card numbers):
 
 - Bootpay's billing paths carry the billing key (`billing_key/{key}`, `subscribe/billing_key/{key}`): the
   segment after `billing_key/` is replaced wherever it appears (a URL, an exception message);
-- e-mail addresses are replaced wherever they appear;
+- e-mail addresses and Korean mobile numbers are replaced wherever they appear;
 - a URL's query string keeps its parameter names, never their values (a search term, a phone number).
 """
 
@@ -20,13 +20,17 @@ from typing import Any
 from config.logs import REDACTED, is_sensitive_key, redact_text
 
 EMAIL_REDACTED = "[EMAIL]"
+PHONE_REDACTED = "[PHONE]"
 _KEY_IN_PATH = re.compile(r"(billing_key/)[^/?#\s'\"]+")
 _EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# Korean mobile numbers (010-1234-5678, 01012345678), the identifier a cash receipt or SMS check uses.
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])01[016789][ .-]?\d{3,4}[ .-]?\d{4}(?![0-9A-Za-z])")
 
 
 def scrub_text(text: str) -> str:
     text = _KEY_IN_PATH.sub(rf"\1{REDACTED}", text)
     text = _EMAIL.sub(EMAIL_REDACTED, text)
+    text = _MOBILE.sub(PHONE_REDACTED, text)
     return redact_text(text)
 
 
@@ -45,9 +49,9 @@ def scrub_url(url: str) -> str:
     except ValueError:
         return scrub_text(url)
     netloc = parts.netloc.rpartition("@")[2]  # user:password@host → host
-    return scrub_text(
-        urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, scrub_query(parts.query), ""))
-    )
+    # The query is added after the text rules: they would take `phone=[REDACTED]` for a value to redact.
+    base = scrub_text(urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", "")))
+    return f"{base}?{scrub_query(parts.query)}" if parts.query else base
 
 
 def scrub(value: Any, _depth: int = 0) -> Any:

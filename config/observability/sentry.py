@@ -57,7 +57,8 @@ def init_sentry(*, transport: Any = None) -> bool:
 
 
 def stop_sentry() -> None:
-    """Tests: the client closed and replaced by an inert one (the integrations' patches stay, idle)."""
+    """Tests: the client closed and replaced by an inert one (the integrations' patches stay, idle: each
+    checks for an active client with its integration before doing anything)."""
     global _initialised
     import sentry_sdk
 
@@ -65,7 +66,7 @@ def stop_sentry() -> None:
         client = sentry_sdk.get_client()
         if client.is_active():
             client.close()
-        sentry_sdk.init()  # no DSN: an inactive client
+        sentry_sdk.get_global_scope().set_client(None)  # the SDK's inert, non-recording client
         _initialised = False
 
 
@@ -73,16 +74,18 @@ def scrub_event(event: dict[str, Any], hint: dict[str, Any] | None = None) -> di
     from config.observability.tracing import current_trace_ids
     from config.request_id import current_request_id
 
-    request = event.get("request")
-    if isinstance(request, dict) and isinstance(request.get("query_string"), str):
-        request["query_string"] = scrub_query(request["query_string"])
     tags = event.setdefault("tags", {})
     if isinstance(tags, dict):
         if request_id := current_request_id():
             tags.setdefault("request_id", request_id)
         if ids := current_trace_ids():
             tags.setdefault("otel.trace_id", ids[0])
-    return scrub(event)
+    scrubbed = scrub(event)
+    request = event.get("request")
+    if isinstance(request, dict) and isinstance(request.get("query_string"), str):
+        # Values never sent; set after `scrub`, whose text rules would take `phone=[REDACTED]` for a value.
+        scrubbed["request"]["query_string"] = scrub_query(request["query_string"])
+    return scrubbed
 
 
 def scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any]:
