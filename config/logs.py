@@ -4,7 +4,8 @@ Every record of every library (Django, gunicorn, Celery, ours) goes through the 
 configured by `logging_config()` (settings.LOGGING, config/gunicorn.conf.py), whose structlog
 `ProcessorFormatter` renders it with:
 
-    timestamp (ISO 8601, UTC), level, logger, message, request_id, the record's `extra` fields,
+    timestamp (ISO 8601, UTC), level, logger, message, request_id, trace_id and span_id (inside a span,
+    when tracing is on: config/observability/tracing.py), the record's `extra` fields,
     exception (the traceback, when there is one)
 
 `LOG_FORMAT=json` (the default outside local/dev/test) or `plain` (`<timestamp> LEVEL logger message
