@@ -81,6 +81,9 @@ _KEY_VALUE_IN_TEXT = re.compile(
     )
     """
 )
+# Bootpay's billing paths carry the billing key (`billing_key/{key}`, `subscribe/billing_key/{key}`): in a
+# URL, a request line or an exception message, the segment after `billing_key/` is masked.
+KEY_IN_PATH = re.compile(r"(billing_key/)[^/?#\s'\"]+")
 _CREDENTIAL_IN_TEXT = re.compile(r"(?i)\b(Basic|Bearer|Token)\s+[A-Za-z0-9+/=._~-]{8,}")
 # 13–19 digits, optionally in groups split by spaces, dashes or dots; masked digits (`*`) allowed.
 _CARD_LIKE = re.compile(r"(?<![\w*])(?:[\d*][ .-]{0,2}){12,18}[\d*](?![\w*])")
@@ -132,6 +135,7 @@ def redact_text(text: str, secrets: tuple[str, ...] | None = None) -> str:
     for secret in _known_secrets() if secrets is None else secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = KEY_IN_PATH.sub(rf"\1{REDACTED}", text)
     text = _CREDENTIAL_IN_TEXT.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _KEY_VALUE_IN_TEXT.sub(
         lambda m: (

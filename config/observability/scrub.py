@@ -2,10 +2,8 @@
 what only telemetry carries, applied in one place for both (tracing.ScrubbingSpanExporter, sentry.py).
 
 On top of `config.logs.redact`/`redact_text` (sensitive keys, `key=value` pairs of them, credentials,
-the configured Bootpay keys and SECRET_KEY, card numbers):
+the configured Bootpay keys and SECRET_KEY, card numbers, billing keys in Bootpay's paths):
 
-- Bootpay's billing paths carry the billing key (`billing_key/{key}`, `subscribe/billing_key/{key}`): the
-  segment after `billing_key/` is replaced wherever it appears (a URL, an exception message);
 - e-mail addresses and Korean mobile numbers are replaced wherever they appear;
 - a URL's query string keeps its parameter names, never their values (a search term, a phone number).
 """
@@ -21,14 +19,12 @@ from config.logs import REDACTED, is_sensitive_key, redact_text
 
 EMAIL_REDACTED = "[EMAIL]"
 PHONE_REDACTED = "[PHONE]"
-_KEY_IN_PATH = re.compile(r"(billing_key/)[^/?#\s'\"]+")
 _EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # Korean mobile numbers (010-1234-5678, 01012345678), the identifier a cash receipt or SMS check uses.
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])01[016789][ .-]?\d{3,4}[ .-]?\d{4}(?![0-9A-Za-z])")
 
 
 def scrub_text(text: str) -> str:
-    text = _KEY_IN_PATH.sub(rf"\1{REDACTED}", text)
     text = _EMAIL.sub(EMAIL_REDACTED, text)
     text = _MOBILE.sub(PHONE_REDACTED, text)
     return redact_text(text)

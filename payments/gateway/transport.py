@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
-import re
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -20,6 +19,8 @@ from typing import Any
 
 import requests
 from bootpay_backend import rest_client as _sdk_module
+
+from config.logs import KEY_IN_PATH, REDACTED
 
 _call_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "bootpay_call_timeout", default=None
@@ -109,13 +110,10 @@ def install_transport() -> BoundedTransport:
     return transport
 
 
-# Bootpay's billing paths carry the billing key (`billing_key/{key}`, `subscribe/billing_key/{key}`), and
-# urllib3 logs every request line at DEBUG: masked there, whatever level logging is configured at.
-_KEY_IN_PATH = re.compile(r"(billing_key/)[^/?#\s]+")
-
-
+# urllib3 logs every request line at DEBUG, billing paths with their key (config/logs.py KEY_IN_PATH):
+# masked there, whatever level and formatter logging is configured with.
 def _mask_key_path(value: Any) -> Any:
-    return _KEY_IN_PATH.sub(r"\1[REDACTED]", value) if isinstance(value, str) else value
+    return KEY_IN_PATH.sub(rf"\1{REDACTED}", value) if isinstance(value, str) else value
 
 
 class _KeyPathFilter(logging.Filter):

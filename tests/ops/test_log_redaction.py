@@ -179,3 +179,12 @@ def test_card_numbers_however_grouped_are_redacted(card):
     from config.logs import redact_text
 
     assert "1111" not in redact_text(f"card {card} approved")
+
+
+def test_redact_text_masks_a_billing_key_in_a_bootpay_path():
+    from config.logs import redact_text
+
+    line = "GET /v2/subscribe/billing_key/64a1b2c3d4e5f60718293a4b HTTP/1.1 and billing_key/abc'"
+    redacted = redact_text(line, secrets=())
+    assert "64a1b2c3d4e5f60718293a4b" not in redacted and "abc" not in redacted
+    assert redacted.startswith("GET /v2/subscribe/billing_key/[REDACTED] HTTP/1.1")
