@@ -22,3 +22,25 @@ def scraped_value(families: dict[str, list], sample_name: str, **labels: str) ->
             if found.name == sample_name and all(found.labels.get(k) == v for k, v in labels.items()):
                 return found.value
     return None
+
+
+class FakeBroker:
+    """Stands in for the Redis client of config/observability/queues.py: `lengths` by list key."""
+
+    def __init__(self, lengths: dict[str, int] | None = None):
+        self.lengths = lengths or {}
+        self.round_trips = 0
+
+    def pipeline(self, transaction: bool = True) -> "FakeBroker._Pipeline":
+        return FakeBroker._Pipeline(self)
+
+    class _Pipeline:
+        def __init__(self, broker: "FakeBroker"):
+            self._broker, self._keys = broker, []
+
+        def llen(self, key: str) -> None:
+            self._keys.append(key)
+
+        def execute(self) -> list[int]:
+            self._broker.round_trips += 1
+            return [self._broker.lengths.get(key, 0) for key in self._keys]
