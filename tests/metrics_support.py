@@ -31,11 +31,11 @@ class FakeBroker:
         self.lengths = lengths or {}
         self.round_trips = 0
 
-    def pipeline(self, transaction: bool = True) -> "FakeBroker._Pipeline":
+    def pipeline(self, transaction: bool = True) -> FakeBroker._Pipeline:
         return FakeBroker._Pipeline(self)
 
     class _Pipeline:
-        def __init__(self, broker: "FakeBroker"):
+        def __init__(self, broker: FakeBroker):
             self._broker, self._keys = broker, []
 
         def llen(self, key: str) -> None:
