@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
+
+logger = logging.getLogger("config.observability")
 
 LOOPBACK = ("127.0.0.0/8", "::1/128")
 
 
 @lru_cache(maxsize=8)
 def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    # A typo in METRICS_ALLOWED_IPS raises here, on the first scrape, rather than silently allowing nothing.
-    return tuple(ipaddress.ip_network(cidr.strip(), strict=False) for cidr in cidrs if cidr.strip())
+    networks = []
+    for cidr in (cidr.strip() for cidr in cidrs if cidr.strip()):
+        try:
+            networks.append(ipaddress.ip_network(cidr, strict=False))
+        except ValueError:  # a typo admits nobody through it, and says so (once per setting: cached)
+            logger.error("metrics: METRICS_ALLOWED_IPS entry %r is no address or CIDR; ignored", cidr)
+    return tuple(networks)
 
 
 def metrics_client_ip(request: HttpRequest) -> str | None:

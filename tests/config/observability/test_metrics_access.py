@@ -84,6 +84,13 @@ def test_garbage_addresses_and_headers_are_refused_not_a_500(client, settings):
     assert_refused(scrape(client, ip="10.0.0.1", HTTP_AUTHORIZATION="Bearer \u00e9\u00e9"))
 
 
+def test_a_typo_in_the_allowlist_admits_nobody_through_it_and_is_logged(client, settings, caplog):
+    settings.METRICS_ALLOWED_IPS = ["10.1.0.0/16", "10.2.0.0/33", "not-a-network"]
+    assert scrape(client, ip="10.1.0.1").status_code == 200
+    assert_refused(scrape(client, ip="10.2.0.1"))
+    assert "not-a-network" in caplog.text
+
+
 def test_only_get_is_answered(client):
     assert client.post("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 405
 
