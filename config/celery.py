@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import Celery, signals
 
+from config.observability.multiprocess import multiproc_dir_reset, multiproc_process_dead
 from config.request_id import bind_request_id, current_request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -52,6 +53,19 @@ def _unbind_task_request_id(task_id: str | None = None, **kwargs: Any) -> None:
     context = _bound.pop(task_id, None) if task_id is not None else None
     if context is not None:
         context.__exit__(None, None, None)
+
+
+# Metrics in multiprocess mode (docs/operations.md, "Metrics"): a worker owns its PROMETHEUS_MULTIPROC_DIR,
+# emptied as it starts (before its prefork children fork); each child that exits is marked dead. A child
+# writes files of its own pid (prometheus-client notices the fork), so the children's counts add up.
+@signals.celeryd_init.connect  # the earliest worker signal: before Django loads the app and its metrics
+def _metrics_dir_reset(**kwargs: Any) -> None:
+    multiproc_dir_reset()
+
+
+@signals.worker_process_shutdown.connect
+def _metrics_child_dead(pid: int | None = None, **kwargs: Any) -> None:
+    multiproc_process_dead(pid or os.getpid())
 
 
 @signals.celeryd_init.connect

@@ -89,3 +89,17 @@ logconfig_dict["handlers"]["access"] = {
     "formatter": "default",
     "stream": "ext://sys.stdout",
 }
+
+
+# Metrics in multiprocess mode (PROMETHEUS_MULTIPROC_DIR; docs/operations.md, "Metrics"): the directory is
+# this master's own, emptied before any worker starts, and a worker that exits is marked dead.
+def on_starting(server) -> None:
+    from config.observability.multiprocess import multiproc_dir_reset
+
+    multiproc_dir_reset()
+
+
+def child_exit(server, worker) -> None:
+    from config.observability.multiprocess import multiproc_process_dead
+
+    multiproc_process_dead(worker.pid)

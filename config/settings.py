@@ -61,9 +61,9 @@ INSTALLED_APPS = [
     "graphql_api",
 ]
 
-MIDDLEWARE = [
-    # First: every request (and every log line of it) has an id, echoed as X-Request-ID.
-    "config.middleware.RequestIdMiddleware",
+MIDDLEWARE = [  # django-prometheus's pair (off with METRICS_ENABLED=0) around all: every request timed
+    "config.observability.middleware.MetricsBeforeMiddleware",
+    "config.middleware.RequestIdMiddleware",  # every request (and log line of it) has an id: X-Request-ID
     # /healthz, /readyz: before host validation and the HTTPS redirect (load balancer probes).
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.observability.middleware.MetricsAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -468,10 +469,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Bootpay webhooks' retries, sweep and retention (payments/webhooks/conf.py); events, partner webhooks
-# and notifications (payments/events/conf.py, docs/events.md); automatic
-# payments' legal notices (payments/billing/conf.py, docs/billing.md, "Notices the law requires"); Celery
-# queues per workload and retention (config/celery_queues.py, config/retention_conf.py, docs/scaling.md)
+# --- Bootpay webhooks (payments/webhooks/conf.py); events, partner webhooks and notifications
+# (payments/events/conf.py, docs/events.md); automatic payments' legal notices (payments/billing/conf.py);
+# Celery queues, retention (config/celery_queues.py, config/retention_conf.py); observability (operations.md)
 from config.celery_queues import *  # noqa: E402, F403
 from config.observability.conf import *  # noqa: E402, F403
 from config.retention_conf import *  # noqa: E402, F403

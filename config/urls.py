@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.auth_api import AuthTokenApi
 from config.health import healthz, readyz
+from config.observability.metrics import metrics_view
 from config.spa import favicon, spa
 from graphql_api.views import graphql_view
 
@@ -13,6 +14,7 @@ urlpatterns = [
     # Also answered by config.health.HealthCheckMiddleware before host checks; routed for reverse().
     path("healthz", healthz, name="health"),
     path("readyz", readyz, name="ready"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; protected (docs/operations.md, "Metrics")
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

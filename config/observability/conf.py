@@ -6,6 +6,20 @@ import environ
 env = environ.Env()
 
 # --- Metrics (config/observability/metrics*.py) ---
+# Off: no /metrics, no HTTP or database instrumentation (the middleware steps aside and the database
+# engines stay Django's own); the application's own counters still count, unread. `make bench` compares both.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+# Who may scrape /metrics: a bearer token (`Authorization: Bearer <token>`) and/or client addresses in these
+# CIDRs. Both set: both must hold. Neither set: loopback only (127.0.0.0/8, ::1).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# How many proxies of ours append to X-Forwarded-For in front of /metrics: 0 (default) trusts REMOTE_ADDR
+# only, so a client cannot claim an allowed address by sending the header itself.
+METRICS_NUM_PROXIES = env.int("METRICS_NUM_PROXIES", default=0)
+# Multiprocess mode (PROMETHEUS_MULTIPROC_DIR, prometheus-client's own variable: where this process writes):
+# the directories /metrics merges. Default: PROMETHEUS_MULTIPROC_DIR alone. List the Celery workers'
+# directories too when they share a host or volume with the web, so one scrape adds every process up.
+METRICS_SCRAPE_DIRS = env.list("METRICS_SCRAPE_DIRS", default=[])
 
 
 # --- Traces and error reports (config/observability/tracing.py, sentry.py) ---

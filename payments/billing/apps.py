@@ -15,6 +15,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from orders.services import unpaid_order_closing
+        from payments.billing import metrics  # noqa: F401  declared in every process, the web's /metrics too
         from payments.billing.services import (
             on_order_paid,
             on_payment_refused,

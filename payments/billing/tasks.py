@@ -12,6 +12,7 @@ import time
 
 from celery import shared_task
 
+from payments.billing import metrics as billing_metrics
 from payments.billing.services import (
     subscription_renew,
     subscriptions_apply_price_changes,
@@ -28,6 +29,7 @@ def charge_due_subscriptions() -> int:
     """The renewal scheduler (beat): one `charge_subscription` task per due subscription not queued
     already; returns how many it enqueued (docs/billing.md, "How renewals run")."""
     enqueued = subscriptions_enqueue_due(enqueue=enqueue_renewal)
+    billing_metrics.renewal_run_finished()
     if enqueued:
         logger.info("billing: %s due renewal(s) enqueued", enqueued)
     return enqueued
@@ -46,6 +48,7 @@ def charge_subscription(self, subscription_pk: int, queued: int | None = None) -
     while True:
         outcome = subscription_renew(subscription_pk=subscription_pk, queued=queued)
         if isinstance(outcome, str):
+            billing_metrics.renewal_counted(outcome)
             logger.info("billing renewal of subscription pk=%s: %s", subscription_pk, outcome)
             return outcome
         if not self.request.is_eager:

@@ -15,6 +15,10 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events and notifications")
 
     def ready(self) -> None:
+        from config.observability.collectors import scrape_collector_register
         from payments.events import receivers
+        from payments.events.metrics import open_outcomes_collect, outbox_lag_collect
 
         receivers.connect()
+        scrape_collector_register("pg_outcomes_open", open_outcomes_collect)
+        scrape_collector_register("events_outbox", outbox_lag_collect)

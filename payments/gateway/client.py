@@ -21,6 +21,7 @@ from bootpay_backend import BootpayBackend
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from payments.gateway import metrics as gateway_metrics
 from payments.gateway.cash_receipts import CashReceiptOperations
 from payments.gateway.identity import IdentityOperations
 from payments.gateway.tokens import token_cache
@@ -339,13 +340,16 @@ class BootpayGateway(CashReceiptOperations, IdentityOperations):
         not reach the error raised for a refusal, should Bootpay echo them in its message."""
         started = time.monotonic()
         outcome = "ok"
+        # The metric's outcome and code, fixed words (metrics.py): unavailable until an answer is read.
+        kind, metric_code = gateway_metrics.UNAVAILABLE, "unexpected"
         try:
             with bounded(self.timeout_s):
                 body = call()
             if not isinstance(body, dict):
+                metric_code = "not_an_object"
                 raise GatewayUnavailable("response body is not a JSON object")
             if body.get("error_code"):
-                code = str(body["error_code"])
+                code = metric_code = str(body["error_code"])
                 if code in OUTCOME_UNKNOWN_CODES:
                     raise GatewayUnavailable(f"the PG behind Bootpay did not answer ({code})", code=code)
                 refusal = _concealed(without_billing_key(body), conceal)
@@ -353,30 +357,36 @@ class BootpayGateway(CashReceiptOperations, IdentityOperations):
             # The answer (card and account data, tokens) at DEBUG: redacted by the formatter (config/logs.py);
             # a billing key is not even handed to the logger.
             logger.debug("bootpay %s answer", operation, extra={"answer": without_billing_key(body)})
+            kind, metric_code = gateway_metrics.OK, ""
             return body
         except ServerFault as exc:
-            outcome = f"http_{exc.status}"
+            outcome = metric_code = f"http_{exc.status}"
             raise GatewayUnavailable("server error", status=exc.status, code=exc.code) from None
         except requests.Timeout:
-            outcome = "timeout"
+            outcome = metric_code = "timeout"
             raise GatewayUnavailable(f"no answer within {self.timeout_s}s") from None
         except requests.ConnectionError:
-            outcome = "connection_error"
+            outcome = metric_code = "connection_error"
             raise GatewayUnavailable("connection failed") from None
         except ValueError as exc:  # requests' JSONDecodeError: HTML error pages, truncated bodies
-            outcome = "malformed"
+            outcome = metric_code = "malformed"
             raise GatewayUnavailable("response is not JSON") from exc
         except requests.RequestException:
-            outcome = "transport_error"
+            outcome = metric_code = "transport_error"
             raise GatewayUnavailable("transport error") from None
         except GatewayError as exc:
             outcome = exc.code
+            kind = gateway_metrics.REFUSED
             raise
         except GatewayUnavailable as exc:
             outcome = exc.reason
             raise
         finally:
-            logger.info("bootpay %s %s in %.0f ms", operation, outcome, (time.monotonic() - started) * 1000)
+            elapsed = time.monotonic() - started
+            logger.info("bootpay %s %s in %.0f ms", operation, outcome, elapsed * 1000)
+            gateway_metrics.bootpay_call_observed(
+                operation=operation, outcome=kind, code=metric_code, seconds=elapsed
+            )
 
 
 def _check_receipt_id(receipt_id: str) -> None:

@@ -20,6 +20,7 @@ from orders.models import Order, OrderItem, Seller
 from orders.selectors import Role, user_role
 from orders.services import order_lock
 from payments.gateway import Gateway, RefundAccount
+from payments.metrics import outcome_counted
 from payments.models import Cancellation, Payment
 from payments.pg_rules import PG_RULE_CODES, PaymentActions
 from payments.selectors import order_live_payment, payment_actions, payment_line_ids_in_flight
@@ -74,6 +75,7 @@ def _check_cancel_input(
         raise DomainError(ErrorCode.VALIDATION_ERROR, details={"fields": problems})
 
 
+@outcome_counted("cancel")
 def payment_cancel(
     *,
     payment_pk: int,

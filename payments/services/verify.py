@@ -12,6 +12,7 @@ from orders.models import Order
 from orders.selectors import Role, user_role
 from orders.services import order_lock
 from payments.gateway import Gateway, GatewayError, GatewayUnavailable, Receipt, ReceiptStatus
+from payments.metrics import outcome_counted
 from payments.models import Cancellation, Payment
 from payments.selectors import order_live_payment
 from payments.services.common import (
@@ -40,6 +41,7 @@ _PAYABLE_RECEIPT_STATUSES = (Status.READY, Status.AWAITING_CONFIRM, Status.AWAIT
 # --- Verify ----------------------------------------------------------------------------------------
 
 
+@outcome_counted("verify")
 def payment_verify(
     *, order_id: str, receipt_id: str, actor: AbstractBaseUser | None, gateway: Gateway | None = None
 ) -> Payment:

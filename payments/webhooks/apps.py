@@ -9,3 +9,9 @@ class WebhooksConfig(AppConfig):
     name = "payments.webhooks"
     label = "webhooks"
     verbose_name = _("Bootpay webhooks")
+
+    def ready(self) -> None:
+        from config.observability.collectors import scrape_collector_register
+        from payments.webhooks.metrics import webhook_backlog_collect
+
+        scrape_collector_register("webhook_backlog", webhook_backlog_collect)

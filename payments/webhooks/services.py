@@ -41,6 +41,7 @@ from payments import gateway as bootpay
 from payments.gateway import GatewayError, GatewayUnavailable
 from payments.models import Payment, WebhookDelivery
 from payments.services import Actor, payment_bind_receipt, payment_sync_from_receipt
+from payments.webhooks import metrics as webhook_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ def webhook_receive(
         state=State.RECEIVED if valid else State.INVALID,
         request_id=current_request_id(),
     )
+    webhook_metrics.deliveries_received(valid=valid)
     if not valid:
         raise DomainError.invalid("receipt_id", "a Bootpay notification carries a receipt_id")
     return delivery
@@ -317,6 +319,7 @@ def _rounds(receipt_id: str, token: str, claimed: list[int]) -> _Result:
             _receipt_lock(receipt_id)
             _release(token, state=state, error=error)
             result.outcomes.update(dict.fromkeys(claimed, state))
+            webhook_metrics.deliveries_settled(state=state, count=len(claimed))
             if unavailable is not None:
                 result.unavailable.update(dict.fromkeys(claimed, unavailable))
             # Deliveries stored during our fetch were left to us by their workers (we held the

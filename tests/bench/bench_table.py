@@ -249,7 +249,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, name: str, database_url: str, connections: str, logdir: Path):
+    def __init__(self, name: str, database_url: str, connections: str, logdir: Path, **extra_env: str):
         self.name = name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -275,7 +275,12 @@ class Server:
             "THROTTLE_RATE_ANON": "100000000/min",
             "THROTTLE_RATE_USER": "100000000/min",
             "THROTTLE_RATE_BOOTPAY_WEBHOOK": "100000000/min",
+            # Metrics as the product ships them (on, this process's registry), unless a server says otherwise.
+            "METRICS_ENABLED": "1",
+            **extra_env,
         }
+        if "PROMETHEUS_MULTIPROC_DIR" not in extra_env:  # only the multiprocess server writes files
+            env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.log = open(logdir / f"{name}.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(
             [PY, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "--no-control-socket"],
@@ -482,10 +487,21 @@ def main() -> None:
         big = Server("big-persistent", with_db(url, BIG), "persistent", tmp)
         small = Server("small-persistent", with_db(url, SMALL), "persistent", tmp)
         fresh = Server("big-new-connection", with_db(url, BIG), "new", tmp)
-        servers = [big, small, fresh]
+        # The metrics' overhead (docs/operations.md, "Metrics"): the big server again with metrics off, and
+        # in multiprocess mode (every worker writing its counters to files, as in production).
+        (tmp / "metrics").mkdir()
+        unmetered = Server("big-metrics-off", with_db(url, BIG), "persistent", tmp, METRICS_ENABLED="0")
+        multiprocess = Server(
+            "big-metrics-multiprocess",
+            with_db(url, BIG),
+            "persistent",
+            tmp,
+            PROMETHEUS_MULTIPROC_DIR=str(tmp / "metrics"),
+        )
+        servers = [big, small, fresh, unmetered, multiprocess]
         for server in servers:
             server.wait_ready()
-        table = measure(args, url, big, small, fresh, Load(tmp, args.duration))
+        table = measure(args, url, big, small, fresh, Load(tmp, args.duration), unmetered, multiprocess)
         table += renewal_figures(url)
         print_table(args, table, time.monotonic() - started)
     finally:
@@ -528,7 +544,9 @@ def drop_queue() -> None:
         log(f"warning: could not delete the Redis queue {QUEUE}: {exc}")
 
 
-def measure(args, url, big: Server, small: Server, fresh: Server, load: Load) -> list[dict]:
+def measure(
+    args, url, big: Server, small: Server, fresh: Server, load: Load, unmetered: Server, multiprocess: Server
+) -> list[dict]:
     buyer, staff = TOKENS["buyer"], TOKENS["staff"]
     order_big = buyer_order_id(with_db(url, BIG))
     detail = f"/api/v1/orders/{order_big}/"
@@ -563,6 +581,16 @@ def measure(args, url, big: Server, small: Server, fresh: Server, load: Load) ->
         "detail_new_conn": lambda: load.run(fresh, detail, token=buyer, connections=8),
         "webhook": lambda: load.run(big, "/api/v1/webhooks/bootpay/", body=webhook, connections=50),
         "bare_50": lambda: load.run(big, f"/__bench__/bare/?o={order_big}", body=webhook, connections=50),
+        "buyer_big_metrics_off": lambda: load.run(unmetered, "/api/v1/orders/", token=buyer, connections=1),
+        "buyer_big_multiprocess": lambda: load.run(
+            multiprocess, "/api/v1/orders/", token=buyer, connections=1
+        ),
+        "webhook_metrics_off": lambda: load.run(
+            unmetered, "/api/v1/webhooks/bootpay/", body=webhook, connections=50
+        ),
+        "webhook_multiprocess": lambda: load.run(
+            multiprocess, "/api/v1/webhooks/bootpay/", body=webhook, connections=50
+        ),
     }
     log("warming up (1 s of each load)")
     duration, load.duration = load.duration, 1
@@ -665,6 +693,7 @@ def measure(args, url, big: Server, small: Server, fresh: Server, load: Load) ->
             + ", ".join(f"{r['p99_ms']:,.1f}" for r in results["bare_50"]),
         ),
         *webhook_cost_rows(cost),
+        *metrics_overhead_rows(med, row),
         row(
             f"staff statement, every seller, 30 days at {n} orders, in process ÷ one SQL SUM over the "
             "period's rollups (same connection)",
@@ -719,6 +748,36 @@ def measure(args, url, big: Server, small: Server, fresh: Server, load: Load) ->
             f"over HTTP {statements['seller_ms']:,.1f} ms",
         ),
     ]
+
+
+def metrics_overhead_rows(med, row) -> list[dict]:
+    """The metrics' cost (django-prometheus's middleware and database cursors, our counters): the same loads
+    on the big database with METRICS_ENABLED=0, on (this process's registry) and in multiprocess mode."""
+    rows = []
+    for mode, suffix in (("on", ""), ("multiprocess mode", "_multiprocess")):
+        list_name, ack_name = f"buyer_big{suffix}", f"webhook{suffix}"
+        rows += [
+            row(
+                f"metrics {mode} ÷ off: buyer GET /api/v1/orders/ page 1 (p50)",
+                med(list_name, "p50_ms"),
+                med("buyer_big_metrics_off", "p50_ms"),
+                "ms",
+                "≤ 1.1×",
+                lambda r: r <= 1.1,
+                f"req/s {med(list_name, 'rps'):,.0f} on vs {med('buyer_big_metrics_off', 'rps'):,.0f} off, "
+                "1 connection",
+            ),
+            row(
+                f"metrics {mode} ÷ off: webhook ack p99, 50 concurrent senders",
+                med(ack_name, "p99_ms"),
+                med("webhook_metrics_off", "p99_ms"),
+                "ms",
+                "≤ 1.1×",
+                lambda r: r <= 1.1,
+                f"req/s {med(ack_name, 'rps'):,.0f} on vs {med('webhook_metrics_off', 'rps'):,.0f} off",
+            ),
+        ]
+    return rows
 
 
 STATEMENT_IN_PROCESS = """

@@ -43,7 +43,7 @@ def free_port() -> int:
 def database_url() -> str:
     """The database this process uses right now (in a test: pytest-django's `test_<name>`)."""
     db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         raise RuntimeError("worker processes need PostgreSQL (set DATABASE_URL)")
     auth = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:

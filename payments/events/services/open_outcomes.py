@@ -43,9 +43,34 @@ def _unreported(rows: QuerySet, *key: str | Cast) -> QuerySet:
     return rows.exclude(Exists(Event.objects.filter(dedup_key=dedup_key)))
 
 
+def open_outcome_sources() -> dict[str, tuple[QuerySet, str]]:
+    """Each kind of call to Bootpay whose outcome we do not know yet: its rows, and the field saying since
+    when it is open. The one definition: read by the report below and by payments/events/metrics.py."""
+    return {
+        "refund": (Cancellation.objects.filter(state=Cancellation.State.REQUESTED), "created_at"),
+        "escrow_registration": (
+            EscrowRegistration.objects.filter(state=EscrowRegistration.State.REQUESTED),
+            "created_at",
+        ),
+        "cash_receipt": (
+            CashReceiptIssuance.objects.filter(state__in=CashReceiptIssuance.OPEN_STATES),
+            "created_at",
+        ),
+        "subscription_charge": (
+            SubscriptionCharge.objects.filter(state__in=SubscriptionCharge.OPEN_STATES),
+            "updated_at",
+        ),
+    }
+
+
+def _open_since(kind: str, cutoff) -> QuerySet:
+    rows, since = open_outcome_sources()[kind]
+    return rows.filter(**{f"{since}__lte": cutoff})
+
+
 def _open_outcomes(cutoff) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    refunds = Cancellation.objects.filter(state=Cancellation.State.REQUESTED, created_at__lte=cutoff)
+    refunds = _open_since("refund", cutoff)
     for row in (
         _unreported(refunds, "refund:", _field("cancel_id"))
         .select_related("payment__order")
@@ -61,9 +86,7 @@ def _open_outcomes(cutoff) -> list[dict[str, Any]]:
                 "payment_id": row.payment.public_id,
             }
         )
-    escrows = EscrowRegistration.objects.filter(
-        state=EscrowRegistration.State.REQUESTED, created_at__lte=cutoff
-    )
+    escrows = _open_since("escrow_registration", cutoff)
     for row in (
         _unreported(escrows, "escrow_registration:", _field("pk"))
         .select_related("payment__order")
@@ -79,9 +102,7 @@ def _open_outcomes(cutoff) -> list[dict[str, Any]]:
                 "payment_id": row.payment.public_id,
             }
         )
-    receipts = CashReceiptIssuance.objects.filter(
-        state__in=CashReceiptIssuance.OPEN_STATES, created_at__lte=cutoff
-    )
+    receipts = _open_since("cash_receipt", cutoff)
     for row in (
         _unreported(receipts, "cash_receipt_", _field("state"), ":", _field("pk"))
         .select_related("order")
@@ -97,9 +118,7 @@ def _open_outcomes(cutoff) -> list[dict[str, Any]]:
                 "payment_id": None,
             }
         )
-    charges = SubscriptionCharge.objects.filter(
-        state__in=SubscriptionCharge.OPEN_STATES, updated_at__lte=cutoff
-    )
+    charges = _open_since("subscription_charge", cutoff)
     charge_ref = (_field("subscription__subscription_id"), ":", _field("period"), ":", _field("attempts"))
     for row in (
         _unreported(charges, "subscription_charge:", *charge_ref)
