@@ -4,8 +4,15 @@
 #   mode not supported, drop all controllers from cgroupv2");
 # - explicit ulimits: podman's defaults (nofile 1048576, nproc from the host) are above what a process
 #   without CAP_SYS_RESOURCE may set ("error setting rlimit type 7: operation not permitted").
+# Debian's packages (podman 4.3, buildah 1.28, runc 1.1, debootstrap on bookworm), installed when missing.
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then
+  echo "installing Debian's podman, buildah, runc, debootstrap ..."
+  (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq podman buildah runc debootstrap) \
+    >/dev/null || { echo "error: apt-get install podman buildah runc debootstrap failed" >&2; exit 1; }
+fi
 mkdir -p "$WORKDIR"
-export CONTAINERS_CONF="$PWD/$WORKDIR/containers.conf"
+case "$WORKDIR" in /*) CONTAINERS_CONF="$WORKDIR/containers.conf" ;; *) CONTAINERS_CONF="$PWD/$WORKDIR/containers.conf" ;; esac
+export CONTAINERS_CONF
 nofile="$(ulimit -Sn)"
 cat >"$CONTAINERS_CONF" <<CONF
 [containers]
@@ -13,5 +20,3 @@ default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
 [engine]
 runtime = "${CONTAINER_RUNTIME:-runc}"
 CONF
-command -v "${CONTAINER_RUNTIME:-runc}" >/dev/null || {
-  echo "error: ${CONTAINER_RUNTIME:-runc} not found (apt-get install runc)" >&2; exit 1; }

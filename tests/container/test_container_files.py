@@ -279,6 +279,7 @@ def test_compose_never_runs_production_mode_beside_the_emulator():
     sandbox = command_of(services["sandbox"])
     assert sandbox[:3] == ["python", "manage.py", "bootpay_sandbox"]
     assert option(sandbox, "--host") == "0.0.0.0"
+    assert services["sandbox"]["stop_signal"] == "SIGINT", "it stops on Ctrl-C, not on SIGTERM as PID 1"
     for name, service in services.items():
         environment = service_environment(service, REQUIRED)
         assert environment["BOOTPAY_MODE"] == "sandbox", name
