@@ -99,6 +99,10 @@ done
 logged "$NAME-worker" 'process_webhook_delivery.*succeeded' \
   || { echo "the worker processed no webhook delivery" >&2; podman logs --tail 30 "$NAME-worker"; exit 1; }
 echo "worker: processed the webhook delivery"
+# compose.yaml's worker health check: the worker answers a ping through the broker.
+podman exec "$NAME-worker" sh -c 'celery -A config inspect ping -d "celery@$(hostname)" --timeout 10 >/dev/null' \
+  || { echo "the worker answers no ping" >&2; exit 1; }
+echo "worker: answers celery inspect ping"
 
 for process in web worker beat sandbox; do
   state="$(podman inspect "$NAME-$process" --format '{{.State.Status}}')"
