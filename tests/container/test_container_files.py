@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import os
 import re
@@ -230,20 +231,25 @@ print(json.dumps(sorted(Recording.read)))
 
 
 def environment_names_read(environment: dict[str, str]) -> set[str]:
+    return set(_names_read(tuple(sorted(environment.items()))))
+
+
+@functools.cache
+def _names_read(environment: tuple[tuple[str, str], ...]) -> frozenset[str]:
     """Every environment variable name our code (the settings, the conf modules, the Celery app, gunicorn's
     config) looks up when loaded with `environment`: recorded, not grepped, so a name built at run time
     counts and a name read only in another mode does not."""
     result = subprocess.run(
         [sys.executable, "-c", _RECORD_ENV_READS],
         cwd=ROOT,
-        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", **environment},
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", **dict(environment)},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+    return frozenset(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def test_compose_sets_only_environment_the_settings_read():
