@@ -8,7 +8,7 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 NPM ?= npm
 
-.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema api-snapshot messages clean frontend frontend-check bench bench-events bench-renewals
+.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema api-snapshot messages clean frontend frontend-check bench bench-events bench-renewals container-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -142,6 +142,14 @@ bench-renewals: install
 	@test -n "$(DATABASE_URL)" -a -n "$(REDIS_URL)" || { \
 	  echo "error: make bench-renewals needs DATABASE_URL (PostgreSQL) and REDIS_URL" >&2; exit 1; }
 	$(PY) tests/bench/bench_renewals.py --renewals $(BENCH_RENEWALS)
+
+# The container image (Dockerfile) built with podman from base images made of Debian packages, then run with
+# host networking against DATABASE_URL (PostgreSQL, migrated and seeded) and REDIS_URL: health checks and a
+# checkout (docs/operations.md "The container"). Root, podman, runc, debootstrap; not in `make test` (minutes).
+container-check:
+	@test -n "$(DATABASE_URL)" -a -n "$(REDIS_URL)" || { \
+	  echo "error: make container-check needs DATABASE_URL (PostgreSQL) and REDIS_URL" >&2; exit 1; }
+	tests/container/container_check.sh
 
 # After changing the GraphQL schema: refresh the committed SDL (a test fails while it is stale).
 graphql-schema: install

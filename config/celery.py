@@ -21,6 +21,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("marketplace")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Where beat keeps its last-run times (default `celerybeat-schedule` in the working directory); the container
+# image points it at its one writable directory, as its code directory is read-only to the app user.
+app.conf.beat_schedule_filename = os.environ.get("CELERY_BEAT_SCHEDULE_FILENAME") or "celerybeat-schedule"
 app.autodiscover_tasks()
 
 REQUEST_ID_HEADER = "request_id"
