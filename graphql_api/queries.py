@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from enum import Enum
+from functools import cache
 
 import strawberry
 import strawberry_django
@@ -62,6 +63,11 @@ def _page_size(name: str, value: int | None, max_results: int) -> None:
         raise ValueError(f"Argument '{name}' must be a non-negative integer.")
     if value is not None and value > max_results:
         raise ValueError(f"Argument '{name}' cannot be higher than {max_results}.")
+
+
+# A connection class's edge type is fixed once the schema is built; strawberry-django's helper resolves the
+# `edges` annotation again on every call (about 2% of a `myOrders` request's CPU).
+_edge_class = cache(resolve_edge_class)
 
 
 def _capped_count(nodes: QuerySet | None) -> int | None:
@@ -131,7 +137,7 @@ class KeysetConnection(relay.ListConnection[relay.NodeType]):
                 has_previous, has_next = after_key is not None, more or before_key is not None
                 if last is not None and len(rows) > last:  # both (Relay: `first` applies first)
                     rows, has_previous = rows[len(rows) - last :], True
-            edge_class = resolve_edge_class(cls)
+            edge_class = _edge_class(cls)
             edges = [
                 edge_class(cursor=keyset.cursor(tag, row), node=cls.resolve_node(row, info=info, **kwargs))
                 for row in rows
