@@ -51,9 +51,10 @@ RUN DJANGO_ENV=production BOOTPAY_MODE=sandbox SECRET_KEY=collectstatic-build-st
  && python -m compileall -q config orders payments graphql_api
 
 # Non-root: the code is root's and read-only to the app; the only writable place is the state directory
-# (celery beat's schedule file; CELERY_BEAT_SCHEDULE_FILENAME, config/celery.py).
+# (celery beat's schedule file; CELERY_BEAT_SCHEDULE_FILENAME, config/celery.py; metrics/ for Prometheus'
+# multiprocess files, a volume shared by web and worker in compose.yaml).
 RUN useradd --uid 10001 --user-group --home-dir /var/lib/marketplace --shell /usr/sbin/nologin app \
- && install -d -o app -g app -m 0750 /var/lib/marketplace
+ && install -d -o app -g app -m 0750 /var/lib/marketplace /var/lib/marketplace/metrics
 ENV CELERY_BEAT_SCHEDULE_FILENAME=/var/lib/marketplace/celerybeat-schedule \
     DJANGO_ENV=production \
     PORT=8000

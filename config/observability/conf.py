@@ -20,6 +20,9 @@ METRICS_NUM_PROXIES = env.int("METRICS_NUM_PROXIES", default=0)
 # the directories /metrics merges. Default: PROMETHEUS_MULTIPROC_DIR alone. List the Celery workers'
 # directories too when they share a host or volume with the web, so one scrape adds every process up.
 METRICS_SCRAPE_DIRS = env.list("METRICS_SCRAPE_DIRS", default=[])
+# prometheus-client's own variable, read by it in every process; /metrics merges it when METRICS_SCRAPE_DIRS
+# is not set.
+METRICS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 
 
 # --- Traces and error reports (config/observability/tracing.py, sentry.py) ---

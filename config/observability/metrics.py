@@ -17,7 +17,7 @@ from config.errors import ErrorCode
 from config.exception_handler import envelope
 from config.observability.access import metrics_scrape_allowed
 from config.observability.collectors import ScrapeTimeCollector, scrape_collector_register
-from config.observability.multiprocess import MultiDirectoryCollector, multiproc_dir
+from config.observability.multiprocess import MultiDirectoryCollector
 from config.observability.queues import celery_queue_depth_collect
 
 # The shared plumbing's own scrape-time figure; capabilities register theirs in their AppConfig.ready.
@@ -32,7 +32,8 @@ class _ProcessRegistry:
 
 
 def scrape_directories() -> list[str]:
-    return list(settings.METRICS_SCRAPE_DIRS) or ([multiproc_dir()] if multiproc_dir() else [])
+    own = settings.METRICS_MULTIPROC_DIR
+    return list(settings.METRICS_SCRAPE_DIRS) or ([own] if own else [])
 
 
 def scrape_registry() -> CollectorRegistry:

@@ -11,6 +11,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -230,8 +231,18 @@ print(json.dumps(sorted(Recording.read)))
 """
 
 
+# The image's state directory (the Dockerfile's /var/lib/marketplace) stands in as a scratch directory here:
+# the metrics' multiprocess directories must exist when the settings load.
+IMAGE_STATE_DIR = "/var/lib/marketplace"
+_SCRATCH_STATE_DIR = tempfile.mkdtemp(prefix="image-state-")
+
+
 def environment_names_read(environment: dict[str, str]) -> set[str]:
-    return set(_names_read(tuple(sorted(environment.items()))))
+    local = {name: value.replace(IMAGE_STATE_DIR, _SCRATCH_STATE_DIR) for name, value in environment.items()}
+    for name in ("PROMETHEUS_MULTIPROC_DIR", "METRICS_SCRAPE_DIRS"):
+        for directory in filter(None, local.get(name, "").split(",")):
+            os.makedirs(directory, exist_ok=True)
+    return set(_names_read(tuple(sorted(local.items()))))
 
 
 @functools.cache
