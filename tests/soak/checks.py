@@ -134,7 +134,8 @@ def check_deliveries(deliveries: list[dict], forged_receipt_ids: set[str]) -> Ch
 
 
 def check_notifications(notifications: list[dict]) -> CheckResult:
-    """The emulator's log of its automatic webhooks: each one delivered (200 `{"success": true}`)."""
+    """The emulator's automatic webhooks (each in the latest state seen): each one delivered (200
+    `{"success": true}`)."""
     result = CheckResult("Bootpay's webhooks got through", examined=len(notifications))
     for notification in notifications:
         if notification["state"] != "delivered":

@@ -3,6 +3,8 @@ database) and the emulator's (its control API), as plain dicts; and our own open
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import timedelta
 
 import requests
@@ -124,9 +126,39 @@ def listed_open_outcomes() -> set[tuple[str, str]]:
     return listed
 
 
-def gather(emulator_url: str, forged_receipt_ids: set[str]) -> dict:
+class NotificationWatch:
+    """The emulator keeps only its last 200 webhook notifications: this polls the log during the soak and
+    keeps the latest state of each one, so a webhook that failed early is still seen at the end."""
+
+    def __init__(self, emulator_url: str, interval: float = 3.0):
+        self.emulator_url, self.interval = emulator_url, interval
+        self.seen: dict[int, dict] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="soak-notifications", daemon=True)
+
+    def start(self) -> NotificationWatch:
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            with contextlib.suppress(requests.RequestException, ValueError):  # the next poll reads it
+                self.poll()
+
+    def poll(self) -> None:
+        for notification in emulator_get(self.emulator_url, "notifications")["notifications"]:
+            self.seen[notification["id"]] = notification
+
+    def stop(self) -> list[dict]:
+        """Stop polling; every notification seen, each in its latest state."""
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self.poll()
+        return sorted(self.seen.values(), key=lambda notification: notification["id"])
+
+
+def gather(emulator_url: str, forged_receipt_ids: set[str], notifications: list[dict]) -> dict:
     listed = listed_open_outcomes()
-    notifications = emulator_get(emulator_url, "notifications")["notifications"]
     return {
         "receipts": receipts(emulator_url),
         "payments": payments(),

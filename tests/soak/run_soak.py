@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         supervisor.start()
         world = World(web=supervisor.web_url, emulator=supervisor.emulator_url, **seed.seed_world())
         tally, clock_counts = Tally(), {}
+        watch = collect.NotificationWatch(supervisor.emulator_url).start()
         injector = FaultInjector(
             supervisor, database_url=database_url, timeout_s=float(env["BOOTPAY_TIMEOUT_S"]),
             interval=tuple(args.fault_interval),
@@ -208,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         log("traffic and faults stopped; settling, then one round of sweeps and reconcile")
         summary["settle"] = settle(supervisor, env)
         supervisor.stop_supervised()
-        data = collect.gather(supervisor.emulator_url, world.forged_receipt_ids)
+        data = collect.gather(supervisor.emulator_url, world.forged_receipt_ids, watch.stop())
         results = run_checks(data)
         summary |= report.summary(
             tally=tally,

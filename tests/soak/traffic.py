@@ -22,6 +22,9 @@ CLIENT_TIMEOUT_S = 8
 RETRIES = 5
 GQL_VERIFY = """mutation($o: String!, $r: String!) { verifyPayment(orderId: $o, receiptId: $r) {
   __typename ... on VerifyPaymentSuccess { payment { paymentId status } } ... on Error { code } } }"""
+GQL_CANCEL = """mutation($p: ID!, $key: String!, $amount: Int, $items: [ID!]) {
+  cancelPayment(paymentId: $p, reason: "soak", idempotencyKey: $key, amount: $amount, itemIds: $items) {
+    __typename ... on Error { code } } }"""
 GQL_MY_ORDERS = "{ myOrders(first: 5) { edges { node { orderId status totalAmount } } } }"
 
 
@@ -193,6 +196,30 @@ def card_checkout(client: Client) -> None:
         client.world.put(client.world.paid_card, {"order": order, "payment_id": payment_id, "token": token})
 
 
+def confirm_checkout(client: Client) -> None:
+    """Separate approval: the receipt awaits it, verify, then confirm (safe to retry)."""
+    token = random.choice(client.world.buyer_tokens)
+    if (order := _order(client, token, sellers=random.randint(1, 2))) is None:
+        return
+    if (receipt_id := _receipt(client, order, method="card", state="awaiting_confirm")) is None:
+        return
+    if (payment_id := _verify(client, token, order, receipt_id)) is None:
+        return
+    answer = client.api("payment confirm", "POST", f"/payments/{payment_id}/confirm/", token=token, json={})
+    if answer is not None and answer.status_code == 200 and answer.json().get("status") == "paid":
+        client.world.put(client.world.paid_card, {"order": order, "payment_id": payment_id, "token": token})
+
+
+def tampered_checkout(client: Client) -> None:
+    """A receipt for less than the order: verify refuses it (amount_mismatch) and refunds the charge."""
+    token = random.choice(client.world.buyer_tokens)
+    if (order := _order(client, token, sellers=1)) is None:
+        return
+    tampered = dict(order, total_amount=order["total_amount"] - 1_000, tax_free_amount=0)
+    if (receipt_id := _receipt(client, tampered, method="card")) is not None:
+        _verify(client, token, order, receipt_id)
+
+
 def vbank_checkout(client: Client) -> None:
     """A virtual account issued and verified; the deposit comes later (`vbank_deposit`)."""
     token = random.choice(client.world.buyer_tokens)
@@ -236,28 +263,55 @@ def ship(client: Client) -> None:
 
 
 def refund(client: Client) -> None:
-    """Staff refund a line or an amount of a card payment, retrying with the same Idempotency-Key."""
+    """A line or an amount of a card payment refunded by staff (REST or GraphQL), or a line by its buyer,
+    retried with the same Idempotency-Key after a 5xx, a timeout or `cancel_in_progress`."""
     if (entry := client.world.take(client.world.paid_card)) is None:
         return
     order, payment_id = entry["order"], entry["payment_id"]
     key = uuid.uuid4().hex
-    if random.random() < 0.5 and order["items"]:
-        item = random.choice(order["items"])
-        body, kind = {"reason": "soak line refund", "items": [item["id"]]}, "refund line"
+    line = random.choice(order["items"])["id"]
+    roll = random.random()
+    if roll < 0.2:
+        _cancel_rest(client, "refund line (buyer)", payment_id, entry["token"], key, {"items": [line]})
+    elif roll < 0.45:
+        variables = {"p": payment_id, "key": key} | (
+            {"items": [str(line)]} if random.random() < 0.5 else {"amount": random.randint(100, 2000)}
+        )
+        _cancel_graphql(client, variables)
+    elif roll < 0.7:
+        _cancel_rest(client, "refund line", payment_id, client.world.staff_token, key, {"items": [line]})
     else:
-        body, kind = {"reason": "soak amount refund", "amount": random.randint(100, 2000)}, "refund amount"
-    answer = client.api(
-        kind, "POST", f"/payments/{payment_id}/cancel/", token=client.world.staff_token, json=body,
-        headers={"Idempotency-Key": key},
-    )  # fmt: skip
-    if answer is not None and answer.status_code == 409 and answer.json().get("code") == "cancel_in_progress":
-        time.sleep(1)
-        client.api(
-            kind + " (retry)", "POST", f"/payments/{payment_id}/cancel/", token=client.world.staff_token,
-            json=body, headers={"Idempotency-Key": key},
-        )  # fmt: skip
+        body = {"amount": random.randint(100, 2000)}
+        _cancel_rest(client, "refund amount", payment_id, client.world.staff_token, key, body)
     if random.random() < 0.5:  # some payments are refunded again later
         client.world.put(client.world.paid_card, entry)
+
+
+def _cancel_rest(client: Client, kind: str, payment_id: str, token: str, key: str, body: dict) -> None:
+    body = {"reason": "soak refund"} | body
+    for attempt in range(3):
+        answer = client.api(
+            kind if not attempt else f"{kind} (retry)", "POST", f"/payments/{payment_id}/cancel/",
+            token=token, json=body, headers={"Idempotency-Key": key},
+        )  # fmt: skip
+        if answer is None or answer.status_code != 409 or _code(answer) != "cancel_in_progress":
+            return
+        time.sleep(1)
+
+
+def _cancel_graphql(client: Client, variables: dict) -> None:
+    """GraphQL answers 200 with a typed error: retried on the codes a careful client retries."""
+    for attempt in range(4):
+        answer = client.graphql(
+            "graphql cancelPayment" if not attempt else "graphql cancelPayment (retry)",
+            token=client.world.staff_token, json={"query": GQL_CANCEL, "variables": variables},
+        )  # fmt: skip
+        if answer is not None and answer.status_code == 200:
+            result = (answer.json().get("data") or {}).get("cancelPayment") or {}
+            if result.get("code") not in {"gateway_unavailable", "cancel_in_progress"}:
+                return
+            client.tally.add(f"graphql cancelPayment {result['code']}", 200)
+        time.sleep(min(0.5 * 2**attempt, 4))
 
 
 def duplicate_webhook(client: Client) -> None:
@@ -330,7 +384,9 @@ def browse(client: Client) -> None:
 
 
 FLOWS = {
-    card_checkout: 30,
+    card_checkout: 26,
+    confirm_checkout: 5,
+    tampered_checkout: 3,
     vbank_checkout: 8,
     vbank_deposit: 8,
     escrow_checkout: 6,
