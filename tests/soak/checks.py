@@ -4,6 +4,7 @@ tests/soak/test_checks.py plant discrepancies in it).
 - books: for every receipt at Bootpay (the emulator), our payment has the same amount, tax-free part,
   cancelled amount and cancelled tax-free part, and a status that agrees on whether money is held;
   money Bootpay holds that our books lack is a loss unless an open outcome of that order is listed;
+- orders: an order is paid at most once, and its status says paid exactly when a payment holds money;
 - refunds: each payment's succeeded cancellations add up to its cancelled amount;
 - deliveries: every stored Bootpay delivery processed; only forged ones `invalid` (no receipt id) or
   `unmatched` (a receipt Bootpay does not know);
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 PAID, CANCELLED, VBANK_ISSUED, BILLING_KEY_ISSUED = 1, 20, 5, 11
 MONEY_STATUSES = {PAID, CANCELLED}
 HOLDING = {"paid", "partially_cancelled"}  # our payment statuses that say Bootpay holds money
+PAID_ORDER = {"paid", "partially_refunded"}  # order statuses that say money is held
 SHOWN = 12  # failures printed per check
 
 
@@ -107,6 +109,26 @@ def check_refunds(payments: list[dict]) -> CheckResult:
                 f"order {payment['order_id']} receipt {payment['receipt_id']}: cancelled_amount "
                 f"{payment['cancelled_amount']}, succeeded cancellations {payment['succeeded_cancel_total']}"
             )
+    return result
+
+
+def check_orders(orders: list[dict], payments: list[dict]) -> CheckResult:
+    """`orders`: (order_id, status). An order is paid at most once, and says it is paid (or partly
+    refunded) exactly when one of its payments holds money."""
+    result = CheckResult("orders agree with their payments", examined=len(orders))
+    holding: dict[str, list[str]] = defaultdict(list)
+    for payment in payments:
+        if payment["status"] in HOLDING:
+            holding[payment["order_id"]].append(payment["receipt_id"])
+    for order in orders:
+        paid_by = holding.get(order["order_id"], [])
+        if len(paid_by) > 1:
+            result.failures.append(
+                f"order {order['order_id']}: paid {len(paid_by)} times ({', '.join(paid_by)})"
+            )
+        if bool(paid_by) != (order["status"] in PAID_ORDER):
+            state = f"payment {paid_by[0]} holds money" if paid_by else "no payment holds money"
+            result.failures.append(f"order {order['order_id']} is {order['status']}, {state}")
     return result
 
 
@@ -194,6 +216,7 @@ def run_checks(data: dict) -> list[CheckResult]:
     return [
         check_books(data["receipts"], data["payments"], listed_orders),
         check_refunds(data["payments"]),
+        check_orders(data["orders"], data["payments"]),
         check_deliveries(data["deliveries"], data["forged_receipt_ids"]),
         check_notifications(data["notifications"]),
         check_renewals(data["charges"], data["receipts"]),

@@ -48,6 +48,12 @@ def payments() -> list[dict]:
     ]
 
 
+def orders() -> list[dict]:
+    from orders.models import Order
+
+    return list(Order.objects.values("order_id", "status"))
+
+
 def deliveries() -> list[dict]:
     from payments.models import WebhookDelivery
 
@@ -162,6 +168,7 @@ def gather(emulator_url: str, forged_receipt_ids: set[str], notifications: list[
     return {
         "receipts": receipts(emulator_url),
         "payments": payments(),
+        "orders": orders(),
         "deliveries": deliveries(),
         "notifications": notifications,
         "charges": charges(),

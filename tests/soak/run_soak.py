@@ -16,11 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.parse
 from datetime import timedelta
 from pathlib import Path
@@ -49,7 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--web-port", type=int, default=0)
     parser.add_argument("--emulator-port", type=int, default=0)
     parser.add_argument("--json-out", type=Path, help="also write the summary as JSON here")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs (path printed)")
+    parser.add_argument(
+        "--keep-logs", action="store_true", help="keep the processes' logs (kept anyway when a check failed)"
+    )
     return parser.parse_args(argv)
 
 
@@ -229,10 +233,16 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table(summary))
     if args.json_out:
         args.json_out.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
-    if not args.keep_logs:
-        subprocess.run(["rm", "-rf", str(log_dir)], check=False)
+    if args.keep_logs or not summary.get("ok"):
+        log(f"the processes' logs are in {log_dir}")
+    else:
+        shutil.rmtree(log_dir, ignore_errors=True)
     return 0 if summary["ok"] else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except Exception:  # the soak could not run (a process would not start…): not a failed check
+        traceback.print_exc()
+        sys.exit(2)

@@ -9,6 +9,7 @@ from tests.soak.checks import (
     check_deliveries,
     check_notifications,
     check_open_outcomes,
+    check_orders,
     check_refunds,
     check_renewals,
     run_checks,
@@ -133,6 +134,24 @@ def test_refund_rows_must_add_up_to_the_cancelled_amount():
     assert not check_refunds(payments).held
 
 
+def test_orders_agree_with_their_payments_or_fail():
+    _, payments = agreeing_books()
+    orders = [
+        {"order_id": "o1", "status": "paid"},
+        {"order_id": "o2", "status": "partially_refunded"},
+        {"order_id": "o3", "status": "refunded"},
+        {"order_id": "o4", "status": "pending_payment"},
+    ]
+    assert check_orders(orders, payments).held
+
+    orders[2]["status"] = "paid"  # says paid, but its payment was refunded
+    payments.append(payment("r7", "o1"))  # a second payment holding money for o1
+    failures = check_orders(orders, payments).failures
+
+    assert any("o3 is paid, no payment holds money" in f for f in failures)
+    assert any("order o1: paid 2 times" in f for f in failures)
+
+
 def test_deliveries_processed_and_forged_ones_invalid_or_unmatched_hold():
     deliveries = [
         {"pk": 1, "receipt_id": "r1", "state": "processed"},
@@ -193,6 +212,7 @@ def test_run_checks_excuses_unbooked_money_only_for_an_order_with_a_listed_outco
     data = {
         "receipts": receipts,
         "payments": payments,
+        "orders": [],
         "deliveries": [],
         "notifications": [],
         "charges": [],

@@ -210,6 +210,18 @@ def confirm_checkout(client: Client) -> None:
         client.world.put(client.world.paid_card, {"order": order, "payment_id": payment_id, "token": token})
 
 
+def double_payment(client: Client) -> None:
+    """The buyer pays one order twice (two tabs): both receipts are verified, one is refused and its
+    charge refunded (`receipt_already_used` / `order_not_payable`); the order is paid once."""
+    token = random.choice(client.world.buyer_tokens)
+    if (order := _order(client, token, sellers=random.randint(1, 2))) is None:
+        return
+    first, second = _receipt(client, order, method="card"), _receipt(client, order, method="card")
+    for receipt_id in (first, second):
+        if receipt_id is not None:
+            _verify(client, token, order, receipt_id)
+
+
 def tampered_checkout(client: Client) -> None:
     """A receipt for less than the order: verify refuses it (amount_mismatch) and refunds the charge."""
     token = random.choice(client.world.buyer_tokens)
@@ -387,6 +399,7 @@ FLOWS = {
     card_checkout: 26,
     confirm_checkout: 5,
     tampered_checkout: 3,
+    double_payment: 3,
     vbank_checkout: 8,
     vbank_deposit: 8,
     escrow_checkout: 6,
