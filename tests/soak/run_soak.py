@@ -204,8 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         threads = run_traffic(world, tally, stop, threads=args.threads, seed=args.seed)
         threads.append(injector.run(stop, seed=args.seed))
         threads.append(renewal_clock(stop, clock_counts))
-        while time.monotonic() - started < args.seconds:
+        while time.monotonic() - started < args.seconds and supervisor.fatal is None:
             time.sleep(1)
+        if supervisor.fatal is not None:
+            raise RuntimeError(supervisor.fatal)
         stop.set()
         for thread in threads:
             thread.join(timeout=60)

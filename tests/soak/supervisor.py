@@ -102,7 +102,8 @@ class Process:
     def stop(self, timeout: float = 20) -> None:
         if not self.alive():
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -195,6 +196,7 @@ class Supervisor:
             env, log_dir,
         )  # fmt: skip
         self.restarts: dict[str, int] = {}
+        self.fatal: str | None = None  # gunicorn's master or the emulator died: the soak cannot go on
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._watch, name="soak-supervisor", daemon=True)
@@ -232,8 +234,8 @@ class Supervisor:
                         process.start()
                         self.restarts[process.name] = self.restarts.get(process.name, 0) + 1
             for process in (self.web, self.emulator):
-                if not process.alive() and not self._stop.is_set():
-                    raise SystemExit(f"{process.name} died:\n{process.log_tail()}")
+                if not process.alive() and not self._stop.is_set() and self.fatal is None:
+                    self.fatal = f"{process.name} died (nothing restarts it):\n{process.log_tail()}"
 
     def kill(self, process: Process) -> None:
         """kill -9 (the whole process group: a prefork worker's children too); the watch restarts it."""
