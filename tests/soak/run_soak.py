@@ -141,15 +141,19 @@ def settle(supervisor, env: dict, timeout: float = 90) -> dict:
         waiting = WebhookDelivery.objects.filter(state__in=["received", "processing"]).count()
         return not sending and not waiting
 
-    rounds = {}
-    for n in (1, 2):
+    def wait_drained() -> None:
         try:
             wait_until(drained, timeout=timeout, what="webhooks drained", interval=1)
         except AssertionError as exc:
             log(f"settle: {exc}; the checks will say what is left")
+
+    rounds = {}
+    for n in (1, 2):
+        wait_drained()
         rounds[f"process_webhooks --failed ({n})"] = manage(env, "process_webhooks", "--failed")
         rounds[f"reconcile --older-than 0 ({n})"] = manage(env, "reconcile", "--older-than", "0")
-        time.sleep(3)
+        time.sleep(3)  # what reconcile sent (a cancel again) is notified in the background
+    wait_drained()
     return rounds
 
 
