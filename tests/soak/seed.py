@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 SELLERS = 4
-BUYERS = 8
+BUYERS = 12
 STOCK = 1_000_000_000
 
 
@@ -36,16 +36,15 @@ def seed_world() -> dict:
                 seller=seller, name=f"soak greens {n}", price=3_000 + 500 * n, is_tax_free=True, stock=STOCK
             ),
         ]
-        if n == 0:
-            catalogue.append(
-                Product(
-                    seller=seller,
-                    name="soak monthly box",
-                    price=9_900,
-                    stock=STOCK,
-                    subscription_interval=SubscriptionInterval.MONTH,
-                )  # fmt: skip
+        catalogue.append(  # each seller's subscription: a buyer holds one live subscription per product
+            Product(
+                seller=seller,
+                name=f"soak monthly box {n}",
+                price=9_900 + 100 * n,
+                stock=STOCK,
+                subscription_interval=SubscriptionInterval.MONTH,
             )
+        )
         for product in catalogue:
             product.save()
             products.append(
