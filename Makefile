@@ -8,7 +8,7 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 NPM ?= npm
 
-.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema api-snapshot messages clean frontend frontend-check bench bench-events bench-renewals container-check
+.PHONY: install run serve serve-environment test lint format migrate sandbox graphql-schema api-snapshot messages clean frontend frontend-check bench bench-events bench-renewals container-check soak
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -150,6 +150,17 @@ container-check:
 	@test -n "$(DATABASE_URL)" -a -n "$(REDIS_URL)" || { \
 	  echo "error: make container-check needs DATABASE_URL (PostgreSQL) and REDIS_URL" >&2; exit 1; }
 	tests/container/container_check.sh
+
+# The chaos soak (docs/operations.md "The chaos soak"; not part of `make test`): gunicorn, two Celery
+# workers, beat, a redis-server of its own (on SOAK_REDIS_PORT, default a free port) and the emulator,
+# under mixed traffic and injected faults for SOAK_SECONDS, then our books checked against the emulator's.
+# Needs DATABASE_URL (PostgreSQL; the database <name>_soak is dropped and made again) and redis-server.
+SOAK_SECONDS ?= 1200
+SOAK_REDIS_PORT ?= 0
+soak: install
+	@case "$$DATABASE_URL" in postgres*) ;; *) \
+	  echo "error: make soak needs DATABASE_URL (PostgreSQL)" >&2; exit 1;; esac
+	$(PY) tests/soak/run_soak.py --seconds $(SOAK_SECONDS) --redis-port $(SOAK_REDIS_PORT) $(SOAK_ARGS)
 
 # After changing the GraphQL schema: refresh the committed SDL (a test fails while it is stale).
 graphql-schema: install

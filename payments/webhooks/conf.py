@@ -16,6 +16,10 @@ WEBHOOK_RETRY_BACKOFF_MAX_S = env.int("WEBHOOK_RETRY_BACKOFF_MAX_S", default=600
 WEBHOOK_SWEEP_GRACE_S = env.int("WEBHOOK_SWEEP_GRACE_S", default=20)
 WEBHOOK_SWEEP_FAILED_AFTER_S = env.int("WEBHOOK_SWEEP_FAILED_AFTER_S", default=300)
 WEBHOOK_SWEEP_MAX_ATTEMPTS = env.int("WEBHOOK_SWEEP_MAX_ATTEMPTS", default=10)
+# A receipt's deliveries claimed this long ago by a worker that never released them (killed, or its
+# database connection cut mid-round) are taken again by the next task or sweep. Keep it well above a
+# round (one Bootpay lookup, at most BOOTPAY_TIMEOUT_S, plus one sync).
+WEBHOOK_STALE_CLAIM_S = env.int("WEBHOOK_STALE_CLAIM_S", default=300)
 # Done Bootpay deliveries (processed, invalid) are kept this long after receipt as evidence of what Bootpay
 # said; waiting, failed and unmatched ones are never pruned.
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=90)

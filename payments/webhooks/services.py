@@ -47,9 +47,14 @@ logger = logging.getLogger(__name__)
 
 State = WebhookDelivery.State
 WEBHOOK_ACTOR = Actor(label="webhook")
-# A claim older than this belongs to a worker that died mid-round (a round is one fetch, bounded by
-# BOOTPAY_TIMEOUT_S, plus one sync): its deliveries are taken again.
-STALE_CLAIM = timedelta(minutes=5)
+
+
+def _stale_claim() -> timedelta:
+    """A claim older than this belongs to a worker that died mid-round (a round is one fetch, bounded by
+    BOOTPAY_TIMEOUT_S, plus one sync): its deliveries are taken again (WEBHOOK_STALE_CLAIM_S)."""
+    return timedelta(seconds=settings.WEBHOOK_STALE_CLAIM_S)
+
+
 _KEPT_HEADERS = ("content-type", "content-length", "user-agent", "x-forwarded-for", "x-real-ip")
 
 
@@ -202,7 +207,7 @@ def webhooks_process_pending(
 def _waiting_sql(now: datetime) -> tuple[str, list[Any]]:
     """Deliveries no live worker holds: never claimed, or claimed by a worker that went silent. In SQL
     (columns of the delivery table, unqualified): the claim runs it as is, the sweep through `_waiting`."""
-    stale_before = connection.ops.adapt_datetimefield_value(now - STALE_CLAIM)
+    stale_before = connection.ops.adapt_datetimefield_value(now - _stale_claim())
     sql = "(state = %s OR (state = %s AND claimed_at < %s))"
     return sql, [State.RECEIVED, State.PROCESSING, stale_before]
 
@@ -265,7 +270,7 @@ def _claim(receipt_id: str, *, also: Q | None = None) -> tuple[str, list[int]]:
         chosen = WebhookDelivery.objects.filter(also).order_by().values("pk")
         also_sql, also_params = chosen.query.sql_with_params()
         waiting, params = f"({waiting} OR id IN ({also_sql}))", [*params, *also_params]
-    live_since = connection.ops.adapt_datetimefield_value(now - STALE_CLAIM)
+    live_since = connection.ops.adapt_datetimefield_value(now - _stale_claim())
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_TABLE} SET state = %s, claimed_at = %s, claim_token = %s, attempts = attempts + 1 "

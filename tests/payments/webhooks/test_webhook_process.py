@@ -204,6 +204,26 @@ def test_a_crashed_workers_claim_holds_the_receipt_until_stale_then_the_command_
 
 
 @pytest.mark.django_db
+def test_how_long_a_dead_workers_claim_holds_its_receipt_is_a_setting(
+    make_order, pay_at_pg, bootpay, settings
+):
+    # given a claim a minute old, of a worker killed mid-round
+    order = make_order()
+    receipt = bootpay.state.get_receipt(pay_at_pg(order))
+    crashed = store(receipt)
+    WebhookDelivery.objects.filter(pk=crashed.pk).update(
+        state="processing", claimed_at=timezone.now() - timedelta(minutes=1), claim_token="dead", attempts=1
+    )
+
+    # under the default (5 minutes) it still holds the receipt; at 30 s it is stale and taken again
+    assert call_command("process_webhooks") is None and lookups(bootpay) == 0
+    settings.WEBHOOK_STALE_CLAIM_S = 30
+    call_command("process_webhooks")
+
+    assert WebhookDelivery.objects.get(pk=crashed.pk).state == "processed" and lookups(bootpay) == 1
+
+
+@pytest.mark.django_db
 def test_a_failed_round_stays_failed_until_replayed(make_order, pay_at_pg, bootpay):
     # given a notice whose lookup failed
     order = make_order()
