@@ -61,7 +61,7 @@ def _unbind_task_request_id(task_id: str | None = None, **kwargs: Any) -> None:
 # Metrics in multiprocess mode (docs/operations.md, "Metrics"): a worker owns its PROMETHEUS_MULTIPROC_DIR,
 # emptied as it starts (before its prefork children fork); each child that exits is marked dead. A child
 # writes files of its own pid (prometheus-client notices the fork), so the children's counts add up.
-@signals.celeryd_init.connect  # the earliest worker signal: before Django loads the app and its metrics
+@signals.celeryd_init.connect  # the worker's first signal, before its prefork children start
 def _metrics_dir_reset(**kwargs: Any) -> None:
     multiproc_dir_reset()
 

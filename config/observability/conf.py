@@ -1,6 +1,8 @@
 """Observability settings, read from the environment (config/settings.py imports them; this module imports
 nothing of Django's). docs/operations.md explains each."""
 
+import os
+
 import environ
 
 env = environ.Env()
@@ -23,6 +25,10 @@ METRICS_SCRAPE_DIRS = env.list("METRICS_SCRAPE_DIRS", default=[])
 # prometheus-client's own variable, read by it in every process; /metrics merges it when METRICS_SCRAPE_DIRS
 # is not set.
 METRICS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if METRICS_MULTIPROC_DIR:
+    # prometheus-client opens its files there as soon as a metric is defined, which a Celery worker does
+    # (Django's app loading) before its first signal reaches config/celery.py: the directory must exist.
+    os.makedirs(METRICS_MULTIPROC_DIR, exist_ok=True)
 
 
 # --- Traces and error reports (config/observability/tracing.py, sentry.py) ---

@@ -21,13 +21,17 @@ def multiproc_dir() -> str:
 
 
 def multiproc_dir_reset() -> None:
-    """Empty this process group's directory (create it if need be): call once, before any child starts."""
+    """Empty this process group's directory of other processes' files (create it if need be): call once,
+    before any child starts. This process's own files stay: a Celery worker has already defined its metrics
+    (Django's app loading) when its first signal arrives, and its solo pool counts in them."""
     path = multiproc_dir()
     if not path:
         return
     os.makedirs(path, exist_ok=True)
+    own = f"_{os.getpid()}.db"
     for stale in glob.glob(os.path.join(path, "*.db")):
-        os.remove(stale)
+        if not stale.endswith(own):
+            os.remove(stale)
 
 
 def multiproc_process_dead(pid: int) -> None:

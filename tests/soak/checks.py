@@ -12,7 +12,10 @@ tests/soak/test_checks.py plant discrepancies in it).
 - renewals: no subscription period charged twice (one charge row per period, at most one receipt
   holding money per period order);
 - open outcomes: every call to Bootpay whose outcome is still open is listed by our own listing
-  (`pg_outcome.open`, payments/events/services/open_outcomes.py).
+  (`pg_outcome.open`, payments/events/services/open_outcomes.py);
+- metrics: after the faults, one scrape of the web's /metrics (multiprocess mode, the web's and both
+  workers' directories merged) answers, counted Bootpay calls, webhook deliveries and verifies, and shows
+  no webhook backlog once the deliveries drained.
 """
 
 from __future__ import annotations
@@ -208,6 +211,47 @@ def check_open_outcomes(open_rows: Iterable[dict], listed: set[tuple[str, str]])
     return result
 
 
+def _sample_sum(families: dict[str, list], name: str, **labels: str) -> float:
+    return sum(
+        found.value
+        for samples in families.values()
+        for found in samples
+        if found.name == name and all(found.labels.get(key) == value for key, value in labels.items())
+    )
+
+
+def check_metrics(scrape: dict, deliveries: list[dict]) -> CheckResult:
+    """`scrape`: {status, text} of GET /metrics after settling; `deliveries`: our stored deliveries."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    result = CheckResult("metrics scraped and add up", examined=1)
+    if scrape.get("status") != 200:
+        result.failures.append(f"/metrics answered {scrape.get('status')}")
+        return result
+    try:
+        families = {family.name: family.samples for family in text_string_to_metric_families(scrape["text"])}
+    except ValueError as exc:
+        result.failures.append(f"/metrics is not valid exposition text: {exc}")
+        return result
+    result.examined = sum(len(samples) for samples in families.values())
+    waiting = sum(1 for delivery in deliveries if delivery["state"] in {"received", "processing"})
+
+    def total(name: str, **labels: str) -> float:
+        return _sample_sum(families, name, **labels)
+
+    expected = {
+        "Bootpay calls counted": total("bootpay_calls_total") > 0,
+        "webhook deliveries received counted": total("bootpay_webhook_deliveries_received_total") > 0,
+        "webhook deliveries processed counted (the workers' directories merged)": (
+            total("bootpay_webhook_deliveries_processed_total") > 0
+        ),
+        "verifies counted": total("payments_operations_total", operation="verify") > 0,
+        "webhook backlog agrees with the deliveries": total("bootpay_webhook_backlog") == waiting,
+    }
+    result.failures += [f"{what}: no" for what, held in expected.items() if not held]
+    return result
+
+
 def run_checks(data: dict) -> list[CheckResult]:
     """Every check over what collect.gather() answered."""
     listed_orders = {
@@ -221,4 +265,5 @@ def run_checks(data: dict) -> list[CheckResult]:
         check_notifications(data["notifications"]),
         check_renewals(data["charges"], data["receipts"]),
         check_open_outcomes(data["open_rows"], data["listed"]),
+        check_metrics(data["metrics"], data["deliveries"]),
     ]

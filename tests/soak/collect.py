@@ -163,9 +163,19 @@ class NotificationWatch:
         return sorted(self.seen.values(), key=lambda notification: notification["id"])
 
 
-def gather(emulator_url: str, forged_receipt_ids: set[str], notifications: list[dict]) -> dict:
+def metrics_scrape(web_url: str) -> dict:
+    """One scrape of the web's /metrics from loopback, as a Prometheus on the same host would."""
+    try:
+        answer = requests.get(f"{web_url}/metrics", timeout=30)
+    except requests.RequestException as exc:
+        return {"status": None, "text": str(exc)}
+    return {"status": answer.status_code, "text": answer.text}
+
+
+def gather(emulator_url: str, web_url: str, forged_receipt_ids: set[str], notifications: list[dict]) -> dict:
     listed = listed_open_outcomes()
     return {
+        "metrics": metrics_scrape(web_url),
         "receipts": receipts(emulator_url),
         "payments": payments(),
         "orders": orders(),

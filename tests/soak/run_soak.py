@@ -219,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         log("traffic and faults stopped; settling, then one round of sweeps and reconcile")
         summary["settle"] = settle(supervisor, env)
         supervisor.stop_supervised()
-        data = collect.gather(supervisor.emulator_url, world.forged_receipt_ids, watch.stop())
+        data = collect.gather(
+            supervisor.emulator_url, supervisor.web_url, world.forged_receipt_ids, watch.stop()
+        )
         results = run_checks(data)
         summary |= report.summary(
             tally=tally,

@@ -179,6 +179,11 @@ class Supervisor:
         self.web_url = f"http://127.0.0.1:{web_port}"
         self.emulator_url = f"http://127.0.0.1:{emulator_port}"
         py = sys.executable
+        # Multiprocess metrics as docs/operations.md sets them up: a directory per supervising process (the
+        # gunicorn master, each Celery worker), all merged by the web's /metrics (checked after the soak).
+        metrics = {name: log_dir / "metrics" / name for name in ("web", "worker1", "worker2")}
+        self.metrics_env = {name: {"PROMETHEUS_MULTIPROC_DIR": str(path)} for name, path in metrics.items()}
+        self.metrics_env["web"]["METRICS_SCRAPE_DIRS"] = ",".join(str(path) for path in metrics.values())
         self.emulator = Process(
             "emulator",
             [py, "manage.py", "bootpay_sandbox", "--host", "127.0.0.1", "--port", str(emulator_port),
@@ -186,7 +191,10 @@ class Supervisor:
             env, log_dir,
         )  # fmt: skip
         self.web = Process(
-            "gunicorn", [py, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"], env, log_dir
+            "gunicorn",
+            [py, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"],
+            env | self.metrics_env["web"],
+            log_dir,
         )
         self.workers = [self._worker(f"worker{i}") for i in (1, 2)]
         self.beat_schedule = log_dir / "celerybeat-schedule"
@@ -208,7 +216,8 @@ class Supervisor:
             concurrency=2,
         )  # fmt: skip
         harness_worker.log_path.unlink(missing_ok=True)  # ours is in log_dir
-        return Process(name, harness_worker.command, self.env | {"LOG_LEVEL": "INFO"}, self.log_dir)
+        env = self.env | self.metrics_env[name] | {"LOG_LEVEL": "INFO"}
+        return Process(name, harness_worker.command, env, self.log_dir)
 
     @property
     def supervised(self) -> list[Process]:

@@ -7,6 +7,7 @@ from collections import Counter
 from tests.soak.checks import (
     check_books,
     check_deliveries,
+    check_metrics,
     check_notifications,
     check_open_outcomes,
     check_orders,
@@ -219,6 +220,7 @@ def test_run_checks_excuses_unbooked_money_only_for_an_order_with_a_listed_outco
         "open_rows": [{"kind": "subscription_charge", "ref": "sub_1:2:1", "order_id": "o9"}],
         "listed": {("subscription_charge", "sub_1:2:1")},
         "forged_receipt_ids": set(),
+        "metrics": {"status": 200, "text": METRICS_AFTER_A_SOAK},
     }
     assert all(result.held for result in run_checks(data))
 
@@ -245,3 +247,32 @@ def test_the_summary_fails_a_soak_that_moved_no_money_and_prints_the_table():
     assert not idle["ok"] and busy["ok"]
     text = table(busy | {"seconds": 1, "threads": 1, "seed": 1})
     assert "kill -9 beat" in text and "every check held" in text
+
+
+METRICS_AFTER_A_SOAK = """\
+# TYPE bootpay_calls counter
+bootpay_calls_total{code="",operation="receipt",outcome="ok"} 12.0
+# TYPE bootpay_webhook_deliveries_received counter
+bootpay_webhook_deliveries_received_total{valid="true"} 7.0
+# TYPE bootpay_webhook_deliveries_processed counter
+bootpay_webhook_deliveries_processed_total{state="processed"} 7.0
+# TYPE payments_operations counter
+payments_operations_total{operation="verify",outcome="ok"} 3.0
+# TYPE bootpay_webhook_backlog gauge
+bootpay_webhook_backlog 0.0
+"""
+
+
+def test_check_metrics_holds_for_a_scrape_that_counted_the_soak():
+    assert check_metrics({"status": 200, "text": METRICS_AFTER_A_SOAK}, [{"state": "processed"}]).held
+
+
+def test_check_metrics_fails_on_a_refused_scrape_a_lost_worker_directory_or_a_backlog_disagreeing():
+    refused = check_metrics({"status": 403, "text": "{}"}, [])
+    no_worker_counts = METRICS_AFTER_A_SOAK.replace('state="processed"} 7.0', 'state="processed"} 0.0')
+    lost = check_metrics({"status": 200, "text": no_worker_counts}, [])
+    backlog = check_metrics({"status": 200, "text": METRICS_AFTER_A_SOAK}, [{"state": "received"}])
+
+    assert not refused.held and not lost.held and not backlog.held
+    assert lost.failures == ["webhook deliveries processed counted (the workers' directories merged): no"]
+    assert backlog.failures == ["webhook backlog agrees with the deliveries: no"]
