@@ -172,10 +172,10 @@ def metrics_scrape(web_url: str) -> dict:
     return {"status": answer.status_code, "text": answer.text}
 
 
-def gather(emulator_url: str, web_url: str, forged_receipt_ids: set[str], notifications: list[dict]) -> dict:
+def gather(emulator_url: str, scrape: dict, forged_receipt_ids: set[str], notifications: list[dict]) -> dict:
     listed = listed_open_outcomes()
     return {
-        "metrics": metrics_scrape(web_url),
+        "metrics": scrape,
         "receipts": receipts(emulator_url),
         "payments": payments(),
         "orders": orders(),

@@ -218,10 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         injector.clear()
         log("traffic and faults stopped; settling, then one round of sweeps and reconcile")
         summary["settle"] = settle(supervisor, env)
+        scrape = collect.metrics_scrape(supervisor.web_url)  # while the web still answers
         supervisor.stop_supervised()
-        data = collect.gather(
-            supervisor.emulator_url, supervisor.web_url, world.forged_receipt_ids, watch.stop()
-        )
+        data = collect.gather(supervisor.emulator_url, scrape, world.forged_receipt_ids, watch.stop())
         results = run_checks(data)
         summary |= report.summary(
             tally=tally,
