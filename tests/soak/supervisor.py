@@ -19,7 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.workers.harness import REPO, RedisServer, Worker, wait_until
+from tests.workers.harness import RedisServer, Worker, spawn_logged, wait_until
 
 
 def soak_environment(*, database_url: str, redis_url: str, web_port: int, emulator_port: int) -> dict:
@@ -78,15 +78,7 @@ class Process:
         self.starts = 0
 
     def start(self) -> Process:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command,
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = spawn_logged(self.command, self.env, self.log_path, mode="ab")  # restarts append
         self.starts += 1
         return self
 

@@ -51,6 +51,15 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def spawn_logged(command: list[str], env: dict, log_path: Path, mode: str = "wb") -> subprocess.Popen:
+    """`command` from the repository, in a process group of its own (signalled whole, never by the test's
+    Ctrl-C), its output in `log_path`."""
+    with log_path.open(mode) as log:
+        return subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
 class Worker:
     """`celery -A config worker` in a subprocess, against the given broker and this process's database.
 
@@ -92,15 +101,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Worker:
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                self.command,
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = spawn_logged(self.command, self.env, self.log_path)
         return self
 
     def wait_ready(self, timeout: float = 30) -> Worker:
