@@ -1,5 +1,7 @@
 """CPU per request of a buyer's order list: GraphQL `myOrders(first: 20)` and REST `GET /api/v1/orders/`
-(make bench's GraphQL row and its baseline), measured per request in this process rather than as req/s.
+(make bench's GraphQL row and its baseline), and of the Bootpay webhook ack (`webhook`: the notice stored
+and answered), measured per request in this process rather than as req/s. With METRICS_ENABLED=0 or
+PROMETHEUS_MULTIPROC_DIR set in the environment it measures the metrics' cost (docs/operations.md).
 
     DATABASE_URL=postgres://… REDIS_URL=redis://… .venv/bin/python tests/bench/bench_list_cpu.py
         [--requests 300] [--callgrind] [--profile graphql|rest]
@@ -40,7 +42,12 @@ GRAPHQL_QUERY = (
     "expiresAt paidAt createdAt items { id productName quantity unitPrice lineTotal isTaxFree status "
     "shipped seller { name } } } } } }"
 )
-KINDS = ("graphql", "rest")
+KINDS = ("graphql", "rest", "webhook")
+# make bench's webhook ack: a Bootpay notice stored and answered (processing is the worker's, not counted).
+WEBHOOK_BODY = (
+    '{"receipt_id": "6000000000000000000bench1", "order_id": "ord_bench_000000", "status": 1, '
+    '"price": 10000, "method": "card", "event": "PAYMENT_COMPLETED"}'
+)
 WARMUP = 30
 
 
@@ -76,7 +83,7 @@ def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.settings")
     os.environ["DEBUG"] = "0"
-    for scope in ("ANON", "USER"):  # the throttles run (their cost counts) but never answer 429
+    for scope in ("ANON", "USER", "BOOTPAY_WEBHOOK"):  # the throttles run (their cost counts), never 429
         os.environ[f"THROTTLE_RATE_{scope}"] = "100000000/min"
     import django
 
@@ -148,8 +155,12 @@ def requester(kind: str):
         import json
 
         method, path, body = "POST", "/graphql/", json.dumps({"query": GRAPHQL_QUERY}).encode()
+        expected = b"ord_bench_"
+    elif kind == "webhook":
+        method, path, body, expected = "POST", "/api/v1/webhooks/bootpay/", WEBHOOK_BODY.encode(), b"true"
     else:
         method, path, body = "GET", "/api/v1/orders/", b""
+        expected = b"ord_bench_"
     base = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
@@ -180,7 +191,7 @@ def requester(kind: str):
             content = b"".join(response)
         finally:
             response.close()  # request_finished: what gunicorn does after each request
-        if not statuses.pop().startswith("200") or b'"errors"' in content or b"ord_bench_" not in content:
+        if not statuses.pop().startswith("200") or b'"errors"' in content or expected not in content:
             sys.exit(f"error: {kind} answered {content[:300]!r}")
         return content
 
