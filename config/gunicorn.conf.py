@@ -8,7 +8,7 @@ Every value can be set from the environment (docs/deploy.md "Web"):
     GUNICORN_TIMEOUT       a request's hard limit (s)    default: 30 (above BOOTPAY_TIMEOUT_S)
     GUNICORN_GRACEFUL_TIMEOUT  time given to finish requests on SIGTERM (s)  default: 30
     GUNICORN_KEEPALIVE     idle keep-alive behind a load balancer (s)        default: 5
-    GUNICORN_MAX_REQUESTS  recycle a worker after this many requests (0: never)  default: 1000 (± jitter 100)
+    GUNICORN_MAX_REQUESTS  recycle a worker after this many requests (0: never) default: 1000 (multiproc: 0)
     GUNICORN_REUSE_PORT    1: a listening socket per worker (SO_REUSEPORT)   default: 0
 
 A single shared socket lets whichever worker wakes first accept a burst of new connections: a client
@@ -56,7 +56,9 @@ threads = _int("GUNICORN_THREADS", 4)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
-max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+# In multiprocess metrics mode a recycled worker leaves its counter files behind for every scrape to merge
+# (prometheus-client keeps a dead process's counts): no recycling there unless asked (docs/operations.md).
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0 if os.environ.get("PROMETHEUS_MULTIPROC_DIR") else 1000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 reuse_port = _flag("GUNICORN_REUSE_PORT")
 # The most gunicorn allows (0 would mean unlimited): above the application's own query-string limit plus

@@ -182,6 +182,7 @@ if not IS_LOCAL:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]  # Prometheus scrapes private addresses over HTTP (protected)
 
 # Deepest nesting of arrays/objects accepted in a JSON body (REST, GraphQL, webhooks; config/json.py).
 # Our own bodies nest 5 levels at most; Python's decoder would fail with a RecursionError near 1,000.

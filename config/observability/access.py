@@ -60,11 +60,16 @@ def _token_matches(request: HttpRequest, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
+_FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
 def metrics_scrape_allowed(request: HttpRequest) -> bool:
     token: str = settings.METRICS_TOKEN
     cidrs = tuple(settings.METRICS_ALLOWED_IPS)
     if not token and not cidrs:
-        return _address_allowed(metrics_client_ip(request), LOOPBACK)
+        # A proxy on this host relays every client from loopback: a request it forwarded is not local.
+        forwarded = any(request.META.get(header) for header in _FORWARDING_HEADERS)
+        return not forwarded and _address_allowed(metrics_client_ip(request), LOOPBACK)
     if token and not _token_matches(request, token):
         return False
     return not cidrs or _address_allowed(metrics_client_ip(request), cidrs)

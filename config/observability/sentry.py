@@ -12,11 +12,13 @@ main worker process before it forks its pool (the integration patches how task t
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from config.observability.scrub import scrub, scrub_query
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _initialised = False
 
@@ -40,18 +42,28 @@ def init_sentry(*, transport: Any = None) -> bool:
         from sentry_sdk.integrations.django import DjangoIntegration
 
         options: dict[str, Any] = {"transport": transport} if transport is not None else {}
-        sentry_sdk.init(
-            dsn=settings.SENTRY_DSN,
-            environment=settings.SENTRY_ENVIRONMENT,
-            release=settings.SENTRY_RELEASE,
-            traces_sample_rate=settings.SENTRY_TRACES_SAMPLE_RATE,
-            send_default_pii=False,
-            integrations=[DjangoIntegration(), CeleryIntegration()],
-            before_send=scrub_event,
-            before_send_transaction=scrub_event,
-            before_breadcrumb=scrub_breadcrumb,
-            **options,
-        )
+        try:
+            sentry_sdk.init(
+                dsn=settings.SENTRY_DSN,
+                environment=settings.SENTRY_ENVIRONMENT,
+                release=settings.SENTRY_RELEASE,
+                traces_sample_rate=settings.SENTRY_TRACES_SAMPLE_RATE or None,  # 0: no tracing at all
+                send_default_pii=False,
+                # Scrubbing works by names and shapes; a frame's locals (`conceal`, `personal`) and a request
+                # body (a name for an identity check) hold values under names it cannot know: never sent.
+                include_local_variables=False,
+                max_request_body_size="never",
+                # Our calls to Bootpay carry no Sentry headers (baggage names the DSN's key and release).
+                trace_propagation_targets=[],
+                integrations=[DjangoIntegration(), CeleryIntegration()],
+                before_send=scrub_event,
+                before_send_transaction=scrub_event,
+                before_breadcrumb=scrub_breadcrumb,
+                **options,
+            )
+        except Exception:  # a malformed DSN (BadDsn): the product runs on, unreported, and says so
+            logger.exception("sentry: SENTRY_DSN is not usable; error reports are off")
+            return False
         _initialised = True
         return True
 

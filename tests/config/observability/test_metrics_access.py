@@ -38,6 +38,12 @@ def test_with_nothing_configured_any_other_address_is_refused(client):
     assert_refused(scrape(client, ip="2001:db8::1"))
 
 
+@pytest.mark.parametrize("header", ["HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP"])
+def test_with_nothing_configured_a_request_a_local_proxy_forwarded_is_refused(client, header):
+    # nginx or a sidecar on this host relays every client from 127.0.0.1
+    assert_refused(scrape(client, ip="127.0.0.1", **{header: "203.0.113.9"}))
+
+
 def test_x_forwarded_for_is_not_trusted_unless_proxies_are_configured(client, settings):
     assert_refused(scrape(client, ip="10.0.0.5", HTTP_X_FORWARDED_FOR="127.0.0.1"))
     settings.METRICS_ALLOWED_IPS = ["192.0.2.0/24"]
@@ -100,3 +106,10 @@ def test_switched_off_there_is_no_metrics_page(client, settings):
     response = scrape(client)
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_in_production_a_plain_http_scrape_is_answered_not_redirected(client, settings):
+    settings.SECURE_SSL_REDIRECT = True  # as in production (config/settings.py)
+
+    assert scrape(client, ip="127.0.0.1").status_code == 200
+    assert client.get("/api/v1/products/", REMOTE_ADDR="127.0.0.1").status_code == 301
