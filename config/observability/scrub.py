@@ -63,5 +63,7 @@ def scrub(value: Any, _depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return type(value)(scrub(item, _depth + 1) for item in value)
     if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 13:
-        return scrub_text(str(value)) if scrub_text(str(value)) != str(value) else value  # a card number
+        text = str(value)
+        scrubbed = scrub_text(text)  # a card number
+        return scrubbed if scrubbed != text else value
     return value
